@@ -1,0 +1,153 @@
+"""Render a plan as Airflow task groups. The only module that creates tasks.
+
+DAG-parse time does: list the directory, read the first loop file (to find the
+canonical-id prefix, catalog and schema), create operators. No connection, no
+database, no SQL splitting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from airflow.sdk import DAG, Param, TaskGroup
+
+from airflow_idu.operators.base import DEFAULT_CONN_ID
+from airflow_idu.operators.sql_file import IduSqlFileOperator
+from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
+from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
+
+__all__ = ["LOOP_TASK_ID", "create_unification_dag", "unification_params", "unification_task_group"]
+
+LOOP_TASK_ID = "unify_loop"
+DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
+
+
+def unification_params(*, max_iterations: int, optimize: bool) -> dict[str, Param]:
+    """Params of the trigger form, validated by Airflow before a run is created."""
+    return {
+        "max_iterations": Param(
+            max_iterations,
+            type="integer",
+            minimum=1,
+            maximum=1000,
+            title="Max loop iterations",
+            description="Hard limit of unify loop iterations; the run fails if the graph has not "
+            "converged by then (nothing downstream is published).",
+        ),
+        "optimize": Param(
+            optimize,
+            type="boolean",
+            title="OPTIMIZE loop tables",
+            description="Run Delta OPTIMIZE on each loop iteration table (Databricks only; a no-op on DuckDB).",
+        ),
+    }
+
+
+def create_unification_dag(
+    dag_id: str,
+    sql_dir: str | Path,
+    *,
+    conn_id: str = DEFAULT_CONN_ID,
+    schedule: Any = None,
+    start_date: datetime = DEFAULT_START_DATE,
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    optimize: bool = False,
+    **dag_kwargs: Any,
+) -> DAG:
+    """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
+
+    Every run writes the same tables, so ``max_active_runs=1`` and ``catchup=False``
+    are the defaults; ``params`` ``max_iterations`` and ``optimize`` show in the
+    trigger form. Other keyword arguments go to :class:`~airflow.sdk.DAG`.
+    """
+    plan = read_plan(sql_dir)
+    dag_kwargs.setdefault("max_active_runs", 1)
+    dag_kwargs.setdefault("catchup", False)
+    dag_kwargs.setdefault("tags", ["airflow-idu", plan.canonical_id])
+    dag_kwargs.setdefault("doc_md", _doc(plan))
+    params = unification_params(max_iterations=max_iterations, optimize=optimize)
+    params.update(dag_kwargs.pop("params", {}) or {})
+    with DAG(dag_id, schedule=schedule, start_date=start_date, params=params, **dag_kwargs) as dag:
+        render_plan(
+            plan,
+            conn_id=conn_id,
+            max_iterations="{{ params.max_iterations }}",
+            optimize="{{ params.optimize }}",
+        )
+    return dag
+
+
+def unification_task_group(
+    sql_dir: str | Path,
+    *,
+    conn_id: str = DEFAULT_CONN_ID,
+    group_id: str = "idu",
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    optimize: bool = False,
+    operator_kwargs: Mapping[str, Any] | None = None,
+) -> TaskGroup:
+    """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
+
+    ``params.max_iterations`` / ``params.optimize`` of the DAG run win when the DAG defines them.
+    """
+    plan = read_plan(sql_dir)
+    with TaskGroup(group_id=group_id) as group:
+        render_plan(
+            plan,
+            conn_id=conn_id,
+            max_iterations=f"{{{{ params.max_iterations | default({int(max_iterations)}) }}}}",
+            optimize=f"{{{{ params.optimize | default({bool(optimize)}) }}}}",
+            operator_kwargs=operator_kwargs,
+        )
+    return group
+
+
+def render_plan(
+    plan: Plan,
+    *,
+    conn_id: str,
+    max_iterations: int | str,
+    optimize: bool | str,
+    operator_kwargs: Mapping[str, Any] | None = None,
+) -> list[TaskGroup]:
+    """One task group per phase, chained in phase order."""
+    common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
+    groups: list[TaskGroup] = []
+    for phase in plan.phases:
+        with TaskGroup(group_id=phase.name) as group:
+            if phase.phase is Phase.LOOP:
+                UnifyLoopSensor(
+                    task_id=LOOP_TASK_ID,
+                    loop_files=[str(p) for p in plan.loop.files],
+                    canonical_id=plan.canonical_id,
+                    max_iterations=max_iterations,
+                    optimize=optimize,
+                    **common,
+                )
+            else:
+                _render_files(phase, common)
+        if groups:
+            groups[-1] >> group
+        groups.append(group)
+    return groups
+
+
+def _render_files(phase: PhasePlan, common: Mapping[str, Any]) -> None:
+    tasks = [IduSqlFileOperator(task_id=f.task_id, sql_file=str(f.path), **common) for f in phase.files]
+    if not phase.phase.parallel:
+        for upstream, downstream in zip(tasks, tasks[1:], strict=False):
+            upstream >> downstream
+
+
+def _doc(plan: Plan) -> str:
+    lines = [
+        f"Identity unification for `{plan.canonical_id}` "
+        f"(`{plan.catalog}.{plan.schema}`), from `{plan.sql_dir}`.",
+        "",
+    ]
+    lines += [f"- **{p.name}**: {', '.join(f.path.name for f in p.files)}" for p in plan.phases]
+    return "\n".join(lines)

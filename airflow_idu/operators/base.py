@@ -1,0 +1,67 @@
+"""What every airflow-idu task shares: a connection id, catalog/schema, and an engine opened at execute time."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+if TYPE_CHECKING:
+    from airflow_idu.engines import Engine
+
+__all__ = ["IduBaseOperator"]
+
+DEFAULT_CONN_ID = "idu_default"
+
+
+class IduBaseOperator(BaseOperator):
+    """Base for tasks that run Databricks SQL through an :class:`~airflow_idu.engines.Engine`.
+
+    :param conn_id: Airflow connection; its type (``databricks`` or ``duckdb``) picks the engine.
+    :param catalog: catalog the session starts in (Databricks); defaults to the connection's.
+    :param schema: schema the session starts in (Databricks); defaults to the connection's.
+    :param http_path: SQL warehouse HTTP path (Databricks), if not in the connection.
+    :param hook_params: extra keyword arguments for ``DatabricksSqlHook``.
+    """
+
+    template_fields = ("conn_id", "catalog", "schema", "http_path")
+    ui_color = "#e8f1fb"
+
+    def __init__(
+        self,
+        *,
+        conn_id: str = DEFAULT_CONN_ID,
+        catalog: str | None = None,
+        schema: str | None = None,
+        http_path: str | None = None,
+        hook_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id
+        self.catalog = catalog
+        self.schema = schema
+        self.http_path = http_path
+        self.hook_params = hook_params
+
+    @cached_property
+    def engine(self) -> Engine:
+        from airflow_idu.engines import open_engine
+
+        return open_engine(
+            self.conn_id,
+            catalog=self.catalog,
+            schema=self.schema,
+            http_path=self.http_path,
+            hook_params=self.hook_params,
+        )
+
+    def close_engine(self) -> None:
+        if "engine" in self.__dict__:
+            self.__dict__.pop("engine").close()
+
+    def on_kill(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.cancel()
+            self.close_engine()

@@ -1,0 +1,55 @@
+"""Run one SQL file of the directory as one task."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow_idu.operators.base import IduBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+__all__ = ["IduSqlFileOperator"]
+
+
+class IduSqlFileOperator(IduBaseOperator):
+    """Render one SQL file with Jinja (``{{ data_interval_end }}`` etc.), run its statements, push stats.
+
+    The file is read and split at execute time, not at DAG-parse time.
+
+    :param sql_file: path of the ``.sql`` file.
+    :param render: render the file with Jinja first (default); turn off for SQL that contains ``{{``.
+    """
+
+    template_fields = (*IduBaseOperator.template_fields, "sql_file")
+    ui_color = "#d6e9f8"
+
+    def __init__(self, *, sql_file: str | Path, render: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sql_file = str(sql_file)
+        self.render = render
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        path = Path(self.sql_file)
+        sql = path.read_text(encoding="utf-8")
+        if self.render:
+            sql = self.render_template(sql, context)
+        started = time.perf_counter()
+        try:
+            stats = self.engine.run_script(sql, label=path.name)
+        finally:
+            self.close_engine()
+        seconds = round(time.perf_counter() - started, 3)
+        rows = sum(s.rows or 0 for s in stats)
+        self.log.info(
+            "%s: %d statements, %d rows affected, %.3fs", path.name, len(stats), rows, seconds
+        )
+        return {
+            "file": path.name,
+            "statements": len(stats),
+            "rows": rows,
+            "seconds": seconds,
+            "statement_stats": [s.to_dict() for s in stats],
+        }

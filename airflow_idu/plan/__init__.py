@@ -1,0 +1,29 @@
+"""SQL directory → execution plan. Plain Python: no Airflow imports, no connections."""
+
+from airflow_idu.plan.model import (
+    LoopSpec,
+    Phase,
+    PhasePlan,
+    Plan,
+    PlanError,
+    SqlFile,
+    SqlSource,
+    derive_iteration_sql,
+)
+from airflow_idu.plan.reader import phase_for_order, read_plan
+from airflow_idu.plan.statements import first_line, split_statements
+
+__all__ = [
+    "LoopSpec",
+    "Phase",
+    "PhasePlan",
+    "Plan",
+    "PlanError",
+    "SqlFile",
+    "SqlSource",
+    "derive_iteration_sql",
+    "first_line",
+    "phase_for_order",
+    "read_plan",
+    "split_statements",
+]
