@@ -214,6 +214,7 @@ def _generate(database: str | Path, schema: str, seed: int, people_sql: str) -> 
     with duckdb.connect(str(database)) as con:
         # Row order is irrelevant (consumers sort); dropping it lets DuckDB stream with less memory.
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # keeps Airflow task logs readable
         con.execute(_macros(seed))
         con.execute(people_sql)
         con.execute(_chain_edges_sql())

@@ -53,7 +53,7 @@ def read_plan(sql_dir: str | Path) -> Plan:
         raise PlanError(f"SQL directory {root} holds no .sql files; generate the workflow SQL into it")
     loop_files = _loop_files(root, [f for f in files if f.phase is Phase.LOOP])
     _check_sequential_orders(root, files)
-    prefix, catalog, schema = _infer_names(loop_files[0])
+    prefix, catalog, schema = _infer_names(loop_files[0].path)
     phases = tuple(
         PhasePlan(phase=phase, files=tuple(f for f in files if f.phase is phase))
         for phase in Phase

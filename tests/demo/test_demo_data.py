@@ -14,7 +14,7 @@ from airflow_idu.demo.data import TABLES, DemoSummary, create_chain_data, create
 
 # tests/ is not a package; ground_truth.py lives one level up from this file.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ground_truth import (  # noqa: E402
+from ground_truth import (
     assert_lookup_matches,
     expected_canonical_ids,
     load_identifier_graph,
@@ -80,13 +80,15 @@ def test_record_count_scales_with_people(tmp_path: Path, people: int) -> None:
         ("orders", {"order_id": "BIGINT", "customer_id": "VARCHAR", "phone": "VARCHAR"}),
         ("support_tickets", {"ticket_id": "BIGINT", "contact_email": "VARCHAR", "contact_phone": "VARCHAR"}),
     ],
-    ids=lambda v: v if isinstance(v, str) else None,
+    ids=list(TABLES),
 )
 def test_table_schema_has_keys_and_bigint_time(
     demo_db: tuple[Path, DemoSummary], table: str, columns: dict[str, str]
 ) -> None:
     with duckdb.connect(str(demo_db[0]), read_only=True) as con:
-        types = dict(con.execute(f"SELECT column_name, data_type FROM (DESCRIBE customer_db.{table})").fetchall())
+        types = dict(
+            con.execute(f"SELECT column_name, column_type FROM (DESCRIBE customer_db.{table})").fetchall()
+        )
         null_times = con.execute(f"SELECT count(*) FROM customer_db.{table} WHERE time IS NULL").fetchone()[0]
     assert {c: types.get(c) for c in [*columns, "time"]} == {**columns, "time": "BIGINT"}
     assert null_times == 0
@@ -181,9 +183,14 @@ def test_invalid_value_is_present_in_source_but_not_a_node(
 
 
 def test_every_node_passes_validation(demo_graph: nx.Graph) -> None:
-    bad = [n for n in demo_graph if (n[0] == "email" and "@" not in n[1])
-           or (n[0] == "phone_number" and not re.fullmatch(r"[0-9]{10,}", n[1]))
-           or n[1] in {"", "N/A", "null"} or n == ("customer_id", "0")]
+    bad = [
+        n
+        for n in demo_graph
+        if (n[0] == "email" and "@" not in n[1])
+        or (n[0] == "phone_number" and not re.fullmatch(r"[0-9]{10,}", n[1]))
+        or n[1] in {"", "N/A", "null"}
+        or n == ("customer_id", "0")
+    ]
     assert not bad, bad[:5]
 
 
@@ -219,17 +226,24 @@ def test_each_planted_person_is_exactly_one_component(demo_graph: nx.Graph) -> N
             10,
         ),
     ],
-    ids=lambda v: v if isinstance(v, str) else None,
+    ids=["all-three-key-types", "three-emails", "singletons", "long-chains"],
 )
-def test_demo_plants_component_shapes(demo_graph: nx.Graph, description: str, predicate, minimum: int) -> None:
+def test_demo_plants_component_shapes(
+    demo_graph: nx.Graph, description: str, predicate, minimum: int
+) -> None:
     count = sum(1 for c in nx.connected_components(demo_graph) if predicate(demo_graph, c))
     assert count >= minimum, f"only {count} components with {description}"
 
 
 def test_some_ids_link_only_through_other_tables(demo_graph: nx.Graph) -> None:
     """Email 3 of a person never shares a record with customer id 1: the link needs >= 2 hops."""
-    far = [n for n in demo_graph if n[0] == "email" and n[1].endswith(".3@example.com")
-           and nx.shortest_path_length(demo_graph, n, ("customer_id", f"C{_person_of(n)}-1")) >= 2]
+    far = [
+        n
+        for n in demo_graph
+        if n[0] == "email"
+        and n[1].endswith(".3@example.com")
+        and nx.shortest_path_length(demo_graph, n, ("customer_id", f"C{_person_of(n)}-1")) >= 2
+    ]
     assert len(far) >= 100
 
 
@@ -263,8 +277,12 @@ def test_chain_data_replaces_previous_tables(tmp_path: Path) -> None:
 # sha256[:8]=08168cd80dfd534a ^ 0ffdbcf0c666ce19 = 07eb3028cb9b9d53, + 0d -> "B-swKMubnVMN".
 HAND_COMPUTED = [
     (
-        [("phone_number", "15551234567"), ("customer_id", "C000000001-1"), ("email", "b@example.com"),
-         ("email", "a@example.com")],
+        [
+            ("phone_number", "15551234567"),
+            ("customer_id", "C000000001-1"),
+            ("email", "b@example.com"),
+            ("email", "a@example.com"),
+        ],
         "B-swKMubnVMN",  # email wins by ns although 'C...' < 'a...'; 'a@' < 'b@' by string
     ),
     ([("phone_number", "15551234567"), ("customer_id", "C000000001-1")], "HsPfYtewFquQ"),
@@ -285,13 +303,20 @@ def test_expected_canonical_ids_hand_computed(path_nodes: list[tuple[str, str]],
 
 # ---------------------------------------------------------------- assert_lookup_matches can fail
 
-_GRAPH_EDGES = [(("email", "a@x"), ("phone_number", "1234567890")), (("customer_id", "7"), ("customer_id", "7"))]
+
+def _small_graph() -> nx.Graph:
+    """Two components: an email-phone pair and a lone customer id."""
+    graph = nx.Graph([(("email", "a@x"), ("phone_number", "1234567890"))])
+    graph.add_node(("customer_id", "7"))
+    return graph
 
 
 def _lookup_rows() -> list[tuple[str, str, int]]:
-    graph = nx.Graph(_GRAPH_EDGES)
-    return [(cid, node[1], MERGE_BY_KEYS.index(node[0]) + 1)
-            for node, cid in expected_canonical_ids(graph, MERGE_BY_KEYS).items()]
+    graph = _small_graph()
+    return [
+        (cid, node[1], MERGE_BY_KEYS.index(node[0]) + 1)
+        for node, cid in expected_canonical_ids(graph, MERGE_BY_KEYS).items()
+    ]
 
 
 def _mutate(kind: str, rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -322,14 +347,14 @@ def _mutate(kind: str, rows: list[tuple[str, str, int]]) -> list[tuple[str, str,
         ("split", "split over several canonical ids"),
         ("wrong-value", "wrong canonical id values"),
     ],
-    ids=lambda v: v if isinstance(v, str) else None,
+    ids=["correct", "missing", "extra", "duplicate", "merged", "split", "wrong-value"],
 )
 def test_assert_lookup_matches(tmp_path: Path, kind: str, message: str | None) -> None:
     path = tmp_path / "lookup.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE TABLE lookup (canonical_id VARCHAR, id VARCHAR, id_key_type BIGINT)")
         con.executemany("INSERT INTO lookup VALUES (?, ?, ?)", _mutate(kind, _lookup_rows()))
-    check = dict(lookup_table="lookup", graph=nx.Graph(_GRAPH_EDGES), merge_by_keys=MERGE_BY_KEYS)
+    check = dict(lookup_table="lookup", graph=_small_graph(), merge_by_keys=MERGE_BY_KEYS)
     if message is None:
         assert_lookup_matches(path, **check)
     else:

@@ -1,0 +1,127 @@
+"""The DAG factory's public surface: group ids, task ids, dependencies, defaults, params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pendulum
+import pytest
+from airflow.sdk import DAG
+
+from airflow_idu import create_unification_dag, unification_task_group
+from airflow_idu.plan import PlanError
+from airflow_idu.sensors.unify_loop import UnifyLoopSensor
+from tests.sqldir import contract_dir
+
+
+@pytest.fixture
+def sql_dir(tmp_path: Path) -> Path:
+    return contract_dir(tmp_path / "sql", iterations=3)
+
+
+def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
+    dag = create_unification_dag("t", sql_dir)
+    assert sorted(dag.task_ids) == sorted(
+        [
+            "setup.01_create_graph",
+            "setup.02_extract_merge",
+            "setup.03_source_key_stats",
+            "loop.unify_loop",
+            "canonicalize.05_canonicalize",
+            "stats.06_result_key_stats",
+            "enrichment.10_enrich_a",
+            "enrichment.10_enrich_b",
+            "master.20_master_m",
+            "metadata.30_unification_metadata",
+            "metadata.31_filter_lookup",
+            "other.custom_report",
+        ]
+    )
+    assert list(dag.task_group.children) == [
+        "setup", "loop", "canonicalize", "stats", "enrichment", "master", "metadata", "other",
+    ]
+
+
+def test_dependencies_follow_phases(sql_dir: Path) -> None:
+    dag = create_unification_dag("t", sql_dir)
+    up = {t.task_id: t.upstream_task_ids for t in dag.tasks}
+    assert up["setup.01_create_graph"] == set()
+    assert up["setup.02_extract_merge"] == {"setup.01_create_graph"}
+    assert up["loop.unify_loop"] == {"setup.03_source_key_stats"}
+    assert up["canonicalize.05_canonicalize"] == {"loop.unify_loop"}
+    # Independent files of a phase run in parallel after the previous phase.
+    assert up["enrichment.10_enrich_a"] == up["enrichment.10_enrich_b"] == {"stats.06_result_key_stats"}
+    assert up["master.20_master_m"] == {"enrichment.10_enrich_a", "enrichment.10_enrich_b"}
+    assert up["metadata.30_unification_metadata"] == up["metadata.31_filter_lookup"] == {"master.20_master_m"}
+    assert up["other.custom_report"] == {"metadata.30_unification_metadata", "metadata.31_filter_lookup"}
+
+
+def test_defaults_fit_how_users_run_it(sql_dir: Path) -> None:
+    dag = create_unification_dag("t", sql_dir, max_iterations=12)
+    assert dag.max_active_runs == 1
+    assert dag.catchup is False
+    assert dag.schedule is None
+    assert dag.params["max_iterations"] == 12
+    assert dag.params["optimize"] is False
+    loop = dag.get_task("loop.unify_loop")
+    assert isinstance(loop, UnifyLoopSensor)
+    assert loop.mode == "poke" and loop.poke_interval == 0
+    assert loop.max_iterations == "{{ params.max_iterations }}"
+    assert (loop.catalog, loop.schema, loop.canonical_id) == ("cat", "sch", "uid")
+    assert [Path(p).name for p in loop.loop_files] == [
+        "04_unify_loop_iteration_01.sql", "04_unify_loop_iteration_02.sql", "04_unify_loop_iteration_03.sql",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [(30, True), (1, True), (0, False), (-3, False), ("ten", False)],
+    ids=["default", "one", "zero", "negative", "not_a_number"],
+)
+def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object, valid: bool) -> None:
+    from airflow.sdk.definitions.param import ParamsDict
+
+    params = create_unification_dag("t", sql_dir).params
+    if valid:
+        ParamsDict({**params, "max_iterations": value}).validate()  # type: ignore[arg-type]
+        return
+    resolved = ParamsDict(params)  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="max_iterations|minimum|integer"):
+        resolved["max_iterations"] = value
+        resolved.validate()
+
+
+def test_dag_kwargs_pass_through(sql_dir: Path) -> None:
+    dag = create_unification_dag(
+        "t", sql_dir, schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+        max_active_runs=2, tags=["x"],
+    )
+    assert dag.max_active_runs == 2 and dag.tags == {"x"} or dag.tags == ["x"]
+
+
+def test_embedded_task_group(sql_dir: Path) -> None:
+    with DAG("host", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC")) as dag:
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        before = EmptyOperator(task_id="extract")
+        group = unification_task_group(sql_dir, conn_id="my_conn", group_id="idu", max_iterations=7)
+        before >> group
+    assert "idu.setup.01_create_graph" in dag.task_ids
+    assert "idu.loop.unify_loop" in dag.task_ids
+    assert dag.get_task("idu.setup.01_create_graph").upstream_task_ids == {"extract"}
+    loop = dag.get_task("idu.loop.unify_loop")
+    assert loop.conn_id == "my_conn"
+    assert loop.max_iterations == "{{ params.max_iterations | default(7) }}"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing", "does not exist"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "holds no .sql files"),
+    ],
+    ids=["missing", "empty"],
+)
+def test_bad_directory_fails_at_import(tmp_path: Path, make, message: str) -> None:
+    with pytest.raises(PlanError, match=message):
+        create_unification_dag("t", make(tmp_path))
