@@ -8,14 +8,16 @@ database, no SQL splitting.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, Param, TaskGroup
 
+from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
+from airflow_idu.operators.loop_tables import DropLoopTablesOperator, RestoreLoopFinalOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
@@ -23,10 +25,22 @@ from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSens
 __all__ = ["LOOP_TASK_ID", "create_unification_dag", "unification_params", "unification_task_group"]
 
 LOOP_TASK_ID = "unify_loop"
+RESTORE_FINAL_TASK_ID = "restore_loop_final"
+DROP_LOOP_TABLES_TASK_ID = "drop_old_loop_tables"
 DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
+# Transient failures (dropped connection, file lock) are retried with backoff; SQL errors
+# fail at once (the operators raise AirflowFailException for those).
+DEFAULT_ARGS: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 
-def unification_params(*, max_iterations: int, optimize: bool) -> dict[str, Param]:
+def unification_params(
+    *, max_iterations: int, optimize: bool, keep_iterations: int | None = None
+) -> dict[str, Param]:
     """Params of the trigger form, validated by Airflow before a run is created."""
     return {
         "max_iterations": Param(
@@ -44,6 +58,14 @@ def unification_params(*, max_iterations: int, optimize: bool) -> dict[str, Para
             title="OPTIMIZE loop tables",
             description="Run Delta OPTIMIZE on each loop iteration table (Databricks only; a no-op on DuckDB).",
         ),
+        "keep_iterations": Param(
+            keep_iterations,
+            type=["null", "integer"],
+            minimum=1,
+            title="Loop tables to keep",
+            description="After canonicalize, drop intermediate loop tables and keep the last N "
+            "(empty keeps all).",
+        ),
     }
 
 
@@ -56,6 +78,7 @@ def create_unification_dag(
     start_date: datetime = DEFAULT_START_DATE,
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
     optimize: bool = False,
+    keep_iterations: int | None = None,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
@@ -69,7 +92,10 @@ def create_unification_dag(
     dag_kwargs.setdefault("catchup", False)
     dag_kwargs.setdefault("tags", ["airflow-idu", plan.canonical_id])
     dag_kwargs.setdefault("doc_md", _doc(plan))
-    params = unification_params(max_iterations=max_iterations, optimize=optimize)
+    dag_kwargs["default_args"] = {**DEFAULT_ARGS, **(dag_kwargs.get("default_args") or {})}
+    params = unification_params(
+        max_iterations=max_iterations, optimize=optimize, keep_iterations=keep_iterations
+    )
     params.update(dag_kwargs.pop("params", {}) or {})
     with DAG(dag_id, schedule=schedule, start_date=start_date, params=params, **dag_kwargs) as dag:
         render_plan(
@@ -77,6 +103,7 @@ def create_unification_dag(
             conn_id=conn_id,
             max_iterations="{{ params.max_iterations }}",
             optimize="{{ params.optimize }}",
+            keep_iterations="{{ params.keep_iterations }}",
         )
     return dag
 
@@ -88,6 +115,7 @@ def unification_task_group(
     group_id: str = "idu",
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
     optimize: bool = False,
+    keep_iterations: int | None = None,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
@@ -101,6 +129,7 @@ def unification_task_group(
             conn_id=conn_id,
             max_iterations=f"{{{{ params.max_iterations | default({int(max_iterations)}) }}}}",
             optimize=f"{{{{ params.optimize | default({bool(optimize)}) }}}}",
+            keep_iterations=f"{{{{ params.keep_iterations | default({keep_iterations}) }}}}",
             operator_kwargs=operator_kwargs,
         )
     return group
@@ -112,35 +141,57 @@ def render_plan(
     conn_id: str,
     max_iterations: int | str,
     optimize: bool | str,
+    keep_iterations: int | str | None = None,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> list[TaskGroup]:
     """One task group per phase, chained in phase order."""
     common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
     groups: list[TaskGroup] = []
+    loop_task_id = ""
     for phase in plan.phases:
         with TaskGroup(group_id=phase.name) as group:
             if phase.phase is Phase.LOOP:
-                UnifyLoopSensor(
+                loop_task_id = UnifyLoopSensor(
                     task_id=LOOP_TASK_ID,
                     loop_files=[str(p) for p in plan.loop.files],
                     canonical_id=plan.canonical_id,
                     max_iterations=max_iterations,
                     optimize=optimize,
                     **common,
-                )
+                ).task_id
             else:
-                _render_files(phase, common)
+                tasks = _render_files(plan, phase, common)
+            if phase.phase is Phase.CANONICALIZE:
+                loop_kwargs = {"canonical_id": plan.canonical_id, "loop_task_id": loop_task_id, **common}
+                restore = RestoreLoopFinalOperator(task_id=RESTORE_FINAL_TASK_ID, **loop_kwargs)
+                drop = DropLoopTablesOperator(
+                    task_id=DROP_LOOP_TABLES_TASK_ID,
+                    keep_iterations=keep_iterations,
+                    max_iterations=max_iterations,
+                    **loop_kwargs,
+                )
+                restore >> tasks[0]
+                tasks[-1] >> drop
         if groups:
             groups[-1] >> group
         groups.append(group)
     return groups
 
 
-def _render_files(phase: PhasePlan, common: Mapping[str, Any]) -> None:
-    tasks = [IduSqlFileOperator(task_id=f.task_id, sql_file=str(f.path), **common) for f in phase.files]
+def _render_files(plan: Plan, phase: PhasePlan, common: Mapping[str, Any]) -> list[IduSqlFileOperator]:
+    tasks = [
+        IduSqlFileOperator(
+            task_id=f.task_id,
+            sql_file=str(f.path),
+            outlets=[table_asset(plan.catalog, plan.schema, t) for t in published_tables(f, plan.canonical_id)],
+            **common,
+        )
+        for f in phase.files
+    ]
     if not phase.phase.parallel:
         for upstream, downstream in zip(tasks, tasks[1:], strict=False):
             upstream >> downstream
+    return tasks
 
 
 def _doc(plan: Plan) -> str:

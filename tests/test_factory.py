@@ -27,7 +27,9 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
             "setup.02_extract_merge",
             "setup.03_source_key_stats",
             "loop.unify_loop",
+            "canonicalize.restore_loop_final",
             "canonicalize.05_canonicalize",
+            "canonicalize.drop_old_loop_tables",
             "stats.06_result_key_stats",
             "enrichment.10_enrich_a",
             "enrichment.10_enrich_b",
@@ -48,7 +50,10 @@ def test_dependencies_follow_phases(sql_dir: Path) -> None:
     assert up["setup.01_create_graph"] == set()
     assert up["setup.02_extract_merge"] == {"setup.01_create_graph"}
     assert up["loop.unify_loop"] == {"setup.03_source_key_stats"}
-    assert up["canonicalize.05_canonicalize"] == {"loop.unify_loop"}
+    assert up["canonicalize.restore_loop_final"] == {"loop.unify_loop"}
+    assert up["canonicalize.05_canonicalize"] == {"canonicalize.restore_loop_final"}
+    assert up["canonicalize.drop_old_loop_tables"] == {"canonicalize.05_canonicalize"}
+    assert up["stats.06_result_key_stats"] == {"canonicalize.drop_old_loop_tables"}
     # Independent files of a phase run in parallel after the previous phase.
     assert up["enrichment.10_enrich_a"] == up["enrichment.10_enrich_b"] == {"stats.06_result_key_stats"}
     assert up["master.20_master_m"] == {"enrichment.10_enrich_a", "enrichment.10_enrich_b"}
@@ -89,6 +94,15 @@ def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object,
     with pytest.raises(Exception, match="max_iterations|minimum|integer"):
         resolved["max_iterations"] = value
         resolved.validate()
+
+
+def test_published_tables_are_asset_outlets(sql_dir: Path) -> None:
+    dag = create_unification_dag("t", sql_dir)
+    names = {t.task_id: [a.name for a in t.outlets] for t in dag.tasks}
+    assert names["canonicalize.05_canonicalize"] == ["cat.sch.uid_lookup"]
+    assert names["enrichment.10_enrich_a"] == ["cat.sch.enriched_a"]
+    assert names["master.20_master_m"] == ["cat.sch.m"]
+    assert names["setup.01_create_graph"] == []
 
 
 def test_dag_kwargs_pass_through(sql_dir: Path) -> None:

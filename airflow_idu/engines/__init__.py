@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_idu.engines.base import Engine, EngineKind, StatementError, StatementStats
+from airflow_idu.engines.base import Engine, EngineKind, StatementError, StatementStats, is_transient
 
-__all__ = ["Engine", "EngineKind", "StatementError", "StatementStats", "UnsupportedConnectionError", "open_engine"]
+__all__ = [
+    "Engine",
+    "EngineKind",
+    "StatementError",
+    "StatementStats",
+    "UnsupportedConnectionError",
+    "is_transient",
+    "open_engine",
+]
 
 
 class UnsupportedConnectionError(ValueError):

@@ -21,6 +21,7 @@ __all__ = [
     "EngineKind",
     "StatementError",
     "StatementStats",
+    "is_transient",
     "run_statements",
 ]
 
@@ -135,3 +136,28 @@ def _timed() -> Iterator[Callable[[], float]]:
     end: list[float] = []
     yield lambda: (end[0] if end else time.perf_counter()) - start
     end.append(time.perf_counter())
+
+
+# Errors that may pass if the same statement is sent again later: dropped connections,
+# timeouts, a file lock held by another process. Named, not imported, so this module
+# does not need either driver installed.
+_TRANSIENT = frozenset(
+    {
+        "OperationalError",  # databricks-sql: network/session; duckdb: its IO errors derive from it
+        "RequestError",
+        "IOException",
+        "ConnectionException",
+        "ConnectionError",
+        "TimeoutError",
+        "InterruptException",
+    }
+)
+_PERMANENT = frozenset({"ServerOperationError", "CursorAlreadyClosedError"})
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """True for connection-level failures worth a retry; False for SQL errors that will fail again."""
+    names = {cls.__name__ for cls in type(error).__mro__} if error is not None else set()
+    if names & _PERMANENT:
+        return False
+    return bool(names & _TRANSIENT)

@@ -6,6 +6,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_idu.engines.base import StatementError, is_transient
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
@@ -56,6 +59,13 @@ class IduBaseOperator(BaseOperator):
             http_path=self.http_path,
             hook_params=self.hook_params,
         )
+
+    @staticmethod
+    def task_error(err: StatementError) -> AirflowException:
+        """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL)."""
+        if is_transient(err.__cause__):
+            return AirflowException(f"{err} — transient, Airflow retries the task")
+        return AirflowFailException(f"{err} — not retried: the same SQL would fail again")
 
     def close_engine(self) -> None:
         if "engine" in self.__dict__:

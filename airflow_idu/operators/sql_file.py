@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_idu.engines.base import StatementError
 from airflow_idu.operators.base import IduBaseOperator
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class IduSqlFileOperator(IduBaseOperator):
         started = time.perf_counter()
         try:
             stats = self.engine.run_script(sql, label=path.name)
+        except StatementError as err:
+            raise self.task_error(err) from err
         finally:
             self.close_engine()
         seconds = round(time.perf_counter() - started, 3)

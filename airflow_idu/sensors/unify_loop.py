@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_idu.engines.base import StatementError
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator
 from airflow_idu.plan import LoopSpec
 from airflow_idu.sensors.loop_state import IterationRecord, LoopLog, LoopState, run_key
@@ -95,6 +96,12 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         return state
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
+        try:
+            return self._poke(context)
+        except StatementError as err:
+            raise self.task_error(err) from err
+
+    def _poke(self, context: Context) -> bool | PokeReturnValue:
         ti = context["ti"]
         self._key = run_key(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))
         state = self._state
