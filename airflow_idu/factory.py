@@ -18,6 +18,7 @@ from airflow.sdk import DAG, Param, TaskGroup
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.operators.loop_tables import DropLoopTablesOperator, RestoreLoopFinalOperator
+from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
@@ -27,6 +28,7 @@ __all__ = ["LOOP_TASK_ID", "create_unification_dag", "unification_params", "unif
 LOOP_TASK_ID = "unify_loop"
 RESTORE_FINAL_TASK_ID = "restore_loop_final"
 DROP_LOOP_TABLES_TASK_ID = "drop_old_loop_tables"
+REPORT_TASK_ID = "report"
 DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
 # Transient failures (dropped connection, file lock) are retried with backoff; SQL errors
 # fail at once (the operators raise AirflowFailException for those).
@@ -39,7 +41,11 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 
 def unification_params(
-    *, max_iterations: int, optimize: bool, keep_iterations: int | None = None
+    *,
+    max_iterations: int,
+    optimize: bool,
+    keep_iterations: int | None = None,
+    min_coverage: float | None = None,
 ) -> dict[str, Param]:
     """Params of the trigger form, validated by Airflow before a run is created."""
     return {
@@ -66,6 +72,15 @@ def unification_params(
             description="After canonicalize, drop intermediate loop tables and keep the last N "
             "(empty keeps all).",
         ),
+        "min_coverage": Param(
+            min_coverage,
+            type=["null", "number"],
+            minimum=0,
+            maximum=1,
+            title="Minimum coverage",
+            description="Fail the report task when an enriched table has a smaller share of rows "
+            "with a canonical id (0..1; empty: no check).",
+        ),
     }
 
 
@@ -79,6 +94,7 @@ def create_unification_dag(
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
     optimize: bool = False,
     keep_iterations: int | None = None,
+    min_coverage: float | None = None,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
@@ -94,7 +110,10 @@ def create_unification_dag(
     dag_kwargs.setdefault("doc_md", _doc(plan))
     dag_kwargs["default_args"] = {**DEFAULT_ARGS, **(dag_kwargs.get("default_args") or {})}
     params = unification_params(
-        max_iterations=max_iterations, optimize=optimize, keep_iterations=keep_iterations
+        max_iterations=max_iterations,
+        optimize=optimize,
+        keep_iterations=keep_iterations,
+        min_coverage=min_coverage,
     )
     params.update(dag_kwargs.pop("params", {}) or {})
     with DAG(dag_id, schedule=schedule, start_date=start_date, params=params, **dag_kwargs) as dag:
@@ -104,6 +123,7 @@ def create_unification_dag(
             max_iterations="{{ params.max_iterations }}",
             optimize="{{ params.optimize }}",
             keep_iterations="{{ params.keep_iterations }}",
+            min_coverage="{{ params.min_coverage }}",
         )
     return dag
 
@@ -116,6 +136,7 @@ def unification_task_group(
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
     optimize: bool = False,
     keep_iterations: int | None = None,
+    min_coverage: float | None = None,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
@@ -130,6 +151,7 @@ def unification_task_group(
             max_iterations=f"{{{{ params.max_iterations | default({int(max_iterations)}) }}}}",
             optimize=f"{{{{ params.optimize | default({bool(optimize)}) }}}}",
             keep_iterations=f"{{{{ params.keep_iterations | default({keep_iterations}) }}}}",
+            min_coverage=f"{{{{ params.min_coverage | default({min_coverage}) }}}}",
             operator_kwargs=operator_kwargs,
         )
     return group
@@ -142,6 +164,7 @@ def render_plan(
     max_iterations: int | str,
     optimize: bool | str,
     keep_iterations: int | str | None = None,
+    min_coverage: float | str | None = None,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> list[TaskGroup]:
     """One task group per phase, chained in phase order."""
@@ -175,7 +198,35 @@ def render_plan(
         if groups:
             groups[-1] >> group
         groups.append(group)
+    if plan.phase(Phase.CANONICALIZE):
+        groups[-1] >> _render_report(plan, loop_task_id, min_coverage, common)
     return groups
+
+
+def _render_report(
+    plan: Plan, loop_task_id: str, min_coverage: float | str | None, common: Mapping[str, Any]
+) -> UnificationReportOperator:
+    tables = {
+        phase: [
+            t
+            for f in (plan.phase(phase).files if plan.phase(phase) else ())
+            for t in published_tables(f, plan.canonical_id)
+        ]
+        for phase in (Phase.ENRICHMENT, Phase.MASTER)
+    }
+    prefix = loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
+    return UnificationReportOperator(
+        task_id=REPORT_TASK_ID,
+        canonical_id=plan.canonical_id,
+        file_task_ids=[
+            f"{prefix}{f.phase.value}.{f.task_id}" for f in plan.files if f.phase is not Phase.LOOP
+        ],
+        loop_task_id=loop_task_id,
+        enriched_tables=tables[Phase.ENRICHMENT],
+        master_tables=tables[Phase.MASTER],
+        min_coverage=min_coverage,
+        **common,
+    )
 
 
 def _render_files(plan: Plan, phase: PhasePlan, common: Mapping[str, Any]) -> list[IduSqlFileOperator]:
@@ -183,7 +234,9 @@ def _render_files(plan: Plan, phase: PhasePlan, common: Mapping[str, Any]) -> li
         IduSqlFileOperator(
             task_id=f.task_id,
             sql_file=str(f.path),
-            outlets=[table_asset(plan.catalog, plan.schema, t) for t in published_tables(f, plan.canonical_id)],
+            outlets=[
+                table_asset(plan.catalog, plan.schema, t) for t in published_tables(f, plan.canonical_id)
+            ],
             **common,
         )
         for f in phase.files

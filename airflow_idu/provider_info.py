@@ -18,6 +18,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {"integration-name": "airflow-idu", "python-modules": ["airflow_idu.operators.sql_file"]}
         ],
-        "sensors": [{"integration-name": "airflow-idu", "python-modules": ["airflow_idu.sensors.unify_loop"]}],
-        "integrations": [{"integration-name": "airflow-idu", "external-doc-url": "https://airflow.apache.org"}],
+        "sensors": [
+            {"integration-name": "airflow-idu", "python-modules": ["airflow_idu.sensors.unify_loop"]}
+        ],
+        "integrations": [
+            {"integration-name": "airflow-idu", "external-doc-url": "https://airflow.apache.org"}
+        ],
     }

@@ -37,10 +37,11 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
             "metadata.30_unification_metadata",
             "metadata.31_filter_lookup",
             "other.custom_report",
+            "report",
         ]
     )
     assert list(dag.task_group.children) == [
-        "setup", "loop", "canonicalize", "stats", "enrichment", "master", "metadata", "other",
+        "setup", "loop", "canonicalize", "stats", "enrichment", "master", "metadata", "other", "report",
     ]
 
 
@@ -59,6 +60,11 @@ def test_dependencies_follow_phases(sql_dir: Path) -> None:
     assert up["master.20_master_m"] == {"enrichment.10_enrich_a", "enrichment.10_enrich_b"}
     assert up["metadata.30_unification_metadata"] == up["metadata.31_filter_lookup"] == {"master.20_master_m"}
     assert up["other.custom_report"] == {"metadata.30_unification_metadata", "metadata.31_filter_lookup"}
+    assert up["report"] == {"other.custom_report"}
+    report = dag.get_task("report")
+    assert report.enriched_tables == ["enriched_a", "enriched_b"]
+    assert report.master_tables == ["m"]
+    assert "canonicalize.05_canonicalize" in report.file_task_ids
 
 
 def test_defaults_fit_how_users_run_it(sql_dir: Path) -> None:
@@ -122,6 +128,8 @@ def test_embedded_task_group(sql_dir: Path) -> None:
         before >> group
     assert "idu.setup.01_create_graph" in dag.task_ids
     assert "idu.loop.unify_loop" in dag.task_ids
+    assert "idu.report" in dag.task_ids
+    assert "idu.enrichment.10_enrich_a" in dag.get_task("idu.report").file_task_ids
     assert dag.get_task("idu.setup.01_create_graph").upstream_task_ids == {"extract"}
     loop = dag.get_task("idu.loop.unify_loop")
     assert loop.conn_id == "my_conn"

@@ -59,6 +59,10 @@ class DatabricksEngine:
                 params.setdefault(key, value)
         return DatabricksSqlHook(databricks_conn_id=self.conn_id, **params)
 
+    @property
+    def host(self) -> str:
+        return str(self.hook.host or "")
+
     @cached_property
     def connection(self) -> Any:
         return self.hook.get_conn()
@@ -84,7 +88,9 @@ class DatabricksEngine:
                 self._cursor = None
             cursor.close()
         if use:
-            self._context["SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()] = use.group(2)
+            self._context["SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()] = (
+                use.group(2)
+            )
         return rows, query_id, None
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:

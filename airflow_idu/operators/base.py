@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_idu.engines.base import StatementError, is_transient
+from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, DatabricksQueryHistoryLink, query_history_url
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
@@ -30,6 +31,7 @@ class IduBaseOperator(BaseOperator):
 
     template_fields = ("conn_id", "catalog", "schema", "http_path")
     ui_color = "#e8f1fb"
+    operator_extra_links = (DatabricksQueryHistoryLink(),)
 
     def __init__(
         self,
@@ -66,6 +68,15 @@ class IduBaseOperator(BaseOperator):
         if is_transient(err.__cause__):
             return AirflowException(f"{err} — transient, Airflow retries the task")
         return AirflowFailException(f"{err} — not retried: the same SQL would fail again")
+
+    def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
+        """On Databricks, record where the task's statements can be inspected (the extra link)."""
+        if self.engine.kind is not EngineKind.DATABRICKS:
+            return
+        ids = [s.query_id for s in stats if s.query_id]
+        url = query_history_url(getattr(self.engine, "host", ""), ids)
+        if url:
+            context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 
     def close_engine(self) -> None:
         if "engine" in self.__dict__:

@@ -75,7 +75,9 @@ class DropLoopTablesOperator(_LoopTablesOperator):
     template_fields = (*IduBaseOperator.template_fields, "keep_iterations")
     ui_color = "#eeeeee"
 
-    def __init__(self, *, keep_iterations: int | str | None, max_iterations: int | str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, keep_iterations: int | str | None, max_iterations: int | str, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.keep_iterations = keep_iterations
         self.max_iterations = max_iterations

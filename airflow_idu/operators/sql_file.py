@@ -40,15 +40,14 @@ class IduSqlFileOperator(IduBaseOperator):
         started = time.perf_counter()
         try:
             stats = self.engine.run_script(sql, label=path.name)
+            self.push_query_history(context, stats)
         except StatementError as err:
             raise self.task_error(err) from err
         finally:
             self.close_engine()
         seconds = round(time.perf_counter() - started, 3)
         rows = sum(s.rows or 0 for s in stats)
-        self.log.info(
-            "%s: %d statements, %d rows affected, %.3fs", path.name, len(stats), rows, seconds
-        )
+        self.log.info("%s: %d statements, %d rows affected, %.3fs", path.name, len(stats), rows, seconds)
         return {
             "file": path.name,
             "statements": len(stats),
