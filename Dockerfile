@@ -12,7 +12,7 @@ FROM apache/airflow:3.3.2-python3.11
 # volume takes over the ownership of the image directory it is mounted on, so creating them here
 # (owned by the airflow user, uid 50000) means the containers can write to them without a root step.
 USER root
-RUN install -d -o airflow -g root /opt/airflow/idu-src /opt/airflow/data /opt/airflow/auth
+RUN install -d -o airflow -g root /opt/airflow/idu-src /opt/airflow/data /opt/airflow/auth /opt/airflow/logs
 USER airflow
 WORKDIR /opt/airflow/idu-src
 
