@@ -16,10 +16,14 @@ EXAMPLE_SQL = EXAMPLE_DIR / "sql"
 EXAMPLE_YML = EXAMPLE_DIR / "unify.yml"
 
 _HOME = Path(tempfile.mkdtemp(prefix="idu-airflow-home-"))
+# dag.test() only runs DAGs that its bundle (the dags folder) contains, so tests write DAG files here.
+DAGS_DIR = _HOME / "dags"
+DAGS_DIR.mkdir()
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ["IDU_EXAMPLE_SQL_DIR"] = str(EXAMPLE_SQL)  # example DAG files are copied into DAGS_DIR
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
 

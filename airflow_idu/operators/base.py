@@ -9,7 +9,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
-from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, DatabricksQueryHistoryLink, query_history_url
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, query_history_url
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
@@ -31,7 +31,6 @@ class IduBaseOperator(BaseOperator):
 
     template_fields = ("conn_id", "catalog", "schema", "http_path")
     ui_color = "#e8f1fb"
-    operator_extra_links = (DatabricksQueryHistoryLink(),)
 
     def __init__(
         self,
@@ -70,13 +69,13 @@ class IduBaseOperator(BaseOperator):
         return AirflowFailException(f"{err} — not retried: the same SQL would fail again")
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
-        """On Databricks, record where the task's statements can be inspected (the extra link)."""
-        if self.engine.kind is not EngineKind.DATABRICKS:
-            return
-        ids = [s.query_id for s in stats if s.query_id]
-        url = query_history_url(getattr(self.engine, "host", ""), ids)
-        if url:
-            context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
+        """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
+        url = None
+        if self.engine.kind is EngineKind.DATABRICKS:
+            ids = [s.query_id for s in stats if s.query_id]
+            url = query_history_url(getattr(self.engine, "host", ""), ids)
+        # Pushed on every engine (empty off Databricks) so rendering the link never misses the key.
+        context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url or "")
 
     def close_engine(self) -> None:
         if "engine" in self.__dict__:

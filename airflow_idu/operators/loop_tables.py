@@ -72,7 +72,7 @@ class DropLoopTablesOperator(_LoopTablesOperator):
     so that canonicalize can still be re-run from the converged iteration.
     """
 
-    template_fields = (*IduBaseOperator.template_fields, "keep_iterations")
+    template_fields = (*IduBaseOperator.template_fields, "keep_iterations", "max_iterations")
     ui_color = "#eeeeee"
 
     def __init__(

@@ -67,7 +67,9 @@ class UnificationReportOperator(IduBaseOperator):
         files = [x for x in (ti.xcom_pull(task_ids=self.file_task_ids) or []) if x]
         loop = ti.xcom_pull(task_ids=self.loop_task_id) or {}
         dag_run = context.get("dag_run")
-        started = getattr(dag_run, "start_date", None)
+        # A test run's start_date is its logical date; run_after is when it was really created.
+        times = [t for t in (getattr(dag_run, "start_date", None), getattr(dag_run, "run_after", None)) if t]
+        started = max(times) if times else None
         p = self.canonical_id
         lookup = self.qualify(f"{p}_lookup")
         counts = {

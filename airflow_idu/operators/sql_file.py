@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_idu.engines.base import StatementError
+from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.operators.base import IduBaseOperator
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class IduSqlFileOperator(IduBaseOperator):
 
     template_fields = (*IduBaseOperator.template_fields, "sql_file")
     ui_color = "#d6e9f8"
+    operator_extra_links = (DatabricksQueryHistoryLink(),)
 
     def __init__(self, *, sql_file: str | Path, render: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)

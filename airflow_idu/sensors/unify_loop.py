@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_idu.engines.base import StatementError
+from airflow_idu.engines.base import StatementError, StatementStats
+from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator
 from airflow_idu.plan import LoopSpec
 from airflow_idu.sensors.loop_state import IterationRecord, LoopLog, LoopState, run_key
@@ -45,6 +46,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
 
     template_fields = (*IduBaseOperator.template_fields, "max_iterations", "optimize")
     ui_color = "#fbe3c4"
+    operator_extra_links = (DatabricksQueryHistoryLink(),)
 
     def __init__(
         self,
@@ -110,7 +112,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             self._log.append(record)
             state.history.append(record)
         if state.converged:
-            return self._finish(state)
+            return self._finish(state, context)
         last = state.history[-1]
         if last.iteration >= self._limit:
             counts = ", ".join(str(r.updated_count) for r in state.history[-5:])
@@ -126,6 +128,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         sql, source = self.loop.sql_for_iteration(k)
         started = time.perf_counter()
         stats = self.engine.run_script(sql, label=f"iteration {k} ({source.value})")
+        self._stats = stats
         if self._optimize:
             self.engine.run_script(f"OPTIMIZE {self.loop.table(k)}", label=f"iteration {k} optimize")
         count = self.engine.scalar(self.loop.convergence_sql(k))
@@ -150,9 +153,10 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         )
         return record
 
-    def _finish(self, state: LoopState) -> PokeReturnValue:
+    def _finish(self, state: LoopState, context: Context) -> PokeReturnValue:
         k = state.history[-1].iteration
-        self.engine.run_script(self.loop.final_sql(k), label="loop final")
+        final: list[StatementStats] = self.engine.run_script(self.loop.final_sql(k), label="loop final")
+        self.push_query_history(context, [*getattr(self, "_stats", []), *final])
         self.log.info("Unify loop converged after %d iterations; created %s", k, self.loop.final_table)
         return PokeReturnValue(
             is_done=True,

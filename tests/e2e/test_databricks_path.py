@@ -1,0 +1,120 @@
+"""The Databricks path: real ``DatabricksSqlHook``; only the driver's ``connect`` is replaced.
+
+The replacement records every statement and answers from a local DuckDB file (see
+``tests/fake_databricks.py``), so the workflow converges for real and the statements,
+their order, the session's catalog/schema and the loop's queries can be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from airflow_idu.demo.data import create_demo_data
+from airflow_idu.links import DatabricksQueryHistoryLink
+from airflow_idu.plan import read_plan
+from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
+from tests.e2e.runner import dag_from_file, run_dag
+from tests.fake_databricks import Recorder
+from tests.ground_truth import assert_lookup_matches, load_identifier_graph
+
+pytestmark = pytest.mark.e2e
+
+FAKE_TOKEN = "dapi0123456789abcdefFAKEidu"  # noqa: S105 - a known fake, searched for in everything the run wrote
+HOST = "dbc-fake-1234.cloud.databricks.com"
+HTTP_PATH = "/sql/1.0/warehouses/fakewarehouse"
+
+DAG_SOURCE = f'''
+from airflow_idu import create_unification_dag
+dag = create_unification_dag("idu_databricks_path", {str(EXAMPLE_SQL)!r}, conn_id="idu_databricks")
+'''
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
+    database = tmp_path / "warehouse.duckdb"
+    create_demo_data(database, schema="customer_db", people=300, seed=5)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IDU_DATABRICKS",
+        json.dumps(
+            {"conn_type": "databricks", "host": HOST, "password": FAKE_TOKEN, "extra": {"http_path": HTTP_PATH}}
+        ),
+    )
+    rec = Recorder(database=str(database))
+    from airflow.providers.databricks.hooks import databricks_sql
+
+    monkeypatch.setattr(databricks_sql.sql, "connect", rec.connect)
+    return rec
+
+
+def test_workflow_runs_through_databricks_sql_hook(airflow_db: Path, recorder: Recorder) -> None:
+    dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
+    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 1, tz="UTC"))
+    assert result.state == "success", result.failed()
+
+    # Every task opened one session with the directory's catalog and schema and the PAT.
+    plan = read_plan(EXAMPLE_SQL)
+    assert recorder.connects, "the hook never reached the driver"
+    for connect in recorder.connects:
+        assert (connect["host"], connect["http_path"], connect["token"]) == (HOST, HTTP_PATH, FAKE_TOKEN)
+        assert (connect["catalog"], connect["schema"]) == ("idu_demo", "unified")
+    assert recorder.closed == len(recorder.connects)
+
+    statements = recorder.statements
+    # The session already uses the catalog/schema: the files' USE lines are not sent again.
+    assert not [s for s in statements if re.match(r"\s*USE\s", s, re.I)]
+
+    # Setup files ran first, in order, statement by statement.
+    setup_creates = [s for s in statements[:40] if "unified_customer_id_graph_unify_loop_0" in s]
+    assert setup_creates and setup_creates[0].lstrip().upper().startswith("CREATE")
+
+    # The loop: per iteration CREATE + INSERT of loop_K, then exactly the contract's convergence query.
+    loop = result.xcom("loop.unify_loop")
+    k = loop["iterations"]
+    for i in range(1, k + 1):
+        check = plan.loop.convergence_sql(i)
+        assert statements.count(check) == 1, f"convergence query of iteration {i}"
+        at = statements.index(check)
+        table = f"idu_demo.unified.unified_customer_id_graph_unify_loop_{i}"
+        assert statements[at - 2].lstrip().upper().startswith("CREATE OR REPLACE TABLE " + table.upper())
+        assert statements[at - 1].lstrip().upper().startswith("INSERT INTO " + table.upper())
+    assert plan.loop.final_sql(k) in statements
+    assert statements.index(plan.loop.final_sql(k)) > statements.index(plan.loop.convergence_sql(k))
+    assert loop["history"][-1]["updated_count"] == 0
+
+    graph = load_identifier_graph(recorder.database, EXAMPLE_YML, source_schema="customer_db")
+    assert_lookup_matches(
+        recorder.database,
+        lookup_table="unified.unified_customer_id_lookup",
+        graph=graph,
+        merge_by_keys=["email", "customer_id", "phone_number"],
+    )
+
+    # Extra link rendered from the recorded query ids.
+    link = result.xcom("canonicalize.05_canonicalize", key=DatabricksQueryHistoryLink().xcom_key)
+    assert link and link.startswith(f"https://{HOST}/sql/history?queryId=01ef-fake-")
+
+    # The token never reaches XCom or task logs.
+    everything = json.dumps([result.xcom(t) for t in result.task_states], default=str)
+    assert FAKE_TOKEN not in everything
+    logs = Path(airflow_db / "logs")
+    written = "".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
+    assert FAKE_TOKEN not in written
+
+
+def test_round_trips_per_loop_iteration(airflow_db: Path, recorder: Recorder) -> None:
+    """Statements sent per iteration: the seed's script sent six (USE x2, CREATE, INSERT, check, OPTIMIZE)."""
+    dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
+    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 2, tz="UTC"))
+    assert result.state == "success", result.failed()
+    plan = read_plan(EXAMPLE_SQL)
+    k = result.xcom("loop.unify_loop")["iterations"]
+    statements = recorder.statements
+    first = statements.index(plan.loop.convergence_sql(1))
+    last = statements.index(plan.loop.convergence_sql(k))
+    per_iteration = (last - first) / (k - 1)
+    assert per_iteration <= 4, statements[first : last + 1]

@@ -1,0 +1,101 @@
+"""The example workflow, end to end, through real Airflow on a real DuckDB file."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pendulum
+import pytest
+
+from airflow_idu.demo.data import create_chain_data
+from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML, REPO
+from tests.e2e.runner import dag_from_file, run_dag
+from tests.ground_truth import assert_lookup_matches, load_identifier_graph
+
+pytestmark = pytest.mark.e2e
+
+MERGE_BY_KEYS = ["email", "customer_id", "phone_number"]
+LOOKUP = "unified.unified_customer_id_lookup"
+
+
+def example_dag():
+    return dag_from_file("idu_example", (REPO / "dags" / "idu_example.py").read_text())
+
+
+def test_example_dag_unifies_demo_data(airflow_db: Path, demo_db: Path) -> None:
+    result = run_dag(example_dag(), logical_date=pendulum.datetime(2026, 1, 1, tz="UTC"))
+    assert result.state == "success", result.failed()
+    groups = {t.split(".")[0] for t in result.task_states}
+    assert {"setup", "loop", "canonicalize", "stats", "enrichment", "master", "metadata", "report"} <= groups
+
+    loop = result.xcom("loop.unify_loop")
+    assert loop["converged"] is True
+    history = loop["history"]
+    assert [h["iteration"] for h in history] == list(range(1, loop["iterations"] + 1))
+    assert history[-1]["updated_count"] == 0
+    assert all(h["updated_count"] > 0 for h in history[:-1])
+    # merge_iterations is 3 in unify.yml and the demo plants long chains: derived iterations ran.
+    assert {h["source"] for h in history} == {"file", "derived"}
+    assert loop["final_table"] == "idu_demo.unified.unified_customer_id_graph_unify_loop_final"
+
+    graph = load_identifier_graph(demo_db, EXAMPLE_YML, source_schema="customer_db")
+    assert_lookup_matches(demo_db, lookup_table=LOOKUP, graph=graph, merge_by_keys=MERGE_BY_KEYS)
+
+
+def test_report_figures_match_the_tables(airflow_db: Path, demo_db: Path) -> None:
+    result = run_dag(example_dag(), logical_date=pendulum.datetime(2026, 1, 2, tz="UTC"))
+    assert result.state == "success", result.failed()
+    report = result.xcom("report")
+    loop = result.xcom("loop.unify_loop")
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        def count(sql: str) -> int:
+            return con.execute(sql).fetchone()[0]
+
+        for table, rows in report["row_counts"].items():
+            assert rows == count(f"SELECT COUNT(*) FROM unified.{table}"), table
+        for table, cov in report["coverage"].items():
+            with_id = count(f"SELECT COUNT(unified_customer_id) FROM unified.{table}")
+            assert cov["with_canonical_id"] == with_id
+            assert cov["coverage"] == pytest.approx(with_id / cov["rows"])
+        assert report["distinct_canonical_ids"] == count(f"SELECT COUNT(DISTINCT canonical_id) FROM {LOOKUP}")
+    assert report["loop"]["iterations"] == loop["iterations"]
+    assert report["loop"]["updated_counts"] == [h["updated_count"] for h in loop["history"]]
+    assert report["files_run"] == len([t for t in result.task_states if t.split(".")[-1][:2].isdigit()])
+    assert set(report["row_counts"]) >= {
+        "unified_customer_id_graph", "unified_customer_id_lookup", "customer_master",
+        "enriched_customer_profiles", "enriched_web_sessions", "enriched_orders", "enriched_support_tickets",
+    }
+    assert any("idu_demo.unified.enriched_orders" in q for q in report["next_steps"])
+
+
+@pytest.mark.parametrize("length", [1000], ids=["chain_1000"])
+def test_long_chain_converges_within_log_bound(airflow_db: Path, tmp_path: Path, duckdb_conn, length: int) -> None:
+    database = duckdb_conn(tmp_path / "chain.duckdb")
+    create_chain_data(database, schema="customer_db", length=length)
+    result = run_dag(example_dag(), logical_date=pendulum.datetime(2026, 2, 1, tz="UTC"))
+    assert result.state == "success", result.failed()
+    loop = result.xcom("loop.unify_loop")
+    assert loop["iterations"] <= math.ceil(math.log2(length)) + 3
+    assert loop["iterations"] > 3  # beyond the three iteration files
+    graph = load_identifier_graph(database, EXAMPLE_YML, source_schema="customer_db")
+    assert graph.number_of_nodes() == length
+    assert_lookup_matches(database, lookup_table=LOOKUP, graph=graph, merge_by_keys=MERGE_BY_KEYS)
+
+
+def test_keep_iterations_leaves_one_loop_table(airflow_db: Path, demo_db: Path) -> None:
+    result = run_dag(
+        example_dag(), logical_date=pendulum.datetime(2026, 1, 3, tz="UTC"), conf={"keep_iterations": 1}
+    )
+    assert result.state == "success", result.failed()
+    k = result.xcom("loop.unify_loop")["iterations"]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        tables = {
+            t for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'unified' "
+                "AND table_name LIKE 'unified_customer_id_graph%'"
+            ).fetchall()
+        }
+    assert tables == {"unified_customer_id_graph", f"unified_customer_id_graph_unify_loop_{k}"}
+
