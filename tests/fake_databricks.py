@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.plan import first_line
 
 _DML = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
@@ -73,7 +74,7 @@ class FakeCursor:
         result = None
         for duck_sql in translate_statement(statement).statements:
             result = self.conn.duck.execute(duck_sql)
-        head = statement.lstrip().upper()
+        head = first_line(statement).upper()
         if result is not None and head.startswith(_DML):
             (count,) = result.fetchone() or (0,)
             self.description = [("num_affected_rows",), ("num_inserted_rows",)]

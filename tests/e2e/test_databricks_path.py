@@ -16,7 +16,7 @@ import pytest
 
 from airflow_idu.demo.data import create_demo_data
 from airflow_idu.links import DatabricksQueryHistoryLink
-from airflow_idu.plan import read_plan
+from airflow_idu.plan import first_line, read_plan
 from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.fake_databricks import Recorder
@@ -51,7 +51,9 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     return rec
 
 
-def test_workflow_runs_through_databricks_sql_hook(airflow_db: Path, recorder: Recorder) -> None:
+def test_workflow_runs_through_databricks_sql_hook(
+    airflow_db: Path, recorder: Recorder, capfd: pytest.CaptureFixture[str]
+) -> None:
     dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
     result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 1, tz="UTC"))
     assert result.state == "success", result.failed()
@@ -69,8 +71,8 @@ def test_workflow_runs_through_databricks_sql_hook(airflow_db: Path, recorder: R
     assert not [s for s in statements if re.match(r"\s*USE\s", s, re.I)]
 
     # Setup files ran first, in order, statement by statement.
-    setup_creates = [s for s in statements[:40] if "unified_customer_id_graph_unify_loop_0" in s]
-    assert setup_creates and setup_creates[0].lstrip().upper().startswith("CREATE")
+    heads = [first_line(s, width=1000).upper() for s in statements]
+    assert heads[0].startswith("CREATE") and "UNIFIED_CUSTOMER_ID_GRAPH_UNIFY_LOOP_0" in heads[0]
 
     # The loop: per iteration CREATE + INSERT of loop_K, then exactly the contract's convergence query.
     loop = result.xcom("loop.unify_loop")
@@ -80,8 +82,8 @@ def test_workflow_runs_through_databricks_sql_hook(airflow_db: Path, recorder: R
         assert statements.count(check) == 1, f"convergence query of iteration {i}"
         at = statements.index(check)
         table = f"idu_demo.unified.unified_customer_id_graph_unify_loop_{i}"
-        assert statements[at - 2].lstrip().upper().startswith("CREATE OR REPLACE TABLE " + table.upper())
-        assert statements[at - 1].lstrip().upper().startswith("INSERT INTO " + table.upper())
+        assert heads[at - 2].startswith("CREATE OR REPLACE TABLE " + table.upper()), heads[at - 2]
+        assert heads[at - 1].startswith("INSERT INTO " + table.upper()), heads[at - 1]
     assert plan.loop.final_sql(k) in statements
     assert statements.index(plan.loop.final_sql(k)) > statements.index(plan.loop.convergence_sql(k))
     assert loop["history"][-1]["updated_count"] == 0
@@ -98,11 +100,14 @@ def test_workflow_runs_through_databricks_sql_hook(airflow_db: Path, recorder: R
     link = result.xcom("canonicalize.05_canonicalize", key=DatabricksQueryHistoryLink().xcom_key)
     assert link and link.startswith(f"https://{HOST}/sql/history?queryId=01ef-fake-")
 
-    # The token never reaches XCom or task logs.
+    # The token never reaches XCom, task logs (dag.test() logs to the console) or log files.
     everything = json.dumps([result.xcom(t) for t in result.task_states], default=str)
     assert FAKE_TOKEN not in everything
-    logs = Path(airflow_db / "logs")
-    written = "".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
+    captured = capfd.readouterr()
+    console = captured.out + captured.err
+    assert "Unify loop converged" in console  # the logs were captured, so the check below can fail
+    assert FAKE_TOKEN not in console
+    written = "".join(p.read_text(errors="replace") for p in airflow_db.rglob("*.log") if p.is_file())
     assert FAKE_TOKEN not in written
 
 
