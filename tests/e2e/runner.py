@@ -46,8 +46,19 @@ class RunResult:
         return {t: s for t, s in self.task_states.items() if s != "success"}
 
 
-def run_dag(dag: Any, *, logical_date: datetime, conf: dict[str, Any] | None = None) -> RunResult:
-    dr = dag.test(logical_date=logical_date, run_conf=conf)
+def run_dag(
+    dag: Any,
+    *,
+    logical_date: datetime,
+    conf: dict[str, Any] | None = None,
+    scheduled_interval: tuple[datetime, datetime] | None = None,
+) -> RunResult:
+    """Run ``dag`` once. With ``scheduled_interval`` the run is a SCHEDULED run with that data interval
+    (``dag.test()`` itself only creates manual runs), executed by the same ``dag.test()`` loop."""
+    if scheduled_interval is None:
+        dr = dag.test(logical_date=logical_date, run_conf=conf)
+    else:
+        dr = _test_as_scheduled(dag, logical_date, scheduled_interval)
     from airflow.utils.session import create_session
 
     with create_session() as session:
@@ -56,6 +67,34 @@ def run_dag(dag: Any, *, logical_date: datetime, conf: dict[str, Any] | None = N
         fresh = session.get(DagRun, dr.id)
         states = {ti.task_id: _text(ti.state) for ti in fresh.get_task_instances(session=session)}
         return RunResult(dag_id=dag.dag_id, run_id=dr.run_id, state=str(_text(fresh.state)), task_states=states)
+
+
+def _test_as_scheduled(dag: Any, logical_date: datetime, interval: tuple[datetime, datetime]) -> Any:
+    from unittest import mock
+
+    from airflow.models import dagrun as dagrun_module
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunType
+
+    def scheduled_run(*, dag, session, run_after, triggered_by, start_date, **_: Any):  # type: ignore[no-untyped-def]
+        return dag.create_dagrun(
+            run_id=dagrun_module.DagRun.generate_run_id(
+                run_type=DagRunType.SCHEDULED, logical_date=logical_date, run_after=run_after
+            ),
+            logical_date=logical_date,
+            data_interval=interval,
+            run_after=interval[1],
+            conf=None,
+            run_type=DagRunType.SCHEDULED,
+            state=DagRunState.RUNNING,
+            triggered_by=triggered_by,
+            triggering_user_name=None,
+            start_date=start_date,
+            session=session,
+        )
+
+    with mock.patch.object(dagrun_module, "get_or_create_dagrun", scheduled_run):
+        return dag.test(logical_date=logical_date)
 
 
 def _text(state: Any) -> str | None:
