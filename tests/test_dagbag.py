@@ -1,0 +1,54 @@
+"""The shipped DAG files import cleanly, without connections; a bad directory is an import error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def _dagbag(folder: Path):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(folder))
+
+
+def test_example_dags_import_without_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk import BaseHook
+
+    def no_lookups(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a connection was looked up at DAG-parse time")
+
+    monkeypatch.setattr(BaseHook, "get_connection", no_lookups)
+    bag = _dagbag(REPO / "dags")
+    assert bag.import_errors == {}
+    assert {"idu_example", "idu_databricks", "idu_downstream_marketing_export"} <= set(bag.dag_ids)
+    assert bag.dags["idu_example"].get_task("loop.unify_loop").conn_id == "idu_default"
+    assert bag.dags["idu_databricks"].get_task("loop.unify_loop").conn_id == "idu_databricks"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda root: root / "nope", "does not exist"),
+        (lambda root: (root / "empty").mkdir() or root / "empty", "holds no .sql files"),
+        (
+            lambda root: (root / "noloop").mkdir() or (root / "noloop" / "01_a.sql").write_text("SELECT 1;")
+            and root / "noloop",
+            "no unify loop files",
+        ),
+    ],
+    ids=["missing", "empty", "no_loop_files"],
+)
+def test_bad_directory_is_a_clear_import_error(tmp_path: Path, make, message: str) -> None:
+    sql_dir = make(tmp_path)
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "bad.py").write_text(
+        f"from airflow_idu import create_unification_dag\ndag = create_unification_dag('bad', {str(sql_dir)!r})\n"
+    )
+    errors = _dagbag(dags).import_errors
+    assert len(errors) == 1
+    assert message in next(iter(errors.values()))
