@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -207,11 +208,7 @@ def _render_report(
     plan: Plan, loop_task_id: str, min_coverage: float | str | None, common: Mapping[str, Any]
 ) -> UnificationReportOperator:
     tables = {
-        phase: [
-            t
-            for f in (plan.phase(phase).files if plan.phase(phase) else ())
-            for t in published_tables(f, plan.canonical_id)
-        ]
+        phase: [t for f in plan.files if f.phase is phase for t in published_tables(f, plan.canonical_id)]
         for phase in (Phase.ENRICHMENT, Phase.MASTER)
     }
     prefix = loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
@@ -242,7 +239,7 @@ def _render_files(plan: Plan, phase: PhasePlan, common: Mapping[str, Any]) -> li
         for f in phase.files
     ]
     if not phase.phase.parallel:
-        for upstream, downstream in zip(tasks, tasks[1:], strict=False):
+        for upstream, downstream in pairwise(tasks):
             upstream >> downstream
     return tasks
 

@@ -9,8 +9,8 @@ from airflow.sdk import BaseOperatorLink
 from airflow.sdk.bases.xcom import BaseXCom
 
 if TYPE_CHECKING:
-    from airflow.models.taskinstancekey import TaskInstanceKey
     from airflow.sdk import BaseOperator
+    from airflow.sdk.types import TaskInstanceKey
 
 __all__ = ["QUERY_HISTORY_XCOM_KEY", "DatabricksQueryHistoryLink", "query_history_url"]
 
@@ -31,4 +31,4 @@ class DatabricksQueryHistoryLink(BaseOperatorLink):
     name = "Databricks query history"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        return BaseXCom.get_value(key=QUERY_HISTORY_XCOM_KEY, ti_key=ti_key) or ""
+        return BaseXCom.get_value(key=QUERY_HISTORY_XCOM_KEY, ti_key=ti_key) or ""  # type: ignore[arg-type]

@@ -54,5 +54,10 @@ def read_summary(database: str | Path, *, schema: str, canonical_id: str) -> Run
             or n.startswith("enriched_")
             or n.endswith("_master")
         ]
-        tables = {n: conn.execute(f"SELECT COUNT(*) FROM {schema}.{n}").fetchone()[0] for n in wanted}
+        tables = {n: _count(conn, f"{schema}.{n}") for n in wanted}
     return RunSummary(iterations=iterations, tables=tables)
+
+
+def _count(conn: Any, table: str) -> int:
+    row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0

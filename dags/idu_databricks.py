@@ -16,7 +16,9 @@ import pendulum
 from airflow_idu import create_unification_dag
 
 SQL_DIR = Path(
-    os.environ.get("IDU_EXAMPLE_SQL_DIR", Path(__file__).parents[1] / "examples" / "customer_unification" / "sql")
+    os.environ.get(
+        "IDU_EXAMPLE_SQL_DIR", Path(__file__).parents[1] / "examples" / "customer_unification" / "sql"
+    )
 )
 
 dag = create_unification_dag(

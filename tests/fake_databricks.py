@@ -31,7 +31,9 @@ class Recorder:
     fail_on: Any = None  # callable(statement) -> Exception | None, for fault tests
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def connect(self, server_hostname: str, http_path: str, access_token: str | None, **kwargs: Any) -> FakeConnection:
+    def connect(
+        self, server_hostname: str, http_path: str, access_token: str | None, **kwargs: Any
+    ) -> FakeConnection:
         self.connects.append(
             {"host": server_hostname, "http_path": http_path, "token": access_token, **kwargs}
         )

@@ -35,8 +35,10 @@ def test_example_dags_import_without_connections(monkeypatch: pytest.MonkeyPatch
         (lambda root: root / "nope", "does not exist"),
         (lambda root: (root / "empty").mkdir() or root / "empty", "holds no .sql files"),
         (
-            lambda root: (root / "noloop").mkdir() or (root / "noloop" / "01_a.sql").write_text("SELECT 1;")
-            and root / "noloop",
+            lambda root: (
+                (root / "noloop").mkdir()
+                or ((root / "noloop" / "01_a.sql").write_text("SELECT 1;") and root / "noloop")
+            ),
             "no unify loop files",
         ),
     ],

@@ -41,7 +41,15 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
         ]
     )
     assert list(dag.task_group.children) == [
-        "setup", "loop", "canonicalize", "stats", "enrichment", "master", "metadata", "other", "report",
+        "setup",
+        "loop",
+        "canonicalize",
+        "stats",
+        "enrichment",
+        "master",
+        "metadata",
+        "other",
+        "report",
     ]
 
 
@@ -80,7 +88,9 @@ def test_defaults_fit_how_users_run_it(sql_dir: Path) -> None:
     assert loop.max_iterations == "{{ params.max_iterations }}"
     assert (loop.catalog, loop.schema, loop.canonical_id) == ("cat", "sch", "uid")
     assert [Path(p).name for p in loop.loop_files] == [
-        "04_unify_loop_iteration_01.sql", "04_unify_loop_iteration_02.sql", "04_unify_loop_iteration_03.sql",
+        "04_unify_loop_iteration_01.sql",
+        "04_unify_loop_iteration_02.sql",
+        "04_unify_loop_iteration_03.sql",
     ]
 
 
@@ -97,7 +107,7 @@ def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object,
         ParamsDict({**params, "max_iterations": value}).validate()  # type: ignore[arg-type]
         return
     resolved = ParamsDict(params)  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="max_iterations|minimum|integer"):
+    with pytest.raises(Exception, match=r"max_iterations|minimum|integer"):
         resolved["max_iterations"] = value
         resolved.validate()
 
@@ -113,10 +123,14 @@ def test_published_tables_are_asset_outlets(sql_dir: Path) -> None:
 
 def test_dag_kwargs_pass_through(sql_dir: Path) -> None:
     dag = create_unification_dag(
-        "t", sql_dir, schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-        max_active_runs=2, tags=["x"],
+        "t",
+        sql_dir,
+        schedule="@daily",
+        start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+        max_active_runs=2,
+        tags=["x"],
     )
-    assert dag.max_active_runs == 2 and dag.tags == {"x"} or dag.tags == ["x"]
+    assert (dag.max_active_runs == 2 and dag.tags == {"x"}) or dag.tags == ["x"]
 
 
 def test_embedded_task_group(sql_dir: Path) -> None:

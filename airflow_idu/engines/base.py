@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from airflow_idu.plan.statements import first_line, split_statements
@@ -28,7 +28,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class EngineKind(str, Enum):
+class EngineKind(StrEnum):
     """Connection types the product runs on; the value is the Airflow ``conn_type``."""
 
     DATABRICKS = "databricks"

@@ -35,11 +35,11 @@ from airflow_idu.generate.sqltext import (
 )
 
 __all__ = [
+    "canonicalize",
     "create_graph",
     "extract_merge",
     "graph_table",
     "loop_iteration",
-    "canonicalize",
     "result_key_stats",
     "source_key_stats",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ class IduBaseOperator(BaseOperator):
     :param hook_params: extra keyword arguments for ``DatabricksSqlHook``.
     """
 
-    template_fields = ("conn_id", "catalog", "schema", "http_path")
+    template_fields: Sequence[str] = ("conn_id", "catalog", "schema", "http_path")
     ui_color = "#e8f1fb"
 
     def __init__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 __all__ = ["LoopSpec", "Phase", "PhasePlan", "Plan", "PlanError", "SqlFile", "SqlSource"]
@@ -14,7 +14,7 @@ class PlanError(ValueError):
     """A SQL directory does not follow the contract. The message names the problem and the fix."""
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Workflow phases, in execution order. The values are the public task-group ids."""
 
     SETUP = "setup"
@@ -32,7 +32,7 @@ class Phase(str, Enum):
         return self in (Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA)
 
 
-class SqlSource(str, Enum):
+class SqlSource(StrEnum):
     """Where the SQL of one loop iteration came from."""
 
     FILE = "file"

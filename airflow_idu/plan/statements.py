@@ -7,7 +7,7 @@ escapes and doubled quotes, so both are honoured.
 
 from __future__ import annotations
 
-__all__ = ["split_statements", "first_line"]
+__all__ = ["first_line", "split_statements"]
 
 
 def split_statements(script: str) -> list[str]:

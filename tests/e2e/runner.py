@@ -7,7 +7,6 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from tests.conftest import DAGS_DIR
@@ -66,7 +65,9 @@ def run_dag(
 
         fresh = session.get(DagRun, dr.id)
         states = {ti.task_id: _text(ti.state) for ti in fresh.get_task_instances(session=session)}
-        return RunResult(dag_id=dag.dag_id, run_id=dr.run_id, state=str(_text(fresh.state)), task_states=states)
+        return RunResult(
+            dag_id=dag.dag_id, run_id=dr.run_id, state=str(_text(fresh.state)), task_states=states
+        )
 
 
 def _test_as_scheduled(dag: Any, logical_date: datetime, interval: tuple[datetime, datetime]) -> Any:

@@ -24,14 +24,14 @@ from tests.ground_truth import assert_lookup_matches, load_identifier_graph
 
 pytestmark = pytest.mark.e2e
 
-FAKE_TOKEN = "dapi0123456789abcdefFAKEidu"  # noqa: S105 - a known fake, searched for in everything the run wrote
+FAKE_TOKEN = "dapi0123456789abcdefFAKEidu"
 HOST = "dbc-fake-1234.cloud.databricks.com"
 HTTP_PATH = "/sql/1.0/warehouses/fakewarehouse"
 
-DAG_SOURCE = f'''
+DAG_SOURCE = f"""
 from airflow_idu import create_unification_dag
 dag = create_unification_dag("idu_databricks_path", {str(EXAMPLE_SQL)!r}, conn_id="idu_databricks")
-'''
+"""
 
 
 @pytest.fixture
@@ -41,7 +41,12 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     monkeypatch.setenv(
         "AIRFLOW_CONN_IDU_DATABRICKS",
         json.dumps(
-            {"conn_type": "databricks", "host": HOST, "password": FAKE_TOKEN, "extra": {"http_path": HTTP_PATH}}
+            {
+                "conn_type": "databricks",
+                "host": HOST,
+                "password": FAKE_TOKEN,
+                "extra": {"http_path": HTTP_PATH},
+            }
         ),
     )
     rec = Recorder(database=str(database))

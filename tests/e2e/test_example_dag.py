@@ -10,7 +10,7 @@ import pendulum
 import pytest
 
 from airflow_idu.demo.data import create_chain_data
-from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML, REPO
+from tests.conftest import EXAMPLE_YML, REPO
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
 
@@ -50,6 +50,7 @@ def test_report_figures_match_the_tables(airflow_db: Path, demo_db: Path) -> Non
     report = result.xcom("report")
     loop = result.xcom("loop.unify_loop")
     with duckdb.connect(str(demo_db), read_only=True) as con:
+
         def count(sql: str) -> int:
             return con.execute(sql).fetchone()[0]
 
@@ -64,14 +65,21 @@ def test_report_figures_match_the_tables(airflow_db: Path, demo_db: Path) -> Non
     assert report["loop"]["updated_counts"] == [h["updated_count"] for h in loop["history"]]
     assert report["files_run"] == len([t for t in result.task_states if t.split(".")[-1][:2].isdigit()])
     assert set(report["row_counts"]) >= {
-        "unified_customer_id_graph", "unified_customer_id_lookup", "customer_master",
-        "enriched_customer_profiles", "enriched_web_sessions", "enriched_orders", "enriched_support_tickets",
+        "unified_customer_id_graph",
+        "unified_customer_id_lookup",
+        "customer_master",
+        "enriched_customer_profiles",
+        "enriched_web_sessions",
+        "enriched_orders",
+        "enriched_support_tickets",
     }
     assert any("idu_demo.unified.enriched_orders" in q for q in report["next_steps"])
 
 
 @pytest.mark.parametrize("length", [1000], ids=["chain_1000"])
-def test_long_chain_converges_within_log_bound(airflow_db: Path, tmp_path: Path, duckdb_conn, length: int) -> None:
+def test_long_chain_converges_within_log_bound(
+    airflow_db: Path, tmp_path: Path, duckdb_conn, length: int
+) -> None:
     database = duckdb_conn(tmp_path / "chain.duckdb")
     create_chain_data(database, schema="customer_db", length=length)
     result = run_dag(example_dag(), logical_date=pendulum.datetime(2026, 2, 1, tz="UTC"))
@@ -92,10 +100,10 @@ def test_keep_iterations_leaves_one_loop_table(airflow_db: Path, demo_db: Path) 
     k = result.xcom("loop.unify_loop")["iterations"]
     with duckdb.connect(str(demo_db), read_only=True) as con:
         tables = {
-            t for (t,) in con.execute(
+            t
+            for (t,) in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'unified' "
                 "AND table_name LIKE 'unified_customer_id_graph%'"
             ).fetchall()
         }
     assert tables == {"unified_customer_id_graph", f"unified_customer_id_graph_unify_loop_{k}"}
-

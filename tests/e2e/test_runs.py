@@ -65,16 +65,22 @@ def test_manual_trigger_param_max_iterations_is_a_hard_limit(
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        ti = session.query(TaskInstance).filter_by(
-            dag_id="idu_params", run_id=result.run_id, task_id="loop.unify_loop"
-        ).one()
+        ti = (
+            session.query(TaskInstance)
+            .filter_by(dag_id="idu_params", run_id=result.run_id, task_id="loop.unify_loop")
+            .one()
+        )
         assert ti.try_number == 1
 
 
 @pytest.mark.parametrize(
     ("conf", "message"),
-    [({"max_iterations": -1}, "max_iterations"), ({"max_iterations": "ten"}, "max_iterations"),
-     ({"min_coverage": 1.5}, "min_coverage"), ({"optimize": "yes please"}, "optimize")],
+    [
+        ({"max_iterations": -1}, "max_iterations"),
+        ({"max_iterations": "ten"}, "max_iterations"),
+        ({"min_coverage": 1.5}, "min_coverage"),
+        ({"optimize": "yes please"}, "optimize"),
+    ],
     ids=["negative", "not_a_number", "coverage_above_one", "optimize_not_bool"],
 )
 def test_invalid_trigger_params_are_rejected_before_anything_runs(
@@ -84,9 +90,12 @@ def test_invalid_trigger_params_are_rejected_before_anything_runs(
     with pytest.raises(Exception, match=message):
         run_dag(dag, logical_date=pendulum.datetime(2026, 4, 2, tz="UTC"), conf=conf)
     with duckdb.connect(str(demo_db), read_only=True) as con:
-        assert con.execute(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'unified'"
-        ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'unified'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_backfill_style_runs_render_each_logical_date(
@@ -102,7 +111,9 @@ def test_backfill_style_runs_render_each_logical_date(
     assert len({r[2] for r in rows}) == 3  # one run each
     graph = load_identifier_graph(demo_db, EXAMPLE_YML, source_schema="customer_db")
     assert_lookup_matches(
-        demo_db, lookup_table="unified.unified_customer_id_lookup", graph=graph,
+        demo_db,
+        lookup_table="unified.unified_customer_id_lookup",
+        graph=graph,
         merge_by_keys=["email", "customer_id", "phone_number"],
     )
 
@@ -112,7 +123,11 @@ def test_scheduled_run_uses_the_timetables_interval(
 ) -> None:
     dag = dag_from_file(
         "idu_scheduled",
-        dag_source("idu_scheduled", templated_sql_dir, 'schedule="0 3 * * *", start_date=__import__("pendulum").datetime(2026, 5, 1, tz="UTC"),'),
+        dag_source(
+            "idu_scheduled",
+            templated_sql_dir,
+            'schedule="0 3 * * *", start_date=__import__("pendulum").datetime(2026, 5, 1, tz="UTC"),',
+        ),
     )
     from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import TimeRestriction
@@ -137,7 +152,9 @@ def test_reschedule_mode_keeps_history_between_pokes(airflow_db: Path, demo_db: 
     poke_history = run_dag(poke, logical_date=pendulum.datetime(2026, 6, 1, tz="UTC")).xcom("loop.unify_loop")
     reschedule = dag_from_file(
         "idu_reschedule",
-        dag_source("idu_reschedule", EXAMPLE_SQL, after='dag.get_task("loop.unify_loop").mode = "reschedule"'),
+        dag_source(
+            "idu_reschedule", EXAMPLE_SQL, after='dag.get_task("loop.unify_loop").mode = "reschedule"'
+        ),
     )
     assert reschedule.get_task("loop.unify_loop").mode == "reschedule"
     result = run_dag(reschedule, logical_date=pendulum.datetime(2026, 6, 2, tz="UTC"))

@@ -33,16 +33,26 @@ def test_phase_for_order(order: int | None, phase: Phase) -> None:
 def test_plan_orders_phases_and_files(tmp_path: Path) -> None:
     plan = read_plan(contract_dir(tmp_path / "sql"))
     assert [p.name for p in plan.phases] == [
-        "setup", "loop", "canonicalize", "stats", "enrichment", "master", "metadata", "other",
+        "setup",
+        "loop",
+        "canonicalize",
+        "stats",
+        "enrichment",
+        "master",
+        "metadata",
+        "other",
     ]
     assert [f.task_id for f in plan.phase(Phase.SETUP).files] == [
-        "01_create_graph", "02_extract_merge", "03_source_key_stats",
+        "01_create_graph",
+        "02_extract_merge",
+        "03_source_key_stats",
     ]
     assert [f.task_id for f in plan.phase(Phase.ENRICHMENT).files] == ["10_enrich_a", "10_enrich_b"]
     assert plan.files[-1].task_id == "custom_report"
     assert (plan.canonical_id, plan.catalog, plan.schema) == ("uid", "cat", "sch")
     assert [p.name for p in plan.loop.files] == [
-        "04_unify_loop_iteration_01.sql", "04_unify_loop_iteration_02.sql",
+        "04_unify_loop_iteration_01.sql",
+        "04_unify_loop_iteration_02.sql",
     ]
 
 
@@ -117,8 +127,14 @@ def test_iteration_sql_from_file_then_derived(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("FROM p_graph_unify_loop_2 INTO p_graph_unify_loop_3", "FROM p_graph_unify_loop_9 INTO p_graph_unify_loop_10"),
-        ("c.s.p_graph_unify_loop_3, `p_graph_unify_loop_2`", "c.s.p_graph_unify_loop_10, `p_graph_unify_loop_9`"),
+        (
+            "FROM p_graph_unify_loop_2 INTO p_graph_unify_loop_3",
+            "FROM p_graph_unify_loop_9 INTO p_graph_unify_loop_10",
+        ),
+        (
+            "c.s.p_graph_unify_loop_3, `p_graph_unify_loop_2`",
+            "c.s.p_graph_unify_loop_10, `p_graph_unify_loop_9`",
+        ),
         ("xp_graph_unify_loop_3 p_graph_unify_loop_final", "xp_graph_unify_loop_3 p_graph_unify_loop_final"),
     ],
     ids=["moves_both_numbers", "qualified_and_quoted", "leaves_other_names"],

@@ -10,7 +10,11 @@ CASES = [
     ("semicolon_in_backticks", "SELECT `a;b` FROM t; SELECT 2", ["SELECT `a;b` FROM t", "SELECT 2"]),
     ("backslash_escaped_quote", r"SELECT 'it\'s;x'; SELECT 2", [r"SELECT 'it\'s;x'", "SELECT 2"]),
     ("doubled_quote", "SELECT 'it''s;x'; SELECT 2", ["SELECT 'it''s;x'", "SELECT 2"]),
-    ("line_comment", "SELECT 1 -- not; a separator\n; SELECT 2", ["SELECT 1 -- not; a separator", "SELECT 2"]),
+    (
+        "line_comment",
+        "SELECT 1 -- not; a separator\n; SELECT 2",
+        ["SELECT 1 -- not; a separator", "SELECT 2"],
+    ),
     ("block_comment", "SELECT /* ; */ 1; SELECT 2", ["SELECT /* ; */ 1", "SELECT 2"]),
     ("comment_only_chunk_dropped", "SELECT 1;\n-- trailing note;\n", ["SELECT 1"]),
     ("empty_statements_dropped", ";;SELECT 1;;", ["SELECT 1"]),

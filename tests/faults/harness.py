@@ -1,0 +1,139 @@
+"""Running the fault DAG and comparing what it left behind."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pendulum
+
+from tests.conftest import EXAMPLE_SQL
+from tests.e2e.runner import RunResult, dag_from_file, run_dag
+
+LOG_TABLE_SUFFIX = "_unify_loop_log"
+OUTPUT_SCHEMA = "unified"
+Rows = list[tuple[Any, ...]]
+
+# Every run gets its own logical date, so runs never share a run id (the loop log is keyed by run).
+_dates = itertools.count()
+
+
+def next_date() -> datetime:
+    return pendulum.datetime(2025, 1, 1, tz="UTC").add(hours=next(_dates))
+
+
+def fault_dag_source(dag_id: str, sql_dir: Path = EXAMPLE_SQL, extra: str = "") -> str:
+    return f"""
+from datetime import timedelta
+from airflow_idu import create_unification_dag
+{extra}
+dag = create_unification_dag(
+    {dag_id!r},
+    {str(sql_dir)!r},
+    conn_id="idu_default",
+    default_args={{"retries": 2, "retry_delay": timedelta(0), "retry_exponential_backoff": False}},
+)
+"""
+
+
+@dataclass
+class FaultDag:
+    dag: Any
+
+    @classmethod
+    def load(cls, name: str, source: str) -> FaultDag:
+        return cls(dag_from_file(name, source))
+
+
+@dataclass
+class FaultRun:
+    result: RunResult
+    tries: dict[str, int] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.result, name)
+
+
+def run(dag: Any, *, conf: dict[str, Any] | None = None, logical_date: datetime | None = None) -> FaultRun:
+    result = run_dag(dag, logical_date=logical_date or next_date(), conf=conf)
+    return FaultRun(result, tries=try_numbers(result))
+
+
+def try_numbers(result: RunResult) -> dict[str, int]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter_by(dag_id=result.dag_id, run_id=result.run_id).all()
+        return {ti.task_id: int(ti.try_number) for ti in tis}
+
+
+@dataclass
+class Baseline:
+    database: Path
+    tables: dict[str, Rows]
+    loop: dict[str, Any]
+    task_states: dict[str, str | None]
+
+
+def _sort_key(row: tuple[Any, ...]) -> str:
+    return repr(row)
+
+
+def snapshot(database: Path, schema: str = OUTPUT_SCHEMA) -> dict[str, Rows]:
+    """Every table of ``schema`` except the loop log, rows sorted: what a run published."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
+                [schema],
+            ).fetchall()
+            if not name.endswith(LOG_TABLE_SUFFIX)
+        ]
+        return {
+            name: sorted(con.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall(), key=_sort_key)
+            for name in names
+        }
+
+
+def loop_log(database: Path, schema: str = OUTPUT_SCHEMA) -> list[tuple[str, int, int]]:
+    """(run_key, iteration, updated_count) of every loop-log row, in insertion order."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        (table,) = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE ?",
+            [schema, f"%{LOG_TABLE_SUFFIX}"],
+        ).fetchone()
+        return [
+            (k, int(i), int(u))
+            for k, i, u in con.execute(
+                f'SELECT run_key, iteration, updated_count FROM "{schema}"."{table}" ORDER BY recorded_at'
+            ).fetchall()
+        ]
+
+
+def table_exists(database: Path, table: str, schema: str = OUTPUT_SCHEMA) -> bool:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return bool(
+            con.execute(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [schema, table],
+            ).fetchone()[0]
+        )
+
+
+def diff_tables(expected: dict[str, Rows], actual: dict[str, Rows]) -> list[str]:
+    """Human-readable differences (empty when the runs left identical tables)."""
+    problems = []
+    for name in sorted(set(expected) | set(actual)):
+        if name not in actual:
+            problems.append(f"{name}: missing")
+        elif name not in expected:
+            problems.append(f"{name}: unexpected table")
+        elif expected[name] != actual[name]:
+            problems.append(f"{name}: {len(expected[name])} rows expected, {len(actual[name])} found, contents differ")
+    return problems
