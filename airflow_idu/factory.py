@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, TaskGroup
+from airflow.sdk import DAG, Param, TaskGroup, TriggerRule
 
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
@@ -24,7 +25,25 @@ from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
 
-__all__ = ["LOOP_TASK_ID", "create_unification_dag", "unification_params", "unification_task_group"]
+__all__ = [
+    "LOOP_TASK_ID",
+    "FileErrorPolicy",
+    "create_unification_dag",
+    "unification_params",
+    "unification_task_group",
+]
+
+
+class FileErrorPolicy(StrEnum):
+    """What a failed SQL file does to the rest of the run."""
+
+    STOP = "stop"  # downstream does not run (default)
+    # Later phases still run (the seed's interactive "continue"); the run ends failed all the same,
+    # and nothing runs past a loop or canonicalize that did not succeed.
+    CONTINUE = "continue"
+
+
+_CONTINUE_PHASES = (Phase.STATS, Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA, Phase.OTHER)
 
 LOOP_TASK_ID = "unify_loop"
 RESTORE_FINAL_TASK_ID = "restore_loop_final"
@@ -96,6 +115,7 @@ def create_unification_dag(
     optimize: bool = False,
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
+    on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
@@ -125,6 +145,7 @@ def create_unification_dag(
             optimize="{{ params.optimize }}",
             keep_iterations="{{ params.keep_iterations }}",
             min_coverage="{{ params.min_coverage }}",
+            on_file_error=on_file_error,
         )
     return dag
 
@@ -138,6 +159,7 @@ def unification_task_group(
     optimize: bool = False,
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
+    on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
@@ -153,6 +175,7 @@ def unification_task_group(
             optimize=f"{{{{ params.optimize | default({bool(optimize)}) }}}}",
             keep_iterations=f"{{{{ params.keep_iterations | default({keep_iterations}) }}}}",
             min_coverage=f"{{{{ params.min_coverage | default({min_coverage}) }}}}",
+            on_file_error=on_file_error,
             operator_kwargs=operator_kwargs,
         )
     return group
@@ -166,9 +189,11 @@ def render_plan(
     optimize: bool | str,
     keep_iterations: int | str | None = None,
     min_coverage: float | str | None = None,
+    on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> list[TaskGroup]:
     """One task group per phase, chained in phase order."""
+    policy = _policy(on_file_error)
     common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
     groups: list[TaskGroup] = []
     loop_task_id = ""
@@ -184,7 +209,9 @@ def render_plan(
                     **common,
                 ).task_id
             else:
-                tasks = _render_files(plan, phase, common)
+                tasks = _render_files(
+                    plan, phase, common, _continue_kwargs(plan, phase, policy, loop_task_id)
+                )
             if phase.phase is Phase.CANONICALIZE:
                 loop_kwargs = {"canonical_id": plan.canonical_id, "loop_task_id": loop_task_id, **common}
                 restore = RestoreLoopFinalOperator(task_id=RESTORE_FINAL_TASK_ID, **loop_kwargs)
@@ -200,8 +227,32 @@ def render_plan(
             groups[-1] >> group
         groups.append(group)
     if plan.phase(Phase.CANONICALIZE):
-        groups[-1] >> _render_report(plan, loop_task_id, min_coverage, common)
+        report_kwargs: dict[str, Any] = {}
+        if policy is FileErrorPolicy.CONTINUE:
+            report_kwargs = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
+        groups[-1] >> _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
     return groups
+
+
+def _policy(value: FileErrorPolicy | str) -> FileErrorPolicy:
+    try:
+        return FileErrorPolicy(value)
+    except ValueError:
+        raise ValueError(
+            f"on_file_error must be one of {[p.value for p in FileErrorPolicy]}, got {value!r}"
+        ) from None
+
+
+def _continue_kwargs(
+    plan: Plan, phase: PhasePlan, policy: FileErrorPolicy, loop_task_id: str
+) -> dict[str, Any]:
+    """Under CONTINUE, phases after canonicalize run when upstream files failed — but only on a
+    converged, canonicalized graph (``requires``)."""
+    if policy is not FileErrorPolicy.CONTINUE or phase.phase not in _CONTINUE_PHASES:
+        return {}
+    prefix = loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
+    canonicalize = [f"{prefix}canonicalize.{f.task_id}" for f in plan.files if f.phase is Phase.CANONICALIZE]
+    return {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize]}
 
 
 def _render_report(
@@ -226,7 +277,9 @@ def _render_report(
     )
 
 
-def _render_files(plan: Plan, phase: PhasePlan, common: Mapping[str, Any]) -> list[IduSqlFileOperator]:
+def _render_files(
+    plan: Plan, phase: PhasePlan, common: Mapping[str, Any], extra: Mapping[str, Any]
+) -> list[IduSqlFileOperator]:
     tasks = [
         IduSqlFileOperator(
             task_id=f.task_id,
@@ -235,6 +288,7 @@ def _render_files(plan: Plan, phase: PhasePlan, common: Mapping[str, Any]) -> li
                 table_asset(plan.catalog, plan.schema, t) for t in published_tables(f, plan.canonical_id)
             ],
             **common,
+            **extra,
         )
         for f in phase.files
     ]

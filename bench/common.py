@@ -80,7 +80,8 @@ def machine_info() -> dict[str, Any]:
         except OSError:
             return "n/a"
 
-    mem = sh("free", "-g").splitlines()
+    mem = sh("free", "-b").splitlines()
+    total = int(mem[1].split()[1]) if len(mem) > 1 and mem[1].split()[1:] else 0
     versions = {}
     for name in PACKAGES:
         try:
@@ -89,7 +90,7 @@ def machine_info() -> dict[str, Any]:
             versions[name] = "n/a"
     return {
         "nproc": sh("nproc"),
-        "memory": mem[1] if len(mem) > 1 else "n/a",
+        "memory_total_gib": round(total / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
@@ -122,7 +123,7 @@ def write_results(out: Path, name: str, title: str, body: str, data: dict[str, A
             f"## {title}",
             "",
             f"Command: `{payload['command']}`  ",
-            f"Machine: {info['nproc']} cores, `{info['memory']}` (free -g), {info['platform']}, "
+            f"Machine: {info['nproc']} cores (nproc), {info['memory_total_gib']} GiB RAM (free), {info['platform']}, "
             f"Python {info['python']}  ",
             f"Versions: {versions}",
             "",

@@ -38,9 +38,11 @@ class UnificationReportOperator(IduBaseOperator):
         enriched_tables: Sequence[str],
         master_tables: Sequence[str],
         min_coverage: float | str | None = None,
+        fail_on_failed_tasks: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.fail_on_failed_tasks = fail_on_failed_tasks
         self.canonical_id = canonical_id
         self.file_task_ids = list(file_task_ids)
         self.loop_task_id = loop_task_id
@@ -60,7 +62,17 @@ class UnificationReportOperator(IduBaseOperator):
             self.close_engine()
         self.log.info("Unification report\n%s", render_markdown(report))
         self._check_coverage(report)
+        if self.fail_on_failed_tasks:
+            self._check_failed_tasks(context)
         return report
+
+    def _check_failed_tasks(self, context: Context) -> None:
+        """With ``on_file_error="continue"`` later phases ran past a failed file; the run still fails."""
+        ti = context["ti"]
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+        failed = sorted(t for t, state in states.items() if state in ("failed", "upstream_failed"))
+        if failed:
+            raise AirflowFailException(f"the run continued past failed tasks: {', '.join(failed)}")
 
     def _build(self, context: Context) -> dict[str, Any]:
         ti = context["ti"]
@@ -73,16 +85,16 @@ class UnificationReportOperator(IduBaseOperator):
         p = self.canonical_id
         lookup = self.qualify(f"{p}_lookup")
         counts = {
-            name: int(self.engine.scalar(f"SELECT COUNT(*) FROM {self.qualify(name)}"))
+            name: self._count(f"SELECT COUNT(*) FROM {self.qualify(name)}")
             for name in [f"{p}_graph", f"{p}_lookup", *self.master_tables, *self.enriched_tables]
         }
         coverage = {}
         for table in self.enriched_tables:
-            with_id = int(self.engine.scalar(f"SELECT COUNT({p}) FROM {self.qualify(table)}"))
+            with_id = self._count(f"SELECT COUNT({p}) FROM {self.qualify(table)}")
             coverage[table] = {
                 "rows": counts[table],
                 "with_canonical_id": with_id,
-                "coverage": round(with_id / counts[table], 6) if counts[table] else None,
+                "coverage": round(with_id / counts[table], 6) if counts[table] > 0 else None,
             }
         from airflow.sdk import timezone
 
@@ -105,6 +117,14 @@ class UnificationReportOperator(IduBaseOperator):
             "coverage": coverage,
             "next_steps": self._next_steps(),
         }
+
+    def _count(self, sql: str) -> int:
+        try:
+            return int(self.engine.scalar(sql) or 0)
+        except Exception as err:
+            # A table a failed file did not write (on_file_error="continue"): report it, don't hide the rest.
+            self.log.warning("report: %s failed: %s", sql, err)
+            return -1
 
     def _next_steps(self) -> list[str]:
         p = self.canonical_id

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.links import DatabricksQueryHistoryLink
@@ -29,12 +32,21 @@ class IduSqlFileOperator(IduBaseOperator):
     ui_color = "#d6e9f8"
     operator_extra_links = (DatabricksQueryHistoryLink(),)
 
-    def __init__(self, *, sql_file: str | Path, render: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        sql_file: str | Path,
+        render: bool = True,
+        requires: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.sql_file = str(sql_file)
         self.render = render
+        self.requires = list(requires)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        self._check_requirements(context)
         path = Path(self.sql_file)
         sql = path.read_text(encoding="utf-8")
         if self.render:
@@ -57,3 +69,10 @@ class IduSqlFileOperator(IduBaseOperator):
             "seconds": seconds,
             "statement_stats": [s.to_dict() for s in stats],
         }
+
+    def _check_requirements(self, context: Context) -> None:
+        """With ``on_file_error="continue"`` this task runs after failed files, but never without a
+        converged, canonicalized graph: the tasks in ``requires`` must have succeeded (returned XCom)."""
+        missing = [t for t in self.requires if not context["ti"].xcom_pull(task_ids=t)]
+        if missing:
+            raise AirflowSkipException(f"not run: {', '.join(missing)} did not succeed in this run")

@@ -1,0 +1,125 @@
+"""DAG parse time: DagBag import of a factory DAG over synthetic SQL directories.
+
+Each measurement is a fresh subprocess that imports ``DagBag`` first (framework cost,
+not the DAG file's) and then times ``DagBag(<dag file>)``. The baseline is the same
+measurement of a file that only builds an empty ``airflow.sdk.DAG`` (the bare
+``import airflow.sdk`` + DagBag cost); the net time is factory − baseline.
+
+    .venv/bin/python -m bench.parse --sizes 20,200,2000 --repeat 5
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from bench.common import PYTHON, REPO, base_parser, median, parse_sizes, table, write_results
+
+EXAMPLE_SQL = REPO / "examples" / "customer_unification" / "sql"
+TARGET_MS_AT_200 = 50.0
+FIXED = (
+    "01_create_graph.sql",
+    "02_extract_merge.sql",
+    "03_source_key_stats.sql",
+    "04_unify_loop_iteration_01.sql",
+    "04_unify_loop_iteration_02.sql",
+    "04_unify_loop_iteration_03.sql",
+    "05_canonicalize.sql",
+    "06_result_key_stats.sql",
+)
+
+_MEASURE = """
+import json, sys, time
+t0 = time.perf_counter()
+import airflow.sdk
+t_sdk = time.perf_counter() - t0
+from airflow.dag_processing.dagbag import DagBag
+t1 = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1])
+t_bag = time.perf_counter() - t1
+assert not bag.import_errors, bag.import_errors
+tasks = sum(len(d.tasks) for d in bag.dags.values())
+print("PARSE_RESULT " + json.dumps({"sdk_import": t_sdk, "dagbag": t_bag, "dags": len(bag.dags), "tasks": tasks}))
+"""
+
+
+def make_sql_dir(root: Path, n_files: int) -> Path:
+    """A contract-conformant directory of ``n_files`` files: the fixed ones, then enrichment files."""
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("*.sql"):
+        old.unlink()
+    for name in FIXED:
+        (root / name).write_text((EXAMPLE_SQL / name).read_text())
+    enrich = (EXAMPLE_SQL / "10_enrich_orders.sql").read_text()
+    for i in range(max(0, n_files - len(FIXED))):
+        (root / f"10_enrich_t{i:04d}.sql").write_text(enrich.replace("enriched_orders", f"enriched_t{i:04d}"))
+    return root
+
+
+def dag_file(folder: Path, name: str, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    path.write_text(source)
+    return path
+
+
+def measure_once(path: Path, home: Path) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(AIRFLOW_HOME=str(home), AIRFLOW__CORE__LOAD_EXAMPLES="False", PYTHONPATH=str(REPO))
+    out = subprocess.run(
+        [str(PYTHON), "-c", _MEASURE, str(path)], env=env, capture_output=True, text=True, check=False, cwd=REPO
+    )
+    lines = [x for x in out.stdout.splitlines() if x.startswith("PARSE_RESULT ")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"parse measurement of {path} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+    return dict(json.loads(lines[-1].removeprefix("PARSE_RESULT ")))
+
+
+def run(work: Path, sizes: list[int], repeat: int) -> tuple[list[list[Any]], dict[str, Any]]:
+    base = work / "parse"
+    home = base / "airflow_home"
+    home.mkdir(parents=True, exist_ok=True)
+    empty = dag_file(
+        base / "dags_empty", "empty", 'from airflow.sdk import DAG\ndag = DAG("bench_empty", schedule=None)\n'
+    )
+    baseline = [measure_once(empty, home) for _ in range(repeat)]
+    base_ms = median(b["dagbag"] for b in baseline) * 1000
+    rows: list[list[Any]] = []
+    data: dict[str, Any] = {"baseline": baseline, "sizes": {}}
+    for n in sizes:
+        sql_dir = make_sql_dir(base / f"sql_{n}", n)
+        source = (
+            "from airflow_idu import create_unification_dag\n"
+            f"dag = create_unification_dag('bench_parse_{n}', {str(sql_dir)!r})\n"
+        )
+        path = dag_file(base / f"dags_{n}", f"factory_{n}", source)
+        samples = [measure_once(path, home) for _ in range(repeat)]
+        bag_ms = median(s["dagbag"] for s in samples) * 1000
+        net = bag_ms - base_ms
+        verdict = (" ✅" if net < TARGET_MS_AT_200 else " ❌") if n == 200 else ""
+        rows.append([n, samples[0]["tasks"], len(samples), bag_ms, base_ms, f"{net:.1f}{verdict}", net / n])
+        data["sizes"][n] = samples
+        print(f"{n} files: dagbag {bag_ms:.1f} ms, net {net:.1f} ms")
+    data["sdk_import_cold_ms"] = median(b["sdk_import"] for b in baseline) * 1000
+    return rows, data
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = base_parser(__doc__ or "", sizes="20,200,2000", repeat=5).parse_args(argv)
+    rows, data = run(args.work, parse_sizes(args.sizes), args.repeat)
+    body = "\n\n".join(
+        [
+            f"Target: < {TARGET_MS_AT_200:.0f} ms net at 200 files. Milliseconds, median of fresh "
+            f"subprocesses. Cold `import airflow.sdk` in a fresh process: "
+            f"{data['sdk_import_cold_ms']:.0f} ms (excluded: paid before the timer, as by the DAG processor).",
+            table(["files", "tasks", "runs", "DagBag ms", "baseline ms", "net ms", "net ms/file"], rows),
+        ]
+    )
+    print(write_results(args.out, "parse", "4. DAG parse time", body, {**data, "target_ms_at_200": 50}))
+
+
+if __name__ == "__main__":
+    main()
