@@ -28,7 +28,9 @@ demo: install
 	@echo "Running the example DAG with 'airflow dags test idu_example' (log: .demo/dags-test.log) ..."
 	$(AIRFLOW_ENV) $(BIN)/airflow dags test idu_example 2026-01-01 > $(DEMO)/dags-test.log 2>&1 \
 		|| (tail -n 60 $(DEMO)/dags-test.log; exit 1)
-	@grep -E "DagRun Finished|state=" $(DEMO)/dags-test.log | tail -n 1
+	@grep -q "DagRun Finished.*state=success" $(DEMO)/dags-test.log \
+		|| (tail -n 60 $(DEMO)/dags-test.log; echo "the example DAG run did not succeed"; exit 1)
+	@echo "DAG run idu_example: success"
 	$(BIN)/airflow-idu summary --database $(DEMO)/idu_demo.duckdb --schema unified --canonical-id unified_customer_id
 
 test: install
