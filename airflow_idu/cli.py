@@ -15,7 +15,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ValueError as err:  # PlanError, UnifyConfigError, ... carry the problem and the fix
+    except (ValueError, OSError) as err:  # PlanError, UnifyConfigError, missing files: problem + fix
         print(f"airflow-idu {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -60,12 +60,9 @@ def _plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
         return 0
-    print(f"canonical id {plan.canonical_id}  catalog {plan.catalog}  schema {plan.schema}")
-    print(f"{'order':>5}  {'phase':<13} file")
-    for phase in plan.phases:
-        for f in phase.files:
-            print(f"{'' if f.order is None else f.order:>5}  {phase.name:<13} {f.path.name}")
-    print(f"loop: {len(plan.loop.files)} iteration files, later iterations derived from the last one")
+    from airflow_idu.plan.render import plan_table, use_colour
+
+    print(plan_table(plan, colour=use_colour(sys.stdout)))
     return 0
 
 
