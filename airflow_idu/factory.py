@@ -209,9 +209,8 @@ def render_plan(
                     **common,
                 ).task_id
             else:
-                tasks = _render_files(
-                    plan, phase, common, _continue_kwargs(plan, phase, policy, loop_task_id)
-                )
+                extra = {"optimize": optimize, **_continue_kwargs(plan, phase, policy, loop_task_id)}
+                tasks = _render_files(plan, phase, common, extra)
             if phase.phase is Phase.CANONICALIZE:
                 loop_kwargs = {"canonical_id": plan.canonical_id, "loop_task_id": loop_task_id, **common}
                 restore = RestoreLoopFinalOperator(task_id=RESTORE_FINAL_TASK_ID, **loop_kwargs)
@@ -280,18 +279,19 @@ def _render_report(
 def _render_files(
     plan: Plan, phase: PhasePlan, common: Mapping[str, Any], extra: Mapping[str, Any]
 ) -> list[IduSqlFileOperator]:
-    tasks = [
-        IduSqlFileOperator(
-            task_id=f.task_id,
-            sql_file=str(f.path),
-            outlets=[
-                table_asset(plan.catalog, plan.schema, t) for t in published_tables(f, plan.canonical_id)
-            ],
-            **common,
-            **extra,
+    tasks = []
+    for f in phase.files:
+        published = published_tables(f, plan.canonical_id)
+        tasks.append(
+            IduSqlFileOperator(
+                task_id=f.task_id,
+                sql_file=str(f.path),
+                outlets=[table_asset(plan.catalog, plan.schema, t) for t in published],
+                optimize_tables=[plan.loop.qualify(t) for t in published],
+                **common,
+                **extra,
+            )
         )
-        for f in phase.files
-    ]
     if not phase.phase.parallel:
         for upstream, downstream in pairwise(tasks):
             upstream >> downstream

@@ -53,7 +53,9 @@ def translate_statement(statement: str) -> Translation:
     if not code:
         return Translation(statements=(), note="empty statement")
     if _USE_CATALOG.fullmatch(code):
-        return Translation(statements=(), note="USE CATALOG is a no-op on DuckDB (catalogs map to one database)")
+        return Translation(
+            statements=(), note="USE CATALOG is a no-op on DuckDB (catalogs map to one database)"
+        )
     use = _USE_SCHEMA.fullmatch(code)
     if use:
         schema = _unquote(use.group(2) or use.group(1))

@@ -126,8 +126,9 @@ def load_unify_config(path: str | Path) -> UnifyConfig:
 
 def parse_unify_config(raw: Any) -> UnifyConfig:
     """Validate an already-parsed unify.yml document."""
-    doc = _mapping(raw, "<root>", required=("keys", "tables", "canonical_ids"),
-                   optional=("name", "master_tables"))
+    doc = _mapping(
+        raw, "<root>", required=("keys", "tables", "canonical_ids"), optional=("name", "master_tables")
+    )
     keys = tuple(_key(k, f"keys[{i}]") for i, k in enumerate(_list(doc["keys"], "keys")))
     _unique([k.name for k in keys], "keys", "name")
     key_names = [k.name for k in keys]
@@ -155,7 +156,9 @@ def parse_unify_config(raw: Any) -> UnifyConfig:
     )
     _unique([m.name for m in masters], "master_tables", "name")
     name = _identifier(doc.get("name", canonical_ids[0].name), "name")
-    return UnifyConfig(name=name, keys=keys, tables=tables, canonical_ids=canonical_ids, master_tables=masters)
+    return UnifyConfig(
+        name=name, keys=keys, tables=tables, canonical_ids=canonical_ids, master_tables=masters
+    )
 
 
 # -- sections -----------------------------------------------------------------
@@ -204,9 +207,12 @@ def _canonical_id(raw: Any, where: str, key_names: list[str]) -> CanonicalIdSpec
     doc = _mapping(raw, where, required=("name", "merge_by_keys"), optional=("merge_iterations",))
     merge = _list(doc["merge_by_keys"], f"{where}.merge_by_keys")
     if not merge:
-        raise UnifyConfigError(f"{where}.merge_by_keys: is empty; list the keys to merge by, highest priority first")
+        raise UnifyConfigError(
+            f"{where}.merge_by_keys: is empty; list the keys to merge by, highest priority first"
+        )
     merge_by = tuple(
-        _known(k, f"{where}.merge_by_keys[{i}]", key_names, "a key defined under keys") for i, k in enumerate(merge)
+        _known(k, f"{where}.merge_by_keys[{i}]", key_names, "a key defined under keys")
+        for i, k in enumerate(merge)
     )
     _unique(list(merge_by), f"{where}.merge_by_keys", None)
     iterations = _int(doc.get("merge_iterations", 10), f"{where}.merge_iterations", minimum=1, maximum=99)
@@ -226,7 +232,9 @@ def _master(raw: Any, where: str, table_names: list[str], canonical_names: list[
     _unique([a.name for a in attributes], f"{where}.attributes", "name")
     return MasterTableSpec(
         name=_identifier(doc["name"], f"{where}.name"),
-        canonical_id=_known(doc["canonical_id"], f"{where}.canonical_id", canonical_names, "a canonical_ids name"),
+        canonical_id=_known(
+            doc["canonical_id"], f"{where}.canonical_id", canonical_names, "a canonical_ids name"
+        ),
         attributes=attributes,
     )
 
@@ -262,7 +270,9 @@ def _attribute(raw: Any, where: str, table_names: list[str]) -> AttributeSpec:
 # -- field helpers ------------------------------------------------------------
 
 
-def _mapping(raw: Any, where: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+def _mapping(
+    raw: Any, where: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise UnifyConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
     allowed = required + optional

@@ -63,8 +63,12 @@ def generate_sql_directory(
 
     ``source_catalog`` defaults to ``catalog``; ``source_schema`` to each table's ``database``.
     """
-    for name, value in (("catalog", catalog), ("schema", schema), ("source_catalog", source_catalog),
-                        ("source_schema", source_schema)):
+    for name, value in (
+        ("catalog", catalog),
+        ("schema", schema),
+        ("source_catalog", source_catalog),
+        ("source_schema", source_schema),
+    ):
         if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
             raise ValueError(f"{name}: {value!r} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
     files = render_sql_files(

@@ -114,8 +114,10 @@ def source_key_stats(config: UnifyConfig, target: Target) -> str:
                 f"      FROM {target.source(table)})"
             )
     name = f"{config.canonical_id.name}_source_key_stats"
-    return header(target, config, "Key quality of the source tables.") + "\n" + create_table_as(
-        target, name, "\nUNION ALL\n".join(parts)
+    return (
+        header(target, config, "Key quality of the source tables.")
+        + "\n"
+        + create_table_as(target, name, "\nUNION ALL\n".join(parts))
     )
 
 
@@ -127,7 +129,9 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
     purpose = "Unify loop iteration: pointer jumping plus re-pointing larger leaders to the smallest."
     order = "ORDER BY leader_ns, leader_id"
     window = f"OVER (PARTITION BY follower_id, follower_ns {order})"
-    return header(target, config, purpose) + f"""
+    return (
+        header(target, config, purpose)
+        + f"""
 CREATE OR REPLACE TABLE {cur} (
   {_COLUMNS}
 ) USING DELTA;
@@ -172,6 +176,7 @@ SELECT r.follower_id, r.follower_ns, r.leader_id, r.leader_ns,
 FROM repointed r
 LEFT JOIN follower_totals t ON t.follower_id = r.follower_id AND t.follower_ns = r.follower_ns;
 """
+    )
 
 
 def canonicalize(config: UnifyConfig, target: Target) -> str:
@@ -216,9 +221,12 @@ JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
     graph = target.table(f"{p}_graph")
     return (
         header(target, config, "Canonical ids for the converged graph; keep the graph as <p>_graph.")
-        + "\n" + create_table_as(target, f"{p}_lookup", lookup)
-        + "\n" + create_table_as(target, f"{p}_keys", keys)
-        + "\n" + create_table_as(target, f"{p}_tables", tables)
+        + "\n"
+        + create_table_as(target, f"{p}_lookup", lookup)
+        + "\n"
+        + create_table_as(target, f"{p}_keys", keys)
+        + "\n"
+        + create_table_as(target, f"{p}_tables", tables)
         + f"\nDROP TABLE IF EXISTS {graph};\nALTER TABLE {final} RENAME TO {graph};\n"
     )
 
@@ -241,7 +249,8 @@ def result_key_stats(config: UnifyConfig, target: Target) -> str:
         for ns in range(1, len(merge_by) + 1)
     )
     counts_by_key = ",\n    ".join(
-        f"COUNT(CASE WHEN n_{ns} > 0 THEN 1 END) AS distinct_with_{k}" for ns, k in enumerate(merge_by, start=1)
+        f"COUNT(CASE WHEN n_{ns} > 0 THEN 1 END) AS distinct_with_{k}"
+        for ns, k in enumerate(merge_by, start=1)
     )
     histogram_by_key = ",\n    ".join(
         f"MAX(CASE WHEN key_type = {ns} THEN histogram END) AS histogram_{k}"
@@ -287,6 +296,8 @@ totals AS (
 SELECT t.from_table, t.total_distinct, {selected}
 FROM totals t
 LEFT JOIN histograms_by_key h ON h.from_table = t.from_table"""
-    return header(target, config, "Unification result statistics.") + "\n" + create_table_as(
-        target, f"{p}_result_key_stats", query
+    return (
+        header(target, config, "Unification result statistics.")
+        + "\n"
+        + create_table_as(target, f"{p}_result_key_stats", query)
     )

@@ -34,8 +34,10 @@ def enrich(config: UnifyConfig, target: Target, table: TableSpec) -> str:
         f"LEFT JOIN {target.table(f'{p}_lookup')} l\n"
         f"  ON l.id = {best_id}\n  AND l.id_key_type = {best_ns}"
     )
-    return header(target, config, f"Source table {table.table} with its canonical id.") + "\n" + commit_via_tmp(
-        target, f"enriched_{table.table}", query
+    return (
+        header(target, config, f"Source table {table.table} with its canonical id.")
+        + "\n"
+        + commit_via_tmp(target, f"enriched_{table.table}", query)
     )
 
 
@@ -46,13 +48,16 @@ def master(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
     for i, attribute in enumerate(spec.attributes, start=1):
         ctes.extend(_attribute_ctes(config, target, attribute, f"a{i}"))
     columns = ",\n  ".join(
-        [f"ids.canonical_id AS {p}"] + [f"a{i}.value AS {a.name}" for i, a in enumerate(spec.attributes, start=1)]
+        [f"ids.canonical_id AS {p}"]
+        + [f"a{i}.value AS {a.name}" for i, a in enumerate(spec.attributes, start=1)]
     )
     joins = "\n".join(
         f"LEFT JOIN a{i} ON a{i}.canonical_id = ids.canonical_id" for i in range(1, len(spec.attributes) + 1)
     )
     query = "WITH\n" + ",\n".join(ctes) + f"\nSELECT\n  {columns}\nFROM ids\n{joins}"
-    return header(target, config, f"Master table {spec.name}.") + "\n" + commit_via_tmp(target, spec.name, query)
+    return (
+        header(target, config, f"Master table {spec.name}.") + "\n" + commit_via_tmp(target, spec.name, query)
+    )
 
 
 def _attribute_ctes(config: UnifyConfig, target: Target, attribute: AttributeSpec, name: str) -> list[str]:
@@ -101,8 +106,10 @@ def unification_metadata(config: UnifyConfig, target: Target) -> str:
         f"  CAST({len(config.tables)} AS BIGINT) AS source_table_count,\n"
         f"  {string_literal(target.table(cid.name + '_lookup'))} AS lookup_table"
     )
-    return header(target, config, "Unification metadata.") + "\n" + commit_via_tmp(
-        target, "unification_metadata", query
+    return (
+        header(target, config, "Unification metadata.")
+        + "\n"
+        + commit_via_tmp(target, "unification_metadata", query)
     )
 
 
@@ -111,14 +118,20 @@ def filter_lookup(config: UnifyConfig, target: Target) -> str:
     merge_by = config.canonical_id.merge_by_keys
     rows = []
     for key in config.keys:
-        ns = f"CAST({merge_by.index(key.name) + 1} AS BIGINT)" if key.name in merge_by else "CAST(NULL AS BIGINT)"
+        ns = (
+            f"CAST({merge_by.index(key.name) + 1} AS BIGINT)"
+            if key.name in merge_by
+            else "CAST(NULL AS BIGINT)"
+        )
         regexp = string_literal(key.valid_regexp) if key.valid_regexp is not None else "CAST(NULL AS STRING)"
         rows.append(
             f"SELECT {string_literal(key.name)} AS key_name, {ns} AS key_type,\n"
             f"  {regexp} AS valid_regexp, {string_array(key.invalid_texts)} AS invalid_texts"
         )
-    return header(target, config, "Key validation rules.") + "\n" + commit_via_tmp(
-        target, "filter_lookup", "\nUNION ALL\n".join(rows)
+    return (
+        header(target, config, "Key validation rules.")
+        + "\n"
+        + commit_via_tmp(target, "filter_lookup", "\nUNION ALL\n".join(rows))
     )
 
 
@@ -128,12 +141,18 @@ def column_lookup(config: UnifyConfig, target: Target) -> str:
     rows = []
     for i, table in enumerate(config.tables, start=1):
         for kc in table.key_columns:
-            ns = f"CAST({merge_by.index(kc.key) + 1} AS BIGINT)" if kc.key in merge_by else "CAST(NULL AS BIGINT)"
+            ns = (
+                f"CAST({merge_by.index(kc.key) + 1} AS BIGINT)"
+                if kc.key in merge_by
+                else "CAST(NULL AS BIGINT)"
+            )
             rows.append(
                 f"SELECT CAST({i} AS BIGINT) AS table_id, {string_literal(target.source(table))} AS source_table,\n"
                 f"  {string_literal(table.table)} AS table_name, {string_literal(kc.column)} AS column_name,\n"
                 f"  {string_literal(kc.key)} AS key_name, {ns} AS key_type"
             )
-    return header(target, config, "Source columns and the keys they feed.") + "\n" + commit_via_tmp(
-        target, "column_lookup", "\nUNION ALL\n".join(rows)
+    return (
+        header(target, config, "Source columns and the keys they feed.")
+        + "\n"
+        + commit_via_tmp(target, "column_lookup", "\nUNION ALL\n".join(rows))
     )

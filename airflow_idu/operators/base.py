@@ -15,7 +15,7 @@ from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, query_history_url
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
 
-__all__ = ["IduBaseOperator"]
+__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "as_bool"]
 
 DEFAULT_CONN_ID = "idu_default"
 
@@ -86,3 +86,14 @@ class IduBaseOperator(BaseOperator):
         if "engine" in self.__dict__:
             self.engine.cancel()
             self.close_engine()
+
+
+def as_bool(value: bool | str, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", "none", ""):
+        return False
+    raise AirflowFailException(f"{name} must be true or false, got {value!r}")

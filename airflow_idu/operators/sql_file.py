@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.links import DatabricksQueryHistoryLink
-from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.operators.base import IduBaseOperator, as_bool
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -28,7 +28,7 @@ class IduSqlFileOperator(IduBaseOperator):
     :param render: render the file with Jinja first (default); turn off for SQL that contains ``{{``.
     """
 
-    template_fields = (*IduBaseOperator.template_fields, "sql_file")
+    template_fields = (*IduBaseOperator.template_fields, "sql_file", "optimize")
     ui_color = "#d6e9f8"
     operator_extra_links = (DatabricksQueryHistoryLink(),)
 
@@ -38,12 +38,16 @@ class IduSqlFileOperator(IduBaseOperator):
         sql_file: str | Path,
         render: bool = True,
         requires: Sequence[str] = (),
+        optimize: bool | str = False,
+        optimize_tables: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sql_file = str(sql_file)
         self.render = render
         self.requires = list(requires)
+        self.optimize = optimize
+        self.optimize_tables = list(optimize_tables)
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_requirements(context)
@@ -54,6 +58,10 @@ class IduSqlFileOperator(IduBaseOperator):
         started = time.perf_counter()
         try:
             stats = self.engine.run_script(sql, label=path.name)
+            if self.optimize_tables and as_bool(self.optimize, "optimize"):
+                # Delta file compaction of the big tables this file wrote; a logged no-op on DuckDB.
+                optimize = ";\n".join(f"OPTIMIZE {t}" for t in self.optimize_tables)
+                stats += self.engine.run_script(optimize, label=f"{path.name} optimize")
             self.push_query_history(context, stats)
         except StatementError as err:
             raise self.task_error(err) from err

@@ -61,10 +61,10 @@ def plan_table(plan: Plan, *, colour: bool = False) -> str:
         head,
         "-" * len(head),
     ]
-    for order, phase, name, waits in rows:
-        label = f"{phase.value:<12}"
+    for order, step_phase, name, waits in rows:
+        label = f"{step_phase.value:<12}"
         if colour:
-            label = f"\033[{_COLOURS[phase]}m{label}\033[0m"
+            label = f"\033[{_COLOURS[step_phase]}m{label}\033[0m"
         lines.append(f"{order:<5}  {label}  {name:<{width}}  {waits}")
     return "\n".join(lines)
 

@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import StatementError, StatementStats
 from airflow_idu.links import DatabricksQueryHistoryLink
-from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator
+from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec
 from airflow_idu.sensors.loop_state import IterationRecord, LoopLog, LoopState, run_key
 
@@ -76,7 +76,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         self._limit = _positive_int(self.max_iterations, "max_iterations")
-        self._optimize = _as_bool(self.optimize, "optimize")
+        self._optimize = as_bool(self.optimize, "optimize")
         try:
             return super().execute(context)
         finally:
@@ -177,14 +177,3 @@ def _positive_int(value: int | str, name: str) -> int:
     if number < 1:
         raise AirflowFailException(f"{name} must be >= 1, got {number}")
     return number
-
-
-def _as_bool(value: bool | str, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no", "none", ""):
-        return False
-    raise AirflowFailException(f"{name} must be true or false, got {value!r}")

@@ -57,7 +57,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
 
 
 def test_workflow_runs_through_databricks_sql_hook(
-    airflow_db: Path, recorder: Recorder, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, recorder: Recorder, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
     result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 1, tz="UTC"))
@@ -74,6 +74,7 @@ def test_workflow_runs_through_databricks_sql_hook(
     statements = recorder.statements
     # The session already uses the catalog/schema: the files' USE lines are not sent again.
     assert not [s for s in statements if re.match(r"\s*USE\s", s, re.I)]
+    assert not [s for s in statements if first_line(s).upper().startswith("OPTIMIZE")]  # optimize is off
 
     # Setup files ran first, in order, statement by statement.
     heads = [first_line(s, width=1000).upper() for s in statements]
@@ -109,8 +110,9 @@ def test_workflow_runs_through_databricks_sql_hook(
     everything = json.dumps([result.xcom(t) for t in result.task_states], default=str)
     assert FAKE_TOKEN not in everything
     captured = capfd.readouterr()
-    console = captured.out + captured.err
-    assert "Unify loop converged" in console  # the logs were captured, so the check below can fail
+    console = captured.out + captured.err + caplog.text
+    assert "Unify loop converged" in console
+    assert "Databricks query id" in console or "query_id=01ef-fake-" in console  # the logs were captured, so the check below can fail
     assert FAKE_TOKEN not in console
     written = "".join(p.read_text(errors="replace") for p in airflow_db.rglob("*.log") if p.is_file())
     assert FAKE_TOKEN not in written
@@ -128,3 +130,17 @@ def test_round_trips_per_loop_iteration(airflow_db: Path, recorder: Recorder) ->
     last = statements.index(plan.loop.convergence_sql(k))
     per_iteration = (last - first) / (k - 1)
     assert per_iteration <= 4, statements[first : last + 1]
+
+
+def test_optimize_param_issues_delta_optimize(airflow_db: Path, recorder: Recorder) -> None:
+    dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
+    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 3, tz="UTC"), conf={"optimize": True})
+    assert result.state == "success", result.failed()
+    k = result.xcom("loop.unify_loop")["iterations"]
+    optimized = {s for s in recorder.statements if s.startswith("OPTIMIZE ")}
+    expected = {f"OPTIMIZE idu_demo.unified.unified_customer_id_graph_unify_loop_{i}" for i in range(1, k + 1)}
+    expected |= {
+        f"OPTIMIZE idu_demo.unified.{t}"
+        for t in ("unified_customer_id_lookup", "customer_master", "enriched_orders", "enriched_web_sessions")
+    }
+    assert expected <= optimized, expected - optimized
