@@ -92,6 +92,7 @@ def machine_info() -> dict[str, Any]:
         "nproc": sh("nproc"),
         "memory_total_gib": round(total / 2**30, 1),
         "platform": platform.platform(),
+        "loadavg_at_write": os.getloadavg(),
         "python": platform.python_version(),
         "versions": versions,
     }
@@ -125,7 +126,9 @@ def write_results(out: Path, name: str, title: str, body: str, data: dict[str, A
             f"Command: `{payload['command']}`  ",
             f"Machine: {info['nproc']} cores (nproc), {info['memory_total_gib']} GiB RAM (free), {info['platform']}, "
             f"Python {info['python']}  ",
-            f"Versions: {versions}",
+            f"Versions: {versions}  ",
+            f"Load average when written: {', '.join(f'{x:.2f}' for x in info['loadavg_at_write'])} "
+            "(other work on the machine inflates timings; see the analysis).",
             "",
             body.strip(),
             "",

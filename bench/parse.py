@@ -100,7 +100,10 @@ def run(work: Path, sizes: list[int], repeat: int) -> tuple[list[list[Any]], dic
         bag_ms = median(s["dagbag"] for s in samples) * 1000
         net = bag_ms - base_ms
         verdict = (" ✅" if net < TARGET_MS_AT_200 else " ❌") if n == 200 else ""
-        rows.append([n, samples[0]["tasks"], len(samples), bag_ms, base_ms, f"{net:.1f}{verdict}", net / n])
+        best = min(s["dagbag"] for s in samples) * 1000 - min(b["dagbag"] for b in baseline) * 1000
+        rows.append(
+            [n, samples[0]["tasks"], len(samples), bag_ms, base_ms, f"{net:.1f}{verdict}", best, net / n]
+        )
         data["sizes"][n] = samples
         print(f"{n} files: dagbag {bag_ms:.1f} ms, net {net:.1f} ms")
     data["sdk_import_cold_ms"] = median(b["sdk_import"] for b in baseline) * 1000
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
             f"Target: < {TARGET_MS_AT_200:.0f} ms net at 200 files. Milliseconds, median of fresh "
             f"subprocesses. Cold `import airflow.sdk` in a fresh process: "
             f"{data['sdk_import_cold_ms']:.0f} ms (excluded: paid before the timer, as by the DAG processor).",
-            table(["files", "tasks", "runs", "DagBag ms", "baseline ms", "net ms", "net ms/file"], rows),
+            table(["files", "tasks", "runs", "DagBag ms", "baseline ms", "net ms", "net min ms", "net ms/file"], rows),
         ]
     )
     print(write_results(args.out, "parse", "4. DAG parse time", body, {**data, "target_ms_at_200": 50}))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from airflow_idu.generate import sql_graph, sql_outputs
+from airflow_idu.generate import sql_graph, sql_loop, sql_outputs
 from airflow_idu.generate.config import UnifyConfig
 from airflow_idu.generate.sqltext import Target
 
@@ -37,7 +37,7 @@ def render_sql_files(
         "03_source_key_stats.sql": sql_graph.source_key_stats(config, target),
     }
     for k in range(1, config.canonical_id.merge_iterations + 1):
-        files[f"04_unify_loop_iteration_{k:02d}.sql"] = sql_graph.loop_iteration(config, target, k)
+        files[f"04_unify_loop_iteration_{k:02d}.sql"] = sql_loop.loop_iteration(config, target, k)
     files["05_canonicalize.sql"] = sql_graph.canonicalize(config, target)
     files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
     for table in config.tables:

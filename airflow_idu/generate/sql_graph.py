@@ -1,23 +1,6 @@
-"""Files 01-06: build the identifier graph, run the unify loop, canonicalize, count.
+"""Files 01-03 and 05-06: build the identifier graph, canonicalize, count.
 
-The loop (one file per iteration) works on rows "follower belongs to leader",
-identifiers ordered by (ns, id) - smaller wins:
-
-1. candidates of a follower = its current leaders, the leaders of those leaders
-   (pointer jumping, which halves chain lengths) and the follower itself (so a
-   record leader that is larger than one of its own followers is re-pointed to
-   it, e.g. a table whose key_columns list phone before email);
-2. the follower goes to its smallest candidate, and every larger candidate is
-   re-pointed to that smallest one (this is what merges two components that
-   share a follower);
-3. rows are deduplicated per (follower, leader); follower attributes (first/last
-   seen, source tables, last processed) are aggregated per follower from the
-   previous table, so they stay the follower's totals whatever leader it has.
-
-Every row stands for a path that existed before, so components never split or
-join wrongly; a table that no longer gains rows (EXCEPT-count 0) is a star per
-component, led by its smallest identifier (tests/generate check this on random
-graphs and chains).
+The unify loop (04) lives in sql_loop.py.
 """
 
 from __future__ import annotations
@@ -39,7 +22,6 @@ __all__ = [
     "create_graph",
     "extract_merge",
     "graph_table",
-    "loop_iteration",
     "result_key_stats",
     "source_key_stats",
 ]
@@ -118,64 +100,6 @@ def source_key_stats(config: UnifyConfig, target: Target) -> str:
         header(target, config, "Key quality of the source tables.")
         + "\n"
         + create_table_as(target, name, "\nUNION ALL\n".join(parts))
-    )
-
-
-def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
-    """Iteration k: loop_{k-1} -> loop_k. Only these two loop tables may appear in the text,
-    because the runner derives later iterations by renumbering them."""
-    prev = target.table(graph_table(config, f"_unify_loop_{k - 1}"))
-    cur = target.table(graph_table(config, f"_unify_loop_{k}"))
-    purpose = "Unify loop iteration: pointer jumping plus re-pointing larger leaders to the smallest."
-    order = "ORDER BY leader_ns, leader_id"
-    window = f"OVER (PARTITION BY follower_id, follower_ns {order})"
-    return (
-        header(target, config, purpose)
-        + f"""
-CREATE OR REPLACE TABLE {cur} (
-  {_COLUMNS}
-) USING DELTA;
-
-INSERT INTO {cur}
-WITH candidates AS (
-  -- (1) current leaders, leaders of leaders, and the follower itself
-  SELECT follower_id, follower_ns, leader_id, leader_ns FROM {prev}
-  UNION
-  SELECT f.follower_id, f.follower_ns, l.leader_id, l.leader_ns
-  FROM {prev} f
-  JOIN {prev} l ON l.follower_id = f.leader_id AND l.follower_ns = f.leader_ns
-  UNION
-  SELECT follower_id, follower_ns, follower_id AS leader_id, follower_ns AS leader_ns FROM {prev}
-),
-ranked AS (
-  SELECT follower_id, follower_ns, leader_id, leader_ns,
-    FIRST_VALUE(leader_id) {window} AS min_leader_id,
-    FIRST_VALUE(leader_ns) {window} AS min_leader_ns
-  FROM candidates
-),
-repointed AS (
-  -- (2) the follower goes to its smallest candidate; every larger candidate follows it too
-  SELECT follower_id, follower_ns, min_leader_id AS leader_id, min_leader_ns AS leader_ns FROM ranked
-  UNION
-  SELECT leader_id AS follower_id, leader_ns AS follower_ns, min_leader_id AS leader_id, min_leader_ns AS leader_ns
-  FROM ranked
-  WHERE leader_id <> min_leader_id OR leader_ns <> min_leader_ns
-),
-follower_totals AS (
-  -- (3) a follower's attributes are its totals over all its rows, whatever its leader
-  SELECT follower_id, follower_ns,
-    MIN(follower_first_seen_at) AS follower_first_seen_at,
-    MAX(follower_last_seen_at) AS follower_last_seen_at,
-    array_sort(array_distinct(flatten(collect_list(follower_source_table_ids)))) AS follower_source_table_ids,
-    MAX(follower_last_processed_at) AS follower_last_processed_at
-  FROM {prev}
-  GROUP BY follower_id, follower_ns
-)
-SELECT r.follower_id, r.follower_ns, r.leader_id, r.leader_ns,
-  t.follower_first_seen_at, t.follower_last_seen_at, t.follower_source_table_ids, t.follower_last_processed_at
-FROM repointed r
-LEFT JOIN follower_totals t ON t.follower_id = r.follower_id AND t.follower_ns = r.follower_ns;
-"""
     )
 
 

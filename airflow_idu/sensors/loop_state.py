@@ -9,6 +9,7 @@ continue at the next iteration with the full history.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from airflow_idu.plan import LoopSpec
 
 __all__ = ["IterationRecord", "LoopLog", "LoopState", "run_key"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,21 +62,30 @@ class LoopLog:
 
     def __init__(self, engine: Engine, loop: LoopSpec, key: str) -> None:
         self.engine = engine
+        self.loop = loop
         self.table = loop.qualify(f"{loop.prefix}_unify_loop_log")
         self.key = key
+        self.graph_rows = -1
 
     def load(self) -> LoopState:
         self.engine.run_script(
             f"CREATE TABLE IF NOT EXISTS {self.table} (run_key STRING, iteration BIGINT, "
-            "updated_count BIGINT, row_count BIGINT, seconds DOUBLE, source STRING, recorded_at DOUBLE)",
+            "updated_count BIGINT, row_count BIGINT, seconds DOUBLE, source STRING, recorded_at DOUBLE, "
+            "graph_rows BIGINT)",
             label="loop log",
         )
+        # The size of loop_0 ties the records to the graph they were computed from: if setup ran
+        # again since (a cleared run), earlier records are stale and the loop starts over.
+        self.graph_rows = int(self.engine.scalar(f"SELECT COUNT(*) FROM {self.loop.table(0)}") or 0)
         rows = self.engine.query(
-            f"SELECT iteration, updated_count, row_count, seconds, source FROM {self.table} "
+            f"SELECT iteration, updated_count, row_count, seconds, source, graph_rows FROM {self.table} "
             f"WHERE run_key = '{self.key}' ORDER BY iteration"
         )
+        if any(r[5] != self.graph_rows for r in rows):
+            log.warning("%s changed since the recorded iterations; starting the loop over", self.loop.table(0))
+            return LoopState()
         state = LoopState()
-        for iteration, updated, count, seconds, source in rows:
+        for iteration, updated, count, seconds, source, _ in rows:
             # A record is written after its iteration finished; keep only a gap-free prefix.
             if int(iteration) != state.next_iteration:
                 break
@@ -92,6 +104,6 @@ class LoopLog:
         rows = "NULL" if record.rows is None else str(int(record.rows))
         self.engine.run_script(
             f"INSERT INTO {self.table} VALUES ('{self.key}', {record.iteration}, {record.updated_count}, "
-            f"{rows}, {record.seconds!r}, '{record.source.value}', {time.time()!r})",
+            f"{rows}, {record.seconds!r}, '{record.source.value}', {time.time()!r}, {self.graph_rows})",
             label="loop log",
         )

@@ -110,7 +110,7 @@ def test_validation_error_names_the_field(mutate: Any, message: str) -> None:
 def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "unify.yml"
     path.write_text("keys: [unclosed\n", encoding="utf-8")
-    with pytest.raises(UnifyConfigError, match="unify.yml: not valid YAML"):
+    with pytest.raises(UnifyConfigError, match=r"unify\.yml: not valid YAML"):
         load_unify_config(path)
 
 

@@ -1,0 +1,168 @@
+"""Round trips to Databricks per unify-loop iteration, through a recorded driver connection.
+
+The example DAG runs with ``dag.test()`` on a ``databricks`` connection whose driver
+``connect`` is replaced by ``tests/fake_databricks.Recorder`` (real ``DatabricksSqlHook``,
+statements answered by a local DuckDB file). Every statement sent is recorded and classified.
+
+    .venv/bin/python -m bench.roundtrips --sizes 300 --repeat 1
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.common import PYTHON, REPO, base_parser, parse_sizes, table, write_results
+from bench.workspace import airflow_home
+
+EXAMPLE_SQL = REPO / "examples" / "customer_unification" / "sql"
+SEED_PER_ITERATION = {True: 6, False: 5}  # USE x2, CREATE, INSERT, check (+ OPTIMIZE)
+TARGET_OPTIMIZE_OFF = 3
+DAG_SOURCE = (
+    "from airflow_idu import create_unification_dag\n"
+    "dag = create_unification_dag('bench_roundtrips', {sql!r}, conn_id='idu_databricks')\n"
+)
+
+
+def classify(statement: str) -> str:
+    head = " ".join(statement.split()).upper()
+    head = re.sub(r"^(--[^\n]*\s*)+", "", head)
+    if head.startswith("USE "):
+        return "USE"
+    if head.startswith("OPTIMIZE"):
+        return "OPTIMIZE"
+    if "_UNIFY_LOOP_LOG" in head.split(" SELECT ")[0] and head.startswith("INSERT"):
+        return "loop-log INSERT"
+    if head.startswith("SELECT COUNT(*) AS UPDATED_COUNT"):
+        return "convergence check"
+    if head.startswith("CREATE OR REPLACE TABLE") and "_GRAPH_UNIFY_LOOP_" in head[:200]:
+        return "CREATE loop table"
+    if head.startswith("INSERT INTO") and "_GRAPH_UNIFY_LOOP_" in head[:200]:
+        return "INSERT loop table"
+    return head.split(" ")[0] + " (other)"
+
+
+def child(people: int, optimize: bool, work: Path, result_file: Path) -> None:
+    """Runs in a fresh process whose AIRFLOW_* environment the parent set."""
+    from airflow_idu.demo.data import create_demo_data
+    from airflow_idu.plan import read_plan
+    from tests.fake_databricks import Recorder
+
+    database = work / f"warehouse_{people}_{int(optimize)}.duckdb"
+    database.unlink(missing_ok=True)
+    create_demo_data(database, schema="customer_db", people=people, seed=5)
+    rec = Recorder(database=str(database))
+    from airflow.providers.databricks.hooks import databricks_sql
+
+    databricks_sql.sql.connect = rec.connect  # the driver edge only; the hook runs for real
+    path = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"]) / "bench_roundtrips.py"
+    spec = importlib.util.spec_from_file_location("bench_roundtrips_dag", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import pendulum
+
+    day = 1 + int(optimize)
+    dr = module.dag.test(logical_date=pendulum.datetime(2026, 4, day, tz="UTC"), run_conf={"optimize": optimize})
+    plan = read_plan(EXAMPLE_SQL)
+    statements = rec.statements
+    positions = []
+    k = 1
+    while plan.loop.convergence_sql(k) in statements:
+        positions.append(statements.index(plan.loop.convergence_sql(k)))
+        k += 1
+    iterations = len(positions)
+    # Iterations 2..K: everything from after check K-1 up to and including check K (a steady state).
+    window = statements[positions[0] + 1 : positions[-1] + 1] if iterations > 1 else []
+    kinds = Counter(classify(s) for s in window)
+    after_last = statements[positions[-1] + 1 :]
+    tail: list[str] = []
+    for s in after_last:  # the last iteration's own statements after its check (loop-log INSERT)
+        if classify(s) != "loop-log INSERT":
+            break
+        tail.append(s)
+    result = {
+        "state": str(getattr(dr.state, "value", dr.state)),
+        "people": people,
+        "optimize": optimize,
+        "iterations": iterations,
+        "per_iteration": (len(window) / (iterations - 1)) if iterations > 1 else None,
+        "per_iteration_kinds": {k: v / max(1, iterations - 1) for k, v in kinds.items()},
+        "total_statements": len(statements),
+        "connects": len(rec.connects),
+        "loop_log_after_last_check": len(tail),
+    }
+    result_file.write_text(json.dumps(result))
+
+
+def run_one(work: Path, people: int, optimize: bool) -> dict[str, Any]:
+    base = work / "roundtrips"
+    dags = base / "dags"
+    dags.mkdir(parents=True, exist_ok=True)
+    (dags / "bench_roundtrips.py").write_text(DAG_SOURCE.format(sql=str(EXAMPLE_SQL)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
+    conn = {"conn_type": "databricks", "host": "dbc-bench.cloud.databricks.com", "password": "dapi-bench-fake",
+            "extra": {"http_path": "/sql/1.0/warehouses/bench"}}
+    env.update(
+        AIRFLOW_HOME=str(airflow_home(work)),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        AIRFLOW_CONN_IDU_DATABRICKS=json.dumps(conn),
+        PYTHONPATH=str(REPO),
+    )
+    result_file = base / f"result_{people}_{int(optimize)}.json"
+    result_file.unlink(missing_ok=True)
+    log = base / f"child_{people}_{int(optimize)}.log"
+    cmd = [str(PYTHON), "-m", "bench.roundtrips", "--child", str(people), str(int(optimize)), str(base)]
+    with log.open("w") as out:
+        rc = subprocess.run(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+    if rc != 0 or not result_file.exists():
+        raise RuntimeError(f"round-trip run failed (rc={rc}); see {log}")
+    result: dict[str, Any] = json.loads(result_file.read_text())
+    if result["state"] != "success":
+        raise RuntimeError(f"round-trip DAG run ended {result['state']}; see {log}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _, people, optimize, base = sys.argv[1:5]
+        base_path = Path(base)
+        child(int(people), bool(int(optimize)), base_path, base_path / f"result_{people}_{optimize}.json")
+        return
+    args = base_parser(__doc__ or "", sizes="300", repeat=1).parse_args(argv)
+    rows, results = [], []
+    for people in parse_sizes(args.sizes):
+        for optimize in (False, True):
+            r = run_one(args.work, people, optimize)
+            results.append(r)
+            kinds = ", ".join(f"{k} {v:g}" for k, v in sorted(r["per_iteration_kinds"].items()))
+            target = "" if optimize else (" ✅" if r["per_iteration"] <= TARGET_OPTIMIZE_OFF else " ❌")
+            rows.append(
+                [people, "on" if optimize else "off", r["iterations"], f"{r['per_iteration']:g}{target}",
+                 SEED_PER_ITERATION[optimize], kinds, r["total_statements"], r["connects"]]
+            )
+            print(rows[-1])
+    body = "\n\n".join(
+        [
+            f"Target: ≤ {TARGET_OPTIMIZE_OFF} statements per iteration with optimize off. Counted, not timed "
+            "(deterministic): statements from after iteration 1's convergence check through the last check, "
+            "divided by iterations − 1. Seed script: USE×2, CREATE, INSERT, check (+ OPTIMIZE).",
+            table(["people", "optimize", "iterations", "per iteration", "seed", "kinds per iteration",
+                   "statements in run", "sessions opened"], rows),
+        ]
+    )
+    print(write_results(args.out, "roundtrips", "5. Round trips per loop iteration (Databricks)", body,
+                        {"results": results, "target_optimize_off": TARGET_OPTIMIZE_OFF}))
+
+
+if __name__ == "__main__":
+    main()
