@@ -67,10 +67,10 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def command_line() -> str:
+def command_line(module: str, argv: Sequence[str] | None) -> str:
     """The command that produced the results, as typed from the repo root."""
-    module = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "?"
-    return " ".join([".venv/bin/python", "-m", f"bench.{module}", *map(shlex.quote, sys.argv[1:])])
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join([".venv/bin/python", "-m", module, *map(shlex.quote, args)])
 
 
 def machine_info() -> dict[str, Any]:
@@ -112,10 +112,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_results(out: Path, name: str, title: str, body: str, data: dict[str, Any]) -> Path:
+def write_results(out: Path, name: str, title: str, body: str, data: dict[str, Any], *, command: str) -> Path:
     """Write ``bench/<name>.json`` and replace the generated block ``name`` in ``benchmarks.md``."""
     info = machine_info()
-    payload = {"name": name, "command": command_line(), "machine": info, "written_at": time.time(), **data}
+    payload = {"name": name, "command": command, "machine": info, "written_at": time.time(), **data}
     (out / "bench").mkdir(parents=True, exist_ok=True)
     (out / "bench" / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())

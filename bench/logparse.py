@@ -7,6 +7,7 @@ and one per loop iteration (``Iteration K (src): updated_count=.. rows=.. second
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,7 @@ from pathlib import Path
 _LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z \[\s*\w+\s*\] (.*)$")
 _START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
 _END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
-_STMT = re.compile(r"^(.+?) #(\d+) .* — (?:rows=\S+ seconds=([\d.]+)|skipped: )")
+_STMT = re.compile(r"^(.+?) #(\d+) (.*) — (?:rows=\S+ seconds=([\d.]+)|skipped: )")
 _ITER = re.compile(r"^Iteration (\d+) \((\w+)\): updated_count=(\d+) rows=\S+ seconds=([\d.]+)")
 _FINISHED = re.compile(r"DagRun Finished: .*state=(\w+)")
 
@@ -24,6 +25,7 @@ _FINISHED = re.compile(r"DagRun Finished: .*state=(\w+)")
 class Statement:
     label: str
     index: int
+    text: str  # the statement's first line as logged
     seconds: float  # 0 for skipped statements
     end: float  # epoch seconds when the line was logged (the statement's end)
 
@@ -53,6 +55,13 @@ class Task:
         return sum(s.seconds for s in self.statements if (s.label == "loop log") == loop_log)
 
     @property
+    def loop_log_insert_seconds(self) -> float:
+        """The per-iteration loop-log writes (not the once-per-task CREATE/SELECT)."""
+        return sum(
+            s.seconds for s in self.statements if s.label == "loop log" and s.text.startswith("INSERT")
+        )
+
+    @property
     def convergence_seconds(self) -> float:
         """Iteration time minus its statements: the convergence count (plus a little Python)."""
         total = 0.0
@@ -73,7 +82,7 @@ class DagsTestLog:
     def gaps(self) -> float:
         """Time between one task's end and the next one's start (scheduling in ``dag.test``)."""
         ordered = sorted(self.tasks, key=lambda t: t.start)
-        return sum(max(0.0, b.start - a.end) for a, b in zip(ordered, ordered[1:], strict=False))
+        return sum(max(0.0, b.start - a.end) for a, b in itertools.pairwise(ordered))
 
     def task(self, suffix: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id.endswith(suffix)), None)
@@ -108,7 +117,9 @@ def parse(path: Path) -> DagsTestLog:
                 IterationLine(int(m.group(1)), m.group(2), int(m.group(3)), float(m.group(4)), ts)
             )
         elif current is not None and (m := _STMT.match(msg)):
-            current.statements.append(Statement(m.group(1), int(m.group(2)), float(m.group(3) or 0.0), ts))
+            current.statements.append(
+                Statement(m.group(1), int(m.group(2)), m.group(3), float(m.group(4) or 0.0), ts)
+            )
     return DagsTestLog(first=first, finished=finished, state=state, tasks=tasks)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import logparse
-from bench.common import PYTHON, base_parser, median, parse_sizes, table, write_results
+from bench.common import PYTHON, base_parser, command_line, median, parse_sizes, table, write_results
 from bench.workspace import count_records, dags_test, fresh_copy, run_measured, source_db
 
 TARGET_RATIO = 1.15
@@ -29,6 +29,7 @@ class Pair:
     raw: dict[str, Any]
     airflow_wall: float
     breakdown: dict[str, float]
+    airflow_peak_rss: int
 
     @property
     def ratio(self) -> float:
@@ -113,8 +114,10 @@ def measure(work: Path, people: int, repeat: int) -> tuple[int, list[Pair], floa
         db = fresh_copy(src, base / "airflow.duckdb")
         run = dags_test("idu_example", work=work, db=db, log=base / "dags_test.log")
         parts = breakdown(run.started_at, run.wall, logparse.parse(run.log))
-        pairs.append(Pair(raw_wall, raw, run.wall, parts))
-        print(f"people={people} r={r}: raw {raw_wall:.1f}s airflow {run.wall:.1f}s ratio {pairs[-1].ratio:.2f}")
+        pairs.append(Pair(raw_wall, raw, run.wall, parts, run.peak_tree_rss))
+        print(
+            f"people={people} r={r}: raw {raw_wall:.1f}s airflow {run.wall:.1f}s ratio {pairs[-1].ratio:.2f}"
+        )
     return records, pairs, connect_cost(src)
 
 
@@ -131,26 +134,43 @@ def render(results: list[tuple[int, int, list[Pair], float]]) -> tuple[str, dict
         b["connect"] = connect * b["sql_tasks"]
         verdict = "" if records < 10_000_000 else (" ✅" if ratio <= TARGET_RATIO else " ❌")
         rows.append(
-            [f"{records:,}", people, len(pairs), raw_wall, af_wall, f"{ratio:.2f}{verdict}",
-             af_wall - raw_wall, int(b["iterations"])]
+            [
+                f"{records:,}",
+                people,
+                len(pairs),
+                raw_wall,
+                af_wall,
+                f"{ratio:.2f}{verdict}",
+                af_wall - raw_wall,
+                int(b["iterations"]),
+            ]
         )
         parts_rows.append(
             [f"{records:,}", raw_proc, raw_sql, raw_conv, *(b[k] for k in keys), b["first_task_overhead"]]
         )
-        data.append({"people": people, "records": records, "connect_once": connect, "median_breakdown": b,
-                     "runs": [p.__dict__ | {"ratio": p.ratio} for p in pairs]})
+        data.append(
+            {
+                "people": people,
+                "records": records,
+                "connect_once": connect,
+                "median_breakdown": b,
+                "runs": [p.__dict__ | {"ratio": p.ratio} for p in pairs],
+            }
+        )
     body = "\n\n".join(
         [
             f"Target: Airflow/raw ≤ {TARGET_RATIO} at 12M records. Wall seconds, median of the runs.",
-            table(["records", "people", "runs", "raw s", "airflow s", "ratio", "extra s", "iterations"], rows),
+            table(
+                ["records", "people", "runs", "raw s", "airflow s", "ratio", "extra s", "iterations"], rows
+            ),
             "Where the Airflow run's time goes (seconds, medians; raw columns for comparison). "
             "`startup` = process start → first task (CLI imports, DagBag, serialization, DagRun); "
             "`task_pre` = task start → its first statement (execution API, template rendering; "
             "includes the first task's one-off API warm-up shown in the last column); `task_post` = "
             "last statement → task end (XCom push, state update, engine close); `gaps` = between tasks; "
-            "`connect` = DuckDB open + macros measured separately × tasks with SQL (inside `sql`); "
+            "`connect` = DuckDB open + macros measured separately x tasks with SQL (inside `sql`); "
             "`sql` = Σ logged statement seconds (translation + execution + connection open); "
-            "`convergence` = iteration seconds − their statements; `loop_log` = loop-log statements; "
+            "`convergence` = iteration seconds - their statements; `loop_log` = loop-log statements; "
             "`report` = the report task.",
             table(["records", "raw proc s", "raw sql s", "raw conv s", *keys, "1st task ovh"], parts_rows),
         ]
@@ -165,7 +185,16 @@ def main(argv: list[str] | None = None) -> None:
         records, pairs, connect = measure(args.work, people, args.repeat)
         results.append((people, records, pairs, connect))
     body, data = render(results)
-    print(write_results(args.out, "overhead", "1. Orchestration overhead", body, data))
+    print(
+        write_results(
+            args.out,
+            "overhead",
+            "1. Orchestration overhead",
+            body,
+            data,
+            command=command_line("bench.overhead", argv),
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Each measurement is a fresh subprocess that imports ``DagBag`` first (framework cost,
 not the DAG file's) and then times ``DagBag(<dag file>)``. The baseline is the same
 measurement of a file that only builds an empty ``airflow.sdk.DAG`` (the bare
-``import airflow.sdk`` + DagBag cost); the net time is factory − baseline.
+``import airflow.sdk`` + DagBag cost); the net time is factory - baseline.
 
     .venv/bin/python -m bench.parse --sizes 20,200,2000 --repeat 5
 """
@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.common import PYTHON, REPO, base_parser, median, parse_sizes, table, write_results
+from bench.common import PYTHON, REPO, base_parser, command_line, median, parse_sizes, table, write_results
 
 EXAMPLE_SQL = REPO / "examples" / "customer_unification" / "sql"
 TARGET_MS_AT_200 = 50.0
@@ -70,7 +70,12 @@ def measure_once(path: Path, home: Path) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(AIRFLOW_HOME=str(home), AIRFLOW__CORE__LOAD_EXAMPLES="False", PYTHONPATH=str(REPO))
     out = subprocess.run(
-        [str(PYTHON), "-c", _MEASURE, str(path)], env=env, capture_output=True, text=True, check=False, cwd=REPO
+        [str(PYTHON), "-c", _MEASURE, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
     )
     lines = [x for x in out.stdout.splitlines() if x.startswith("PARSE_RESULT ")]
     if out.returncode != 0 or not lines:
@@ -118,10 +123,22 @@ def main(argv: list[str] | None = None) -> None:
             f"Target: < {TARGET_MS_AT_200:.0f} ms net at 200 files. Milliseconds, median of fresh "
             f"subprocesses. Cold `import airflow.sdk` in a fresh process: "
             f"{data['sdk_import_cold_ms']:.0f} ms (excluded: paid before the timer, as by the DAG processor).",
-            table(["files", "tasks", "runs", "DagBag ms", "baseline ms", "net ms", "net min ms", "net ms/file"], rows),
+            table(
+                ["files", "tasks", "runs", "DagBag ms", "baseline ms", "net ms", "net min ms", "net ms/file"],
+                rows,
+            ),
         ]
     )
-    print(write_results(args.out, "parse", "4. DAG parse time", body, {**data, "target_ms_at_200": 50}))
+    print(
+        write_results(
+            args.out,
+            "parse",
+            "4. DAG parse time",
+            body,
+            {**data, "target_ms_at_200": 50},
+            command=command_line("bench.parse", argv),
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ class RawRunner:
         self.config = config or {}
         self.result = RawResult()
 
-    def run(self, sql_dir: Path = EXAMPLE_SQL, *, max_iterations: int = 1000, loop_only: bool = False) -> RawResult:
+    def run(
+        self, sql_dir: Path = EXAMPLE_SQL, *, max_iterations: int = 1000, loop_only: bool = False
+    ) -> RawResult:
         import duckdb
 
         from airflow_idu.engines.translate import COMPAT_MACROS

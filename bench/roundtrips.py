@@ -12,14 +12,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.common import PYTHON, REPO, base_parser, parse_sizes, table, write_results
+from bench.common import PYTHON, REPO, base_parser, command_line, parse_sizes, table, write_results
 from bench.workspace import airflow_home
 
 EXAMPLE_SQL = REPO / "examples" / "customer_unification" / "sql"
@@ -32,8 +31,8 @@ DAG_SOURCE = (
 
 
 def classify(statement: str) -> str:
-    head = " ".join(statement.split()).upper()
-    head = re.sub(r"^(--[^\n]*\s*)+", "", head)
+    code = "\n".join(x for x in statement.splitlines() if not x.strip().startswith("--"))
+    head = " ".join(code.split()).upper()
     if head.startswith("USE "):
         return "USE"
     if head.startswith("OPTIMIZE"):
@@ -70,7 +69,9 @@ def child(people: int, optimize: bool, work: Path, result_file: Path) -> None:
     import pendulum
 
     day = 1 + int(optimize)
-    dr = module.dag.test(logical_date=pendulum.datetime(2026, 4, day, tz="UTC"), run_conf={"optimize": optimize})
+    dr = module.dag.test(
+        logical_date=pendulum.datetime(2026, 4, day, tz="UTC"), run_conf={"optimize": optimize}
+    )
     plan = read_plan(EXAMPLE_SQL)
     statements = rec.statements
     positions = []
@@ -108,8 +109,12 @@ def run_one(work: Path, people: int, optimize: bool) -> dict[str, Any]:
     dags.mkdir(parents=True, exist_ok=True)
     (dags / "bench_roundtrips.py").write_text(DAG_SOURCE.format(sql=str(EXAMPLE_SQL)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
-    conn = {"conn_type": "databricks", "host": "dbc-bench.cloud.databricks.com", "password": "dapi-bench-fake",
-            "extra": {"http_path": "/sql/1.0/warehouses/bench"}}
+    conn = {
+        "conn_type": "databricks",
+        "host": "dbc-bench.cloud.databricks.com",
+        "password": "dapi-bench-fake",
+        "extra": {"http_path": "/sql/1.0/warehouses/bench"},
+    }
     env.update(
         AIRFLOW_HOME=str(airflow_home(work)),
         AIRFLOW__CORE__DAGS_FOLDER=str(dags),
@@ -123,7 +128,9 @@ def run_one(work: Path, people: int, optimize: bool) -> dict[str, Any]:
     log = base / f"child_{people}_{int(optimize)}.log"
     cmd = [str(PYTHON), "-m", "bench.roundtrips", "--child", str(people), str(int(optimize)), str(base)]
     with log.open("w") as out:
-        rc = subprocess.run(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+        rc = subprocess.run(
+            cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, check=False
+        ).returncode
     if rc != 0 or not result_file.exists():
         raise RuntimeError(f"round-trip run failed (rc={rc}); see {log}")
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -138,30 +145,60 @@ def main(argv: list[str] | None = None) -> None:
         base_path = Path(base)
         child(int(people), bool(int(optimize)), base_path, base_path / f"result_{people}_{optimize}.json")
         return
-    args = base_parser(__doc__ or "", sizes="300", repeat=1).parse_args(argv)
+    parser = base_parser(__doc__ or "", sizes="300", repeat=1)
+    parser.add_argument("--optimize", default="off,on", help="optimize modes to run (default: %(default)s)")
+    args = parser.parse_args(argv)
+    modes = [m.strip() == "on" for m in args.optimize.split(",")]
     rows, results = [], []
     for people in parse_sizes(args.sizes):
-        for optimize in (False, True):
+        for optimize in modes:
             r = run_one(args.work, people, optimize)
             results.append(r)
             kinds = ", ".join(f"{k} {v:g}" for k, v in sorted(r["per_iteration_kinds"].items()))
             target = "" if optimize else (" ✅" if r["per_iteration"] <= TARGET_OPTIMIZE_OFF else " ❌")
             rows.append(
-                [people, "on" if optimize else "off", r["iterations"], f"{r['per_iteration']:g}{target}",
-                 SEED_PER_ITERATION[optimize], kinds, r["total_statements"], r["connects"]]
+                [
+                    people,
+                    "on" if optimize else "off",
+                    r["iterations"],
+                    f"{r['per_iteration']:g}{target}",
+                    SEED_PER_ITERATION[optimize],
+                    kinds,
+                    r["total_statements"],
+                    r["connects"],
+                ]
             )
             print(rows[-1])
     body = "\n\n".join(
         [
             f"Target: ≤ {TARGET_OPTIMIZE_OFF} statements per iteration with optimize off. Counted, not timed "
             "(deterministic): statements from after iteration 1's convergence check through the last check, "
-            "divided by iterations − 1. Seed script: USE×2, CREATE, INSERT, check (+ OPTIMIZE).",
-            table(["people", "optimize", "iterations", "per iteration", "seed", "kinds per iteration",
-                   "statements in run", "sessions opened"], rows),
+            "divided by iterations - 1. Seed script: USEx2, CREATE, INSERT, check (+ OPTIMIZE).",
+            table(
+                [
+                    "people",
+                    "optimize",
+                    "iterations",
+                    "per iteration",
+                    "seed",
+                    "kinds per iteration",
+                    "statements in run",
+                    "sessions opened",
+                ],
+                rows,
+            ),
         ]
     )
-    print(write_results(args.out, "roundtrips", "5. Round trips per loop iteration (Databricks)", body,
-                        {"results": results, "target_optimize_off": TARGET_OPTIMIZE_OFF}))
+    print(
+        write_results(
+            args.out,
+            "roundtrips",
+            "5. Round trips per loop iteration (Databricks)",
+            body,
+            {"results": results, "target_optimize_off": TARGET_OPTIMIZE_OFF},
+            command=command_line("bench.roundtrips", argv),
+        )
+    )
 
 
 if __name__ == "__main__":

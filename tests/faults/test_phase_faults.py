@@ -15,7 +15,7 @@ import pytest
 
 from tests.faults import injector
 from tests.faults.harness import Baseline, FaultDag, diff_tables, loop_log, run, snapshot, table_exists
-from tests.faults.phases import CATALOG_ERROR, P, TARGETS, Target, error_lines
+from tests.faults.phases import CATALOG_ERROR, TARGETS, P, Target, error_lines
 from tests.faults.reliability import BUG, CLEAN_FAILURE, IDENTICAL, Collector
 
 pytestmark = pytest.mark.faults

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from airflow_idu.generate.sqltext import canonical_id_sql
+from tests.engines.test_translate import CONV_CASES, SEMANTICS, spark_conv
 from tests.generate.sqlrun import (
     SOURCE_TABLES,
     demo_rows,
@@ -27,6 +29,7 @@ from tests.generate.sqlrun import (
     normalize,
     run_directory,
 )
+from tests.generate.test_sql import reference_canonical_id, sample_ids
 
 pytestmark = pytest.mark.spark
 
@@ -162,3 +165,28 @@ def test_example_directory_is_identical_on_spark_and_duckdb(spark: Any) -> None:
         if missing or extra:
             differences.append(f"{name}: Spark-only rows {missing[:3]}, DuckDB-only rows {extra[:3]}")
     assert not differences, "\n".join(differences)
+
+
+# -- the translator's expectations, checked against real Spark ----------------------
+
+
+@pytest.mark.parametrize(("expr", "expected"), [c[1:] for c in SEMANTICS], ids=[c[0] for c in SEMANTICS])
+def test_translator_expectations_hold_on_spark(spark: Any, expr: str, expected: Any) -> None:
+    value = spark.sql(f"SELECT {expr} AS v").collect()[0][0]
+    assert normalize(value) == normalize(expected)
+
+
+@pytest.mark.parametrize(("num", "from_base", "to_base"), CONV_CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CONV_CASES])
+def test_conv_reference_matches_spark(spark: Any, num: str, from_base: int, to_base: int) -> None:
+    assert spark.sql(f"SELECT conv('{num}', {from_base}, {to_base})").collect()[0][0] == spark_conv(
+        num, from_base, to_base
+    )
+
+
+def test_canonical_id_sql_on_spark_matches_python(spark: Any) -> None:
+    rows = [(i, ns) for i in sample_ids() for ns in range(1, 6)]
+    spark.createDataFrame(rows, schema="id STRING, ns BIGINT").createOrReplaceTempView("cid_probe")
+    got = {(r[0], r[1]): r[2] for r in spark.sql(
+        f"SELECT id, ns, {canonical_id_sql('id', 'ns', 5)} FROM cid_probe").collect()}
+    wrong = {k: v for k, v in got.items() if v != reference_canonical_id(*k)}
+    assert len(got) == len(rows) and not wrong, list(wrong.items())[:5]

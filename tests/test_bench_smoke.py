@@ -1,0 +1,71 @@
+"""The benchmarks still run: every one at its smallest size, into a temp dir. Structure only, no timings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.common import update_doc
+
+pytestmark = pytest.mark.bench
+
+REPO = Path(__file__).resolve().parents[1]
+NAMES = ("parse", "roundtrips", "loop", "overhead", "memory")
+
+
+def test_update_doc_keeps_hand_written_text(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# B\n\nhand-written intro\n\n<!-- bench:x:begin -->\nold\n<!-- bench:x:end -->\n\nanalysis\n")
+    update_doc(doc, "x", "new table")
+    update_doc(doc, "y", "other table")
+    text = doc.read_text()
+    assert "hand-written intro" in text and "analysis" in text
+    assert "old" not in text and "new table" in text
+    assert text.index("<!-- bench:y:begin -->") > text.index("analysis")
+
+
+def test_run_all_smoke(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run_all", "--smoke", "--out", str(out), "--work", str(work)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+
+    doc = (out / "benchmarks.md").read_text()
+    for name in NAMES:
+        assert f"<!-- bench:{name}:begin -->" in doc and f"<!-- bench:{name}:end -->" in doc
+        data = json.loads((out / "bench" / f"{name}.json").read_text())
+        assert data["command"].startswith(".venv/bin/python -m bench.")
+        assert {"nproc", "versions", "platform"} <= set(data["machine"])
+
+    parse = json.loads((out / "bench" / "parse.json").read_text())
+    assert parse["sizes"]["20"][0]["tasks"] >= 20
+
+    rt = json.loads((out / "bench" / "roundtrips.json").read_text())["results"]
+    assert [r["optimize"] for r in rt] == [False]
+    assert rt[0]["iterations"] >= 2 and rt[0]["per_iteration"] >= 3  # CREATE, INSERT, check at least
+    assert "convergence check" in rt[0]["per_iteration_kinds"]
+
+    loop = json.loads((out / "bench" / "loop.json").read_text())["results"]
+    assert loop[0]["iterations"] == loop[0]["sensor_iterations"] >= 2  # raw and sensor agree
+
+    overhead = json.loads((out / "bench" / "overhead.json").read_text())["results"][0]
+    run = overhead["runs"][0]
+    assert run["raw_wall"] > 0 and run["airflow_wall"] > 0
+    assert overhead["median_breakdown"]["iterations"] >= 2
+    assert len(run["raw"]["iterations"]) == overhead["median_breakdown"]["iterations"]
+
+    mem = json.loads((out / "bench" / "memory.json").read_text())["results"][0]["runs"][0]
+    assert mem["peak_tree_rss"] > 0
