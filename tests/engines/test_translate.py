@@ -112,25 +112,36 @@ def test_collect_list_skips_nulls_like_spark(con: duckdb.DuckDBPyConnection) -> 
 
 
 def spark_conv(num: str, from_base: int, to_base: int) -> str | None:
-    """Spark's conv for the supported base pairs, written from its documented behaviour."""
-    try:
-        value = int(num, from_base)
-    except ValueError:
+    """Spark's conv for bases 10/16, written from its NumberConverter (and checked on Spark in
+    tests/spark): trimmed, optional '-', digits up to the first invalid one, unsigned 64-bit."""
+    text = num.strip()
+    if not text:
         return None
-    value %= 1 << 64  # Spark works on unsigned 64-bit; a negative decimal is two's complement
+    negative = text.startswith("-")
+    valid = "0123456789abcdefABCDEF"[: 22 if from_base == 16 else 10]
+    digits = ""
+    for ch in text[1:] if negative else text:
+        if ch not in valid:
+            break
+        digits += ch
+    value = int(digits, from_base) if digits else 0
+    if value >= 1 << 64:
+        raise OverflowError(num)
+    if negative:
+        value = (1 << 64) - 1 if value >= 1 << 63 else -value % (1 << 64)
     if to_base == -10:
         return str(value - (1 << 64) if value >= 1 << 63 else value)
-    if to_base == 10:
-        return str(value)
-    return format(value, "X")
+    return str(value) if to_base == 10 else format(value, "X")
 
 
 CONV_CASES = [
     ("ffffffffffffffff", 16, -10), ("FFFFFFFFFFFFFFFF", 16, 10), ("8000000000000000", 16, -10),
     ("7fffffffffffffff", 16, -10), ("0", 16, -10), ("00000000000000ff", 16, -10), ("0ffdbcf0c666ce19", 16, -10),
-    ("-1", 10, 16), ("-5", 10, 16), ("0", 10, 16), ("255", 10, 16), ("-9223372036854775808", 10, 16),
-    ("9223372036854775807", 10, 16), ("18446744073709551615", 10, 16), ("-6066", 10, 10),
-    ("zz", 16, -10),
+    ("000000000000000000ff", 16, 10), ("-ff", 16, 10), ("-ff", 16, -10), (" ff", 16, 10), ("1z", 16, 10),
+    ("zz", 16, -10), ("-1", 10, 16), ("-5", 10, 16), ("0", 10, 16), ("-0", 10, 16), ("+5", 10, 16),
+    ("255", 10, 16), ("12a", 10, 16), ("-9223372036854775807", 10, 16), ("-9223372036854775808", 10, 16),
+    ("-9223372036854775809", 10, 16), ("9223372036854775807", 10, 16), ("18446744073709551615", 10, 16),
+    ("-6066", 10, 10),
 ]
 
 
@@ -138,6 +149,26 @@ CONV_CASES = [
 def test_conv_macro_matches_spark(con: duckdb.DuckDBPyConnection, num: str, from_base: int, to_base: int) -> None:
     [sql] = translate_statement(f"SELECT conv('{num}', {from_base}, {to_base})").statements
     assert con.execute(sql).fetchone() == (spark_conv(num, from_base, to_base),)
+
+
+def test_conv_of_null_and_empty_is_null(con: duckdb.DuckDBPyConnection) -> None:
+    assert con.execute("SELECT conv(NULL, 16, 10), conv('', 16, 10), conv('  ', 10, 16)").fetchone() == (
+        None, None, None,
+    )
+
+
+@pytest.mark.parametrize("num", ["1ffffffffffffffff", "18446744073709551616"])
+def test_conv_overflow_fails_like_spark_ansi(con: duckdb.DuckDBPyConnection, num: str) -> None:
+    base = 16 if "f" in num else 10
+    with pytest.raises(duckdb.Error, match="conv: overflow"):
+        con.execute(f"SELECT conv('{num}', {base}, 10)").fetchall()
+
+
+def test_conv_on_a_column_mixes_valid_and_invalid_rows(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT conv(x, 16, -10) FROM (VALUES ('ff'), ('zz'), (NULL), ('8000000000000000')) t(x)"
+    ).fetchall()
+    assert rows == [("255",), ("0",), (None,), ("-9223372036854775808",)]
 
 
 def test_conv_rejects_unsupported_bases(con: duckdb.DuckDBPyConnection) -> None:
