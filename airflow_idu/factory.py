@@ -19,7 +19,11 @@ from airflow.sdk import DAG, Param, TaskGroup, TriggerRule
 
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
-from airflow_idu.operators.loop_tables import DropLoopTablesOperator, RestoreLoopFinalOperator
+from airflow_idu.operators.loop_tables import (
+    CanonicalizeFileOperator,
+    DropLoopTablesOperator,
+    RestoreLoopFinalOperator,
+)
 from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
@@ -210,7 +214,7 @@ def render_plan(
                 ).task_id
             else:
                 extra = {"optimize": optimize, **_continue_kwargs(plan, phase, policy, loop_task_id)}
-                tasks = _render_files(plan, phase, common, extra)
+                tasks = _render_files(plan, phase, common, extra, loop_task_id)
             if phase.phase is Phase.CANONICALIZE:
                 loop_kwargs = {"canonical_id": plan.canonical_id, "loop_task_id": loop_task_id, **common}
                 restore = RestoreLoopFinalOperator(task_id=RESTORE_FINAL_TASK_ID, **loop_kwargs)
@@ -277,21 +281,27 @@ def _render_report(
 
 
 def _render_files(
-    plan: Plan, phase: PhasePlan, common: Mapping[str, Any], extra: Mapping[str, Any]
+    plan: Plan, phase: PhasePlan, common: Mapping[str, Any], extra: Mapping[str, Any], loop_task_id: str
 ) -> list[IduSqlFileOperator]:
-    tasks = []
-    for f in phase.files:
+    tasks: list[IduSqlFileOperator] = []
+    for i, f in enumerate(phase.files):
         published = published_tables(f, plan.canonical_id)
-        tasks.append(
-            IduSqlFileOperator(
-                task_id=f.task_id,
-                sql_file=str(f.path),
-                outlets=[table_asset(plan.catalog, plan.schema, t) for t in published],
-                optimize_tables=[plan.loop.qualify(t) for t in published],
-                **common,
-                **extra,
+        kwargs: dict[str, Any] = {
+            "task_id": f.task_id,
+            "sql_file": str(f.path),
+            "outlets": [table_asset(plan.catalog, plan.schema, t) for t in published],
+            "optimize_tables": [plan.loop.qualify(t) for t in published],
+            # Earlier files of a sequential phase: a retry that appends to their tables replays them.
+            "replay_on_retry": [] if phase.phase.parallel else [str(e.path) for e in phase.files[:i]],
+            **common,
+            **extra,
+        }
+        if phase.phase is Phase.CANONICALIZE:
+            tasks.append(
+                CanonicalizeFileOperator(canonical_id=plan.canonical_id, loop_task_id=loop_task_id, **kwargs)
             )
-        )
+        else:
+            tasks.append(IduSqlFileOperator(**kwargs))
     if not phase.phase.parallel:
         for upstream, downstream in pairwise(tasks):
             upstream >> downstream

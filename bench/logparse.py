@@ -18,6 +18,8 @@ _START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
 _END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
 _STMT = re.compile(r"^(.+?) #(\d+) (.*) — (?:rows=\S+ seconds=([\d.]+)|skipped: )")
 _ITER = re.compile(r"^Iteration (\d+) \((\w+)\): updated_count=(\d+) rows=\S+ seconds=([\d.]+)")
+# Loop statement labels: "04_unify_loop_iteration_02.sql (iteration 2)" or "iteration 5, derived from ..."
+_ITER_LABEL = re.compile(r"\(iteration (\d+)\)$|^iteration (\d+), derived from ")
 _FINISHED = re.compile(r"DagRun Finished: .*state=(\w+)")
 
 
@@ -66,8 +68,7 @@ class Task:
         """Iteration time minus its statements: the convergence count (plus a little Python)."""
         total = 0.0
         for it in self.iterations:
-            label = f"iteration {it.iteration} ({it.source})"
-            total += it.seconds - sum(s.seconds for s in self.statements if s.label == label)
+            total += it.seconds - sum(s.seconds for s in self.statements if iteration_of(s.label) == it.iteration)
         return total
 
 
@@ -86,6 +87,12 @@ class DagsTestLog:
 
     def task(self, suffix: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id.endswith(suffix)), None)
+
+
+def iteration_of(label: str) -> int | None:
+    """The loop iteration a statement label belongs to (None for other labels)."""
+    m = _ITER_LABEL.search(label)
+    return int(m.group(1) or m.group(2)) if m else None
 
 
 def _epoch(stamp: str) -> float:
@@ -132,9 +139,9 @@ def iteration_gaps(task: Task) -> list[float]:
     gaps: list[float] = []
     by_iter: dict[int, list[Statement]] = {}
     for s in task.statements:
-        m = re.match(r"iteration (\d+) ", s.label)
-        if m:
-            by_iter.setdefault(int(m.group(1)), []).append(s)
+        k = iteration_of(s.label)
+        if k is not None:
+            by_iter.setdefault(k, []).append(s)
     logs = [s for s in task.statements if s.label == "loop log"]
     for it in task.iterations[:-1]:
         nxt = by_iter.get(it.iteration + 1)

@@ -42,7 +42,7 @@ def open_engine(
     if conn_type == EngineKind.DUCKDB.value:
         from airflow_idu.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine(conn_id)
+        return DuckDBEngine(conn_id, catalog=catalog, schema=schema)
     raise UnsupportedConnectionError(
         f"connection {conn_id!r} has type {conn_type!r}; airflow-idu runs on connection types "
         f"{[k.value for k in EngineKind]} — change the connection's type or point conn_id at another one"

@@ -21,6 +21,7 @@ __all__ = [
     "EngineKind",
     "StatementError",
     "StatementStats",
+    "fetch_rows",
     "is_transient",
     "run_statements",
 ]
@@ -69,11 +70,11 @@ class Engine(Protocol):
         """Split ``sql`` (Databricks SQL) into statements and run them in order on one connection."""
         ...
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
         """Run one query and return all its rows (for small results: counts, the loop log)."""
         ...
 
-    def scalar(self, sql: str) -> Any:
+    def scalar(self, sql: str, *, label: str = "query") -> Any:
         """Run one query and return the first column of its first row."""
         ...
 
@@ -113,6 +114,17 @@ def run_statements(
         _log_statement(label, stats)
         results.append(stats)
     return results
+
+
+def fetch_rows(
+    sql: str, *, label: str, fetch: Callable[[str], list[tuple[Any, ...]]]
+) -> list[tuple[Any, ...]]:
+    """Run one query through ``fetch``; a failure is a :class:`StatementError` like a script's,
+    so the operators classify it (retry or fail) and the message names the query."""
+    try:
+        return fetch(sql)
+    except Exception as err:
+        raise StatementError(label=label, index=1, statement=sql, error=err) from err
 
 
 def _log_statement(label: str, s: StatementStats) -> None:

@@ -8,7 +8,7 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_idu.engines.base import EngineKind, StatementStats, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
 
 if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
@@ -93,7 +93,10 @@ class DatabricksEngine:
             )
         return rows, query_id, None
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
+        return fetch_rows(sql, label=label, fetch=self._fetch)
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         cursor = self.connection.cursor()
         try:
             with self._lock:
@@ -106,8 +109,8 @@ class DatabricksEngine:
             cursor.close()
         return [tuple(r) for r in rows]
 
-    def scalar(self, sql: str) -> Any:
-        rows = self.query(sql)
+    def scalar(self, sql: str, *, label: str = "query") -> Any:
+        rows = self.query(sql, label=label)
         return rows[0][0] if rows else None
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_idu.engines.base import EngineKind, StatementStats, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,9 +31,18 @@ class DuckDBEngine:
 
     kind = EngineKind.DUCKDB
 
-    def __init__(self, conn_id: str, *, lock_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        lock_timeout: float | None = None,
+        catalog: str | None = None,
+        schema: str | None = None,
+    ) -> None:
         self.conn_id = conn_id
         self._lock_timeout = lock_timeout
+        # A DuckDB file is one catalog: schema s of two catalogs would be the same tables.
+        self._catalog_of_schema: dict[str, str] = {schema: catalog} if catalog and schema else {}
 
     @cached_property
     def hook(self) -> DuckDBHook:
@@ -78,6 +87,7 @@ class DuckDBEngine:
         from airflow_idu.engines.translate import translate_statement
 
         translation = translate_statement(statement)
+        self._check_catalogs(translation.catalog_schemas)
         if not translation.statements:
             return None, None, translation.note or "no-op on DuckDB"
         rows: int | None = None
@@ -86,7 +96,23 @@ class DuckDBEngine:
             rows = _affected_rows(result)
         return rows, None, None
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def _check_catalogs(self, pairs: frozenset[tuple[str, str]]) -> None:
+        from airflow_idu.engines.translate import TranslationError
+
+        for catalog, schema in sorted(pairs):
+            known = self._catalog_of_schema.setdefault(schema, catalog)
+            if known != catalog:
+                raise TranslationError(
+                    f"schema {schema!r} is used in catalogs {known!r} and {catalog!r}; the embedded DuckDB "
+                    f"engine keeps one database file, where {known}.{schema} and {catalog}.{schema} would be "
+                    "the same tables. Give the schemas distinct names (generate --schema/--source-schema) "
+                    "or run this directory on Databricks"
+                )
+
+    def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
+        return fetch_rows(sql, label=label, fetch=self._fetch)
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         from airflow_idu.engines.translate import translate_statement
 
         *setup, last = translate_statement(sql).statements
@@ -94,8 +120,8 @@ class DuckDBEngine:
             self.connection.execute(statement)
         return self.connection.execute(last).fetchall()
 
-    def scalar(self, sql: str) -> Any:
-        rows = self.query(sql)
+    def scalar(self, sql: str, *, label: str = "query") -> Any:
+        rows = self.query(sql, label=label)
         return rows[0][0] if rows else None
 
     def close(self) -> None:

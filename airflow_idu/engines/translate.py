@@ -35,6 +35,8 @@ class TranslationError(ValueError):
 @dataclass(frozen=True, kw_only=True)
 class Translation:
     statements: tuple[str, ...]  # DuckDB statements to run in order; empty = no-op
+    # (catalog, schema) of every three-part table name: the engine checks they map unambiguously
+    catalog_schemas: frozenset[tuple[str, str]] = frozenset()
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
 
 
@@ -64,14 +66,15 @@ def translate_statement(statement: str) -> Translation:
     if maintenance:
         verb = " ".join(maintenance.group(1).upper().split())
         return Translation(statements=(), note=f"{verb} is a no-op on DuckDB (no Delta files to maintain)")
-    return Translation(statements=(_to_duckdb(statement, code),))
+    sql, catalog_schemas = _to_duckdb(statement, code)
+    return Translation(statements=(sql,), catalog_schemas=catalog_schemas)
 
 
 def _unquote(identifier: str) -> str:
     return identifier[1:-1] if identifier.startswith("`") else identifier
 
 
-def _to_duckdb(statement: str, code: str) -> str:
+def _to_duckdb(statement: str, code: str) -> tuple[str, frozenset[tuple[str, str]]]:
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
@@ -81,10 +84,15 @@ def _to_duckdb(statement: str, code: str) -> str:
     tree = parsed[0]
     if isinstance(tree, exp.Command):
         raise TranslationError(f"{_first_line(statement)}: unsupported statement for DuckDB ({tree.name})")
-    tree = tree.transform(_rewrite)
+    catalog_schemas = frozenset(
+        (t.catalog, t.db) for t in tree.find_all(exp.Table) if t.args.get("catalog") is not None
+    )
+    rewritten = tree.transform(_rewrite)
+    if rewritten is None:
+        raise TranslationError(f"{_first_line(statement)}: nothing left to run after removing storage clauses")
     try:
         # Properties were removed above; anything else sqlglot cannot express in DuckDB fails here.
-        return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        return rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE), catalog_schemas
     except SqlglotError as exc:
         raise TranslationError(f"{_first_line(statement)}: not translatable to DuckDB: {exc}") from exc
 

@@ -8,14 +8,29 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_idu.engines.base import StatementError
+from airflow_idu.engines.base import StatementError, StatementStats
 from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import LoopSpec
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-__all__ = ["DropLoopTablesOperator", "RestoreLoopFinalOperator"]
+__all__ = ["CanonicalizeFileOperator", "DropLoopTablesOperator", "RestoreLoopFinalOperator"]
+
+
+def converged_iteration(context: Context, loop_task_id: str) -> int:
+    """The iteration the loop converged at in this run (from its XCom)."""
+    result = context["ti"].xcom_pull(task_ids=loop_task_id)
+    if not result or not result.get("converged"):
+        raise AirflowFailException(
+            f"no converged result from {loop_task_id} in this run; run (or clear) the loop task first"
+        )
+    return int(result["iterations"])
+
+
+def _loop_spec(canonical_id: str, catalog: str | None, schema: str | None) -> LoopSpec:
+    return LoopSpec(prefix=canonical_id, catalog=catalog, schema=schema, files=(Path(),))
 
 
 class _LoopTablesOperator(IduBaseOperator):
@@ -26,15 +41,10 @@ class _LoopTablesOperator(IduBaseOperator):
 
     @cached_property
     def loop(self) -> LoopSpec:
-        return LoopSpec(prefix=self.canonical_id, catalog=self.catalog, schema=self.schema, files=(Path(),))
+        return _loop_spec(self.canonical_id, self.catalog, self.schema)
 
     def converged_iteration(self, context: Context) -> int:
-        result = context["ti"].xcom_pull(task_ids=self.loop_task_id)
-        if not result or not result.get("converged"):
-            raise AirflowFailException(
-                f"no converged result from {self.loop_task_id} in this run; run (or clear) the loop task first"
-            )
-        return int(result["iterations"])
+        return converged_iteration(context, self.loop_task_id)
 
     def run(self, sql: str, label: str) -> None:
         try:
@@ -57,11 +67,27 @@ class RestoreLoopFinalOperator(_LoopTablesOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         k = self.converged_iteration(context)
-        self.run(
-            f"CREATE TABLE IF NOT EXISTS {self.loop.final_table} AS SELECT * FROM {self.loop.table(k)}",
-            label="restore loop final",
-        )
+        self.run(self.loop.restore_final_sql(k), label="restore loop final")
         return {"iteration": k, "final_table": self.loop.final_table}
+
+
+class CanonicalizeFileOperator(IduSqlFileOperator):
+    """``05_canonicalize``: renames ``loop_final`` away, so its retry first restores it.
+
+    A try interrupted after the rename (the connection dropped, the worker was killed)
+    would otherwise find no ``loop_final`` on the next try.
+    """
+
+    def __init__(self, *, canonical_id: str, loop_task_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.canonical_id = canonical_id
+        self.loop_task_id = loop_task_id
+
+    def before_retry(self, context: Context, sql: str) -> list[StatementStats]:
+        loop = _loop_spec(self.canonical_id, self.catalog, self.schema)
+        k = converged_iteration(context, self.loop_task_id)
+        restored = self.engine.run_script(loop.restore_final_sql(k), label="restore loop final")
+        return restored + super().before_retry(context, sql)
 
 
 class DropLoopTablesOperator(_LoopTablesOperator):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_idu.engines.base import StatementError
+from airflow_idu.engines.base import StatementError, is_transient
 from airflow_idu.operators.base import IduBaseOperator
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class UnificationReportOperator(IduBaseOperator):
             },
             "row_counts": counts,
             "distinct_canonical_ids": int(
-                self.engine.scalar(f"SELECT COUNT(DISTINCT canonical_id) FROM {lookup}")
+                self.engine.scalar(f"SELECT COUNT(DISTINCT canonical_id) FROM {lookup}", label="report")
             ),
             "coverage": coverage,
             "next_steps": self._next_steps(),
@@ -120,10 +120,12 @@ class UnificationReportOperator(IduBaseOperator):
 
     def _count(self, sql: str) -> int:
         try:
-            return int(self.engine.scalar(sql) or 0)
-        except Exception as err:
+            return int(self.engine.scalar(sql, label="report") or 0)
+        except StatementError as err:
+            if is_transient(err.__cause__):
+                raise
             # A table a failed file did not write (on_file_error="continue"): report it, don't hide the rest.
-            self.log.warning("report: %s failed: %s", sql, err)
+            self.log.warning("report: %s", err)
             return -1
 
     def _next_steps(self) -> list[str]:

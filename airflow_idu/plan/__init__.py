@@ -12,6 +12,7 @@ from airflow_idu.plan.model import (
 )
 from airflow_idu.plan.reader import phase_for_order, read_plan
 from airflow_idu.plan.statements import first_line, split_statements
+from airflow_idu.plan.writes import appended_tables, created_tables
 
 __all__ = [
     "LoopSpec",
@@ -21,6 +22,8 @@ __all__ = [
     "PlanError",
     "SqlFile",
     "SqlSource",
+    "appended_tables",
+    "created_tables",
     "derive_iteration_sql",
     "first_line",
     "phase_for_order",

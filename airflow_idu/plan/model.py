@@ -95,6 +95,12 @@ class LoopSpec:
         text = self.files[-1].read_text(encoding="utf-8")
         return derive_iteration_sql(text, prefix=self.prefix, last=last, target=iteration), SqlSource.DERIVED
 
+    def label(self, iteration: int) -> str:
+        """Names the file a statement of iteration K came from, for logs and error messages."""
+        if iteration <= len(self.files):
+            return f"{self.files[iteration - 1].name} (iteration {iteration})"
+        return f"iteration {iteration}, derived from {self.files[-1].name}"
+
     def convergence_sql(self, iteration: int) -> str:
         """Rows of iteration K that were not in K-1; 0 means the graph reached its fixed point."""
         cols = "leader_ns, leader_id, follower_ns, follower_id"
@@ -106,6 +112,10 @@ class LoopSpec:
 
     def final_sql(self, iteration: int) -> str:
         return f"CREATE OR REPLACE TABLE {self.final_table} AS SELECT * FROM {self.table(iteration)}"
+
+    def restore_final_sql(self, iteration: int) -> str:
+        """``loop_final`` again, if canonicalize renamed it away; a no-op while it exists."""
+        return f"CREATE TABLE IF NOT EXISTS {self.final_table} AS SELECT * FROM {self.table(iteration)}"
 
 
 def derive_iteration_sql(text: str, *, prefix: str, last: int, target: int) -> str:

@@ -127,11 +127,14 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
     def _run_iteration(self, k: int) -> IterationRecord:
         sql, source = self.loop.sql_for_iteration(k)
         started = time.perf_counter()
-        stats = self.engine.run_script(sql, label=f"iteration {k} ({source.value})")
+        stats = self.engine.run_script(sql, label=self.loop.label(k))
         self._stats = stats
         if self._optimize:
             self.engine.run_script(f"OPTIMIZE {self.loop.table(k)}", label=f"iteration {k} optimize")
-        count = self.engine.scalar(self.loop.convergence_sql(k))
+        count = self.engine.scalar(
+            self.loop.convergence_sql(k),
+            label=f"convergence check of iteration {k} ({self.loop.table(k)} EXCEPT {self.loop.table(k - 1)})",
+        )
         if count is None:
             # Never read a failed or empty check as "converged".
             raise AirflowException(f"convergence query for iteration {k} returned no row")

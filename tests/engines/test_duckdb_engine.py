@@ -81,9 +81,10 @@ def test_parallel_process_waits_for_the_file_lock(
             assert engine.scalar("SELECT 1") == 1
             assert time.monotonic() - started > 0.5  # it really waited for the other process
         else:
-            with pytest.raises(duckdb.IOException) as err:
+            with pytest.raises(StatementError) as err:
                 engine.scalar("SELECT 1")
-            assert is_transient(err.value)  # so Airflow retries the task instead of failing it for good
+            assert isinstance(err.value.__cause__, duckdb.IOException)
+            assert is_transient(err.value.__cause__)  # so Airflow retries the task instead of failing it for good
     finally:
         engine.close()
         holder.wait()
@@ -109,3 +110,38 @@ def test_loop_log_round_trip_and_stale_records(engine: DuckDBEngine) -> None:
     # Setup ran again (loop_0 re-created with other data): the records no longer describe this graph.
     engine.run_script("CREATE OR REPLACE TABLE sch.p_graph_unify_loop_0 AS SELECT * FROM range(3)", label="s")
     assert LoopLog(engine, _loop(), key="run1").load().history == []
+
+
+def test_a_failing_query_is_a_statement_error_naming_it(engine: DuckDBEngine) -> None:
+    with pytest.raises(StatementError) as err:
+        engine.scalar("SELECT COUNT(*) FROM nowhere.missing_table", label="convergence check of iteration 3")
+    assert str(err.value).startswith(
+        "convergence check of iteration 3: statement 1 failed (SELECT COUNT(*) FROM nowhere.missing_table)"
+    )
+    assert not is_transient(err.value.__cause__)  # a SQL error: failing the task, not retrying it
+
+
+@pytest.mark.parametrize(
+    ("sql", "ok"),
+    [
+        ("CREATE TABLE cat.sch.t AS SELECT 1 AS a; SELECT * FROM src.other.t", True),
+        ("CREATE TABLE cat.sch.t AS SELECT 1 AS a; SELECT * FROM other_cat.sch.t", False),
+    ],
+    ids=["distinct-schemas", "one-schema-two-catalogs"],
+)
+def test_catalogs_that_one_file_cannot_hold_apart_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql: str, ok: bool
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_IDU_MAP", json.dumps({"conn_type": "duckdb", "host": str(tmp_path / "m.duckdb")}))
+    engine = DuckDBEngine("idu_map", catalog="cat", schema="sch")
+    try:
+        engine.run_script("CREATE SCHEMA other; CREATE SCHEMA sch; CREATE TABLE other.t AS SELECT 1 AS a", label="prep")
+        if ok:
+            engine.run_script(sql, label="f.sql")
+            return
+        with pytest.raises(StatementError, match=r"schema 'sch' is used in catalogs 'cat' and 'other_cat'"):
+            engine.run_script(sql, label="f.sql")
+        # Refused before it ran: the statement that would have read the other catalog's tables.
+        assert engine.scalar("SELECT COUNT(*) FROM cat.sch.t") == 1
+    finally:
+        engine.close()

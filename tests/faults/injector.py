@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from airflow_idu.engines.base import EngineKind, StatementStats, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
 
 __all__ = ["FIRED", "Fault", "FaultyEngine", "Firing", "install", "install_from_env", "reset"]
 
@@ -47,7 +47,7 @@ class Fault:
     """Where to inject: a task, and within it a script label and statement number, or a query.
 
     :param task_id: the task's id (``group.task``).
-    :param label: regex searched in the ``run_script`` label (the file name, ``iteration 4 (derived)``...).
+    :param label: regex searched in the ``run_script`` label (the file name, ``iteration 4, derived from ...``).
     :param statement: 1-based statement number within that script (``None``: any).
     :param query: regex searched in SQL sent through ``query``/``scalar``; set instead of ``label``.
     :param after: run the statement, then fail (transient only): the answer was lost, not the work.
@@ -150,16 +150,23 @@ class FaultyEngine:
 
         return run_statements(sql, label=label, execute=guarded)
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        fault = next((f for f in self.faults if f.matches_query(self.task_id, sql)), None)
-        if fault is not None and self._should_fire(fault):
-            if fault.after:
-                self.inner.query(sql)
-            self._fire(fault, f"query {sql[:60]}")
-        return self.inner.query(sql)
+    def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
+        fetch: Callable[[str], list[tuple[Any, ...]]] = self.inner._fetch
 
-    def scalar(self, sql: str) -> Any:
-        rows = self.query(sql)
+        def guarded(text: str) -> list[tuple[Any, ...]]:
+            fault = next((f for f in self.faults if f.matches_query(self.task_id, text)), None)
+            if fault is None or not self._should_fire(fault):
+                return fetch(text)
+            if fault.after:
+                fetch(text)
+            self._fire(fault, f"query {text[:60]}")
+            raise AssertionError("unreachable")
+
+        # The same wrapping as the real engines' query(), with the fault at the driver edge.
+        return fetch_rows(sql, label=label, fetch=guarded)
+
+    def scalar(self, sql: str, *, label: str = "query") -> Any:
+        rows = self.query(sql, label=label)
         return rows[0][0] if rows else None
 
     def close(self) -> None:

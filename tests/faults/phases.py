@@ -57,7 +57,7 @@ TARGETS: dict[str, Target] = {
             name="loop iteration (file)",
             phase="loop",
             task_id="loop.unify_loop",
-            label=r"^iteration 2 \(file\)$",
+            label=r"^04_unify_loop_iteration_02\.sql \(iteration 2\)$",
             statement=4,
             expect=(
                 "04_unify_loop_iteration_02.sql",
@@ -69,7 +69,7 @@ TARGETS: dict[str, Target] = {
             name="loop iteration (derived)",
             phase="loop",
             task_id="loop.unify_loop",
-            label=r"^iteration 5 \(derived\)$",
+            label=r"^iteration 5, derived from ",
             statement=4,
             expect=(
                 # a derived iteration has no file of its own: the file it was derived from

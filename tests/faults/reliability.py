@@ -68,7 +68,7 @@ class Collector:
             f"- fault scenarios run: **{len(faults)}**",
         ]
         lines += [f"- {outcome}: **{n}**" for outcome, n in sorted(outcomes.items())]
-        lines += [f"- bad inputs tried: **{len(bad)}**", "", "## Faults injected (kind × phase)", ""]
+        lines += [f"- bad inputs tried: **{len(bad)}**", "", "## Faults injected (kind by phase)", ""]
         lines += ["| kind | " + " | ".join(phases) + " |", "|---|" + "---:|" * len(phases)]
         for kind in kinds:
             cells = [str(sum(1 for r in faults if r.kind == kind and r.phase == p) or "") for p in phases]

@@ -23,40 +23,17 @@ pytestmark = pytest.mark.faults
 LOOP = "loop.unify_loop"
 
 
-def _xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-# Product gaps found by this suite (diagnosis and proposed diffs: docs/reliability.md and the report).
-QUERY_NOT_WRAPPED = _xfail(
-    "Engine.query()/scalar() raise the driver's exception unwrapped (no StatementError), so "
-    "task_error() never classifies it: a SQL error in the convergence query or the report is "
-    "retried like a dropped connection and its message names no statement"
-)
-LOOP_LABEL = _xfail(
-    "loop iterations are labelled 'iteration K (file|derived)': the error does not name the SQL file "
-    "the statement came from"
-)
-CANONICALIZE_RETRY = _xfail(
-    "05_canonicalize renames loop_final away; when the connection drops after the rename ran, the "
-    "retry of 05_canonicalize alone finds no loop_final (restore_loop_final is not re-run on retry)"
-)
-SETUP_RETRY = _xfail(
-    "02_extract_merge INSERTs into loop_0, which 01_create_graph created: when the connection drops "
-    "after the INSERT ran, the retry of 02 alone inserts every row again (loop_0 holds duplicates)"
-)
-
 SQL_CASES = [
     pytest.param(TARGETS["setup"], id="setup"),
-    pytest.param(TARGETS["loop iteration (file)"], id="loop-file-iteration", marks=LOOP_LABEL),
-    pytest.param(TARGETS["loop iteration (derived)"], id="loop-derived-iteration", marks=LOOP_LABEL),
-    pytest.param(TARGETS["convergence query"], id="convergence-query", marks=QUERY_NOT_WRAPPED),
+    pytest.param(TARGETS["loop iteration (file)"], id="loop-file-iteration"),
+    pytest.param(TARGETS["loop iteration (derived)"], id="loop-derived-iteration"),
+    pytest.param(TARGETS["convergence query"], id="convergence-query"),
     pytest.param(TARGETS["canonicalize"], id="canonicalize"),
     pytest.param(TARGETS["statistics"], id="statistics"),
     pytest.param(TARGETS["enrichment"], id="enrichment"),
     pytest.param(TARGETS["master"], id="master"),
     pytest.param(TARGETS["metadata"], id="metadata"),
-    pytest.param(TARGETS["report"], id="report", marks=QUERY_NOT_WRAPPED),
+    pytest.param(TARGETS["report"], id="report"),
 ]
 
 # (target, after): after=True runs the statement, then loses its answer.
@@ -72,7 +49,7 @@ TRANSIENT_CASES = [
     pytest.param(TARGETS["metadata"], False, id="metadata"),
     pytest.param(TARGETS["report"], False, id="report"),
     # The answer is lost after the work was done: the retry must be idempotent.
-    pytest.param(TARGETS["setup"], True, id="setup-after-insert", marks=SETUP_RETRY),
+    pytest.param(TARGETS["setup"], True, id="setup-after-insert"),
     pytest.param(TARGETS["loop iteration (derived)"], True, id="loop-derived-after-insert"),
     pytest.param(TARGETS["convergence query"], True, id="convergence-query-after"),
     pytest.param(
@@ -85,7 +62,6 @@ TRANSIENT_CASES = [
         ),
         True,
         id="canonicalize-after-rename",
-        marks=CANONICALIZE_RETRY,
     ),
     pytest.param(
         Target(name="enrichment", phase="enrichment", task_id="enrichment.10_enrich_orders",

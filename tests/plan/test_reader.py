@@ -122,6 +122,10 @@ def test_iteration_sql_from_file_then_derived(tmp_path: Path) -> None:
     sql7, source7 = plan.loop.sql_for_iteration(7)
     assert source7 is SqlSource.DERIVED
     assert sql7 == loop_file(7)
+    # Labels name the file a statement came from (in logs and error messages).
+    name = plan.loop.files[1].name
+    assert plan.loop.label(2) == f"{name} (iteration 2)"
+    assert plan.loop.label(7) == f"iteration 7, derived from {name}"
 
 
 @pytest.mark.parametrize(
