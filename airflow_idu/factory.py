@@ -120,15 +120,17 @@ def create_unification_dag(
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    sql_root: str | Path | None = None,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
 
     Every run writes the same tables, so ``max_active_runs=1`` and ``catchup=False``
     are the defaults; ``params`` ``max_iterations`` and ``optimize`` show in the
-    trigger form. Other keyword arguments go to :class:`~airflow.sdk.DAG`.
+    trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. Other keyword
+    arguments go to :class:`~airflow.sdk.DAG`.
     """
-    plan = read_plan(sql_dir)
+    plan = read_plan(sql_dir, allowed_root=sql_root)
     dag_kwargs.setdefault("max_active_runs", 1)
     dag_kwargs.setdefault("catchup", False)
     dag_kwargs.setdefault("tags", ["airflow-idu", plan.canonical_id])
@@ -165,12 +167,13 @@ def unification_task_group(
     min_coverage: float | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     operator_kwargs: Mapping[str, Any] | None = None,
+    sql_root: str | Path | None = None,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
 
     ``params.max_iterations`` / ``params.optimize`` of the DAG run win when the DAG defines them.
     """
-    plan = read_plan(sql_dir)
+    plan = read_plan(sql_dir, allowed_root=sql_root)
     with TaskGroup(group_id=group_id) as group:
         render_plan(
             plan,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pendulum
@@ -161,3 +162,34 @@ def test_embedded_task_group(sql_dir: Path) -> None:
 def test_bad_directory_fails_at_import(tmp_path: Path, make, message: str) -> None:
     with pytest.raises(PlanError, match=message):
         create_unification_dag("t", make(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("relative", "ok"),
+    [("sql", True), ("../elsewhere/sql", False), ("sql/../../elsewhere/sql", False)],
+    ids=["inside", "sibling", "dot-dot-escape"],
+)
+def test_sql_root_keeps_sql_dir_inside_it(tmp_path: Path, sql_dir: Path, relative: str, ok: bool) -> None:
+    root = tmp_path / "root"
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(sql_dir, target)
+    if ok:
+        assert create_unification_dag("t", target, sql_root=root).task_dict
+        return
+    with pytest.raises(PlanError, match=r"is outside the allowed root .* \(sql_root\)"):
+        create_unification_dag("t", target, sql_root=root)
+
+
+@pytest.mark.parametrize(
+    "value", ["bad schema", "s`; DROP TABLE x", "'quoted'"], ids=["space", "backtick", "quotes"]
+)
+def test_identifier_params_with_quotes_or_spaces_fail_before_any_connection(sql_dir: Path, value: str) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_idu.operators.sql_file import IduSqlFileOperator
+
+    op = IduSqlFileOperator(task_id="t", sql_file=sql_dir / "x.sql", schema=value, conn_id="no_such_connection")
+    # No connection named no_such_connection exists: the check must fail before looking it up.
+    with pytest.raises(AirflowFailException, match=r"schema .* is not a plain identifier .*no quotes or spaces"):
+        _ = op.engine

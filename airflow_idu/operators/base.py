@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,9 @@ class IduBaseOperator(BaseOperator):
     def engine(self) -> Engine:
         from airflow_idu.engines import open_engine
 
+        # Rendered by now: a trigger param may have set them. They end up in SQL, unquoted.
+        for name in ("catalog", "schema"):
+            _check_identifier(name, getattr(self, name))
         return open_engine(
             self.conn_id,
             catalog=self.catalog,
@@ -86,6 +90,17 @@ class IduBaseOperator(BaseOperator):
         if "engine" in self.__dict__:
             self.engine.cancel()
             self.close_engine()
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_identifier(name: str, value: str | None) -> None:
+    if value and not _IDENTIFIER.fullmatch(str(value)):
+        raise AirflowFailException(
+            f"{name} {value!r} is not a plain identifier (letters, digits, '_'; no quotes or spaces); "
+            f"fix the {name} argument or trigger param"
+        )
 
 
 def as_bool(value: bool | str, name: str) -> bool:

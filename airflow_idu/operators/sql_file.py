@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_idu.engines.base import StatementError, StatementStats
 from airflow_idu.links import DatabricksQueryHistoryLink
@@ -83,7 +83,12 @@ class IduSqlFileOperator(IduBaseOperator):
         }
 
     def _read(self, path: Path, context: Context) -> str:
-        sql = path.read_text(encoding="utf-8")
+        try:
+            sql = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise AirflowFailException(f"{path} is not UTF-8 text ({err}); re-save it as UTF-8") from err
+        except OSError as err:
+            raise AirflowFailException(f"cannot read {path}: {err.strerror}; check it exists and is readable") from err
         return self.render_template(sql, context) if self.render else sql
 
     def before_retry(self, context: Context, sql: str) -> list[StatementStats]:

@@ -41,9 +41,15 @@ def phase_for_order(order: int | None) -> Phase:
     return Phase.OTHER
 
 
-def read_plan(sql_dir: str | Path) -> Plan:
-    """Return the ordered plan of ``sql_dir`` or raise :class:`PlanError` naming the problem."""
+def read_plan(sql_dir: str | Path, *, allowed_root: str | Path | None = None) -> Plan:
+    """Return the ordered plan of ``sql_dir`` or raise :class:`PlanError` naming the problem.
+
+    With ``allowed_root``, ``sql_dir`` must lie inside it (after resolving ``..`` and
+    symlinks), so a directory chosen from configuration cannot point elsewhere.
+    """
     root = Path(sql_dir)
+    if allowed_root is not None:
+        _check_inside(root, Path(allowed_root))
     if not root.exists():
         raise PlanError(f"SQL directory {root} does not exist; generate it or fix the sql_dir path")
     if not root.is_dir():
@@ -61,6 +67,14 @@ def read_plan(sql_dir: str | Path) -> Plan:
     )
     loop = LoopSpec(prefix=prefix, catalog=catalog, schema=schema, files=tuple(f.path for f in loop_files))
     return Plan(sql_dir=root, canonical_id=prefix, catalog=catalog, schema=schema, phases=phases, loop=loop)
+
+
+def _check_inside(root: Path, allowed: Path) -> None:
+    if not root.resolve().is_relative_to(allowed.resolve()):
+        raise PlanError(
+            f"SQL directory {root} is outside the allowed root {allowed} (sql_root); "
+            "move the directory under it or point sql_dir at a directory inside it"
+        )
 
 
 def _sql_file(path: Path) -> SqlFile:
