@@ -1,0 +1,192 @@
+"""SIGKILL of the worker in the middle of unify-loop iteration K: the retry resumes at K, not at 1.
+
+``airflow dags test`` runs the fault DAG in a subprocess whose engine kills the process
+(SIGKILL, no cleanup, no state written) in statement 4 (the INSERT) of iteration K. The
+test process then does what the scheduler does when a task's heartbeat stops and it has
+retries left — mark the running try ``up_for_retry`` — and lets ``dag.test()`` carry on
+with the *same* DAG run (not a cleared or new one). The retry must read the loop log,
+resume at iteration K, log every iteration exactly once and publish the same tables as an
+undisturbed run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from tests.conftest import REPO
+from tests.e2e.runner import dag_from_file
+from tests.faults import injector
+from tests.faults.harness import (
+    Baseline,
+    FaultRun,
+    _fast_idle_loop,
+    diff_tables,
+    fault_dag_source,
+    loop_log,
+    next_date,
+    result_of,
+    snapshot,
+    try_numbers,
+)
+from tests.faults.reliability import BUG, IDENTICAL, Collector
+
+pytestmark = pytest.mark.faults
+
+DAG_ID = "idu_kill"
+LOOP = "loop.unify_loop"
+SOURCE = fault_dag_source(
+    DAG_ID, extra="from tests.faults.injector import install_from_env\ninstall_from_env()"
+)
+KILLED = -9  # subprocess return code of a process ended by SIGKILL
+
+
+def _history(loop: dict[str, Any] | None) -> list[tuple[int, int, str]]:
+    return [(h["iteration"], h["updated_count"], h["source"]) for h in (loop or {}).get("history", [])]
+
+
+def _kill_at(k: int, logical_date: datetime) -> subprocess.CompletedProcess[str]:
+    """Run the whole DAG with ``airflow dags test`` in a subprocess that SIGKILLs itself in iteration ``k``."""
+    fault = injector.Fault(kind="kill", task_id=LOOP, label=rf"iteration {k}\b", statement=4)
+    env = {**os.environ, injector.ENV: injector.to_env(fault), "PYTHONPATH": str(REPO)}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.run(
+        [airflow, "dags", "test", DAG_ID, logical_date.isoformat()],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _killed_run(logical_date: datetime) -> dict[str, tuple[str | None, int]]:
+    """(state, try_number) of each task instance of the run the killed process left behind."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        dr = session.scalar(
+            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == logical_date)
+        )
+        assert dr is not None, "the killed process created no DAG run"
+        tis = {ti.task_id: (ti.state, int(ti.try_number)) for ti in dr.get_task_instances(session=session)}
+        return {t: (None if s is None else str(getattr(s, "value", s)), n) for t, (s, n) in tis.items()}
+
+
+def _retry_in_same_run(dag: Any, logical_date: datetime) -> FaultRun:
+    """Mark the orphaned loop try up_for_retry (what the scheduler does on a heartbeat timeout with
+    retries left), then let ``dag.test()`` continue that same run instead of clearing or recreating it."""
+    from airflow.models import dagrun as dagrun_module
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.serialization.definitions.dag import SerializedDAG
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, TaskInstanceState
+    from sqlalchemy import select
+
+    def existing_run(*, dag: Any, session: Any, **_: Any) -> Any:
+        dr = session.scalar(
+            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == logical_date)
+        )
+        dr.state = DagRunState.RUNNING
+        dr.dag = dag
+        session.commit()
+        return dr
+
+    with create_session() as session:
+        dr = session.scalar(
+            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == logical_date)
+        )
+        ti = session.scalar(select(TaskInstance).filter_by(dag_id=DAG_ID, run_id=dr.run_id, task_id=LOOP))
+        ti.state = TaskInstanceState.UP_FOR_RETRY
+        ti.end_date = datetime.now(tz=UTC) - timedelta(seconds=1)  # retry_delay is 0: ready for retry now
+    # dag.test() clears the run's task instances first; a scheduler retry does not.
+    with (
+        _fast_idle_loop(),
+        mock.patch.object(SerializedDAG, "clear_dags", return_value=0),
+        mock.patch.object(dagrun_module, "get_or_create_dagrun", existing_run),
+    ):
+        dr = dag.test(logical_date=logical_date)
+    result = result_of(dag, dr)
+    return FaultRun(result, tries=try_numbers(result))
+
+
+@pytest.mark.parametrize(
+    ("k", "phase"),
+    [(3, "loop iteration (file)"), (5, "loop iteration (derived)")],
+    ids=["file-iteration-3", "derived-iteration-5"],
+)
+def test_sigkill_in_loop_iteration_resumes_at_that_iteration(
+    k: int,
+    phase: str,
+    baseline: Baseline,
+    fault_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    collector: Collector,
+) -> None:
+    n = baseline.loop["iterations"]
+    if n < k + 1:
+        pytest.skip(f"the baseline loop has {n} iterations; killing in iteration {k} needs at least {k + 1}")
+    monkeypatch.delenv(injector.ENV, raising=False)
+    injector.reset()
+    dag = dag_from_file(DAG_ID, SOURCE)  # the file the subprocess parses too; no faults in this process
+    logical_date = next_date()
+
+    killed = _kill_at(k, logical_date)
+    tail = (killed.stdout + killed.stderr)[-3000:]
+    assert killed.returncode == KILLED, f"airflow dags test was not killed (rc {killed.returncode}):\n{tail}"
+    tis = _killed_run(logical_date)
+    assert tis[LOOP] == ("running", 1), f"the killed try should be left running: {tis}"
+    assert all(s == "success" for t, (s, _) in tis.items() if t.startswith("setup.")), tis
+    assert [i for _, i, _ in loop_log(fault_db)] == list(range(1, k)), "the killed try logged 1..K-1"
+
+    capfd.readouterr()
+    result = _retry_in_same_run(dag, logical_date)
+    captured = capfd.readouterr()
+    console = captured.out + captured.err
+    loop = result.xcom(LOOP)
+    iterations = [i for _, i, _ in loop_log(fault_db)]
+    problems = diff_tables(baseline.tables, snapshot(fault_db))
+    resumed = f"Resuming the unify loop at iteration {k}" in console
+    ok = (
+        result.state == "success"
+        and result.tries.get(LOOP) == 2
+        and _history(loop) == _history(baseline.loop)
+        and iterations == list(range(1, n + 1))
+        and resumed
+        and not problems
+    )
+    collector.add(
+        "resume",
+        "sigkill",
+        phase,
+        IDENTICAL if ok else BUG,
+        ""
+        if ok
+        else f"run {result.state}; tries {result.tries.get(LOOP)}; logged {iterations}; "
+        f"resumed at {k}: {resumed}; {problems}",
+    )
+
+    assert "Unify loop converged" in console, (
+        "the task logs were not captured, so the log checks mean nothing"
+    )
+    rerun = [j for j in range(1, k) if f"Iteration {j} (" in console]
+    assert rerun == [], f"the retry ran iterations {rerun} again"
+    assert result.state == "success", result.failed()
+    assert result.tries[LOOP] == 2, "the loop should have succeeded on its first retry"
+    assert {t: c for t, c in result.tries.items() if c != 1 and t != LOOP} == {}, "only the loop was retried"
+    assert resumed, f"no 'Resuming the unify loop at iteration {k}' in the retry's logs"
+    assert _history(loop) == _history(baseline.loop), "the loop history differs from an undisturbed run"
+    assert iterations == list(range(1, n + 1)), "each iteration must be logged exactly once"
+    assert problems == []
