@@ -12,7 +12,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from airflow_idu.engines.base import StatementError, StatementStats
 from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.operators.base import IduBaseOperator, as_bool
-from airflow_idu.plan import appended_tables, created_tables
+from airflow_idu.plan import PlanError, appended_tables, created_tables, read_sql_file
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -84,11 +84,9 @@ class IduSqlFileOperator(IduBaseOperator):
 
     def _read(self, path: Path, context: Context) -> str:
         try:
-            sql = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as err:
-            raise AirflowFailException(f"{path} is not UTF-8 text ({err}); re-save it as UTF-8") from err
-        except OSError as err:
-            raise AirflowFailException(f"cannot read {path}: {err.strerror}; check it exists and is readable") from err
+            sql = read_sql_file(path)
+        except PlanError as err:
+            raise AirflowFailException(str(err)) from err  # the same file fails again: no retry
         return self.render_template(sql, context) if self.render else sql
 
     def before_retry(self, context: Context, sql: str) -> list[StatementStats]:

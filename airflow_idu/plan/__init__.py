@@ -9,6 +9,7 @@ from airflow_idu.plan.model import (
     SqlFile,
     SqlSource,
     derive_iteration_sql,
+    read_sql_file,
 )
 from airflow_idu.plan.reader import phase_for_order, read_plan
 from airflow_idu.plan.statements import first_line, split_statements
@@ -28,5 +29,6 @@ __all__ = [
     "first_line",
     "phase_for_order",
     "read_plan",
+    "read_sql_file",
     "split_statements",
 ]

@@ -7,11 +7,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["LoopSpec", "Phase", "PhasePlan", "Plan", "PlanError", "SqlFile", "SqlSource"]
+__all__ = ["LoopSpec", "Phase", "PhasePlan", "Plan", "PlanError", "SqlFile", "SqlSource", "read_sql_file"]
 
 
 class PlanError(ValueError):
     """A SQL directory does not follow the contract. The message names the problem and the fix."""
+
+
+def read_sql_file(path: Path) -> str:
+    """The text of a SQL file, or a :class:`PlanError` saying why it cannot be read and what to do."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise PlanError(f"{path} is not UTF-8 text ({err}); re-save it as UTF-8") from err
+    except OSError as err:
+        raise PlanError(f"cannot read {path}: {err.strerror}; check it exists and is readable") from err
 
 
 class Phase(StrEnum):
@@ -90,9 +100,9 @@ class LoopSpec:
         if iteration < 1:
             raise ValueError(f"iteration must be >= 1, got {iteration}")
         if iteration <= len(self.files):
-            return self.files[iteration - 1].read_text(encoding="utf-8"), SqlSource.FILE
+            return read_sql_file(self.files[iteration - 1]), SqlSource.FILE
         last = len(self.files)
-        text = self.files[-1].read_text(encoding="utf-8")
+        text = read_sql_file(self.files[-1])
         return derive_iteration_sql(text, prefix=self.prefix, last=last, target=iteration), SqlSource.DERIVED
 
     def label(self, iteration: int) -> str:

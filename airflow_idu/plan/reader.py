@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from airflow_idu.plan.model import LoopSpec, Phase, PhasePlan, Plan, PlanError, SqlFile
+from airflow_idu.plan.model import LoopSpec, Phase, PhasePlan, Plan, PlanError, SqlFile, read_sql_file
 
 __all__ = ["phase_for_order", "read_plan"]
 
@@ -133,12 +133,7 @@ def _check_sequential_orders(root: Path, files: list[SqlFile]) -> None:
 
 def _infer_names(first_loop_file: Path) -> tuple[str, str | None, str | None]:
     """Find ``<p>_graph_unify_loop_0`` (the table iteration 1 reads) and the catalog/schema in use."""
-    try:
-        text = first_loop_file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise PlanError(f"{first_loop_file} is not UTF-8 text ({err}); re-save it as UTF-8") from err
-    except OSError as err:
-        raise PlanError(f"cannot read {first_loop_file}: {err.strerror}; check its permissions") from err
+    text = read_sql_file(first_loop_file)
     match = _GRAPH_0.search(text)
     if not match:
         raise PlanError(

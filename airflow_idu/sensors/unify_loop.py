@@ -14,7 +14,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow_idu.engines.base import StatementError, StatementStats
 from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
-from airflow_idu.plan import LoopSpec
+from airflow_idu.plan import LoopSpec, PlanError
 from airflow_idu.sensors.loop_state import IterationRecord, LoopLog, LoopState, run_key
 
 if TYPE_CHECKING:
@@ -102,6 +102,8 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             return self._poke(context)
         except StatementError as err:
             raise self.task_error(err) from err
+        except PlanError as err:  # an unreadable iteration file fails again: no retry
+            raise AirflowFailException(str(err)) from err
 
     def _poke(self, context: Context) -> bool | PokeReturnValue:
         ti = context["ti"]
