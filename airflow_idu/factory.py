@@ -16,6 +16,8 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, Param, TaskGroup, TriggerRule
+from airflow.sdk.definitions.param import ParamsDict
+from airflow.sdk.exceptions import ParamValidationError
 
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
@@ -120,6 +122,7 @@ def create_unification_dag(
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    resume_loop: bool = True,
     sql_root: str | Path | None = None,
     **dag_kwargs: Any,
 ) -> DAG:
@@ -127,7 +130,8 @@ def create_unification_dag(
 
     Every run writes the same tables, so ``max_active_runs=1`` and ``catchup=False``
     are the defaults; ``params`` ``max_iterations`` and ``optimize`` show in the
-    trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. Other keyword
+    trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. ``resume_loop``:
+    see :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. Other keyword
     arguments go to :class:`~airflow.sdk.DAG`.
     """
     plan = read_plan(sql_dir, allowed_root=sql_root)
@@ -143,7 +147,8 @@ def create_unification_dag(
         min_coverage=min_coverage,
     )
     params.update(dag_kwargs.pop("params", {}) or {})
-    with DAG(dag_id, schedule=schedule, start_date=start_date, params=params, **dag_kwargs) as dag:
+    _check_param_defaults(dag_id, params)
+    with DAG(dag_id, schedule=schedule, start_date=start_date, **dag_kwargs) as dag:
         render_plan(
             plan,
             conn_id=conn_id,
@@ -152,8 +157,24 @@ def create_unification_dag(
             keep_iterations="{{ params.keep_iterations }}",
             min_coverage="{{ params.min_coverage }}",
             on_file_error=on_file_error,
+            resume_loop=resume_loop,
         )
+    # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
+    # every operator at each __init__ level (over half of the parse time at 200 files),
+    # and tasks read them from the DAG at run time anyway (process_params merges dag.params).
+    dag.params = ParamsDict(params)
     return dag
+
+
+def _check_param_defaults(dag_id: str, params: Mapping[str, Any]) -> None:
+    """A bad default (``max_iterations=-1``) fails the import instead of every trigger."""
+    try:
+        ParamsDict(dict(params)).validate()
+    except ParamValidationError as err:
+        first_line = str(err).splitlines()[0]
+        raise ValueError(
+            f"create_unification_dag({dag_id!r}): {first_line}; fix the keyword argument of that name"
+        ) from None
 
 
 def unification_task_group(
@@ -166,6 +187,7 @@ def unification_task_group(
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
     sql_root: str | Path | None = None,
 ) -> TaskGroup:
@@ -183,6 +205,7 @@ def unification_task_group(
             keep_iterations=f"{{{{ params.keep_iterations | default({keep_iterations}) }}}}",
             min_coverage=f"{{{{ params.min_coverage | default({min_coverage}) }}}}",
             on_file_error=on_file_error,
+            resume_loop=resume_loop,
             operator_kwargs=operator_kwargs,
         )
     return group
@@ -197,6 +220,7 @@ def render_plan(
     keep_iterations: int | str | None = None,
     min_coverage: float | str | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> list[TaskGroup]:
     """One task group per phase, chained in phase order."""
@@ -213,6 +237,7 @@ def render_plan(
                     canonical_id=plan.canonical_id,
                     max_iterations=max_iterations,
                     optimize=optimize,
+                    resume_loop=resume_loop,
                     **common,
                 ).task_id
             else:

@@ -26,7 +26,7 @@ SEED_PER_ITERATION = {True: 6, False: 5}  # USE x2, CREATE, INSERT, check (+ OPT
 TARGET_OPTIMIZE_OFF = 3
 DAG_SOURCE = (
     "from airflow_idu import create_unification_dag\n"
-    "dag = create_unification_dag('bench_roundtrips', {sql!r}, conn_id='idu_databricks')\n"
+    "dag = create_unification_dag('bench_roundtrips', {sql!r}, conn_id='idu_databricks', resume_loop={resume})\n"
 )
 
 
@@ -48,13 +48,13 @@ def classify(statement: str) -> str:
     return head.split(" ")[0] + " (other)"
 
 
-def child(people: int, optimize: bool, work: Path, result_file: Path) -> None:
+def child(people: int, optimize: bool, resume: bool, work: Path, result_file: Path) -> None:
     """Runs in a fresh process whose AIRFLOW_* environment the parent set."""
     from airflow_idu.demo.data import create_demo_data
     from airflow_idu.plan import read_plan
     from tests.fake_databricks import Recorder
 
-    database = work / f"warehouse_{people}_{int(optimize)}.duckdb"
+    database = work / f"warehouse_{people}_{int(optimize)}{int(resume)}.duckdb"
     database.unlink(missing_ok=True)
     create_demo_data(database, schema="customer_db", people=people, seed=5)
     rec = Recorder(database=str(database))
@@ -68,7 +68,7 @@ def child(people: int, optimize: bool, work: Path, result_file: Path) -> None:
     spec.loader.exec_module(module)
     import pendulum
 
-    day = 1 + int(optimize)
+    day = 1 + int(optimize) + 2 * int(resume)
     dr = module.dag.test(
         logical_date=pendulum.datetime(2026, 4, day, tz="UTC"), run_conf={"optimize": optimize}
     )
@@ -93,6 +93,7 @@ def child(people: int, optimize: bool, work: Path, result_file: Path) -> None:
         "state": str(getattr(dr.state, "value", dr.state)),
         "people": people,
         "optimize": optimize,
+        "resume_loop": resume,
         "iterations": iterations,
         "per_iteration": (len(window) / (iterations - 1)) if iterations > 1 else None,
         "per_iteration_kinds": {k: v / max(1, iterations - 1) for k, v in kinds.items()},
@@ -103,11 +104,11 @@ def child(people: int, optimize: bool, work: Path, result_file: Path) -> None:
     result_file.write_text(json.dumps(result))
 
 
-def run_one(work: Path, people: int, optimize: bool) -> dict[str, Any]:
+def run_one(work: Path, people: int, optimize: bool, resume: bool) -> dict[str, Any]:
     base = work / "roundtrips"
     dags = base / "dags"
     dags.mkdir(parents=True, exist_ok=True)
-    (dags / "bench_roundtrips.py").write_text(DAG_SOURCE.format(sql=str(EXAMPLE_SQL)))
+    (dags / "bench_roundtrips.py").write_text(DAG_SOURCE.format(sql=str(EXAMPLE_SQL), resume=resume))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
     conn = {
         "conn_type": "databricks",
@@ -123,10 +124,20 @@ def run_one(work: Path, people: int, optimize: bool) -> dict[str, Any]:
         AIRFLOW_CONN_IDU_DATABRICKS=json.dumps(conn),
         PYTHONPATH=str(REPO),
     )
-    result_file = base / f"result_{people}_{int(optimize)}.json"
+    tag = f"{people}_{int(optimize)}{int(resume)}"
+    result_file = base / f"result_{tag}.json"
     result_file.unlink(missing_ok=True)
-    log = base / f"child_{people}_{int(optimize)}.log"
-    cmd = [str(PYTHON), "-m", "bench.roundtrips", "--child", str(people), str(int(optimize)), str(base)]
+    log = base / f"child_{tag}.log"
+    cmd = [
+        str(PYTHON),
+        "-m",
+        "bench.roundtrips",
+        "--child",
+        str(people),
+        str(int(optimize)),
+        str(int(resume)),
+        str(base),
+    ]
     with log.open("w") as out:
         rc = subprocess.run(
             cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, check=False
@@ -141,18 +152,26 @@ def run_one(work: Path, people: int, optimize: bool) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _, people, optimize, base = sys.argv[1:5]
+        _, people, optimize, resume, base = sys.argv[1:6]
         base_path = Path(base)
-        child(int(people), bool(int(optimize)), base_path, base_path / f"result_{people}_{optimize}.json")
+        result_file = base_path / f"result_{people}_{optimize}{resume}.json"
+        child(int(people), bool(int(optimize)), bool(int(resume)), base_path, result_file)
         return
     parser = base_parser(__doc__ or "", sizes="300", repeat=1)
     parser.add_argument("--optimize", default="off,on", help="optimize modes to run (default: %(default)s)")
+    parser.add_argument(
+        "--resume-loop", default="on,off", help="resume_loop modes to run (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
-    modes = [m.strip() == "on" for m in args.optimize.split(",")]
+    modes = [
+        (m.strip() == "on", r.strip() == "on")
+        for m in args.optimize.split(",")
+        for r in args.resume_loop.split(",")
+    ]
     rows, results = [], []
     for people in parse_sizes(args.sizes):
-        for optimize in modes:
-            r = run_one(args.work, people, optimize)
+        for optimize, resume in modes:
+            r = run_one(args.work, people, optimize, resume)
             results.append(r)
             kinds = ", ".join(f"{k} {v:g}" for k, v in sorted(r["per_iteration_kinds"].items()))
             target = "" if optimize else (" ✅" if r["per_iteration"] <= TARGET_OPTIMIZE_OFF else " ❌")
@@ -160,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
                 [
                     people,
                     "on" if optimize else "off",
+                    "on" if resume else "off",
                     r["iterations"],
                     f"{r['per_iteration']:g}{target}",
                     SEED_PER_ITERATION[optimize],
@@ -173,11 +193,13 @@ def main(argv: list[str] | None = None) -> None:
         [
             f"Target: ≤ {TARGET_OPTIMIZE_OFF} statements per iteration with optimize off. Counted, not timed "
             "(deterministic): statements from after iteration 1's convergence check through the last check, "
-            "divided by iterations - 1. Seed script: USEx2, CREATE, INSERT, check (+ OPTIMIZE).",
+            "divided by iterations - 1. Seed script: USEx2, CREATE, INSERT, check (+ OPTIMIZE). "
+            "`resume_loop` on (the default) adds the loop-log row a retried loop resumes from.",
             table(
                 [
                     "people",
                     "optimize",
+                    "resume_loop",
                     "iterations",
                     "per iteration",
                     "seed",

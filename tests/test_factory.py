@@ -113,6 +113,20 @@ def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object,
         resolved.validate()
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_iterations": -1}, "max_iterations: -1 is less than the minimum of 1"),
+        ({"keep_iterations": 0}, "keep_iterations: 0 is less than the minimum of 1"),
+        ({"min_coverage": 1.5}, "min_coverage: 1.5 is greater than the maximum of 1"),
+    ],
+    ids=["negative_max_iterations", "keep_zero_iterations", "coverage_above_one"],
+)
+def test_bad_param_defaults_fail_at_import(sql_dir: Path, kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=rf"create_unification_dag\('t'\): .*{message}.*fix the keyword"):
+        create_unification_dag("t", sql_dir, **kwargs)
+
+
 def test_published_tables_are_asset_outlets(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     names = {t.task_id: [a.name for a in t.outlets] for t in dag.tasks}
@@ -193,3 +207,20 @@ def test_identifier_params_with_quotes_or_spaces_fail_before_any_connection(sql_
     # No connection named no_such_connection exists: the check must fail before looking it up.
     with pytest.raises(AirflowFailException, match=r"schema .* is not a plain identifier .*no quotes or spaces"):
         _ = op.engine
+
+
+def test_loop_without_resume_log_refuses_reschedule_mode(sql_dir: Path) -> None:
+    from airflow.sdk import DAG
+
+    from airflow_idu.plan import read_plan
+    from airflow_idu.sensors.unify_loop import UnifyLoopSensor
+
+    plan = read_plan(sql_dir)
+    kwargs = {"task_id": "loop", "loop_files": plan.loop.files, "canonical_id": plan.canonical_id}
+    with DAG("t_mode"), pytest.raises(ValueError, match=r"resume_loop=False cannot work with mode='reschedule'"):
+        UnifyLoopSensor(mode="reschedule", resume_loop=False, **kwargs)
+    dag = create_unification_dag("t_no_log", sql_dir, resume_loop=False)
+    loop = dag.get_task("loop.unify_loop")
+    assert loop.resume_loop is False  # type: ignore[attr-defined]
+    loop.mode = "reschedule"  # set after construction: refused when it runs
+    assert loop._mode_error()  # type: ignore[attr-defined]

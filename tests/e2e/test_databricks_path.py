@@ -118,18 +118,32 @@ def test_workflow_runs_through_databricks_sql_hook(
     assert FAKE_TOKEN not in written
 
 
-def test_round_trips_per_loop_iteration(airflow_db: Path, recorder: Recorder) -> None:
-    """Statements sent per iteration: the seed's script sent six (USE x2, CREATE, INSERT, check, OPTIMIZE)."""
-    dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
+@pytest.mark.parametrize(
+    ("resume_loop", "per_iteration"),
+    [(True, 4), (False, 3)],
+    ids=["with_loop_log", "without_loop_log"],
+)
+def test_round_trips_per_loop_iteration(
+    airflow_db: Path, recorder: Recorder, resume_loop: bool, per_iteration: int
+) -> None:
+    """Statements per iteration: CREATE, INSERT, check (+ the loop-log row that makes a retry resume).
+
+    The seed's script sent six (USE x2, CREATE, INSERT, check, OPTIMIZE).
+    """
+    source = DAG_SOURCE.replace('conn_id="idu_databricks"', f'conn_id="idu_databricks", resume_loop={resume_loop}')
+    dag = dag_from_file("idu_databricks_path", source)
     result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 2, tz="UTC"))
     assert result.state == "success", result.failed()
     plan = read_plan(EXAMPLE_SQL)
     k = result.xcom("loop.unify_loop")["iterations"]
+    assert k >= 3
     statements = recorder.statements
     first = statements.index(plan.loop.convergence_sql(1))
     last = statements.index(plan.loop.convergence_sql(k))
-    per_iteration = (last - first) / (k - 1)
-    assert per_iteration <= 4, statements[first : last + 1]
+    between = statements[first + 1 : last + 1]
+    assert len(between) == per_iteration * (k - 1), between
+    log_statements = [s for s in statements if "unify_loop_log" in s]
+    assert bool(log_statements) is resume_loop
 
 
 def test_optimize_param_issues_delta_optimize(airflow_db: Path, recorder: Recorder) -> None:
