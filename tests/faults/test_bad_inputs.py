@@ -132,3 +132,44 @@ def test_schema_in_two_catalogs_is_refused_on_duckdb(
     with duckdb.connect(str(fault_db), read_only=True) as con:
         rows = con.execute("SELECT COUNT(*) FROM unified.unified_customer_id_graph_unify_loop_0").fetchone()
     assert rows == (0,), "the refused INSERT must not have run"
+
+
+EMBEDDED_WITH_SCHEMA_PARAM = """
+from datetime import timedelta
+from airflow.sdk import DAG, Param
+from airflow_idu import unification_task_group
+
+with DAG(
+    {dag_id!r},
+    schedule=None,
+    params={{"target_schema": Param("unified", type="string")}},
+    default_args={{"retries": 2, "retry_delay": timedelta(0)}},
+) as dag:
+    unification_task_group({sql!r}, operator_kwargs={{"schema": "{{{{ params.target_schema }}}}"}})
+"""
+
+
+@pytest.mark.parametrize("value", ["bad schema", "unified`; DROP TABLE x"], ids=["space", "backtick"])
+def test_identifier_from_a_trigger_param_fails_before_any_table_is_touched(
+    airflow_db: Path, fault_db: Path, collector: Collector, capfd: pytest.CaptureFixture[str], value: str
+) -> None:
+    source = EMBEDDED_WITH_SCHEMA_PARAM.format(dag_id="idu_schema_param", sql=str(EXAMPLE_SQL))
+    dag = FaultDag.load("idu_schema_param", source).dag
+    result = run(dag, conf={"target_schema": value})
+    console = "".join(capfd.readouterr())
+    line = next((x for x in error_lines(console, "AirflowFailException") if "not a plain identifier" in x), "")
+    collector.add("bad input", f"trigger param target_schema={value!r} (templated schema)",
+                  "first task, before connecting", "", line.split("AirflowFailException: ", 1)[-1])
+    assert result.state == "failed"
+    assert result.task_states["idu.setup.01_create_graph"] == "failed"
+    assert result.tries["idu.setup.01_create_graph"] == 1, "an invalid identifier is not retried"
+    assert "schema" in line and "no quotes or spaces" in line and "fix the schema argument" in line
+    assert not table_exists(fault_db, "unified_customer_id_graph_unify_loop_0")
+
+
+def test_bad_default_of_a_trigger_param_is_refused_at_import(collector: Collector) -> None:
+    with pytest.raises(ValueError) as err:
+        create_unification_dag("idu_bad_default", EXAMPLE_SQL, max_iterations=-1)
+    collector.add("bad input", "create_unification_dag(max_iterations=-1)", "DAG import (ValueError)", "",
+                  str(err.value))
+    assert "max_iterations: -1 is less than the minimum of 1" in str(err.value)
