@@ -72,3 +72,13 @@ def test_run_all_smoke(tmp_path: Path) -> None:
 
     mem = json.loads((out / "bench" / "memory.json").read_text())["results"][0]["runs"][0]
     assert mem["peak_tree_rss"] > 0
+
+
+def test_translation_cost_helper_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import translation
+
+    translation.main(["--iterations", "6", "--repeat", "1"])
+    out = capsys.readouterr().out
+    # Every statement of the example directory plus iterations 4..6 (derived) was translated.
+    count = int(out.split()[0])
+    assert count >= 60 and "statements translated: median" in out
