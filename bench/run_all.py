@@ -21,7 +21,7 @@ FULL: list[tuple[str, Main, list[str]]] = [
     ("roundtrips", roundtrips.main, ["--sizes", "300"]),
     ("loop", loop.main, ["--sizes", "10,100,1000,10000", "--demo-people", "100000", "--repeat", "3"]),
     ("overhead", overhead.main, ["--sizes", "10000,100000,1000000", "--repeat", "3"]),
-    ("memory", memory.main, ["--sizes", "1000000", "--repeat", "1"]),
+    ("memory", memory.main, ["--sizes", "1000000", "--repeat", "3"]),
 ]
 SMOKE: list[tuple[str, Main, list[str]]] = [
     ("parse", parse.main, ["--sizes", "20", "--repeat", "1"]),

@@ -16,7 +16,7 @@ import pytest
 from airflow_idu import create_unification_dag
 from airflow_idu.plan import PlanError
 from tests.conftest import EXAMPLE_SQL
-from tests.faults.harness import FaultDag, fault_dag_source, run, table_exists
+from tests.faults.harness import FaultDag, FaultRun, fault_dag_source, run, table_exists
 from tests.faults.phases import error_lines
 from tests.faults.reliability import Collector
 from tests.sqldir import contract_dir, loop_file, make_sql_dir
@@ -94,18 +94,31 @@ def test_invalid_trigger_params_are_refused_by_the_form(conf: dict, field: str, 
     assert field in str(err.value)
 
 
+def _error_line(capfd: pytest.CaptureFixture[str], marker: str) -> str:
+    """The AirflowFailException message containing ``marker`` from the run's console output."""
+    console = "".join(capfd.readouterr())
+    line = next((x for x in error_lines(console, "AirflowFailException") if marker in x), "")
+    return line.split("AirflowFailException: ", 1)[-1]
+
+
+def _run_edited_copy(tmp_path: Path, dag_id: str, edit: Callable[[Path], object]) -> FaultRun:
+    """Run the example directory after ``edit`` changed a copy of it."""
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(EXAMPLE_SQL, sql_dir)
+    edit(sql_dir)
+    return run(FaultDag.load(dag_id, fault_dag_source(dag_id, sql_dir)).dag)
+
+
 def test_non_utf8_file_fails_its_task_without_retry(
     tmp_path: Path, airflow_db: Path, fault_db: Path, collector: Collector, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    sql_dir = tmp_path / "sql"
-    shutil.copytree(EXAMPLE_SQL, sql_dir)
-    (sql_dir / "31_filter_lookup.sql").write_bytes(b"USE CATALOG idu_demo;\n-- caf\xe9\nSELECT 1;")
-    dag = FaultDag.load("idu_bad_utf8", fault_dag_source("idu_bad_utf8", sql_dir)).dag
-    result = run(dag)
-    console = "".join(capfd.readouterr())
-    line = next((x for x in error_lines(console, "AirflowFailException") if "is not UTF-8 text" in x), "")
-    collector.add("bad input", "non-UTF-8 file (not read at import)", "its task, at execute time", "",
-                  line.split("AirflowFailException: ", 1)[-1])
+    result = _run_edited_copy(
+        tmp_path,
+        "idu_bad_utf8",
+        lambda d: (d / "31_filter_lookup.sql").write_bytes(b"USE CATALOG idu_demo;\n-- caf\xe9\nSELECT 1;"),
+    )
+    line = _error_line(capfd, "is not UTF-8 text")
+    collector.add("bad input", "non-UTF-8 file (not read at import)", "its task, at execute time", "", line)
     assert result.state == "failed"
     assert result.task_states["metadata.31_filter_lookup"] == "failed"
     assert result.tries["metadata.31_filter_lookup"] == 1, "a file that cannot be decoded is not retried"
@@ -113,20 +126,18 @@ def test_non_utf8_file_fails_its_task_without_retry(
     assert not table_exists(fault_db, "filter_lookup")
 
 
+def _second_catalog(sql_dir: Path) -> None:
+    # The source schema `customer_db` now also appears under a second catalog.
+    extract = sql_dir / "02_extract_merge.sql"
+    extract.write_text(extract.read_text().replace("idu_demo.customer_db.orders", "crm.customer_db.orders", 1))
+
+
 def test_schema_in_two_catalogs_is_refused_on_duckdb(
     tmp_path: Path, airflow_db: Path, fault_db: Path, collector: Collector, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    sql_dir = tmp_path / "sql"
-    shutil.copytree(EXAMPLE_SQL, sql_dir)
-    extract = sql_dir / "02_extract_merge.sql"
-    # The source schema `customer_db` now also appears under a second catalog.
-    extract.write_text(extract.read_text().replace("idu_demo.customer_db.orders", "crm.customer_db.orders", 1))
-    dag = FaultDag.load("idu_two_catalogs", fault_dag_source("idu_two_catalogs", sql_dir)).dag
-    result = run(dag)
-    console = "".join(capfd.readouterr())
-    line = next((x for x in error_lines(console, "AirflowFailException") if "is used in catalogs" in x), "")
-    collector.add("bad input", "one schema in two catalogs (DuckDB)", "the task, before its statement runs", "",
-                  line.split("AirflowFailException: ", 1)[-1])
+    result = _run_edited_copy(tmp_path, "idu_two_catalogs", _second_catalog)
+    line = _error_line(capfd, "is used in catalogs")
+    collector.add("bad input", "one schema in two catalogs (DuckDB)", "the task, before its statement runs", "", line)
     assert result.state == "failed" and result.tries["setup.02_extract_merge"] == 1
     assert "schema 'customer_db' is used in catalogs" in line and "run this directory on Databricks" in line
     with duckdb.connect(str(fault_db), read_only=True) as con:
@@ -156,10 +167,9 @@ def test_identifier_from_a_trigger_param_fails_before_any_table_is_touched(
     source = EMBEDDED_WITH_SCHEMA_PARAM.format(dag_id="idu_schema_param", sql=str(EXAMPLE_SQL))
     dag = FaultDag.load("idu_schema_param", source).dag
     result = run(dag, conf={"target_schema": value})
-    console = "".join(capfd.readouterr())
-    line = next((x for x in error_lines(console, "AirflowFailException") if "not a plain identifier" in x), "")
+    line = _error_line(capfd, "not a plain identifier")
     collector.add("bad input", f"trigger param target_schema={value!r} (templated schema)",
-                  "first task, before connecting", "", line.split("AirflowFailException: ", 1)[-1])
+                  "first task, before connecting", "", line)
     assert result.state == "failed"
     assert result.task_states["idu.setup.01_create_graph"] == "failed"
     assert result.tries["idu.setup.01_create_graph"] == 1, "an invalid identifier is not retried"
