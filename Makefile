@@ -38,6 +38,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check airflow_idu dags tests bench
+	$(BIN)/ruff format --check airflow_idu dags tests bench
 	$(BIN)/mypy airflow_idu
 
 bench: install

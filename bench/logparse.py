@@ -68,7 +68,9 @@ class Task:
         """Iteration time minus its statements: the convergence count (plus a little Python)."""
         total = 0.0
         for it in self.iterations:
-            total += it.seconds - sum(s.seconds for s in self.statements if iteration_of(s.label) == it.iteration)
+            total += it.seconds - sum(
+                s.seconds for s in self.statements if iteration_of(s.label) == it.iteration
+            )
         return total
 
 

@@ -20,7 +20,9 @@ NAMES = ("parse", "roundtrips", "loop", "overhead", "memory")
 
 def test_update_doc_keeps_hand_written_text(tmp_path: Path) -> None:
     doc = tmp_path / "benchmarks.md"
-    doc.write_text("# B\n\nhand-written intro\n\n<!-- bench:x:begin -->\nold\n<!-- bench:x:end -->\n\nanalysis\n")
+    doc.write_text(
+        "# B\n\nhand-written intro\n\n<!-- bench:x:begin -->\nold\n<!-- bench:x:end -->\n\nanalysis\n"
+    )
     update_doc(doc, "x", "new table")
     update_doc(doc, "y", "other table")
     text = doc.read_text()

@@ -198,14 +198,20 @@ def test_sql_root_keeps_sql_dir_inside_it(tmp_path: Path, sql_dir: Path, relativ
 @pytest.mark.parametrize(
     "value", ["bad schema", "s`; DROP TABLE x", "'quoted'"], ids=["space", "backtick", "quotes"]
 )
-def test_identifier_params_with_quotes_or_spaces_fail_before_any_connection(sql_dir: Path, value: str) -> None:
+def test_identifier_params_with_quotes_or_spaces_fail_before_any_connection(
+    sql_dir: Path, value: str
+) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
     from airflow_idu.operators.sql_file import IduSqlFileOperator
 
-    op = IduSqlFileOperator(task_id="t", sql_file=sql_dir / "x.sql", schema=value, conn_id="no_such_connection")
+    op = IduSqlFileOperator(
+        task_id="t", sql_file=sql_dir / "x.sql", schema=value, conn_id="no_such_connection"
+    )
     # No connection named no_such_connection exists: the check must fail before looking it up.
-    with pytest.raises(AirflowFailException, match=r"schema .* is not a plain identifier .*no quotes or spaces"):
+    with pytest.raises(
+        AirflowFailException, match=r"schema .* is not a plain identifier .*no quotes or spaces"
+    ):
         _ = op.engine
 
 
@@ -217,7 +223,10 @@ def test_loop_without_resume_log_refuses_reschedule_mode(sql_dir: Path) -> None:
 
     plan = read_plan(sql_dir)
     kwargs = {"task_id": "loop", "loop_files": plan.loop.files, "canonical_id": plan.canonical_id}
-    with DAG("t_mode"), pytest.raises(ValueError, match=r"resume_loop=False cannot work with mode='reschedule'"):
+    with (
+        DAG("t_mode"),
+        pytest.raises(ValueError, match=r"resume_loop=False cannot work with mode='reschedule'"),
+    ):
         UnifyLoopSensor(mode="reschedule", resume_loop=False, **kwargs)
     dag = create_unification_dag("t_no_log", sql_dir, resume_loop=False)
     loop = dag.get_task("loop.unify_loop")

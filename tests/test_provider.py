@@ -20,5 +20,7 @@ def test_provider_info_names_the_distribution() -> None:
 
 def test_airflow_cli_lists_the_provider() -> None:
     airflow = Path(sys.executable).with_name("airflow")
-    out = subprocess.run([str(airflow), "providers", "list", "-o", "plain"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(airflow), "providers", "list", "-o", "plain"], capture_output=True, text=True, check=True
+    )
     assert "airflow-idu" in out.stdout

@@ -89,7 +89,9 @@ def _to_duckdb(statement: str, code: str) -> tuple[str, frozenset[tuple[str, str
     )
     rewritten = tree.transform(_rewrite)
     if rewritten is None:
-        raise TranslationError(f"{_first_line(statement)}: nothing left to run after removing storage clauses")
+        raise TranslationError(
+            f"{_first_line(statement)}: nothing left to run after removing storage clauses"
+        )
     try:
         # Properties were removed above; anything else sqlglot cannot express in DuckDB fails here.
         return rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE), catalog_schemas

@@ -47,7 +47,9 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
     prev = target.table(f"{p}_graph_unify_loop_{k - 1}")
     cur = target.table(f"{p}_graph_unify_loop_{k}")
     purpose = "Unify loop iteration: leader-of-leader jumps, then the smallest leader wins."
-    return header(target, config, purpose) + f"""
+    return (
+        header(target, config, purpose)
+        + f"""
 CREATE OR REPLACE TABLE {cur} (
   {_COLUMNS}
 ) USING DELTA;
@@ -120,3 +122,4 @@ SELECT g.follower_id, g.follower_ns, g.leader_id, g.leader_ns,
 FROM graph g
 LEFT JOIN follower_totals t ON t.follower_id = g.follower_id AND t.follower_ns = g.follower_ns;
 """
+    )

@@ -109,7 +109,8 @@ class IduSqlFileOperator(IduBaseOperator):
             ", ".join(p.name for p in earlier[first:]),
         )
         return [
-            s for p, text in zip(earlier[first:], texts[first:], strict=True)
+            s
+            for p, text in zip(earlier[first:], texts[first:], strict=True)
             for s in self.engine.run_script(text, label=f"{p.name} (replayed before a retry)")
         ]
 

@@ -82,7 +82,9 @@ class LoopLog:
             f"WHERE run_key = '{self.key}' ORDER BY iteration"
         )
         if any(r[5] != self.graph_rows for r in rows):
-            log.warning("%s changed since the recorded iterations; starting the loop over", self.loop.table(0))
+            log.warning(
+                "%s changed since the recorded iterations; starting the loop over", self.loop.table(0)
+            )
             return LoopState()
         state = LoopState()
         for iteration, updated, count, seconds, source, _ in rows:

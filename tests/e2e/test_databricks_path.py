@@ -112,7 +112,9 @@ def test_workflow_runs_through_databricks_sql_hook(
     captured = capfd.readouterr()
     console = captured.out + captured.err + caplog.text
     assert "Unify loop converged" in console
-    assert "Databricks query id" in console or "query_id=01ef-fake-" in console  # the logs were captured, so the check below can fail
+    assert (
+        "Databricks query id" in console or "query_id=01ef-fake-" in console
+    )  # the logs were captured, so the check below can fail
     assert FAKE_TOKEN not in console
     written = "".join(p.read_text(errors="replace") for p in airflow_db.rglob("*.log") if p.is_file())
     assert FAKE_TOKEN not in written
@@ -130,7 +132,9 @@ def test_round_trips_per_loop_iteration(
 
     The seed's script sent six (USE x2, CREATE, INSERT, check, OPTIMIZE).
     """
-    source = DAG_SOURCE.replace('conn_id="idu_databricks"', f'conn_id="idu_databricks", resume_loop={resume_loop}')
+    source = DAG_SOURCE.replace(
+        'conn_id="idu_databricks"', f'conn_id="idu_databricks", resume_loop={resume_loop}'
+    )
     dag = dag_from_file("idu_databricks_path", source)
     result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 2, tz="UTC"))
     assert result.state == "success", result.failed()
@@ -152,7 +156,9 @@ def test_optimize_param_issues_delta_optimize(airflow_db: Path, recorder: Record
     assert result.state == "success", result.failed()
     k = result.xcom("loop.unify_loop")["iterations"]
     optimized = {s for s in recorder.statements if s.startswith("OPTIMIZE ")}
-    expected = {f"OPTIMIZE idu_demo.unified.unified_customer_id_graph_unify_loop_{i}" for i in range(1, k + 1)}
+    expected = {
+        f"OPTIMIZE idu_demo.unified.unified_customer_id_graph_unify_loop_{i}" for i in range(1, k + 1)
+    }
     expected |= {
         f"OPTIMIZE idu_demo.unified.{t}"
         for t in ("unified_customer_id_lookup", "customer_master", "enriched_orders", "enriched_web_sessions")

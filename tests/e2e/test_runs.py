@@ -175,4 +175,7 @@ def test_optimize_is_a_logged_no_op_on_duckdb(
     captured = capfd.readouterr()
     # Engine lines go through stdlib logging (caplog here; the task log in a real worker).
     console = captured.out + captured.err + caplog.text
-    assert "OPTIMIZE idu_demo.unified.unified_customer_id_graph_unify_loop_1 — skipped: OPTIMIZE is a no-op on DuckDB" in console
+    assert (
+        "OPTIMIZE idu_demo.unified.unified_customer_id_graph_unify_loop_1 — skipped: OPTIMIZE is a no-op on DuckDB"
+        in console
+    )

@@ -84,7 +84,9 @@ def test_parallel_process_waits_for_the_file_lock(
             with pytest.raises(StatementError) as err:
                 engine.scalar("SELECT 1")
             assert isinstance(err.value.__cause__, duckdb.IOException)
-            assert is_transient(err.value.__cause__)  # so Airflow retries the task instead of failing it for good
+            assert is_transient(
+                err.value.__cause__
+            )  # so Airflow retries the task instead of failing it for good
     finally:
         engine.close()
         holder.wait()
@@ -132,10 +134,14 @@ def test_a_failing_query_is_a_statement_error_naming_it(engine: DuckDBEngine) ->
 def test_catalogs_that_one_file_cannot_hold_apart_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql: str, ok: bool
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_IDU_MAP", json.dumps({"conn_type": "duckdb", "host": str(tmp_path / "m.duckdb")}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IDU_MAP", json.dumps({"conn_type": "duckdb", "host": str(tmp_path / "m.duckdb")})
+    )
     engine = DuckDBEngine("idu_map", catalog="cat", schema="sch")
     try:
-        engine.run_script("CREATE SCHEMA other; CREATE SCHEMA sch; CREATE TABLE other.t AS SELECT 1 AS a", label="prep")
+        engine.run_script(
+            "CREATE SCHEMA other; CREATE SCHEMA sch; CREATE TABLE other.t AS SELECT 1 AS a", label="prep"
+        )
         if ok:
             engine.run_script(sql, label="f.sql")
             return

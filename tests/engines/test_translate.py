@@ -21,27 +21,47 @@ def con() -> duckdb.DuckDBPyConnection:
 REWRITES = [
     ("use-catalog", "USE CATALOG idu_demo", (), "USE CATALOG is a no-op"),
     ("use-schema", "USE SCHEMA unified", ('CREATE SCHEMA IF NOT EXISTS "unified"', 'USE "unified"'), None),
-    ("use-database", "use database unified", ('CREATE SCHEMA IF NOT EXISTS "unified"', 'USE "unified"'), None),
+    (
+        "use-database",
+        "use database unified",
+        ('CREATE SCHEMA IF NOT EXISTS "unified"', 'USE "unified"'),
+        None,
+    ),
     ("use-bare", "USE `unified`", ('CREATE SCHEMA IF NOT EXISTS "unified"', 'USE "unified"'), None),
     ("use-after-comment", "-- switch\nUSE SCHEMA s", ('CREATE SCHEMA IF NOT EXISTS "s"', 'USE "s"'), None),
     ("optimize", "OPTIMIZE c.s.t ZORDER BY (a)", (), "OPTIMIZE is a no-op"),
     ("vacuum", "VACUUM c.s.t RETAIN 168 HOURS", (), "VACUUM is a no-op"),
     ("analyze", "ANALYZE TABLE c.s.t COMPUTE STATISTICS", (), "ANALYZE TABLE is a no-op"),
-    ("create-delta", "CREATE OR REPLACE TABLE c.s.t (a STRING, b ARRAY<BIGINT>) USING DELTA CLUSTER BY (a)",
-     ("CREATE OR REPLACE TABLE s.t (a TEXT, b BIGINT[])",), None),
-    ("ctas-properties", "CREATE TABLE c.s.t USING DELTA PARTITIONED BY (a) TBLPROPERTIES ('x' = 'y') "
-     "LOCATION 's3://b/p' AS SELECT 1 AS a", ("CREATE TABLE s.t AS SELECT 1 AS a",), None),
+    (
+        "create-delta",
+        "CREATE OR REPLACE TABLE c.s.t (a STRING, b ARRAY<BIGINT>) USING DELTA CLUSTER BY (a)",
+        ("CREATE OR REPLACE TABLE s.t (a TEXT, b BIGINT[])",),
+        None,
+    ),
+    (
+        "ctas-properties",
+        "CREATE TABLE c.s.t USING DELTA PARTITIONED BY (a) TBLPROPERTIES ('x' = 'y') "
+        "LOCATION 's3://b/p' AS SELECT 1 AS a",
+        ("CREATE TABLE s.t AS SELECT 1 AS a",),
+        None,
+    ),
     ("rename", "ALTER TABLE c.s.a_tmp RENAME TO c.s.a", ("ALTER TABLE s.a_tmp RENAME TO a",), None),
     ("drop", "DROP TABLE IF EXISTS c.s.t", ("DROP TABLE IF EXISTS s.t",), None),
-    ("insert-cte", "INSERT INTO c.s.t WITH x AS (SELECT 1 AS a) SELECT a FROM x",
-     ("INSERT INTO s.t WITH x AS (SELECT 1 AS a) SELECT a FROM x",), None),
+    (
+        "insert-cte",
+        "INSERT INTO c.s.t WITH x AS (SELECT 1 AS a) SELECT a FROM x",
+        ("INSERT INTO s.t WITH x AS (SELECT 1 AS a) SELECT a FROM x",),
+        None,
+    ),
     ("two-part-untouched", "SELECT * FROM s.t", ("SELECT * FROM s.t",), None),
     ("xor", "SELECT a ^ b FROM c.s.t", ("SELECT XOR(a, b) FROM s.t",), None),
     ("rlike", "SELECT a RLIKE 'x' FROM t", ("SELECT REGEXP_MATCHES(a, 'x') FROM t",), None),
 ]
 
 
-@pytest.mark.parametrize(("sql", "statements", "note"), [c[1:] for c in REWRITES], ids=[c[0] for c in REWRITES])
+@pytest.mark.parametrize(
+    ("sql", "statements", "note"), [c[1:] for c in REWRITES], ids=[c[0] for c in REWRITES]
+)
 def test_rewrites(sql: str, statements: tuple[str, ...], note: str | None) -> None:
     result = translate_statement(sql)
     assert result.statements == statements
@@ -89,7 +109,11 @@ SEMANTICS: list[tuple[str, str, Any]] = [
     ("flatten", "flatten(array(array(1, 2), array(2, 3)))", [1, 2, 2, 3]),
     ("array-contains", "array_contains(array(1, 2), 2)", True),
     ("array-join", "array_join(array('a', 'b'), ',')", "a,b"),
-    ("transform-struct", "transform(array_sort(array(struct(2, 'b'), struct(1, 'a'))), x -> x.col2)", ["a", "b"]),
+    (
+        "transform-struct",
+        "transform(array_sort(array(struct(2, 'b'), struct(1, 'a'))), x -> x.col2)",
+        ["a", "b"],
+    ),
     ("concat-null", "concat('a', CAST(NULL AS STRING))", None),
     ("coalesce", "COALESCE(NULL, 'x')", "x"),
 ]
@@ -135,25 +159,50 @@ def spark_conv(num: str, from_base: int, to_base: int) -> str | None:
 
 
 CONV_CASES = [
-    ("ffffffffffffffff", 16, -10), ("FFFFFFFFFFFFFFFF", 16, 10), ("8000000000000000", 16, -10),
-    ("7fffffffffffffff", 16, -10), ("0", 16, -10), ("00000000000000ff", 16, -10), ("0ffdbcf0c666ce19", 16, -10),
-    ("000000000000000000ff", 16, 10), ("-ff", 16, 10), ("-ff", 16, -10), (" ff", 16, 10), ("1z", 16, 10),
-    ("zz", 16, -10), ("-1", 10, 16), ("-5", 10, 16), ("0", 10, 16), ("-0", 10, 16), ("+5", 10, 16),
-    ("255", 10, 16), ("12a", 10, 16), ("-9223372036854775807", 10, 16), ("-9223372036854775808", 10, 16),
-    ("-9223372036854775809", 10, 16), ("9223372036854775807", 10, 16), ("18446744073709551615", 10, 16),
+    ("ffffffffffffffff", 16, -10),
+    ("FFFFFFFFFFFFFFFF", 16, 10),
+    ("8000000000000000", 16, -10),
+    ("7fffffffffffffff", 16, -10),
+    ("0", 16, -10),
+    ("00000000000000ff", 16, -10),
+    ("0ffdbcf0c666ce19", 16, -10),
+    ("000000000000000000ff", 16, 10),
+    ("-ff", 16, 10),
+    ("-ff", 16, -10),
+    (" ff", 16, 10),
+    ("1z", 16, 10),
+    ("zz", 16, -10),
+    ("-1", 10, 16),
+    ("-5", 10, 16),
+    ("0", 10, 16),
+    ("-0", 10, 16),
+    ("+5", 10, 16),
+    ("255", 10, 16),
+    ("12a", 10, 16),
+    ("-9223372036854775807", 10, 16),
+    ("-9223372036854775808", 10, 16),
+    ("-9223372036854775809", 10, 16),
+    ("9223372036854775807", 10, 16),
+    ("18446744073709551615", 10, 16),
     ("-6066", 10, 10),
 ]
 
 
-@pytest.mark.parametrize(("num", "from_base", "to_base"), CONV_CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CONV_CASES])
-def test_conv_macro_matches_spark(con: duckdb.DuckDBPyConnection, num: str, from_base: int, to_base: int) -> None:
+@pytest.mark.parametrize(
+    ("num", "from_base", "to_base"), CONV_CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CONV_CASES]
+)
+def test_conv_macro_matches_spark(
+    con: duckdb.DuckDBPyConnection, num: str, from_base: int, to_base: int
+) -> None:
     [sql] = translate_statement(f"SELECT conv('{num}', {from_base}, {to_base})").statements
     assert con.execute(sql).fetchone() == (spark_conv(num, from_base, to_base),)
 
 
 def test_conv_of_null_and_empty_is_null(con: duckdb.DuckDBPyConnection) -> None:
     assert con.execute("SELECT conv(NULL, 16, 10), conv('', 16, 10), conv('  ', 10, 16)").fetchone() == (
-        None, None, None,
+        None,
+        None,
+        None,
     )
 
 

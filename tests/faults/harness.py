@@ -86,7 +86,9 @@ def result_of(dag: Any, dr: Any) -> RunResult:
     with create_session() as session:
         fresh = session.get(DagRun, dr.id)
         states = {ti.task_id: _text(ti.state) for ti in fresh.get_task_instances(session=session)}
-        return RunResult(dag_id=dag.dag_id, run_id=dr.run_id, state=str(_text(fresh.state)), task_states=states)
+        return RunResult(
+            dag_id=dag.dag_id, run_id=dr.run_id, state=str(_text(fresh.state)), task_states=states
+        )
 
 
 def _text(state: Any) -> str | None:
@@ -184,5 +186,7 @@ def diff_tables(expected: dict[str, Rows], actual: dict[str, Rows]) -> list[str]
         elif name not in expected:
             problems.append(f"{name}: unexpected table")
         elif expected[name] != actual[name]:
-            problems.append(f"{name}: {len(expected[name])} rows expected, {len(actual[name])} found, contents differ")
+            problems.append(
+                f"{name}: {len(expected[name])} rows expected, {len(actual[name])} found, contents differ"
+            )
     return problems

@@ -51,7 +51,11 @@ TARGETS: dict[str, Target] = {
             task_id="setup.02_extract_merge",
             label=r"^02_extract_merge\.sql$",
             statement=3,
-            expect=("02_extract_merge.sql", "statement 3", f"INSERT INTO idu_demo.unified.{P}_graph_unify_loop_0"),
+            expect=(
+                "02_extract_merge.sql",
+                "statement 3",
+                f"INSERT INTO idu_demo.unified.{P}_graph_unify_loop_0",
+            ),
         ),
         Target(
             name="loop iteration (file)",
@@ -91,7 +95,11 @@ TARGETS: dict[str, Target] = {
             task_id="canonicalize.05_canonicalize",
             label=r"^05_canonicalize\.sql$",
             statement=4,
-            expect=("05_canonicalize.sql", "statement 4", f"CREATE OR REPLACE TABLE idu_demo.unified.{P}_keys"),
+            expect=(
+                "05_canonicalize.sql",
+                "statement 4",
+                f"CREATE OR REPLACE TABLE idu_demo.unified.{P}_keys",
+            ),
         ),
         Target(
             name="statistics",
@@ -107,7 +115,11 @@ TARGETS: dict[str, Target] = {
             task_id="enrichment.10_enrich_orders",
             label=r"^10_enrich_orders\.sql$",
             statement=4,
-            expect=("10_enrich_orders.sql", "statement 4", "DROP TABLE IF EXISTS idu_demo.unified.enriched_orders"),
+            expect=(
+                "10_enrich_orders.sql",
+                "statement 4",
+                "DROP TABLE IF EXISTS idu_demo.unified.enriched_orders",
+            ),
         ),
         Target(
             name="master",
@@ -127,7 +139,11 @@ TARGETS: dict[str, Target] = {
             task_id="metadata.31_filter_lookup",
             label=r"^31_filter_lookup\.sql$",
             statement=5,
-            expect=("31_filter_lookup.sql", "statement 5", "ALTER TABLE idu_demo.unified.filter_lookup_tmp RENAME"),
+            expect=(
+                "31_filter_lookup.sql",
+                "statement 5",
+                "ALTER TABLE idu_demo.unified.filter_lookup_tmp RENAME",
+            ),
         ),
         Target(
             name="report",

@@ -80,10 +80,14 @@ class Collector:
         for kind in kinds:
             cells = [str(sum(1 for r in faults if r.kind == kind and r.phase == p) or "") for p in phases]
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
-        lines += ["", "## Every fault scenario", "", "| area | kind | phase | outcome | error / note |", "|---|---|---|---|---|"]
         lines += [
-            f"| {r.area} | {r.kind} | {r.phase} | {r.outcome} | {_cell(r.detail)} |" for r in faults
+            "",
+            "## Every fault scenario",
+            "",
+            "| area | kind | phase | outcome | error / note |",
+            "|---|---|---|---|---|",
         ]
+        lines += [f"| {r.area} | {r.kind} | {r.phase} | {r.outcome} | {_cell(r.detail)} |" for r in faults]
         lines += ["", "## Bad inputs", "", "| input | where it is caught | error |", "|---|---|---|"]
         lines += [f"| {r.kind} | {r.phase} | {_cell(r.detail)} |" for r in bad]
         lines.append("")

@@ -55,8 +55,11 @@ IMPORT_CASES: list[tuple[str, Make, str]] = [
         _dir({"04_unify_loop_iteration_01.sql": loop_file(1), "02_a.sql": "", "02_b.sql": ""}),
         "duplicate order numbers [2]",
     ),
-    ("file name that cannot be a task id", lambda tmp: contract_dir(tmp / "sql", extra={"07 x.sql": ""}),
-     "cannot be a task id"),
+    (
+        "file name that cannot be a task id",
+        lambda tmp: contract_dir(tmp / "sql", extra={"07 x.sql": ""}),
+        "cannot be a task id",
+    ),
     ("sql_dir outside sql_root", _outside_root, "is outside the allowed root"),
 ]
 
@@ -80,7 +83,9 @@ PARAM_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("conf", "field"), PARAM_CASES, ids=["negative", "not-a-number", "keep-zero", "coverage"])
+@pytest.mark.parametrize(
+    ("conf", "field"), PARAM_CASES, ids=["negative", "not-a-number", "keep-zero", "coverage"]
+)
 def test_invalid_trigger_params_are_refused_by_the_form(conf: dict, field: str, collector: Collector) -> None:
     from airflow.sdk.definitions.param import ParamsDict
     from airflow.sdk.exceptions import ParamValidationError
@@ -129,7 +134,9 @@ def test_non_utf8_file_fails_its_task_without_retry(
 def _second_catalog(sql_dir: Path) -> None:
     # The source schema `customer_db` now also appears under a second catalog.
     extract = sql_dir / "02_extract_merge.sql"
-    extract.write_text(extract.read_text().replace("idu_demo.customer_db.orders", "crm.customer_db.orders", 1))
+    extract.write_text(
+        extract.read_text().replace("idu_demo.customer_db.orders", "crm.customer_db.orders", 1)
+    )
 
 
 def test_schema_in_two_catalogs_is_refused_on_duckdb(
@@ -137,7 +144,9 @@ def test_schema_in_two_catalogs_is_refused_on_duckdb(
 ) -> None:
     result = _run_edited_copy(tmp_path, "idu_two_catalogs", _second_catalog)
     line = _error_line(capfd, "is used in catalogs")
-    collector.add("bad input", "one schema in two catalogs (DuckDB)", "the task, before its statement runs", "", line)
+    collector.add(
+        "bad input", "one schema in two catalogs (DuckDB)", "the task, before its statement runs", "", line
+    )
     assert result.state == "failed" and result.tries["setup.02_extract_merge"] == 1
     assert "schema 'customer_db' is used in catalogs" in line and "run this directory on Databricks" in line
     with duckdb.connect(str(fault_db), read_only=True) as con:
@@ -168,8 +177,13 @@ def test_identifier_from_a_trigger_param_fails_before_any_table_is_touched(
     dag = FaultDag.load("idu_schema_param", source).dag
     result = run(dag, conf={"target_schema": value})
     line = _error_line(capfd, "not a plain identifier")
-    collector.add("bad input", f"trigger param target_schema={value!r} (templated schema)",
-                  "first task, before connecting", "", line)
+    collector.add(
+        "bad input",
+        f"trigger param target_schema={value!r} (templated schema)",
+        "first task, before connecting",
+        "",
+        line,
+    )
     assert result.state == "failed"
     assert result.task_states["idu.setup.01_create_graph"] == "failed"
     assert result.tries["idu.setup.01_create_graph"] == 1, "an invalid identifier is not retried"
@@ -180,6 +194,11 @@ def test_identifier_from_a_trigger_param_fails_before_any_table_is_touched(
 def test_bad_default_of_a_trigger_param_is_refused_at_import(collector: Collector) -> None:
     with pytest.raises(ValueError) as err:
         create_unification_dag("idu_bad_default", EXAMPLE_SQL, max_iterations=-1)
-    collector.add("bad input", "create_unification_dag(max_iterations=-1)", "DAG import (ValueError)", "",
-                  str(err.value))
+    collector.add(
+        "bad input",
+        "create_unification_dag(max_iterations=-1)",
+        "DAG import (ValueError)",
+        "",
+        str(err.value),
+    )
     assert "max_iterations: -1 is less than the minimum of 1" in str(err.value)

@@ -64,8 +64,13 @@ TRANSIENT_CASES = [
         id="canonicalize-after-rename",
     ),
     pytest.param(
-        Target(name="enrichment", phase="enrichment", task_id="enrichment.10_enrich_orders",
-               label=r"^10_enrich_orders\.sql$", statement=5),
+        Target(
+            name="enrichment",
+            phase="enrichment",
+            task_id="enrichment.10_enrich_orders",
+            label=r"^10_enrich_orders\.sql$",
+            statement=5,
+        ),
         True,
         id="enrichment-after-rename",
     ),
@@ -139,7 +144,9 @@ def test_sql_error_fails_at_once_with_a_clear_error_and_publishes_nothing_downst
     errors = error_lines(console, "AirflowFailException")
     message = next((line for line in errors if CATALOG_ERROR in line), "")
     downstream = fault_dag.dag.get_task(target.task_id).get_flat_relative_ids(upstream=False)
-    not_skipped = {t: result.task_states.get(t) for t in downstream if result.task_states.get(t) != "upstream_failed"}
+    not_skipped = {
+        t: result.task_states.get(t) for t in downstream if result.task_states.get(t) != "upstream_failed"
+    }
     leftovers = sorted(t for t in target.later_tables() if table_exists(fault_db, t))
     clean = (
         result.state == "failed"
@@ -154,12 +161,15 @@ def test_sql_error_fails_at_once_with_a_clear_error_and_publishes_nothing_downst
         "sql error",
         target.name,
         CLEAN_FAILURE if clean else BUG,
-        message.split("AirflowFailException: ", 1)[-1] if message else
-        f"tries={result.tries[target.task_id]}; no AirflowFailException with the engine error; "
+        message.split("AirflowFailException: ", 1)[-1]
+        if message
+        else f"tries={result.tries[target.task_id]}; no AirflowFailException with the engine error; "
         f"logged: {[line for line in console.splitlines() if CATALOG_ERROR in line][-1:]}",
     )
 
-    assert "Task failed" in console, "the task logs were not captured, so the message checks below mean nothing"
+    assert "Task failed" in console, (
+        "the task logs were not captured, so the message checks below mean nothing"
+    )
     assert result.state == "failed"
     assert result.task_states[target.task_id] == "failed"
     assert len(_firings(target.task_id)) == 1, "a SQL error must not be retried (the fault fired again)"

@@ -92,13 +92,24 @@ def normalize(value: Any) -> Any:
 
 SOURCE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "customer_profiles": (
-        ("email_std", "STRING"), ("customer_id", "STRING"), ("phone_number", "STRING"),
-        ("first_name", "STRING"), ("time", "BIGINT"),
+        ("email_std", "STRING"),
+        ("customer_id", "STRING"),
+        ("phone_number", "STRING"),
+        ("first_name", "STRING"),
+        ("time", "BIGINT"),
     ),
     "web_sessions": (("user_email", "STRING"), ("session_id", "STRING"), ("time", "BIGINT")),
-    "orders": (("customer_id", "STRING"), ("phone", "STRING"), ("amount", "DECIMAL(10,2)"), ("time", "BIGINT")),
+    "orders": (
+        ("customer_id", "STRING"),
+        ("phone", "STRING"),
+        ("amount", "DECIMAL(10,2)"),
+        ("time", "BIGINT"),
+    ),
     "support_tickets": (
-        ("contact_email", "STRING"), ("contact_phone", "STRING"), ("ticket_id", "STRING"), ("time", "BIGINT"),
+        ("contact_email", "STRING"),
+        ("contact_phone", "STRING"),
+        ("ticket_id", "STRING"),
+        ("time", "BIGINT"),
     ),
 }
 INVALID = ["", "N/A", "null", "0", None, "12345"]  # "12345" fails the phone regexp only
@@ -119,11 +130,18 @@ def demo_rows(seed: int = 7, people: int = 60, chain: int = 40) -> dict[str, lis
         email, cid, phone = f"user{p}@example.com", f"C{p:04d}", f"555{p:07d}"
         for _ in range(rng.randint(1, 3)):
             rows["customer_profiles"].append(
-                (maybe_bad(email), maybe_bad(cid), maybe_bad(phone), rng.choice(["Ann", "Bo", None, "Cy"]),
-                 t0 + rng.randint(0, 10_000))
+                (
+                    maybe_bad(email),
+                    maybe_bad(cid),
+                    maybe_bad(phone),
+                    rng.choice(["Ann", "Bo", None, "Cy"]),
+                    t0 + rng.randint(0, 10_000),
+                )
             )
         for _ in range(rng.randint(0, 4)):
-            rows["web_sessions"].append((maybe_bad(email), f"s{rng.randint(0, 10**6)}", t0 + rng.randint(0, 10_000)))
+            rows["web_sessions"].append(
+                (maybe_bad(email), f"s{rng.randint(0, 10**6)}", t0 + rng.randint(0, 10_000))
+            )
         for _ in range(rng.randint(0, 3)):
             amount = Decimal(rng.randint(100, 99_999)) / 100
             rows["orders"].append((maybe_bad(cid), maybe_bad(phone), amount, t0 + rng.randint(0, 10_000)))

@@ -27,8 +27,17 @@ Record = tuple[str | None, str | None, str | None]  # columns c1, c2 (key a, ns 
 CONFIG = {
     "name": "loop_test",
     "keys": [{"name": "a"}, {"name": "b"}],
-    "tables": [{"database": "src", "table": "recs", "key_columns": [
-        {"column": "c1", "key": "a"}, {"column": "c2", "key": "a"}, {"column": "c3", "key": "b"}]}],
+    "tables": [
+        {
+            "database": "src",
+            "table": "recs",
+            "key_columns": [
+                {"column": "c1", "key": "a"},
+                {"column": "c2", "key": "a"},
+                {"column": "c3", "key": "b"},
+            ],
+        }
+    ],
     "canonical_ids": [{"name": "uid", "merge_by_keys": ["a", "b"], "merge_iterations": 2}],
 }
 
@@ -45,7 +54,9 @@ def run_loop(sql_dir: Path, records: list[Record]) -> tuple[int, list[tuple[Any,
     con = duckdb_connection()
     con.execute("CREATE SCHEMA src")
     con.execute("CREATE TABLE src.recs (c1 VARCHAR, c2 VARCHAR, c3 VARCHAR, time BIGINT)")
-    con.executemany("INSERT INTO src.recs VALUES (?, ?, ?, ?)", [(*r, 100 + i) for i, r in enumerate(records)])
+    con.executemany(
+        "INSERT INTO src.recs VALUES (?, ?, ?, ?)", [(*r, 100 + i) for i, r in enumerate(records)]
+    )
     execute, scalar = duckdb_adapter(con)
     for name in ("01_create_graph.sql", "02_extract_merge.sql"):
         for statement in split_statements((sql_dir / name).read_text()):
@@ -93,7 +104,9 @@ def assert_converged_correctly(rows: list[tuple[Any, ...]], records: list[Record
         assert (first, last, list(tables)) == (expected[(f_ns, f_id)][1], expected[(f_ns, f_id)][2], [1])
     assert set(leaders) == set(expected)
     wrong = {f: ls for f, ls in leaders.items() if ls != [expected[f][0]]}
-    assert not wrong, f"followers without exactly their component minimum as leader: {list(wrong.items())[:5]}"
+    assert not wrong, (
+        f"followers without exactly their component minimum as leader: {list(wrong.items())[:5]}"
+    )
 
 
 def random_records(rng: random.Random) -> list[Record]:
@@ -134,9 +147,13 @@ CHAINS = [
 
 
 @pytest.mark.parametrize(
-    ("length", "order", "leader_first"), CHAINS, ids=[f"L{c[0]}-{c[1]}-{'fwd' if c[2] else 'rev'}" for c in CHAINS]
+    ("length", "order", "leader_first"),
+    CHAINS,
+    ids=[f"L{c[0]}-{c[1]}-{'fwd' if c[2] else 'rev'}" for c in CHAINS],
 )
-def test_chain_converges_in_log_iterations(sql_dir: Path, length: int, order: str, leader_first: bool) -> None:
+def test_chain_converges_in_log_iterations(
+    sql_dir: Path, length: int, order: str, leader_first: bool
+) -> None:
     records = chain(length, order, leader_first)
     iterations, rows = run_loop(sql_dir, records)
     assert_converged_correctly(rows, records)
@@ -153,7 +170,9 @@ def test_mixed_key_types_leader_is_smallest_ns(sql_dir: Path) -> None:
 
 def test_derived_iteration_equals_generated_file(sql_dir: Path) -> None:
     """The runner's renumbering of the last file gives exactly what the generator would write."""
-    config = parse_unify_config(dict(CONFIG, canonical_ids=[dict(CONFIG["canonical_ids"][0], merge_iterations=7)]))
+    config = parse_unify_config(
+        dict(CONFIG, canonical_ids=[dict(CONFIG["canonical_ids"][0], merge_iterations=7)])
+    )
     generate_sql_directory(config, catalog="cat", schema="sch", out_dir=sql_dir.parent / "seven")
     last = (sql_dir / "04_unify_loop_iteration_02.sql").read_text()
     for k in range(3, 8):

@@ -20,7 +20,12 @@ from airflow_idu.plan import read_plan, split_statements
 from tests.generate.sqlrun import duckdb_connection
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "customer_unification"
-TARGET = {"catalog": "idu_demo", "schema": "unified", "source_catalog": "idu_demo", "source_schema": "customer_db"}
+TARGET = {
+    "catalog": "idu_demo",
+    "schema": "unified",
+    "source_catalog": "idu_demo",
+    "source_schema": "customer_db",
+}
 P = "unified_customer_id"
 
 
@@ -47,12 +52,22 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
 
 def test_file_names_follow_the_contract(files: dict[str, str]) -> None:
     assert list(files) == [
-        "01_create_graph.sql", "02_extract_merge.sql", "03_source_key_stats.sql",
-        "04_unify_loop_iteration_01.sql", "04_unify_loop_iteration_02.sql", "04_unify_loop_iteration_03.sql",
-        "05_canonicalize.sql", "06_result_key_stats.sql",
-        "10_enrich_customer_profiles.sql", "10_enrich_web_sessions.sql", "10_enrich_orders.sql",
-        "10_enrich_support_tickets.sql", "20_master_customer_master.sql",
-        "30_unification_metadata.sql", "31_filter_lookup.sql", "32_column_lookup.sql",
+        "01_create_graph.sql",
+        "02_extract_merge.sql",
+        "03_source_key_stats.sql",
+        "04_unify_loop_iteration_01.sql",
+        "04_unify_loop_iteration_02.sql",
+        "04_unify_loop_iteration_03.sql",
+        "05_canonicalize.sql",
+        "06_result_key_stats.sql",
+        "10_enrich_customer_profiles.sql",
+        "10_enrich_web_sessions.sql",
+        "10_enrich_orders.sql",
+        "10_enrich_support_tickets.sql",
+        "20_master_customer_master.sql",
+        "30_unification_metadata.sql",
+        "31_filter_lookup.sql",
+        "32_column_lookup.sql",
     ]
 
 
@@ -97,16 +112,28 @@ def test_tables_are_fully_qualified(files: dict[str, str]) -> None:
 def test_source_schema_defaults_to_each_tables_database() -> None:
     doc = {
         "keys": [{"name": "email"}],
-        "tables": [{"database": "crm", "table": "a", "key_columns": [{"column": "e", "key": "email"}]},
-                   {"database": "web", "table": "b", "key_columns": [{"column": "e", "key": "email"}]}],
+        "tables": [
+            {"database": "crm", "table": "a", "key_columns": [{"column": "e", "key": "email"}]},
+            {"database": "web", "table": "b", "key_columns": [{"column": "e", "key": "email"}]},
+        ],
         "canonical_ids": [{"name": "uid", "merge_by_keys": ["email"]}],
     }
-    text = render_sql_files(parse_unify_config(doc), catalog="c", schema="s", source_catalog="raw")["02_extract_merge.sql"]
+    text = render_sql_files(parse_unify_config(doc), catalog="c", schema="s", source_catalog="raw")[
+        "02_extract_merge.sql"
+    ]
     assert "FROM raw.crm.a\n" in text and "FROM raw.web.b\n" in text
 
 
-@pytest.mark.parametrize("name", ["10_enrich_orders.sql", "20_master_customer_master.sql",
-                                  "30_unification_metadata.sql", "31_filter_lookup.sql", "32_column_lookup.sql"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "10_enrich_orders.sql",
+        "20_master_customer_master.sql",
+        "30_unification_metadata.sql",
+        "31_filter_lookup.sql",
+        "32_column_lookup.sql",
+    ],
+)
 def test_outputs_commit_through_tmp_tables(files: dict[str, str], name: str) -> None:
     table = re.sub(r"^\d\d_(master_)?", "", name.removesuffix(".sql"))
     table = table.replace("enrich_", "enriched_")
@@ -123,7 +150,9 @@ def test_every_statement_translates_to_duckdb(files: dict[str, str]) -> None:
 
 
 def test_no_nondeterministic_functions(files: dict[str, str]) -> None:
-    banned = re.compile(r"current_timestamp|current_date|now\(|rand\(|uuid\(|\bfirst\(|\blast\(", re.IGNORECASE)
+    banned = re.compile(
+        r"current_timestamp|current_date|now\(|rand\(|uuid\(|\bfirst\(|\blast\(", re.IGNORECASE
+    )
     for name, text in files.items():
         assert not banned.search(text), name
 

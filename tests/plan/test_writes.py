@@ -20,8 +20,16 @@ from tests.conftest import EXAMPLE_SQL
         ("INSERT OVERWRITE TABLE c.s.t SELECT 1", set(), set()),
         ("SELECT 'INSERT INTO c.s.t'", set(), set()),
     ],
-    ids=["create-replace", "create-if-not-exists", "insert", "insert-table", "create-then-insert",
-         "after-comments", "overwrite-is-idempotent", "in-a-string"],
+    ids=[
+        "create-replace",
+        "create-if-not-exists",
+        "insert",
+        "insert-table",
+        "create-then-insert",
+        "after-comments",
+        "overwrite-is-idempotent",
+        "in-a-string",
+    ],
 )
 def test_created_and_appended_tables(sql: str, created: set[str], appended: set[str]) -> None:
     assert created_tables(sql) == created

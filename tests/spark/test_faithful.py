@@ -117,7 +117,9 @@ def load_spark_sources(session: Any, rows: dict[str, list[tuple[Any, ...]]]) -> 
 
 
 def spark_tables(session: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    names = sorted(r.tableName for r in session.sql(f"SHOW TABLES IN {SCHEMA}").collect() if not r.isTemporary)
+    names = sorted(
+        r.tableName for r in session.sql(f"SHOW TABLES IN {SCHEMA}").collect() if not r.isTemporary
+    )
     out = {}
     for name in names:
         frame = session.table(f"{SCHEMA}.{name}")
@@ -126,9 +128,13 @@ def spark_tables(session: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...
 
 
 def duckdb_tables(con: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name", [SCHEMA]
-    ).fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
+            [SCHEMA],
+        ).fetchall()
+    ]
     out = {}
     for name in names:
         cursor = con.execute(f'SELECT * FROM "{SCHEMA}"."{name}"')
@@ -176,7 +182,9 @@ def test_translator_expectations_hold_on_spark(spark: Any, expr: str, expected: 
     assert normalize(value) == normalize(expected)
 
 
-@pytest.mark.parametrize(("num", "from_base", "to_base"), CONV_CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CONV_CASES])
+@pytest.mark.parametrize(
+    ("num", "from_base", "to_base"), CONV_CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CONV_CASES]
+)
 def test_conv_reference_matches_spark(spark: Any, num: str, from_base: int, to_base: int) -> None:
     assert spark.sql(f"SELECT conv('{num}', {from_base}, {to_base})").collect()[0][0] == spark_conv(
         num, from_base, to_base
@@ -186,7 +194,9 @@ def test_conv_reference_matches_spark(spark: Any, num: str, from_base: int, to_b
 def test_canonical_id_sql_on_spark_matches_python(spark: Any) -> None:
     rows = [(i, ns) for i in sample_ids() for ns in range(1, 6)]
     spark.createDataFrame(rows, schema="id STRING, ns BIGINT").createOrReplaceTempView("cid_probe")
-    got = {(r[0], r[1]): r[2] for r in spark.sql(
-        f"SELECT id, ns, {canonical_id_sql('id', 'ns', 5)} FROM cid_probe").collect()}
+    got = {
+        (r[0], r[1]): r[2]
+        for r in spark.sql(f"SELECT id, ns, {canonical_id_sql('id', 'ns', 5)} FROM cid_probe").collect()
+    }
     wrong = {k: v for k, v in got.items() if v != reference_canonical_id(*k)}
     assert len(got) == len(rows) and not wrong, list(wrong.items())[:5]
