@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import duckdb
 import pendulum
@@ -112,6 +113,35 @@ def _fast_idle_loop() -> Iterator[None]:
         yield
     finally:
         time.sleep = real_sleep
+
+
+def continue_run(dag: Any, logical_date: datetime) -> FaultRun:
+    """Let ``dag.test()`` carry on with the existing run of ``logical_date`` (what the scheduler does
+    after a retry is due or task instances were cleared) instead of clearing or recreating it."""
+    from airflow.models import dagrun as dagrun_module
+    from airflow.models.dagrun import DagRun
+    from airflow.serialization.definitions.dag import SerializedDAG
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    def existing_run(*, dag: Any, session: Any, **_: Any) -> Any:
+        dr = session.scalar(
+            select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.logical_date == logical_date)
+        )
+        dr.state = DagRunState.RUNNING
+        dr.dag = dag
+        session.commit()
+        return dr
+
+    # dag.test() clears the run's task instances first; the scheduler does not.
+    with (
+        _fast_idle_loop(),
+        mock.patch.object(SerializedDAG, "clear_dags", return_value=0),
+        mock.patch.object(dagrun_module, "get_or_create_dagrun", existing_run),
+    ):
+        dr = dag.test(logical_date=logical_date)
+    result = result_of(dag, dr)
+    return FaultRun(result, tries=try_numbers(result))
 
 
 def try_numbers(result: RunResult) -> dict[str, int]:

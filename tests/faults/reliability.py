@@ -19,6 +19,7 @@ WRITE_ENV = "IDU_WRITE_RELIABILITY_DOC"
 IDENTICAL = "succeeded after retries, tables identical to an undisturbed run"
 CLEAN_FAILURE = "failed cleanly: clear error, not retried, nothing downstream ran"
 BUG = "NOT handled as required (its test fails)"
+RERUN_IDENTICAL = "ran again, tables identical to an undisturbed run"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Collector:
             path.write_text(self.render(), encoding="utf-8")
 
     def render(self) -> str:
-        faults = [r for r in self.records if r.area != "bad input"]
+        faults = [r for r in self.records if r.area in ("fault", "resume")]
+        reruns = [r for r in self.records if r.area == "rerun"]
         bad = [r for r in self.records if r.area == "bad input"]
         outcomes = Counter(r.outcome for r in faults)
         kinds = sorted({r.kind for r in faults})
@@ -64,7 +66,9 @@ class Collector:
             "A SIGKILL lands in the middle of a loop iteration (a file iteration and a derived one); the",
             "retry is what the scheduler does: the same DAG run, the task's next try, which must resume at",
             "that iteration. Tables are compared row for row (every table of schema `unified` except the",
-            "loop log). Bad inputs are recorded with the exact error text the user sees.",
+            "loop log). Re-runs clear a task group (or one task) of a finished run with Airflow's",
+            "`clear_task_instances`, as the UI does, and let the same run continue. Bad inputs are",
+            "recorded with the exact error text the user sees.",
             "",
             "Secrets are checked outside this suite: `tests/e2e/test_databricks_path.py` runs the workflow",
             "through the real `DatabricksSqlHook` with a known fake token and searches every XCom, the",
@@ -74,7 +78,11 @@ class Collector:
             "",
             f"- fault scenarios run: **{len(faults)}**",
         ]
-        lines += [f"- {outcome}: **{n}**" for outcome, n in sorted(outcomes.items())]
+        lines += [f"  - {outcome}: **{n}**" for outcome, n in sorted(outcomes.items())]
+        lines += [f"- re-runs of a cleared group or task: **{len(reruns)}**"]
+        lines += [
+            f"  - {outcome}: **{n}**" for outcome, n in sorted(Counter(r.outcome for r in reruns).items())
+        ]
         lines += [f"- bad inputs tried: **{len(bad)}**", "", "## Faults injected (kind by phase)", ""]
         lines += ["| kind | " + " | ".join(phases) + " |", "|---|" + "---:|" * len(phases)]
         for kind in kinds:
@@ -88,6 +96,8 @@ class Collector:
             "|---|---|---|---|---|",
         ]
         lines += [f"| {r.area} | {r.kind} | {r.phase} | {r.outcome} | {_cell(r.detail)} |" for r in faults]
+        lines += ["", "## Re-runs", "", "| cleared | outcome | note |", "|---|---|---|"]
+        lines += [f"| {r.kind} | {r.outcome} | {_cell(r.detail)} |" for r in reruns]
         lines += ["", "## Bad inputs", "", "| input | where it is caught | error |", "|---|---|---|"]
         lines += [f"| {r.kind} | {r.phase} | {_cell(r.detail)} |" for r in bad]
         lines.append("")

@@ -17,7 +17,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 
@@ -27,14 +26,12 @@ from tests.faults import injector
 from tests.faults.harness import (
     Baseline,
     FaultRun,
-    _fast_idle_loop,
+    continue_run,
     diff_tables,
     fault_dag_source,
     loop_log,
     next_date,
-    result_of,
     snapshot,
-    try_numbers,
 )
 from tests.faults.reliability import BUG, IDENTICAL, Collector
 
@@ -85,23 +82,12 @@ def _killed_run(logical_date: datetime) -> dict[str, tuple[str | None, int]]:
 
 def _retry_in_same_run(dag: Any, logical_date: datetime) -> FaultRun:
     """Mark the orphaned loop try up_for_retry (what the scheduler does on a heartbeat timeout with
-    retries left), then let ``dag.test()`` continue that same run instead of clearing or recreating it."""
-    from airflow.models import dagrun as dagrun_module
+    retries left), then let ``dag.test()`` continue that same run."""
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
-    from airflow.serialization.definitions.dag import SerializedDAG
     from airflow.utils.session import create_session
-    from airflow.utils.state import DagRunState, TaskInstanceState
+    from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select
-
-    def existing_run(*, dag: Any, session: Any, **_: Any) -> Any:
-        dr = session.scalar(
-            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == logical_date)
-        )
-        dr.state = DagRunState.RUNNING
-        dr.dag = dag
-        session.commit()
-        return dr
 
     with create_session() as session:
         dr = session.scalar(
@@ -110,15 +96,7 @@ def _retry_in_same_run(dag: Any, logical_date: datetime) -> FaultRun:
         ti = session.scalar(select(TaskInstance).filter_by(dag_id=DAG_ID, run_id=dr.run_id, task_id=LOOP))
         ti.state = TaskInstanceState.UP_FOR_RETRY
         ti.end_date = datetime.now(tz=UTC) - timedelta(seconds=1)  # retry_delay is 0: ready for retry now
-    # dag.test() clears the run's task instances first; a scheduler retry does not.
-    with (
-        _fast_idle_loop(),
-        mock.patch.object(SerializedDAG, "clear_dags", return_value=0),
-        mock.patch.object(dagrun_module, "get_or_create_dagrun", existing_run),
-    ):
-        dr = dag.test(logical_date=logical_date)
-    result = result_of(dag, dr)
-    return FaultRun(result, tries=try_numbers(result))
+    return continue_run(dag, logical_date)
 
 
 @pytest.mark.parametrize(
