@@ -164,3 +164,69 @@ def test_optimize_param_issues_delta_optimize(airflow_db: Path, recorder: Record
         for t in ("unified_customer_id_lookup", "customer_master", "enriched_orders", "enriched_web_sessions")
     }
     assert expected <= optimized, expected - optimized
+
+
+def _databricks_error(kind: str) -> Exception:
+    from databricks.sql import exc
+
+    if kind == "dropped_connection":
+        return exc.RequestError("Error during request to server: connection reset by peer")
+    return exc.ServerOperationError(
+        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `missing_table` cannot be found."
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected_state", "loop_tries"),
+    [("dropped_connection", "success", 2), ("sql_error", "failed", 1)],
+    ids=["dropped_connection_is_retried", "sql_error_fails_at_once"],
+)
+def test_failures_in_the_loop_close_every_session_and_retry_only_transient_errors(
+    airflow_db: Path,
+    recorder: Recorder,
+    capfd: pytest.CaptureFixture[str],
+    kind: str,
+    expected_state: str,
+    loop_tries: int,
+) -> None:
+    """A Databricks error in iteration 2's CREATE: retried if the connection dropped, not if the SQL failed."""
+    target = "IDU_DEMO.UNIFIED.UNIFIED_CUSTOMER_ID_GRAPH_UNIFY_LOOP_2 "
+    fired: list[str] = []
+
+    def fail_once(statement: str) -> Exception | None:
+        if not fired and first_line(statement, width=1000).upper().startswith(
+            "CREATE OR REPLACE TABLE " + target
+        ):
+            fired.append(statement)
+            return _databricks_error(kind)
+        return None
+
+    recorder.fail_on = fail_once
+    source = DAG_SOURCE.replace(
+        'conn_id="idu_databricks"',
+        'conn_id="idu_databricks", default_args={"retries": 2, "retry_delay": __import__("datetime").timedelta(0)}',
+    )
+    dag = dag_from_file("idu_databricks_faults", source)
+    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 4, tz="UTC"))
+    assert fired, "the fault never fired"
+    assert result.state == expected_state, result.failed()
+
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = session.query(TaskInstance).filter_by(run_id=result.run_id, task_id="loop.unify_loop").one()
+        assert ti.try_number == loop_tries
+    # Every session the tasks opened (one per try) was closed, after success and after failure.
+    assert recorder.closed == len(recorder.connects)
+    console = "".join(capfd.readouterr())
+    assert FAKE_TOKEN not in console
+    if kind == "sql_error":
+        assert result.task_states["canonicalize.05_canonicalize"] == "upstream_failed"
+        assert "04_unify_loop_iteration_02.sql (iteration 2): statement" in console
+        assert "TABLE_OR_VIEW_NOT_FOUND" in console and "not retried" in console
+    else:
+        # The retry resumed at iteration 2: iteration 1 ran once.
+        plan = read_plan(EXAMPLE_SQL)
+        assert recorder.statements.count(plan.loop.convergence_sql(1)) == 1
+        assert result.xcom("loop.unify_loop")["history"][-1]["updated_count"] == 0
