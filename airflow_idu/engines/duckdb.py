@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     import duckdb
     from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 
+    from airflow_idu.engines.translate import Translation
+
 __all__ = ["DuckDBEngine"]
 
 log = logging.getLogger(__name__)
@@ -83,11 +85,16 @@ class DuckDBEngine:
     def run_script(self, sql: str, *, label: str) -> list[StatementStats]:
         return run_statements(sql, label=label, execute=self._execute)
 
-    def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
+    def _translate(self, statement: str) -> Translation:
+        """Every statement and query goes through here, so each one is checked for catalogs."""
         from airflow_idu.engines.translate import translate_statement
 
         translation = translate_statement(statement)
         self._check_catalogs(translation.catalog_schemas)
+        return translation
+
+    def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
+        translation = self._translate(statement)
         if not translation.statements:
             return None, None, translation.note or "no-op on DuckDB"
         rows: int | None = None
@@ -113,9 +120,7 @@ class DuckDBEngine:
         return fetch_rows(sql, label=label, fetch=self._fetch)
 
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
-        from airflow_idu.engines.translate import translate_statement
-
-        *setup, last = translate_statement(sql).statements
+        *setup, last = self._translate(sql).statements
         for statement in setup:
             self.connection.execute(statement)
         return self.connection.execute(last).fetchall()

@@ -149,5 +149,8 @@ def test_catalogs_that_one_file_cannot_hold_apart_are_refused(
             engine.run_script(sql, label="f.sql")
         # Refused before it ran: the statement that would have read the other catalog's tables.
         assert engine.scalar("SELECT COUNT(*) FROM cat.sch.t") == 1
+        # Queries (the convergence check, report counts) are checked the same way as scripts.
+        with pytest.raises(StatementError, match=r"schema 'sch' is used in catalogs 'cat' and 'other_cat'"):
+            engine.scalar("SELECT COUNT(*) FROM other_cat.sch.t", label="check")
     finally:
         engine.close()
