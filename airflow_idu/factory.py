@@ -147,7 +147,7 @@ def create_unification_dag(
         min_coverage=min_coverage,
     )
     params.update(dag_kwargs.pop("params", {}) or {})
-    _check_param_defaults(dag_id, params)
+    dag_params = _validated_params(dag_id, params)
     with DAG(dag_id, schedule=schedule, start_date=start_date, **dag_kwargs) as dag:
         render_plan(
             plan,
@@ -162,19 +162,21 @@ def create_unification_dag(
     # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
     # every operator at each __init__ level (over half of the parse time at 200 files),
     # and tasks read them from the DAG at run time anyway (process_params merges dag.params).
-    dag.params = ParamsDict(params)
+    dag.params = dag_params
     return dag
 
 
-def _check_param_defaults(dag_id: str, params: Mapping[str, Any]) -> None:
-    """A bad default (``max_iterations=-1``) fails the import instead of every trigger."""
+def _validated_params(dag_id: str, params: Mapping[str, Any]) -> ParamsDict:
+    """The trigger form's params; a bad default (``max_iterations=-1``) fails the import, not every trigger."""
+    dag_params = ParamsDict(dict(params))
     try:
-        ParamsDict(dict(params)).validate()
+        dag_params.validate()
     except ParamValidationError as err:
         first_line = str(err).splitlines()[0]
         raise ValueError(
             f"create_unification_dag({dag_id!r}): {first_line}; fix the keyword argument of that name"
         ) from None
+    return dag_params
 
 
 def unification_task_group(

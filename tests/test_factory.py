@@ -113,20 +113,6 @@ def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object,
         resolved.validate()
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"max_iterations": -1}, "max_iterations: -1 is less than the minimum of 1"),
-        ({"keep_iterations": 0}, "keep_iterations: 0 is less than the minimum of 1"),
-        ({"min_coverage": 1.5}, "min_coverage: 1.5 is greater than the maximum of 1"),
-    ],
-    ids=["negative_max_iterations", "keep_zero_iterations", "coverage_above_one"],
-)
-def test_bad_param_defaults_fail_at_import(sql_dir: Path, kwargs: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=rf"create_unification_dag\('t'\): .*{message}.*fix the keyword"):
-        create_unification_dag("t", sql_dir, **kwargs)
-
-
 def test_published_tables_are_asset_outlets(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     names = {t.task_id: [a.name for a in t.outlets] for t in dag.tasks}

@@ -29,6 +29,7 @@ HOST = "dbc-fake-1234.cloud.databricks.com"
 HTTP_PATH = "/sql/1.0/warehouses/fakewarehouse"
 
 DAG_SOURCE = f"""
+from datetime import timedelta
 from airflow_idu import create_unification_dag
 dag = create_unification_dag("idu_databricks_path", {str(EXAMPLE_SQL)!r}, conn_id="idu_databricks")
 """
@@ -204,7 +205,7 @@ def test_failures_in_the_loop_close_every_session_and_retry_only_transient_error
     recorder.fail_on = fail_once
     source = DAG_SOURCE.replace(
         'conn_id="idu_databricks"',
-        'conn_id="idu_databricks", default_args={"retries": 2, "retry_delay": __import__("datetime").timedelta(0)}',
+        'conn_id="idu_databricks", default_args={"retries": 2, "retry_delay": timedelta(0)}',
     )
     dag = dag_from_file("idu_databricks_faults", source)
     result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 4, tz="UTC"))

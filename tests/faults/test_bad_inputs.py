@@ -191,14 +191,29 @@ def test_identifier_from_a_trigger_param_fails_before_any_table_is_touched(
     assert not table_exists(fault_db, "unified_customer_id_graph_unify_loop_0")
 
 
-def test_bad_default_of_a_trigger_param_is_refused_at_import(collector: Collector) -> None:
+BAD_DEFAULTS = [
+    ({"max_iterations": -1}, "max_iterations: -1 is less than the minimum of 1"),
+    ({"keep_iterations": 0}, "keep_iterations: 0 is less than the minimum of 1"),
+    ({"min_coverage": 1.5}, "min_coverage: 1.5 is greater than the maximum of 1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    BAD_DEFAULTS,
+    ids=["negative_max_iterations", "keep_zero_iterations", "coverage_above_one"],
+)
+def test_bad_default_of_a_trigger_param_is_refused_at_import(
+    kwargs: dict, message: str, collector: Collector
+) -> None:
     with pytest.raises(ValueError) as err:
-        create_unification_dag("idu_bad_default", EXAMPLE_SQL, max_iterations=-1)
+        create_unification_dag("idu_bad_default", EXAMPLE_SQL, **kwargs)
     collector.add(
         "bad input",
-        "create_unification_dag(max_iterations=-1)",
+        f"create_unification_dag({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})",
         "DAG import (ValueError)",
         "",
         str(err.value),
     )
-    assert "max_iterations: -1 is less than the minimum of 1" in str(err.value)
+    assert str(err.value).startswith("create_unification_dag('idu_bad_default'): ")
+    assert message in str(err.value) and "fix the keyword argument" in str(err.value)
