@@ -283,9 +283,14 @@ def _continue_kwargs(
     converged, canonicalized graph (``requires``)."""
     if policy is not FileErrorPolicy.CONTINUE or phase.phase not in _CONTINUE_PHASES:
         return {}
-    prefix = loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
+    prefix = _embedding_prefix(loop_task_id)
     canonicalize = [f"{prefix}canonicalize.{f.task_id}" for f in plan.files if f.phase is Phase.CANONICALIZE]
     return {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize]}
+
+
+def _embedding_prefix(loop_task_id: str) -> str:
+    """``"idu."`` when the workflow is embedded in a task group (``idu.loop.unify_loop``), else ``""``."""
+    return loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
 
 
 def _render_report(
@@ -295,7 +300,7 @@ def _render_report(
         phase: [t for f in plan.files if f.phase is phase for t in published_tables(f, plan.canonical_id)]
         for phase in (Phase.ENRICHMENT, Phase.MASTER)
     }
-    prefix = loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
+    prefix = _embedding_prefix(loop_task_id)
     return UnificationReportOperator(
         task_id=REPORT_TASK_ID,
         canonical_id=plan.canonical_id,
