@@ -31,4 +31,9 @@ class DatabricksQueryHistoryLink(BaseOperatorLink):
     name = "Databricks query history"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        return BaseXCom.get_value(key=QUERY_HISTORY_XCOM_KEY, ti_key=ti_key) or ""  # type: ignore[arg-type]
+        # get_all answers "none" for a missing key; get_value would log "XCom not found" as an error
+        # for every task that did not run on Databricks (or failed before running a statement).
+        values = BaseXCom.get_all(
+            key=QUERY_HISTORY_XCOM_KEY, dag_id=ti_key.dag_id, task_id=ti_key.task_id, run_id=ti_key.run_id
+        )
+        return next((str(v) for v in values or () if v), "")

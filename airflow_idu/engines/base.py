@@ -7,6 +7,7 @@ text and report what each statement did.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ __all__ = [
     "EngineKind",
     "StatementError",
     "StatementStats",
+    "describe_error",
     "fetch_rows",
     "is_transient",
     "run_statements",
@@ -50,16 +52,84 @@ class StatementStats:
 
 
 class StatementError(RuntimeError):
-    """A statement failed. Names the script, the statement number and first line, and the engine error."""
+    """A statement failed. The message fits a log viewer: the cause first, on one short line; then the
+    script, the statement number and first line; the engine's long detail after (no ANSI codes)."""
 
     def __init__(self, *, label: str, index: int, statement: str, error: BaseException) -> None:
         self.label = label
         self.index = index
         self.statement_first_line = first_line(statement)
-        self.engine_error = f"{type(error).__name__}: {error}"
-        super().__init__(
-            f"{label}: statement {index} failed ({self.statement_first_line}): {self.engine_error}"
-        )
+        self.engine_error = f"{type(error).__name__}: {strip_ansi(str(error))}"
+        self.cause, self.detail = describe_error(error, statement_first_line=self.statement_first_line)
+        super().__init__(self.message())
+
+    @property
+    def location(self) -> str:
+        return f"{self.label}: statement {self.index} failed ({self.statement_first_line})"
+
+    def message(self, verdict: str = "") -> str:
+        """Cause, location (with ``verdict``, e.g. whether Airflow retries), then the detail."""
+        location = f"{self.location} — {verdict}" if verdict else self.location
+        return "\n".join(part for part in (self.cause, location, self.detail) if part)
+
+    def report(self, verdict: str) -> str:
+        """The message for the task's own exception. The engine's exception chain is dropped and this
+        error keeps only its location, so the log shows the cause once and no escape codes."""
+        self.__cause__ = None
+        self.__suppress_context__ = True
+        self.args = (self.location,)
+        return self.message(verdict)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self.location
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# sqlglot prints tokens as their repr: <Token token_type: TokenType.WHERE, text: WHERE, line: 1, ...>
+_TOKEN = re.compile(
+    r"<Token token_type: [^,]+, text: (.*?), line: \d+, col: \d+, start: \d+, end: \d+, comments: \[.*?\]>"
+)
+_CAUSE_WIDTH = 160
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def describe_error(error: BaseException, *, statement_first_line: str) -> tuple[str, str]:
+    """``(cause, detail)`` of an engine error: its first line (short, typed) and the rest.
+
+    A parse error (an exception in the chain with sqlglot's ``errors`` list) is reduced to its first
+    error and where it is; the follow-on errors a parser reports after the first are dropped."""
+    text = strip_ansi(str(error)).strip()
+    prefix = f"{statement_first_line}: "  # the translator starts its messages with the statement
+    text = text.removeprefix(prefix)
+    parse = _parse_error(error)
+    if parse is not None:
+        first = parse.errors[0]  # type: ignore[attr-defined]
+        parse_text = strip_ansi(str(parse)).strip()
+        lead = text[: text.find(parse_text)] if parse is not error and parse_text in text else ""
+        description = _TOKEN.sub(lambda m: repr(m.group(1)), str(first.get("description", "")))
+        cause = f"{lead}{description} (line {first.get('line')}, col {first.get('col')} of the statement)"
+        near = f"{first.get('start_context', '')}>>>{first.get('highlight', '')}<<<{first.get('end_context', '')}"
+        return _short(f"{type(parse).__name__}: {cause}"), f"near: {' '.join(near.split())}"
+    head, _, rest = text.partition("\n")
+    cause = _short(f"{type(error).__name__}: {head.strip()}")
+    return cause, rest.strip()
+
+
+def _parse_error(error: BaseException) -> BaseException | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        errors = getattr(seen, "errors", None)
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return seen
+        seen = seen.__cause__
+    return None
+
+
+def _short(line: str) -> str:
+    return line if len(line) <= _CAUSE_WIDTH else line[: _CAUSE_WIDTH - 3] + "..."
 
 
 @runtime_checkable

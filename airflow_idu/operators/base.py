@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
 from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, query_history_url
@@ -53,25 +53,37 @@ class IduBaseOperator(BaseOperator):
 
     @cached_property
     def engine(self) -> Engine:
-        from airflow_idu.engines import open_engine
+        from airflow_idu.engines import UnsupportedConnectionError, open_engine
 
         # Rendered by now: a trigger param may have set them. They end up in SQL, unquoted.
         for name in ("catalog", "schema"):
             _check_identifier(name, getattr(self, name))
-        return open_engine(
-            self.conn_id,
-            catalog=self.catalog,
-            schema=self.schema,
-            http_path=self.http_path,
-            hook_params=self.hook_params,
-        )
+        try:
+            engine = open_engine(
+                self.conn_id,
+                catalog=self.catalog,
+                schema=self.schema,
+                http_path=self.http_path,
+                hook_params=self.hook_params,
+            )
+        except AirflowNotFoundException:
+            # Defining the connection is a deployment change: a retry minutes later finds the same.
+            raise AirflowFailException(_missing_connection(self.conn_id)) from None
+        except UnsupportedConnectionError as err:
+            raise AirflowFailException(f"{err} — not retried") from None
+        if engine.kind is not EngineKind.DATABRICKS:
+            self.operator_extra_links = ()  # nothing to link to: Airflow then stores no link XCom
+        return engine
 
     @staticmethod
     def task_error(err: StatementError) -> AirflowException:
-        """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL)."""
+        """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL).
+
+        The message puts the cause first; ``err`` is reduced to its location (see
+        :meth:`StatementError.report`), so the task log says the cause once."""
         if is_transient(err.__cause__):
-            return AirflowException(f"{err} — transient, Airflow retries the task")
-        return AirflowFailException(f"{err} — not retried: the same SQL would fail again")
+            return AirflowException(err.report("transient, Airflow retries the task"))
+        return AirflowFailException(err.report("not retried: the same SQL would fail again"))
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
         """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
@@ -79,8 +91,8 @@ class IduBaseOperator(BaseOperator):
         if self.engine.kind is EngineKind.DATABRICKS:
             ids = [s.query_id for s in stats if s.query_id]
             url = query_history_url(getattr(self.engine, "host", ""), ids)
-        # Pushed on every engine (empty off Databricks) so rendering the link never misses the key.
-        context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url or "")
+        if url:  # only Databricks has a query history; the link reads a missing key as "no link"
+            context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 
     def close_engine(self) -> None:
         if "engine" in self.__dict__:
@@ -90,6 +102,15 @@ class IduBaseOperator(BaseOperator):
         if "engine" in self.__dict__:
             self.engine.cancel()
             self.close_engine()
+
+
+def _missing_connection(conn_id: str) -> str:
+    return (
+        f"connection {conn_id!r} is not defined — not retried\n"
+        f"Create it (UI: Admin > Connections; CLI: airflow connections add {conn_id} ...; or the "
+        f"environment variable AIRFLOW_CONN_{conn_id.upper()}), or point the DAG's conn_id at an "
+        "existing duckdb or databricks connection."
+    )
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
