@@ -66,6 +66,16 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
+def _bounds(minimum: float, maximum: float | None) -> dict[str, Any]:
+    """A range the trigger form checks instead of clamping: its number field clamps to a top-level
+    ``minimum``/``maximum`` (0 silently became 1), while Airflow validates the nested schema when a
+    run is created (form, REST API, CLI) and refuses it, naming the param."""
+    bounds: dict[str, float] = {"minimum": minimum}
+    if maximum is not None:
+        bounds["maximum"] = maximum
+    return {"allOf": [bounds]}
+
+
 def unification_params(
     *,
     max_iterations: int,
@@ -78,8 +88,7 @@ def unification_params(
         "max_iterations": Param(
             max_iterations,
             type="integer",
-            minimum=1,
-            maximum=1000,
+            **_bounds(1, 1000),
             title="Max loop iterations",
             description="Hard limit of unify loop iterations; the run fails if the graph has not "
             "converged by then (nothing downstream is published).",
@@ -93,7 +102,7 @@ def unification_params(
         "keep_iterations": Param(
             keep_iterations,
             type=["null", "integer"],
-            minimum=1,
+            **_bounds(1, None),
             title="Loop tables to keep",
             description="After canonicalize, drop intermediate loop tables and keep the last N "
             "(empty keeps all).",
@@ -101,8 +110,7 @@ def unification_params(
         "min_coverage": Param(
             min_coverage,
             type=["null", "number"],
-            minimum=0,
-            maximum=1,
+            **_bounds(0, 1),
             title="Minimum coverage",
             description="Fail the report task when an enriched table has a smaller share of rows "
             "with a canonical id (0..1; empty: no check).",

@@ -157,5 +157,14 @@ TARGETS: dict[str, Target] = {
 
 
 def error_lines(console: str, exception: str) -> list[str]:
-    """Lines of the captured task logs that carry ``exception``'s message."""
-    return [line for line in console.splitlines() if re.search(rf"\b{re.escape(exception)}: ", line)]
+    """``exception``'s messages in the captured task logs: the first line (the cause) joined with the
+    next one when the message goes on (a statement's error names the file and statement there)."""
+    lines = [*console.splitlines(), ""]
+    return [
+        line if not lines[i + 1].strip() or _LOG_RECORD.match(lines[i + 1]) else f"{line} | {lines[i + 1]}"
+        for i, line in enumerate(lines[:-1])
+        if re.search(rf"\b{re.escape(exception)}: ", line)
+    ]
+
+
+_LOG_RECORD = re.compile(r"\d{4}-\d\d-\d\dT\d\d:")  # a console log record starts with its timestamp
