@@ -1,0 +1,101 @@
+"""``airflow-idu``: a thin command line over plan, generate, demo data and run summaries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, OSError) as err:  # PlanError, UnifyConfigError, missing files: problem + fix
+        print(f"airflow-idu {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="airflow-idu", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plan = sub.add_parser("plan", help="print the execution plan of a SQL directory")
+    plan.add_argument("sql_dir", type=Path)
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.set_defaults(func=_plan)
+
+    gen = sub.add_parser("generate", help="write a Databricks SQL directory from a unify.yml")
+    gen.add_argument("unify_yml", type=Path)
+    gen.add_argument("--catalog", required=True)
+    gen.add_argument("--schema", required=True)
+    gen.add_argument("--source-catalog")
+    gen.add_argument("--source-schema")
+    gen.add_argument("-o", "--output", type=Path, required=True)
+    gen.set_defaults(func=_generate)
+
+    demo = sub.add_parser("demo-data", help="create the example source tables in a DuckDB file")
+    demo.add_argument("--database", type=Path, required=True)
+    demo.add_argument("--schema", default="customer_db")
+    demo.add_argument("--people", type=int, default=1000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=_demo_data)
+
+    summary = sub.add_parser("summary", help="print what the last run wrote to a DuckDB file")
+    summary.add_argument("--database", type=Path, required=True)
+    summary.add_argument("--schema", required=True)
+    summary.add_argument("--canonical-id", required=True)
+    summary.set_defaults(func=_summary)
+    return parser
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from airflow_idu.plan import read_plan
+
+    plan = read_plan(args.sql_dir)
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2))
+        return 0
+    from airflow_idu.plan.render import plan_table, use_colour
+
+    print(plan_table(plan, colour=use_colour(sys.stdout)))
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from airflow_idu.generate.config import load_unify_config
+    from airflow_idu.generate.sql import generate_sql_directory
+
+    written = generate_sql_directory(
+        load_unify_config(args.unify_yml),
+        catalog=args.catalog,
+        schema=args.schema,
+        source_catalog=args.source_catalog,
+        source_schema=args.source_schema,
+        out_dir=args.output,
+    )
+    print(f"wrote {len(written)} files to {args.output}")
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from airflow_idu.demo.data import create_demo_data
+
+    summary = create_demo_data(args.database, schema=args.schema, people=args.people, seed=args.seed)
+    print(f"created {summary.total_records:,} source records for {args.people:,} people in {args.database}")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from airflow_idu.summary import read_summary
+
+    print(read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id).to_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

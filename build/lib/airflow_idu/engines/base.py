@@ -1,0 +1,245 @@
+"""The engine interface: run a script, run a scalar query, close, cancel.
+
+Engines know nothing about phases, XCom or task ids; they take Databricks SQL
+text and report what each statement did.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from airflow_idu.plan.statements import first_line, split_statements
+
+__all__ = [
+    "Engine",
+    "EngineKind",
+    "StatementError",
+    "StatementStats",
+    "describe_error",
+    "fetch_rows",
+    "is_transient",
+    "run_statements",
+]
+
+log = logging.getLogger(__name__)
+
+
+class EngineKind(StrEnum):
+    """Connection types the product runs on; the value is the Airflow ``conn_type``."""
+
+    DATABRICKS = "databricks"
+    DUCKDB = "duckdb"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatementStats:
+    index: int  # 1-based position in the script
+    first_line: str
+    rows: int | None  # rows affected, when the engine reports it
+    seconds: float
+    query_id: str | None = None
+    skipped: str | None = None  # why the statement was not sent (e.g. a no-op on this engine)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class StatementError(RuntimeError):
+    """A statement failed. The message fits a log viewer: the cause first, on one short line; then the
+    script, the statement number and first line; the engine's long detail after (no ANSI codes)."""
+
+    def __init__(self, *, label: str, index: int, statement: str, error: BaseException) -> None:
+        self.label = label
+        self.index = index
+        self.statement_first_line = first_line(statement)
+        self.engine_error = f"{type(error).__name__}: {strip_ansi(str(error))}"
+        self.cause, self.detail = describe_error(error, statement_first_line=self.statement_first_line)
+        super().__init__(self.message())
+
+    @property
+    def location(self) -> str:
+        return f"{self.label}: statement {self.index} failed ({self.statement_first_line})"
+
+    def message(self, verdict: str = "") -> str:
+        """Cause, location (with ``verdict``, e.g. whether Airflow retries), then the detail."""
+        location = f"{self.location} — {verdict}" if verdict else self.location
+        return "\n".join(part for part in (self.cause, location, self.detail) if part)
+
+    def report(self, verdict: str) -> str:
+        """The message for the task's own exception. The engine's exception chain is dropped and this
+        error keeps only its location, so the log shows the cause once and no escape codes."""
+        self.__cause__ = None
+        self.__suppress_context__ = True
+        self.args = (self.location,)
+        return self.message(verdict)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self.location
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# sqlglot prints tokens as their repr: <Token token_type: TokenType.WHERE, text: WHERE, line: 1, ...>
+_TOKEN = re.compile(
+    r"<Token token_type: [^,]+, text: (.*?), line: \d+, col: \d+, start: \d+, end: \d+, comments: \[.*?\]>"
+)
+_CAUSE_WIDTH = 160
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def describe_error(error: BaseException, *, statement_first_line: str) -> tuple[str, str]:
+    """``(cause, detail)`` of an engine error: its first line (short, typed) and the rest.
+
+    A parse error (an exception in the chain with sqlglot's ``errors`` list) is reduced to its first
+    error and where it is; the follow-on errors a parser reports after the first are dropped."""
+    text = strip_ansi(str(error)).strip()
+    prefix = f"{statement_first_line}: "  # the translator starts its messages with the statement
+    text = text.removeprefix(prefix)
+    parse = _parse_error(error)
+    if parse is not None:
+        first = parse.errors[0]  # type: ignore[attr-defined]
+        parse_text = strip_ansi(str(parse)).strip()
+        lead = text[: text.find(parse_text)] if parse is not error and parse_text in text else ""
+        description = _TOKEN.sub(lambda m: repr(m.group(1)), str(first.get("description", "")))
+        cause = f"{lead}{description} (line {first.get('line')}, col {first.get('col')} of the statement)"
+        near = f"{first.get('start_context', '')}>>>{first.get('highlight', '')}<<<{first.get('end_context', '')}"
+        return _short(f"{type(parse).__name__}: {cause}"), f"near: {' '.join(near.split())}"
+    head, _, rest = text.partition("\n")
+    cause = _short(f"{type(error).__name__}: {head.strip()}")
+    return cause, rest.strip()
+
+
+def _parse_error(error: BaseException) -> BaseException | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        errors = getattr(seen, "errors", None)
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return seen
+        seen = seen.__cause__
+    return None
+
+
+def _short(line: str) -> str:
+    return line if len(line) <= _CAUSE_WIDTH else line[: _CAUSE_WIDTH - 3] + "..."
+
+
+@runtime_checkable
+class Engine(Protocol):
+    kind: EngineKind
+
+    def run_script(self, sql: str, *, label: str) -> list[StatementStats]:
+        """Split ``sql`` (Databricks SQL) into statements and run them in order on one connection."""
+        ...
+
+    def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
+        """Run one query and return all its rows (for small results: counts, the loop log)."""
+        ...
+
+    def scalar(self, sql: str, *, label: str = "query") -> Any:
+        """Run one query and return the first column of its first row."""
+        ...
+
+    def close(self) -> None: ...
+
+    def cancel(self) -> None:
+        """Cancel the statement in flight, if the engine can (called from ``on_kill``)."""
+        ...
+
+
+def run_statements(
+    sql: str,
+    *,
+    label: str,
+    execute: Callable[[str], tuple[int | None, str | None, str | None]],
+) -> list[StatementStats]:
+    """Run each statement of ``sql`` through ``execute`` and log one line per statement.
+
+    ``execute`` returns ``(rows, query_id, skipped_reason)``. Shared by all engines so
+    that logs and stats look the same whichever engine ran them.
+    """
+    results: list[StatementStats] = []
+    for index, statement in enumerate(split_statements(sql), start=1):
+        with _timed() as elapsed:
+            try:
+                rows, query_id, skipped = execute(statement)
+            except Exception as err:
+                raise StatementError(label=label, index=index, statement=statement, error=err) from err
+        stats = StatementStats(
+            index=index,
+            first_line=first_line(statement),
+            rows=rows,
+            seconds=round(elapsed(), 4),
+            query_id=query_id,
+            skipped=skipped,
+        )
+        _log_statement(label, stats)
+        results.append(stats)
+    return results
+
+
+def fetch_rows(
+    sql: str, *, label: str, fetch: Callable[[str], list[tuple[Any, ...]]]
+) -> list[tuple[Any, ...]]:
+    """Run one query through ``fetch``; a failure is a :class:`StatementError` like a script's,
+    so the operators classify it (retry or fail) and the message names the query."""
+    try:
+        return fetch(sql)
+    except Exception as err:
+        raise StatementError(label=label, index=1, statement=sql, error=err) from err
+
+
+def _log_statement(label: str, s: StatementStats) -> None:
+    if s.skipped:
+        log.info("%s #%d %s — skipped: %s", label, s.index, s.first_line, s.skipped)
+        return
+    log.info(
+        "%s #%d %s — rows=%s seconds=%.3f query_id=%s",
+        label,
+        s.index,
+        s.first_line,
+        "n/a" if s.rows is None else s.rows,
+        s.seconds,
+        s.query_id or "n/a",
+    )
+
+
+@contextmanager
+def _timed() -> Iterator[Callable[[], float]]:
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+# Errors that may pass if the same statement is sent again later: dropped connections,
+# timeouts, a file lock held by another process. Named, not imported, so this module
+# does not need either driver installed.
+_TRANSIENT = frozenset(
+    {
+        "OperationalError",  # databricks-sql: network/session; duckdb: its IO errors derive from it
+        "RequestError",
+        "IOException",
+        "ConnectionException",
+        "ConnectionError",
+        "TimeoutError",
+        "InterruptException",
+    }
+)
+_PERMANENT = frozenset({"ServerOperationError", "CursorAlreadyClosedError"})
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """True for connection-level failures worth a retry; False for SQL errors that will fail again."""
+    names = {cls.__name__ for cls in type(error).__mro__} if error is not None else set()
+    if names & _PERMANENT:
+        return False
+    return bool(names & _TRANSIENT)

@@ -1,0 +1,147 @@
+"""The embedded default: Databricks SQL run, translated, on a DuckDB database file."""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
+
+if TYPE_CHECKING:
+    import duckdb
+    from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
+
+    from airflow_idu.engines.translate import Translation
+
+__all__ = ["DuckDBEngine"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT = 300.0  # seconds a task waits for another process's write lock on the file
+
+
+class DuckDBEngine:
+    """Runs Databricks SQL on one DuckDB connection through the official ``DuckDBHook``.
+
+    The connection is opened on first use and reused for every statement and loop
+    iteration of the task. Parallel tasks in other processes hold the file's write
+    lock for their whole run, so opening retries until ``lock_timeout`` (connection
+    extra ``lock_timeout``) instead of failing at once.
+    """
+
+    kind = EngineKind.DUCKDB
+
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        lock_timeout: float | None = None,
+        catalog: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        self.conn_id = conn_id
+        self._lock_timeout = lock_timeout
+        # A DuckDB file is one catalog: schema s of two catalogs would be the same tables.
+        self._catalog_of_schema: dict[str, str] = {schema: catalog} if catalog and schema else {}
+
+    @cached_property
+    def hook(self) -> DuckDBHook:
+        from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
+
+        return DuckDBHook(duckdb_conn_id=self.conn_id)
+
+    @cached_property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        from airflow_idu.engines.translate import COMPAT_MACROS
+
+        conn = self._connect_waiting_for_lock()
+        for macro in COMPAT_MACROS:
+            conn.execute(macro)
+        return conn
+
+    @property
+    def lock_timeout(self) -> float:
+        if self._lock_timeout is not None:
+            return self._lock_timeout
+        return float(self.hook.connection_extra.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
+
+    def _connect_waiting_for_lock(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                return self.hook.get_conn()
+            except duckdb.IOException as err:
+                if "lock" not in str(err).lower() or time.monotonic() >= deadline:
+                    raise
+                log.info("DuckDB file is locked by another task; retrying in %.2fs", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def run_script(self, sql: str, *, label: str) -> list[StatementStats]:
+        return run_statements(sql, label=label, execute=self._execute)
+
+    def _translate(self, statement: str) -> Translation:
+        """Every statement and query goes through here, so each one is checked for catalogs."""
+        from airflow_idu.engines.translate import translate_statement
+
+        translation = translate_statement(statement)
+        self._check_catalogs(translation.catalog_schemas)
+        return translation
+
+    def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
+        translation = self._translate(statement)
+        if not translation.statements:
+            return None, None, translation.note or "no-op on DuckDB"
+        rows: int | None = None
+        for duck_sql in translation.statements:
+            result = self.connection.execute(duck_sql)
+            rows = _affected_rows(result)
+        return rows, None, None
+
+    def _check_catalogs(self, pairs: frozenset[tuple[str, str]]) -> None:
+        from airflow_idu.engines.translate import TranslationError
+
+        for catalog, schema in sorted(pairs):
+            known = self._catalog_of_schema.setdefault(schema, catalog)
+            if known != catalog:
+                raise TranslationError(
+                    f"schema {schema!r} is used in catalogs {known!r} and {catalog!r}; the embedded DuckDB "
+                    f"engine keeps one database file, where {known}.{schema} and {catalog}.{schema} would be "
+                    "the same tables. Give the schemas distinct names (generate --schema/--source-schema) "
+                    "or run this directory on Databricks"
+                )
+
+    def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
+        return fetch_rows(sql, label=label, fetch=self._fetch)
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        *setup, last = self._translate(sql).statements
+        for statement in setup:
+            self.connection.execute(statement)
+        return self.connection.execute(last).fetchall()
+
+    def scalar(self, sql: str, *, label: str = "query") -> Any:
+        rows = self.query(sql, label=label)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        if "connection" in self.__dict__:
+            self.__dict__.pop("connection").close()
+
+    def cancel(self) -> None:
+        if "connection" in self.__dict__:
+            self.connection.interrupt()
+
+
+def _affected_rows(result: duckdb.DuckDBPyConnection) -> int | None:
+    """DuckDB answers DML and CTAS with one ``Count`` column; other statements report nothing."""
+    description = result.description
+    if description and len(description) == 1 and description[0][0] == "Count":
+        row = result.fetchone()
+        return None if row is None else int(row[0])
+    return None

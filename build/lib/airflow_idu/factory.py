@@ -1,0 +1,361 @@
+"""Render a plan as Airflow task groups. The only module that creates tasks.
+
+DAG-parse time does: list the directory, read the first loop file (to find the
+canonical-id prefix, catalog and schema), create operators. No connection, no
+database, no SQL splitting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from airflow.sdk import DAG, Param, TaskGroup, TriggerRule
+from airflow.sdk.definitions.param import ParamsDict
+from airflow.sdk.exceptions import ParamValidationError
+
+from airflow_idu.assets import published_tables, table_asset
+from airflow_idu.operators.base import DEFAULT_CONN_ID
+from airflow_idu.operators.loop_tables import (
+    CanonicalizeFileOperator,
+    DropLoopTablesOperator,
+    RestoreLoopFinalOperator,
+)
+from airflow_idu.operators.report import UnificationReportOperator
+from airflow_idu.operators.sql_file import IduSqlFileOperator
+from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
+from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
+
+__all__ = [
+    "LOOP_TASK_ID",
+    "FileErrorPolicy",
+    "create_unification_dag",
+    "unification_params",
+    "unification_task_group",
+]
+
+
+class FileErrorPolicy(StrEnum):
+    """What a failed SQL file does to the rest of the run."""
+
+    STOP = "stop"  # downstream does not run (default)
+    # Later phases still run (the seed's interactive "continue"); the run ends failed all the same,
+    # and nothing runs past a loop or canonicalize that did not succeed.
+    CONTINUE = "continue"
+
+
+_CONTINUE_PHASES = (Phase.STATS, Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA, Phase.OTHER)
+
+LOOP_TASK_ID = "unify_loop"
+RESTORE_FINAL_TASK_ID = "restore_loop_final"
+DROP_LOOP_TABLES_TASK_ID = "drop_old_loop_tables"
+REPORT_TASK_ID = "report"
+DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
+# Transient failures (dropped connection, file lock) are retried with backoff; SQL errors
+# fail at once (the operators raise AirflowFailException for those).
+DEFAULT_ARGS: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+def _bounds(minimum: float, maximum: float | None) -> dict[str, Any]:
+    """A range the trigger form checks instead of clamping: its number field clamps to a top-level
+    ``minimum``/``maximum`` (0 silently became 1), while Airflow validates the nested schema when a
+    run is created (form, REST API, CLI) and refuses it, naming the param."""
+    bounds: dict[str, float] = {"minimum": minimum}
+    if maximum is not None:
+        bounds["maximum"] = maximum
+    return {"allOf": [bounds]}
+
+
+def unification_params(
+    *,
+    max_iterations: int,
+    optimize: bool,
+    keep_iterations: int | None = None,
+    min_coverage: float | None = None,
+) -> dict[str, Param]:
+    """Params of the trigger form, validated by Airflow before a run is created."""
+    return {
+        "max_iterations": Param(
+            max_iterations,
+            type="integer",
+            **_bounds(1, 1000),
+            title="Max loop iterations",
+            description="Hard limit of unify loop iterations; the run fails if the graph has not "
+            "converged by then (nothing downstream is published).",
+        ),
+        "optimize": Param(
+            optimize,
+            type="boolean",
+            title="OPTIMIZE loop tables",
+            description="Run Delta OPTIMIZE on each loop iteration table (Databricks only; a no-op on DuckDB).",
+        ),
+        "keep_iterations": Param(
+            keep_iterations,
+            type=["null", "integer"],
+            **_bounds(1, None),
+            title="Loop tables to keep",
+            description="After canonicalize, drop intermediate loop tables and keep the last N "
+            "(empty keeps all).",
+        ),
+        "min_coverage": Param(
+            min_coverage,
+            type=["null", "number"],
+            **_bounds(0, 1),
+            title="Minimum coverage",
+            description="Fail the report task when an enriched table has a smaller share of rows "
+            "with a canonical id (0..1; empty: no check).",
+        ),
+    }
+
+
+def create_unification_dag(
+    dag_id: str,
+    sql_dir: str | Path,
+    *,
+    conn_id: str = DEFAULT_CONN_ID,
+    schedule: Any = None,
+    start_date: datetime = DEFAULT_START_DATE,
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    optimize: bool = False,
+    keep_iterations: int | None = None,
+    min_coverage: float | None = None,
+    on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    resume_loop: bool = True,
+    sql_root: str | Path | None = None,
+    **dag_kwargs: Any,
+) -> DAG:
+    """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
+
+    Every run writes the same tables, so ``max_active_runs=1`` and ``catchup=False``
+    are the defaults; ``params`` ``max_iterations`` and ``optimize`` show in the
+    trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. ``resume_loop``:
+    see :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. Other keyword
+    arguments go to :class:`~airflow.sdk.DAG`.
+    """
+    plan = read_plan(sql_dir, allowed_root=sql_root)
+    dag_kwargs.setdefault("max_active_runs", 1)
+    dag_kwargs.setdefault("catchup", False)
+    dag_kwargs.setdefault("tags", ["airflow-idu", plan.canonical_id])
+    dag_kwargs.setdefault("doc_md", _doc(plan))
+    dag_kwargs["default_args"] = {**DEFAULT_ARGS, **(dag_kwargs.get("default_args") or {})}
+    params = unification_params(
+        max_iterations=max_iterations,
+        optimize=optimize,
+        keep_iterations=keep_iterations,
+        min_coverage=min_coverage,
+    )
+    params.update(dag_kwargs.pop("params", {}) or {})
+    dag_params = _validated_params(dag_id, params)
+    with DAG(dag_id, schedule=schedule, start_date=start_date, **dag_kwargs) as dag:
+        render_plan(
+            plan,
+            conn_id=conn_id,
+            max_iterations="{{ params.max_iterations }}",
+            optimize="{{ params.optimize }}",
+            keep_iterations="{{ params.keep_iterations }}",
+            min_coverage="{{ params.min_coverage }}",
+            on_file_error=on_file_error,
+            resume_loop=resume_loop,
+        )
+    # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
+    # every operator at each __init__ level (over half of the parse time at 200 files),
+    # and tasks read them from the DAG at run time anyway (process_params merges dag.params).
+    dag.params = dag_params
+    return dag
+
+
+def _validated_params(dag_id: str, params: Mapping[str, Any]) -> ParamsDict:
+    """The trigger form's params; a bad default (``max_iterations=-1``) fails the import, not every trigger."""
+    dag_params = ParamsDict(dict(params))
+    try:
+        dag_params.validate()
+    except ParamValidationError as err:
+        first_line = str(err).splitlines()[0]
+        raise ValueError(
+            f"create_unification_dag({dag_id!r}): {first_line}; fix the keyword argument of that name"
+        ) from None
+    return dag_params
+
+
+def unification_task_group(
+    sql_dir: str | Path,
+    *,
+    conn_id: str = DEFAULT_CONN_ID,
+    group_id: str = "idu",
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    optimize: bool = False,
+    keep_iterations: int | None = None,
+    min_coverage: float | None = None,
+    on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    resume_loop: bool = True,
+    operator_kwargs: Mapping[str, Any] | None = None,
+    sql_root: str | Path | None = None,
+) -> TaskGroup:
+    """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
+
+    ``params.max_iterations`` / ``params.optimize`` of the DAG run win when the DAG defines them.
+    """
+    plan = read_plan(sql_dir, allowed_root=sql_root)
+    with TaskGroup(group_id=group_id) as group:
+        render_plan(
+            plan,
+            conn_id=conn_id,
+            max_iterations=f"{{{{ params.max_iterations | default({int(max_iterations)}) }}}}",
+            optimize=f"{{{{ params.optimize | default({bool(optimize)}) }}}}",
+            keep_iterations=f"{{{{ params.keep_iterations | default({keep_iterations}) }}}}",
+            min_coverage=f"{{{{ params.min_coverage | default({min_coverage}) }}}}",
+            on_file_error=on_file_error,
+            resume_loop=resume_loop,
+            operator_kwargs=operator_kwargs,
+        )
+    return group
+
+
+def render_plan(
+    plan: Plan,
+    *,
+    conn_id: str,
+    max_iterations: int | str,
+    optimize: bool | str,
+    keep_iterations: int | str | None = None,
+    min_coverage: float | str | None = None,
+    on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
+    resume_loop: bool = True,
+    operator_kwargs: Mapping[str, Any] | None = None,
+) -> list[TaskGroup]:
+    """One task group per phase, chained in phase order."""
+    policy = _policy(on_file_error)
+    common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
+    groups: list[TaskGroup] = []
+    loop_task_id = ""
+    for phase in plan.phases:
+        with TaskGroup(group_id=phase.name) as group:
+            if phase.phase is Phase.LOOP:
+                loop_task_id = UnifyLoopSensor(
+                    task_id=LOOP_TASK_ID,
+                    loop_files=[str(p) for p in plan.loop.files],
+                    canonical_id=plan.canonical_id,
+                    max_iterations=max_iterations,
+                    optimize=optimize,
+                    resume_loop=resume_loop,
+                    **common,
+                ).task_id
+            else:
+                extra = {"optimize": optimize, **_continue_kwargs(plan, phase, policy, loop_task_id)}
+                tasks = _render_files(plan, phase, common, extra, loop_task_id)
+            if phase.phase is Phase.CANONICALIZE:
+                loop_kwargs = {"canonical_id": plan.canonical_id, "loop_task_id": loop_task_id, **common}
+                restore = RestoreLoopFinalOperator(task_id=RESTORE_FINAL_TASK_ID, **loop_kwargs)
+                drop = DropLoopTablesOperator(
+                    task_id=DROP_LOOP_TABLES_TASK_ID,
+                    keep_iterations=keep_iterations,
+                    max_iterations=max_iterations,
+                    **loop_kwargs,
+                )
+                restore >> tasks[0]
+                tasks[-1] >> drop
+        if groups:
+            groups[-1] >> group
+        groups.append(group)
+    if plan.phase(Phase.CANONICALIZE):
+        report_kwargs: dict[str, Any] = {}
+        if policy is FileErrorPolicy.CONTINUE:
+            report_kwargs = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
+        groups[-1] >> _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
+    return groups
+
+
+def _policy(value: FileErrorPolicy | str) -> FileErrorPolicy:
+    try:
+        return FileErrorPolicy(value)
+    except ValueError:
+        raise ValueError(
+            f"on_file_error must be one of {[p.value for p in FileErrorPolicy]}, got {value!r}"
+        ) from None
+
+
+def _continue_kwargs(
+    plan: Plan, phase: PhasePlan, policy: FileErrorPolicy, loop_task_id: str
+) -> dict[str, Any]:
+    """Under CONTINUE, phases after canonicalize run when upstream files failed — but only on a
+    converged, canonicalized graph (``requires``)."""
+    if policy is not FileErrorPolicy.CONTINUE or phase.phase not in _CONTINUE_PHASES:
+        return {}
+    prefix = _embedding_prefix(loop_task_id)
+    canonicalize = [f"{prefix}canonicalize.{f.task_id}" for f in plan.files if f.phase is Phase.CANONICALIZE]
+    return {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize]}
+
+
+def _embedding_prefix(loop_task_id: str) -> str:
+    """``"idu."`` when the workflow is embedded in a task group (``idu.loop.unify_loop``), else ``""``."""
+    return loop_task_id.rsplit(".", 2)[0] + "." if loop_task_id.count(".") > 1 else ""
+
+
+def _render_report(
+    plan: Plan, loop_task_id: str, min_coverage: float | str | None, common: Mapping[str, Any]
+) -> UnificationReportOperator:
+    tables = {
+        phase: [t for f in plan.files if f.phase is phase for t in published_tables(f, plan.canonical_id)]
+        for phase in (Phase.ENRICHMENT, Phase.MASTER)
+    }
+    prefix = _embedding_prefix(loop_task_id)
+    return UnificationReportOperator(
+        task_id=REPORT_TASK_ID,
+        canonical_id=plan.canonical_id,
+        file_task_ids=[
+            f"{prefix}{f.phase.value}.{f.task_id}" for f in plan.files if f.phase is not Phase.LOOP
+        ],
+        loop_task_id=loop_task_id,
+        enriched_tables=tables[Phase.ENRICHMENT],
+        master_tables=tables[Phase.MASTER],
+        min_coverage=min_coverage,
+        **common,
+    )
+
+
+def _render_files(
+    plan: Plan, phase: PhasePlan, common: Mapping[str, Any], extra: Mapping[str, Any], loop_task_id: str
+) -> list[IduSqlFileOperator]:
+    tasks: list[IduSqlFileOperator] = []
+    for i, f in enumerate(phase.files):
+        published = published_tables(f, plan.canonical_id)
+        kwargs: dict[str, Any] = {
+            "task_id": f.task_id,
+            "sql_file": str(f.path),
+            "outlets": [table_asset(plan.catalog, plan.schema, t) for t in published],
+            "optimize_tables": [plan.loop.qualify(t) for t in published],
+            # Earlier files of a sequential phase: a retry that appends to their tables replays them.
+            "replay_on_retry": [] if phase.phase.parallel else [str(e.path) for e in phase.files[:i]],
+            **common,
+            **extra,
+        }
+        if phase.phase is Phase.CANONICALIZE:
+            tasks.append(
+                CanonicalizeFileOperator(canonical_id=plan.canonical_id, loop_task_id=loop_task_id, **kwargs)
+            )
+        else:
+            tasks.append(IduSqlFileOperator(**kwargs))
+    if not phase.phase.parallel:
+        for upstream, downstream in pairwise(tasks):
+            upstream >> downstream
+    return tasks
+
+
+def _doc(plan: Plan) -> str:
+    lines = [
+        f"Identity unification for `{plan.canonical_id}` "
+        f"(`{plan.catalog}.{plan.schema}`), from `{plan.sql_dir}`.",
+        "",
+    ]
+    lines += [f"- **{p.name}**: {', '.join(f.path.name for f in p.files)}" for p in plan.phases]
+    return "\n".join(lines)

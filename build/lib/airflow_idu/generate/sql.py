@@ -1,0 +1,87 @@
+"""Generate the Databricks SQL directory for a unify.yml (see docs/sql-directory-contract.md).
+
+Output is deterministic: the same config and target produce byte-identical files.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from airflow_idu.generate import sql_graph, sql_loop, sql_outputs
+from airflow_idu.generate.config import UnifyConfig
+from airflow_idu.generate.sqltext import Target
+
+__all__ = ["generate_sql_directory", "render_sql_files"]
+
+# Files we generate; stale ones (e.g. iteration files beyond a lowered merge_iterations)
+# are removed so the runner never executes an outdated file.
+_GENERATED_NAME = re.compile(r"\d\d_[A-Za-z0-9_]+\.sql")
+
+
+def render_sql_files(
+    config: UnifyConfig,
+    *,
+    catalog: str,
+    schema: str,
+    source_catalog: str | None = None,
+    source_schema: str | None = None,
+) -> dict[str, str]:
+    """File name -> SQL text, in execution order."""
+    target = Target(
+        catalog=catalog, schema=schema, source_catalog=source_catalog or catalog, source_schema=source_schema
+    )
+    files = {
+        "01_create_graph.sql": sql_graph.create_graph(config, target),
+        "02_extract_merge.sql": sql_graph.extract_merge(config, target),
+        "03_source_key_stats.sql": sql_graph.source_key_stats(config, target),
+    }
+    for k in range(1, config.canonical_id.merge_iterations + 1):
+        files[f"04_unify_loop_iteration_{k:02d}.sql"] = sql_loop.loop_iteration(config, target, k)
+    files["05_canonicalize.sql"] = sql_graph.canonicalize(config, target)
+    files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
+    for table in config.tables:
+        files[f"10_enrich_{table.table}.sql"] = sql_outputs.enrich(config, target, table)
+    for spec in config.master_tables:
+        files[f"20_master_{spec.name}.sql"] = sql_outputs.master(config, target, spec)
+    files["30_unification_metadata.sql"] = sql_outputs.unification_metadata(config, target)
+    files["31_filter_lookup.sql"] = sql_outputs.filter_lookup(config, target)
+    files["32_column_lookup.sql"] = sql_outputs.column_lookup(config, target)
+    return files
+
+
+def generate_sql_directory(
+    config: UnifyConfig,
+    *,
+    catalog: str,
+    schema: str,
+    source_catalog: str | None = None,
+    source_schema: str | None = None,
+    out_dir: str | Path,
+) -> list[Path]:
+    """Write the SQL directory; returns the written paths in execution order.
+
+    ``source_catalog`` defaults to ``catalog``; ``source_schema`` to each table's ``database``.
+    """
+    for name, value in (
+        ("catalog", catalog),
+        ("schema", schema),
+        ("source_catalog", source_catalog),
+        ("source_schema", source_schema),
+    ):
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(f"{name}: {value!r} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
+    files = render_sql_files(
+        config, catalog=catalog, schema=schema, source_catalog=source_catalog, source_schema=source_schema
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in sorted(out.glob("*.sql")):
+        if _GENERATED_NAME.fullmatch(stale.name) and stale.name not in files:
+            stale.unlink()
+    written = []
+    for name, text in files.items():
+        path = out / name
+        path.write_bytes(text.encode("utf-8"))  # bytes: no platform newline translation
+        written.append(path)
+    return written

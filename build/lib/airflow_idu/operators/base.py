@@ -1,0 +1,135 @@
+"""What every airflow-idu task shares: a connection id, catalog/schema, and an engine opened at execute time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
+
+from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, query_history_url
+
+if TYPE_CHECKING:
+    from airflow_idu.engines import Engine
+
+__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "as_bool"]
+
+DEFAULT_CONN_ID = "idu_default"
+
+
+class IduBaseOperator(BaseOperator):
+    """Base for tasks that run Databricks SQL through an :class:`~airflow_idu.engines.Engine`.
+
+    :param conn_id: Airflow connection; its type (``databricks`` or ``duckdb``) picks the engine.
+    :param catalog: catalog the session starts in (Databricks); defaults to the connection's.
+    :param schema: schema the session starts in (Databricks); defaults to the connection's.
+    :param http_path: SQL warehouse HTTP path (Databricks), if not in the connection.
+    :param hook_params: extra keyword arguments for ``DatabricksSqlHook``.
+    """
+
+    template_fields: Sequence[str] = ("conn_id", "catalog", "schema", "http_path")
+    ui_color = "#e8f1fb"
+
+    def __init__(
+        self,
+        *,
+        conn_id: str = DEFAULT_CONN_ID,
+        catalog: str | None = None,
+        schema: str | None = None,
+        http_path: str | None = None,
+        hook_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id
+        self.catalog = catalog
+        self.schema = schema
+        self.http_path = http_path
+        self.hook_params = hook_params
+
+    @cached_property
+    def engine(self) -> Engine:
+        from airflow_idu.engines import UnsupportedConnectionError, open_engine
+
+        # Rendered by now: a trigger param may have set them. They end up in SQL, unquoted.
+        for name in ("catalog", "schema"):
+            _check_identifier(name, getattr(self, name))
+        try:
+            engine = open_engine(
+                self.conn_id,
+                catalog=self.catalog,
+                schema=self.schema,
+                http_path=self.http_path,
+                hook_params=self.hook_params,
+            )
+        except AirflowNotFoundException:
+            # Defining the connection is a deployment change: a retry minutes later finds the same.
+            raise AirflowFailException(_missing_connection(self.conn_id)) from None
+        except UnsupportedConnectionError as err:
+            raise AirflowFailException(f"{err} — not retried") from None
+        if engine.kind is not EngineKind.DATABRICKS:
+            self.operator_extra_links = ()  # nothing to link to: Airflow then stores no link XCom
+        return engine
+
+    @staticmethod
+    def task_error(err: StatementError) -> AirflowException:
+        """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL).
+
+        The message puts the cause first; ``err`` is reduced to its location (see
+        :meth:`StatementError.report`), so the task log says the cause once."""
+        if is_transient(err.__cause__):
+            return AirflowException(err.report("transient, Airflow retries the task"))
+        return AirflowFailException(err.report("not retried: the same SQL would fail again"))
+
+    def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
+        """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
+        url = None
+        if self.engine.kind is EngineKind.DATABRICKS:
+            ids = [s.query_id for s in stats if s.query_id]
+            url = query_history_url(getattr(self.engine, "host", ""), ids)
+        if url:  # only Databricks has a query history; the link reads a missing key as "no link"
+            context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
+
+    def close_engine(self) -> None:
+        if "engine" in self.__dict__:
+            self.__dict__.pop("engine").close()
+
+    def on_kill(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.cancel()
+            self.close_engine()
+
+
+def _missing_connection(conn_id: str) -> str:
+    return (
+        f"connection {conn_id!r} is not defined — not retried\n"
+        f"Create it (UI: Admin > Connections; CLI: airflow connections add {conn_id} ...; or the "
+        f"environment variable AIRFLOW_CONN_{conn_id.upper()}), or point the DAG's conn_id at an "
+        "existing duckdb or databricks connection."
+    )
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_identifier(name: str, value: str | None) -> None:
+    if value and not _IDENTIFIER.fullmatch(str(value)):
+        raise AirflowFailException(
+            f"{name} {value!r} is not a plain identifier (letters, digits, '_'; no quotes or spaces); "
+            f"fix the {name} argument or trigger param"
+        )
+
+
+def as_bool(value: bool | str, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", "none", ""):
+        return False
+    raise AirflowFailException(f"{name} must be true or false, got {value!r}")

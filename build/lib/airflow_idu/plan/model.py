@@ -1,0 +1,170 @@
+"""Plain data describing an execution plan. No Airflow, no I/O beyond reading loop files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+__all__ = ["LoopSpec", "Phase", "PhasePlan", "Plan", "PlanError", "SqlFile", "SqlSource", "read_sql_file"]
+
+
+class PlanError(ValueError):
+    """A SQL directory does not follow the contract. The message names the problem and the fix."""
+
+
+def read_sql_file(path: Path) -> str:
+    """The text of a SQL file, or a :class:`PlanError` saying why it cannot be read and what to do."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise PlanError(f"{path} is not UTF-8 text ({err}); re-save it as UTF-8") from err
+    except OSError as err:
+        raise PlanError(f"cannot read {path}: {err.strerror}; check it exists and is readable") from err
+
+
+class Phase(StrEnum):
+    """Workflow phases, in execution order. The values are the public task-group ids."""
+
+    SETUP = "setup"
+    LOOP = "loop"
+    CANONICALIZE = "canonicalize"
+    STATS = "stats"
+    ENRICHMENT = "enrichment"
+    MASTER = "master"
+    METADATA = "metadata"
+    OTHER = "other"
+
+    @property
+    def parallel(self) -> bool:
+        """Files of these phases write disjoint tables and read only earlier phases' output."""
+        return self in (Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA)
+
+
+class SqlSource(StrEnum):
+    """Where the SQL of one loop iteration came from."""
+
+    FILE = "file"
+    DERIVED = "derived"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqlFile:
+    path: Path
+    order: int | None  # the NN prefix; None for files without one (they run last)
+    phase: Phase
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def task_id(self) -> str:
+        """The file stem is the task id: stable, predictable, readable in the UI."""
+        return self.path.stem
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhasePlan:
+    phase: Phase
+    files: tuple[SqlFile, ...]
+
+    @property
+    def name(self) -> str:
+        return self.phase.value
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoopSpec:
+    """Everything the unify loop needs; all table names are fully qualified."""
+
+    prefix: str
+    catalog: str | None
+    schema: str | None
+    files: tuple[Path, ...]  # iteration 1..N, in order
+
+    def qualify(self, table: str) -> str:
+        parts = [p for p in (self.catalog, self.schema) if p]
+        return ".".join([*parts, table])
+
+    def table(self, iteration: int | str) -> str:
+        return self.qualify(f"{self.prefix}_graph_unify_loop_{iteration}")
+
+    @property
+    def final_table(self) -> str:
+        return self.table("final")
+
+    def sql_for_iteration(self, iteration: int) -> tuple[str, SqlSource]:
+        """The SQL of iteration K: its file, or the last file with its loop numbers moved on."""
+        if iteration < 1:
+            raise ValueError(f"iteration must be >= 1, got {iteration}")
+        if iteration <= len(self.files):
+            return read_sql_file(self.files[iteration - 1]), SqlSource.FILE
+        last = len(self.files)
+        text = read_sql_file(self.files[-1])
+        return derive_iteration_sql(text, prefix=self.prefix, last=last, target=iteration), SqlSource.DERIVED
+
+    def label(self, iteration: int) -> str:
+        """Names the file a statement of iteration K came from, for logs and error messages."""
+        if iteration <= len(self.files):
+            return f"{self.files[iteration - 1].name} (iteration {iteration})"
+        return f"iteration {iteration}, derived from {self.files[-1].name}"
+
+    def convergence_sql(self, iteration: int) -> str:
+        """Rows of iteration K that were not in K-1; 0 means the graph reached its fixed point."""
+        cols = "leader_ns, leader_id, follower_ns, follower_id"
+        return (
+            f"SELECT COUNT(*) AS updated_count FROM ("
+            f"SELECT {cols} FROM {self.table(iteration)} "
+            f"EXCEPT SELECT {cols} FROM {self.table(iteration - 1)}) AS diff"
+        )
+
+    def final_sql(self, iteration: int) -> str:
+        return f"CREATE OR REPLACE TABLE {self.final_table} AS SELECT * FROM {self.table(iteration)}"
+
+    def restore_final_sql(self, iteration: int) -> str:
+        """``loop_final`` again, if canonicalize renamed it away; a no-op while it exists."""
+        return f"CREATE TABLE IF NOT EXISTS {self.final_table} AS SELECT * FROM {self.table(iteration)}"
+
+
+def derive_iteration_sql(text: str, *, prefix: str, last: int, target: int) -> str:
+    """Rewrite the last iteration file (reads ``last-1``, writes ``last``) into iteration ``target``."""
+    pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(prefix)}_graph_unify_loop_(\d+)(?![A-Za-z0-9_])")
+    mapping = {last: target, last - 1: target - 1}
+
+    def move(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number not in mapping:
+            raise PlanError(
+                f"the last iteration file references {match.group(0)}, but may only reference "
+                f"loop tables {last - 1} and {last}; fix the file so iterations can be derived from it"
+            )
+        return f"{prefix}_graph_unify_loop_{mapping[number]}"
+
+    return pattern.sub(move, text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    sql_dir: Path
+    canonical_id: str
+    catalog: str | None
+    schema: str | None
+    phases: tuple[PhasePlan, ...]
+    loop: LoopSpec
+
+    @property
+    def files(self) -> tuple[SqlFile, ...]:
+        return tuple(f for p in self.phases for f in p.files)
+
+    def phase(self, phase: Phase) -> PhasePlan | None:
+        return next((p for p in self.phases if p.phase is phase), None)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "canonical_id": self.canonical_id,
+            "catalog": self.catalog,
+            "schema": self.schema,
+            "phases": [{"name": p.name, "files": [f.path.name for f in p.files]} for p in self.phases],
+        }
