@@ -99,3 +99,62 @@ def test_demo_data_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["summary", "--database", str(db), "--schema", "unified", "--canonical-id", "p"]) == 0
     out = capsys.readouterr().out
     assert "iteration  1 (file): updated_count=7" in out and "p_lookup" in out
+
+
+def test_plan_lists_the_tasks_the_dag_adds_besides_the_files(capsys: pytest.CaptureFixture[str]) -> None:
+    from airflow_idu.factory import DROP_LOOP_TABLES_TASK_ID, REPORT_TASK_ID, RESTORE_FINAL_TASK_ID
+
+    expected = [
+        f"canonicalize.{RESTORE_FINAL_TASK_ID}",
+        f"canonicalize.{DROP_LOOP_TABLES_TASK_ID}",
+        REPORT_TASK_ID,
+    ]
+    assert main(["plan", str(EXAMPLE_SQL), "--json"]) == 0
+    extra = json.loads(capsys.readouterr().out)["extra_tasks"]
+    assert [t["task_id"] for t in extra] == expected
+    assert extra[0]["upstream"] == ["loop.unify_loop"]
+    assert main(["plan", str(EXAMPLE_SQL)]) == 0
+    table = capsys.readouterr().out
+    assert all(task_id in table for task_id in expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["summary", "--database", "{tmp}/missing.duckdb", "--schema", "unified", "--canonical-id", "p"],
+            "missing.duckdb does not exist; run the DAG first",
+        ),
+        (
+            ["summary", "--database", "{tmp}/demo.duckdb", "--schema", "nope", "--canonical-id", "p"],
+            "no run of 'p' in schema 'nope' (no table nope.p_unify_loop_log); schemas in the file: customer_db",
+        ),
+        (
+            ["demo-data", "--database", "{tmp}/no_such_dir/x.duckdb", "--people", "5"],
+            "no_such_dir does not exist; create it or choose another --database",
+        ),
+    ],
+    ids=["summary_missing_file", "summary_missing_schema", "demo_data_missing_directory"],
+)
+def test_missing_file_or_schema_is_one_clear_line(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo-data", "--database", str(tmp_path / "demo.duckdb"), "--people", "5"]) == 0
+    capsys.readouterr()
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"airflow-idu {args[0]}: error: ") and message in err
+
+
+def test_every_subcommand_and_option_has_help() -> None:
+    import argparse
+
+    from airflow_idu.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help for c in sub._choices_actions}
+    assert set(helps) == set(sub.choices) and all(helps.values()), helps
+    for name, parser in sub.choices.items():
+        missing = [a.dest for a in parser._actions if not a.help]
+        assert not missing, f"{name}: options without help text: {missing}"
