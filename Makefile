@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,31 @@ demo: install
 	@echo "DAG run idu_example: success"
 	$(BIN)/airflow-idu summary --database $(DEMO)/idu_demo.duckdb --schema unified --canonical-id unified_customer_id
 
+# The wheel as a user installs it: built from this tree, installed with the constraints file into a fresh
+# virtual environment holding only Airflow and the wheel, then the example DAG run there with
+# `airflow dags test` on demo data. Run from outside the tree, so nothing is imported from the sources.
+CHECK := $(abspath .wheel-check)
+CHECK_ENV := AIRFLOW_HOME=$(CHECK)/airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(abspath dags) \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(CHECK)/idu_demo.duckdb"}'
+
+wheel-check:
+	rm -rf $(CHECK) && mkdir -p $(CHECK)/airflow $(CHECK)/dist
+	$(PYTHON) -m venv $(CHECK)/venv
+	$(CHECK)/venv/bin/pip install -q --upgrade pip
+	$(CHECK)/venv/bin/pip wheel -q --no-deps -w $(CHECK)/dist .
+	$(CHECK)/venv/bin/pip install -q -c constraints.txt $(CHECK)/dist/airflow_idu-*.whl
+	cd $(CHECK) && env -u PYTHONPATH $(CHECK)/venv/bin/python -c \
+		"import airflow_idu, sys; p = airflow_idu.__file__; print('airflow_idu from', p); sys.exit(not p.startswith('$(CHECK)/venv/'))"
+	cd $(CHECK) && env -u PYTHONPATH $(CHECK)/venv/bin/airflow-idu demo-data --database $(CHECK)/idu_demo.duckdb --people 500
+	cd $(CHECK) && env -u PYTHONPATH $(CHECK_ENV) $(CHECK)/venv/bin/airflow db migrate > $(CHECK)/db-migrate.log 2>&1
+	cd $(CHECK) && env -u PYTHONPATH $(CHECK_ENV) $(CHECK)/venv/bin/airflow dags test idu_example 2026-01-01 \
+		> $(CHECK)/dags-test.log 2>&1 || (tail -n 60 $(CHECK)/dags-test.log; exit 1)
+	@grep -q "DagRun Finished.*state=success" $(CHECK)/dags-test.log \
+		|| (tail -n 60 $(CHECK)/dags-test.log; echo "wheel-check: the example DAG did not succeed"; exit 1)
+	@echo "wheel-check: the installed wheel ran idu_example: success (log: .wheel-check/dags-test.log)"
+
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -45,4 +70,4 @@ bench: install
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(DEMO) $(VENV)
+	rm -rf $(DEMO) $(VENV) $(CHECK)

@@ -7,48 +7,80 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, OSError) as err:  # PlanError, UnifyConfigError, missing files: problem + fix
+    except (
+        CliError,
+        ValueError,
+        OSError,
+    ) as err:  # PlanError, UnifyConfigError, missing files: problem + fix
         print(f"airflow-idu {args.command}: error: {err}", file=sys.stderr)
         return 2
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="airflow-idu", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    plan = sub.add_parser("plan", help="print the execution plan of a SQL directory")
-    plan.add_argument("sql_dir", type=Path)
+    plan = sub.add_parser(
+        "plan",
+        help="print the execution plan of a SQL directory",
+        description="Print the phases, files and dependencies the DAG runs for a SQL directory, and "
+        "the tasks the DAG adds besides the files.",
+    )
+    plan.add_argument("sql_dir", type=Path, help="the generated SQL directory (01_create_graph.sql …)")
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     plan.set_defaults(func=_plan)
 
-    gen = sub.add_parser("generate", help="write a Databricks SQL directory from a unify.yml")
-    gen.add_argument("unify_yml", type=Path)
-    gen.add_argument("--catalog", required=True)
-    gen.add_argument("--schema", required=True)
-    gen.add_argument("--source-catalog")
-    gen.add_argument("--source-schema")
-    gen.add_argument("-o", "--output", type=Path, required=True)
+    gen = sub.add_parser(
+        "generate",
+        help="write a Databricks SQL directory from a unify.yml",
+        description="Write the Databricks SQL directory for a unify.yml (keys, source tables, canonical "
+        "id, master tables).",
+    )
+    gen.add_argument("unify_yml", type=Path, help="the unify.yml to generate from")
+    gen.add_argument("--catalog", required=True, help="catalog of the tables the workflow writes")
+    gen.add_argument("--schema", required=True, help="schema of the tables the workflow writes")
+    gen.add_argument("--source-catalog", help="catalog of the source tables (default: --catalog)")
+    gen.add_argument("--source-schema", help="schema of the source tables (default: --schema)")
+    gen.add_argument("-o", "--output", type=Path, required=True, help="directory to write the SQL files to")
     gen.set_defaults(func=_generate)
 
-    demo = sub.add_parser("demo-data", help="create the example source tables in a DuckDB file")
-    demo.add_argument("--database", type=Path, required=True)
-    demo.add_argument("--schema", default="customer_db")
-    demo.add_argument("--people", type=int, default=1000)
-    demo.add_argument("--seed", type=int, default=42)
+    demo = sub.add_parser(
+        "demo-data",
+        help="create the example source tables in a DuckDB file",
+        description="Create (replace) the four example source tables in a DuckDB file: people with "
+        "several emails, phones and customer ids, invalid values and long chains.",
+    )
+    demo.add_argument("--database", type=Path, required=True, help="DuckDB file (created if missing)")
+    demo.add_argument(
+        "--schema", default="customer_db", help="schema of the source tables (default: %(default)s)"
+    )
+    demo.add_argument("--people", type=int, default=1000, help="people to plant (default: %(default)s)")
+    demo.add_argument(
+        "--seed", type=int, default=42, help="random seed; same seed, same data (default: %(default)s)"
+    )
     demo.set_defaults(func=_demo_data)
 
-    summary = sub.add_parser("summary", help="print what the last run wrote to a DuckDB file")
-    summary.add_argument("--database", type=Path, required=True)
-    summary.add_argument("--schema", required=True)
-    summary.add_argument("--canonical-id", required=True)
+    summary = sub.add_parser(
+        "summary",
+        help="print what the last run wrote to a DuckDB file",
+        description="Print the last run's loop iterations and the row counts of the tables it published.",
+    )
+    summary.add_argument("--database", type=Path, required=True, help="the DuckDB file the DAG wrote to")
+    summary.add_argument("--schema", required=True, help="schema the DAG wrote to (the SQL directory's)")
+    summary.add_argument("--canonical-id", required=True, help="canonical id name, e.g. unified_customer_id")
     summary.set_defaults(func=_summary)
     return parser
 
@@ -57,13 +89,34 @@ def _plan(args: argparse.Namespace) -> int:
     from airflow_idu.plan import read_plan
 
     plan = read_plan(args.sql_dir)
+    extra = _extra_tasks(args.sql_dir, plan)
     if args.json:
-        print(json.dumps(plan.to_dict(), indent=2))
+        print(json.dumps({**plan.to_dict(), "extra_tasks": extra}, indent=2))
         return 0
     from airflow_idu.plan.render import plan_table, use_colour
 
     print(plan_table(plan, colour=use_colour(sys.stdout)))
+    if extra:
+        width = max(len(t["task_id"]) for t in extra)
+        print("\nTasks besides the files:")
+        for task in extra:
+            print(f"  {task['task_id']:<{width}}  waits for {', '.join(task['upstream']) or '-'}")
     return 0
+
+
+def _extra_tasks(sql_dir: Path, plan: Any) -> list[dict[str, Any]]:
+    """Tasks of the DAG that run no file of the directory (restore_loop_final, drop_old_loop_tables,
+    report …), read from the DAG the factory builds, so this list cannot drift from it."""
+    from airflow_idu.factory import LOOP_TASK_ID, create_unification_dag
+
+    dag = create_unification_dag("airflow_idu_plan", sql_dir)
+    files = {f"{phase.name}.{f.task_id}" for phase in plan.phases for f in phase.files}
+    files.add(f"loop.{LOOP_TASK_ID}")  # the loop row of the table
+    return [
+        {"task_id": task.task_id, "upstream": sorted(task.upstream_task_ids)}
+        for task in dag.topological_sort()
+        if task.task_id not in files
+    ]
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -83,18 +136,58 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
+    import duckdb
+
     from airflow_idu.demo.data import create_demo_data
 
-    summary = create_demo_data(args.database, schema=args.schema, people=args.people, seed=args.seed)
+    if not args.database.parent.is_dir():
+        raise CliError(
+            f"directory {args.database.parent} does not exist; create it or choose another --database"
+        )
+    try:
+        summary = create_demo_data(args.database, schema=args.schema, people=args.people, seed=args.seed)
+    except duckdb.Error as err:
+        raise CliError(f"cannot write {args.database}: {_first_line(err)}") from None
     print(f"created {summary.total_records:,} source records for {args.people:,} people in {args.database}")
     return 0
 
 
 def _summary(args: argparse.Namespace) -> int:
+    import duckdb
+
     from airflow_idu.summary import read_summary
 
-    print(read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id).to_text())
+    if not args.database.is_file():
+        raise CliError(
+            f"{args.database} does not exist; run the DAG first (make demo) or point --database at its file"
+        )
+    try:
+        summary = read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id)
+    except duckdb.CatalogException:
+        raise CliError(
+            f"{args.database} has no run of {args.canonical_id!r} in schema {args.schema!r} (no table "
+            f"{args.schema}.{args.canonical_id}_unify_loop_log); schemas in the file: "
+            f"{', '.join(_schemas(args.database)) or 'none'}. Check --schema and --canonical-id"
+        ) from None
+    except duckdb.Error as err:
+        raise CliError(f"cannot read {args.database}: {_first_line(err)}") from None
+    print(summary.to_text())
     return 0
+
+
+def _schemas(database: Path) -> list[str]:
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT schema_name FROM information_schema.schemata "
+            "WHERE schema_name NOT IN ('information_schema', 'pg_catalog', 'main') ORDER BY 1"
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 if __name__ == "__main__":
