@@ -17,11 +17,7 @@ from airflow_idu import create_unification_dag
 from airflow_idu.sensors.unify_loop import _positive_int
 from tests.conftest import DAGS_DIR, EXAMPLE_SQL
 
-pytestmark = [
-    pytest.mark.e2e,
-    # FastAPI's TestClient (also what dag.test() uses for its in-process API) on this httpx version.
-    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
-]
+pytestmark = pytest.mark.e2e
 
 DAG_ID = "idu_trigger_params"
 
