@@ -152,9 +152,16 @@ def test_every_subcommand_and_option_has_help() -> None:
 
     from airflow_idu.cli import _parser
 
-    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
-    helps = {c.dest: c.help for c in sub._choices_actions}
-    assert set(helps) == set(sub.choices) and all(helps.values()), helps
-    for name, parser in sub.choices.items():
-        missing = [a.dest for a in parser._actions if not a.help]
-        assert not missing, f"{name}: options without help text: {missing}"
+    def undocumented(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {c.dest: c.help for c in action._choices_actions}
+                missing += [f"{path} {name}" for name in action.choices if not helps.get(name)]
+                for name, sub in action.choices.items():
+                    missing += undocumented(sub, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {action.dest}")
+        return missing
+
+    assert undocumented(_parser(), "airflow-idu") == []

@@ -59,7 +59,8 @@ def run_failing(dag_id: str, sql_dir: Path, conn_id: str, day: int) -> Any:
     assert result.task_states[FIRST_TASK] == "failed"
     ti = first_task(result)
     assert ti.try_number == 1, "retried: the error was classified transient"
-    assert (ti.end_date - ti.start_date) < timedelta(seconds=30)
+    # Seconds, not the minutes three tries took; generous for a loaded CI machine (imports dominate).
+    assert (ti.end_date - ti.start_date) < timedelta(seconds=60)
     return result
 
 
