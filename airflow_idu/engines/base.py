@@ -114,8 +114,8 @@ def describe_error(error: BaseException, *, statement_first_line: str) -> tuple[
         near = f"{first.get('start_context', '')}>>>{first.get('highlight', '')}<<<{first.get('end_context', '')}"
         return _short(f"{type(parse).__name__}: {cause}"), f"near: {' '.join(near.split())}"
     head, _, rest = text.partition("\n")
-    cause = _short(f"{type(error).__name__}: {head.strip()}")
-    return cause, rest.strip()
+    cause, more = _split_cause(f"{type(error).__name__}: {head.strip()}")
+    return cause, "\n".join(part for part in (more, rest.strip()) if part)
 
 
 def _parse_error(error: BaseException) -> BaseException | None:
@@ -130,6 +130,19 @@ def _parse_error(error: BaseException) -> BaseException | None:
 
 def _short(line: str) -> str:
     return line if len(line) <= _CAUSE_WIDTH else line[: _CAUSE_WIDTH - 3] + "..."
+
+
+def _split_cause(line: str) -> tuple[str, str]:
+    """A first line too long for the viewer is cut after a sentence (or a word); the rest (often
+    the fix) opens the detail, so nothing is lost and nothing is said twice."""
+    if len(line) <= _CAUSE_WIDTH:
+        return line, ""
+    sentence = max(line.rfind("; ", 0, _CAUSE_WIDTH), line.rfind(". ", 0, _CAUSE_WIDTH))
+    if sentence > _CAUSE_WIDTH // 3:
+        return line[: sentence + 1], line[sentence + 2 :]
+    word = line.rfind(" ", 0, _CAUSE_WIDTH - 2)
+    cut = word if word > _CAUSE_WIDTH // 3 else _CAUSE_WIDTH - 2
+    return line[:cut] + " …", "… " + line[cut:].lstrip()
 
 
 @runtime_checkable

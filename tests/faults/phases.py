@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -157,14 +158,15 @@ TARGETS: dict[str, Target] = {
 
 
 def error_lines(console: str, exception: str) -> list[str]:
-    """``exception``'s messages in the captured task logs: the first line (the cause) joined with the
-    next one when the message goes on (a statement's error names the file and statement there)."""
-    lines = [*console.splitlines(), ""]
-    return [
-        line if not lines[i + 1].strip() or _LOG_RECORD.match(lines[i + 1]) else f"{line} | {lines[i + 1]}"
-        for i, line in enumerate(lines[:-1])
-        if re.search(rf"\b{re.escape(exception)}: ", line)
-    ]
+    """``exception``'s messages in the captured task logs, each on one line: a statement's error puts
+    the cause first and the file, statement and detail on the lines after it, up to the next record."""
+    lines = console.splitlines()
+    messages = []
+    for i, line in enumerate(lines):
+        if re.search(rf"\b{re.escape(exception)}: ", line):
+            rest = itertools.takewhile(lambda x: x.strip() and not _LOG_RECORD.match(x), lines[i + 1 :])
+            messages.append(" | ".join([line, *rest]))
+    return messages
 
 
 _LOG_RECORD = re.compile(r"\d{4}-\d\d-\d\dT\d\d:")  # a console log record starts with its timestamp
