@@ -116,6 +116,7 @@ class UnificationReportOperator(IduBaseOperator):
             ),
             "coverage": coverage,
             "next_steps": self._next_steps(),
+            "min_coverage": None if self.min_coverage in (None, "", "None") else float(self.min_coverage),  # type: ignore[arg-type]
         }
 
     def _count(self, sql: str) -> int:
