@@ -5,8 +5,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+from airflow.api_fastapi.common.db.common import SessionDep
+from airflow.api_fastapi.core_api.security import requires_access_dag
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
+
+from airflow_idu.ui.collect import load_run
+from airflow_idu.ui.model import ReportView, build_view
+from airflow_idu.ui.page import render_missing, render_page
+from airflow_idu.ui.plugin import URL_PREFIX
 
 __all__ = ["create_app", "ui_root"]
 
@@ -19,15 +27,6 @@ def ui_root(request: Request, url_prefix: str) -> str:
 
 @cache
 def create_app() -> FastAPI:
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
-    from airflow.api_fastapi.common.db.common import SessionDep
-    from airflow.api_fastapi.core_api.security import requires_access_dag
-
-    from airflow_idu.ui.collect import load_run
-    from airflow_idu.ui.model import build_view
-    from airflow_idu.ui.page import render_missing, render_page
-    from airflow_idu.ui.plugin import URL_PREFIX
-
     # Reading a run's report = reading the run, its task instances and their XComs.
     guards = [
         Depends(requires_access_dag("GET", DagAccessEntity.RUN)),
@@ -36,14 +35,16 @@ def create_app() -> FastAPI:
     ]
     app = FastAPI(title="airflow-idu identity report", docs_url=None, redoc_url=None, openapi_url=None)
 
-    def _view(session: Any, dag_id: str, run_id: str, group: str | None) -> Any:
+    def _view(session: Any, dag_id: str, run_id: str, group: str | None) -> ReportView:
         run = load_run(session, dag_id, run_id)
         if run is None:
             raise HTTPException(status_code=404, detail=f"no run {run_id!r} of DAG {dag_id!r}")
         return build_view(run, None if group is None else (group.rstrip(".") + "." if group else ""))
 
     @app.get("/dags/{dag_id}/runs/{run_id}", response_class=HTMLResponse, dependencies=guards)
-    def report_page(request: Request, dag_id: str, run_id: str, session: SessionDep, group: str | None = None) -> HTMLResponse:
+    def report_page(
+        request: Request, dag_id: str, run_id: str, session: SessionDep, group: str | None = None
+    ) -> HTMLResponse:
         try:
             view = _view(session, dag_id, run_id, group)
         except HTTPException:
@@ -54,7 +55,9 @@ def create_app() -> FastAPI:
         )
 
     @app.get("/dags/{dag_id}/runs/{run_id}/data", dependencies=guards)
-    def report_data(dag_id: str, run_id: str, session: SessionDep, group: str | None = None) -> dict[str, Any]:
+    def report_data(
+        dag_id: str, run_id: str, session: SessionDep, group: str | None = None
+    ) -> dict[str, Any]:
         view = _view(session, dag_id, run_id, group)
         return {
             "dag_id": dag_id,

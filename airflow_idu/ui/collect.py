@@ -29,9 +29,8 @@ def load_run(session: Session, dag_id: str, run_id: str) -> RunData | None:
     tis = session.scalars(
         select(TaskInstance).where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)
     ).all()
-    rows = session.scalars(
-        XComModel.get_many(run_id=run_id, dag_ids=dag_id).where(XComModel.key.in_(xcom_keys()))
-    ).all()
+    query = XComModel.get_many(run_id=run_id, dag_ids=dag_id).where(XComModel.key.in_(xcom_keys()))
+    rows: list[Any] = list(session.scalars(query).all())
     xcoms: dict[tuple[str, str], Any] = {}
     for row in rows:
         if row.map_index in (-1, None):

@@ -9,10 +9,10 @@ from typing import Any
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
 
 __all__ = [
+    "GATE_TASK",
     "HISTORY_XCOM_KEY",
     "LOOP_TASK",
     "REPORT_TASK",
-    "GATE_TASK",
     "ReportView",
     "RunData",
     "TaskRow",

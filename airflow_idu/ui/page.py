@@ -7,12 +7,21 @@ from urllib.parse import quote
 
 from airflow_idu.ui.model import LOOP_TASK, ReportView
 from airflow_idu.ui.style import PAGE_CSS, PAGE_JS
-from airflow_idu.ui.svg import Bar, Span, bar_chart, convergence_chart, e, fmt_int, seconds_chart, timeline_chart
+from airflow_idu.ui.svg import (
+    Bar,
+    Span,
+    bar_chart,
+    convergence_chart,
+    e,
+    fmt_int,
+    seconds_chart,
+    timeline_chart,
+)
 
 __all__ = ["NOT_MEASURED", "render_missing", "render_page"]
 
 NOT_MEASURED = "not measured"
-FAILED = ("failed", "upstream_failed")
+NOT_RUN = ("upstream_failed", "skipped", "removed")
 
 
 def _doc(title: str, body: str) -> str:
@@ -65,7 +74,8 @@ def _header(view: ReportView) -> str:
 
 
 def _status(view: ReportView) -> str:
-    failed = [t.task_id for t in view.run.tasks if t.state in FAILED]
+    failed = [t.task_id for t in view.run.tasks if t.state == "failed"]
+    not_run = sum(t.state == "upstream_failed" for t in view.run.tasks)
     notes = []
     if view.loop_failed:
         last = view.history[-1] if view.history else None
@@ -76,6 +86,8 @@ def _status(view: ReportView) -> str:
         )
     if failed:
         notes.append(f"Failed tasks: {', '.join(failed)}.")
+    if not_run:
+        notes.append(f"{not_run} task(s) did not run (upstream_failed).")
     if not notes and view.run.state == "failed":
         notes.append("This run failed.")
     if not notes:
@@ -94,7 +106,12 @@ def _convergence(view: ReportView) -> str:
         else f"not converged ({view.loop_state or 'running'}) after {len(view.history)} iterations"
     )
     rows = [
-        [str(h.get("iteration")), fmt_int(h.get("updated_count")), fmt_int(h.get("rows")), str(h.get("seconds"))]
+        [
+            str(h.get("iteration")),
+            fmt_int(h.get("updated_count")),
+            fmt_int(h.get("rows")),
+            str(h.get("seconds")),
+        ]
         for h in view.history
     ]
     content = (
@@ -116,7 +133,7 @@ def _timeline(view: ReportView) -> str:
             end=t.end or t.start,
         )
         for t in run.tasks
-        if t.start is not None
+        if t.start is not None and t.state not in NOT_RUN
     ]
     start = min([s.start for s in spans] + ([run.start] if run.start else []), default=None)
     chart = timeline_chart(spans, start) if start else '<p class="empty">No task has started.</p>'
@@ -131,25 +148,39 @@ def _phase(task_id: str, prefix: str) -> str:
 def _tables(view: ReportView) -> str:
     report = view.report
     if not report:
-        return _section("tables", "Tables and coverage", _not_measured("row counts (the report task did not finish)"))
+        return _section(
+            "tables", "Tables and coverage", _not_measured("row counts (the report task did not finish)")
+        )
     counts: dict[str, int] = report.get("row_counts") or {}
     coverage: dict[str, dict[str, Any]] = report.get("coverage") or {}
     count_bars = [
-        Bar(label=t, value=max(n, 0), text=fmt_int(n), data=(("table", t), ("rows", n))) for t, n in counts.items()
+        Bar(label=t, value=max(n, 0), text=fmt_int(n), data=(("table", t), ("rows", n)))
+        for t, n in counts.items()
     ]
     cov_bars = [
         Bar(
             label=t,
             value=float(c.get("coverage") or 0.0),
             text=_pct(c.get("coverage")),
-            css="low" if view.min_coverage is not None and (c.get("coverage") or 0) < view.min_coverage else "",
+            css="low"
+            if view.min_coverage is not None and (c.get("coverage") or 0) < view.min_coverage
+            else "",
             data=(("table", t), ("coverage", c.get("coverage")), ("with-id", c.get("with_canonical_id"))),
         )
         for t, c in coverage.items()
     ]
-    marker = (view.min_coverage, f"min_coverage {view.min_coverage:.0%}") if view.min_coverage is not None else None
+    marker = (
+        (view.min_coverage, f"min_coverage {view.min_coverage:.0%}")
+        if view.min_coverage is not None
+        else None
+    )
     rows = [
-        [t, fmt_int(n), fmt_int(coverage[t]["with_canonical_id"]) if t in coverage else "", _pct(coverage[t]["coverage"]) if t in coverage else ""]
+        [
+            t,
+            fmt_int(n),
+            fmt_int(coverage[t]["with_canonical_id"]) if t in coverage else "",
+            _pct(coverage[t]["coverage"]) if t in coverage else "",
+        ]
         for t, n in counts.items()
     ]
     content = (
@@ -166,11 +197,14 @@ def _tables(view: ReportView) -> str:
 def _health(view: ReportView) -> str:
     h = view.health
     if not h:
-        content = "".join(
-            _not_measured(w) for w in ("cluster sizes", "largest clusters", "churn", "gates")
-        )
+        content = "".join(_not_measured(w) for w in ("cluster sizes", "largest clusters", "churn", "gates"))
         return _section("health", "Identity health", content)
-    parts = [_histogram(h.get("cluster_sizes")), _largest(h.get("largest_clusters")), _churn(h.get("churn")), _gates(h)]
+    parts = [
+        _histogram(h.get("cluster_sizes")),
+        _largest(h.get("largest_clusters")),
+        _churn(h.get("churn")),
+        _gates(h),
+    ]
     return _section("health", "Identity health", "".join(parts))
 
 
@@ -178,12 +212,20 @@ def _histogram(sizes: dict[str, Any] | None) -> str:
     if not sizes:
         return "<h3>Cluster sizes</h3>" + _not_measured("cluster sizes")
     bars = [
-        Bar(label=str(b.get("bucket")), value=int(b.get("clusters") or 0), text=fmt_int(b.get("clusters")),
-            data=(("bucket", b.get("bucket")), ("clusters", b.get("clusters"))))
+        Bar(
+            label=str(b.get("bucket")),
+            value=int(b.get("clusters") or 0),
+            text=fmt_int(b.get("clusters")),
+            data=(("bucket", b.get("bucket")), ("clusters", b.get("clusters"))),
+        )
         for b in sizes.get("buckets") or []
     ]
-    stats = " · ".join(f"{k} {fmt_int(sizes.get(k))}" for k in ("clusters", "identifiers", "p50", "p99", "max"))
-    return f"<h3>Cluster sizes</h3><p>{e(stats)}</p>" + bar_chart(bars, label="clusters per size bucket", css="hist")
+    stats = " · ".join(
+        f"{k} {fmt_int(sizes.get(k))}" for k in ("clusters", "identifiers", "p50", "p99", "max")
+    )
+    return f"<h3>Cluster sizes</h3><p>{e(stats)}</p>" + bar_chart(
+        bars, label="clusters per size bucket", css="hist"
+    )
 
 
 def _largest(clusters: list[dict[str, Any]] | None) -> str:
@@ -197,14 +239,31 @@ def _largest(clusters: list[dict[str, Any]] | None) -> str:
             f"({e(fmt_int(v.get('records')))} records)</li>"
             for v in c.get("top_values") or []
         )
-        rows.append([f"<code>{e(c.get('canonical_id'))}</code>", e(fmt_int(c.get("size"))), e(keys), f"<ul>{values}</ul>"])
-    return "<h3>Largest clusters</h3>" + _table(["canonical id", "size", "identifiers", "top values"], rows, "largest", raw=True)
+        rows.append(
+            [
+                f"<code>{e(c.get('canonical_id'))}</code>",
+                e(fmt_int(c.get("size"))),
+                e(keys),
+                f"<ul>{values}</ul>",
+            ]
+        )
+    return "<h3>Largest clusters</h3>" + _table(
+        ["canonical id", "size", "identifiers", "top values"], rows, "largest", raw=True
+    )
 
 
 def _churn(churn: dict[str, Any] | None) -> str:
     if not churn:
         return "<h3>Churn against the previous run</h3>" + _not_measured("churn (no previous run to compare)")
-    keys = ["identifiers_compared", "identifiers_changed", "churn_share", "clusters_merged", "clusters_split", "ids_new", "ids_gone"]
+    keys = [
+        "identifiers_compared",
+        "identifiers_changed",
+        "churn_share",
+        "clusters_merged",
+        "clusters_split",
+        "ids_new",
+        "ids_gone",
+    ]
     rows = [[k, _pct(churn.get(k)) if k == "churn_share" else fmt_int(churn.get(k))] for k in keys]
     return "<h3>Churn against the previous run</h3>" + _table(["measure", "value"], rows, "churn")
 
@@ -217,13 +276,18 @@ def _gates(health: dict[str, Any]) -> str:
     for g in gates:
         verdict = "skipped" if g.get("skipped_reason") else ("passed" if g.get("passed") else "FAILED")
         rows.append(
-            [e(g.get("name")), e(g.get("limit")), e(g.get("value")),
-             f'<span class="verdict-{verdict.lower()}" data-gate="{e(g.get("name"))}">{verdict}</span>',
-             e(g.get("skipped_reason") or g.get("message") or "")]
+            [
+                e(g.get("name")),
+                e(g.get("limit")),
+                e(g.get("value")),
+                f'<span class="verdict-{verdict.lower()}" data-gate="{e(g.get("name"))}">{verdict}</span>',
+                e(g.get("skipped_reason") or g.get("message") or ""),
+            ]
         )
     overall = "all gates passed" if health.get("passed") else "a gate failed"
-    return f"<h3>Gates</h3><p data-health-passed=\"{str(bool(health.get('passed'))).lower()}\">{overall}</p>" + _table(
-        ["gate", "limit", "value", "verdict", "message"], rows, "gates", raw=True
+    return (
+        f'<h3>Gates</h3><p data-health-passed="{str(bool(health.get("passed"))).lower()}">{overall}</p>'
+        + _table(["gate", "limit", "value", "verdict", "message"], rows, "gates", raw=True)
     )
 
 
@@ -234,17 +298,41 @@ def _tasks(view: ReportView, ui_root: str) -> str:
     for t in run.tasks:
         link = f'<a target="_top" href="{e(base + quote(t.task_id, safe=""))}">{e(t.task_id)}</a>'
         url = view.query_history.get(t.task_id)
-        history = f'<a target="_blank" rel="noopener" class="qh" href="{e(url)}">query history</a>' if url and url.startswith("https://") else ""
+        history = (
+            f'<a target="_blank" rel="noopener" class="qh" href="{e(url)}">query history</a>'
+            if url and url.startswith("https://")
+            else ""
+        )
         seconds = t.seconds
-        rows.append([link, f'<span class="state-{e(t.state)}">{e(t.state)}</span>', e("" if seconds is None else f"{seconds:.2f}"), e(t.try_number), history])
-    note = "" if view.query_history else "<p>No Databricks query history: this run did not run on Databricks.</p>"
-    return _section("tasks", "Tasks", note + _table(["task", "state", "seconds", "tries", "Databricks"], rows, "task-list", raw=True))
+        rows.append(
+            [
+                link,
+                f'<span class="state-{e(t.state)}">{e(t.state)}</span>',
+                e("" if seconds is None else f"{seconds:.2f}"),
+                e(t.try_number),
+                history,
+            ]
+        )
+    note = (
+        ""
+        if view.query_history
+        else "<p>No Databricks query history: this run did not run on Databricks.</p>"
+    )
+    return _section(
+        "tasks",
+        "Tasks",
+        note + _table(["task", "state", "seconds", "tries", "Databricks"], rows, "task-list", raw=True),
+    )
 
 
 def _queries(view: ReportView) -> str:
     steps = (view.report or {}).get("next_steps") or []
     if not steps:
-        return _section("queries", "Validation queries", _not_measured("validation queries (the report task did not finish)"))
+        return _section(
+            "queries",
+            "Validation queries",
+            _not_measured("validation queries (the report task did not finish)"),
+        )
     blocks = "".join(
         f'<div class="query"><button type="button" class="copy" data-target="q{i}">Copy</button>'
         f'<pre><code id="q{i}">{e(sql)}</code></pre></div>'
@@ -256,7 +344,10 @@ def _queries(view: ReportView) -> str:
 def render_page(view: ReportView, ui_root: str = "") -> str:
     """The whole page for one run. ``ui_root`` is the Airflow UI's path (links to tasks)."""
     if not view.is_unification_run:
-        body = _header(view) + f"<p>This run has no <code>{e(LOOP_TASK)}</code> task: not an identity-unification run.</p>"
+        body = (
+            _header(view)
+            + f"<p>This run has no <code>{e(LOOP_TASK)}</code> task: not an identity-unification run.</p>"
+        )
         return _doc("Identity report", body)
     body = (
         _header(view)

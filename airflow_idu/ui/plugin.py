@@ -28,8 +28,8 @@ class IduReportPlugin(AirflowPlugin):
     name = "airflow_idu_report"
     external_views = [EXTERNAL_VIEW]
 
-    @property  # type: ignore[override]
-    def fastapi_apps(self) -> list[dict[str, Any]]:
+    @property
+    def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]
         from airflow_idu.ui.app import create_app
 
         return [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Identity report"}]

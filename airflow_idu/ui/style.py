@@ -39,6 +39,7 @@ if(t){document.documentElement.setAttribute('data-theme',t)}})();
 document.addEventListener('click',function(ev){var b=ev.target.closest&&ev.target.closest('button.copy');if(!b){return}
 var text=document.getElementById(b.getAttribute('data-target')).textContent;
 var done=function(){b.textContent='Copied'};
-if(navigator.clipboard){navigator.clipboard.writeText(text).then(done,function(){})}
-else{var a=document.createElement('textarea');a.value=text;document.body.appendChild(a);a.select();document.execCommand('copy');a.remove();done()}});
+var legacy=function(){var a=document.createElement('textarea');a.value=text;document.body.appendChild(a);a.select();
+try{document.execCommand('copy')}catch(err){}a.remove();done()};
+if(navigator.clipboard){navigator.clipboard.writeText(text).then(done,legacy)}else{legacy()}});
 """

@@ -78,7 +78,9 @@ def convergence_chart(history: Sequence[dict[str, object]]) -> str:
             f'<text class="axis" x="{x}" y="{y0 + h + 16}" text-anchor="middle">{k}</text>'
             f'<text class="val" x="{x}" y="{y - 8}" text-anchor="middle">{fmt_int(v)}</text>'
         )
-    body.append(f'<text class="axis" x="{x0 + w / 2}" y="{y0 + h + 32}" text-anchor="middle">iteration</text>')
+    body.append(
+        f'<text class="axis" x="{x0 + w / 2}" y="{y0 + h + 32}" text-anchor="middle">iteration</text>'
+    )
     return _svg(y0 + h + 40, body, "updated rows per iteration (log scale)", "convergence")
 
 
