@@ -70,7 +70,14 @@ def _header(view: ReportView) -> str:
     if view.prefix:
         facts.insert(2, ("task group", view.prefix.rstrip(".")))
     dl = "".join(f'<div><dt>{e(k)}</dt><dd data-fact="{e(k)}">{e(v)}</dd></div>' for k, v in facts)
-    return f'<header><h1>Identity report</h1><dl class="facts">{dl}</dl></header>{_status(view)}'
+    groups = ""
+    if len(view.prefixes) > 1:  # several embedded groups: one report each
+        links = " ".join(
+            f'<a href="?group={quote(p.rstrip("."), safe="")}">{e(p.rstrip(".") or "(top level)")}</a>'
+            for p in view.prefixes
+        )
+        groups = f'<p class="groups">Unification groups in this run: {links}</p>'
+    return f'<header><h1>Identity report</h1><dl class="facts">{dl}</dl>{groups}</header>{_status(view)}'
 
 
 def _status(view: ReportView) -> str:

@@ -56,7 +56,7 @@ def convergence_chart(history: Sequence[dict[str, object]]) -> str:
     points = [(int(h["iteration"]), int(h["updated_count"])) for h in history]  # type: ignore[call-overload]
     if not points:
         return '<p class="empty">No iteration recorded.</p>'
-    x0, y0, w, h = 60, 16, WIDTH - 80, 190
+    x0, y0, w, h = 60, 16, WIDTH - 110, 190
     top = max(v for _, v in points)
     decades = max(1, math.ceil(math.log10(max(top, 10))))
     top = 10**decades
@@ -76,7 +76,7 @@ def convergence_chart(history: Sequence[dict[str, object]]) -> str:
             f'<circle class="pt" cx="{x}" cy="{y}" r="4" data-iteration="{k}" data-updated="{v}">'
             f"<title>iteration {k}: {fmt_int(v)} rows updated</title></circle>"
             f'<text class="axis" x="{x}" y="{y0 + h + 16}" text-anchor="middle">{k}</text>'
-            f'<text class="val" x="{x}" y="{y - 8}" text-anchor="middle">{fmt_int(v)}</text>'
+            f'<text class="val" x="{x + 6}" y="{y - 7}">{fmt_int(v)}</text>'
         )
     body.append(
         f'<text class="axis" x="{x0 + w / 2}" y="{y0 + h + 32}" text-anchor="middle">iteration</text>'
@@ -96,11 +96,12 @@ def seconds_chart(history: Sequence[dict[str, object]]) -> str:
     body.append(f'<text class="axis" x="{x0 - 6}" y="{y0 + 8}" text-anchor="end">{top:.2f}s</text>')
     for i, (k, s) in enumerate(values):
         bh = round(h * s / top, 1)
-        x = round(x0 + i * slot + slot * 0.2, 1)
+        bw = min(slot * 0.6, 48.0)
+        x = round(x0 + i * slot + (slot - bw) / 2, 1)
         body.append(
-            f'<rect class="bar secs" x="{x}" y="{round(y0 + h - bh, 1)}" width="{round(slot * 0.6, 1)}" '
+            f'<rect class="bar secs" x="{x}" y="{round(y0 + h - bh, 1)}" width="{round(bw, 1)}" '
             f'height="{bh}" data-iteration="{k}" data-seconds="{s}"><title>iteration {k}: {s:.3f} s</title></rect>'
-            f'<text class="axis" x="{round(x + slot * 0.3, 1)}" y="{y0 + h + 14}" text-anchor="middle">{k}</text>'
+            f'<text class="axis" x="{round(x + bw / 2, 1)}" y="{y0 + h + 14}" text-anchor="middle">{k}</text>'
         )
     return _svg(y0 + h + 22, body, "seconds per iteration", "seconds")
 

@@ -207,3 +207,23 @@ def test_ui_never_imports_a_warehouse_path() -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             names += [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
             assert not [n for n in names if n.startswith(forbidden)], path.name
+
+
+def test_a_run_with_two_embedded_groups_reports_the_chosen_one_and_links_the_other() -> None:
+    rows = sample.tasks("a.", SUCCESS) + sample.tasks("b.", LOOP_FAILED)
+    xcoms = {("a." + t, k): v for (t, k), v in success_xcoms([7, 0]).items()}
+    xcoms[("b.loop.unify_loop", "history")] = sample.history([50])
+    run = RunData(
+        dag_id="two",
+        run_id="r",
+        state="failed",
+        tasks=tuple(TaskRow(task_id=t, state=s, start=a, end=b) for t, s, a, b in rows),
+        xcoms=xcoms,
+    )
+    first, second = (Tags(render_page(build_view(run, p))) for p in ("a.", "b."))
+    assert [p["data-updated"] for p in first.all("circle", "pt")] == ["7", "0"]
+    assert [p["data-updated"] for p in second.all("circle", "pt")] == ["50"]
+    assert [a["href"] for a in first.all("a") if (a["href"] or "").startswith("?")] == [
+        "?group=a",
+        "?group=b",
+    ]
