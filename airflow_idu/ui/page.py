@@ -307,7 +307,7 @@ def _tasks(view: ReportView, ui_root: str) -> str:
         url = view.query_history.get(t.task_id)
         history = (
             f'<a target="_blank" rel="noopener" class="qh" href="{e(url)}">query history</a>'
-            if url and url.startswith("https://")
+            if url and url.startswith(("https://", "http://"))
             else ""
         )
         seconds = t.seconds

@@ -200,6 +200,11 @@ def test_endpoints_need_the_uis_authentication_and_dag_read_access(
         assert response.status_code == status, (dag_id, response.text[:300])
         if status != 200:
             assert CANONICAL not in response.text
+        # The UI's own API decides the same for this user and run.
+        airflow_api = httpx.get(
+            f"{runs.stack.base}/api/v2/dags/{dag_id}/dagRuns/{run_id}", headers=headers, timeout=30
+        )
+        assert airflow_api.status_code == status
 
 
 def test_failed_run_of_an_embedding_dag_shows_its_partial_curve_and_the_failure(

@@ -227,3 +227,16 @@ def test_a_run_with_two_embedded_groups_reports_the_chosen_one_and_links_the_oth
         "?group=a",
         "?group=b",
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [("https://dbc-1.cloud.databricks.com/sql/history?queryId=q", True), ("http://127.0.0.1:8443/sql/history?queryId=q", True),
+     ("javascript:alert(1)", False), ("", False)],
+    ids=["https", "local-http", "javascript", "empty-duckdb"],
+)  # fmt: skip
+def test_only_web_urls_become_query_history_links(url: str, linked: bool) -> None:
+    xcoms = success_xcoms([5, 0])
+    xcoms[("report", QUERY_HISTORY_XCOM_KEY)] = url
+    links = [a["href"] for a in Tags(render_page(build_view(make_run(xcoms=xcoms)))).all("a", "qh")]
+    assert links == ([url] if linked else [])
