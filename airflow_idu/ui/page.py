@@ -260,7 +260,7 @@ def _largest(clusters: list[dict[str, Any]] | None) -> str:
 
 
 def _churn(churn: dict[str, Any] | None) -> str:
-    if not churn:
+    if not churn or churn.get("previous_exists") is False:
         return "<h3>Churn against the previous run</h3>" + _not_measured("churn (no previous run to compare)")
     keys = [
         "identifiers_compared",

@@ -268,6 +268,7 @@ def test_planted_identifier_renders_as_text_with_the_health_dict(runs: Runs, bro
     }
     assert verdicts == {"max_cluster_size": "passed", "max_churn_share": "passed", "min_clusters": "skipped"}
     assert browser.find_elements(By.CSS_SELECTOR, ".not-measured") == []
+    browser.find_element(By.ID, "health").screenshot(str(runs.artifacts / "identity-report-health.png"))
 
 
 @pytest.mark.parametrize(
