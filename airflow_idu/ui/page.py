@@ -52,6 +52,10 @@ def _not_measured(what: str) -> str:
     return f'<p class="not-measured">{e(what)}: {NOT_MEASURED}</p>'
 
 
+def _or_dash(value: Any) -> Any:
+    return "—" if value is None else value
+
+
 def _pct(value: Any) -> str:
     return "n/a" if value is None else f"{float(value):.2%}"
 
@@ -285,8 +289,8 @@ def _gates(health: dict[str, Any]) -> str:
         rows.append(
             [
                 e(g.get("name")),
-                e(g.get("limit")),
-                e(g.get("value")),
+                e(_or_dash(g.get("limit"))),
+                e(_or_dash(g.get("value"))),
                 f'<span class="verdict-{verdict.lower()}" data-gate="{e(g.get("name"))}">{verdict}</span>',
                 e(g.get("skipped_reason") or g.get("message") or ""),
             ]
