@@ -191,10 +191,18 @@ def test_report_tab_in_the_airflow_ui_draws_what_the_tables_hold(runs: Runs, bro
         health = runs.data("idu_example", runs.example)["health"]
         if health is None:  # the run measured no identity health: every health section says so
             assert len(browser.find_elements(By.CSS_SELECTOR, ".not-measured")) == 4
-        else:
-            assert len(browser.find_elements(By.CSS_SELECTOR, "rect.hist")) == len(
-                health["cluster_sizes"]["buckets"]
-            )
+        else:  # the histogram counts the lookup's clusters by size
+            sizes = [
+                n
+                for (n,) in tables(
+                    db, f"SELECT COUNT(*) FROM {SCHEMA}.{CANONICAL}_lookup GROUP BY canonical_id"
+                )
+            ]
+            expected = [
+                (b["bucket"], sum(b["min"] <= n and (b["max"] is None or n <= b["max"]) for n in sizes))
+                for b in health["cluster_sizes"]["buckets"]
+            ]
+            assert [(b, int(n)) for b, n in marks(browser, "rect.hist", "bucket", "clusters")] == expected
     finally:
         browser.switch_to.default_content()
     browser.save_screenshot(str(runs.artifacts / "identity-report-tab.png"))
