@@ -187,7 +187,7 @@ class AirflowStack:
                     os.killpg(proc.pid, 15)
         for proc in self.procs.values():
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 with suppress(ProcessLookupError):
                     os.killpg(proc.pid, 9)
