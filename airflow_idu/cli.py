@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -116,6 +117,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from airflow.sdk.exceptions import AirflowException
+
     from airflow_idu.engines import open_engine
     from airflow_idu.engines.base import StatementError
     from airflow_idu.health import HealthTables
@@ -124,26 +127,21 @@ def _explain(args: argparse.Namespace) -> int:
 
     plan = read_plan(args.sql_dir)
     tables = HealthTables(prefix=plan.canonical_id, catalog=plan.catalog, schema=plan.schema)
-    try:
-        engine = open_engine(args.conn, catalog=plan.catalog, schema=plan.schema)
-    except ValueError:
-        raise
-    except Exception as err:  # the connection lookup (AirflowNotFoundException) and driver errors
-        print(f"airflow-idu explain: error: connection {args.conn!r}: {err}", file=sys.stderr)
-        return 1
-    try:
-        answer = explain(
-            engine,
-            tables,
-            args.id_a,
-            args.id_b,
-            max_identifiers=args.max_identifiers or DEFAULT_MAX_IDENTIFIERS,
-        )
-    except StatementError as err:
-        print(f"airflow-idu explain: error: {err}", file=sys.stderr)
-        return 1
-    finally:
-        engine.close()
+    cap = args.max_identifiers or DEFAULT_MAX_IDENTIFIERS
+    # Hook and driver log lines go to stderr: stdout carries only the answer (e.g. for --json).
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            engine = open_engine(args.conn, catalog=plan.catalog, schema=plan.schema)
+        except AirflowException as err:  # no such connection
+            print(f"airflow-idu explain: error: {err}", file=sys.stderr)
+            return 1
+        try:
+            answer = explain(engine, tables, args.id_a, args.id_b, max_identifiers=cap)
+        except StatementError as err:
+            print(f"airflow-idu explain: error: {err}", file=sys.stderr)
+            return 1
+        finally:
+            engine.close()
     print(json.dumps(answer, indent=2) if args.json else render_text(answer))
     return 0
 
