@@ -90,6 +90,9 @@ def keep_previous(engine: Engine, tables: HealthTables, run_id: str) -> Snapshot
     """Snapshot the published lookup as ``<p>_lookup_previous``, once per run (before canonicalize)."""
     state = read_state(engine, tables)
     if state is not None and state.run_id == run_id:
+        if state.restored:  # canonicalize runs again after this run's gate refused: the gate may decide again
+            again = PreviousState(run_id=run_id, had_lookup=state.had_lookup, restored=False)
+            engine.run_script(_write_state_sql(tables, again), label="health: previous lookup state")
         return SnapshotOutcome(taken=False, had_lookup=state.had_lookup)
     had_lookup = table_exists(engine, tables.lookup)
     copy = (
