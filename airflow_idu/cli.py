@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -20,11 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (
-        CliError,
-        ValueError,
-        OSError,
-    ) as err:  # PlanError, UnifyConfigError, missing files: problem + fix
+    # CliError, PlanError, UnifyConfigError, missing files: the problem and the fix, one line.
+    except (CliError, ValueError, OSError) as err:
         print(f"airflow-idu {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -82,6 +80,24 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--schema", required=True, help="schema the DAG wrote to (the SQL directory's)")
     summary.add_argument("--canonical-id", required=True, help="canonical id name, e.g. unified_customer_id")
     summary.set_defaults(func=_summary)
+
+    explain = sub.add_parser(
+        "explain",
+        help="why two identifiers share a canonical id (the chain of source links), or one identifier's cluster",
+    )
+    explain.add_argument(
+        "sql_dir", type=Path, help="the SQL directory (names the tables, catalog and schema)"
+    )
+    explain.add_argument(
+        "id_a", help="an identifier value, or KEY:VALUE (e.g. email:a@b.com, ns3:5550000000)"
+    )
+    explain.add_argument("id_b", nargs="?", help="a second identifier: show the chain that joins them")
+    explain.add_argument("--conn", required=True, help="Airflow connection id (e.g. from AIRFLOW_CONN_<ID>)")
+    explain.add_argument(
+        "--max-identifiers", type=int, default=None, help="skip the search above this cluster size"
+    )
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.set_defaults(func=_explain)
     return parser
 
 
@@ -172,6 +188,36 @@ def _summary(args: argparse.Namespace) -> int:
     except duckdb.Error as err:
         raise CliError(f"cannot read {args.database}: {_first_line(err)}") from None
     print(summary.to_text())
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from airflow.sdk.exceptions import AirflowException
+
+    from airflow_idu.engines import open_engine
+    from airflow_idu.engines.base import StatementError
+    from airflow_idu.health import HealthTables
+    from airflow_idu.health.explain import DEFAULT_MAX_IDENTIFIERS, explain, render_text
+    from airflow_idu.plan import read_plan
+
+    plan = read_plan(args.sql_dir)
+    tables = HealthTables(prefix=plan.canonical_id, catalog=plan.catalog, schema=plan.schema)
+    cap = args.max_identifiers or DEFAULT_MAX_IDENTIFIERS
+    # Hook and driver log lines go to stderr: stdout carries only the answer (e.g. for --json).
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            engine = open_engine(args.conn, catalog=plan.catalog, schema=plan.schema)
+        except AirflowException as err:  # no such connection
+            print(f"airflow-idu explain: error: {err}", file=sys.stderr)
+            return 1
+        try:
+            answer = explain(engine, tables, args.id_a, args.id_b, max_identifiers=cap)
+        except StatementError as err:
+            print(f"airflow-idu explain: error: {err}", file=sys.stderr)
+            return 1
+        finally:
+            engine.close()
+    print(json.dumps(answer, indent=2) if args.json else render_text(answer))
     return 0
 
 

@@ -21,6 +21,7 @@ from airflow.sdk.exceptions import ParamValidationError
 
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
+from airflow_idu.operators.health import IdentityHealthGateOperator, KeepPreviousLookupOperator
 from airflow_idu.operators.loop_tables import (
     CanonicalizeFileOperator,
     DropLoopTablesOperator,
@@ -54,6 +55,10 @@ _CONTINUE_PHASES = (Phase.STATS, Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA,
 LOOP_TASK_ID = "unify_loop"
 RESTORE_FINAL_TASK_ID = "restore_loop_final"
 DROP_LOOP_TABLES_TASK_ID = "drop_old_loop_tables"
+KEEP_PREVIOUS_TASK_ID = "keep_previous_lookup"
+GATE_GROUP_ID = "gate"
+GATE_TASK_ID = "identity_health"
+HEALTH_PARAMS = ("max_cluster_size", "max_cluster_growth", "max_id_churn")
 REPORT_TASK_ID = "report"
 DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
 # Transient failures (dropped connection, file lock) are retried with backoff; SQL errors
@@ -82,6 +87,9 @@ def unification_params(
     optimize: bool,
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
+    max_cluster_size: int | None = None,
+    max_cluster_growth: float | None = None,
+    max_id_churn: float | None = None,
 ) -> dict[str, Param]:
     """Params of the trigger form, validated by Airflow before a run is created."""
     return {
@@ -113,7 +121,40 @@ def unification_params(
             **_bounds(0, 1),
             title="Minimum coverage",
             description="Fail the report task when an enriched table has a smaller share of rows "
-            "with a canonical id (0..1; empty: no check).",
+            "with a canonical id (0..1; empty: no check). Checked by the report, after enrichment.",
+        ),
+        **_health_params(max_cluster_size, max_cluster_growth, max_id_churn),
+    }
+
+
+def _health_params(
+    max_cluster_size: int | None, max_cluster_growth: float | None, max_id_churn: float | None
+) -> dict[str, Param]:
+    """The identity-health gate's limits (``gate.identity_health``, before anything is published)."""
+    return {
+        "max_cluster_size": Param(
+            max_cluster_size,
+            type=["null", "integer"],
+            **_bounds(1, None),
+            title="Max cluster size",
+            description="Refuse the run's result when a canonical id holds more identifiers than this "
+            "(a junk key glued people together); the previous result stays published. Empty: no check.",
+        ),
+        "max_cluster_growth": Param(
+            max_cluster_growth,
+            type=["null", "number"],
+            **_bounds(1, None),
+            title="Max cluster growth",
+            description="Refuse the result when the largest cluster grew by more than this factor "
+            "against the previous run's (2 = may double). A first run passes. Empty: no check.",
+        ),
+        "max_id_churn": Param(
+            max_id_churn,
+            type=["null", "number"],
+            **_bounds(0, 1),
+            title="Max id churn",
+            description="Refuse the result when a larger share of identifiers changed canonical id "
+            "than this (0..1). A first run passes. Empty: no check.",
         ),
     }
 
@@ -129,6 +170,9 @@ def create_unification_dag(
     optimize: bool = False,
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
+    max_cluster_size: int | None = None,
+    max_cluster_growth: float | None = None,
+    max_id_churn: float | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     resume_loop: bool = True,
     sql_root: str | Path | None = None,
@@ -153,6 +197,9 @@ def create_unification_dag(
         optimize=optimize,
         keep_iterations=keep_iterations,
         min_coverage=min_coverage,
+        max_cluster_size=max_cluster_size,
+        max_cluster_growth=max_cluster_growth,
+        max_id_churn=max_id_churn,
     )
     params.update(dag_kwargs.pop("params", {}) or {})
     dag_params = _validated_params(dag_id, params)
@@ -164,6 +211,7 @@ def create_unification_dag(
             optimize="{{ params.optimize }}",
             keep_iterations="{{ params.keep_iterations }}",
             min_coverage="{{ params.min_coverage }}",
+            health_limits={name: f"{{{{ params.{name} }}}}" for name in HEALTH_PARAMS},
             on_file_error=on_file_error,
             resume_loop=resume_loop,
         )
@@ -196,6 +244,9 @@ def unification_task_group(
     optimize: bool = False,
     keep_iterations: int | None = None,
     min_coverage: float | None = None,
+    max_cluster_size: int | None = None,
+    max_cluster_growth: float | None = None,
+    max_id_churn: float | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
@@ -214,6 +265,11 @@ def unification_task_group(
             optimize=f"{{{{ params.optimize | default({bool(optimize)}) }}}}",
             keep_iterations=f"{{{{ params.keep_iterations | default({keep_iterations}) }}}}",
             min_coverage=f"{{{{ params.min_coverage | default({min_coverage}) }}}}",
+            health_limits={
+                "max_cluster_size": f"{{{{ params.max_cluster_size | default({max_cluster_size}) }}}}",
+                "max_cluster_growth": f"{{{{ params.max_cluster_growth | default({max_cluster_growth}) }}}}",
+                "max_id_churn": f"{{{{ params.max_id_churn | default({max_id_churn}) }}}}",
+            },
             on_file_error=on_file_error,
             resume_loop=resume_loop,
             operator_kwargs=operator_kwargs,
@@ -229,11 +285,12 @@ def render_plan(
     optimize: bool | str,
     keep_iterations: int | str | None = None,
     min_coverage: float | str | None = None,
+    health_limits: Mapping[str, Any] | None = None,
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
 ) -> list[TaskGroup]:
-    """One task group per phase, chained in phase order."""
+    """One task group per phase, chained in phase order; the ``gate`` group after stats."""
     policy = _policy(on_file_error)
     common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
     groups: list[TaskGroup] = []
@@ -256,6 +313,10 @@ def render_plan(
             if phase.phase is Phase.CANONICALIZE:
                 loop_kwargs = {"canonical_id": plan.canonical_id, "loop_task_id": loop_task_id, **common}
                 restore = RestoreLoopFinalOperator(task_id=RESTORE_FINAL_TASK_ID, **loop_kwargs)
+                keep = KeepPreviousLookupOperator(
+                    task_id=KEEP_PREVIOUS_TASK_ID, canonical_id=plan.canonical_id, **common
+                )
+                keep >> tasks[0]
                 drop = DropLoopTablesOperator(
                     task_id=DROP_LOOP_TABLES_TASK_ID,
                     keep_iterations=keep_iterations,
@@ -267,12 +328,58 @@ def render_plan(
         if groups:
             groups[-1] >> group
         groups.append(group)
+        if phase.phase is _gate_after(plan):
+            gate = _render_gate(plan, loop_task_id, policy, min_coverage, health_limits or {}, common)
+            groups[-1] >> gate
+            groups.append(gate)
     if plan.phase(Phase.CANONICALIZE):
         report_kwargs: dict[str, Any] = {}
         if policy is FileErrorPolicy.CONTINUE:
             report_kwargs = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
         groups[-1] >> _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
     return groups
+
+
+def _gate_after(plan: Plan) -> Phase | None:
+    """The gate follows stats (or canonicalize, without stats): before anything is published."""
+    present = [p.phase for p in plan.phases if p.phase in (Phase.CANONICALIZE, Phase.STATS)]
+    return present[-1] if Phase.CANONICALIZE in present else None
+
+
+def _render_gate(
+    plan: Plan,
+    loop_task_id: str,
+    policy: FileErrorPolicy,
+    min_coverage: float | str | None,
+    limits: Mapping[str, Any],
+    common: Mapping[str, Any],
+) -> TaskGroup:
+    """``gate.identity_health``; it publishes the lookup asset, since only a passed gate publishes."""
+    extra: dict[str, Any] = {}
+    if policy is FileErrorPolicy.CONTINUE:
+        prefix = _embedding_prefix(loop_task_id)
+        canonicalize = [
+            f"{prefix}canonicalize.{f.task_id}" for f in plan.files if f.phase is Phase.CANONICALIZE
+        ]
+        extra = {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize]}
+    lookup = f"{plan.canonical_id}_lookup"
+    with TaskGroup(group_id=GATE_GROUP_ID) as group:
+        IdentityHealthGateOperator(
+            task_id=GATE_TASK_ID,
+            canonical_id=plan.canonical_id,
+            min_coverage=min_coverage,
+            outlets=[table_asset(plan.catalog, plan.schema, lookup)],
+            max_cluster_size=limits.get("max_cluster_size"),
+            max_cluster_growth=limits.get("max_cluster_growth"),
+            max_id_churn=limits.get("max_id_churn"),
+            **extra,
+            **common,
+        )
+    return group
+
+
+def _gate_task_id(loop_task_id: str) -> str:
+    return f"{_embedding_prefix(loop_task_id)}{GATE_GROUP_ID}.{GATE_TASK_ID}"
 
 
 def _policy(value: FileErrorPolicy | str) -> FileErrorPolicy:
@@ -293,7 +400,14 @@ def _continue_kwargs(
         return {}
     prefix = _embedding_prefix(loop_task_id)
     canonicalize = [f"{prefix}canonicalize.{f.task_id}" for f in plan.files if f.phase is Phase.CANONICALIZE]
-    return {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize]}
+    gate = [_gate_task_id(loop_task_id)] if _gate_precedes(plan, phase.phase) else []
+    return {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize, *gate]}
+
+
+def _gate_precedes(plan: Plan, phase: Phase) -> bool:
+    after = _gate_after(plan)
+    order = list(Phase)
+    return after is not None and order.index(phase) > order.index(after)
 
 
 def _embedding_prefix(loop_task_id: str) -> str:
@@ -319,6 +433,7 @@ def _render_report(
         enriched_tables=tables[Phase.ENRICHMENT],
         master_tables=tables[Phase.MASTER],
         min_coverage=min_coverage,
+        gate_task_id=_gate_task_id(loop_task_id) if _gate_after(plan) else None,
         **common,
     )
 
@@ -329,10 +444,12 @@ def _render_files(
     tasks: list[IduSqlFileOperator] = []
     for i, f in enumerate(phase.files):
         published = published_tables(f, plan.canonical_id)
+        # The lookup is published by gate.identity_health: a refused result is restored, not announced.
+        outlets = [] if phase.phase is Phase.CANONICALIZE else published
         kwargs: dict[str, Any] = {
             "task_id": f.task_id,
             "sql_file": str(f.path),
-            "outlets": [table_asset(plan.catalog, plan.schema, t) for t in published],
+            "outlets": [table_asset(plan.catalog, plan.schema, t) for t in outlets],
             "optimize_tables": [plan.loop.qualify(t) for t in published],
             # Earlier files of a sequential phase: a retry that appends to their tables replays them.
             "replay_on_retry": [] if phase.phase.parallel else [str(e.path) for e in phase.files[:i]],

@@ -102,20 +102,27 @@ def test_demo_data_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_plan_lists_the_tasks_the_dag_adds_besides_the_files(capsys: pytest.CaptureFixture[str]) -> None:
+    from airflow_idu import create_unification_dag
     from airflow_idu.factory import DROP_LOOP_TABLES_TASK_ID, REPORT_TASK_ID, RESTORE_FINAL_TASK_ID
 
+    assert main(["plan", str(EXAMPLE_SQL), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    listed = [t["task_id"] for t in plan["extra_tasks"]]
+    # In DAG order, and together with the files and the loop row exactly the DAG's tasks.
     expected = [
         f"canonicalize.{RESTORE_FINAL_TASK_ID}",
         f"canonicalize.{DROP_LOOP_TABLES_TASK_ID}",
         REPORT_TASK_ID,
     ]
-    assert main(["plan", str(EXAMPLE_SQL), "--json"]) == 0
-    extra = json.loads(capsys.readouterr().out)["extra_tasks"]
-    assert [t["task_id"] for t in extra] == expected
-    assert extra[0]["upstream"] == ["loop.unify_loop"]
+    assert [t for t in listed if t in expected] == expected
+    files = {f"{p['name']}.{f.removesuffix('.sql')}" for p in plan["phases"] for f in p["files"]}
+    dag_tasks = set(create_unification_dag("idu_plan_check", EXAMPLE_SQL).task_ids)
+    assert set(listed) == dag_tasks - files - {"loop.unify_loop"}
+    restore = next(t for t in plan["extra_tasks"] if t["task_id"] == expected[0])
+    assert restore["upstream"] == ["loop.unify_loop"]
     assert main(["plan", str(EXAMPLE_SQL)]) == 0
     table = capsys.readouterr().out
-    assert all(task_id in table for task_id in expected)
+    assert all(task_id in table for task_id in listed)
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,11 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
             "setup.03_source_key_stats",
             "loop.unify_loop",
             "canonicalize.restore_loop_final",
+            "canonicalize.keep_previous_lookup",
             "canonicalize.05_canonicalize",
             "canonicalize.drop_old_loop_tables",
             "stats.06_result_key_stats",
+            "gate.identity_health",
             "enrichment.10_enrich_a",
             "enrichment.10_enrich_b",
             "master.20_master_m",
@@ -46,6 +48,7 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
         "loop",
         "canonicalize",
         "stats",
+        "gate",
         "enrichment",
         "master",
         "metadata",
@@ -61,11 +64,17 @@ def test_dependencies_follow_phases(sql_dir: Path) -> None:
     assert up["setup.02_extract_merge"] == {"setup.01_create_graph"}
     assert up["loop.unify_loop"] == {"setup.03_source_key_stats"}
     assert up["canonicalize.restore_loop_final"] == {"loop.unify_loop"}
-    assert up["canonicalize.05_canonicalize"] == {"canonicalize.restore_loop_final"}
+    assert up["canonicalize.keep_previous_lookup"] == {"loop.unify_loop"}
+    assert up["canonicalize.05_canonicalize"] == {
+        "canonicalize.restore_loop_final",
+        "canonicalize.keep_previous_lookup",
+    }
     assert up["canonicalize.drop_old_loop_tables"] == {"canonicalize.05_canonicalize"}
     assert up["stats.06_result_key_stats"] == {"canonicalize.drop_old_loop_tables"}
+    # The identity-health gate sits between stats and everything that publishes.
+    assert up["gate.identity_health"] == {"stats.06_result_key_stats"}
     # Independent files of a phase run in parallel after the previous phase.
-    assert up["enrichment.10_enrich_a"] == up["enrichment.10_enrich_b"] == {"stats.06_result_key_stats"}
+    assert up["enrichment.10_enrich_a"] == up["enrichment.10_enrich_b"] == {"gate.identity_health"}
     assert up["master.20_master_m"] == {"enrichment.10_enrich_a", "enrichment.10_enrich_b"}
     assert up["metadata.30_unification_metadata"] == up["metadata.31_filter_lookup"] == {"master.20_master_m"}
     assert up["other.custom_report"] == {"metadata.30_unification_metadata", "metadata.31_filter_lookup"}
@@ -116,7 +125,9 @@ def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object,
 def test_published_tables_are_asset_outlets(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     names = {t.task_id: [a.name for a in t.outlets] for t in dag.tasks}
-    assert names["canonicalize.05_canonicalize"] == ["cat.sch.uid_lookup"]
+    # Only a passed gate publishes the lookup (a refused result is restored, not announced).
+    assert names["canonicalize.05_canonicalize"] == []
+    assert names["gate.identity_health"] == ["cat.sch.uid_lookup"]
     assert names["enrichment.10_enrich_a"] == ["cat.sch.enriched_a"]
     assert names["master.20_master_m"] == ["cat.sch.m"]
     assert names["setup.01_create_graph"] == []

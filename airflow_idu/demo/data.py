@@ -16,6 +16,10 @@ Planted identities (see ``examples/customer_unification/unify.yml``):
 * a *chain* person (~2%) has 13-40 identifiers linked only as a path (>= 12 hops) whose
   smallest identifier sits at one end, so label propagation needs > 3 iterations.
 
+With ``junk_phone_share`` > 0, that share of the normal people also filed a support ticket with
+:data:`JUNK_PHONE` (a store's phone, valid by the rules): one junk key that glues them all into
+one giant cluster, for the identity-health gate to catch.
+
 Extra records carry invalid values (NULL, '', 'N/A', 'null', '0' customer ids, emails
 without '@', short or dashed phones) *next to valid identifiers of many different people*:
 a unifier that forgets to filter them merges unrelated people through e.g. customer id '0'.
@@ -36,6 +40,8 @@ _MAX_PEOPLE = 999_999_999
 # Chain positions are padded to 7 digits so string order == position order (smallest at an end).
 _MAX_CHAIN_LENGTH = 3 * 9_999_999
 _EPOCH_2020 = 1_577_836_800
+# Valid by the example's phone rule (10+ digits) and unlike any planted phone (those start with 1 or 2).
+JUNK_PHONE = "5550000000"
 
 # Invalid values per key type: each one is rejected by the example unify.yml's
 # valid_regexp / invalid_texts. Several are shared by many people on purpose.
@@ -162,8 +168,16 @@ def _orders_sql(schema: str) -> str:
     """
 
 
-def _tickets_sql(schema: str) -> str:
+def _tickets_sql(schema: str, junk_per_10000: int = 0) -> str:
     # Tickets link email 1 to phone 1 and emails 2..n to the last phone; chain edge i % 3 == 0.
+    junk = (
+        f"""
+        UNION ALL  -- the planted junk key: a store's phone on tickets of many different people
+        SELECT p, 4, email(p, 1), '{JUNK_PHONE}' FROM demo_people
+        WHERE kind = 'normal' AND h(p, 4, 'junk') % 10000 < {junk_per_10000}"""
+        if junk_per_10000
+        else ""
+    )
     return f"""
     CREATE OR REPLACE TABLE {schema}.support_tickets AS
     WITH rows AS (
@@ -179,7 +193,7 @@ def _tickets_sql(schema: str) -> str:
         UNION ALL
         SELECT p, i, a, b FROM demo_chain_edges WHERE i % 3 = 0
         UNION ALL  -- length-1 chains have no edge; one record keeps the lone identifier visible
-        SELECT p, 0, chain_id(p, 0), NULL FROM demo_people WHERE kind = 'chain' AND chain_len = 1
+        SELECT p, 0, chain_id(p, 0), NULL FROM demo_people WHERE kind = 'chain' AND chain_len = 1{junk}
     )
     SELECT p * 64 + slot AS ticket_id, e AS contact_email, ph AS contact_phone,
            {_SUBJECTS}[pick(p, slot, 'ts', 6)] AS subject, ts(p, slot, 'tt') AS time
@@ -207,7 +221,9 @@ def _sessions_sql(schema: str) -> str:
     """
 
 
-def _generate(database: str | Path, schema: str, seed: int, people_sql: str) -> dict[str, int]:
+def _generate(
+    database: str | Path, schema: str, seed: int, people_sql: str, junk_per_10000: int = 0
+) -> dict[str, int]:
     """Run the generators against ``demo_people`` built by ``people_sql``; return row counts."""
     if not schema.isidentifier():
         raise ValueError(f"schema must be a plain SQL identifier, got {schema!r}")
@@ -219,8 +235,9 @@ def _generate(database: str | Path, schema: str, seed: int, people_sql: str) -> 
         con.execute(people_sql)
         con.execute(_chain_edges_sql())
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        for sql in (_profiles_sql, _sessions_sql, _orders_sql, _tickets_sql):
+        for sql in (_profiles_sql, _sessions_sql, _orders_sql):
             con.execute(sql(schema))
+        con.execute(_tickets_sql(schema, junk_per_10000))
         return {t: _count(con, f"{schema}.{t}") for t in TABLES}
 
 
@@ -231,15 +248,24 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def create_demo_data(
-    database: str | Path, *, schema: str = "customer_db", people: int = 1000, seed: int = 42
+    database: str | Path,
+    *,
+    schema: str = "customer_db",
+    people: int = 1000,
+    seed: int = 42,
+    junk_phone_share: float = 0.0,
 ) -> DemoSummary:
     """Create (replace) the four source tables in ``schema`` of the DuckDB file ``database``.
 
-    About 12 records per person; identical tables for the same (people, seed).
+    About 12 records per person; identical tables for the same (people, seed, junk_phone_share).
+    ``junk_phone_share`` (0..1, default 0): share of normal people given a ticket with :data:`JUNK_PHONE`.
     """
     if not 1 <= people <= _MAX_PEOPLE:
         raise ValueError(f"people must be in 1..{_MAX_PEOPLE}, got {people}")
-    counts = _generate(database, schema, int(seed), _people_sql(people))
+    if not 0.0 <= junk_phone_share <= 1.0:
+        raise ValueError(f"junk_phone_share must be a share in 0..1, got {junk_phone_share!r}")
+    junk = round(junk_phone_share * 10000)
+    counts = _generate(database, schema, int(seed), _people_sql(people), junk)
     return DemoSummary(people=people, seed=int(seed), row_counts=counts)
 
 

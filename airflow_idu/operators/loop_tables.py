@@ -95,7 +95,8 @@ class DropLoopTablesOperator(_LoopTablesOperator):
 
     The seed left up to 30 full copies of the graph behind. Iterations beyond this
     run's (left by an earlier, longer run) are dropped too; ``keep_iterations`` >= 1
-    so that canonicalize can still be re-run from the converged iteration.
+    so that canonicalize can still be re-run from the converged iteration. ``loop_0``, the
+    initial graph of source links, is always kept (identity health and explain read it).
     """
 
     template_fields = (*IduBaseOperator.template_fields, "keep_iterations", "max_iterations")
@@ -117,9 +118,10 @@ class DropLoopTablesOperator(_LoopTablesOperator):
             raise AirflowFailException(f"keep_iterations must be >= 1 (the converged iteration), got {keep}")
         k = self.converged_iteration(context)
         highest = max(k, int(self.max_iterations))
-        dropped = [i for i in range(0, highest + 1) if not (k - keep < i <= k)]
+        # loop_0 (the links from the source records) stays: identity health and explain read it.
+        dropped = [i for i in range(1, highest + 1) if not (k - keep < i <= k)]
         sql = ";\n".join(f"DROP TABLE IF EXISTS {self.loop.table(i)}" for i in dropped)
         self.run(sql, label="drop old loop tables")
-        kept = list(range(k - keep + 1, k + 1))
+        kept = [0, *range(max(k - keep + 1, 1), k + 1)]
         self.log.info("Kept loop tables %s; dropped up to %d others", kept, len(dropped))
         return {"kept": kept, "dropped_upto": highest}

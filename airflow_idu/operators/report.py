@@ -24,6 +24,7 @@ class UnificationReportOperator(IduBaseOperator):
     :param loop_task_id: the unify loop task.
     :param enriched_tables: / :param master_tables: tables to count, unqualified.
     :param min_coverage: fail when an enriched table has fewer rows with a canonical id (0..1).
+    :param gate_task_id: the identity-health gate; its ``health`` XCom becomes the report's ``health``.
     """
 
     template_fields = (*IduBaseOperator.template_fields, "min_coverage")
@@ -39,9 +40,11 @@ class UnificationReportOperator(IduBaseOperator):
         master_tables: Sequence[str],
         min_coverage: float | str | None = None,
         fail_on_failed_tasks: bool = False,
+        gate_task_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.gate_task_id = gate_task_id
         self.fail_on_failed_tasks = fail_on_failed_tasks
         self.canonical_id = canonical_id
         self.file_task_ids = list(file_task_ids)
@@ -116,7 +119,14 @@ class UnificationReportOperator(IduBaseOperator):
             ),
             "coverage": coverage,
             "next_steps": self._next_steps(),
+            "min_coverage": None if self.min_coverage in (None, "", "None") else float(self.min_coverage),  # type: ignore[arg-type]
+            "health": self._health(context),
         }
+
+    def _health(self, context: Context) -> dict[str, Any] | None:
+        if not self.gate_task_id:
+            return None
+        return context["ti"].xcom_pull(task_ids=self.gate_task_id, key="health")
 
     def _count(self, sql: str) -> int:
         try:
@@ -175,6 +185,45 @@ def render_markdown(report: dict[str, Any]) -> str:
             if cov and cov["coverage"] is not None
             else f"| {table} | {rows:,} | | |"
         )
+    lines += render_health_markdown(report.get("health"))
     lines += ["", "Next steps — validation queries to run:", ""]
     lines += [f"    {q}" for q in report["next_steps"]]
     return "\n".join(lines)
+
+
+def render_health_markdown(health: dict[str, Any] | None) -> list[str]:
+    """The identity-health section: sizes, largest clusters with their top values, churn, gates."""
+    if not health:
+        return []
+    sizes = health["cluster_sizes"]
+    lines = [
+        "",
+        "### Identity health",
+        "",
+        f"- clusters: {sizes['clusters']:,} over {sizes['identifiers']:,} identifiers; "
+        f"size p50 {sizes['p50']}, p99 {sizes['p99']}, max {sizes['max']}",
+        "- sizes: " + ", ".join(f"{b['bucket']}: {b['clusters']:,}" for b in sizes["buckets"]),
+        "- identifiers per key type: "
+        + ", ".join(f"{k} {v:,}" for k, v in health["identifiers_per_key_type"].items()),
+    ]
+    churn = health.get("churn")
+    lines.append(
+        "- churn: first run (nothing to compare)"
+        if not churn
+        else f"- churn: {churn['identifiers_changed']:,} of {churn['identifiers_compared']:,} identifiers "
+        f"({churn['churn_share']:.2%}) changed canonical id; {churn['clusters_merged']} merged, "
+        f"{churn['clusters_split']} split, {churn['ids_new']} ids new, {churn['ids_gone']} gone"
+    )
+    lines += ["", "| largest cluster | size | key types | top values (links) |", "|---|---:|---|---|"]
+    for c in health["largest_clusters"]:
+        keys = ", ".join(f"{k} {n}" for k, n in c["key_types"].items())
+        values = ", ".join(f"{v['key_type']} `{v['value']}` ({v['records']})" for v in c["top_values"])
+        lines.append(f"| {c['canonical_id']} | {c['size']:,} | {keys} | {values} |")
+    if health.get("shared_values"):
+        shared = ", ".join(
+            f"{v['key_type']} `{v['value']}` ({v['leaders']})" for v in health["shared_values"][:10]
+        )
+        lines += ["", f"Values shared by many leaders before unification: {shared}"]
+    lines += ["", "Gates:", ""]
+    lines += [f"- {'PASS' if g['passed'] else 'FAIL'} {g['message']}" for g in health["gates"]]
+    return lines

@@ -135,6 +135,8 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             if self.resume_loop:
                 self._log.append(record)
             state.history.append(record)
+            # The report tab's partial convergence curve when the loop fails (no return value then).
+            ti.xcom_push(key="history", value=[r.to_dict() for r in state.history])
         if state.converged:
             return self._finish(state, context)
         last = state.history[-1]

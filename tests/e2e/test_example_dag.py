@@ -106,4 +106,9 @@ def test_keep_iterations_leaves_one_loop_table(airflow_db: Path, demo_db: Path) 
                 "AND table_name LIKE 'unified_customer_id_graph%'"
             ).fetchall()
         }
-    assert tables == {"unified_customer_id_graph", f"unified_customer_id_graph_unify_loop_{k}"}
+    # loop_0 (the source links) stays too: identity health and explain read it.
+    assert tables == {
+        "unified_customer_id_graph",
+        "unified_customer_id_graph_unify_loop_0",
+        f"unified_customer_id_graph_unify_loop_{k}",
+    }

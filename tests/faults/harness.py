@@ -20,6 +20,8 @@ from tests.conftest import EXAMPLE_SQL
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
 
 LOG_TABLE_SUFFIX = "_unify_loop_log"
+# Run bookkeeping (which run snapshotted the previous lookup): holds the run id, so it differs per run.
+HEALTH_STATE_SUFFIX = "_lookup_previous_state"
 OUTPUT_SCHEMA = "unified"
 Rows = list[tuple[Any, ...]]
 _DAG_MODULE = "/sdk/definitions/dag.py"
@@ -166,7 +168,7 @@ def _sort_key(row: tuple[Any, ...]) -> str:
 
 
 def snapshot(database: Path, schema: str = OUTPUT_SCHEMA) -> dict[str, Rows]:
-    """Every table of ``schema`` except the loop log, rows sorted: what a run published."""
+    """Every table of ``schema`` except the loop log and health state, rows sorted: what a run published."""
     with duckdb.connect(str(database), read_only=True) as con:
         names = [
             name
@@ -174,7 +176,7 @@ def snapshot(database: Path, schema: str = OUTPUT_SCHEMA) -> dict[str, Rows]:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
                 [schema],
             ).fetchall()
-            if not name.endswith(LOG_TABLE_SUFFIX)
+            if not name.endswith((LOG_TABLE_SUFFIX, HEALTH_STATE_SUFFIX))
         ]
         return {
             name: sorted(con.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall(), key=_sort_key)
