@@ -8,7 +8,6 @@ worker thread, and keep a state a client can poll, cancel (DuckDB ``interrupt``)
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import threading
@@ -121,7 +120,8 @@ class Warehouse:
         self._sessions: dict[str, _Session] = {}
         self._statements: dict[str, Statement] = {}
         self.history: list[HistoryEntry] = []
-        self._seq = itertools.count(1)
+        self.sessions_opened: list[tuple[str, str | None, str | None]] = []  # (id, catalog, schema)
+        self.sessions_closed: list[str] = []
 
     # sessions -------------------------------------------------------------------------------
     def open_session(self, catalog: str | None = None, schema: str | None = None) -> str:
@@ -133,6 +133,7 @@ class Warehouse:
             raise
         with self._lock:
             self._sessions[session.session_id] = session
+            self.sessions_opened.append((session.session_id, catalog, schema))
         return session.session_id
 
     def close_session(self, session_id: str) -> None:
@@ -140,6 +141,8 @@ class Warehouse:
             session = self._sessions.pop(session_id, None)
         if session is None:
             return
+        with self._lock:
+            self.sessions_closed.append(session_id)
         if session.running is not None:
             self.cancel(session.running.statement_id)
         with session.lock:
@@ -215,9 +218,7 @@ class Warehouse:
 
     # running ----------------------------------------------------------------------------------
     def _new_id(self) -> str:
-        return (
-            f"01f0{next(self._seq):04x}-{uuid.uuid4().hex[:4]}-{uuid.uuid4().hex[:4]}-{uuid.uuid4().hex[:12]}"
-        )
+        return str(uuid.uuid4())
 
     def _run(self, statement: Statement, catalog: str | None, schema: str | None) -> None:
         with self._lock:
@@ -292,6 +293,11 @@ class Warehouse:
         with self._lock:
             self.history.append(entry)
         statement._done.set()
+
+    def statements_sql(self) -> list[str]:
+        """The text of every finished statement, in the order they finished (what tests inspect)."""
+        with self._lock:
+            return [h.sql for h in self.history]
 
 
 def _use(cursor: duckdb.DuckDBPyConnection, catalog: str | None, schema: str | None) -> None:
