@@ -209,6 +209,26 @@ class Warehouse:
         with self._lock:
             self._statements.pop(statement_id, None)
 
+    def snapshot(self, path: str | Path, schemas: list[str]) -> None:
+        """Copy every table of ``schemas`` into a new DuckDB file (to read it while the warehouse runs)."""
+        cursor = self._db.cursor()
+        try:
+            cursor.execute("ATTACH ? AS idu_snapshot", [str(path)])
+            for schema in schemas:
+                cursor.execute(f'CREATE SCHEMA IF NOT EXISTS idu_snapshot."{schema}"')
+                tables = cursor.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                    "AND table_catalog = current_database()",
+                    [schema],
+                ).fetchall()
+                for (table,) in tables:
+                    cursor.execute(
+                        f'CREATE OR REPLACE TABLE idu_snapshot."{schema}"."{table}" AS SELECT * FROM "{schema}"."{table}"'
+                    )
+            cursor.execute("DETACH idu_snapshot")
+        finally:
+            cursor.close()
+
     def close(self) -> None:
         with self._lock:
             sessions = list(self._sessions)
