@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 _USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*$", re.I)
 T = TypeVar("T")
+CANCEL_WAIT_SECONDS = 10.0
 
 
 class DatabricksAuthError(PermissionError):
@@ -136,8 +138,9 @@ class DatabricksEngine:
     def _with_cursor(self, work: Callable[[Any], T]) -> T:
         """Run ``work`` on a new cursor; one reconnect with a fresh token if the token had expired."""
         for attempt in (1, 2):
-            cursor = self.connection.cursor()
+            cursor = None
             try:
+                cursor = self.connection.cursor()
                 with self._lock:
                     self._cursor = cursor
                 return work(cursor)
@@ -151,7 +154,8 @@ class DatabricksEngine:
             finally:
                 with self._lock:
                     self._cursor = None
-                cursor.close()
+                if cursor is not None:
+                    cursor.close()
         raise AssertionError("unreachable")
 
     def _refresh_token(self) -> bool:
@@ -184,9 +188,15 @@ class DatabricksEngine:
     def cancel(self) -> None:
         with self._lock:
             cursor = self._cursor
-        if cursor is not None:
-            log.info("Cancelling the running Databricks statement")
-            cursor.cancel()
+        if cursor is None:
+            return
+        # The connector knows the statement's id only once ExecuteStatement has answered; a cancel
+        # sent before that would be lost, so wait for it (briefly: the task is being killed).
+        deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+        while getattr(cursor, "active_command_id", None) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log.info("Cancelling the running Databricks statement")
+        cursor.cancel()
 
 
 def _affected_rows(cursor: Any) -> int | None:
