@@ -60,6 +60,7 @@ class DatabricksEngine:
         self.hook_params = dict(hook_params or {})
         self._context = self._initial_context()
         self._cursor: Any = None
+        self._cursor_thread: int | None = None
         self._conn: Any = None
         self._lock = threading.Lock()
 
@@ -142,7 +143,7 @@ class DatabricksEngine:
             try:
                 cursor = self.connection.cursor()
                 with self._lock:
-                    self._cursor = cursor
+                    self._cursor, self._cursor_thread = cursor, threading.get_ident()
                 return work(cursor)
             except Exception as err:
                 if attempt == 1 and _expired_before_running(err) and self._refresh_token():
@@ -187,12 +188,14 @@ class DatabricksEngine:
 
     def cancel(self) -> None:
         with self._lock:
-            cursor = self._cursor
+            cursor, thread = self._cursor, self._cursor_thread
         if cursor is None:
             return
         # The connector knows the statement's id only once ExecuteStatement has answered; a cancel
-        # sent before that would be lost, so wait for it (briefly: the task is being killed).
-        deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+        # sent before that would be lost, so wait for it (briefly: the task is being killed) — unless
+        # called on the thread running the statement (a SIGTERM handler), which cannot advance it.
+        wait = CANCEL_WAIT_SECONDS if thread != threading.get_ident() else 0.0
+        deadline = time.monotonic() + wait
         while getattr(cursor, "active_command_id", None) is None and time.monotonic() < deadline:
             time.sleep(0.05)
         log.info("Cancelling the running Databricks statement")
