@@ -259,6 +259,7 @@ def test_token_expiring_mid_loop_is_refreshed_and_the_run_succeeds(
     direct_run: dict[str, Any],
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """OAuth service principal: the hook gets tokens from the warehouse; each is refused as expired
     after 5 requests, so the loop task (about 20 statements) needs several mid-loop."""
@@ -267,7 +268,7 @@ def test_token_expiring_mid_loop_is_refreshed_and_the_run_succeeds(
     result = _run(dag_id="idu_databricks_oauth")
     assert result.state == "success", result.failed()
     assert _tries(result, "loop.unify_loop") == 1
-    console = "".join(capfd.readouterr())
+    console = "".join(capfd.readouterr()) + caplog.text
     assert "Databricks token refreshed" in console
     assert local_warehouse.auth.issued - issued > len(result.task_states)  # refreshed within tasks
     _same_tables_as_direct(local_warehouse, direct_run, tmp_path, result)
@@ -295,7 +296,7 @@ def test_wrong_token_fails_the_first_task_at_once_with_an_auth_error(
 
 
 def test_killing_the_task_cancels_its_statement_in_the_warehouse(
-    airflow_db: Path, dbx: LocalWarehouse, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, dbx: LocalWarehouse, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """SIGTERM while iteration 2's CREATE runs: Airflow's handler calls ``on_kill``, the engine sends
     CancelOperation through the connector, and the warehouse interrupts and records it canceled."""
@@ -329,4 +330,4 @@ def test_killing_the_task_cancels_its_statement_in_the_warehouse(
     assert result.task_states["loop.unify_loop"] == "failed"
     entry = next(h for h in dbx.warehouse.history if h.statement_id == found[0].statement_id)
     assert entry.state is StatementState.CANCELED
-    assert "Cancelling the running Databricks statement" in "".join(capfd.readouterr())
+    assert "Cancelling the running Databricks statement" in "".join(capfd.readouterr()) + caplog.text
