@@ -75,9 +75,7 @@ def _run(source: str = DAG_SOURCE, dag_id: str = "idu_databricks_path", **kwargs
 def _same_tables_as_direct(
     wh: LocalWarehouse, direct: dict[str, Any], tmp_path: Path, result: RunResult
 ) -> None:
-    copy = tmp_path / "warehouse_copy.duckdb"
-    wh.warehouse.snapshot(copy, [OUTPUT_SCHEMA, DEMO["schema"]])  # type: ignore[list-item]
-    compared = assert_same_tables(copy, direct["database"], OUTPUT_SCHEMA)
+    compared = assert_same_tables(wh.warehouse, direct["database"], OUTPUT_SCHEMA)
     assert "unified_customer_id_lookup" in compared and len(compared) >= 10
     loop = result.xcom("loop.unify_loop")
     counts = [h["updated_count"] for h in loop["history"]]
@@ -145,6 +143,7 @@ def test_example_runs_on_the_local_warehouse_like_duckdb_direct(
 
     _same_tables_as_direct(dbx, direct_run, tmp_path, result)
     copy = tmp_path / "warehouse_copy.duckdb"
+    dbx.warehouse.snapshot(copy, [OUTPUT_SCHEMA, DEMO["schema"]])  # type: ignore[list-item]
     graph = load_identifier_graph(copy, EXAMPLE_YML, source_schema=DEMO["schema"])  # type: ignore[arg-type]
     assert_lookup_matches(
         copy,
@@ -331,3 +330,64 @@ def test_killing_the_task_cancels_its_statement_in_the_warehouse(
     entry = next(h for h in dbx.warehouse.history if h.statement_id == found[0].statement_id)
     assert entry.state is StatementState.CANCELED
     assert "Cancelling the running Databricks statement" in "".join(capfd.readouterr()) + caplog.text
+
+
+BIG_PEOPLE = 50_000
+
+
+def test_generated_50k_people_case_equals_duckdb_direct_and_networkx(
+    airflow_db: Path,
+    dbx: LocalWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A directory generated for other schemas, 50,000 people (about 600,000 source records)."""
+    from airflow_idu.generate.config import load_unify_config
+    from airflow_idu.generate.sql import generate_sql_directory
+
+    sql_dir = tmp_path / "sql"
+    generate_sql_directory(
+        load_unify_config(EXAMPLE_YML),
+        catalog="idu_big",
+        schema="big_unified",
+        source_catalog="idu_big",
+        source_schema="big_src",
+        out_dir=sql_dir,
+    )
+    direct = tmp_path / "direct.duckdb"
+    create_demo_data(direct, schema="big_src", people=BIG_PEOPLE, seed=7)
+    raw = dbx.warehouse._db.cursor()  # untranslated DuckDB: copy the same source rows in
+    raw.execute("ATTACH ? AS big_direct (READ_ONLY)", [str(direct)])
+    raw.execute("CREATE SCHEMA IF NOT EXISTS big_src")
+    for table in ("customer_profiles", "orders", "support_tickets", "web_sessions"):
+        raw.execute(f"CREATE OR REPLACE TABLE big_src.{table} AS SELECT * FROM big_direct.big_src.{table}")
+    raw.execute("DETACH big_direct")
+    raw.close()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IDU_BIG_DIRECT", json.dumps({"conn_type": "duckdb", "host": str(direct)})
+    )
+    source = f"""
+from airflow_idu import create_unification_dag
+dag = create_unification_dag("DAG_ID", {str(sql_dir)!r}, conn_id="CONN")
+"""
+    loops = []
+    for dag_id, conn in (("idu_big_warehouse", "idu_databricks"), ("idu_big_direct", "idu_big_direct")):
+        dag = dag_from_file(dag_id, source.replace("DAG_ID", dag_id).replace("CONN", conn))
+        result = run_dag(dag, logical_date=next(_dates))
+        assert result.state == "success", result.failed()
+        loops.append([h["updated_count"] for h in result.xcom("loop.unify_loop")["history"]])
+    assert loops[0] == loops[1]
+
+    # The warehouse wrote the same tables as DuckDB-direct (sources included), so checking the
+    # direct run's lookup against networkx checks the warehouse's too.
+    assert set(assert_same_tables(dbx.warehouse, direct, "big_src")) >= {"orders", "web_sessions"}
+    compared = assert_same_tables(dbx.warehouse, direct, "big_unified")
+    assert "unified_customer_id_lookup" in compared and len(compared) >= 10
+    graph = load_identifier_graph(direct, EXAMPLE_YML, source_schema="big_src")
+    assert graph.number_of_nodes() > BIG_PEOPLE
+    assert_lookup_matches(
+        direct,
+        lookup_table="big_unified.unified_customer_id_lookup",
+        graph=graph,
+        merge_by_keys=["email", "customer_id", "phone_number"],
+    )
