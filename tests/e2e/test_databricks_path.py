@@ -28,8 +28,9 @@ from airflow_idu.warehouse.faults import FaultKind, FaultRule
 from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
+from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.compare import assert_same_tables
-from tests.warehouse.fixture import DEMO, TOKEN, LocalWarehouse, local_warehouse  # noqa: F401
+from tests.warehouse.fixture import DEMO, TOKEN, LocalWarehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +42,8 @@ dag = create_unification_dag("idu_databricks_path", {str(EXAMPLE_SQL)!r}, conn_i
 """
 ITERATION_2 = "idu_demo.unified.unified_customer_id_graph_unify_loop_2 "
 _dates = iter(pendulum.datetime(2026, 3, 1, tz="UTC") + timedelta(days=i) for i in range(1000))
+
+local_warehouse = warehouse_fixture.local_warehouse  # the process's warehouse, reset per test
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def direct_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 @pytest.fixture
-def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalWarehouse]:  # noqa: F811
+def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalWarehouse]:
     local_warehouse.use(monkeypatch, "idu_databricks")
     yield local_warehouse
 
@@ -253,7 +256,7 @@ def test_sql_error_fails_at_once_naming_file_iteration_and_error_class(
 
 def test_token_expiring_mid_loop_is_refreshed_and_the_run_succeeds(
     airflow_db: Path,
-    local_warehouse: LocalWarehouse,  # noqa: F811
+    local_warehouse: LocalWarehouse,
     monkeypatch: pytest.MonkeyPatch,
     direct_run: dict[str, Any],
     tmp_path: Path,
@@ -275,7 +278,7 @@ def test_token_expiring_mid_loop_is_refreshed_and_the_run_succeeds(
 
 def test_wrong_token_fails_the_first_task_at_once_with_an_auth_error(
     airflow_db: Path,
-    local_warehouse: LocalWarehouse,  # noqa: F811
+    local_warehouse: LocalWarehouse,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
