@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
-from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, query_history_url
+from airflow_idu.engines.base import StatementError, StatementStats, is_transient
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
@@ -66,19 +66,18 @@ class IduBaseOperator(BaseOperator):
             hook_params=self.hook_params,
         )
 
-    @staticmethod
-    def task_error(err: StatementError) -> AirflowException:
-        """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL)."""
-        if is_transient(err.__cause__):
+    def task_error(self, err: StatementError) -> AirflowException:
+        """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL).
+        The engine that raised it decides (``engine.is_transient``)."""
+        cause = err.__cause__
+        engine = self.__dict__.get("engine")
+        if cause is not None and (engine.is_transient(cause) if engine is not None else is_transient(cause)):
             return AirflowException(f"{err} — transient, Airflow retries the task")
         return AirflowFailException(f"{err} — not retried: the same SQL would fail again")
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
         """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
-        url = None
-        if self.engine.kind is EngineKind.DATABRICKS:
-            ids = [s.query_id for s in stats if s.query_id]
-            url = query_history_url(getattr(self.engine, "host", ""), ids)
+        url = self.engine.query_history_url(stats)
         # Pushed on every engine (empty off Databricks) so rendering the link never misses the key.
         context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url or "")
 
