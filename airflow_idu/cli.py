@@ -98,6 +98,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--json", action="store_true", help="machine-readable output")
     explain.set_defaults(func=_explain)
+    warehouse = sub.add_parser("warehouse", help="a local Databricks SQL warehouse on a DuckDB file")
+    warehouse_sub = warehouse.add_subparsers(dest="warehouse_command", required=True)
+    serve = warehouse_sub.add_parser(
+        "serve", help="serve Thrift (the SQL connector's protocol) and REST; print the Airflow connection"
+    )
+    serve.add_argument("--database", type=Path, required=True, help="DuckDB file (created if missing)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--token", help="Bearer token clients must send (default: a random one)")
+    serve.add_argument(
+        "--connection-host", help="host name clients use, if not --host (e.g. a compose service name)"
+    )
+    serve.set_defaults(func=_warehouse_serve)
     return parser
 
 
@@ -219,6 +232,18 @@ def _explain(args: argparse.Namespace) -> int:
             engine.close()
     print(json.dumps(answer, indent=2) if args.json else render_text(answer))
     return 0
+
+
+def _warehouse_serve(args: argparse.Namespace) -> int:
+    from airflow_idu.warehouse.cli import serve
+
+    return serve(
+        database=args.database,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        connection_host=args.connection_host,
+    )
 
 
 def _schemas(database: Path) -> list[str]:

@@ -57,6 +57,25 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         ("airflow_idu.engines", "airflow_idu.generate", "airflow_idu.demo"),
         "the factory never touches a connection at parse time",
     ),
+    *[
+        (
+            room,
+            ("airflow_idu.warehouse",),
+            "the local warehouse is a tool beside the runtime path, never on it",
+        )
+        for room in ("engines", "operators", "sensors", "factory.py", "links.py", "plan")
+    ],
+    (
+        "warehouse",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.factory",
+            "airflow_idu.plan",
+        ),
+        "the warehouse serves SQL over the engines' translation; it knows nothing of Airflow or plans",
+    ),
 ]
 
 
@@ -76,7 +95,11 @@ def _files(room: str) -> list[Path]:
     return [target] if target.is_file() else sorted(target.rglob("*.py"))
 
 
-@pytest.mark.parametrize(("room", "forbidden", "why"), RULES, ids=[r[0] for r in RULES])
+@pytest.mark.parametrize(
+    ("room", "forbidden", "why"),
+    RULES,
+    ids=[r[0] if "airflow_idu.warehouse" not in r[1] else f"{r[0]}-no-warehouse" for r in RULES],
+)
 def test_room_imports_only_what_it_may(room: str, forbidden: tuple[str, ...], why: str) -> None:
     files = _files(room)
     assert files, f"no source for room {room}"

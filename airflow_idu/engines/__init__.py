@@ -1,10 +1,14 @@
-"""Engines run Databricks SQL: on a Databricks SQL warehouse, or translated on DuckDB."""
+"""Engines run Databricks SQL: on a Databricks SQL warehouse, or translated on DuckDB.
+
+Which engine a task uses follows from its connection's type (:mod:`airflow_idu.engines.registry`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from airflow_idu.engines.base import Engine, EngineKind, StatementError, StatementStats, is_transient
+from airflow_idu.engines.registry import UnsupportedConnectionError, engine_class
 
 __all__ = [
     "Engine",
@@ -15,10 +19,6 @@ __all__ = [
     "is_transient",
     "open_engine",
 ]
-
-
-class UnsupportedConnectionError(ValueError):
-    """The Airflow connection's type is not one this product runs on."""
 
 
 def open_engine(
@@ -32,18 +32,9 @@ def open_engine(
     """Choose the engine from the connection's type. Called at execute time, never at parse time."""
     from airflow.sdk import BaseHook
 
-    conn_type = (BaseHook.get_connection(conn_id).conn_type or "").lower()
-    if conn_type == EngineKind.DATABRICKS.value:
-        from airflow_idu.engines.databricks import DatabricksEngine
-
-        return DatabricksEngine(
-            conn_id, catalog=catalog, schema=schema, http_path=http_path, hook_params=hook_params
-        )
-    if conn_type == EngineKind.DUCKDB.value:
-        from airflow_idu.engines.duckdb import DuckDBEngine
-
-        return DuckDBEngine(conn_id, catalog=catalog, schema=schema)
-    raise UnsupportedConnectionError(
-        f"connection {conn_id!r} has type {conn_type!r}; airflow-idu runs on connection types "
-        f"{[k.value for k in EngineKind]} — change the connection's type or point conn_id at another one"
+    conn_type = BaseHook.get_connection(conn_id).conn_type or ""
+    cls = engine_class(conn_type, conn_id=conn_id)
+    engine: Engine = cls.from_task(
+        conn_id, catalog=catalog, schema=schema, http_path=http_path, hook_params=hook_params
     )
+    return engine

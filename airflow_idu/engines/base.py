@@ -23,6 +23,7 @@ __all__ = [
     "StatementError",
     "StatementStats",
     "describe_error",
+    "error_names",
     "fetch_rows",
     "is_transient",
     "run_statements",
@@ -167,6 +168,30 @@ class Engine(Protocol):
         """Cancel the statement in flight, if the engine can (called from ``on_kill``)."""
         ...
 
+    @classmethod
+    def from_task(
+        cls,
+        conn_id: str,
+        *,
+        catalog: str | None,
+        schema: str | None,
+        http_path: str | None,
+        hook_params: dict[str, Any] | None,
+    ) -> Engine:
+        """Build the engine from a task's arguments (each engine takes what applies to it)."""
+        ...
+
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        """True if sending the same statement later may succeed (a lock, a dropped connection, a 503);
+        False for what will fail again (SQL errors, bad credentials, a missing file or directory).
+        Answers False for errors of other drivers."""
+        ...
+
+    def query_history_url(self, stats: list[StatementStats]) -> str | None:
+        """Where the statements in ``stats`` can be inspected, or None (the task's extra link)."""
+        ...
+
 
 def run_statements(
     sql: str,
@@ -233,26 +258,16 @@ def _timed() -> Iterator[Callable[[], float]]:
     end.append(time.perf_counter())
 
 
-# Errors that may pass if the same statement is sent again later: dropped connections,
-# timeouts, a file lock held by another process. Named, not imported, so this module
-# does not need either driver installed.
-_TRANSIENT = frozenset(
-    {
-        "OperationalError",  # databricks-sql: network/session; duckdb: its IO errors derive from it
-        "RequestError",
-        "IOException",
-        "ConnectionException",
-        "ConnectionError",
-        "TimeoutError",
-        "InterruptException",
-    }
-)
-_PERMANENT = frozenset({"ServerOperationError", "CursorAlreadyClosedError"})
-
-
 def is_transient(error: BaseException | None) -> bool:
-    """True for connection-level failures worth a retry; False for SQL errors that will fail again."""
-    names = {cls.__name__ for cls in type(error).__mro__} if error is not None else set()
-    if names & _PERMANENT:
-        return False
-    return bool(names & _TRANSIENT)
+    """True when the engine whose driver raised ``error`` says a retry may heal it.
+
+    Prefer ``engine.is_transient(error)`` where the engine is at hand; this asks every registered
+    engine (each answers False for other drivers' errors)."""
+    from airflow_idu.engines.registry import is_transient_anywhere
+
+    return is_transient_anywhere(error)
+
+
+def error_names(error: BaseException) -> set[str]:
+    """Class names in ``error``'s MRO: rules match by name so they need no driver installed."""
+    return {cls.__name__ for cls in type(error).__mro__}

@@ -5,19 +5,27 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, error_names, fetch_rows, run_statements
 
 if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
 
-__all__ = ["DatabricksEngine"]
+__all__ = ["DatabricksAuthError", "DatabricksEngine", "is_transient_databricks_error"]
 
 log = logging.getLogger(__name__)
 
 _USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*$", re.I)
+T = TypeVar("T")
+CANCEL_WAIT_SECONDS = 10.0
+
+
+class DatabricksAuthError(PermissionError):
+    """The warehouse refused the connection's credentials (HTTP 401/403)."""
 
 
 class DatabricksEngine:
@@ -26,6 +34,12 @@ class DatabricksEngine:
     The session is opened with the plan's catalog and schema, so the ``USE`` lines
     every generated file starts with are already in force; those are not sent again
     (a round trip each, per file and per loop iteration).
+
+    Every statement takes its connection from ``hook.get_conn()``: the hook keeps the session
+    while the token is valid and reconnects with a new one when an OAuth/Azure AD token nears
+    expiry, so a loop that outlives its token keeps working. If the warehouse still answers that
+    the token expired (before running the statement), the engine drops the hook's cached token,
+    reconnects once and sends the statement again.
     """
 
     kind = EngineKind.DATABRICKS
@@ -44,9 +58,38 @@ class DatabricksEngine:
         self.schema = schema
         self.http_path = http_path
         self.hook_params = dict(hook_params or {})
-        self._context = {"CATALOG": catalog, "SCHEMA": schema}
+        self._context = self._initial_context()
         self._cursor: Any = None
+        self._cursor_thread: int | None = None
+        self._conn: Any = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_task(
+        cls,
+        conn_id: str,
+        *,
+        catalog: str | None = None,
+        schema: str | None = None,
+        http_path: str | None = None,
+        hook_params: dict[str, Any] | None = None,
+    ) -> DatabricksEngine:
+        return cls(conn_id, catalog=catalog, schema=schema, http_path=http_path, hook_params=hook_params)
+
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        return is_transient_databricks_error(error)
+
+    def query_history_url(self, stats: list[StatementStats]) -> str | None:
+        from airflow_idu.links import query_history_url
+
+        conn = self.hook.databricks_conn
+        scheme = conn.schema if conn.schema in ("http", "https") else "https"
+        port = f":{conn.port}" if conn.port and scheme == "http" else ""
+        return query_history_url(f"{scheme}://{self.host}{port}", [s.query_id for s in stats if s.query_id])
+
+    def _initial_context(self) -> dict[str, str | None]:
+        return {"CATALOG": self.catalog, "SCHEMA": self.schema}
 
     @cached_property
     def hook(self) -> DatabricksSqlHook:
@@ -63,67 +106,100 @@ class DatabricksEngine:
     def host(self) -> str:
         return str(self.hook.host or "")
 
-    @cached_property
+    @property
     def connection(self) -> Any:
-        return self.hook.get_conn()
+        """The hook's connection: the same session while its token is valid, a new one after a refresh."""
+        conn = self.hook.get_conn()
+        if self._conn is not None and conn is not self._conn:
+            log.info("Databricks token refreshed: continuing on a new session")
+            self._context = self._initial_context()  # a new session starts in the task's catalog/schema
+        self._conn = conn
+        return conn
 
     def run_script(self, sql: str, *, label: str) -> list[StatementStats]:
         return run_statements(sql, label=label, execute=self._execute)
 
     def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
         use = _USE.match(statement)
+        kind = ""
         if use:
             kind = "SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()
             if self._context.get(kind) == use.group(2):
                 return None, None, f"session already uses {kind.lower()} {use.group(2)}"
-        cursor = self.connection.cursor()
-        try:
-            with self._lock:
-                self._cursor = cursor
+
+        def run(cursor: Any) -> tuple[int | None, str | None]:
             cursor.execute(statement)
-            rows = _affected_rows(cursor)
-            query_id = getattr(cursor, "query_id", None)
-        finally:
-            with self._lock:
-                self._cursor = None
-            cursor.close()
+            return _affected_rows(cursor), getattr(cursor, "query_id", None)
+
+        rows, query_id = self._with_cursor(run)
         if use:
-            self._context["SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()] = (
-                use.group(2)
-            )
+            self._context[kind] = use.group(2)
         return rows, query_id, None
+
+    def _with_cursor(self, work: Callable[[Any], T]) -> T:
+        """Run ``work`` on a new cursor; one reconnect with a fresh token if the token had expired."""
+        for attempt in (1, 2):
+            cursor = None
+            try:
+                cursor = self.connection.cursor()
+                with self._lock:
+                    self._cursor, self._cursor_thread = cursor, threading.get_ident()
+                return work(cursor)
+            except Exception as err:
+                if attempt == 1 and _expired_before_running(err) and self._refresh_token():
+                    continue
+                auth = _auth_error(err, self.conn_id)
+                if auth is not None:
+                    raise auth from err
+                raise
+            finally:
+                with self._lock:
+                    self._cursor = None
+                if cursor is not None:
+                    cursor.close()
+        raise AssertionError("unreachable")
+
+    def _refresh_token(self) -> bool:
+        """Forget the hook's cached OAuth tokens and reconnect; True if that gave a new session."""
+        before = self._conn
+        self.hook.oauth_tokens.clear()
+        return self.connection is not before
 
     def query(self, sql: str, *, label: str = "query") -> list[tuple[Any, ...]]:
         return fetch_rows(sql, label=label, fetch=self._fetch)
 
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
-        cursor = self.connection.cursor()
-        try:
-            with self._lock:
-                self._cursor = cursor
+        def run(cursor: Any) -> list[tuple[Any, ...]]:
             cursor.execute(sql)
-            rows = cursor.fetchall()
-        finally:
-            with self._lock:
-                self._cursor = None
-            cursor.close()
-        return [tuple(r) for r in rows]
+            return [tuple(r) for r in cursor.fetchall()]
+
+        return self._with_cursor(run)
 
     def scalar(self, sql: str, *, label: str = "query") -> Any:
         rows = self.query(sql, label=label)
         return rows[0][0] if rows else None
 
     def close(self) -> None:
-        if "connection" in self.__dict__:
-            self.__dict__.pop("connection").close()
-            self.hook._sql_conn = None  # the hook caches the session; it is closed now
+        if self._conn is not None:
+            self._conn = None
+            conn, self.hook._sql_conn = self.hook._sql_conn, None  # the hook caches the session
+            if conn is not None:
+                conn.close()
 
     def cancel(self) -> None:
         with self._lock:
-            cursor = self._cursor
-        if cursor is not None:
-            log.info("Cancelling the running Databricks statement")
-            cursor.cancel()
+            cursor, thread = self._cursor, self._cursor_thread
+        if cursor is None:
+            return
+        # The connector knows the statement's id only once ExecuteStatement has answered; a cancel
+        # sent before that would be lost, so wait for it (briefly: the task is being killed) — unless
+        # called on the thread running the statement (a SIGTERM handler), which cannot advance it.
+        wait = CANCEL_WAIT_SECONDS if thread != threading.get_ident() else 0.0
+        deadline = time.monotonic() + wait
+        while getattr(cursor, "active_command_id", None) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log.info("Cancelling the running Databricks statement")
+        cursor.cancel()
 
 
 def _affected_rows(cursor: Any) -> int | None:
@@ -133,3 +209,63 @@ def _affected_rows(cursor: Any) -> int | None:
         return None
     row = cursor.fetchone()
     return None if row is None else int(row[names.index("num_affected_rows")])
+
+
+def _http_code(error: BaseException) -> int | None:
+    context = getattr(error, "context", None)
+    code = context.get("http-code") if isinstance(context, dict) else None
+    return int(code) if isinstance(code, int) else None
+
+
+def _expired_before_running(error: BaseException) -> bool:
+    """A 401 on the request that opens a session or sends a statement: nothing ran, sending again is safe."""
+    context = getattr(error, "context", None)
+    method = context.get("method") if isinstance(context, dict) else None
+    return _http_code(error) == 401 and method in ("OpenSession", "ExecuteStatement")
+
+
+def _auth_error(error: BaseException, conn_id: str) -> DatabricksAuthError | None:
+    code = _http_code(error)
+    if code not in (401, 403):
+        return None
+    context = getattr(error, "context", {}) or {}
+    reason = str(context.get("error-message") or "").strip(" :") or "credentials refused"
+    return DatabricksAuthError(
+        f"the SQL warehouse refused the credentials of connection {conn_id!r} (HTTP {code}: {reason}); "
+        "fix the connection's token (password) or OAuth client, then clear the task"
+    )
+
+
+# Connector and transport errors that heal: dropped connections, timeouts, 429/503 after the
+# connector's own retries, a session the server no longer knows. Matched by class name.
+_TRANSIENT = frozenset(
+    {
+        "RequestError",  # databricks-sql: a request failed after its retries (not 401/403, see below)
+        "OperationalError",
+        "MaxRetryError",  # urllib3: retries exhausted on 503/429 or dropped connections
+        "ProtocolError",
+        "NewConnectionError",
+        "ConnectionError",
+        "TimeoutError",
+        "ReadTimeoutError",
+        "SessionAlreadyClosedError",
+    }
+)
+# SQL errors fail again; a few Databricks error classes describe conditions that pass.
+_TRANSIENT_CLASSES = ("[CONCURRENT_", "[DELTA_CONCURRENT", "TEMPORARILY_UNAVAILABLE", "[OPERATION_CANCELED]")
+
+
+def is_transient_databricks_error(error: BaseException) -> bool:
+    """Dropped connections, 503/429 beyond the connector's retries, timeouts: transient. SQL errors
+    (``ServerOperationError``), bad credentials (401/403) and configuration errors: permanent."""
+    names = error_names(error)
+    if isinstance(error, DatabricksAuthError) or _http_code(error) in (401, 403):
+        return False  # bad credentials; an expired OAuth token was already refreshed once by the engine
+    if "ServerOperationError" in names:
+        return any(marker in str(error) for marker in _TRANSIENT_CLASSES)
+    if "CursorAlreadyClosedError" in names:
+        return False
+    module = type(error).__module__
+    if not module.startswith(("databricks", "urllib3", "requests", "builtins", "socket", "http")):
+        return False  # another driver's error (e.g. DuckDB's IOException): not ours to judge
+    return bool(names & _TRANSIENT)

@@ -7,7 +7,7 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, error_names, fetch_rows, run_statements
 
 if TYPE_CHECKING:
     import duckdb
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from airflow_idu.engines.translate import Translation
 
-__all__ = ["DuckDBEngine"]
+__all__ = ["DuckDBEngine", "is_transient_duckdb_error"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,26 @@ class DuckDBEngine:
         self._lock_timeout = lock_timeout
         # A DuckDB file is one catalog: schema s of two catalogs would be the same tables.
         self._catalog_of_schema: dict[str, str] = {schema: catalog} if catalog and schema else {}
+
+    @classmethod
+    def from_task(
+        cls,
+        conn_id: str,
+        *,
+        catalog: str | None = None,
+        schema: str | None = None,
+        http_path: str | None = None,
+        hook_params: dict[str, Any] | None = None,
+    ) -> DuckDBEngine:
+        """``http_path`` and ``hook_params`` are Databricks settings; a DuckDB file has neither."""
+        return cls(conn_id, catalog=catalog, schema=schema)
+
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        return is_transient_duckdb_error(error)
+
+    def query_history_url(self, stats: list[StatementStats]) -> str | None:
+        return None  # an embedded file keeps no query history
 
     @cached_property
     def hook(self) -> DuckDBHook:
@@ -145,3 +165,29 @@ def _affected_rows(result: duckdb.DuckDBPyConnection) -> int | None:
         row = result.fetchone()
         return None if row is None else int(row[0])
     return None
+
+
+# A file that cannot be opened for good: its directory or the file is missing, not ours to read or
+# write, or not a DuckDB database. Matched on DuckDB's IO error text (it has no finer error types).
+_PERMANENT_IO = (
+    "no such file or directory",
+    "permission denied",
+    "read-only file system",
+    "not a valid duckdb database",
+    "is a directory",
+)
+
+
+def is_transient_duckdb_error(error: BaseException) -> bool:
+    """DuckDB errors that may heal: the file locked by another process (waited for up to
+    ``lock_timeout`` already), other IO trouble and interrupted statements. Missing files or
+    directories and permission errors are permanent, like every SQL error (catalog, binder, parser)."""
+    names = error_names(error)
+    if isinstance(error, (FileNotFoundError, PermissionError, NotADirectoryError)):
+        return False
+    if "_duckdb" not in type(error).__module__ and "duckdb" not in type(error).__module__:
+        return False  # another driver's error: not ours to judge
+    if "IOException" in names:
+        text = str(error).lower()
+        return "lock" in text or not any(marker in text for marker in _PERMANENT_IO)
+    return bool(names & {"ConnectionException", "InterruptException"})

@@ -11,7 +11,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
 from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
-from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, query_history_url
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
@@ -75,22 +75,19 @@ class IduBaseOperator(BaseOperator):
             self.operator_extra_links = ()  # nothing to link to: Airflow then stores no link XCom
         return engine
 
-    @staticmethod
-    def task_error(err: StatementError) -> AirflowException:
+    def task_error(self, err: StatementError) -> AirflowException:
         """Retry what may pass next time (a dropped connection); fail at once what will fail again (SQL).
-
-        The message puts the cause first; ``err`` is reduced to its location (see
-        :meth:`StatementError.report`), so the task log says the cause once."""
-        if is_transient(err.__cause__):
+        The engine that raised it decides (``engine.is_transient``). The message puts the cause first;
+        ``err`` is reduced to its location (:meth:`StatementError.report`), so the log says it once."""
+        cause = err.__cause__
+        engine = self.__dict__.get("engine")
+        if cause is not None and (engine.is_transient(cause) if engine is not None else is_transient(cause)):
             return AirflowException(err.report("transient, Airflow retries the task"))
         return AirflowFailException(err.report("not retried: the same SQL would fail again"))
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
         """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
-        url = None
-        if self.engine.kind is EngineKind.DATABRICKS:
-            ids = [s.query_id for s in stats if s.query_id]
-            url = query_history_url(getattr(self.engine, "host", ""), ids)
+        url = self.engine.query_history_url(stats)
         if url:  # only Databricks has a query history; the link reads a missing key as "no link"
             context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 

@@ -74,14 +74,7 @@ def exception_lines(console: str) -> list[str]:
     ("case", "cause"),
     [
         ("missing_connection", "connection 'idu_does_not_exist' is not defined"),
-        pytest.param(
-            "missing_directory",
-            "No such file or directory",
-            marks=pytest.mark.xfail(
-                reason="classified by the warehouse branch's DuckDB transient rules; passes once merged",
-                strict=False,
-            ),
-        ),
+        ("missing_directory", "No such file or directory"),
     ],
 )
 def test_fails_on_the_first_try_with_the_cause_first(

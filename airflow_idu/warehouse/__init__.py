@@ -1,0 +1,1 @@
+"""A local Databricks SQL warehouse on a DuckDB file (tests, demos): never imported by the runtime path."""
