@@ -13,8 +13,11 @@ import duckdb
 
 from airflow_idu.warehouse.core import Warehouse
 
-# Tables whose rows record a run rather than its result (run keys, timings): compared elsewhere.
-RUN_RECORDS = ("_unify_loop_log",)
+# Tables whose rows record a run rather than its result (run keys, timings), or what the schema held
+# before the run (the previous lookup and the churn against it: the shared warehouse has seen earlier
+# runs, a fresh DuckDB-direct file has not). The loop log is compared by update counts, the health
+# tables in tests/health.
+RUN_RECORDS = ("_unify_loop_log", "_lookup_previous", "_lookup_previous_state", "_id_history")
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> dict[str, tuple[Any, ...]]:
