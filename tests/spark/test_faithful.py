@@ -8,11 +8,7 @@ metadata - must match row for row, canonical ids included.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,37 +31,6 @@ pytestmark = pytest.mark.spark
 
 EXAMPLE_SQL = Path(__file__).resolve().parents[2] / "examples" / "customer_unification" / "sql"
 CATALOG, SCHEMA = "idu_demo", "unified"
-
-
-def _skip_reason() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install '.[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime (java on PATH or JAVA_HOME) for local Spark"
-    return None
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    from pyspark.sql import SparkSession
-
-    warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("idu-faithful")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 # -- adapting Databricks SQL to local Spark (no Delta, no Unity Catalog) ------------
