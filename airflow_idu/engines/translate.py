@@ -94,9 +94,9 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
     if zone.lower() in _UTC:
         return Translation(statements=(), note="SET TIME ZONE UTC: the embedded engine always runs in UTC")
     raise TranslationError(
-        f"{_first_line(statement)}: SET TIME ZONE {zone!r} is refused: the embedded DuckDB engine runs "
-        "in UTC (as Databricks SQL warehouses do by default). Convert with explicit expressions, "
-        "or run this file on Databricks",
+        f"{_first_line(statement)}: SET TIME ZONE (line 1 of the statement) is refused: {zone!r}; the "
+        "embedded DuckDB engine runs in UTC (as Databricks SQL warehouses do by default). Convert with "
+        "explicit expressions, or run this file on Databricks",
         construct="SET TIME ZONE",
         line=1,
     )

@@ -135,6 +135,8 @@ def _sha2(node: exp.Expression) -> str | None:
 
 def _anonymous(node: exp.Expression) -> str | None:
     name = node.name.lower()
+    if name == "range" and isinstance(node.parent, exp.Table):
+        return None  # the table function range(start, end[, step]); rewritten to name its column id
     if name not in _ANONYMOUS:
         return "unknown function"
     if name == "conv":

@@ -98,10 +98,16 @@ _CONV: tuple[str, ...] = (
 
 _SPARK: tuple[str, ...] = (
     # unix_timestamp(x, fmt): a TIMESTAMP/DATE ignores fmt; a string is parsed (ANSI: a bad one fails)
+    # strptime with Spark's field widths: MM, dd, HH, mm, ss need two digits (pattern from the rewrite)
     _macro(
-        "idu_unix_timestamp(x, fmt)",
+        "idu_strptime(s, fmt, pattern)",
+        "CASE WHEN s IS NULL THEN NULL WHEN NOT regexp_full_match(s, pattern) THEN "
+        "error('[CANNOT_PARSE_TIMESTAMP] Text ' || s || ' could not be parsed') ELSE strptime(s, fmt) END",
+    ),
+    _macro(
+        "idu_unix_timestamp(x, fmt, pattern)",
         f"CASE WHEN typeof(x) IN {_TIMESTAMP_TYPES} THEN CAST(floor(epoch(CAST(x AS TIMESTAMP))) AS BIGINT) "
-        "ELSE CAST(floor(epoch(strptime(CAST(x AS VARCHAR), fmt))) AS BIGINT) END",
+        "ELSE CAST(floor(epoch(idu_strptime(CAST(x AS VARCHAR), fmt, pattern))) AS BIGINT) END",
     ),
     # base64: Spark's MIME encoder breaks lines after 76 characters with CRLF
     _macro(

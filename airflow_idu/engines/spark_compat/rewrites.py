@@ -60,6 +60,17 @@ def _replace_all(
     return tree
 
 
+_FIELD_PATTERN = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}",
+                  "%S": "[0-9]{2}"}  # fmt: skip
+
+
+def _parse_args(fmt: exp.Expression | None) -> tuple[exp.Literal, exp.Literal]:
+    """The strftime format (sqlglot's ``strict`` markers dropped) and the regex a value must match."""
+    text = fmt.this.replace("strict", "") if isinstance(fmt, exp.Literal) else "%Y-%m-%d %H:%M:%S"
+    pattern = "".join(_FIELD_PATTERN.get(tok, "[.]" if tok == "." else tok) for tok in re.findall(r"%[A-Za-z]|.", text))
+    return exp.Literal.string(text), exp.Literal.string(pattern)
+
+
 def unsupported_format(fmt: str) -> bool:
     """True unless ``fmt`` (already in strftime form) uses only yyyy MM dd HH mm ss and separators."""
     return _STRFTIME_TOKEN.sub("", fmt) != ""
@@ -79,12 +90,16 @@ def _timestamps(tree: exp.Expression) -> exp.Expression:
 def _unix_timestamp(tree: exp.Expression) -> exp.Expression:
     def build(node: exp.StrToUnix) -> exp.Expression:
         value = node.this.copy() if node.this is not None else _cast(exp.CurrentTimestamp(), _TIMESTAMP)
-        fmt = node.args.get("format")
-        text = fmt.this.replace("strict", "") if isinstance(fmt, exp.Literal) else "%Y-%m-%d %H:%M:%S"
-        fmt = exp.Literal.string(text)
-        return _call("idu_unix_timestamp", value, fmt)
+        return _call("idu_unix_timestamp", value, *_parse_args(node.args.get("format")))
 
-    return _replace_all(tree, exp.StrToUnix, build)
+    def parse(node: exp.Expression) -> exp.Expression:
+        if node.args.get("format") is None:
+            return node
+        parsed = _call("idu_strptime", node.this.copy(), *_parse_args(node.args["format"]))
+        return _cast(parsed, _DATE) if isinstance(node, exp.TsOrDsToDate) else parsed
+
+    tree = _replace_all(tree, exp.StrToUnix, build)
+    return _replace_all(tree, (exp.StrToTime, exp.TsOrDsToDate), parse)
 
 
 def _result_types(tree: exp.Expression) -> exp.Expression:
@@ -129,6 +144,20 @@ def _substring(tree: exp.Expression) -> exp.Expression:
                                      true=exp.Literal.number(1))], default=start.copy()),
             )  # fmt: skip
     return tree
+
+
+def _range_table(tree: exp.Expression) -> exp.Expression:
+    """Spark's table function range(...) names its column ``id``; DuckDB's names it ``range``."""
+
+    def build(node: exp.Table) -> exp.Expression:
+        fn = node.this
+        if not (isinstance(fn, exp.Anonymous) and fn.name.lower() == "range"):
+            return node
+        inner = exp.select(exp.alias_(exp.column("range"), "id")).from_(exp.Table(this=fn.copy()))
+        alias = node.args.get("alias")
+        return exp.Subquery(this=inner, alias=alias.copy() if alias else exp.TableAlias(this=exp.to_identifier("range")))
+
+    return _replace_all(tree, exp.Table, build)
 
 
 def _regexp_replacement(tree: exp.Expression) -> exp.Expression:
@@ -273,6 +302,7 @@ REWRITES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
     _timestamps,
     _result_types,
     _substring,
+    _range_table,
     _regexp_replacement,
     _case_mapping,
     _to_binary,
