@@ -24,8 +24,8 @@ dates from 1900 to 2100, a leap day, a DST-gap wall time, empty and NULL arrays 
 
 **The embedded engine follows ANSI mode on** (Databricks SQL warehouses' default): where Spark with
 ANSI on raises (bad casts, division by zero, overflow, array index out of bounds, unparsable
-timestamps), the engine raises too. The *ANSI off* column shows what a cluster with ANSI off returns
-instead, where it differs. The engine runs in UTC; `SET TIME ZONE` to anything else is refused.
+timestamps), the engine raises too. Where Spark with ANSI off (a cluster's default) returns something
+else, the notes say what ("ANSI off: ..."). The engine runs in UTC; `SET TIME ZONE` to anything else is refused.
 
 Results:
 - **identical**: same values and same types on every input row.

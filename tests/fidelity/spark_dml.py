@@ -30,9 +30,12 @@ def merge_statements(statement: str, columns_of: Any) -> list[str]:
     t_alias = target.alias_or_name
     source = merge.args["using"]
     s_alias = source.alias_or_name
-    src_sql = source.copy()
-    src_sql.set("alias", None)
-    inner = src_sql.sql("spark") if isinstance(src_sql, exp.Subquery) else f"(SELECT * FROM {src_sql.sql('spark')})"
+    if isinstance(source, exp.Subquery):
+        inner = f"({source.this.sql('spark')})"
+    else:
+        src_sql = source.copy()
+        src_sql.set("alias", None)
+        inner = f"(SELECT * FROM {src_sql.sql('spark')})"
     marked = f"(SELECT *, 1 AS __idu_matched FROM {inner} AS __s) AS {s_alias}"
     cond = merge.args["on"].sql("spark")
     columns = list(columns_of(name))
