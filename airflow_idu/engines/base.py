@@ -112,7 +112,9 @@ def run_statements(
             try:
                 rows, query_id, skipped = execute(statement)
             except Exception as err:
-                raise StatementError(label=label, index=index, statement=statement, error=err, line=line) from err
+                raise StatementError(
+                    label=label, index=index, statement=statement, error=err, line=line
+                ) from err
         stats = StatementStats(
             index=index,
             first_line=first_line(statement),

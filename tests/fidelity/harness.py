@@ -165,7 +165,7 @@ def duck_type_of_spark(spark_type: str) -> str:
 def _split_top(text: str) -> list[str]:
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
-        depth += ch in "<(" and 1 or (ch in ">)" and -1) or 0
+        depth += 1 if ch in "<(" else -1 if ch in ">)" else 0
         if ch == "," and depth == 0:
             parts.append(text[start:i])
             start = i + 1
@@ -259,7 +259,8 @@ def _bisect(
     result = run(wide_sql(kind, cases))
     if result.error is None:
         return {
-            i: (result.types[pos + 1], [row[pos + 1] for row in result.rows]) for pos, (i, _) in enumerate(cases)
+            i: (result.types[pos + 1], [row[pos + 1] for row in result.rows])
+            for pos, (i, _) in enumerate(cases)
         }
     if len(cases) == 1:
         return {cases[0][0]: result.error}
@@ -289,7 +290,7 @@ def evaluate(spark: Any, con: duckdb.DuckDBPyConnection, cases: Sequence[Case] =
         accepted: list[tuple[int, Case]] = []
         for i, case in batch:
             sql = wide_sql(kind, [(i, case)])
-            duck, refusal = _translate(sql)
+            _, refusal = _translate(sql)
             if refusal:
                 outcomes[case.id] = Outcome(case=case, status=Status.REFUSED, detail=refusal)
             else:
@@ -331,7 +332,9 @@ def _compare_column(
         if isinstance(spark, str) and isinstance(mine, str):
             return Outcome(case=case, status=Status.BOTH_FAIL, duckdb_sql=how, detail=mine, ansi_off=ansi_off)
         if isinstance(mine, str) and RUNTIME_REFUSAL in mine:
-            return Outcome(case=case, status=Status.REFUSED_AT_RUN, duckdb_sql=how, detail=mine, ansi_off=ansi_off)
+            return Outcome(
+                case=case, status=Status.REFUSED_AT_RUN, duckdb_sql=how, detail=mine, ansi_off=ansi_off
+            )
         return Outcome(
             case=case, status=Status.MISMATCH, duckdb_sql=how, ansi_off=ansi_off,
             detail=f"Spark: {_show(spark)} | DuckDB: {_show(mine)}",
@@ -352,10 +355,14 @@ def _compare_column(
     if not equal:
         diffs = [f"row {n + 1}: Spark {a!r} DuckDB {b!r}" for n, (a, b) in enumerate(zip(s_values, d_values, strict=True))
                  if not values_equal(a, b)[0]]  # fmt: skip
-        return Outcome(case=case, status=Status.MISMATCH, duckdb_sql=how, spark_type=s_type, detail="; ".join(diffs[:3]))
+        return Outcome(
+            case=case, status=Status.MISMATCH, duckdb_sql=how, spark_type=s_type, detail="; ".join(diffs[:3])
+        )
     status = Status.WIDER if relation is Status.WIDER else Status.TOLERANCE if tolerance else Status.IDENTICAL
     note = f"DuckDB type {d_type}" if relation is Status.WIDER else ""
-    return Outcome(case=case, status=status, duckdb_sql=how, spark_type=s_type, ansi_off=ansi_off, detail=note)
+    return Outcome(
+        case=case, status=status, duckdb_sql=how, spark_type=s_type, ansi_off=ansi_off, detail=note
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -381,7 +388,9 @@ def _compare_results(case: Case, spark: Result, mine: Result, how: str, off: Res
         ansi_off = f"ANSI off: {off.error or off.rows[:3]}"
     if spark.error or mine.error:
         if spark.error and mine.error:
-            return Outcome(case=case, status=Status.BOTH_FAIL, duckdb_sql=how, detail=mine.error, ansi_off=ansi_off)
+            return Outcome(
+                case=case, status=Status.BOTH_FAIL, duckdb_sql=how, detail=mine.error, ansi_off=ansi_off
+            )
         if mine.error and RUNTIME_REFUSAL in mine.error:
             return Outcome(case=case, status=Status.REFUSED_AT_RUN, duckdb_sql=how, detail=mine.error,
                            ansi_off=ansi_off)  # fmt: skip
@@ -392,7 +401,9 @@ def _compare_results(case: Case, spark: Result, mine: Result, how: str, off: Res
         return Outcome(case=case, status=Status.MISMATCH, duckdb_sql=how,
                        detail=f"types: Spark {spark.types}, DuckDB {mine.types}")  # fmt: skip
     names = [  # a table's column names matter; unnamed expressions are refused in CREATE TABLE AS
-        (a, b) for a, b in zip(spark.names, mine.names, strict=True) if case.kind is Kind.SCRIPT and re.fullmatch(r"\w+", a)
+        (a, b)
+        for a, b in zip(spark.names, mine.names, strict=True)
+        if case.kind is Kind.SCRIPT and re.fullmatch(r"\w+", a)
     ]
     if any(a.lower() != b.lower() for a, b in names):
         return Outcome(case=case, status=Status.MISMATCH, duckdb_sql=how,
@@ -420,7 +431,9 @@ def _one_query(spark: Any, con: duckdb.DuckDBPyConnection, case: Case) -> Outcom
         return Outcome(case=case, status=Status.REFUSED, detail=refusal)
     on = run_spark(spark, sql)
     off = None
-    if case.kind is Kind.ERROR:  # whole queries run with ANSI on only (their expressions are in the wide ones)
+    if (
+        case.kind is Kind.ERROR
+    ):  # whole queries run with ANSI on only (their expressions are in the wide ones)
         spark.conf.set("spark.sql.ansi.enabled", "false")
         try:
             off = run_spark(spark, sql)

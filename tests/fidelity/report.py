@@ -61,7 +61,13 @@ def render(outcomes: Sequence[Outcome]) -> str:
         case = outcome.case
         if case.group != group:
             group = case.group
-            lines += ["", f"## {group}", "", "| construct | result | how it runs on DuckDB | notes |", "|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {group}",
+                "",
+                "| construct | result | how it runs on DuckDB | notes |",
+                "|---|---|---|---|",
+            ]
         notes = "; ".join(n for n in (_note(outcome), outcome.ansi_off) if n)
         how = outcome.duckdb_sql if outcome.status is not Status.REFUSED else "—"
         lines.append(f"| `{_cell(case.sql, 120)}` | {outcome.status.value} | `{_cell(how)}` | {_cell(notes, 200)} |"

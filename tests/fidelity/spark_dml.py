@@ -46,9 +46,11 @@ def merge_statements(statement: str, columns_of: Any) -> list[str]:
         if when.args.get("condition") is not None:
             raise NotImplementedError("conditional WHEN clauses")
         if when.args.get("matched") and isinstance(then, exp.Update):
-            updates = {
-                e.this.name.lower(): e.expression.sql("spark") for e in then.expressions
-            } if then.expressions else {c.lower(): f"{s_alias}.{c}" for c in columns}
+            updates = (
+                {e.this.name.lower(): e.expression.sql("spark") for e in then.expressions}
+                if then.expressions
+                else {c.lower(): f"{s_alias}.{c}" for c in columns}
+            )
         elif not when.args.get("matched") and isinstance(then, exp.Insert):
             if isinstance(then.this, exp.Star) or then.this is None:
                 inserts = {c.lower(): f"{s_alias}.{c}" for c in columns}
@@ -94,10 +96,14 @@ def dml_statements(statement: str, columns_of: Any) -> list[str] | None:
         query = f"SELECT * FROM {name} WHERE NOT {hit}"
     else:
         sets = {e.this.name.lower(): e.expression.sql("spark") for e in tree.expressions}
-        query = "SELECT " + ", ".join(
-            f"CASE WHEN {hit} THEN {sets[c.lower()]} ELSE {c} END AS {c}" if c.lower() in sets else c
-            for c in columns
-        ) + f" FROM {name}"
+        query = (
+            "SELECT "
+            + ", ".join(
+                f"CASE WHEN {hit} THEN {sets[c.lower()]} ELSE {c} END AS {c}" if c.lower() in sets else c
+                for c in columns
+            )
+            + f" FROM {name}"
+        )
     staged = f"{name}__idu_dml"
     return [
         f"DROP TABLE IF EXISTS {staged}",

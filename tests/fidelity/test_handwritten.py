@@ -73,11 +73,15 @@ def test_handwritten_directory_is_identical_on_spark_and_duckdb(spark: Any) -> N
 
     assert duck_run == spark_run and duck_run.derived_iterations > 0
     expected, actual = spark_tables(spark, SCHEMA), duckdb_tables(con, SCHEMA)
-    assert {"person_id_lookup", "person_id_source_key_stats", "person_master", "person_id_graph"} <= set(expected)
+    assert {"person_id_lookup", "person_id_source_key_stats", "person_master", "person_id_graph"} <= set(
+        expected
+    )
     assert_same_tables(expected, actual)
 
 
-def test_handwritten_directory_runs_as_an_airflow_dag(airflow_db: Path, tmp_path: Path, monkeypatch: Any) -> None:
+def test_handwritten_directory_runs_as_an_airflow_dag(
+    airflow_db: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
     from tests.e2e.runner import dag_from_file, run_dag
 
     db = tmp_path / "hand.duckdb"
@@ -89,11 +93,17 @@ def test_handwritten_directory_runs_as_an_airflow_dag(airflow_db: Path, tmp_path
         "from airflow_idu import create_unification_dag\n"
         f"dag = create_unification_dag('idu_handwritten', {str(HANDWRITTEN_SQL)!r}, conn_id='idu_hand')\n"
     )
-    result = run_dag(dag_from_file("idu_handwritten", source), logical_date=pendulum.datetime(2026, 1, 1, tz="UTC"))
+    result = run_dag(
+        dag_from_file("idu_handwritten", source), logical_date=pendulum.datetime(2026, 1, 1, tz="UTC")
+    )
     assert result.state == "success", result.failed()
     assert result.xcom("loop.unify_loop")["converged"] is True
     with duckdb.connect(str(db), read_only=True) as check:
-        stats = check.execute(f"SELECT key_ns, identifiers FROM {SCHEMA}.person_id_source_key_stats ORDER BY 1").fetchall()
-        lookup = check.execute(f"SELECT COUNT(DISTINCT canonical_id) FROM {SCHEMA}.person_id_lookup").fetchone()
+        stats = check.execute(
+            f"SELECT key_ns, identifiers FROM {SCHEMA}.person_id_source_key_stats ORDER BY 1"
+        ).fetchall()
+        lookup = check.execute(
+            f"SELECT COUNT(DISTINCT canonical_id) FROM {SCHEMA}.person_id_lookup"
+        ).fetchone()
     assert [ns for ns, _ in stats] == [1, 2, 3] and all(n > 0 for _, n in stats)
     assert lookup is not None and lookup[0] > 0

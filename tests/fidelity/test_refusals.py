@@ -72,7 +72,11 @@ def test_unix_timestamp_forms(engine: DuckDBEngine, form: str, expected: object)
 
 REFUSED = [
     # (construct as written, script, line of the construct in the file)
-    ("months_between", "USE SCHEMA s;\nCREATE TABLE s.t AS\nSELECT\n  months_between(a, b) AS m\nFROM s.x;", 4),
+    (
+        "months_between",
+        "USE SCHEMA s;\nCREATE TABLE s.t AS\nSELECT\n  months_between(a, b) AS m\nFROM s.x;",
+        4,
+    ),
     ("crc32", "-- header\n\nSELECT 1;\nSELECT id,\n  crc32(id) AS c FROM s.x;", 5),
     ("sha2", "SELECT sha2(id, 512) AS h FROM s.x;", 1),
     ("format_string", "SELECT 1;\n/* a\n comment */ SELECT format_string('%s', id) AS f FROM s.x;", 3),
@@ -82,16 +86,23 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("construct", "script", "line"), REFUSED, ids=[r[0] for r in REFUSED])
-def test_refusal_names_construct_file_and_line(engine: DuckDBEngine, construct: str, script: str, line: int) -> None:
+def test_refusal_names_construct_file_and_line(
+    engine: DuckDBEngine, construct: str, script: str, line: int
+) -> None:
     with pytest.raises(StatementError) as err:
         engine.run_script(script, label="07_vendor.sql")
     error = err.value
     assert (error.construct, error.label, error.line) == (construct, "07_vendor.sql", line)
     message = str(error)
-    assert message.startswith("07_vendor.sql: statement") and construct in message and f"line {line}" in message
+    assert (
+        message.startswith("07_vendor.sql: statement") and construct in message and f"line {line}" in message
+    )
 
 
 def test_refused_statement_does_not_run(engine: DuckDBEngine) -> None:
     with pytest.raises(StatementError):
-        engine.run_script("CREATE TABLE t AS SELECT months_between(DATE '2024-01-01', DATE '2023-01-01') AS m", label="x.sql")
+        engine.run_script(
+            "CREATE TABLE t AS SELECT months_between(DATE '2024-01-01', DATE '2023-01-01') AS m",
+            label="x.sql",
+        )
     assert engine.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 't'") == 0

@@ -37,6 +37,8 @@ CATALOG, SCHEMA = "idu_demo", "unified"
 
 _CREATE_OR_REPLACE = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+TABLE\s+([\w.]+)", re.IGNORECASE)
 _DELTA_ONLY = re.compile(r"\s+USING\s+DELTA\b|\s+CLUSTER\s+BY\s*\([^)]*\)", re.IGNORECASE)
+
+
 def _three_part(catalog: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!')\b{catalog}\.(?=\w+\.\w+)")  # not inside '...' literals
 

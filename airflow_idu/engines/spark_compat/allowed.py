@@ -29,7 +29,7 @@ class Refusal:
 
 _E = exp
 # Structure: statements, clauses, operators, literals and names.
-_STRUCTURE: frozenset[type[exp.Expression]] = frozenset({
+_STRUCTURE: frozenset[type[exp.Expr]] = frozenset({
     _E.Select, _E.Insert, _E.Create, _E.Drop, _E.Alter, _E.AlterRename, _E.RenameColumn, _E.Merge, _E.Whens,
     _E.When, _E.Update, _E.Delete, _E.TruncateTable, _E.With, _E.CTE, _E.Union, _E.Except, _E.Intersect,
     _E.Subquery, _E.From, _E.Join, _E.Where, _E.Group, _E.Having, _E.Qualify, _E.Order, _E.Ordered, _E.Limit,
@@ -46,7 +46,7 @@ _STRUCTURE: frozenset[type[exp.Expression]] = frozenset({
 })  # fmt: skip
 
 # Functions shown identical to Spark (with the rewrites and macros) by tests/fidelity.
-_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
+_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     # date and time
     _E.CurrentTimestamp, _E.CurrentDate, _E.StrToUnix, _E.UnixToStr, _E.StrToTime, _E.TsOrDsToDate,
     _E.TimeToStr, _E.TimeStrToTime, _E.TsOrDsAdd, _E.DateDiff, _E.TimestampTrunc, _E.Year, _E.Month, _E.DayOfMonth, _E.Day,
@@ -70,24 +70,37 @@ _FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expression]] = _STRUCTURE | _FUNCTIONS
+ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
 _ANONYMOUS = frozenset(
-    {"conv", "pmod", "octet_length", "forall", "cardinality", "every", "some", "any", "map_values", "map_entries"}
+    {
+        "conv",
+        "pmod",
+        "octet_length",
+        "forall",
+        "cardinality",
+        "every",
+        "some",
+        "any",
+        "map_values",
+        "map_entries",
+    }
 )
 
 # Java regex constructs RE2 lacks or reads differently
-_JAVA_ONLY_REGEX = re.compile(r"\\p\{|\\P\{|\(\?<[=!]|\(\?[=!]|\\G|\\Z|\\z|[*+?}]\+|\\[1-9]|\(\?[a-z]*[^a-z:)]")
+_JAVA_ONLY_REGEX = re.compile(
+    r"\\p\{|\\P\{|\(\?<[=!]|\(\?[=!]|\\G|\\Z|\\z|[*+?}]\+|\\[1-9]|\(\?[a-z]*[^a-z:)]"
+)
 
 
-def _literal(node: exp.Expression | None) -> str | None:
+def _literal(node: exp.Expr | None) -> str | None:
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         return f"-{node.this.this}"
     return node.this if isinstance(node, exp.Literal) else None
 
 
-def _format(node: exp.Expression) -> str | None:
+def _format(node: exp.Expr) -> str | None:
     fmt = node.args.get("format")
     if fmt is None:
         return None
@@ -95,21 +108,23 @@ def _format(node: exp.Expression) -> str | None:
     if text is None:
         return "the format must be a string literal"
     if unsupported_format(text):
-        return f"format {text!r}: only the fields yyyy MM dd HH mm ss and the separators - / : . , T and space"
+        return (
+            f"format {text!r}: only the fields yyyy MM dd HH mm ss and the separators - / : . , T and space"
+        )
     return None
 
 
-def _regex(node: exp.Expression) -> str | None:
+def _regex(node: exp.Expr) -> str | None:
     pattern = node.args.get("expression")
     text = _literal(pattern)
-    if text is None or not pattern.is_string:
+    if text is None or pattern is None or not pattern.is_string:
         return "the regular expression must be a string literal"
     if _JAVA_ONLY_REGEX.search(text):
         return f"regular expression {text!r} uses Java-only syntax (\\p{{..}}, lookaround, possessive, backreference)"
     return None
 
 
-def _regexp_replace(node: exp.Expression) -> str | None:
+def _regexp_replace(node: exp.Expr) -> str | None:
     if node.args.get("position") is not None or node.args.get("occurrence") is not None:
         return "the position argument"
     replacement = _literal(node.args.get("replacement"))
@@ -120,20 +135,20 @@ def _regexp_replace(node: exp.Expression) -> str | None:
     return _regex(node)
 
 
-def _split(node: exp.Expression) -> str | None:
+def _split(node: exp.Expr) -> str | None:
     if node.args.get("limit") is not None:
         return "split with a limit"
     return _regex(node)
 
 
-def _sha2(node: exp.Expression) -> str | None:
+def _sha2(node: exp.Expr) -> str | None:
     length = node.args.get("length")
     if length is not None and _literal(length) != "256":
         return "only sha2(x, 256): DuckDB has no SHA-224/384/512"
     return None
 
 
-def _anonymous(node: exp.Expression) -> str | None:
+def _anonymous(node: exp.Expr) -> str | None:
     name = node.name.lower()
     if name == "range" and isinstance(node.parent, exp.Table):
         return None  # the table function range(start, end[, step]); rewritten to name its column id
@@ -146,27 +161,27 @@ def _anonymous(node: exp.Expression) -> str | None:
     return None
 
 
-def _lambda_function(node: exp.Expression) -> str | None:
+def _lambda_function(node: exp.Expr) -> str | None:
     extra = [k for k in ("comparator", "finish") if node.args.get(k) is not None]
     if isinstance(node, exp.ArraySort) and node.args.get("expression") is not None:
         extra.append("comparator")
     return f"the {extra[0]} argument" if extra else None
 
 
-def _bracket(node: exp.Expression) -> str | None:
+def _bracket(node: exp.Expr) -> str | None:
     return "more than one subscript" if len(node.expressions) != 1 else None
 
 
-def _aliases(node: exp.Expression) -> str | None:
+def _aliases(node: exp.Expr) -> str | None:
     # posexplode(a) AS (pos, value) works; explode(map) AS (key, value) does not
     return None if isinstance(node.this, exp.Posexplode) else "a multi-column alias (explode of a map)"
 
 
-def _lateral(node: exp.Expression) -> str | None:
+def _lateral(node: exp.Expr) -> str | None:
     return "LATERAL VIEW OUTER" if node.args.get("outer") else None
 
 
-def _unordered_first_last(node: exp.Expression) -> str | None:
+def _unordered_first_last(node: exp.Expr) -> str | None:
     parent = node.parent
     while isinstance(parent, exp.IgnoreNulls | exp.RespectNulls):
         parent = parent.parent
@@ -175,26 +190,26 @@ def _unordered_first_last(node: exp.Expression) -> str | None:
     return "first()/last() as an aggregate: Spark's result depends on row order (use a window or max_by)"
 
 
-def _avg(node: exp.Expression) -> str | None:
+def _avg(node: exp.Expr) -> str | None:
     if isinstance(node.parent, exp.Window):
         return "avg(...) OVER: a DECIMAL average differs (Spark DECIMAL, DuckDB DOUBLE); use sum(...) / count(...)"
     return None
 
 
-def _struct_order(node: exp.Expression) -> str | None:
+def _struct_order(node: exp.Expr) -> str | None:
     operands = [node.this, node.args.get("expression")]
     if any(isinstance(o, exp.Struct) for o in operands):
         return "ordering structs (Spark and DuckDB order NULL fields differently)"
     return None
 
 
-def _try_cast(node: exp.Expression) -> str | None:
-    if node.to.is_type(*exp.DataType.INTEGER_TYPES):
+def _try_cast(node: exp.Expr) -> str | None:
+    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.INTEGER_TYPES):
         return "try_cast to an integer type (DuckDB rounds fractional strings, Spark gives NULL)"
     return None
 
 
-def _create(node: exp.Expression) -> str | None:
+def _create(node: exp.Expr) -> str | None:
     query = node.expression
     if isinstance(query, exp.Select):
         for item in query.expressions:
@@ -206,11 +221,11 @@ def _create(node: exp.Expression) -> str | None:
     return None
 
 
-def _insert(node: exp.Expression) -> str | None:
+def _insert(node: exp.Expr) -> str | None:
     return "INSERT ... PARTITION" if node.args.get("partition") else None
 
 
-_CHECKS: dict[type[exp.Expression], Callable[[exp.Expression], str | None]] = {
+_CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.StrToUnix: _format,
     exp.UnixToStr: _format,
     exp.StrToTime: _format,
@@ -242,7 +257,7 @@ _CHECKS: dict[type[exp.Expression], Callable[[exp.Expression], str | None]] = {
 }
 
 
-def find_refusal(tree: exp.Expression, code: str) -> Refusal | None:
+def find_refusal(tree: exp.Expr, code: str) -> Refusal | None:
     """The first construct of ``tree`` (parsed from ``code``) the embedded engine does not run."""
     for node in tree.walk(prune=lambda n: isinstance(n, exp.Properties)):  # storage only, dropped
         kind = type(node)
@@ -254,7 +269,7 @@ def find_refusal(tree: exp.Expression, code: str) -> Refusal | None:
     return None
 
 
-def construct_name(node: exp.Expression, code: str) -> str:
+def construct_name(node: exp.Expr, code: str) -> str:
     """The construct as written: a function's name from the source text, else the SQL keyword."""
     meta = node.meta if isinstance(node, exp.Func) else {}
     if "start" in meta and "end" in meta:
@@ -266,7 +281,7 @@ def construct_name(node: exp.Expression, code: str) -> str:
     return node.key.upper().replace("_", " ")
 
 
-def _line(node: exp.Expression) -> int | None:
+def _line(node: exp.Expr) -> int | None:
     for candidate in (node, *node.walk()):
         line = candidate.meta.get("line") if candidate.meta else None
         if line is not None:

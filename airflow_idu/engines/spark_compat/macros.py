@@ -27,7 +27,9 @@ SPECIAL_UPPER = (
 )
 # 'İ' lowers to two characters in Java; 'Σ' lowers to 'ς' at the end of a word in Java.
 _SPECIAL_LOWER = "İΣ"
-_TIMESTAMP_TYPES = "('TIMESTAMP', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS')"
+_TIMESTAMP_TYPES = (
+    "('TIMESTAMP', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS')"
+)
 
 
 def _let(value: str, name: str, body: str) -> str:
@@ -145,12 +147,16 @@ _SPARK: tuple[str, ...] = (
     *(
         _macro(
             f"idu_to_{name.lower()}(arg)",
-            _let("arg", "x", "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') "
-            f"THEN CAST(trunc(TRY_CAST(x AS DOUBLE)) AS {name}) "
-            f"WHEN typeof(x) LIKE 'DECIMAL%' THEN CAST(trunc(TRY_CAST(x AS DECIMAL(38, 10))) AS {name}) "
-            "WHEN typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(CAST(x AS VARCHAR)), '[+-]?[0-9]+') "
-            "THEN error('[CAST_INVALID_INPUT] cannot cast the string ' || CAST(x AS VARCHAR) || ' to "
-            f"{name}') ELSE CAST(x AS {name}) END"),
+            _let(
+                "arg",
+                "x",
+                "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') "
+                f"THEN CAST(trunc(TRY_CAST(x AS DOUBLE)) AS {name}) "
+                f"WHEN typeof(x) LIKE 'DECIMAL%' THEN CAST(trunc(TRY_CAST(x AS DECIMAL(38, 10))) AS {name}) "
+                "WHEN typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(CAST(x AS VARCHAR)), '[+-]?[0-9]+') "
+                "THEN error('[CAST_INVALID_INPUT] cannot cast the string ' || CAST(x AS VARCHAR) || ' to "
+                f"{name}') ELSE CAST(x AS {name}) END",
+            ),
         )
         for name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
     ),
@@ -237,16 +243,20 @@ _SPARK: tuple[str, ...] = (
     # CAST(x AS STRING): a DOUBLE prints like Java only between 1e-3 and 1e7 (and 0, NaN, Infinity)
     _macro(
         "idu_cast_string(arg)",
-        _let("arg", "x", "CASE WHEN typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(x AS VARCHAR) "
-        + _let(
-            "TRY_CAST(x AS DOUBLE)",
-            "d",
-            "CASE WHEN d IS NULL THEN NULL WHEN isnan(d) THEN 'NaN' "
-            "WHEN isinf(d) THEN CASE WHEN d > 0 THEN 'Infinity' ELSE '-Infinity' END "
-            "WHEN d = 0 OR (abs(d) >= 0.001 AND abs(d) < 10000000) THEN CAST(d AS VARCHAR) "
-            "ELSE error('[IDU_REFUSED] CAST(DOUBLE AS STRING): Spark prints this magnitude in scientific "
-            "notation') END",
-        ).join(("ELSE ", " END"))),
+        _let(
+            "arg",
+            "x",
+            "CASE WHEN typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(x AS VARCHAR) "
+            + _let(
+                "TRY_CAST(x AS DOUBLE)",
+                "d",
+                "CASE WHEN d IS NULL THEN NULL WHEN isnan(d) THEN 'NaN' "
+                "WHEN isinf(d) THEN CASE WHEN d > 0 THEN 'Infinity' ELSE '-Infinity' END "
+                "WHEN d = 0 OR (abs(d) >= 0.001 AND abs(d) < 10000000) THEN CAST(d AS VARCHAR) "
+                "ELSE error('[IDU_REFUSED] CAST(DOUBLE AS STRING): Spark prints this magnitude in scientific "
+                "notation') END",
+            ).join(("ELSE ", " END")),
+        ),
     ),
 )
 

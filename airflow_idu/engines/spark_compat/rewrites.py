@@ -20,7 +20,7 @@ _DATE = exp.DataType.build("DATE")
 _TIMESTAMP = exp.DataType.build("TIMESTAMP")
 
 # Spark returns INT where DuckDB returns BIGINT
-_SPARK_INT_RESULT: tuple[type[exp.Expression], ...] = (
+_SPARK_INT_RESULT: tuple[type[exp.Expr], ...] = (
     exp.Length,
     exp.StrPosition,
     exp.Year,
@@ -38,19 +38,20 @@ _BINARY_RESULT = (exp.Unhex, exp.FromBase64, exp.MD5Digest)
 _STRFTIME_TOKEN = re.compile(r"%[YmdHMS](?:strict)?|[-/: T.,]")
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+def _call(name: str, *args: exp.Expr) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _cast(node: exp.Expression, to: exp.DataType) -> exp.Cast:
+def _cast(node: exp.Expr, to: exp.DataType) -> exp.Cast:
     return exp.Cast(this=node, to=to.copy())
 
 
 def _replace_all(
-    tree: exp.Expression, kinds: type[exp.Expression] | tuple[type[exp.Expression], ...], build: Callable
-) -> exp.Expression:
+    tree: exp.Expr, kinds: type[exp.Expr] | tuple[type[exp.Expr], ...], build: Callable
+) -> exp.Expr:
     """Replace every node of ``kinds`` (found before any change) by ``build(node)``."""
-    for node in list(tree.find_all(kinds)):
+    wanted = kinds if isinstance(kinds, tuple) else (kinds,)
+    for node in list(tree.find_all(*wanted)):
         new = build(node)
         if new is not node:
             if node is tree:
@@ -64,10 +65,12 @@ _FIELD_PATTERN = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[
                   "%S": "[0-9]{2}"}  # fmt: skip
 
 
-def _parse_args(fmt: exp.Expression | None) -> tuple[exp.Literal, exp.Literal]:
+def _parse_args(fmt: exp.Expr | None) -> tuple[exp.Literal, exp.Literal]:
     """The strftime format (sqlglot's ``strict`` markers dropped) and the regex a value must match."""
     text = fmt.this.replace("strict", "") if isinstance(fmt, exp.Literal) else "%Y-%m-%d %H:%M:%S"
-    pattern = "".join(_FIELD_PATTERN.get(tok, "[.]" if tok == "." else tok) for tok in re.findall(r"%[A-Za-z]|.", text))
+    pattern = "".join(
+        _FIELD_PATTERN.get(tok, "[.]" if tok == "." else tok) for tok in re.findall(r"%[A-Za-z]|.", text)
+    )
     return exp.Literal.string(text), exp.Literal.string(pattern)
 
 
@@ -79,7 +82,7 @@ def unsupported_format(fmt: str) -> bool:
 # -- the rewrites -----------------------------------------------------------------
 
 
-def _timestamps(tree: exp.Expression) -> exp.Expression:
+def _timestamps(tree: exp.Expr) -> exp.Expr:
     """Spark TIMESTAMP (session time zone UTC) is DuckDB TIMESTAMP; ``current_timestamp`` too."""
     for dtype in list(tree.find_all(exp.DataType)):
         if dtype.this in (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ):
@@ -87,12 +90,12 @@ def _timestamps(tree: exp.Expression) -> exp.Expression:
     return _replace_all(tree, exp.CurrentTimestamp, lambda n: _cast(n.copy(), _TIMESTAMP))
 
 
-def _unix_timestamp(tree: exp.Expression) -> exp.Expression:
-    def build(node: exp.StrToUnix) -> exp.Expression:
+def _unix_timestamp(tree: exp.Expr) -> exp.Expr:
+    def build(node: exp.StrToUnix) -> exp.Expr:
         value = node.this.copy() if node.this is not None else _cast(exp.CurrentTimestamp(), _TIMESTAMP)
         return _call("idu_unix_timestamp", value, *_parse_args(node.args.get("format")))
 
-    def parse(node: exp.Expression) -> exp.Expression:
+    def parse(node: exp.Expr) -> exp.Expr:
         if node.args.get("format") is None:
             return node
         parsed = _call("idu_strptime", node.this.copy(), *_parse_args(node.args["format"]))
@@ -102,7 +105,7 @@ def _unix_timestamp(tree: exp.Expression) -> exp.Expression:
     return _replace_all(tree, (exp.StrToTime, exp.TsOrDsToDate), parse)
 
 
-def _result_types(tree: exp.Expression) -> exp.Expression:
+def _result_types(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, _SPARK_INT_RESULT, lambda n: _cast(n.copy(), _INT))
     tree = _replace_all(tree, exp.ArrayPosition, lambda n: _call("idu_array_position", n.this.copy(),
                                                                   n.expression.copy()))  # fmt: skip
@@ -118,9 +121,11 @@ def _result_types(tree: exp.Expression) -> exp.Expression:
     tree = _replace_all(
         tree,
         exp.Anonymous,
-        lambda n: _cast(_call("cardinality", n.expressions[0].copy()), _INT)
-        if n.name.lower() == "cardinality"
-        else n,
+        lambda n: (
+            _cast(_call("cardinality", n.expressions[0].copy()), _INT)
+            if n.name.lower() == "cardinality"
+            else n
+        ),
     )
     return _replace_all(
         tree,
@@ -129,7 +134,7 @@ def _result_types(tree: exp.Expression) -> exp.Expression:
     )
 
 
-def _substring(tree: exp.Expression) -> exp.Expression:
+def _substring(tree: exp.Expr) -> exp.Expr:
     """Spark reads position 0 as 1."""
     for node in list(tree.find_all(exp.Substring)):
         start = node.args.get("start")
@@ -146,21 +151,23 @@ def _substring(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def _range_table(tree: exp.Expression) -> exp.Expression:
+def _range_table(tree: exp.Expr) -> exp.Expr:
     """Spark's table function range(...) names its column ``id``; DuckDB's names it ``range``."""
 
-    def build(node: exp.Table) -> exp.Expression:
+    def build(node: exp.Table) -> exp.Expr:
         fn = node.this
         if not (isinstance(fn, exp.Anonymous) and fn.name.lower() == "range"):
             return node
         inner = exp.select(exp.alias_(exp.column("range"), "id")).from_(exp.Table(this=fn.copy()))
         alias = node.args.get("alias")
-        return exp.Subquery(this=inner, alias=alias.copy() if alias else exp.TableAlias(this=exp.to_identifier("range")))
+        return exp.Subquery(
+            this=inner, alias=alias.copy() if alias else exp.TableAlias(this=exp.to_identifier("range"))
+        )
 
     return _replace_all(tree, exp.Table, build)
 
 
-def _regexp_replacement(tree: exp.Expression) -> exp.Expression:
+def _regexp_replacement(tree: exp.Expr) -> exp.Expr:
     """Java's ``$1`` group references are RE2's ``\\1``."""
     for node in tree.find_all(exp.RegexpReplace):
         replacement = node.args.get("replacement")
@@ -169,24 +176,25 @@ def _regexp_replacement(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def _case_mapping(tree: exp.Expression) -> exp.Expression:
+def _case_mapping(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.Upper, lambda n: _call("idu_upper", n.this.copy()))
     return _replace_all(tree, exp.Lower, lambda n: _call("idu_lower", n.this.copy()))
 
 
-def _to_binary(tree: exp.Expression) -> exp.Expression:
+def _to_binary(tree: exp.Expr) -> exp.Expr:
     """Spark's base64 takes a string's UTF-8 bytes."""
     for node in tree.find_all(exp.ToBase64):
         arg = node.this
         is_binary = isinstance(arg, _BINARY_RESULT) or (
-            isinstance(arg, exp.Cast) and arg.to.this in (exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY)
+            isinstance(arg, exp.Cast)
+            and arg.to.this in (exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY)
         )
         if not is_binary:
             node.set("this", _call("encode", exp.Cast(this=arg.copy(), to=exp.DataType.build("VARCHAR"))))
     return _replace_all(tree, exp.ToBase64, lambda n: _call("idu_base64", n.this.copy()))
 
 
-_RENAMED: dict[str, Callable[[list[exp.Expression]], exp.Expression]] = {
+_RENAMED: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
     "octet_length": lambda a: _cast(_call("strlen", *a), _INT),
     "every": lambda a: exp.LogicalAnd(this=a[0]),
     "some": lambda a: exp.LogicalOr(this=a[0]),
@@ -194,16 +202,18 @@ _RENAMED: dict[str, Callable[[list[exp.Expression]], exp.Expression]] = {
 }
 
 
-def _by_name(tree: exp.Expression) -> exp.Expression:
+def _by_name(tree: exp.Expr) -> exp.Expr:
     """Spark functions sqlglot does not model, spelled as DuckDB functions."""
     return _replace_all(
         tree,
         exp.Anonymous,
-        lambda n: _RENAMED[n.name.lower()]([a.copy() for a in n.expressions]) if n.name.lower() in _RENAMED else n,
+        lambda n: (
+            _RENAMED[n.name.lower()]([a.copy() for a in n.expressions]) if n.name.lower() in _RENAMED else n
+        ),
     )
 
 
-def _arrays(tree: exp.Expression) -> exp.Expression:
+def _arrays(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.ArrayContains, lambda n: _call("idu_array_contains", n.this.copy(),
                                                                   n.expression.copy()))  # fmt: skip
     tree = _replace_all(tree, exp.ArrayDistinct, lambda n: _call("idu_array_distinct", n.this.copy()))
@@ -218,7 +228,7 @@ def _arrays(tree: exp.Expression) -> exp.Expression:
     return _replace_all(tree, exp.Bracket, _bracket)
 
 
-def _array_sort(node: exp.ArraySort) -> exp.Expression:
+def _array_sort(node: exp.ArraySort) -> exp.Expr:
     """array_sort: ascending, NULLs last; sort_array: NULLs first ascending, last descending."""
     asc = node.args.get("asc")
     descending = isinstance(asc, exp.Boolean) and not asc.this
@@ -232,7 +242,7 @@ def _array_sort(node: exp.ArraySort) -> exp.Expression:
     )
 
 
-def _bracket(node: exp.Bracket) -> exp.Expression:
+def _bracket(node: exp.Bracket) -> exp.Expr:
     [index] = node.expressions
     if isinstance(index, exp.Literal) and index.is_string:
         return node  # a map key
@@ -241,7 +251,7 @@ def _bracket(node: exp.Bracket) -> exp.Expression:
     return _call("idu_subscript", node.this.copy(), index.copy())
 
 
-def _lambdas(tree: exp.Expression) -> exp.Expression:
+def _lambdas(tree: exp.Expr) -> exp.Expr:
     """Spark's lambda index is 0-based, DuckDB's 1-based; exists/forall keep three-valued logic."""
     for node in tree.find_all(exp.Transform, exp.ArrayFilter):
         fn = node.expression if isinstance(node, exp.Transform) else node.args.get("expression")
@@ -251,15 +261,17 @@ def _lambdas(tree: exp.Expression) -> exp.Expression:
                 if ref.name == index and not isinstance(ref.parent, exp.Column):
                     ref.replace(exp.Paren(this=exp.Sub(this=ref.copy(), expression=exp.Literal.number(1))))
 
-    def each(array: exp.Expression, fn: exp.Expression) -> exp.Expression:
+    def each(array: exp.Expr, fn: exp.Expr) -> exp.Expr:
         return exp.Transform(this=array.copy(), expression=fn.copy())
 
     tree = _replace_all(
         tree,
         exp.Exists,
-        lambda n: _call("idu_exists", each(n.this, n.expression))
-        if isinstance(n.args.get("expression"), exp.Lambda)
-        else n,
+        lambda n: (
+            _call("idu_exists", each(n.this, n.expression))
+            if isinstance(n.args.get("expression"), exp.Lambda)
+            else n
+        ),
     )
     return _replace_all(
         tree,
@@ -268,7 +280,7 @@ def _lambdas(tree: exp.Expression) -> exp.Expression:
     )
 
 
-def _arithmetic(tree: exp.Expression) -> exp.Expression:
+def _arithmetic(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.Div, lambda n: _call("idu_divide", n.this.copy(), n.expression.copy()))
     return _replace_all(tree, exp.IntDiv, lambda n: _call("idu_int_div", n.this.copy(), n.expression.copy()))
 
@@ -281,10 +293,10 @@ _INTEGRAL = {
 }
 
 
-def _casts(tree: exp.Expression) -> exp.Expression:
+def _casts(tree: exp.Expr) -> exp.Expr:
     """CAST to STRING prints DOUBLEs like Java; CAST to an integer truncates like Spark."""
 
-    def build(node: exp.Cast) -> exp.Expression:
+    def build(node: exp.Cast) -> exp.Expr:
         if isinstance(node, exp.TryCast):
             return node
         if node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) and not node.to.expressions:
@@ -296,7 +308,7 @@ def _casts(tree: exp.Expression) -> exp.Expression:
     return _replace_all(tree, exp.Cast, build)
 
 
-REWRITES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
+REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _casts,  # first: it must see only the statement's own CASTs, not the ones the rewrites add
     _unix_timestamp,
     _timestamps,
@@ -313,7 +325,7 @@ REWRITES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
 )
 
 
-def apply(tree: exp.Expression) -> exp.Expression:
+def apply(tree: exp.Expr) -> exp.Expr:
     for rewrite in REWRITES:
         tree = rewrite(tree)
     return tree
