@@ -7,12 +7,9 @@ the cases that fail. DuckDB runs the same SQL through ``translate_statement``.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -23,12 +20,27 @@ from airflow_idu.plan import split_statements
 from tests.fidelity.catalogue import CASES, Case, Kind
 from tests.fidelity.inputs import COLUMNS, ROWS, TABLE
 from tests.fidelity.spark_dml import dml_statements
+from tests.fidelity.values import (
+    FLOAT_TOLERANCE,
+    NOW_TOLERANCE_SECONDS,
+    all_equal,
+    close_to_now,
+    duck_type,
+    duck_type_of_spark,
+    norm,
+    values_equal,
+)
 from tests.spark.test_faithful import spark_statements
 
-__all__ = ["FLOAT_TOLERANCE", "Outcome", "Status", "evaluate", "load_duckdb", "load_spark"]
-
-FLOAT_TOLERANCE = 1e-9  # relative, for DOUBLE results
-NOW_TOLERANCE_SECONDS = 300  # current_timestamp() and friends: same type, within this of the test's clock
+__all__ = [
+    "FLOAT_TOLERANCE",
+    "NOW_TOLERANCE_SECONDS",
+    "Outcome",
+    "Status",
+    "evaluate",
+    "load_duckdb",
+    "load_spark",
+]
 
 
 class Status(StrEnum):
@@ -108,7 +120,7 @@ def run_spark(spark: Any, sql: str) -> Result:
     return Result(
         types=tuple(duck_type_of_spark(f.dataType.simpleString()) for f in fields),
         names=tuple(f.name for f in fields),
-        rows=tuple(tuple(_norm(v) for v in r) for r in rows),
+        rows=tuple(tuple(norm(v) for v in r) for r in rows),
     )
 
 
@@ -123,114 +135,15 @@ def run_duckdb(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> Res
         return Result(error=_short(exc))
     description = cursor.description or []
     return Result(
-        types=tuple(_duck_type(str(d[1])) for d in description),
+        types=tuple(duck_type(str(d[1])) for d in description),
         names=tuple(d[0] for d in description),
-        rows=tuple(tuple(_norm(v) for v in r) for r in rows),
+        rows=tuple(tuple(norm(v) for v in r) for r in rows),
     )
 
 
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{type(exc).__name__}: {text[:200]}"
-
-
-# -- types and values -----------------------------------------------------------------
-
-_SIMPLE = {
-    "int": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT", "tinyint": "TINYINT",
-    "string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN",
-    "date": "DATE", "timestamp": "TIMESTAMP", "timestamp_ntz": "TIMESTAMP", "binary": "BLOB",
-    "void": '"NULL"',
-}  # fmt: skip
-
-
-def duck_type_of_spark(spark_type: str) -> str:
-    """Spark's ``simpleString`` of a type as DuckDB spells the same type."""
-    t = spark_type.strip()
-    if t in _SIMPLE:
-        return _SIMPLE[t]
-    if t.startswith("decimal"):
-        return t.upper().replace(" ", "")
-    if t.startswith("array<"):
-        return duck_type_of_spark(t[6:-1]) + "[]"
-    if t.startswith("map<"):
-        key, value = _split_top(t[4:-1])
-        return f"MAP({duck_type_of_spark(key)}, {duck_type_of_spark(value)})"
-    if t.startswith("struct<"):
-        fields = [f.split(":", 1) for f in _split_top(t[7:-1])]
-        return "STRUCT(" + ", ".join(f"{n} {duck_type_of_spark(k)}" for n, k in fields) + ")"
-    return t.upper()
-
-
-def _split_top(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += 1 if ch in "<(" else -1 if ch in ">)" else 0
-        if ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _duck_type(text: str) -> str:
-    return re.sub(r'"(\w+)"', r"\1", text).replace("DECIMAL(", "DECIMAL(").replace(", ", ", ")
-
-
-def _norm(value: Any) -> Any:
-    if hasattr(value, "asDict"):  # a Spark Row (struct)
-        return {k: _norm(v) for k, v in value.asDict(recursive=False).items()}
-    if isinstance(value, dict):
-        return {_norm(k): _norm(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_norm(v) for v in value]
-    if isinstance(value, bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def values_equal(a: Any, b: Any) -> tuple[bool, bool]:
-    """(equal, needed the float tolerance)."""
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b), False
-        if a == b:
-            return True, math.copysign(1, a) != math.copysign(1, b)
-        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=1e-300), True
-    if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
-            return False, False
-        return _all_equal(list(a.values()), list(b.values()))
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return False, False
-        return _all_equal(a, b)
-    if isinstance(a, Decimal) or isinstance(b, Decimal):
-        return (type(a) is type(b) and a == b), False
-    return type(a) is type(b) and a == b, False
-
-
-def _all_equal(a: Sequence[Any], b: Sequence[Any]) -> tuple[bool, bool]:
-    tolerance = False
-    for x, y in zip(a, b, strict=True):
-        equal, tol = values_equal(x, y)
-        if not equal:
-            return False, False
-        tolerance |= tol
-    return True, tolerance
-
-
-def _close_to_now(value: Any) -> bool:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    if isinstance(value, datetime):
-        return abs((value - now).total_seconds()) < NOW_TOLERANCE_SECONDS
-    if isinstance(value, date):
-        return abs((value - now.date()).days) <= 1
-    if isinstance(value, int):
-        return abs(value - now.timestamp()) < NOW_TOLERANCE_SECONDS
-    return False
 
 
 # -- batching -------------------------------------------------------------------------
@@ -347,11 +260,11 @@ def _compare_column(
             detail=f"type: Spark {s_type}, DuckDB {d_type}",
         )  # fmt: skip
     if case.nondeterministic:
-        ok = all(v is not None and _close_to_now(v) for v in s_values + d_values)
+        ok = all(v is not None and close_to_now(v) for v in s_values + d_values)
         status = Status.CLOSE if ok else Status.MISMATCH
         return Outcome(case=case, status=status, duckdb_sql=how, spark_type=s_type, detail="" if ok else
                        f"Spark {s_values[:2]} DuckDB {d_values[:2]}")  # fmt: skip
-    equal, tolerance = _all_equal(s_values, d_values)
+    equal, tolerance = all_equal(s_values, d_values)
     if not equal:
         diffs = [f"row {n + 1}: Spark {a!r} DuckDB {b!r}" for n, (a, b) in enumerate(zip(s_values, d_values, strict=True))
                  if not values_equal(a, b)[0]]  # fmt: skip
@@ -368,7 +281,7 @@ def _compare_column(
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return isinstance(a, str) and isinstance(b, str)
-    return a[0] == b[0] and _all_equal(a[1], b[1])[0]
+    return a[0] == b[0] and all_equal(a[1], b[1])[0]
 
 
 def _show(value: Any) -> str:
@@ -414,7 +327,7 @@ def _compare_results(case: Case, spark: Result, mine: Result, how: str, off: Res
     if len(s_rows) != len(d_rows):
         return Outcome(case=case, status=Status.MISMATCH, duckdb_sql=how,
                        detail=f"{len(s_rows)} rows on Spark, {len(d_rows)} on DuckDB")  # fmt: skip
-    equal, tolerance = _all_equal([list(r) for r in s_rows], [list(r) for r in d_rows])
+    equal, tolerance = all_equal([list(r) for r in s_rows], [list(r) for r in d_rows])
     if not equal:
         return Outcome(case=case, status=Status.MISMATCH, duckdb_sql=how,
                        detail=f"Spark {s_rows[:4]} | DuckDB {d_rows[:4]}")  # fmt: skip
