@@ -161,7 +161,7 @@ def _range_table(tree: exp.Expr) -> exp.Expr:
         inner = exp.select(exp.alias_(exp.column("range"), "id")).from_(exp.Table(this=fn.copy()))
         alias = node.args.get("alias")
         return exp.Subquery(
-            this=inner, alias=alias.copy() if alias else exp.TableAlias(this=exp.to_identifier("range"))
+            this=inner, alias=alias.copy() if alias else exp.TableAlias(this=exp.to_identifier("idu_range"))
         )
 
     return _replace_all(tree, exp.Table, build)
