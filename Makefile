@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: install demo test lint bench clean wheel-check
+.PHONY: install demo test lint bench fidelity clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ wheel-check:
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Spark vs the embedded engine, construct by construct; rewrites docs/compatibility.md
+fidelity: install
+	IDU_WRITE_COMPATIBILITY=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fidelity
 
 lint: install
 	$(BIN)/ruff check airflow_idu dags tests bench

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.spark_session"]  # one Spark session for tests/spark and tests/fidelity
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_DIR = REPO / "examples" / "customer_unification"
 EXAMPLE_SQL = EXAMPLE_DIR / "sql"

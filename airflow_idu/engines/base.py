@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from airflow_idu.plan.statements import first_line, split_statements
+from airflow_idu.plan.statements import first_line, split_statements_with_lines
 
 __all__ = [
     "Engine",
@@ -54,19 +54,29 @@ class StatementStats:
 
 class StatementError(RuntimeError):
     """A statement failed. The message fits a log viewer: the cause first, on one short line; then the
-    script, the statement number and first line; the engine's long detail after (no ANSI codes)."""
+    script, the statement number, its line and first line; the engine's long detail after (no ANSI codes).
 
-    def __init__(self, *, label: str, index: int, statement: str, error: BaseException) -> None:
+    ``line`` is the 1-based line in the script: of the refused construct when the engine
+    refused one (``construct`` then names it), else of the statement's start.
+    """
+
+    def __init__(
+        self, *, label: str, index: int, statement: str, error: BaseException, line: int | None = None
+    ) -> None:
         self.label = label
         self.index = index
         self.statement_first_line = first_line(statement)
+        self.construct: str | None = getattr(error, "construct", None)
+        offset = getattr(error, "line", None)
+        self.line = line + offset - 1 if line is not None and isinstance(offset, int) else line
         self.engine_error = f"{type(error).__name__}: {strip_ansi(str(error))}"
         self.cause, self.detail = describe_error(error, statement_first_line=self.statement_first_line)
         super().__init__(self.message())
 
     @property
     def location(self) -> str:
-        return f"{self.label}: statement {self.index} failed ({self.statement_first_line})"
+        at = f" at line {self.line}" if self.line is not None else ""
+        return f"{self.label}: statement {self.index}{at} failed ({self.statement_first_line})"
 
     def message(self, verdict: str = "") -> str:
         """Cause, location (with ``verdict``, e.g. whether Airflow retries), then the detail."""
@@ -205,12 +215,14 @@ def run_statements(
     that logs and stats look the same whichever engine ran them.
     """
     results: list[StatementStats] = []
-    for index, statement in enumerate(split_statements(sql), start=1):
+    for index, (statement, line) in enumerate(split_statements_with_lines(sql), start=1):
         with _timed() as elapsed:
             try:
                 rows, query_id, skipped = execute(statement)
             except Exception as err:
-                raise StatementError(label=label, index=index, statement=statement, error=err) from err
+                raise StatementError(
+                    label=label, index=index, statement=statement, error=err, line=line
+                ) from err
         stats = StatementStats(
             index=index,
             first_line=first_line(statement),

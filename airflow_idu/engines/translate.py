@@ -9,8 +9,12 @@ statement goes through :func:`translate_statement`:
   AST (catalog dropped from three-part names, Delta table properties removed)
   and printed as DuckDB.
 
-Spark functions DuckDB lacks (``conv``) are provided as macros in
-:data:`COMPAT_MACROS`, which the engine runs once per connection.
+Every construct must be on the allow-list of :mod:`airflow_idu.engines.spark_compat`
+(proven identical to Spark by ``tests/fidelity``); anything else is refused before it
+runs with a :class:`TranslationError` naming the construct and its line. Rewrites
+there, and the DuckDB macros in :data:`COMPAT_MACROS` (run once per connection),
+give Spark's results where DuckDB's built-ins differ. The engine follows Databricks
+SQL warehouses: ANSI mode on, session time zone UTC.
 """
 
 from __future__ import annotations
@@ -23,13 +27,24 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from airflow_idu.engines.duckdb_macros import COMPAT_MACROS
+from airflow_idu.engines.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal
+from airflow_idu.plan.statements import blank_comments
 
 __all__ = ["COMPAT_MACROS", "Translation", "TranslationError", "translate_statement"]
 
 
 class TranslationError(ValueError):
-    """A statement cannot be run on DuckDB; the message names its first line."""
+    """A statement cannot be run on DuckDB; the message names its first line.
+
+    For a refused construct, ``construct`` names it as written and ``line`` is its
+    1-based line within the statement (``run_statements`` adds the statement's line
+    in its file).
+    """
+
+    def __init__(self, message: str, *, construct: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.construct = construct
+        self.line = line
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,18 +55,20 @@ class Translation:
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
 
 
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _IDENT = r"(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
 _USE_CATALOG = re.compile(rf"USE\s+CATALOG\s+{_IDENT}$", re.IGNORECASE)
 _USE_SCHEMA = re.compile(rf"USE\s+(?:SCHEMA\s+|DATABASE\s+)?{_IDENT}(?:\.{_IDENT})?$", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"(OPTIMIZE|VACUUM|ANALYZE\s+TABLE)\b", re.IGNORECASE)
+_SET_TIME_ZONE = re.compile(r"SET\s+TIME\s+ZONE\s+(?:'([^']*)'|(\S+))$", re.IGNORECASE)
+_UTC = frozenset({"utc", "etc/utc", "z", "+00:00", "gmt"})
 
 
 @functools.lru_cache(maxsize=4096)
 def translate_statement(statement: str) -> Translation:
     """Translate one Databricks statement (without the trailing ``;``). Cached, because the
     unify loop runs the same text many times."""
-    code = _COMMENT.sub(" ", statement).strip().rstrip(";").strip()
+    blanked = blank_comments(statement)
+    code = blanked.strip().rstrip(";").strip()
     if not code:
         return Translation(statements=(), note="empty statement")
     if _USE_CATALOG.fullmatch(code):
@@ -66,15 +83,30 @@ def translate_statement(statement: str) -> Translation:
     if maintenance:
         verb = " ".join(maintenance.group(1).upper().split())
         return Translation(statements=(), note=f"{verb} is a no-op on DuckDB (no Delta files to maintain)")
-    sql, catalog_schemas = _to_duckdb(statement, code)
-    return Translation(statements=(sql,), catalog_schemas=catalog_schemas)
+    zone = _SET_TIME_ZONE.fullmatch(code)
+    if zone:
+        return _set_time_zone(statement, zone.group(1) or zone.group(2))
+    statements, catalog_schemas = _to_duckdb(statement, blanked.rstrip().rstrip(";"))
+    return Translation(statements=statements, catalog_schemas=catalog_schemas)
+
+
+def _set_time_zone(statement: str, zone: str) -> Translation:
+    if zone.lower() in _UTC:
+        return Translation(statements=(), note="SET TIME ZONE UTC: the embedded engine always runs in UTC")
+    raise TranslationError(
+        f"{_first_line(statement)}: SET TIME ZONE (line 1 of the statement) is refused: {zone!r}; the "
+        "embedded DuckDB engine runs in UTC (as Databricks SQL warehouses do by default). Convert with "
+        "explicit expressions, or run this file on Databricks",
+        construct="SET TIME ZONE",
+        line=1,
+    )
 
 
 def _unquote(identifier: str) -> str:
     return identifier[1:-1] if identifier.startswith("`") else identifier
 
 
-def _to_duckdb(statement: str, code: str) -> tuple[str, frozenset[tuple[str, str]]]:
+def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tuple[str, str]]]:
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
@@ -87,16 +119,53 @@ def _to_duckdb(statement: str, code: str) -> tuple[str, frozenset[tuple[str, str
     catalog_schemas = frozenset(
         (t.catalog, t.db) for t in tree.find_all(exp.Table) if t.args.get("catalog") is not None
     )
-    rewritten = tree.transform(_rewrite)
+    refusal = find_refusal(tree, code)
+    if refusal is not None:
+        where = f" (line {refusal.line} of the statement)" if refusal.line else ""
+        raise TranslationError(
+            f"{_first_line(statement)}: {refusal.construct}{where} is refused: {refusal.reason}. "
+            "The embedded DuckDB engine runs only constructs proven to give Spark's result "
+            "(docs/compatibility.md); rewrite it with a supported form, or run this file on Databricks",
+            construct=refusal.construct,
+            line=refusal.line,
+        )
+    rewritten = apply_rewrites(_clone_as_copy(tree)).transform(_rewrite)
     if rewritten is None:
         raise TranslationError(
             f"{_first_line(statement)}: nothing left to run after removing storage clauses"
         )
     try:
         # Properties were removed above; anything else sqlglot cannot express in DuckDB fails here.
-        return rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE), catalog_schemas
+        sql = rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
+            return _insert_overwrite(rewritten), catalog_schemas
+        return (sql,), catalog_schemas
     except SqlglotError as exc:
         raise TranslationError(f"{_first_line(statement)}: not translatable to DuckDB: {exc}") from exc
+
+
+def _insert_overwrite(insert: exp.Insert) -> tuple[str, ...]:
+    """INSERT OVERWRITE t q: replace t's rows with q's, in one transaction (DuckDB has no OVERWRITE)."""
+    target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
+    appended = insert.copy()
+    appended.set("overwrite", None)
+    return (
+        "BEGIN TRANSACTION",
+        f"DELETE FROM {target.sql(dialect='duckdb')}",
+        appended.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE),
+        "COMMIT",
+    )
+
+
+def _clone_as_copy(tree: exp.Expression) -> exp.Expression:
+    """``CREATE TABLE t SHALLOW CLONE s``: a Delta table with s's rows at clone time; a copy reads the same."""
+    clone = tree.args.get("clone") if isinstance(tree, exp.Create) else None
+    if not isinstance(clone, exp.Clone):
+        return tree
+    copy = tree.copy()
+    copy.set("clone", None)
+    copy.set("expression", exp.select("*").from_(clone.this.copy()))
+    return copy
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression | None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_idu.engines.base import Engine, EngineKind
+from airflow_idu.engines.base import Engine
 from airflow_idu.health.tables import HealthTables, sql_string, table_exists
 
 __all__ = [
@@ -79,11 +79,10 @@ def read_state(engine: Engine, tables: HealthTables) -> PreviousState | None:
     return PreviousState(run_id=str(run_id), had_lookup=bool(had_lookup), restored=bool(restored))
 
 
-def clone_sql(engine: Engine, target: str, source: str) -> str:
-    """A copy of ``source``: a Delta shallow clone on Databricks (metadata only), a CTAS elsewhere."""
-    if engine.kind is EngineKind.DATABRICKS:
-        return f"CREATE OR REPLACE TABLE {target} SHALLOW CLONE {source}"
-    return f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}"
+def clone_sql(target: str, source: str) -> str:
+    """A copy of ``source``: a Delta shallow clone (metadata only) on Databricks; the embedded engine
+    translates it to a plain copy, which reads the same."""
+    return f"CREATE OR REPLACE TABLE {target} SHALLOW CLONE {source}"
 
 
 def keep_previous(engine: Engine, tables: HealthTables, run_id: str) -> SnapshotOutcome:
@@ -96,7 +95,7 @@ def keep_previous(engine: Engine, tables: HealthTables, run_id: str) -> Snapshot
         return SnapshotOutcome(taken=False, had_lookup=state.had_lookup)
     had_lookup = table_exists(engine, tables.lookup)
     copy = (
-        clone_sql(engine, tables.lookup_previous, tables.lookup)
+        clone_sql(tables.lookup_previous, tables.lookup)
         if had_lookup
         else f"DROP TABLE IF EXISTS {tables.lookup_previous}"
     )

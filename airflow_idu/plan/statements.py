@@ -7,7 +7,7 @@ escapes and doubled quotes, so both are honoured.
 
 from __future__ import annotations
 
-__all__ = ["first_line", "split_statements"]
+__all__ = ["blank_comments", "first_line", "split_statements", "split_statements_with_lines"]
 
 
 def split_statements(script: str) -> list[str]:
@@ -17,7 +17,12 @@ def split_statements(script: str) -> list[str]:
     the engine and useful in query history); a chunk holding only comments and
     whitespace is dropped.
     """
-    statements: list[str] = []
+    return [statement for statement, _line in split_statements_with_lines(script)]
+
+
+def split_statements_with_lines(script: str) -> list[tuple[str, int]]:
+    """Like :func:`split_statements`, with the 1-based line of the script each statement starts on."""
+    statements: list[tuple[str, int]] = []
     start = 0
     i = 0
     n = len(script)
@@ -39,7 +44,7 @@ def split_statements(script: str) -> list[str]:
             continue
         if ch == ";":
             if has_code:
-                statements.append(script[start:i].strip())
+                statements.append(_located(script, start, i))
             start = i + 1
             has_code = False
             i += 1
@@ -48,8 +53,42 @@ def split_statements(script: str) -> list[str]:
             has_code = True
         i += 1
     if has_code:
-        statements.append(script[start:].strip())
+        statements.append(_located(script, start, n))
     return statements
+
+
+def _located(script: str, start: int, end: int) -> tuple[str, int]:
+    chunk = script[start:end]
+    offset = len(chunk) - len(chunk.lstrip())
+    return chunk.strip(), script.count("\n", 0, start + offset) + 1
+
+
+def blank_comments(statement: str) -> str:
+    """``statement`` with every comment replaced by spaces (newlines kept, so lines stay put).
+    Quotes are honoured: ``'--'`` in a string literal is not a comment."""
+    out: list[str] = []
+    i, n = 0, len(statement)
+    while i < n:
+        ch = statement[i]
+        nxt = statement[i + 1] if i + 1 < n else ""
+        if (ch == "-" and nxt == "-") or (ch == "/" and nxt == "*"):
+            if ch == "-":
+                end = statement.find("\n", i)
+                end = n if end == -1 else end
+            else:
+                end = statement.find("*/", i + 2)
+                end = n if end == -1 else end + 2
+            out.append("".join(c if c == "\n" else " " for c in statement[i:end]))
+            i = end
+            continue
+        if ch in ("'", '"', "`"):
+            end = _skip_quoted(statement, i, ch)
+            out.append(statement[i:end])
+            i = end
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _skip_quoted(script: str, i: int, quote: str) -> int:

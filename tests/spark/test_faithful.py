@@ -8,11 +8,7 @@ metadata - must match row for row, canonical ids included.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,53 +33,25 @@ EXAMPLE_SQL = Path(__file__).resolve().parents[2] / "examples" / "customer_unifi
 CATALOG, SCHEMA = "idu_demo", "unified"
 
 
-def _skip_reason() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install '.[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime (java on PATH or JAVA_HOME) for local Spark"
-    return None
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    from pyspark.sql import SparkSession
-
-    warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("idu-faithful")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
 # -- adapting Databricks SQL to local Spark (no Delta, no Unity Catalog) ------------
 
 _CREATE_OR_REPLACE = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+TABLE\s+([\w.]+)", re.IGNORECASE)
 _DELTA_ONLY = re.compile(r"\s+USING\s+DELTA\b|\s+CLUSTER\s+BY\s*\([^)]*\)", re.IGNORECASE)
-_THREE_PART = re.compile(rf"(?<!')\b{CATALOG}\.(?=\w+\.\w+)")  # not inside '...' literals
 
 
-def spark_statements(statement: str) -> list[str]:
-    """The Spark statements for one Databricks statement of the example directory."""
+def _three_part(catalog: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!')\b{catalog}\.(?=\w+\.\w+)")  # not inside '...' literals
+
+
+def spark_statements(statement: str, catalog: str = CATALOG) -> list[str]:
+    """The Spark statements for one Databricks statement of a directory whose catalog is ``catalog``."""
     code = "\n".join(line for line in statement.splitlines() if not line.strip().startswith("--")).strip()
     if re.fullmatch(r"USE\s+CATALOG\s+\w+", code, re.IGNORECASE):
         return []
     use = re.fullmatch(r"USE\s+SCHEMA\s+(\w+)", code, re.IGNORECASE)
     if use:
         return [f"CREATE DATABASE IF NOT EXISTS {use.group(1)}", f"USE {use.group(1)}"]
-    code = _DELTA_ONLY.sub("", _THREE_PART.sub("", code))
+    code = _DELTA_ONLY.sub("", _three_part(catalog).sub("", code))
     replace = _CREATE_OR_REPLACE.match(code)
     if replace:
         return [f"DROP TABLE IF EXISTS {replace.group(1)}", _CREATE_OR_REPLACE.sub(r"CREATE TABLE \1", code)]
@@ -116,28 +84,28 @@ def load_spark_sources(session: Any, rows: dict[str, list[tuple[Any, ...]]]) -> 
 # -- the comparison ---------------------------------------------------------------
 
 
-def spark_tables(session: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+def spark_tables(session: Any, schema: str = SCHEMA) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     names = sorted(
-        r.tableName for r in session.sql(f"SHOW TABLES IN {SCHEMA}").collect() if not r.isTemporary
+        r.tableName for r in session.sql(f"SHOW TABLES IN {schema}").collect() if not r.isTemporary
     )
     out = {}
     for name in names:
-        frame = session.table(f"{SCHEMA}.{name}")
+        frame = session.table(f"{schema}.{name}")
         out[name] = ([c.lower() for c in frame.columns], _sorted(tuple(r) for r in frame.collect()))
     return out
 
 
-def duckdb_tables(con: Any) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+def duckdb_tables(con: Any, schema: str = SCHEMA) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     names = [
         r[0]
         for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
-            [SCHEMA],
+            [schema],
         ).fetchall()
     ]
     out = {}
     for name in names:
-        cursor = con.execute(f'SELECT * FROM "{SCHEMA}"."{name}"')
+        cursor = con.execute(f'SELECT * FROM "{schema}"."{name}"')
         columns = [d[0].lower() for d in cursor.description]
         out[name] = (columns, _sorted(cursor.fetchall()))
     return out
@@ -160,8 +128,13 @@ def test_example_directory_is_identical_on_spark_and_duckdb(spark: Any) -> None:
     assert duck_run == spark_run
     assert duck_run.derived_iterations > 0, "the demo data must exercise derived iterations"
     expected, actual = spark_tables(spark), duckdb_tables(con)
-    assert sorted(actual) == sorted(expected)
     assert f"{'unified_customer_id'}_lookup" in expected and "customer_master" in expected
+    assert_same_tables(expected, actual)
+
+
+def assert_same_tables(expected: dict[str, Any], actual: dict[str, Any]) -> None:
+    """Spark's tables (``expected``) and DuckDB's hold the same names, columns and rows."""
+    assert sorted(actual) == sorted(expected)
     differences = []
     for name, (columns, table_rows) in expected.items():
         assert actual[name][0] == columns, f"{name}: columns differ"

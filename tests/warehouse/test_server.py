@@ -48,7 +48,7 @@ def test_results_arrive_in_arrow_batches_over_several_fetches(
     conn = _connect(local_warehouse, schema="srv", enable_query_result_lz4_compression=lz4)
     cur = conn.cursor(arraysize=1000)
     try:
-        cur.execute("SELECT range AS n, 'v' || range AS s, [range, range] AS l FROM range(5000) ORDER BY n")
+        cur.execute("SELECT id AS n, 'v' || id AS s, array(id, id) AS l FROM range(5000) ORDER BY n")
         rows = cur.fetchall()
         assert [d[1] for d in cur.description] == ["bigint", "string", "array"]
     finally:

@@ -1,0 +1,12 @@
+"""Spark SQL semantics on DuckDB: what is allowed, how it is rewritten, and the macros it needs.
+
+``translate.py`` parses a Databricks statement, asks :func:`find_refusal` whether every
+construct is on the allow-list, applies :func:`apply_rewrites`, and prints DuckDB SQL.
+The engine runs :data:`COMPAT_MACROS` once per connection.
+"""
+
+from airflow_idu.engines.spark_compat.allowed import Refusal, find_refusal
+from airflow_idu.engines.spark_compat.macros import COMPAT_MACROS
+from airflow_idu.engines.spark_compat.rewrites import apply as apply_rewrites
+
+__all__ = ["COMPAT_MACROS", "Refusal", "apply_rewrites", "find_refusal"]

@@ -1,0 +1,263 @@
+"""DuckDB macros that give Spark's results where a DuckDB built-in differs.
+
+The rewrites (:mod:`.rewrites`) call these by name; the engine runs
+:data:`COMPAT_MACROS` once per connection. Each macro follows Spark with ANSI mode on
+(Databricks SQL warehouses' default): where Spark raises, the macro raises with
+Spark's error class in the message, so a run never carries on with a different value.
+
+``conv`` follows Spark's NumberConverter for bases 10 and 16 (to 10, -10 and 16): the
+input is trimmed, may start with ``-``, and is read up to its first invalid digit
+(``'zz'`` is 0, ``''`` is NULL); the value is an unsigned 64-bit number, a negative
+input being its two's complement (a negative input of magnitude >= 2^63 becomes
+2^64-1, as in Spark); more than 64 bits fail like Spark's ANSI overflow error.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
+
+_TWO_63 = "CAST(9223372036854775808 AS HUGEINT)"
+_TWO_64 = "CAST(18446744073709551616 AS HUGEINT)"
+_U64_MAX = "CAST(18446744073709551615 AS HUGEINT)"
+
+# Characters whose upper case is more than one character (Java and Spark use these full
+# mappings, DuckDB the one-character ones). 'ß' -> 'SS' is rewritten; the others fail loudly.
+SPECIAL_UPPER = (
+    "ŉǰΐΰևẖẗẘẙẚὐὒὔὖᾀᾁᾂᾃᾄᾅᾆᾇᾈᾉᾊᾋᾌᾍᾎᾏᾐᾑᾒᾓᾔᾕᾖᾗᾘᾙᾚᾛᾜᾝᾞᾟᾠᾡᾢᾣᾤᾥᾦᾧᾨᾩᾪᾫᾬᾭᾮᾯᾲᾳᾴᾶᾷᾼῂῃῄῆῇῌῒΐῖῗῢΰῤῦῧῲῳῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ"
+)
+# 'İ' lowers to two characters in Java; 'Σ' lowers to 'ς' at the end of a word in Java.
+_SPECIAL_LOWER = "İΣ"
+_TIMESTAMP_TYPES = (
+    "('TIMESTAMP', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS')"
+)
+
+
+def _let(value: str, name: str, body: str) -> str:
+    """``body`` with ``name`` bound to ``value``, evaluated once.
+
+    DuckDB expands macros inline: a macro that names its argument five times copies
+    the argument five times, and ``conv(conv(...))`` in the canonical-id expression
+    then grows into a tree that takes seconds to plan. A one-element lambda binds it.
+    """
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
+
+
+def _macro(signature: str, body: str) -> str:
+    return f"CREATE OR REPLACE MACRO {signature} AS {body}"
+
+
+_CONV: tuple[str, ...] = (
+    # the digits after an optional leading '-' of trimmed text, up to the first character invalid in the base
+    _macro(
+        "idu_conv_digits(text, from_base)",
+        "regexp_extract(CASE WHEN starts_with(text, '-') THEN substr(text, 2) ELSE text END, "
+        "CASE WHEN from_base = 16 THEN '^[0-9A-Fa-f]*' ELSE '^[0-9]*' END)",
+    ),
+    # their value as HUGEINT; beyond 64 bits is Spark's ANSI overflow error
+    _macro(
+        "idu_conv_magnitude(digits, from_base)",
+        _let(
+            "ltrim(digits, '0')",
+            "d",
+            "CASE WHEN d = '' THEN CAST(0 AS HUGEINT) "
+            "WHEN length(d) > CASE WHEN from_base = 16 THEN 16 ELSE 20 END "
+            f"OR (from_base = 10 AND CAST(d AS HUGEINT) > {_U64_MAX}) "
+            "THEN error('conv: overflow, the value needs more than 64 bits') "
+            "WHEN from_base = 16 THEN CAST(CAST('0x' || d AS UBIGINT) AS HUGEINT) "
+            "ELSE CAST(d AS HUGEINT) END",
+        ),
+    ),
+    # the unsigned 64-bit value Spark converts
+    _macro(
+        "idu_conv_u64(num, from_base)",
+        _let(
+            "trim(CAST(num AS VARCHAR))",
+            "s",
+            "CASE WHEN s IS NULL OR s = '' THEN NULL ELSE "
+            + _let(
+                "idu_conv_magnitude(idu_conv_digits(s, from_base), from_base)",
+                "m",
+                f"CASE WHEN NOT starts_with(s, '-') THEN m WHEN m >= {_TWO_63} THEN {_U64_MAX} "
+                f"ELSE ({_TWO_64} - m) % {_TWO_64} END",
+            )
+            + " END",
+        ),
+    ),
+    _macro(
+        "conv(num, from_base, to_base)",
+        "CASE WHEN from_base NOT IN (10, 16) OR to_base NOT IN (10, -10, 16) "
+        "THEN error('conv: only bases 10 and 16 to 10, -10 and 16 are supported on DuckDB') ELSE "
+        + _let(
+            "idu_conv_u64(num, from_base)",
+            "v",
+            "CASE WHEN to_base = 16 THEN hex(CAST(v AS UBIGINT)) "
+            "WHEN to_base = 10 THEN CAST(v AS VARCHAR) "
+            f"ELSE CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR) END",
+        )
+        + " END",
+    ),
+)
+
+_SPARK: tuple[str, ...] = (
+    # unix_timestamp(x, fmt): a TIMESTAMP/DATE ignores fmt; a string is parsed (ANSI: a bad one fails)
+    # strptime with Spark's field widths: MM, dd, HH, mm, ss need two digits (pattern from the rewrite)
+    _macro(
+        "idu_strptime(s, fmt, pattern)",
+        "CASE WHEN s IS NULL THEN NULL WHEN NOT regexp_full_match(s, pattern) THEN "
+        "error('[CANNOT_PARSE_TIMESTAMP] Text ' || s || ' could not be parsed') ELSE strptime(s, fmt) END",
+    ),
+    _macro(
+        "idu_unix_timestamp(x, fmt, pattern)",
+        f"CASE WHEN typeof(x) IN {_TIMESTAMP_TYPES} THEN CAST(floor(epoch(CAST(x AS TIMESTAMP))) AS BIGINT) "
+        "ELSE CAST(floor(epoch(idu_strptime(CAST(x AS VARCHAR), fmt, pattern))) AS BIGINT) END",
+    ),
+    # base64: Spark's MIME encoder breaks lines after 76 characters with CRLF
+    _macro(
+        "idu_base64(b)",
+        _let(
+            "to_base64(b)",
+            "e",
+            "array_to_string(list_transform(range(0, CAST(ceil(length(e) / 76) AS BIGINT)), "
+            "lambda i: substr(e, CAST(i * 76 + 1 AS BIGINT), 76)), chr(13) || chr(10))",
+        ),
+    ),
+    # unbase64: Spark's MIME decoder skips line breaks
+    _macro("idu_unbase64(s)", "from_base64(replace(replace(s, chr(13), ''), chr(10), ''))"),
+    # avg of DECIMAL is DECIMAL on Spark, DOUBLE on DuckDB
+    _macro(
+        "idu_avg(x)",
+        "CASE WHEN typeof(any_value(x)) LIKE 'DECIMAL%' THEN "
+        "error('[IDU_REFUSED] avg of DECIMAL: Spark keeps DECIMAL with its own scale, DuckDB gives DOUBLE; "
+        "CAST the argument to DOUBLE') ELSE avg(x) END",
+    ),
+    # array_position: 0 when absent
+    _macro(
+        "idu_array_position(a, v)",
+        "CASE WHEN a IS NULL OR v IS NULL THEN NULL ELSE CAST(coalesce(list_position(a, v), 0) AS BIGINT) END",
+    ),
+    # array_sort of structs: DuckDB orders NULL fields last, Spark first; such arrays fail loudly
+    _macro(
+        "idu_array_sort(a, direction, nulls)",
+        "CASE WHEN typeof(a) LIKE 'STRUCT%' AND list_bool_or(list_transform(a, "
+        "lambda x: x IS NOT NULL AND CAST(x AS VARCHAR) LIKE '%NULL%')) "
+        "THEN error('[IDU_REFUSED] array_sort: a struct element with a NULL field (Spark and DuckDB order those differently)') "
+        "ELSE list_sort(a, direction, nulls) END",
+    ),
+    # CAST(x AS BIGINT/INT): Spark truncates fractions and refuses fractional strings (ANSI)
+    *(
+        _macro(
+            f"idu_to_{name.lower()}(arg)",
+            _let(
+                "arg",
+                "x",
+                "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') "
+                f"THEN CAST(trunc(TRY_CAST(x AS DOUBLE)) AS {name}) "
+                f"WHEN typeof(x) LIKE 'DECIMAL%' THEN CAST(trunc(TRY_CAST(x AS DECIMAL(38, 10))) AS {name}) "
+                "WHEN typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(CAST(x AS VARCHAR)), '[+-]?[0-9]+') "
+                "THEN error('[CAST_INVALID_INPUT] cannot cast the string ' || CAST(x AS VARCHAR) || ' to "
+                f"{name}') ELSE CAST(x AS {name}) END",
+            ),
+        )
+        for name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
+    ),
+    # array_contains: NULL, not false, when the value is missing but the array holds a NULL
+    _macro(
+        "idu_array_contains(a, v)",
+        "CASE WHEN a IS NULL OR v IS NULL THEN NULL WHEN list_contains(a, v) THEN true "
+        "WHEN list_count(a) < len(a) THEN NULL ELSE false END",
+    ),
+    # array_distinct: first occurrences in order, NULL kept once
+    _macro(
+        "idu_array_distinct(a)",
+        "list_filter(a, lambda x, i: len(list_filter(a[1:i - 1], lambda y: y IS NOT DISTINCT FROM x)) = 0)",
+    ),
+    # flatten: NULL when the array or any inner array is NULL
+    _macro("idu_flatten(a)", "CASE WHEN a IS NULL OR list_count(a) < len(a) THEN NULL ELSE flatten(a) END"),
+    # array_remove: keeps NULL elements; removing NULL gives NULL
+    _macro(
+        "idu_array_remove(a, v)",
+        "CASE WHEN v IS NULL THEN NULL ELSE list_filter(a, lambda x: x IS NULL OR x <> v) END",
+    ),
+    # element_at(array, i): 1-based, negative from the end; 0 and out of bounds fail (ANSI)
+    _macro(
+        "idu_element_at(a, i)",
+        "CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+        "WHEN i = 0 THEN error('[INVALID_INDEX_OF_ZERO] element_at: SQL array indices start at 1') "
+        "WHEN abs(i) > len(a) THEN error('[INVALID_ARRAY_INDEX_IN_ELEMENT_AT] element_at: index out of bounds') "
+        "ELSE a[i] END",
+    ),
+    # array[i]: 0-based; negative and out of bounds fail (ANSI)
+    _macro(
+        "idu_subscript(a, i)",
+        "CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+        "WHEN i < 0 OR i >= len(a) THEN error('[INVALID_ARRAY_INDEX] array index out of bounds') "
+        "ELSE a[i + 1] END",
+    ),
+    # exists / forall over the lambda's results, with SQL's three-valued logic
+    _macro(
+        "idu_exists(r)",
+        "CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, true) THEN true "
+        "WHEN list_count(r) < len(r) THEN NULL ELSE false END",
+    ),
+    _macro(
+        "idu_forall(r)",
+        "CASE WHEN r IS NULL THEN NULL WHEN list_contains(r, false) THEN false "
+        "WHEN list_count(r) < len(r) THEN NULL ELSE true END",
+    ),
+    # pmod: Spark's r = a % n; r < 0 ? (r + n) % n : r; by zero fails (ANSI)
+    _macro(
+        "pmod(a, n)",
+        "CASE WHEN n = 0 THEN error('[DIVIDE_BY_ZERO] pmod: division by zero') "
+        "WHEN a % n < 0 THEN (a % n + n) % n ELSE a % n END",
+    ),
+    # '/': by zero fails (ANSI); DECIMAL operands give DECIMAL on Spark and DOUBLE on DuckDB
+    _macro(
+        "idu_divide(a, b)",
+        "CASE WHEN (typeof(a) LIKE 'DECIMAL%' OR typeof(b) LIKE 'DECIMAL%') "
+        "AND typeof(a) NOT IN ('DOUBLE', 'FLOAT') AND typeof(b) NOT IN ('DOUBLE', 'FLOAT') THEN "
+        "error('[IDU_REFUSED] decimal division: Spark keeps DECIMAL with its own scale, DuckDB gives DOUBLE; "
+        "CAST an operand to DOUBLE') "
+        "WHEN b = 0 THEN error('[DIVIDE_BY_ZERO] Division by zero') ELSE a / b END",
+    ),
+    # DIV: integers only, truncating, BIGINT; by zero fails (ANSI)
+    _macro(
+        "idu_int_div(a, b)",
+        "CASE WHEN typeof(a) NOT IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT') "
+        "OR typeof(b) NOT IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT') "
+        "THEN error('[IDU_REFUSED] DIV: only integer operands are supported on DuckDB') "
+        "WHEN b = 0 THEN error('[DIVIDE_BY_ZERO] Division by zero') "
+        "ELSE CAST(trunc(CAST(a AS HUGEINT) / CAST(b AS HUGEINT)) AS BIGINT) END",
+    ),
+    # upper/lower: Java's full case mappings where they are more than one character
+    _macro(
+        "idu_upper(s)",
+        f"CASE WHEN regexp_matches(s, '[{SPECIAL_UPPER}]') THEN "
+        "error('[IDU_REFUSED] upper: a character whose upper case is several characters (Spark uses the full mapping)') "
+        "ELSE upper(replace(s, 'ß', 'SS')) END",
+    ),
+    _macro(
+        "idu_lower(s)",
+        f"CASE WHEN regexp_matches(s, '[{_SPECIAL_LOWER}]') THEN "
+        "error('[IDU_REFUSED] lower: İ or Σ (Spark uses context-dependent Java case mappings)') ELSE lower(s) END",
+    ),
+    # CAST(x AS STRING): a DOUBLE prints like Java only between 1e-3 and 1e7 (and 0, NaN, Infinity)
+    _macro(
+        "idu_cast_string(arg)",
+        _let(
+            "arg",
+            "x",
+            "CASE WHEN typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(x AS VARCHAR) "
+            + _let(
+                "TRY_CAST(x AS DOUBLE)",
+                "d",
+                "CASE WHEN d IS NULL THEN NULL WHEN isnan(d) THEN 'NaN' "
+                "WHEN isinf(d) THEN CASE WHEN d > 0 THEN 'Infinity' ELSE '-Infinity' END "
+                "WHEN d = 0 OR (abs(d) >= 0.001 AND abs(d) < 10000000) THEN CAST(d AS VARCHAR) "
+                "ELSE error('[IDU_REFUSED] CAST(DOUBLE AS STRING): Spark prints this magnitude in scientific "
+                "notation') END",
+            ).join(("ELSE ", " END")),
+        ),
+    ),
+)
+
+COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *_CONV, *_SPARK)
