@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -11,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_idu.engines.base import StatementError, StatementStats
+from airflow_idu.engines.base import StatementError
 from airflow_idu.links import DatabricksQueryHistoryLink
+from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopRunner, run_key
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec, PlanError
-from airflow_idu.sensors.loop_state import IterationRecord, LoopLog, LoopState, run_key
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -102,21 +101,17 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             self.close_engine()
 
     @cached_property
-    def _log(self) -> LoopLog:
-        return LoopLog(self.engine, self.loop, self._key)
-
-    @cached_property
-    def _state(self) -> LoopState:
-        if not self.resume_loop:
-            return LoopState()
-        state = self._log.load()
-        if state.history:
-            self.log.info(
-                "Resuming the unify loop at iteration %d (%d iterations recorded for this run)",
-                state.next_iteration,
-                len(state.history),
-            )
-        return state
+    def runner(self) -> LoopRunner:
+        """The loop of this task instance (``_key`` is set by the first poke); state read at first use."""
+        return LoopRunner(
+            self.engine,
+            self.loop,
+            self._key,
+            resume=self.resume_loop,
+            optimize=self._optimize,
+            max_iterations=self._limit,
+            logger=self.log,
+        )
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         try:
@@ -125,75 +120,26 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             raise self.task_error(err) from err
         except PlanError as err:  # an unreadable iteration file fails again: no retry
             raise AirflowFailException(str(err)) from err
+        except LoopNotConvergedError as err:
+            raise AirflowFailException(str(err)) from err
+        except ConvergenceCheckError as err:
+            raise AirflowException(str(err)) from err
 
     def _poke(self, context: Context) -> bool | PokeReturnValue:
         ti = context["ti"]
         self._key = run_key(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))
-        state = self._state
-        if not state.converged:
-            record = self._run_iteration(state.next_iteration)
-            if self.resume_loop:
-                self._log.append(record)
-            state.history.append(record)
-        if state.converged:
-            return self._finish(state, context)
-        last = state.history[-1]
-        if last.iteration >= self._limit:
-            counts = ", ".join(str(r.updated_count) for r in state.history[-5:])
-            raise AirflowFailException(
-                f"unify loop did not converge in {self._limit} iterations (max_iterations); "
-                f"last updated_count {last.updated_count} (recent: {counts}). Check the key validation "
-                f"rules for over-merging identifiers, or raise max_iterations (trigger param or "
-                f"create_unification_dag(max_iterations=...))."
-            )
+        runner = self.runner
+        if not runner.converged:
+            runner.step()
+        if runner.converged:
+            return self._finish(context)
+        runner.check_limit()
         return False
 
-    def _run_iteration(self, k: int) -> IterationRecord:
-        sql, source = self.loop.sql_for_iteration(k)
-        started = time.perf_counter()
-        stats = self.engine.run_script(sql, label=self.loop.label(k))
-        self._stats = stats
-        if self._optimize:
-            self.engine.run_script(f"OPTIMIZE {self.loop.table(k)}", label=f"iteration {k} optimize")
-        count = self.engine.scalar(
-            self.loop.convergence_sql(k),
-            label=f"convergence check of iteration {k} ({self.loop.table(k)} EXCEPT {self.loop.table(k - 1)})",
-        )
-        if count is None:
-            # Never read a failed or empty check as "converged".
-            raise AirflowException(f"convergence query for iteration {k} returned no row")
-        rows = [s.rows for s in stats if s.rows is not None]
-        record = IterationRecord(
-            iteration=k,
-            updated_count=int(count),
-            rows=rows[-1] if rows else None,
-            seconds=round(time.perf_counter() - started, 3),
-            source=source,
-        )
-        self.log.info(
-            "Iteration %d (%s): updated_count=%d rows=%s seconds=%.3f",
-            k,
-            source.value,
-            record.updated_count,
-            "n/a" if record.rows is None else record.rows,
-            record.seconds,
-        )
-        return record
-
-    def _finish(self, state: LoopState, context: Context) -> PokeReturnValue:
-        k = state.history[-1].iteration
-        final: list[StatementStats] = self.engine.run_script(self.loop.final_sql(k), label="loop final")
-        self.push_query_history(context, [*getattr(self, "_stats", []), *final])
-        self.log.info("Unify loop converged after %d iterations; created %s", k, self.loop.final_table)
-        return PokeReturnValue(
-            is_done=True,
-            xcom_value={
-                "converged": True,
-                "iterations": k,
-                "final_table": self.loop.final_table,
-                "history": [r.to_dict() for r in state.history],
-            },
-        )
+    def _finish(self, context: Context) -> PokeReturnValue:
+        result, final = self.runner.finish()
+        self.push_query_history(context, [*self.runner.last_stats, *final])
+        return PokeReturnValue(is_done=True, xcom_value=result)
 
 
 def _positive_int(value: int | str, name: str) -> int:
