@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 _USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*$", re.I)
 T = TypeVar("T")
+CANCEL_WAIT_SECONDS = 10.0
 
 
 class DatabricksAuthError(PermissionError):
@@ -58,6 +60,7 @@ class DatabricksEngine:
         self.hook_params = dict(hook_params or {})
         self._context = self._initial_context()
         self._cursor: Any = None
+        self._cursor_thread: int | None = None
         self._conn: Any = None
         self._lock = threading.Lock()
 
@@ -136,10 +139,11 @@ class DatabricksEngine:
     def _with_cursor(self, work: Callable[[Any], T]) -> T:
         """Run ``work`` on a new cursor; one reconnect with a fresh token if the token had expired."""
         for attempt in (1, 2):
-            cursor = self.connection.cursor()
+            cursor = None
             try:
+                cursor = self.connection.cursor()
                 with self._lock:
-                    self._cursor = cursor
+                    self._cursor, self._cursor_thread = cursor, threading.get_ident()
                 return work(cursor)
             except Exception as err:
                 if attempt == 1 and _expired_before_running(err) and self._refresh_token():
@@ -151,7 +155,8 @@ class DatabricksEngine:
             finally:
                 with self._lock:
                     self._cursor = None
-                cursor.close()
+                if cursor is not None:
+                    cursor.close()
         raise AssertionError("unreachable")
 
     def _refresh_token(self) -> bool:
@@ -183,10 +188,18 @@ class DatabricksEngine:
 
     def cancel(self) -> None:
         with self._lock:
-            cursor = self._cursor
-        if cursor is not None:
-            log.info("Cancelling the running Databricks statement")
-            cursor.cancel()
+            cursor, thread = self._cursor, self._cursor_thread
+        if cursor is None:
+            return
+        # The connector knows the statement's id only once ExecuteStatement has answered; a cancel
+        # sent before that would be lost, so wait for it (briefly: the task is being killed) — unless
+        # called on the thread running the statement (a SIGTERM handler), which cannot advance it.
+        wait = CANCEL_WAIT_SECONDS if thread != threading.get_ident() else 0.0
+        deadline = time.monotonic() + wait
+        while getattr(cursor, "active_command_id", None) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log.info("Cancelling the running Databricks statement")
+        cursor.cancel()
 
 
 def _affected_rows(cursor: Any) -> int | None:

@@ -113,6 +113,7 @@ class Warehouse:
         self.database = str(database)
         self.statement_timeout = statement_timeout
         self.slow_statements: dict[str, float] = dict(slow_statements or {})
+        self._sabotage: list[list[Any]] = []  # [needle, replacement sql, remaining]
         self._db = duckdb.connect(self.database)
         for macro in COMPAT_MACROS:
             self._db.execute(macro)
@@ -264,7 +265,7 @@ class Warehouse:
                 self._wait_if_slow(statement)
                 if statement._cancel.is_set():
                     raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
-                statement.result = _execute(cursor, statement.sql)
+                statement.result = _execute(cursor, self._sql_to_run(statement.sql))
                 statement.state = StatementState.SUCCEEDED
             except Exception as err:  # every failure becomes the statement's Databricks-shaped error
                 self._fail(statement, err)
@@ -277,6 +278,26 @@ class Warehouse:
                     statement._cursor.close()  # type: ignore[attr-defined]
                 statement._cursor = None  # type: ignore[attr-defined]
         self._finish(statement)
+
+    def sabotage(self, needle: str, replacement: str, *, times: int = 1) -> None:
+        """Fault injection: the next ``times`` statements containing ``needle`` run ``replacement``
+        instead (e.g. a query on a missing table), so a client meets a real engine error there."""
+        with self._lock:
+            self._sabotage.append([needle, replacement, times])
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._sabotage.clear()
+        self.slow_statements.clear()
+
+    def _sql_to_run(self, sql: str) -> str:
+        with self._lock:
+            for entry in self._sabotage:
+                if entry[2] > 0 and entry[0] in sql:
+                    entry[2] -= 1
+                    log.info("warehouse fault: statement replaced by %s", entry[1])
+                    return str(entry[1])
+        return sql
 
     def _wait_if_slow(self, statement: Statement) -> None:
         for needle, seconds in self.slow_statements.items():

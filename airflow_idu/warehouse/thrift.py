@@ -138,12 +138,16 @@ class ThriftHandler:
         op = self._op(req.operationHandle)
         if op is None:
             return ttypes.TGetResultSetMetadataResp(status=_invalid(req.operationHandle))
+        if op.statement.state is not StatementState.SUCCEEDED:
+            return ttypes.TGetResultSetMetadataResp(status=_not_succeeded(op.statement))
         return _metadata(op)
 
     def FetchResults(self, req: ttypes.TFetchResultsReq) -> ttypes.TFetchResultsResp:
         op = self._op(req.operationHandle)
         if op is None:
             return ttypes.TFetchResultsResp(status=_invalid(req.operationHandle))
+        if op.statement.state is not StatementState.SUCCEEDED:
+            return ttypes.TFetchResultsResp(status=_not_succeeded(op.statement))
         response = self._fetch(op, req.maxRows or 100_000)
         if req.includeResultSetMetadata:
             response.resultSetMetadata = _metadata(op)
@@ -217,6 +221,13 @@ def _invalid(handle: ttypes.TOperationHandle) -> ttypes.TStatus:
         statusCode=ttypes.TStatusCode.INVALID_HANDLE_STATUS,
         errorMessage=f"Invalid OperationHandle: {_id(handle.operationId)}",
     )
+
+
+def _not_succeeded(statement: Statement) -> ttypes.TStatus:
+    """No results for a statement that failed, was canceled or is still running."""
+    if statement.error is not None:
+        return _error_status(statement.error.message, statement.error.sqlstate)
+    return _error_status(f"[INVALID_STATE] statement {statement.statement_id} is {statement.state}", "55000")
 
 
 def _error_status(message: str, sqlstate: str) -> ttypes.TStatus:

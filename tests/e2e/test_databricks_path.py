@@ -1,15 +1,21 @@
-"""The Databricks path: real ``DatabricksSqlHook``; only the driver's ``connect`` is replaced.
-
-The replacement records every statement and answers from a local DuckDB file (see
-``tests/fake_databricks.py``), so the workflow converges for real and the statements,
-their order, the session's catalog/schema and the loop's queries can be checked.
+"""The Databricks path for real: ``DatabricksSqlHook`` and ``databricks-sql-connector`` speak Thrift
+over HTTP to the local SQL warehouse (``airflow_idu.warehouse``, one per test process, on a free
+loopback port). Nothing in the driver is replaced; the warehouse records every statement, session
+and cancel, and its tables are compared with a DuckDB-direct run of the same DAG.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -17,73 +23,117 @@ import pytest
 from airflow_idu.demo.data import create_demo_data
 from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.plan import first_line, read_plan
+from airflow_idu.warehouse.core import StatementState
+from airflow_idu.warehouse.faults import FaultKind, FaultRule
 from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
-from tests.e2e.runner import dag_from_file, run_dag
-from tests.fake_databricks import Recorder
+from tests.e2e.runner import RunResult, dag_from_file, run_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
+from tests.warehouse.compare import assert_same_tables
+from tests.warehouse.fixture import DEMO, TOKEN, LocalWarehouse, local_warehouse  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
-FAKE_TOKEN = "dapi0123456789abcdefFAKEidu"
-HOST = "dbc-fake-1234.cloud.databricks.com"
-HTTP_PATH = "/sql/1.0/warehouses/fakewarehouse"
-
+OUTPUT_SCHEMA = "unified"
 DAG_SOURCE = f"""
 from datetime import timedelta
 from airflow_idu import create_unification_dag
 dag = create_unification_dag("idu_databricks_path", {str(EXAMPLE_SQL)!r}, conn_id="idu_databricks")
 """
+ITERATION_2 = "idu_demo.unified.unified_customer_id_graph_unify_loop_2 "
+_dates = iter(pendulum.datetime(2026, 3, 1, tz="UTC") + timedelta(days=i) for i in range(1000))
+
+
+@pytest.fixture(scope="module")
+def direct_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same DAG on the same demo data, DuckDB-direct: the tables every warehouse run must equal."""
+    database = tmp_path_factory.mktemp("direct") / "direct.duckdb"
+    create_demo_data(database, **DEMO)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_CONN_IDU_DIRECT", json.dumps({"conn_type": "duckdb", "host": str(database)}))
+        dag = dag_from_file(
+            "idu_direct_path",
+            DAG_SOURCE.replace('"idu_databricks_path"', '"idu_direct_path"').replace(
+                "idu_databricks", "idu_direct"
+            ),
+        )
+        result = run_dag(dag, logical_date=next(_dates))
+    assert result.state == "success", result.failed()
+    return {"database": database, "loop": result.xcom("loop.unify_loop")}
 
 
 @pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
-    database = tmp_path / "warehouse.duckdb"
-    create_demo_data(database, schema="customer_db", people=300, seed=5)
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_IDU_DATABRICKS",
-        json.dumps(
-            {
-                "conn_type": "databricks",
-                "host": HOST,
-                "password": FAKE_TOKEN,
-                "extra": {"http_path": HTTP_PATH},
-            }
-        ),
-    )
-    rec = Recorder(database=str(database))
-    from airflow.providers.databricks.hooks import databricks_sql
-
-    monkeypatch.setattr(databricks_sql.sql, "connect", rec.connect)
-    return rec
+def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalWarehouse]:  # noqa: F811
+    local_warehouse.use(monkeypatch, "idu_databricks")
+    yield local_warehouse
 
 
-def test_workflow_runs_through_databricks_sql_hook(
-    airflow_db: Path, recorder: Recorder, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+def _run(source: str = DAG_SOURCE, dag_id: str = "idu_databricks_path", **kwargs: Any) -> RunResult:
+    dag = dag_from_file(dag_id, source.replace('"idu_databricks_path"', f'"{dag_id}"'))
+    return run_dag(dag, logical_date=next(_dates), **kwargs)
+
+
+def _same_tables_as_direct(
+    wh: LocalWarehouse, direct: dict[str, Any], tmp_path: Path, result: RunResult
 ) -> None:
-    dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
-    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 1, tz="UTC"))
+    copy = tmp_path / "warehouse_copy.duckdb"
+    wh.warehouse.snapshot(copy, [OUTPUT_SCHEMA, DEMO["schema"]])  # type: ignore[list-item]
+    compared = assert_same_tables(copy, direct["database"], OUTPUT_SCHEMA)
+    assert "unified_customer_id_lookup" in compared and len(compared) >= 10
+    loop = result.xcom("loop.unify_loop")
+    counts = [h["updated_count"] for h in loop["history"]]
+    assert counts == [h["updated_count"] for h in direct["loop"]["history"]]
+
+
+def _with_retries(retries: int = 2) -> str:
+    return DAG_SOURCE.replace(
+        'conn_id="idu_databricks"',
+        f'conn_id="idu_databricks", default_args={{"retries": {retries}, "retry_delay": timedelta(0)}}',
+    )
+
+
+def _tries(result: RunResult, task_id: str) -> int:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = session.query(TaskInstance).filter_by(run_id=result.run_id, task_id=task_id).one()
+        return int(ti.try_number)
+
+
+def _no_token_anywhere(airflow_db: Path, console: str, result: RunResult, token: str = TOKEN) -> None:
+    everything = json.dumps([result.xcom(t) for t in result.task_states], default=str)
+    assert token not in everything
+    assert token not in console
+    written = "".join(p.read_text(errors="replace") for p in airflow_db.rglob("*.log") if p.is_file())
+    assert token not in written
+
+
+def test_example_runs_on_the_local_warehouse_like_duckdb_direct(
+    airflow_db: Path,
+    dbx: LocalWarehouse,
+    direct_run: dict[str, Any],
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mark, sessions = dbx.mark(), len(dbx.warehouse.sessions_opened)
+    result = _run()
     assert result.state == "success", result.failed()
 
-    # Every task opened one session with the directory's catalog and schema and the PAT.
-    plan = read_plan(EXAMPLE_SQL)
-    assert recorder.connects, "the hook never reached the driver"
-    for connect in recorder.connects:
-        assert (connect["host"], connect["http_path"], connect["token"]) == (HOST, HTTP_PATH, FAKE_TOKEN)
-        assert (connect["catalog"], connect["schema"]) == ("idu_demo", "unified")
-    assert recorder.closed == len(recorder.connects)
+    # Every task opened sessions in the directory's catalog and schema, and closed them.
+    opened = dbx.warehouse.sessions_opened[sessions:]
+    assert opened and {(c, s) for _, c, s in opened} == {("idu_demo", "unified")}
+    assert {sid for sid, _, _ in opened} <= set(dbx.warehouse.sessions_closed)
 
-    statements = recorder.statements
-    # The session already uses the catalog/schema: the files' USE lines are not sent again.
-    assert not [s for s in statements if re.match(r"\s*USE\s", s, re.I)]
+    statements = dbx.statements(mark)
+    assert not [s for s in statements if re.match(r"\s*USE\s", s, re.I)]  # the session already uses them
     assert not [s for s in statements if first_line(s).upper().startswith("OPTIMIZE")]  # optimize is off
-
-    # Setup files ran first, in order, statement by statement.
     heads = [first_line(s, width=1000).upper() for s in statements]
     assert heads[0].startswith("CREATE") and "UNIFIED_CUSTOMER_ID_GRAPH_UNIFY_LOOP_0" in heads[0]
 
     # The loop: per iteration CREATE + INSERT of loop_K, then exactly the contract's convergence query.
-    loop = result.xcom("loop.unify_loop")
-    k = loop["iterations"]
+    plan = read_plan(EXAMPLE_SQL)
+    k = result.xcom("loop.unify_loop")["iterations"]
     for i in range(1, k + 1):
         check = plan.loop.convergence_sql(i)
         assert statements.count(check) == 1, f"convergence query of iteration {i}"
@@ -91,143 +141,192 @@ def test_workflow_runs_through_databricks_sql_hook(
         table = f"idu_demo.unified.unified_customer_id_graph_unify_loop_{i}"
         assert heads[at - 2].startswith("CREATE OR REPLACE TABLE " + table.upper()), heads[at - 2]
         assert heads[at - 1].startswith("INSERT INTO " + table.upper()), heads[at - 1]
-    assert plan.loop.final_sql(k) in statements
     assert statements.index(plan.loop.final_sql(k)) > statements.index(plan.loop.convergence_sql(k))
-    assert loop["history"][-1]["updated_count"] == 0
 
-    graph = load_identifier_graph(recorder.database, EXAMPLE_YML, source_schema="customer_db")
+    _same_tables_as_direct(dbx, direct_run, tmp_path, result)
+    copy = tmp_path / "warehouse_copy.duckdb"
+    graph = load_identifier_graph(copy, EXAMPLE_YML, source_schema=DEMO["schema"])  # type: ignore[arg-type]
     assert_lookup_matches(
-        recorder.database,
+        copy,
         lookup_table="unified.unified_customer_id_lookup",
         graph=graph,
         merge_by_keys=["email", "customer_id", "phone_number"],
     )
 
-    # Extra link rendered from the recorded query ids.
+    # The extra link opens the warehouse's history at the task's first statement id.
     link = result.xcom("canonicalize.05_canonicalize", key=DatabricksQueryHistoryLink().xcom_key)
-    assert link and link.startswith(f"https://{HOST}/sql/history?queryId=01ef-fake-")
+    ids = {h.statement_id for h in dbx.warehouse.history[mark:]}
+    assert link.startswith(f"http://127.0.0.1:{dbx.server.port}/sql/history?queryId=")
+    assert link.rsplit("=", 1)[1] in ids
 
-    # The token never reaches XCom, task logs (dag.test() logs to the console) or log files.
-    everything = json.dumps([result.xcom(t) for t in result.task_states], default=str)
-    assert FAKE_TOKEN not in everything
     captured = capfd.readouterr()
     console = captured.out + captured.err + caplog.text
-    assert "Unify loop converged" in console
-    assert (
-        "Databricks query id" in console or "query_id=01ef-fake-" in console
-    )  # the logs were captured, so the check below can fail
-    assert FAKE_TOKEN not in console
-    written = "".join(p.read_text(errors="replace") for p in airflow_db.rglob("*.log") if p.is_file())
-    assert FAKE_TOKEN not in written
+    assert "Unify loop converged" in console  # the logs were captured, so the token check can fail
+    _no_token_anywhere(airflow_db, console, result)
 
 
 @pytest.mark.parametrize(
-    ("resume_loop", "per_iteration"),
-    [(True, 4), (False, 3)],
-    ids=["with_loop_log", "without_loop_log"],
+    ("resume_loop", "per_iteration"), [(True, 4), (False, 3)], ids=["with_loop_log", "without_loop_log"]
 )
 def test_round_trips_per_loop_iteration(
-    airflow_db: Path, recorder: Recorder, resume_loop: bool, per_iteration: int
+    airflow_db: Path, dbx: LocalWarehouse, resume_loop: bool, per_iteration: int
 ) -> None:
-    """Statements per iteration: CREATE, INSERT, check (+ the loop-log row that makes a retry resume).
-
-    The seed's script sent six (USE x2, CREATE, INSERT, check, OPTIMIZE).
-    """
+    """Statements per iteration: CREATE, INSERT, check (+ the loop-log row that makes a retry resume)."""
+    mark = dbx.mark()
     source = DAG_SOURCE.replace(
         'conn_id="idu_databricks"', f'conn_id="idu_databricks", resume_loop={resume_loop}'
     )
-    dag = dag_from_file("idu_databricks_path", source)
-    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 2, tz="UTC"))
+    result = _run(source)
     assert result.state == "success", result.failed()
     plan = read_plan(EXAMPLE_SQL)
     k = result.xcom("loop.unify_loop")["iterations"]
     assert k >= 3
-    statements = recorder.statements
+    statements = dbx.statements(mark)
     first = statements.index(plan.loop.convergence_sql(1))
     last = statements.index(plan.loop.convergence_sql(k))
-    between = statements[first + 1 : last + 1]
-    assert len(between) == per_iteration * (k - 1), between
-    log_statements = [s for s in statements if "unify_loop_log" in s]
-    assert bool(log_statements) is resume_loop
-
-
-def test_optimize_param_issues_delta_optimize(airflow_db: Path, recorder: Recorder) -> None:
-    dag = dag_from_file("idu_databricks_path", DAG_SOURCE)
-    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 3, tz="UTC"), conf={"optimize": True})
-    assert result.state == "success", result.failed()
-    k = result.xcom("loop.unify_loop")["iterations"]
-    optimized = {s for s in recorder.statements if s.startswith("OPTIMIZE ")}
-    expected = {
-        f"OPTIMIZE idu_demo.unified.unified_customer_id_graph_unify_loop_{i}" for i in range(1, k + 1)
-    }
-    expected |= {
-        f"OPTIMIZE idu_demo.unified.{t}"
-        for t in ("unified_customer_id_lookup", "customer_master", "enriched_orders", "enriched_web_sessions")
-    }
-    assert expected <= optimized, expected - optimized
-
-
-def _databricks_error(kind: str) -> Exception:
-    from databricks.sql import exc
-
-    if kind == "dropped_connection":
-        return exc.RequestError("Error during request to server: connection reset by peer")
-    return exc.ServerOperationError(
-        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `missing_table` cannot be found."
-    )
+    assert len(statements[first + 1 : last + 1]) == per_iteration * (k - 1)
+    assert bool([s for s in statements if "unify_loop_log" in s]) is resume_loop
 
 
 @pytest.mark.parametrize(
-    ("kind", "expected_state", "loop_tries"),
-    [("dropped_connection", "success", 2), ("sql_error", "failed", 1)],
-    ids=["dropped_connection_is_retried", "sql_error_fails_at_once"],
+    ("fault", "loop_tries"),
+    [
+        (
+            FaultRule(
+                kind=FaultKind.STATUS, status=503, retry_after=1, method="ExecuteStatement", match=ITERATION_2
+            ),
+            1,
+        ),
+        (
+            FaultRule(
+                kind=FaultKind.STATUS, status=429, retry_after=1, method="ExecuteStatement", match=ITERATION_2
+            ),
+            1,
+        ),
+        (FaultRule(kind=FaultKind.DROP, method="ExecuteStatement", match=ITERATION_2, times=4), 2),
+    ],
+    ids=[
+        "503_retried_by_the_connector",
+        "429_retried_by_the_connector",
+        "dropped_connection_retried_by_airflow",
+    ],
 )
-def test_failures_in_the_loop_close_every_session_and_retry_only_transient_errors(
+def test_transient_faults_mid_iteration_resume_with_identical_tables(
     airflow_db: Path,
-    recorder: Recorder,
+    dbx: LocalWarehouse,
+    direct_run: dict[str, Any],
+    tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
-    kind: str,
-    expected_state: str,
+    fault: FaultRule,
     loop_tries: int,
 ) -> None:
-    """A Databricks error in iteration 2's CREATE: retried if the connection dropped, not if the SQL failed."""
-    target = "IDU_DEMO.UNIFIED.UNIFIED_CUSTOMER_ID_GRAPH_UNIFY_LOOP_2 "
-    fired: list[str] = []
-
-    def fail_once(statement: str) -> Exception | None:
-        if not fired and first_line(statement, width=1000).upper().startswith(
-            "CREATE OR REPLACE TABLE " + target
-        ):
-            fired.append(statement)
-            return _databricks_error(kind)
-        return None
-
-    recorder.fail_on = fail_once
-    source = DAG_SOURCE.replace(
-        'conn_id="idu_databricks"',
-        'conn_id="idu_databricks", default_args={"retries": 2, "retry_delay": timedelta(0)}',
-    )
-    dag = dag_from_file("idu_databricks_faults", source)
-    result = run_dag(dag, logical_date=pendulum.datetime(2026, 3, 4, tz="UTC"))
-    assert fired, "the fault never fired"
-    assert result.state == expected_state, result.failed()
-
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        ti = session.query(TaskInstance).filter_by(run_id=result.run_id, task_id="loop.unify_loop").one()
-        assert ti.try_number == loop_tries
-    # Every session the tasks opened (one per try) was closed, after success and after failure.
-    assert recorder.closed == len(recorder.connects)
+    """A fault on iteration 2's CREATE. One 503/429: the connector waits and sends it again. The
+    connection dropped four times: the connector gives up, the task is retried and resumes at 2."""
+    dbx.faults.add(fault)
+    mark = dbx.mark()
+    result = _run(_with_retries(), dag_id="idu_databricks_faults")
+    assert len(dbx.faults.fired) == fault.times, dbx.faults.fired
+    assert result.state == "success", result.failed()
+    assert _tries(result, "loop.unify_loop") == loop_tries
+    plan = read_plan(EXAMPLE_SQL)
+    assert dbx.statements(mark).count(plan.loop.convergence_sql(1)) == 1  # iteration 1 ran once: resumed at 2
+    _same_tables_as_direct(dbx, direct_run, tmp_path, result)
     console = "".join(capfd.readouterr())
-    assert FAKE_TOKEN not in console
-    if kind == "sql_error":
-        assert result.task_states["canonicalize.05_canonicalize"] == "upstream_failed"
-        assert "04_unify_loop_iteration_02.sql (iteration 2): statement" in console
-        assert "TABLE_OR_VIEW_NOT_FOUND" in console and "not retried" in console
-    else:
-        # The retry resumed at iteration 2: iteration 1 ran once.
-        plan = read_plan(EXAMPLE_SQL)
-        assert recorder.statements.count(plan.loop.convergence_sql(1)) == 1
-        assert result.xcom("loop.unify_loop")["history"][-1]["updated_count"] == 0
+    if loop_tries == 2:
+        assert "transient, Airflow retries the task" in console and "MaxRetryError" in console
+    assert TOKEN not in console
+
+
+def test_sql_error_fails_at_once_naming_file_iteration_and_error_class(
+    airflow_db: Path, dbx: LocalWarehouse, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Iteration 2's CREATE meets a real engine error in the warehouse (it runs a query on a missing table)."""
+    dbx.warehouse.sabotage(ITERATION_2.strip(), "SELECT * FROM idu_demo.unified.table_that_is_not_there")
+    result = _run(_with_retries(), dag_id="idu_databricks_sqlerror")
+    assert result.state == "failed"
+    assert _tries(result, "loop.unify_loop") == 1
+    assert result.task_states["canonicalize.05_canonicalize"] == "upstream_failed"
+    console = "".join(capfd.readouterr())
+    assert "04_unify_loop_iteration_02.sql (iteration 2): statement" in console
+    assert "[TABLE_OR_VIEW_NOT_FOUND]" in console and "SQLSTATE: 42P01" in console
+    assert "not retried" in console and TOKEN not in console
+
+
+def test_token_expiring_mid_loop_is_refreshed_and_the_run_succeeds(
+    airflow_db: Path,
+    local_warehouse: LocalWarehouse,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    direct_run: dict[str, Any],
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """OAuth service principal: the hook gets tokens from the warehouse; each is refused as expired
+    after 5 requests, so the loop task (about 20 statements) needs several mid-loop."""
+    local_warehouse.oauth(monkeypatch, "idu_databricks", tokens_last=5)
+    issued = local_warehouse.auth.issued
+    result = _run(dag_id="idu_databricks_oauth")
+    assert result.state == "success", result.failed()
+    assert _tries(result, "loop.unify_loop") == 1
+    console = "".join(capfd.readouterr())
+    assert "Databricks token refreshed" in console
+    assert local_warehouse.auth.issued - issued > len(result.task_states)  # refreshed within tasks
+    _same_tables_as_direct(local_warehouse, direct_run, tmp_path, result)
+
+
+def test_wrong_token_fails_the_first_task_at_once_with_an_auth_error(
+    airflow_db: Path,
+    local_warehouse: LocalWarehouse,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    wrong = "dapi-this-token-is-wrong-42"
+    local_warehouse.use(monkeypatch, "idu_databricks", password=wrong)
+    started = time.monotonic()
+    result = _run(_with_retries(), dag_id="idu_databricks_badtoken")
+    assert time.monotonic() - started < 60  # the whole failed run; the connector's default budget is 15 min
+    assert result.state == "failed"
+    first = "setup.01_create_graph"
+    assert result.task_states[first] == "failed" and _tries(result, first) == 1
+    console = "".join(capfd.readouterr())
+    assert (
+        "refused the credentials of connection 'idu_databricks' (HTTP 403: Invalid access token)" in console
+    )
+    assert wrong not in console and TOKEN not in console
+
+
+def test_killing_the_task_cancels_its_statement_in_the_warehouse(
+    airflow_db: Path, dbx: LocalWarehouse, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM while iteration 2's CREATE runs: Airflow's handler calls ``on_kill``, the engine sends
+    CancelOperation through the connector, and the warehouse interrupts and records it canceled."""
+    dbx.warehouse.slow_statements[ITERATION_2.strip()] = 60
+    previous = signal.getsignal(signal.SIGTERM)
+    found: list[Any] = []
+
+    def kill_when_running() -> None:
+        deadline = time.monotonic() + 120
+        while not found and time.monotonic() < deadline:
+            found.extend(
+                s
+                for s in list(dbx.warehouse._statements.values())
+                if ITERATION_2.strip() in s.sql and s.state is StatementState.RUNNING
+            )
+            time.sleep(0.05)
+        time.sleep(1.0)  # past ExecuteStatement's answer: the connector knows the statement id
+        if found:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=kill_when_running, daemon=True)
+    killer.start()
+    started = time.monotonic()
+    try:
+        result = _run(dag_id="idu_databricks_kill")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    killer.join(5)
+    assert found, "the slow statement never ran"
+    assert time.monotonic() - started < 60  # not the 60 s the statement would have taken
+    assert result.task_states["loop.unify_loop"] == "failed"
+    entry = next(h for h in dbx.warehouse.history if h.statement_id == found[0].statement_id)
+    assert entry.state is StatementState.CANCELED
+    assert "Cancelling the running Databricks statement" in "".join(capfd.readouterr())
