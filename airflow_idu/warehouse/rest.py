@@ -102,9 +102,7 @@ def _invalid(request: dict[str, Any]) -> str | None:
     if not request.get("warehouse_id"):
         return "warehouse_id is required."
     wait = request.get("wait_timeout")
-    if wait is not None and (
-        not _WAIT.match(str(wait)) or _wait_seconds(wait) not in (0, *range(5, 51))
-    ):
+    if wait is not None and (not _WAIT.match(str(wait)) or _wait_seconds(wait) not in (0, *range(5, 51))):
         return f"wait_timeout must be 0s or between 5s and 50s, got {wait!r}."
     if request.get("on_wait_timeout") not in (None, "CONTINUE", "CANCEL"):
         return f"on_wait_timeout must be CONTINUE or CANCEL, got {request['on_wait_timeout']!r}."
@@ -162,7 +160,9 @@ def statement_json(
         rows = _rows(statement, row_limit)
         columns = [
             {"name": name, "type_text": kind, "type_name": _type_name(kind), "position": i}
-            for i, (name, kind) in enumerate(zip(statement.result.columns, statement.result.types, strict=True))
+            for i, (name, kind) in enumerate(
+                zip(statement.result.columns, statement.result.types, strict=True)
+            )
         ]
         answer["manifest"] = {
             "format": "JSON_ARRAY",
