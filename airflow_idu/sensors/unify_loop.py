@@ -15,6 +15,7 @@ from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopRunner, run_key
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec, PlanError
+from airflow_idu.sensors.deferral import StatementApi, event_error, event_stats, statement_api
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -46,6 +47,12 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         ``False`` saves that statement per iteration (3 instead of 4 on Databricks); a
         retry then starts over at iteration 1 (same result, more work). Required for
         ``mode="reschedule"``, where every poke is a new process.
+    :param deferrable: on a Databricks connection, send each iteration's statements through the
+        SQL Statement Execution API and defer to :class:`~airflow_idu.triggers.unify_loop.UnifyLoopTrigger`
+        while the warehouse works: no worker slot is held during the loop. Each resume records the
+        iteration (loop log, same runner) and defers again or finishes. Needs ``resume_loop``. On
+        other connections the loop runs in the worker as in poke mode (the log says so).
+    :param poll_interval: deferrable mode: seconds between statement state polls in the trigger.
     """
 
     template_fields = (*IduBaseOperator.template_fields, "max_iterations", "optimize")
@@ -62,10 +69,14 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         conn_id: str = DEFAULT_CONN_ID,
         poke_interval: float = 0,
         resume_loop: bool = True,
+        deferrable: bool = False,
+        poll_interval: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(conn_id=conn_id, poke_interval=poke_interval, **kwargs)
         self.resume_loop = resume_loop
+        self.deferrable = deferrable
+        self.poll_interval = poll_interval
         if error := self._mode_error():
             raise ValueError(error)
         self.loop_files = [str(p) for p in loop_files]
@@ -83,10 +94,11 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         )
 
     def _mode_error(self) -> str | None:
-        if self.resume_loop or not self.reschedule:
+        if self.resume_loop or not (self.reschedule or self.deferrable):
             return None
+        mode = "deferrable=True" if self.deferrable else "mode='reschedule'"
         return (
-            f"{self.task_id}: resume_loop=False cannot work with mode='reschedule' (every poke is a new "
+            f"{self.task_id}: resume_loop=False cannot work with {mode} (every poke or resume is a new "
             "process and must read the loop log); use mode='poke' or resume_loop=True"
         )
 
@@ -96,9 +108,85 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         self._limit = _positive_int(self.max_iterations, "max_iterations")
         self._optimize = as_bool(self.optimize, "optimize")
         try:
+            if self.deferrable:
+                api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
+                if api is not None:
+                    return self._advance(context, api)
+                self.log.info(
+                    "deferrable=True does not apply on connection %r (not a Databricks SQL warehouse): "
+                    "the loop runs in this worker, one iteration per poke",
+                    self.conn_id,
+                )
             return super().execute(context)
         finally:
             self.close_engine()
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resumed after the trigger ran an iteration: record it, then defer again or finish."""
+        self._limit = _positive_int(self.max_iterations, "max_iterations")
+        self._optimize = as_bool(self.optimize, "optimize")
+        if not event:
+            raise AirflowException(
+                "the unify loop trigger fired no event; the retry runs the iteration again"
+            )
+        from airflow_idu.triggers.unify_loop import EventStatus
+
+        if event.get("status") != EventStatus.SUCCESS:
+            raise event_error(event)
+        try:
+            self._set_key(context)
+            runner = self.runner
+            k = int(event["iteration"])
+            if k == runner.next_iteration:
+                runner.record(
+                    runner.work(k),
+                    updated_count=event.get("updated_count"),
+                    rows=event.get("rows"),
+                    seconds=float(event.get("seconds") or 0.0),
+                )
+            else:  # an earlier try of this resume recorded it already (the log wins)
+                self.log.warning(
+                    "Iteration %d is already recorded; continuing at %d", k, runner.next_iteration
+                )
+            self._event_stats = event_stats(event)
+            api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
+            assert api is not None, "resumed from a deferral on a connection that cannot defer"
+            return self._advance(context, api)
+        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+            raise self._loop_error(err) from err
+        finally:
+            self.close_engine()
+
+    def _advance(self, context: Context, api: StatementApi) -> Any:
+        """Finish if converged, fail at the limit, else defer the next iteration to the trigger."""
+        try:
+            self._set_key(context)
+            runner = self.runner
+            if runner.converged:
+                result, final = runner.finish()
+                self.push_query_history(context, [*getattr(self, "_event_stats", []), *final])
+                return result
+            runner.check_limit()
+            work = runner.work()
+        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+            raise self._loop_error(err) from err
+        from airflow_idu.triggers.unify_loop import UnifyLoopTrigger
+
+        self.close_engine()  # nothing is held while deferred
+        self.log.info("Deferring iteration %d (%s) to the triggerer", work.iteration, work.label)
+        self.defer(
+            trigger=UnifyLoopTrigger(
+                conn_id=api.conn_id,
+                warehouse_id=api.warehouse_id,
+                iteration=work.iteration,
+                statements=work.statements(),
+                catalog=self.catalog,
+                schema=self.schema,
+                poll_interval=self.poll_interval,
+            ),
+            method_name="execute_complete",
+            timeout=self.execution_timeout,
+        )
 
     @cached_property
     def runner(self) -> LoopRunner:
@@ -113,21 +201,26 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             logger=self.log,
         )
 
+    def _loop_error(self, err: Exception) -> AirflowException:
+        if isinstance(err, StatementError):
+            return self.task_error(err)
+        if isinstance(err, ConvergenceCheckError):
+            return AirflowException(str(err))
+        # an unreadable iteration file or the iteration limit: the same again on a retry
+        return AirflowFailException(str(err))
+
+    def _set_key(self, context: Context) -> None:
+        ti = context["ti"]
+        self._key = run_key(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))
+
     def poke(self, context: Context) -> bool | PokeReturnValue:
         try:
             return self._poke(context)
-        except StatementError as err:
-            raise self.task_error(err) from err
-        except PlanError as err:  # an unreadable iteration file fails again: no retry
-            raise AirflowFailException(str(err)) from err
-        except LoopNotConvergedError as err:
-            raise AirflowFailException(str(err)) from err
-        except ConvergenceCheckError as err:
-            raise AirflowException(str(err)) from err
+        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+            raise self._loop_error(err) from err
 
     def _poke(self, context: Context) -> bool | PokeReturnValue:
-        ti = context["ti"]
-        self._key = run_key(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))
+        self._set_key(context)
         runner = self.runner
         if not runner.converged:
             runner.step()
