@@ -183,6 +183,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
                 catalog=self.catalog,
                 schema=self.schema,
                 poll_interval=self.poll_interval,
+                guard_tables=[self.loop.table(work.iteration)],
             ),
             method_name="execute_complete",
             timeout=self.execution_timeout,

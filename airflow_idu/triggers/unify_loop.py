@@ -3,8 +3,11 @@
 The deferrable :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor` hands the iteration's
 statements (from the loop runner) to :class:`UnifyLoopTrigger`. The trigger sends them one by one
 through the Statement Execution API with the provider's ``DatabricksHook`` (``POST
-/api/2.0/sql/statements`` with a short ``wait_timeout``, then the hook's async state poll), and
+/api/2.0/sql/statements``, then the hook's async state poll), and
 fires one event: the convergence count and per-statement results, or the first failure.
+Statements are submitted with ``wait_timeout`` ``0s`` so their id is known at once (a statement
+still inside a longer ``wait_timeout`` could not be cancelled by id), then polled 20 ms, 40 ms, ...
+up to ``poll_interval`` apart, so short statements cost milliseconds and long ones few requests.
 
 The Statement Execution API has no session, so ``USE CATALOG``/``USE SCHEMA`` lines are not sent:
 they set the ``catalog``/``schema`` of the statements that follow, as a session would.
@@ -13,7 +16,9 @@ A statement in flight is cancelled when the trigger stops before it finished: a 
 (``on_kill``), a deferral timeout, or a triggerer shutting down. The iteration cannot be re-attached
 to (the trigger's arguments are fixed when the task defers), so a re-created trigger runs the
 iteration again from its first statement (``CREATE OR REPLACE`` ... idempotent), and a statement left
-running would write the same table concurrently.
+running would write the same table concurrently. A triggerer killed outright cancels nothing, so a
+trigger first cancels whatever still runs on its iteration's tables (``guard_tables``, found through
+the query history API).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = ["EventStatus", "UnifyLoopTrigger", "error_class_of"]
 _USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*;?\s*$", re.I)
 _ERROR_CLASS = re.compile(r"^\[([A-Z0-9_.]+)\]")
 _TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
+_FIRST_POLL = 0.02  # seconds; doubled per poll up to poll_interval
 # Failures that may pass when the iteration is sent again (Databricks error classes / service codes).
 _TRANSIENT_MARKERS = ("[CONCURRENT_", "[DELTA_CONCURRENT", "TEMPORARILY_UNAVAILABLE")
 _TRANSIENT_CODES = (
@@ -74,9 +80,10 @@ class UnifyLoopTrigger(BaseTrigger):
         catalog: str | None = None,
         schema: str | None = None,
         poll_interval: float = 1.0,
-        wait_timeout: str = "10s",
+        wait_timeout: str = "0s",
         retry_limit: int = 3,
         retry_delay: float = 1.0,
+        guard_tables: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
@@ -89,6 +96,7 @@ class UnifyLoopTrigger(BaseTrigger):
         self.wait_timeout = wait_timeout
         self.retry_limit = retry_limit
         self.retry_delay = retry_delay
+        self.guard_tables = list(guard_tables or [])
         self._in_flight: str | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -105,6 +113,7 @@ class UnifyLoopTrigger(BaseTrigger):
                 "wait_timeout": self.wait_timeout,
                 "retry_limit": self.retry_limit,
                 "retry_delay": self.retry_delay,
+                "guard_tables": self.guard_tables,
             },
         )
 
@@ -129,6 +138,7 @@ class UnifyLoopTrigger(BaseTrigger):
         label, index, sql = "", 0, ""
         try:
             async with hook:
+                await self._cancel_leftovers(hook)
                 for label, sql in self.statements:
                     index = counters[label] = counters.get(label, 0) + 1
                     use = _USE.match(sql)
@@ -209,8 +219,11 @@ class UnifyLoopTrigger(BaseTrigger):
         answer: dict[str, Any] = await hook._a_do_api_call(("POST", "2.0/sql/statements"), body)
         statement_id = answer["statement_id"]
         self._in_flight = statement_id
+        polls = 0
         while answer["status"]["state"] not in _TERMINAL:
-            await asyncio.sleep(self.poll_interval)
+            # Short statements answer within the first few polls; long ones are polled every poll_interval.
+            await asyncio.sleep(min(self.poll_interval, _FIRST_POLL * 2**polls))
+            polls += 1
             state = await hook.a_get_sql_statement_state(statement_id)
             if state.is_terminal:
                 answer = await hook._a_do_api_call(("GET", f"2.0/sql/statements/{statement_id}"))
@@ -241,13 +254,41 @@ class UnifyLoopTrigger(BaseTrigger):
             "transient": transient,
         }
 
+    async def _cancel_leftovers(self, hook: Any) -> None:
+        """Cancel statements still running on this iteration's tables (``guard_tables``).
+
+        A trigger stopped without a chance to cancel (its triggerer was killed) may have left its
+        statement running; this trigger re-runs the iteration from its first statement, so that
+        statement must not keep writing the same table. Found through the query history API."""
+        if not self.guard_tables:
+            return
+        params = {"filter_by": {"statuses": ["QUEUED", "RUNNING"], "warehouse_ids": [self.warehouse_id]}}
+        answer = await hook._a_do_api_call(("GET", "2.0/sql/history/queries"), params)
+        for query in answer.get("res") or []:
+            text = str(query.get("query_text") or "")
+            if any(
+                re.search(rf"(?<![A-Za-z0-9_.]){re.escape(t)}(?![A-Za-z0-9_])", text)
+                for t in self.guard_tables
+            ):
+                self.log.info(
+                    "Cancelling statement %s left running on %s by an earlier run of this iteration",
+                    query.get("query_id"),
+                    ", ".join(self.guard_tables),
+                )
+                await hook._a_do_api_call(("POST", f"2.0/sql/statements/{query['query_id']}/cancel"))
+
     async def _cancel_in_flight(self, why: str) -> None:
         statement_id, self._in_flight = self._in_flight, None
         if statement_id is None:
             return
         self.log.info("Cancelling Databricks SQL statement %s: %s", statement_id, why)
         try:
-            await asyncio.to_thread(self._hook().cancel_sql_statement, statement_id)
+            # The run's hook has its connection cached: no lookup through the triggerer's comms,
+            # which may be shutting down when a stopped triggerer cancels this trigger. Sent
+            # synchronously (one short request): a stopping triggerer cancels its tasks again and
+            # ends its process, which would drop a cancel still waiting in a thread.
+            hook = getattr(self, "hook", None) or self._hook()
+            hook.cancel_sql_statement(statement_id)
         except Exception:  # best effort: the task's retry runs the iteration again either way
             self.log.warning("Could not cancel statement %s", statement_id, exc_info=True)
 

@@ -8,6 +8,8 @@ calls it for every authenticated request under ``/api/2.0/``.
   (``CONTINUE``/``CANCEL``), ``disposition`` ``INLINE``, ``format`` ``JSON_ARRAY``, ``row_limit``.
 - ``GET /api/2.0/sql/statements/{id}`` (and ``/result/chunks/0``), ``POST .../{id}/cancel``.
 - ``GET /api/2.0/sql/warehouses`` (name lookup) and ``GET /api/2.0/sql/warehouses/{id}``.
+- ``GET /api/2.0/sql/history/queries`` with ``filter_by.statuses`` (``QUEUED``/``RUNNING``/
+  ``FINISHED``/``FAILED``/``CANCELED``): the statements a restarted client may have left running.
 
 Answers have Databricks' shape: ``status.state``, ``manifest.schema.columns``, ``result.data_array``
 with every value as a string (``null`` stays null), and ``status.error`` ``{error_code, message}``
@@ -32,6 +34,7 @@ Answer = tuple[int, dict[str, Any]]
 
 _STATEMENTS = "/api/2.0/sql/statements"
 _WAREHOUSES = "/api/2.0/sql/warehouses"
+_HISTORY = "/api/2.0/sql/history/queries"
 _ONE = re.compile(rf"^{_STATEMENTS}/([A-Za-z0-9-]+)$")
 _CANCEL = re.compile(rf"^{_STATEMENTS}/([A-Za-z0-9-]+)/cancel$")
 _CHUNK = re.compile(rf"^{_STATEMENTS}/([A-Za-z0-9-]+)/result/chunks/(\d+)$")
@@ -54,6 +57,8 @@ def route(method: str, path: str, query: dict[str, list[str]], body: bytes, ware
     path = path.rstrip("/")
     if path == _STATEMENTS and method == "POST":
         return _submit(body, warehouse)
+    if path == _HISTORY and method == "GET":
+        return _history(query, body, warehouse)
     if path == _WAREHOUSES and method == "GET":
         return 200, {"warehouses": [_warehouse_json()]}
     if (match := _WAREHOUSE.match(path)) and method == "GET":
@@ -121,6 +126,40 @@ def _invalid(request: dict[str, Any]) -> str | None:
 def _wait_seconds(value: Any) -> int:
     match = _WAIT.match(str(value if value is not None else "10s"))
     return int(match.group(1)) if match else 10
+
+
+_HISTORY_STATUS = {
+    StatementState.PENDING: "QUEUED",
+    StatementState.RUNNING: "RUNNING",
+    StatementState.SUCCEEDED: "FINISHED",
+    StatementState.FAILED: "FAILED",
+    StatementState.CANCELED: "CANCELED",
+    StatementState.CLOSED: "FINISHED",
+}
+
+
+def _history(query: dict[str, list[str]], body: bytes, warehouse: Warehouse) -> Answer:
+    """Query history (newest first): statements known to the warehouse, optionally filtered by status."""
+    try:
+        request = json.loads(body or b"{}") or {}
+        if "filter_by" in query:
+            request["filter_by"] = json.loads(query["filter_by"][0])
+    except ValueError as err:
+        return _error(400, "MALFORMED_REQUEST", f"filter_by must be JSON: {err}")
+    statuses = set((request.get("filter_by") or {}).get("statuses") or [])
+    with warehouse._lock:
+        statements = list(warehouse._statements.values())
+    rows = [
+        {
+            "query_id": s.statement_id,
+            "status": _HISTORY_STATUS[s.state],
+            "query_text": s.sql,
+            "warehouse_id": WAREHOUSE_ID,
+        }
+        for s in reversed(statements)
+        if not statuses or _HISTORY_STATUS[s.state] in statuses
+    ]
+    return 200, {"res": rows, "has_next_page": False}
 
 
 def _with_statement(warehouse: Warehouse, statement_id: str, answer: Any) -> Answer:
