@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -107,21 +108,52 @@ def test_example_deferrable_equals_duckdb_direct(
     assert "Unify loop converged" in console
 
 
+def _loop_only(tmp_path: Path) -> Path:
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    for f in EXAMPLE_SQL.glob("0[1-4]_*.sql"):
+        shutil.copyfile(f, sql / f.name)
+    return sql
+
+
 def test_duckdb_runs_as_today_and_says_deferral_does_not_apply(
-    direct_run: dict[str, Any], capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """The DuckDB-direct run above used deferrable=True too: it ran in the worker and said so."""
-    assert direct_run["loop"]["converged"] is True
+    database = tmp_path / "duck.duckdb"
+    create_demo_data(database, **DEMO)  # type: ignore[arg-type]
+    monkeypatch.setenv("AIRFLOW_CONN_IDU_DUCK_D", json.dumps({"conn_type": "duckdb", "host": str(database)}))
+    source = _source("idu_deferrable_duck", conn_id="idu_duck_d").replace(
+        repr(str(EXAMPLE_SQL)), repr(str(_loop_only(tmp_path)))
+    )
+    result = run_dag(dag_from_file("idu_deferrable_duck", source), logical_date=next(_dates))
+    assert result.state == "success", result.failed()
+    assert result.xcom(LOOP)["converged"] is True
+    console = "".join(capfd.readouterr())
+    assert "Unify loop converged" in console  # the task log was captured
+    assert "deferrable=True does not apply on connection 'idu_duck_d'" in console
+    assert "Deferring iteration" not in console
+
+
+def _tries(result: RunResult) -> int:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = session.query(TaskInstance).filter_by(run_id=result.run_id, task_id=LOOP).one()
+        return int(ti.try_number)
 
 
 def test_sql_error_in_iteration_fails_at_once_naming_file_iteration_and_error_class(
-    airflow_db: Path, dbx: LocalWarehouse, capfd: pytest.CaptureFixture[str]
+    airflow_db: Path, dbx: LocalWarehouse, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    """Setup + loop files only (the failure is in the loop; later phases would not run anyway)."""
+    sql = _loop_only(tmp_path)
     dbx.warehouse.sabotage(ITERATION_2.strip(), "SELECT * FROM idu_demo.unified.table_that_is_not_there")
-    result = _run("idu_deferrable_sqlerror")
+    source = _source("idu_deferrable_sqlerror").replace(repr(str(EXAMPLE_SQL)), repr(str(sql)))
+    result = run_dag(dag_from_file("idu_deferrable_sqlerror", source), logical_date=next(_dates))
     assert result.state == "failed"
     assert result.task_states[LOOP] == "failed"
-    assert result.task_states["canonicalize.05_canonicalize"] == "upstream_failed"
+    assert _tries(result) == 1  # retries=2 in the DAG: a SQL error is not retried
     console = "".join(capfd.readouterr())
     assert (
         "04_unify_loop_iteration_02.sql (iteration 2): statement 3 failed (CREATE OR REPLACE TABLE "
