@@ -150,7 +150,11 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
                 )
             self._event_stats = event_stats(event)
             api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
-            assert api is not None, "resumed from a deferral on a connection that cannot defer"
+            if api is None:
+                raise AirflowFailException(
+                    f"connection {self.conn_id!r} is no longer a Databricks SQL warehouse; a deferred loop "
+                    "resumes on the connection it started on: restore it or clear the loop task"
+                )
             return self._advance(context, api)
         except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
             raise self._loop_error(err) from err
