@@ -1,8 +1,9 @@
-"""Round trips to Databricks per unify-loop iteration, through a recorded driver connection.
+"""Round trips to Databricks per unify-loop iteration, through the real connector.
 
-The example DAG runs with ``dag.test()`` on a ``databricks`` connection whose driver
-``connect`` is replaced by ``tests/fake_databricks.Recorder`` (real ``DatabricksSqlHook``,
-statements answered by a local DuckDB file). Every statement sent is recorded and classified.
+The example DAG runs with ``dag.test()`` on a ``databricks`` connection pointed at the local
+SQL warehouse (``airflow_idu.warehouse``, Thrift over loopback HTTP): real ``DatabricksSqlHook``,
+real ``databricks-sql-connector``. The warehouse records every statement it receives; they are
+classified here.
 
     .venv/bin/python -m bench.roundtrips --sizes 300 --repeat 1
 """
@@ -52,15 +53,16 @@ def child(people: int, optimize: bool, resume: bool, work: Path, result_file: Pa
     """Runs in a fresh process whose AIRFLOW_* environment the parent set."""
     from airflow_idu.demo.data import create_demo_data
     from airflow_idu.plan import read_plan
-    from tests.fake_databricks import Recorder
+    from airflow_idu.warehouse.core import Warehouse
+    from airflow_idu.warehouse.faults import Auth
+    from airflow_idu.warehouse.server import WarehouseServer
 
     database = work / f"warehouse_{people}_{int(optimize)}{int(resume)}.duckdb"
     database.unlink(missing_ok=True)
     create_demo_data(database, schema="customer_db", people=people, seed=5)
-    rec = Recorder(database=str(database))
-    from airflow.providers.databricks.hooks import databricks_sql
-
-    databricks_sql.sql.connect = rec.connect  # the driver edge only; the hook runs for real
+    warehouse = Warehouse(database)
+    server = WarehouseServer(warehouse, auth=Auth(token="dapi-bench-local")).start()
+    os.environ["AIRFLOW_CONN_IDU_DATABRICKS"] = json.dumps(server.connection())
     path = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"]) / "bench_roundtrips.py"
     spec = importlib.util.spec_from_file_location("bench_roundtrips_dag", path)
     assert spec and spec.loader
@@ -73,7 +75,7 @@ def child(people: int, optimize: bool, resume: bool, work: Path, result_file: Pa
         logical_date=pendulum.datetime(2026, 4, day, tz="UTC"), run_conf={"optimize": optimize}
     )
     plan = read_plan(EXAMPLE_SQL)
-    statements = rec.statements
+    statements = [h.sql for h in warehouse.history]
     positions = []
     k = 1
     while plan.loop.convergence_sql(k) in statements:
@@ -98,10 +100,12 @@ def child(people: int, optimize: bool, resume: bool, work: Path, result_file: Pa
         "per_iteration": (len(window) / (iterations - 1)) if iterations > 1 else None,
         "per_iteration_kinds": {k: v / max(1, iterations - 1) for k, v in kinds.items()},
         "total_statements": len(statements),
-        "connects": len(rec.connects),
+        "connects": len(warehouse.sessions_opened),
         "loop_log_after_last_check": len(tail),
     }
     result_file.write_text(json.dumps(result))
+    server.stop()
+    warehouse.close()
 
 
 def run_one(work: Path, people: int, optimize: bool, resume: bool) -> dict[str, Any]:
@@ -110,18 +114,11 @@ def run_one(work: Path, people: int, optimize: bool, resume: bool) -> dict[str, 
     dags.mkdir(parents=True, exist_ok=True)
     (dags / "bench_roundtrips.py").write_text(DAG_SOURCE.format(sql=str(EXAMPLE_SQL), resume=resume))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
-    conn = {
-        "conn_type": "databricks",
-        "host": "dbc-bench.cloud.databricks.com",
-        "password": "dapi-bench-fake",
-        "extra": {"http_path": "/sql/1.0/warehouses/bench"},
-    }
     env.update(
         AIRFLOW_HOME=str(airflow_home(work)),
         AIRFLOW__CORE__DAGS_FOLDER=str(dags),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__UNIT_TEST_MODE="False",
-        AIRFLOW_CONN_IDU_DATABRICKS=json.dumps(conn),
         PYTHONPATH=str(REPO),
     )
     tag = f"{people}_{int(optimize)}{int(resume)}"

@@ -192,8 +192,9 @@ def test_compose_duckdb_connection_and_demo_data(compose):
             "host": DUCKDB_FILE,
             "extra": {"lock_timeout": 600, "memory_limit": "2GB", "threads": 2},
         }
-        # Databricks is opt-in: documented in comments, not active
-        assert "AIRFLOW_CONN_IDU_DATABRICKS" not in _env(compose["services"][name])
+        # Databricks: the local warehouse service, never a real workspace (those are commented out)
+        dbx = json.loads(_env(compose["services"][name])["AIRFLOW_CONN_IDU_DATABRICKS"])
+        assert dbx["host"] == "idu-local-warehouse" and "cloud.databricks.com" not in json.dumps(dbx)
     demo = _command(compose["services"]["idu-demo-data"])
     assert "airflow-idu demo-data" in demo
     assert DUCKDB_FILE.rsplit("/", 1)[1] in demo and "--schema customer_db" in demo
@@ -259,16 +260,42 @@ def test_compose_config_is_valid(compose_bin):
     assert "not set" not in result.stderr, result.stderr
 
 
+def test_compose_local_warehouse_service_matches_the_cli_connection(compose):
+    """The service runs ``airflow-idu warehouse serve`` inside the compose network (no host port), and
+    the Airflow services' ``idu_databricks`` connection is the one that command prints."""
+    from airflow_idu.warehouse.server import connection_json
+
+    service = compose["services"]["idu-local-warehouse"]
+    command = _command(service)
+    assert "airflow-idu warehouse serve" in command and "--port 8765" in command
+    assert "--connection-host idu-local-warehouse" in command and "ports" not in service
+    assert "healthcheck" in service
+    assert compose["services"]["airflow-scheduler"]["depends_on"]["idu-local-warehouse"] == {
+        "condition": "service_healthy"
+    }
+    for name in AIRFLOW_SERVICES:
+        conn = json.loads(_env(compose["services"][name])["AIRFLOW_CONN_IDU_DATABRICKS"])
+        expected = connection_json("idu-local-warehouse", 8765, conn["password"])
+        assert conn == expected
+        assert conn["password"].startswith("${IDU_LOCAL_WAREHOUSE_TOKEN:-")
+
+
 def test_compose_config_resolved_by_compose(compose_bin):
     result = _run_config(compose_bin, COMPOSE_FILE, "--format", "json")
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     assert config["name"] == "airflow-idu"
     services = config["services"]
-    assert set(AIRFLOW_SERVICES) | {"postgres", "airflow-init", "idu-demo-data"} <= set(services)
+    assert set(AIRFLOW_SERVICES) | {
+        "postgres",
+        "airflow-init",
+        "idu-demo-data",
+        "idu-local-warehouse",
+    } <= set(services)
     for name in AIRFLOW_SERVICES:
         env = services[name]["environment"]
         assert json.loads(env["AIRFLOW_CONN_IDU_DEFAULT"])["host"] == DUCKDB_FILE
+        assert json.loads(env["AIRFLOW_CONN_IDU_DATABRICKS"])["password"] == "dapi-local-warehouse-change-me"
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"]
         mounts = {(v["type"], v["target"], v.get("read_only", False)) for v in services[name]["volumes"]}
         assert ("bind", "/opt/airflow/dags", True) in mounts

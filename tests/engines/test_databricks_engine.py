@@ -16,11 +16,14 @@ from airflow_idu.engines.databricks import DatabricksAuthError, DatabricksEngine
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.registry import ENGINES, UnsupportedConnectionError, engine_class
 from airflow_idu.warehouse.core import StatementState
-from tests.warehouse.fixture import TOKEN, LocalWarehouse, local_warehouse  # noqa: F401
+from tests.warehouse import fixture as warehouse_fixture
+from tests.warehouse.fixture import TOKEN, LocalWarehouse
+
+local_warehouse = warehouse_fixture.local_warehouse  # the process's warehouse, reset per test
 
 
 @pytest.fixture
-def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> LocalWarehouse:  # noqa: F811
+def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> LocalWarehouse:
     local_warehouse.use(monkeypatch, "idu_dbx")
     return local_warehouse
 
@@ -84,7 +87,7 @@ def test_sql_error_is_permanent_and_carries_the_databricks_error_class(dbx: Loca
 
 
 def test_wrong_token_fails_at_once_with_a_clear_auth_error(
-    local_warehouse: LocalWarehouse,  # noqa: F811
+    local_warehouse: LocalWarehouse,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     local_warehouse.use(monkeypatch, "idu_dbx_bad", password="dapi-wrong-token-0000")
@@ -101,7 +104,7 @@ def test_wrong_token_fails_at_once_with_a_clear_auth_error(
 
 
 def test_expired_oauth_token_is_refreshed_through_the_hook(
-    local_warehouse: LocalWarehouse,  # noqa: F811
+    local_warehouse: LocalWarehouse,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Service-principal OAuth: the hook fetches tokens from the warehouse's /oidc/v1/token; the
