@@ -13,7 +13,7 @@ The Statement Execution API has no session, so ``USE CATALOG``/``USE SCHEMA`` li
 they set the ``catalog``/``schema`` of the statements that follow, as a session would.
 
 A statement in flight is cancelled when the trigger stops before it finished: a user kill
-(``on_kill``), a deferral timeout, or a triggerer shutting down. The iteration cannot be re-attached
+(``on_kill``), a deferral timeout, or (best effort) a triggerer shutting down. The iteration cannot be re-attached
 to (the trigger's arguments are fixed when the task defers), so a re-created trigger runs the
 iteration again from its first statement (``CREATE OR REPLACE`` ... idempotent), and a statement left
 running would write the same table concurrently. A triggerer killed outright cancels nothing, so a
