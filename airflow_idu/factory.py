@@ -176,14 +176,16 @@ def create_unification_dag(
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     resume_loop: bool = True,
     sql_root: str | Path | None = None,
+    deferrable: bool = False,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
 
     Every run writes the same tables, so ``max_active_runs=1`` and ``catchup=False``
     are the defaults; ``params`` ``max_iterations`` and ``optimize`` show in the
-    trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. ``resume_loop``:
-    see :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. Other keyword
+    trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. ``resume_loop`` and
+    ``deferrable`` (the loop defers to the triggerer on Databricks): see
+    :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. Other keyword
     arguments go to :class:`~airflow.sdk.DAG`.
     """
     plan = read_plan(sql_dir, allowed_root=sql_root)
@@ -214,6 +216,7 @@ def create_unification_dag(
             health_limits={name: f"{{{{ params.{name} }}}}" for name in HEALTH_PARAMS},
             on_file_error=on_file_error,
             resume_loop=resume_loop,
+            deferrable=deferrable,
         )
     # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
     # every operator at each __init__ level (over half of the parse time at 200 files),
@@ -251,6 +254,7 @@ def unification_task_group(
     resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
     sql_root: str | Path | None = None,
+    deferrable: bool = False,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
 
@@ -273,6 +277,7 @@ def unification_task_group(
             on_file_error=on_file_error,
             resume_loop=resume_loop,
             operator_kwargs=operator_kwargs,
+            deferrable=deferrable,
         )
     return group
 
@@ -289,6 +294,7 @@ def render_plan(
     on_file_error: FileErrorPolicy | str = FileErrorPolicy.STOP,
     resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
+    deferrable: bool = False,
 ) -> list[TaskGroup]:
     """One task group per phase, chained in phase order; the ``gate`` group after stats."""
     policy = _policy(on_file_error)
@@ -305,6 +311,7 @@ def render_plan(
                     max_iterations=max_iterations,
                     optimize=optimize,
                     resume_loop=resume_loop,
+                    deferrable=deferrable,
                     **common,
                 ).task_id
             else:

@@ -57,6 +57,29 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         ("airflow_idu.engines", "airflow_idu.generate", "airflow_idu.demo"),
         "the factory never touches a connection at parse time",
     ),
+    (
+        "loop",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.triggers",
+            "airflow_idu.factory",
+            "airflow_idu.warehouse",
+        ),
+        "the loop runner drives an engine; the sensor, the trigger and the benchmarks share it without Airflow",
+    ),
+    (
+        "triggers",
+        (
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.factory",
+            "airflow_idu.engines",
+            "airflow_idu.warehouse",
+        ),
+        "a trigger runs in the triggerer: statements over the REST API through the provider hook, no engine",
+    ),
     *[
         (
             room,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -11,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_idu.engines.base import StatementError, StatementStats
+from airflow_idu.engines.base import StatementError
 from airflow_idu.links import DatabricksQueryHistoryLink
+from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopRunner, run_key
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec, PlanError
-from airflow_idu.sensors.loop_state import IterationRecord, LoopLog, LoopState, run_key
+from airflow_idu.sensors.deferral import StatementApi, event_error, event_stats, statement_api
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -47,6 +47,12 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         ``False`` saves that statement per iteration (3 instead of 4 on Databricks); a
         retry then starts over at iteration 1 (same result, more work). Required for
         ``mode="reschedule"``, where every poke is a new process.
+    :param deferrable: on a Databricks connection, send each iteration's statements through the
+        SQL Statement Execution API and defer to :class:`~airflow_idu.triggers.unify_loop.UnifyLoopTrigger`
+        while the warehouse works: no worker slot is held during the loop. Each resume records the
+        iteration (loop log, same runner) and defers again or finishes. Needs ``resume_loop``. On
+        other connections the loop runs in the worker as in poke mode (the log says so).
+    :param poll_interval: deferrable mode: seconds between statement state polls in the trigger.
     """
 
     template_fields = (*IduBaseOperator.template_fields, "max_iterations", "optimize")
@@ -63,10 +69,14 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         conn_id: str = DEFAULT_CONN_ID,
         poke_interval: float = 0,
         resume_loop: bool = True,
+        deferrable: bool = False,
+        poll_interval: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(conn_id=conn_id, poke_interval=poke_interval, **kwargs)
         self.resume_loop = resume_loop
+        self.deferrable = deferrable
+        self.poll_interval = poll_interval
         if error := self._mode_error():
             raise ValueError(error)
         self.loop_files = [str(p) for p in loop_files]
@@ -84,10 +94,11 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         )
 
     def _mode_error(self) -> str | None:
-        if self.resume_loop or not self.reschedule:
+        if self.resume_loop or not (self.reschedule or self.deferrable):
             return None
+        mode = "deferrable=True" if self.deferrable else "mode='reschedule'"
         return (
-            f"{self.task_id}: resume_loop=False cannot work with mode='reschedule' (every poke is a new "
+            f"{self.task_id}: resume_loop=False cannot work with {mode} (every poke or resume is a new "
             "process and must read the loop log); use mode='poke' or resume_loop=True"
         )
 
@@ -97,105 +108,142 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         self._limit = _positive_int(self.max_iterations, "max_iterations")
         self._optimize = as_bool(self.optimize, "optimize")
         try:
+            if self.deferrable:
+                api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
+                if api is not None:
+                    return self._advance(context, api)
+                self.log.info(
+                    "deferrable=True does not apply on connection %r (not a Databricks SQL warehouse): "
+                    "the loop runs in this worker, one iteration per poke",
+                    self.conn_id,
+                )
             return super().execute(context)
         finally:
             self.close_engine()
 
-    @cached_property
-    def _log(self) -> LoopLog:
-        return LoopLog(self.engine, self.loop, self._key)
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resumed after the trigger ran an iteration: record it, then defer again or finish."""
+        self._limit = _positive_int(self.max_iterations, "max_iterations")
+        self._optimize = as_bool(self.optimize, "optimize")
+        if not event:
+            raise AirflowException(
+                "the unify loop trigger fired no event; the retry runs the iteration again"
+            )
+        from airflow_idu.triggers.unify_loop import EventStatus
+
+        if event.get("status") != EventStatus.SUCCESS:
+            raise event_error(event)
+        try:
+            self._set_key(context)
+            runner = self.runner
+            k = int(event["iteration"])
+            if k == runner.next_iteration:
+                runner.record(
+                    runner.work(k),
+                    updated_count=event.get("updated_count"),
+                    rows=event.get("rows"),
+                    seconds=float(event.get("seconds") or 0.0),
+                )
+                self._push_history(context)
+            else:  # an earlier try of this resume recorded it already (the log wins)
+                self.log.warning(
+                    "Iteration %d is already recorded; continuing at %d", k, runner.next_iteration
+                )
+            self._event_stats = event_stats(event)
+            api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
+            if api is None:
+                raise AirflowFailException(
+                    f"connection {self.conn_id!r} is no longer a Databricks SQL warehouse; a deferred loop "
+                    "resumes on the connection it started on: restore it or clear the loop task"
+                )
+            return self._advance(context, api)
+        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+            raise self._loop_error(err) from err
+        finally:
+            self.close_engine()
+
+    def _advance(self, context: Context, api: StatementApi) -> Any:
+        """Finish if converged, fail at the limit, else defer the next iteration to the trigger."""
+        try:
+            self._set_key(context)
+            runner = self.runner
+            if runner.converged:
+                result, final = runner.finish()
+                self.push_query_history(context, [*getattr(self, "_event_stats", []), *final])
+                return result
+            runner.check_limit()
+            work = runner.work()
+        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+            raise self._loop_error(err) from err
+        from airflow_idu.triggers.unify_loop import UnifyLoopTrigger
+
+        self.close_engine()  # nothing is held while deferred
+        self.log.info("Deferring iteration %d (%s) to the triggerer", work.iteration, work.label)
+        self.defer(
+            trigger=UnifyLoopTrigger(
+                conn_id=api.conn_id,
+                warehouse_id=api.warehouse_id,
+                iteration=work.iteration,
+                statements=work.statements(),
+                catalog=self.catalog,
+                schema=self.schema,
+                poll_interval=self.poll_interval,
+                guard_tables=[self.loop.table(work.iteration)],
+            ),
+            method_name="execute_complete",
+            timeout=self.execution_timeout,
+        )
 
     @cached_property
-    def _state(self) -> LoopState:
-        if not self.resume_loop:
-            return LoopState()
-        state = self._log.load()
-        if state.history:
-            self.log.info(
-                "Resuming the unify loop at iteration %d (%d iterations recorded for this run)",
-                state.next_iteration,
-                len(state.history),
-            )
-        return state
+    def runner(self) -> LoopRunner:
+        """The loop of this task instance (``_key`` is set by the first poke); state read at first use."""
+        return LoopRunner(
+            self.engine,
+            self.loop,
+            self._key,
+            resume=self.resume_loop,
+            optimize=self._optimize,
+            max_iterations=self._limit,
+            logger=self.log,
+        )
+
+    def _loop_error(self, err: Exception) -> AirflowException:
+        if isinstance(err, StatementError):
+            return self.task_error(err)
+        if isinstance(err, ConvergenceCheckError):
+            return AirflowException(str(err))
+        # an unreadable iteration file or the iteration limit: the same again on a retry
+        return AirflowFailException(str(err))
+
+    def _set_key(self, context: Context) -> None:
+        ti = context["ti"]
+        self._key = run_key(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         try:
             return self._poke(context)
-        except StatementError as err:
-            raise self.task_error(err) from err
-        except PlanError as err:  # an unreadable iteration file fails again: no retry
-            raise AirflowFailException(str(err)) from err
+        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+            raise self._loop_error(err) from err
 
     def _poke(self, context: Context) -> bool | PokeReturnValue:
-        ti = context["ti"]
-        self._key = run_key(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))
-        state = self._state
-        if not state.converged:
-            record = self._run_iteration(state.next_iteration)
-            if self.resume_loop:
-                self._log.append(record)
-            state.history.append(record)
-            # The report tab's partial convergence curve when the loop fails (no return value then).
-            ti.xcom_push(key="history", value=[r.to_dict() for r in state.history])
-        if state.converged:
-            return self._finish(state, context)
-        last = state.history[-1]
-        if last.iteration >= self._limit:
-            counts = ", ".join(str(r.updated_count) for r in state.history[-5:])
-            raise AirflowFailException(
-                f"unify loop did not converge in {self._limit} iterations (max_iterations); "
-                f"last updated_count {last.updated_count} (recent: {counts}). Check the key validation "
-                f"rules for over-merging identifiers, or raise max_iterations (trigger param or "
-                f"create_unification_dag(max_iterations=...))."
-            )
+        self._set_key(context)
+        runner = self.runner
+        if not runner.converged:
+            runner.step()
+            self._push_history(context)
+        if runner.converged:
+            return self._finish(context)
+        runner.check_limit()
         return False
 
-    def _run_iteration(self, k: int) -> IterationRecord:
-        sql, source = self.loop.sql_for_iteration(k)
-        started = time.perf_counter()
-        stats = self.engine.run_script(sql, label=self.loop.label(k))
-        self._stats = stats
-        if self._optimize:
-            self.engine.run_script(f"OPTIMIZE {self.loop.table(k)}", label=f"iteration {k} optimize")
-        count = self.engine.scalar(
-            self.loop.convergence_sql(k),
-            label=f"convergence check of iteration {k} ({self.loop.table(k)} EXCEPT {self.loop.table(k - 1)})",
-        )
-        if count is None:
-            # Never read a failed or empty check as "converged".
-            raise AirflowException(f"convergence query for iteration {k} returned no row")
-        rows = [s.rows for s in stats if s.rows is not None]
-        record = IterationRecord(
-            iteration=k,
-            updated_count=int(count),
-            rows=rows[-1] if rows else None,
-            seconds=round(time.perf_counter() - started, 3),
-            source=source,
-        )
-        self.log.info(
-            "Iteration %d (%s): updated_count=%d rows=%s seconds=%.3f",
-            k,
-            source.value,
-            record.updated_count,
-            "n/a" if record.rows is None else record.rows,
-            record.seconds,
-        )
-        return record
+    def _push_history(self, context: Context) -> None:
+        """The report tab's partial convergence curve when the loop fails (no return value then)."""
+        context["ti"].xcom_push(key="history", value=[r.to_dict() for r in self.runner.state.history])
 
-    def _finish(self, state: LoopState, context: Context) -> PokeReturnValue:
-        k = state.history[-1].iteration
-        final: list[StatementStats] = self.engine.run_script(self.loop.final_sql(k), label="loop final")
-        self.push_query_history(context, [*getattr(self, "_stats", []), *final])
-        self.log.info("Unify loop converged after %d iterations; created %s", k, self.loop.final_table)
-        return PokeReturnValue(
-            is_done=True,
-            xcom_value={
-                "converged": True,
-                "iterations": k,
-                "final_table": self.loop.final_table,
-                "history": [r.to_dict() for r in state.history],
-            },
-        )
+    def _finish(self, context: Context) -> PokeReturnValue:
+        result, final = self.runner.finish()
+        self.push_query_history(context, [*self.runner.last_stats, *final])
+        return PokeReturnValue(is_done=True, xcom_value=result)
 
 
 def _positive_int(value: int | str, name: str) -> int:

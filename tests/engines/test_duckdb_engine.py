@@ -13,8 +13,8 @@ import pytest
 
 from airflow_idu.engines import StatementError, is_transient
 from airflow_idu.engines.duckdb import DuckDBEngine
+from airflow_idu.loop.state import IterationRecord, LoopLog
 from airflow_idu.plan import LoopSpec, SqlSource
-from airflow_idu.sensors.loop_state import IterationRecord, LoopLog
 
 
 @pytest.fixture

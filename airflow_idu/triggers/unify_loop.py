@@ -1,0 +1,323 @@
+"""One unify-loop iteration on a Databricks SQL warehouse, run by the triggerer (no worker slot held).
+
+The deferrable :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor` hands the iteration's
+statements (from the loop runner) to :class:`UnifyLoopTrigger`. The trigger sends them one by one
+through the Statement Execution API with the provider's ``DatabricksHook`` (``POST
+/api/2.0/sql/statements``, then the hook's async state poll), and
+fires one event: the convergence count and per-statement results, or the first failure.
+Statements are submitted with ``wait_timeout`` ``0s`` so their id is known at once (a statement
+still inside a longer ``wait_timeout`` could not be cancelled by id), then polled 20 ms, 40 ms, ...
+up to ``poll_interval`` apart, so short statements cost milliseconds and long ones few requests.
+
+The Statement Execution API has no session, so ``USE CATALOG``/``USE SCHEMA`` lines are not sent:
+they set the ``catalog``/``schema`` of the statements that follow, as a session would.
+
+A statement in flight is cancelled when the trigger stops before it finished: a user kill
+(``on_kill``), a deferral timeout, or (best effort) a triggerer shutting down. The iteration cannot be re-attached
+to (the trigger's arguments are fixed when the task defers), so a re-created trigger runs the
+iteration again from its first statement (``CREATE OR REPLACE`` ... idempotent), and a statement left
+running would write the same table concurrently. A triggerer killed outright cancels nothing, so a
+trigger first cancels whatever still runs on its iteration's tables (``guard_tables``, found through
+the query history API).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_idu.plan import first_line
+
+__all__ = ["EventStatus", "UnifyLoopTrigger", "error_class_of"]
+
+_USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*;?\s*$", re.I)
+_ERROR_CLASS = re.compile(r"^\[([A-Z0-9_.]+)\]")
+_TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
+_FIRST_POLL = 0.02  # seconds; doubled per poll up to poll_interval
+# Failures that may pass when the iteration is sent again (Databricks error classes / service codes).
+_TRANSIENT_MARKERS = ("[CONCURRENT_", "[DELTA_CONCURRENT", "TEMPORARILY_UNAVAILABLE")
+_TRANSIENT_CODES = (
+    "TEMPORARILY_UNAVAILABLE",
+    "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+    "SERVICE_UNDER_MAINTENANCE",
+)
+
+
+class EventStatus(StrEnum):
+    SUCCESS = "success"
+    FAILED = "failed"  # a statement failed or was cancelled on the warehouse
+    ERROR = "error"  # the API could not be reached (after the hook's retries)
+
+
+def error_class_of(message: str) -> str | None:
+    """``"[TABLE_OR_VIEW_NOT_FOUND] The table ..."`` -> ``"TABLE_OR_VIEW_NOT_FOUND"``."""
+    match = _ERROR_CLASS.match(message or "")
+    return match.group(1) if match else None
+
+
+class UnifyLoopTrigger(BaseTrigger):
+    """Run iteration ``iteration``'s ``statements`` (``[label, sql]`` pairs) on SQL warehouse ``warehouse_id``.
+
+    Event payload on success: ``{"status": "success", "iteration", "updated_count", "rows", "seconds",
+    "statements": [{"label", "index", "statement_id", "rows", "seconds"}]}``; on failure:
+    ``{"status": "failed"|"error", "iteration", "label", "index", "first_line", "state", "error_code",
+    "error_class", "message", "statement_id", "transient"}``.
+    """
+
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        warehouse_id: str,
+        iteration: int,
+        statements: list[list[str]] | list[tuple[str, str]],
+        catalog: str | None = None,
+        schema: str | None = None,
+        poll_interval: float = 1.0,
+        wait_timeout: str = "0s",
+        retry_limit: int = 3,
+        retry_delay: float = 1.0,
+        guard_tables: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self.warehouse_id = warehouse_id
+        self.iteration = iteration
+        self.statements = [[str(label), str(sql)] for label, sql in statements]
+        self.catalog = catalog
+        self.schema = schema
+        self.poll_interval = poll_interval
+        self.wait_timeout = wait_timeout
+        self.retry_limit = retry_limit
+        self.retry_delay = retry_delay
+        self.guard_tables = list(guard_tables or [])
+        self._in_flight: str | None = None
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "conn_id": self.conn_id,
+                "warehouse_id": self.warehouse_id,
+                "iteration": self.iteration,
+                "statements": self.statements,
+                "catalog": self.catalog,
+                "schema": self.schema,
+                "poll_interval": self.poll_interval,
+                "wait_timeout": self.wait_timeout,
+                "retry_limit": self.retry_limit,
+                "retry_delay": self.retry_delay,
+                "guard_tables": self.guard_tables,
+            },
+        )
+
+    def _hook(self) -> Any:
+        from airflow.providers.databricks.hooks.databricks import DatabricksHook
+
+        return DatabricksHook(
+            self.conn_id,
+            retry_limit=self.retry_limit,
+            retry_delay=self.retry_delay,
+            caller="UnifyLoopTrigger",
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hook = self._hook()
+        self.hook = hook
+        started = time.monotonic()
+        namespace = {"CATALOG": self.catalog, "SCHEMA": self.schema}
+        done: list[dict[str, Any]] = []
+        counters: dict[str, int] = {}
+        answer: dict[str, Any] = {}
+        label, index, sql = "", 0, ""
+        try:
+            async with hook:
+                await self._cancel_leftovers(hook)
+                for label, sql in self.statements:
+                    index = counters[label] = counters.get(label, 0) + 1
+                    use = _USE.match(sql)
+                    if use:  # no session: the namespace goes with each statement instead
+                        kind = "SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()
+                        namespace[kind] = use.group(2)
+                        continue
+                    t0 = time.monotonic()
+                    answer = await self._execute(hook, sql, namespace)
+                    state = answer["status"]["state"]
+                    if state != "SUCCEEDED":
+                        yield TriggerEvent(self._failure(answer, label, index, sql))
+                        return
+                    done.append(
+                        {
+                            "label": label,
+                            "index": index,
+                            "statement_id": answer["statement_id"],
+                            "rows": _affected_rows(answer),
+                            "seconds": round(time.monotonic() - t0, 4),
+                        }
+                    )
+                    self.log.info(
+                        "%s #%d %s — rows=%s seconds=%.3f statement_id=%s",
+                        label,
+                        index,
+                        first_line(sql),
+                        done[-1]["rows"] if done[-1]["rows"] is not None else "n/a",
+                        done[-1]["seconds"],
+                        answer["statement_id"],
+                    )
+        except asyncio.CancelledError:
+            await self._cancel_in_flight("the trigger was stopped")
+            raise
+        except Exception as err:  # the API itself failed (after the hook's retries): may pass later
+            await self._cancel_in_flight("the statement API call failed")
+            yield TriggerEvent(
+                {
+                    "status": EventStatus.ERROR.value,
+                    "iteration": self.iteration,
+                    "label": label,
+                    "index": index,
+                    "first_line": first_line(sql),
+                    "state": None,
+                    "error_code": type(err).__name__,
+                    "error_class": None,
+                    "message": str(err),
+                    "statement_id": self._in_flight,
+                    "transient": True,
+                }
+            )
+            return
+        script = self.statements[0][0] if self.statements else ""
+        rows = [d["rows"] for d in done if d["label"] == script and d["rows"] is not None]
+        yield TriggerEvent(
+            {
+                "status": EventStatus.SUCCESS.value,
+                "iteration": self.iteration,
+                "updated_count": _scalar(answer),
+                "rows": rows[-1] if rows else None,
+                "seconds": round(time.monotonic() - started, 4),
+                "statements": done,
+            }
+        )
+
+    async def _execute(self, hook: Any, sql: str, namespace: dict[str, str | None]) -> dict[str, Any]:
+        """Submit one statement; poll its state (the hook's async API) until it is terminal."""
+        body = {
+            "statement": sql,
+            "warehouse_id": self.warehouse_id,
+            "catalog": namespace["CATALOG"],
+            "schema": namespace["SCHEMA"],
+            "wait_timeout": self.wait_timeout,
+            "on_wait_timeout": "CONTINUE",
+            "disposition": "INLINE",
+            "format": "JSON_ARRAY",
+        }
+        answer: dict[str, Any] = await hook._a_do_api_call(("POST", "2.0/sql/statements"), body)
+        statement_id = answer["statement_id"]
+        self._in_flight = statement_id
+        polls = 0
+        while answer["status"]["state"] not in _TERMINAL:
+            # Short statements answer within the first few polls; long ones are polled every poll_interval.
+            await asyncio.sleep(min(self.poll_interval, _FIRST_POLL * 2**polls))
+            polls += 1
+            state = await hook.a_get_sql_statement_state(statement_id)
+            if state.is_terminal:
+                answer = await hook._a_do_api_call(("GET", f"2.0/sql/statements/{statement_id}"))
+        self._in_flight = None
+        return answer
+
+    def _failure(self, answer: dict[str, Any], label: str, index: int, sql: str) -> dict[str, Any]:
+        status = answer["status"]
+        error = status.get("error") or {}
+        message = str(error.get("message") or f"the statement ended {status['state']}")
+        code = str(error.get("error_code") or status["state"])
+        transient = (
+            status["state"] == "CANCELED"  # cancelled by someone else: sending the iteration again may pass
+            or code in _TRANSIENT_CODES
+            or any(marker in message for marker in _TRANSIENT_MARKERS)
+        )
+        return {
+            "status": EventStatus.FAILED.value,
+            "iteration": self.iteration,
+            "label": label,
+            "index": index,
+            "first_line": first_line(sql),
+            "state": status["state"],
+            "error_code": code,
+            "error_class": error_class_of(message),
+            "message": message,
+            "statement_id": answer["statement_id"],
+            "transient": transient,
+        }
+
+    async def _cancel_leftovers(self, hook: Any) -> None:
+        """Cancel statements still running on this iteration's tables (``guard_tables``).
+
+        A trigger stopped without a chance to cancel (its triggerer was killed) may have left its
+        statement running; this trigger re-runs the iteration from its first statement, so that
+        statement must not keep writing the same table. Found through the query history API."""
+        if not self.guard_tables:
+            return
+        params = {"filter_by": {"statuses": ["QUEUED", "RUNNING"], "warehouse_ids": [self.warehouse_id]}}
+        answer = await hook._a_do_api_call(("GET", "2.0/sql/history/queries"), params)
+        for query in answer.get("res") or []:
+            text = str(query.get("query_text") or "")
+            if any(
+                re.search(rf"(?<![A-Za-z0-9_.]){re.escape(t)}(?![A-Za-z0-9_])", text)
+                for t in self.guard_tables
+            ):
+                self.log.info(
+                    "Cancelling statement %s left running on %s by an earlier run of this iteration",
+                    query.get("query_id"),
+                    ", ".join(self.guard_tables),
+                )
+                await hook._a_do_api_call(("POST", f"2.0/sql/statements/{query['query_id']}/cancel"))
+
+    async def _cancel_in_flight(self, why: str) -> None:
+        statement_id, self._in_flight = self._in_flight, None
+        if statement_id is None:
+            return
+        self.log.info("Cancelling Databricks SQL statement %s: %s", statement_id, why)
+        try:
+            # The run's hook has its connection cached: no lookup through the triggerer's comms,
+            # which may be shutting down when a stopped triggerer cancels this trigger. Sent
+            # synchronously (one short request): a stopping triggerer cancels its tasks again and
+            # ends its process, which would drop a cancel still waiting in a thread.
+            hook = getattr(self, "hook", None) or self._hook()
+            hook.cancel_sql_statement(statement_id)
+        except Exception:  # best effort: the task's retry runs the iteration again either way
+            self.log.warning("Could not cancel statement %s", statement_id, exc_info=True)
+
+    async def on_kill(self) -> None:
+        """A user killed the deferred task: cancel the statement in flight (run() does it when cancelled)."""
+        await self._cancel_in_flight("the task was killed")
+
+    async def cleanup(self) -> None:
+        await self._cancel_in_flight("the trigger is being removed")
+
+
+def _columns(answer: dict[str, Any]) -> list[str]:
+    manifest = answer.get("manifest") or {}
+    return [str(c["name"]) for c in (manifest.get("schema") or {}).get("columns", [])]
+
+
+def _data(answer: dict[str, Any]) -> list[list[Any]]:
+    return list((answer.get("result") or {}).get("data_array") or [])
+
+
+def _affected_rows(answer: dict[str, Any]) -> int | None:
+    """DML answers with ``num_affected_rows`` (values come as strings in JSON_ARRAY)."""
+    columns, data = _columns(answer), _data(answer)
+    if "num_affected_rows" not in columns or not data:
+        return None
+    value = data[0][columns.index("num_affected_rows")]
+    return None if value is None else int(value)
+
+
+def _scalar(answer: dict[str, Any]) -> int | None:
+    data = _data(answer)
+    return None if not data or data[0][0] is None else int(data[0][0])
