@@ -157,7 +157,7 @@ def _insert_overwrite(insert: exp.Insert) -> tuple[str, ...]:
     )
 
 
-def _clone_as_copy(tree: exp.Expression) -> exp.Expression:
+def _clone_as_copy(tree: exp.Expr) -> exp.Expr:
     """``CREATE TABLE t SHALLOW CLONE s``: a Delta table with s's rows at clone time; a copy reads the same."""
     clone = tree.args.get("clone") if isinstance(tree, exp.Create) else None
     if not isinstance(clone, exp.Clone):

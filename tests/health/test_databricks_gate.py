@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pendulum
 import pytest
 
@@ -64,7 +63,9 @@ def lookup_rows(wh: JunkWarehouse) -> list[tuple]:
     return sorted(statement.result.rows)
 
 
-def test_gate_refuses_and_restores_through_the_databricks_hook(airflow_db: Path, junk_warehouse: JunkWarehouse) -> None:
+def test_gate_refuses_and_restores_through_the_databricks_hook(
+    airflow_db: Path, junk_warehouse: JunkWarehouse
+) -> None:
     first = run_dag(
         dag_from_file("idu_health_databricks", DAG_SOURCE),
         logical_date=pendulum.datetime(2026, 4, 1, tz="UTC"),
