@@ -24,6 +24,7 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     assert sorted(dag.task_ids) == sorted(
         [
+            "lease_acquire",
             "setup.01_create_graph",
             "setup.02_extract_merge",
             "setup.03_source_key_stats",
@@ -39,9 +40,11 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
             "metadata.31_filter_lookup",
             "other.custom_report",
             "report",
+            "lease_release",
         ]
     )
     assert list(dag.task_group.children) == [
+        "lease_acquire",
         "setup",
         "loop",
         "canonicalize",
@@ -51,13 +54,15 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
         "metadata",
         "other",
         "report",
+        "lease_release",
     ]
 
 
 def test_dependencies_follow_phases(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     up = {t.task_id: t.upstream_task_ids for t in dag.tasks}
-    assert up["setup.01_create_graph"] == set()
+    assert up["lease_acquire"] == set()
+    assert up["setup.01_create_graph"] == {"lease_acquire"}
     assert up["setup.02_extract_merge"] == {"setup.01_create_graph"}
     assert up["loop.unify_loop"] == {"setup.03_source_key_stats"}
     assert up["canonicalize.restore_loop_final"] == {"loop.unify_loop"}
@@ -70,6 +75,9 @@ def test_dependencies_follow_phases(sql_dir: Path) -> None:
     assert up["metadata.30_unification_metadata"] == up["metadata.31_filter_lookup"] == {"master.20_master_m"}
     assert up["other.custom_report"] == {"metadata.30_unification_metadata", "metadata.31_filter_lookup"}
     assert up["report"] == {"other.custom_report"}
+    # The lease is released after every task (a teardown: it runs after failures, too).
+    assert up["lease_release"] == set(up) - {"lease_release"}
+    assert dag.get_task("lease_release").is_teardown and dag.get_task("lease_acquire").is_setup
     report = dag.get_task("report")
     assert report.enriched_tables == ["enriched_a", "enriched_b"]
     assert report.master_tables == ["m"]
@@ -145,7 +153,9 @@ def test_embedded_task_group(sql_dir: Path) -> None:
     assert "idu.loop.unify_loop" in dag.task_ids
     assert "idu.report" in dag.task_ids
     assert "idu.enrichment.10_enrich_a" in dag.get_task("idu.report").file_task_ids
-    assert dag.get_task("idu.setup.01_create_graph").upstream_task_ids == {"extract"}
+    assert dag.get_task("idu.lease_acquire").upstream_task_ids == {"extract"}
+    assert dag.get_task("idu.setup.01_create_graph").upstream_task_ids == {"idu.lease_acquire"}
+    assert dag.get_task("idu.lease_release").is_teardown
     loop = dag.get_task("idu.loop.unify_loop")
     assert loop.conn_id == "my_conn"
     assert loop.max_iterations == "{{ params.max_iterations | default(7) }}"
