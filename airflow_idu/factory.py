@@ -64,6 +64,9 @@ REPORT_TASK_ID = "report"
 LEASE_ACQUIRE_TASK_ID = "lease_acquire"
 LEASE_RELEASE_TASK_ID = "lease_release"
 DEFAULT_WRITER_LEASE = LeaseSettings()
+# Airflow 3.3 can fail a reschedule-mode sensor when a poke's executor event arrives after the next
+# poke started (apache/airflow#71172); waiting again on a retry is always safe for lease_acquire.
+LEASE_ACQUIRE_RETRIES = 3
 DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
 # Transient failures (dropped connection, file lock) are retried with backoff; SQL errors
 # fail at once (the operators raise AirflowFailException for those).
@@ -252,7 +255,7 @@ def render_plan(
             task_id=LEASE_ACQUIRE_TASK_ID,
             ttl=writer_lease.ttl,
             poke_interval=writer_lease.poke_interval,
-            **common,
+            **{"retries": LEASE_ACQUIRE_RETRIES, **common},
         )
     lease_common = common
     common = {**common, "pre_execute": guard} if guard else common
