@@ -227,15 +227,7 @@ class LeaseGuard:
         )
         for attempt in range(1, 4):
             try:
-                current = lease.renew(token)
-                if current is None:
-                    task.log.warning(
-                        "Writer lease %s was free: this run takes it again (a task cleared without "
-                        "lease_acquire?); lease_release or its TTL frees it",
-                        lease.table,
-                    )
-                    lease.ensure_table()
-                    current = lease.take(token, holder)
+                current = self._renew_or_take(task, lease, token, holder)
                 break
             except StatementError as err:
                 if not is_conflict(err) or attempt == 3:
@@ -250,6 +242,26 @@ class LeaseGuard:
                 "run has finished"
             )
         task.log.info("Writer lease %s held by %s until %s", lease.table, holder, _iso(current.expires_at))
+        return current
+
+    @staticmethod
+    def _renew_or_take(
+        task: IduBaseOperator, lease: WriterLease, token: str, holder: str
+    ) -> LeaseHolder | None:
+        try:
+            current = lease.renew(token)
+        except StatementError as err:
+            if is_conflict(err):
+                raise
+            lease.ensure_table()  # no lease table (the schema was dropped and re-created?): take it anew
+            current = None
+        if current is None:
+            task.log.warning(
+                "Writer lease %s was free: this run takes it again (a task cleared without lease_acquire?); "
+                "lease_release or its TTL frees it",
+                lease.table,
+            )
+            current = lease.take(token, holder)
         return current
 
 

@@ -23,7 +23,7 @@ import pytest
 from airflow_idu.factory import LEASE_ACQUIRE_TASK_ID, LEASE_RELEASE_TASK_ID
 from tests.conftest import EXAMPLE_SQL
 from tests.faults.harness import Baseline, Rows, snapshot
-from tests.scheduler.stack import Stack, TaskSpan, task_spans
+from tests.scheduler.stack import Stack, TaskSpan, reschedules, task_spans
 
 pytestmark = [pytest.mark.scheduler, pytest.mark.faults]
 
@@ -57,6 +57,7 @@ dag = create_unification_dag(
 class Outcome:
     runs: list[tuple[str, str, str]]
     spans: list[TaskSpan]
+    waits: dict[tuple[str, str], int]  # reschedules of lease_acquire per run
     tables: dict[str, Rows]
     single_run_tables: dict[str, Rows]
     logs: str
@@ -68,12 +69,8 @@ class Outcome:
         assert spans, f"no finished writing task in {dag_id} / {run_id}"
         return min(s.start for s in spans), max(s.end for s in spans)
 
-    def acquire_tries(self, dag_id: str, run_id: str) -> list[TaskSpan]:
-        return [
-            s
-            for s in self.spans
-            if (s.dag_id, s.run_id, s.task_id) == (dag_id, run_id, LEASE_ACQUIRE_TASK_ID)
-        ]
+    def in_writing_order(self) -> list[tuple[str, str]]:
+        return sorted(((d, r) for d, r, _ in self.runs), key=lambda run: self.writing_window(*run))
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +97,16 @@ def outcome(
         )
         runs = stack.wait_for_runs([DAG_A, DAG_B], count=5, timeout=420)
         spans = task_spans(stack, [DAG_A, DAG_B])
+        waits = reschedules(stack, LEASE_ACQUIRE_TASK_ID)
     finally:
         stack.stop()
     yield Outcome(
-        runs=runs, spans=spans, tables=snapshot(shared), single_run_tables=baseline.tables, logs=stack.logs()
+        runs=runs,
+        spans=spans,
+        waits=waits,
+        tables=snapshot(shared),
+        single_run_tables=baseline.tables,
+        logs=stack.logs(),
     )
 
 
@@ -119,20 +122,25 @@ def test_no_two_runs_write_at_the_same_time(outcome: Outcome) -> None:
         assert end <= start, f"writing windows overlap: {windows}"
 
 
-def test_runs_started_together_and_waited_for_the_lease(outcome: Outcome) -> None:
-    """Airflow started them together (so the lease, not max_active_runs, kept them apart): all but
-    the first run to get the lease were rescheduled in lease_acquire at least once."""
-    waited = [run for dag, run, _ in outcome.runs if len(outcome.acquire_tries(dag, run)) > 1]
-    assert len(waited) >= 3, [(run, len(outcome.acquire_tries(dag, run))) for dag, run, _ in outcome.runs]
+def test_runs_started_together_and_waited_visibly_for_the_lease(outcome: Outcome) -> None:
+    """Airflow started the runs together (max_active_runs did not keep them apart): the runs after
+    the first waited in lease_acquire, rescheduled (no worker slot held) until the lease was free."""
+    order = outcome.in_writing_order()
+    assert all(outcome.waits.get(run, 0) >= 1 for run in order[1:3]), (order, outcome.waits)
+    assert sum(1 for run in order if outcome.waits.get(run, 0)) >= 3, outcome.waits
 
 
 def test_second_dag_on_the_same_schema_waits_for_the_first(outcome: Outcome) -> None:
-    (b_run,) = [run for dag, run, _ in outcome.runs if dag == DAG_B]
-    b_start, b_end = outcome.writing_window(DAG_B, b_run)
-    for dag, run, _ in outcome.runs:
-        if dag == DAG_A:
-            a_start, a_end = outcome.writing_window(dag, run)
-            assert a_end <= b_start or b_end <= a_start
+    (b_run,) = [(dag, run) for dag, run, _ in outcome.runs if dag == DAG_B]
+    b_start, b_end = outcome.writing_window(*b_run)
+    a_runs = [(dag, run) for dag, run, _ in outcome.runs if dag == DAG_A]
+    for a_run in a_runs:
+        a_start, a_end = outcome.writing_window(*a_run)
+        assert a_end <= b_start or b_end <= a_start
+    # One waited for the other: B waited, or (B went first) the first A run did.
+    first_a = min(a_runs, key=lambda run: outcome.writing_window(*run))
+    waiter = b_run if outcome.writing_window(*first_a) < (b_start, b_end) else first_a
+    assert outcome.waits.get(waiter, 0) >= 1, outcome.waits
 
 
 def test_final_tables_equal_a_single_runs(outcome: Outcome) -> None:

@@ -214,5 +214,15 @@ def task_spans(stack: Stack, dag_ids: Iterable[str]) -> list[TaskSpan]:
     return [TaskSpan(str(d), str(r), str(t), int(n), _when(s), _when(e)) for d, r, t, n, s, e in set(rows)]
 
 
+def reschedules(stack: Stack, task_id: str) -> dict[tuple[str, str], int]:
+    """How often ``task_id`` of each run was rescheduled (a sensor waiting in reschedule mode)."""
+    rows = stack.query(
+        "SELECT ti.dag_id, ti.run_id, COUNT(*) FROM task_reschedule AS tr "
+        "JOIN task_instance AS ti ON ti.id = tr.ti_id WHERE ti.task_id = ? GROUP BY ti.dag_id, ti.run_id",
+        task_id,
+    )
+    return {(str(d), str(r)): int(n) for d, r, n in rows}
+
+
 def _when(value: object) -> datetime:
     return datetime.fromisoformat(str(value).replace(" ", "T"))
