@@ -264,7 +264,9 @@ def render_plan(
     for phase in plan.phases:
         with TaskGroup(group_id=phase.name) as group:
             if phase.phase is Phase.LOOP:
-                loop_kwargs = {**common, "pre_execute": None, "lease_guard": guard} if guard else common
+                loop_kwargs = (
+                    {**common, "pre_execute": guard.chain, "lease_guard": guard} if guard else common
+                )
                 loop_task_id = (LeasedUnifyLoopSensor if guard else UnifyLoopSensor)(
                     task_id=LOOP_TASK_ID,
                     loop_files=[str(p) for p in plan.loop.files],

@@ -229,3 +229,23 @@ def test_loop_without_resume_log_refuses_reschedule_mode(sql_dir: Path) -> None:
     assert loop.resume_loop is False  # type: ignore[attr-defined]
     loop.mode = "reschedule"  # set after construction: refused when it runs
     assert loop._mode_error()  # type: ignore[attr-defined]
+
+
+def test_writer_lease_guards_every_writing_task(sql_dir: Path) -> None:
+    from airflow_idu.operators.lease import LeaseGuard
+    from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
+
+    dag = create_unification_dag("t", sql_dir)
+    acquire = dag.get_task("lease_acquire")
+    assert isinstance(acquire, LeaseAcquireSensor) and acquire.mode == "reschedule"
+    loop = dag.get_task("loop.unify_loop")
+    assert isinstance(loop, LeasedUnifyLoopSensor)  # renews per iteration
+    writers = [t for t in dag.tasks if t.task_id not in ("lease_acquire", "lease_release", "loop.unify_loop")]
+    assert writers and all(isinstance(t._pre_execute_hook, LeaseGuard) for t in writers)
+
+
+def test_writer_lease_can_be_turned_off(sql_dir: Path) -> None:
+    dag = create_unification_dag("t", sql_dir, writer_lease=None)
+    assert not {"lease_acquire", "lease_release"} & set(dag.task_ids)
+    assert type(dag.get_task("loop.unify_loop")) is UnifyLoopSensor
+    assert all(t._pre_execute_hook is None for t in dag.tasks)

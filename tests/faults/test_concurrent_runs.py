@@ -95,7 +95,7 @@ def outcome(
             (f"dags/{DAG_A}/dagRuns", {"logical_date": None}),
             (f"dags/{DAG_B}/dagRuns", {"logical_date": None}),
         )
-        runs = stack.wait_for_runs([DAG_A, DAG_B], count=5, timeout=420)
+        runs = stack.wait_for_runs([DAG_A, DAG_B], count=5, timeout=900)
         spans = task_spans(stack, [DAG_A, DAG_B])
         waits = reschedules(stack, LEASE_ACQUIRE_TASK_ID)
     finally:
