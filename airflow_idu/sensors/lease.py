@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -88,13 +89,28 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
 
 
 class LeasedUnifyLoopSensor(UnifyLoopSensor):
-    """``loop.unify_loop`` with the writer lease: checked and renewed before every iteration (poke),
-    so a long loop keeps its lease and a loop that lost it stops before its next write."""
+    """``loop.unify_loop`` with the writer lease: checked before the first iteration of each process,
+    then renewed before any iteration that starts a quarter TTL or more after the last renewal.
+
+    A lease renewed every quarter TTL cannot expire while the loop runs, so a long loop keeps it;
+    fast iterations send no extra statements (the round trips per iteration stay 3 or 4).
+    """
 
     def __init__(self, *, lease_guard: LeaseGuard, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.lease_guard = lease_guard
+        self._lease_renewed: float | None = None
+
+    def execute(self, context: Context) -> Any:
+        self._lease_renewed = None  # every try (and every run of a reused task object) checks first
+        return super().execute(context)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        self.lease_guard.check(self, context)
+        now = time.monotonic()
+        if (
+            self._lease_renewed is None
+            or now - self._lease_renewed >= self.lease_guard.ttl.total_seconds() / 4
+        ):
+            self.lease_guard.check(self, context)
+            self._lease_renewed = now
         return super().poke(context)

@@ -219,3 +219,28 @@ def test_a_conflict_while_taking_means_try_again() -> None:
     sensor = _sensor("unused")
     sensor.__dict__["engine"] = ConflictEngine()
     assert sensor.poke(_context("d", "r")) is False  # type: ignore[arg-type]
+
+
+def test_loop_checks_the_lease_first_then_every_quarter_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_idu.sensors import lease as lease_sensors
+    from airflow_idu.sensors.lease import LeasedUnifyLoopSensor
+    from airflow_idu.sensors.unify_loop import UnifyLoopSensor
+
+    checks: list[float] = []
+    now = [100.0]
+
+    class Guard:
+        ttl = timedelta(minutes=4)
+
+        def check(self, task: Any, context: Any) -> None:
+            checks.append(now[0])
+
+    monkeypatch.setattr(UnifyLoopSensor, "poke", lambda self, context: False)
+    monkeypatch.setattr(lease_sensors.time, "monotonic", lambda: now[0])
+    loop = LeasedUnifyLoopSensor(
+        task_id="unify_loop", loop_files=["x.sql"], canonical_id="p", lease_guard=Guard()
+    )
+    for step in (0, 30, 30, 0.5):  # iterations at 100, 130, 160, 160.5 (quarter TTL = 60 s)
+        now[0] += step
+        loop.poke({})  # type: ignore[arg-type]
+    assert checks == [100.0, 160.0]
