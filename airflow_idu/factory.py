@@ -22,6 +22,7 @@ from airflow.sdk.exceptions import ParamValidationError
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.operators.health import IdentityHealthGateOperator, KeepPreviousLookupOperator
+from airflow_idu.operators.lease import LeaseGuard, LeaseReleaseOperator, LeaseSettings
 from airflow_idu.operators.loop_tables import (
     CanonicalizeFileOperator,
     DropLoopTablesOperator,
@@ -30,11 +31,15 @@ from airflow_idu.operators.loop_tables import (
 from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
+from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
 
 __all__ = [
+    "LEASE_ACQUIRE_TASK_ID",
+    "LEASE_RELEASE_TASK_ID",
     "LOOP_TASK_ID",
     "FileErrorPolicy",
+    "LeaseSettings",
     "create_unification_dag",
     "unification_params",
     "unification_task_group",
@@ -60,6 +65,13 @@ GATE_GROUP_ID = "gate"
 GATE_TASK_ID = "identity_health"
 HEALTH_PARAMS = ("max_cluster_size", "max_cluster_growth", "max_id_churn")
 REPORT_TASK_ID = "report"
+# The writer lease of the target schema (docs/concurrency.md): first and last task of every run.
+LEASE_ACQUIRE_TASK_ID = "lease_acquire"
+LEASE_RELEASE_TASK_ID = "lease_release"
+DEFAULT_WRITER_LEASE = LeaseSettings()
+# Airflow 3.3 can fail a reschedule-mode sensor when a poke's executor event arrives after the next
+# poke started (apache/airflow#71172); waiting again on a retry is always safe for lease_acquire.
+LEASE_ACQUIRE_RETRIES = 3
 DEFAULT_START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")
 # Transient failures (dropped connection, file lock) are retried with backoff; SQL errors
 # fail at once (the operators raise AirflowFailException for those).
@@ -177,6 +189,7 @@ def create_unification_dag(
     resume_loop: bool = True,
     sql_root: str | Path | None = None,
     deferrable: bool = False,
+    writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
@@ -185,7 +198,9 @@ def create_unification_dag(
     are the defaults; ``params`` ``max_iterations`` and ``optimize`` show in the
     trigger form. ``sql_root``: when set, ``sql_dir`` must lie inside it. ``resume_loop`` and
     ``deferrable`` (the loop defers to the triggerer on Databricks): see
-    :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. Other keyword
+    :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. ``writer_lease``: one
+    writer per target schema, whatever starts the runs (``lease_acquire`` first,
+    ``lease_release`` last; ``None`` turns it off; see docs/concurrency.md). Other keyword
     arguments go to :class:`~airflow.sdk.DAG`.
     """
     plan = read_plan(sql_dir, allowed_root=sql_root)
@@ -217,6 +232,7 @@ def create_unification_dag(
             on_file_error=on_file_error,
             resume_loop=resume_loop,
             deferrable=deferrable,
+            writer_lease=writer_lease,
         )
     # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
     # every operator at each __init__ level (over half of the parse time at 200 files),
@@ -255,10 +271,12 @@ def unification_task_group(
     operator_kwargs: Mapping[str, Any] | None = None,
     sql_root: str | Path | None = None,
     deferrable: bool = False,
+    writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
 
     ``params.max_iterations`` / ``params.optimize`` of the DAG run win when the DAG defines them.
+    The group takes the writer lease itself (``<group_id>.lease_acquire`` / ``lease_release``).
     """
     plan = read_plan(sql_dir, allowed_root=sql_root)
     with TaskGroup(group_id=group_id) as group:
@@ -278,6 +296,7 @@ def unification_task_group(
             resume_loop=resume_loop,
             operator_kwargs=operator_kwargs,
             deferrable=deferrable,
+            writer_lease=writer_lease,
         )
     return group
 
@@ -295,16 +314,32 @@ def render_plan(
     resume_loop: bool = True,
     operator_kwargs: Mapping[str, Any] | None = None,
     deferrable: bool = False,
+    writer_lease: LeaseSettings | None = None,
 ) -> list[TaskGroup]:
-    """One task group per phase, chained in phase order; the ``gate`` group after stats."""
+    """One task group per phase, chained in phase order (between the lease tasks, if any); the
+    ``gate`` group after stats."""
     policy = _policy(on_file_error)
     common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
+    acquire, guard = None, None
+    if writer_lease is not None:
+        guard = LeaseGuard(ttl=writer_lease.ttl, chain=common.pop("pre_execute", None))
+        acquire = LeaseAcquireSensor(
+            task_id=LEASE_ACQUIRE_TASK_ID,
+            ttl=writer_lease.ttl,
+            poke_interval=writer_lease.poke_interval,
+            **{"retries": LEASE_ACQUIRE_RETRIES, **common},
+        )
+    lease_common = common
+    common = {**common, "pre_execute": guard} if guard else common
     groups: list[TaskGroup] = []
     loop_task_id = ""
     for phase in plan.phases:
         with TaskGroup(group_id=phase.name) as group:
             if phase.phase is Phase.LOOP:
-                loop_task_id = UnifyLoopSensor(
+                loop_kwargs = (
+                    {**common, "pre_execute": guard.chain, "lease_guard": guard} if guard else common
+                )
+                loop_task_id = (LeasedUnifyLoopSensor if guard else UnifyLoopSensor)(
                     task_id=LOOP_TASK_ID,
                     loop_files=[str(p) for p in plan.loop.files],
                     canonical_id=plan.canonical_id,
@@ -312,7 +347,7 @@ def render_plan(
                     optimize=optimize,
                     resume_loop=resume_loop,
                     deferrable=deferrable,
-                    **common,
+                    **loop_kwargs,
                 ).task_id
             else:
                 extra = {"optimize": optimize, **_continue_kwargs(plan, phase, policy, loop_task_id)}
@@ -343,7 +378,10 @@ def render_plan(
         report_kwargs: dict[str, Any] = {}
         if policy is FileErrorPolicy.CONTINUE:
             report_kwargs = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
-        groups[-1] >> _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
+        report = _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
+        groups[-1] >> report
+    if acquire is not None:
+        _render_release(acquire, groups, [report] if plan.phase(Phase.CANONICALIZE) else [], lease_common)
     return groups
 
 
@@ -387,6 +425,18 @@ def _render_gate(
 
 def _gate_task_id(loop_task_id: str) -> str:
     return f"{_embedding_prefix(loop_task_id)}{GATE_GROUP_ID}.{GATE_TASK_ID}"
+
+
+def _render_release(
+    acquire: LeaseAcquireSensor, groups: list[TaskGroup], last: list[Any], common: Mapping[str, Any]
+) -> None:
+    """``lease_acquire`` before the first group; ``lease_release`` a teardown after every task (not only
+    the last ones: after a failure, parallel tasks may still be writing while the leaves are done)."""
+    work = [task for group in groups for task in group] + last
+    acquire >> groups[0]
+    release = LeaseReleaseOperator(task_id=LEASE_RELEASE_TASK_ID, **common)
+    work >> release
+    release.as_teardown(setups=acquire)
 
 
 def _policy(value: FileErrorPolicy | str) -> FileErrorPolicy:

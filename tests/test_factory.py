@@ -24,6 +24,7 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     assert sorted(dag.task_ids) == sorted(
         [
+            "lease_acquire",
             "setup.01_create_graph",
             "setup.02_extract_merge",
             "setup.03_source_key_stats",
@@ -41,9 +42,11 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
             "metadata.31_filter_lookup",
             "other.custom_report",
             "report",
+            "lease_release",
         ]
     )
     assert list(dag.task_group.children) == [
+        "lease_acquire",
         "setup",
         "loop",
         "canonicalize",
@@ -54,13 +57,15 @@ def test_task_ids_are_group_dot_file_stem(sql_dir: Path) -> None:
         "metadata",
         "other",
         "report",
+        "lease_release",
     ]
 
 
 def test_dependencies_follow_phases(sql_dir: Path) -> None:
     dag = create_unification_dag("t", sql_dir)
     up = {t.task_id: t.upstream_task_ids for t in dag.tasks}
-    assert up["setup.01_create_graph"] == set()
+    assert up["lease_acquire"] == set()
+    assert up["setup.01_create_graph"] == {"lease_acquire"}
     assert up["setup.02_extract_merge"] == {"setup.01_create_graph"}
     assert up["loop.unify_loop"] == {"setup.03_source_key_stats"}
     assert up["canonicalize.restore_loop_final"] == {"loop.unify_loop"}
@@ -79,6 +84,9 @@ def test_dependencies_follow_phases(sql_dir: Path) -> None:
     assert up["metadata.30_unification_metadata"] == up["metadata.31_filter_lookup"] == {"master.20_master_m"}
     assert up["other.custom_report"] == {"metadata.30_unification_metadata", "metadata.31_filter_lookup"}
     assert up["report"] == {"other.custom_report"}
+    # The lease is released after every task (a teardown: it runs after failures, too).
+    assert up["lease_release"] == set(up) - {"lease_release"}
+    assert dag.get_task("lease_release").is_teardown and dag.get_task("lease_acquire").is_setup
     report = dag.get_task("report")
     assert report.enriched_tables == ["enriched_a", "enriched_b"]
     assert report.master_tables == ["m"]
@@ -156,7 +164,9 @@ def test_embedded_task_group(sql_dir: Path) -> None:
     assert "idu.loop.unify_loop" in dag.task_ids
     assert "idu.report" in dag.task_ids
     assert "idu.enrichment.10_enrich_a" in dag.get_task("idu.report").file_task_ids
-    assert dag.get_task("idu.setup.01_create_graph").upstream_task_ids == {"extract"}
+    assert dag.get_task("idu.lease_acquire").upstream_task_ids == {"extract"}
+    assert dag.get_task("idu.setup.01_create_graph").upstream_task_ids == {"idu.lease_acquire"}
+    assert dag.get_task("idu.lease_release").is_teardown
     loop = dag.get_task("idu.loop.unify_loop")
     assert loop.conn_id == "my_conn"
     assert loop.max_iterations == "{{ params.max_iterations | default(7) }}"
@@ -230,3 +240,23 @@ def test_loop_without_resume_log_refuses_reschedule_mode(sql_dir: Path) -> None:
     assert loop.resume_loop is False  # type: ignore[attr-defined]
     loop.mode = "reschedule"  # set after construction: refused when it runs
     assert loop._mode_error()  # type: ignore[attr-defined]
+
+
+def test_writer_lease_guards_every_writing_task(sql_dir: Path) -> None:
+    from airflow_idu.operators.lease import LeaseGuard
+    from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
+
+    dag = create_unification_dag("t", sql_dir)
+    acquire = dag.get_task("lease_acquire")
+    assert isinstance(acquire, LeaseAcquireSensor) and acquire.mode == "reschedule"
+    loop = dag.get_task("loop.unify_loop")
+    assert isinstance(loop, LeasedUnifyLoopSensor)  # renews per iteration
+    writers = [t for t in dag.tasks if t.task_id not in ("lease_acquire", "lease_release", "loop.unify_loop")]
+    assert writers and all(isinstance(t._pre_execute_hook, LeaseGuard) for t in writers)
+
+
+def test_writer_lease_can_be_turned_off(sql_dir: Path) -> None:
+    dag = create_unification_dag("t", sql_dir, writer_lease=None)
+    assert not {"lease_acquire", "lease_release"} & set(dag.task_ids)
+    assert type(dag.get_task("loop.unify_loop")) is UnifyLoopSensor
+    assert all(t._pre_execute_hook is None for t in dag.tasks)

@@ -1,6 +1,7 @@
 """SQL directory → execution plan. Plain Python: no Airflow imports, no connections."""
 
 from airflow_idu.plan.model import (
+    WRITER_LEASE_TABLE,
     LoopSpec,
     Phase,
     PhasePlan,
@@ -16,6 +17,7 @@ from airflow_idu.plan.statements import first_line, split_statements
 from airflow_idu.plan.writes import appended_tables, created_tables
 
 __all__ = [
+    "WRITER_LEASE_TABLE",
     "LoopSpec",
     "Phase",
     "PhasePlan",

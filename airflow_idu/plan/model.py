@@ -7,7 +7,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["LoopSpec", "Phase", "PhasePlan", "Plan", "PlanError", "SqlFile", "SqlSource", "read_sql_file"]
+__all__ = [
+    "WRITER_LEASE_TABLE",
+    "LoopSpec",
+    "Phase",
+    "PhasePlan",
+    "Plan",
+    "PlanError",
+    "SqlFile",
+    "SqlSource",
+    "read_sql_file",
+]
+
+
+# One per target schema (not per prefix): every workflow writing the schema takes the same lease.
+WRITER_LEASE_TABLE = "idu_writer_lease"
 
 
 class PlanError(ValueError):

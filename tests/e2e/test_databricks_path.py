@@ -130,7 +130,13 @@ def test_example_runs_on_the_local_warehouse_like_duckdb_direct(
     assert not [s for s in statements if re.match(r"\s*USE\s", s, re.I)]  # the session already uses them
     assert not [s for s in statements if first_line(s).upper().startswith("OPTIMIZE")]  # optimize is off
     heads = [first_line(s, width=1000).upper() for s in statements]
-    assert heads[0].startswith("CREATE") and "UNIFIED_CUSTOMER_ID_GRAPH_UNIFY_LOOP_0" in heads[0]
+    # The writer lease is taken before anything is written; then the setup files run.
+    assert "IDU_DEMO.UNIFIED.IDU_WRITER_LEASE" in heads[0]
+    work = [h for h in heads if "IDU_WRITER_LEASE" not in h]
+    assert work[0].startswith("CREATE") and "UNIFIED_CUSTOMER_ID_GRAPH_UNIFY_LOOP_0" in work[0]
+    assert heads[-1].startswith("SELECT TOKEN") and any(
+        h.startswith("DELETE FROM IDU_DEMO.UNIFIED.IDU_WRITER_LEASE WHERE TOKEN") for h in heads[-3:]
+    )
 
     # The loop: per iteration CREATE + INSERT of loop_K, then exactly the contract's convergence query.
     plan = read_plan(EXAMPLE_SQL)

@@ -42,11 +42,11 @@ GRAPH = "unified_customer_id_graph"
 
 
 def _group_tasks(dag: Any, group: str, downstream: bool) -> set[str]:
+    """The group's tasks, as the UI's Clear selects them: with their setup and teardown tasks
+    (``lease_acquire``, ``lease_release``) and, if asked, everything downstream."""
     tasks = {t for t in dag.task_ids if t == group or t.startswith(f"{group}.")}
-    if downstream:
-        for task_id in list(tasks):
-            tasks |= set(dag.get_task(task_id).get_flat_relative_ids(upstream=False))
-    return tasks
+    subset = dag.partial_subset(task_ids=tasks, include_downstream=downstream, include_upstream=False)
+    return set(subset.task_ids)
 
 
 def _clear(dag_id: str, run_id: str, task_ids: set[str]) -> None:

@@ -1,0 +1,126 @@
+"""Sensors around the writer lease: ``lease_acquire`` waits for it; the loop renews it per iteration."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+
+from airflow_idu.engines.base import StatementError
+from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.operators.lease import (
+    DEFAULT_LEASE_POKE_INTERVAL,
+    DEFAULT_LEASE_TTL,
+    LeaseGuard,
+    WriterLease,
+    is_conflict,
+    lease_table,
+    run_holder,
+)
+from airflow_idu.sensors.unify_loop import UnifyLoopSensor
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+__all__ = ["LeaseAcquireSensor", "LeasedUnifyLoopSensor"]
+
+
+class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
+    """``lease_acquire``: take the target schema's writer lease, or wait until it is free or expired.
+
+    Runs in ``mode="reschedule"`` by default: a waiting run shows ``up_for_reschedule`` and holds
+    no worker slot between pokes. Each poke opens the connection, tries once and closes it again
+    (on DuckDB an open connection would hold the file's lock against the run that has the lease).
+    A Delta write conflict with another taker counts as "not taken this time".
+
+    Returns (XCom) ``{"table", "holder", "token", "expires_at"}``.
+
+    :param ttl: how long the lease lives without renewal; writing tasks renew it as they start.
+    """
+
+    ui_color = "#f4e2f7"
+
+    def __init__(
+        self,
+        *,
+        ttl: timedelta = DEFAULT_LEASE_TTL,
+        poke_interval: float = DEFAULT_LEASE_POKE_INTERVAL,
+        mode: str = "reschedule",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, mode=mode, **kwargs)
+        self.ttl = ttl
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        token, holder = run_holder(context)
+        table = lease_table(self.catalog, self.schema)
+        lease = WriterLease(self.engine, table, ttl_seconds=self.ttl.total_seconds())
+        try:
+            lease.ensure_table()
+            current = lease.take(token, holder)
+        except StatementError as err:
+            if not is_conflict(err):
+                raise self.task_error(err) from err
+            self.log.info("Writer lease %s: another run wrote it at the same moment; trying again", table)
+            return False
+        finally:
+            self.close_engine()
+        if current is not None and current.token == token:
+            self.log.info("Took writer lease %s for %s", table, holder)
+            return PokeReturnValue(
+                is_done=True,
+                xcom_value={
+                    "table": table,
+                    "holder": holder,
+                    "token": token,
+                    "expires_at": current.expires_at,
+                },
+            )
+        self.log.info(
+            "Waiting for writer lease %s: held by %s; next try in %ss (%s mode)",
+            table,
+            current.describe(lease.clock()) if current else "nobody (taken and freed meanwhile)",
+            self.poke_interval,
+            self.mode,
+        )
+        return False
+
+
+class LeasedUnifyLoopSensor(UnifyLoopSensor):
+    """``loop.unify_loop`` with the writer lease: checked before the first iteration of each process,
+    then renewed before any iteration that starts a quarter TTL or more after the last renewal.
+
+    A lease renewed every quarter TTL cannot expire while the loop runs, so a long loop keeps it;
+    fast iterations send no extra statements (the round trips per iteration stay 3 or 4).
+    """
+
+    def __init__(self, *, lease_guard: LeaseGuard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.lease_guard = lease_guard
+        self._lease_renewed: float | None = None
+
+    def execute(self, context: Context) -> Any:
+        self._lease_renewed = None  # every try (and every run of a reused task object) checks first
+        self._renew_lease(context)  # before the first iteration, also when it is deferred at once
+        return super().execute(context)
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        self._renew_lease(context)
+        return super().poke(context)
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        # Deferred mode: every resume is a new process, so the lease is checked before each recorded
+        # iteration (an iteration's statements already ran in the warehouse, under the renewed lease).
+        self._renew_lease(context)
+        return super().execute_complete(context, event)
+
+    def _renew_lease(self, context: Context) -> None:
+        now = time.monotonic()
+        if (
+            self._lease_renewed is None
+            or now - self._lease_renewed >= self.lease_guard.ttl.total_seconds() / 4
+        ):
+            self.lease_guard.check(self, context)
+            self._lease_renewed = now
