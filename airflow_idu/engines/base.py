@@ -75,7 +75,8 @@ class StatementError(RuntimeError):
 
     @property
     def location(self) -> str:
-        at = f" at line {self.line}" if self.line is not None else ""
+        # A refused construct has a precise line; other errors name the statement by number.
+        at = f" at line {self.line}" if self.construct and self.line is not None else ""
         return f"{self.label}: statement {self.index}{at} failed ({self.statement_first_line})"
 
     def message(self, verdict: str = "") -> str:

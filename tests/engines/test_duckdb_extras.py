@@ -24,10 +24,11 @@ def test_readme_connection_extras_are_honoured(tmp_path: Path, monkeypatch: pyte
     engine = open_engine("idu_extras")
     try:
         assert engine.lock_timeout == 600  # type: ignore[attr-defined]
-        memory, threads, spill = engine.query(
+        # DuckDB's own settings, read on the engine's connection (not Spark SQL: no translation).
+        memory, threads, spill = engine.connection.execute(  # type: ignore[attr-defined]
             "SELECT current_setting('memory_limit'), current_setting('threads'), "
             "current_setting('temp_directory')"
-        )[0]
+        ).fetchone()
         assert memory == "953.6 MiB"  # DuckDB prints 1GB (10^9 bytes) in MiB; its default is 80% of RAM
         assert int(threads) == 1 and spill == extra["temp_directory"]
     finally:
