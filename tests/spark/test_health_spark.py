@@ -8,7 +8,6 @@ churn and explain then run through an Engine adapter over Spark and through the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from airflow_idu.health import HealthTables
 from airflow_idu.health.churn import churn
 from airflow_idu.health.explain import explain
 from airflow_idu.health.measure import ClusterOptions, measure_clusters
-from tests.spark.test_faithful import _skip_reason, spark_statements
+from tests.spark.test_faithful import spark_statements
 
 pytestmark = pytest.mark.spark
 
@@ -83,26 +82,11 @@ class SparkEngine:
     def cancel(self) -> None: ...
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("idu-health")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-health")))
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    session.sql("CREATE DATABASE IF NOT EXISTS unified")
-    yield session
-    session.stop()
+@pytest.fixture
+def spark_unified(spark: Any) -> Any:
+    """The run's one Spark session (tests/spark_session.py), with the target schema."""
+    spark.sql("CREATE DATABASE IF NOT EXISTS unified")
+    return spark
 
 
 def _answers(engine: Any) -> dict[str, Any]:
@@ -117,7 +101,7 @@ def _answers(engine: Any) -> dict[str, Any]:
 
 
 def test_health_sql_answers_the_same_on_spark_and_duckdb(
-    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    spark_unified: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_IDU_HEALTH_SPARK",
@@ -129,7 +113,7 @@ def test_health_sql_answers_the_same_on_spark_and_duckdb(
         expected = _answers(duck)
     finally:
         duck.close()
-    actual = _answers(SparkEngine(spark))
+    actual = _answers(SparkEngine(spark_unified))
     assert actual == expected
 
     giant = actual["clusters"]["largest_clusters"][0]
