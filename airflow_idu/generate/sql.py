@@ -34,6 +34,7 @@ def _iteration_files(config: UnifyConfig, target: Target, loop: LoopAlgorithm) -
         render = sql_loop.loop_iteration
     return {f"04_unify_loop_iteration_{k:02d}.sql": render(config, target, k) for k in range(1, count + 1)}
 
+
 # Files we generate; stale ones (e.g. iteration files beyond a lowered merge_iterations)
 # are removed so the runner never executes an outdated file.
 _GENERATED_NAME = re.compile(r"\d\d_[A-Za-z0-9_]+\.sql")

@@ -170,7 +170,8 @@ smallest_{n} AS (
 def _apply(labels: str, n: int) -> str:
     """CTE ``labels_n``: ``labels`` after round n."""
     return f"""labels_{n} AS (
-  SELECT l.node_id, l.node_ns, COALESCE(m.lab, l.lab) AS lab FROM {labels} l
+  SELECT l.node_id, l.node_ns, CASE WHEN l.lab IS NOT NULL THEN COALESCE(m.lab, l.lab) END AS lab
+  FROM {labels} l
   LEFT JOIN moved_{n} m ON m.node_id = l.node_id AND m.node_ns = l.node_ns
 )"""
 
@@ -270,9 +271,12 @@ def next_iteration(config: UnifyConfig, target: Target, k: int) -> str:
         + f"""
 INSERT INTO {cur}
 WITH labels AS (
-  -- every identifier's current label (its leader); marker rows excluded
-  SELECT follower_id AS node_id, follower_ns AS node_ns, {_label("leader_ns", "leader_id")} AS lab
-  FROM {prev} WHERE NOT {marker}
+  -- every identifier's current label (its leader). Marker rows get a NULL label, which no
+  -- join key matches and MIN ignores; not filtering them keeps this the largest input in the
+  -- planner's estimates, so joins build their hash tables on the small change sets.
+  SELECT follower_id AS node_id, follower_ns AS node_ns,
+    CASE WHEN NOT {marker} THEN {_label("leader_ns", "leader_id")} END AS lab
+  FROM {prev}
 ),
 changed AS (
   -- identifiers whose label the previous iteration's last round changed (marker rows)
