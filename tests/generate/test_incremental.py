@@ -196,8 +196,10 @@ def test_lookup_and_graph_identical_to_the_full_loop_and_networkx(
         iterations, con = run(sql_dir, records, tmp_path / f"{loop.value}.duckdb")
         results[loop] = (iterations, rows(con, f"sch.{P}_lookup"), rows(con, f"sch.{P}_graph"))
         con.close()
-    _, new_lookup, new_graph = results[LoopAlgorithm.INCREMENTAL]
-    _, old_lookup, old_graph = results[LoopAlgorithm.FULL]
+    new_iterations, new_lookup, new_graph = results[LoopAlgorithm.INCREMENTAL]
+    old_iterations, old_lookup, old_graph = results[LoopAlgorithm.FULL]
+    if case.startswith("chain"):
+        assert new_iterations <= old_iterations, "long chains must not need more iterations"
     assert new_lookup == old_lookup
     assert new_graph == old_graph
     assert len(new_graph) == len({(r[0], r[1]) for r in new_graph}), "one row per identifier"
@@ -207,18 +209,6 @@ def test_lookup_and_graph_identical_to_the_full_loop_and_networkx(
         graph=nx_graph(records),
         merge_by_keys=["a", "b"],
     )
-
-
-@pytest.mark.parametrize("length", [64, 1000])
-def test_long_chains_need_no_more_iterations_than_the_full_loop(
-    dirs: dict[LoopAlgorithm, Path], tmp_path: Path, length: int
-) -> None:
-    records = chain(length, "random")
-    counts = {}
-    for loop, sql_dir in dirs.items():
-        counts[loop], con = run(sql_dir, records, tmp_path / f"{loop.value}.duckdb")
-        con.close()
-    assert counts[LoopAlgorithm.INCREMENTAL] <= counts[LoopAlgorithm.FULL]
 
 
 def test_later_iterations_touch_only_what_changed(dirs: dict[LoopAlgorithm, Path], tmp_path: Path) -> None:
