@@ -115,7 +115,9 @@ class ScriptBaseline:
                 self.result.sleep_seconds += self.sleep
             self.use(plan.catalog, plan.schema)
             text = loop.sql_for_iteration(k)[0]
-            body = "\n".join(line for line in text.splitlines() if not line.lstrip().upper().startswith("USE "))
+            body = "\n".join(
+                line for line in text.splitlines() if not line.lstrip().upper().startswith("USE ")
+            )
             for statement in naive_split(body):
                 self.statement(statement)
             count = int(self.statement(loop.convergence_sql(k)).fetchone()[0])
@@ -131,7 +133,9 @@ class ScriptBaseline:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--sql-dir", type=Path, default=EXAMPLE_SQL)
     parser.add_argument("--sleep", type=float, default=SLEEP_SECONDS, help="seconds between iterations")
