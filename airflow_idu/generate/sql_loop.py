@@ -22,20 +22,24 @@ component's smallest identifier: the star canonicalize expects.
 Only what changes is recomputed. When a label changes, the iteration also writes
 a *marker row* for it, ``(follower = new leader, leader = the identifier)``: the
 only kind of row whose leader sorts after its follower, so a plain filter finds
-them. The next iteration recomputes R only around the marked identifiers (their
-neighbours and leaders, and whoever follows those): the value of R anywhere else
-provably equals the current label, so those rows are carried over unchanged and
-finished components drop out of the work. Tables never exceed two rows per
-identifier.
+them. A round after round r recomputes m only on the *touched* identifiers: the
+ones r changed (C), their neighbours and their leaders; it delivers H through
+those identifiers' leaders and followers. Anywhere else every term of R is
+either unchanged since round r (and so no smaller than the label r gave) or
+dominated by the m of a touched leader, so R there equals the current label:
+those rows are carried over unchanged and finished components drop out of the
+work. Tables never exceed two rows per identifier (label + marker).
 
-Iteration 1 (from the raw graph) runs two rounds: R(identity), then R again,
-marking the second round's changes. That keeps the contract's stop rule exact:
-a label of round 2 that differs from round 1 is a pair that cannot be in loop 0
-(it is not a neighbour of its follower), so the EXCEPT count of loop 1 against
+Iteration 1 (from the raw graph) runs round 1 = R(identity) (each identifier's
+smallest neighbour), round 2 in full, then incremental rounds; later iterations
+run ROUNDS_PER_ITERATION incremental rounds each, marking the last round's
+changes. The contract's stop rule stays exact: after round 1 every label is at
+most its smallest neighbour, so a label lowered later is no neighbour of its
+follower and its pair cannot be in loop 0 - the EXCEPT count of loop 1 against
 loop 0 is 0 only if round 1 was already the fixed point. From iteration 2 on, the
 new label row of a changed identifier is never in K-1, and without changes K is
-K-1 minus its markers: the count is the number of changed labels, 0 exactly at
-the fixed point, which then holds no marker rows.
+K-1 minus its markers: the count is 0 exactly when no label changed, i.e. at the
+fixed point, which then holds no marker rows.
 """
 
 from __future__ import annotations
