@@ -55,10 +55,14 @@ __all__ = [
     "next_iteration",
 ]
 
-# Rounds per statement: more rounds per iteration mean fewer tables written and fewer
-# convergence checks; each incremental round costs a few probes of the label table.
-ROUNDS_PER_ITERATION = 2
-FIRST_ITERATION_INCREMENTAL_ROUNDS = 1  # after its two full rounds
+# Rounds per statement. More rounds per iteration mean fewer tables and convergence
+# checks, but each round references the previous round's CTEs about seven times, and
+# Spark inlines CTEs: two chained incremental rounds already exhaust a 1 GB driver heap
+# in Spark's analyzer (measured on tests/generate/sqlrun.demo_rows). DuckDB ran 2 rounds
+# per iteration fine, at about the same CPU time as 1 (bench/speed.py history in
+# docs/benchmarks.md), so 1 keeps the directory portable.
+ROUNDS_PER_ITERATION = 1
+FIRST_ITERATION_INCREMENTAL_ROUNDS = 0  # after its two full rounds
 
 _COLUMNS = ",\n  ".join(GRAPH_COLUMNS)
 _NO_ATTRIBUTES = (
@@ -207,7 +211,12 @@ def first_iteration(config: UnifyConfig, target: Target) -> str:
     graph0 = target.table(f"{p}_graph_unify_loop_0")
     cur = target.table(f"{p}_graph_unify_loop_1")
     last = 2 + FIRST_ITERATION_INCREMENTAL_ROUNDS
-    rounds, final = _rounds(graph0, "labels_2", "moved_2", 3, FIRST_ITERATION_INCREMENTAL_ROUNDS)
+    ctes = [_full_round("labels_1", 2)]
+    final = "labels_1"
+    if FIRST_ITERATION_INCREMENTAL_ROUNDS:
+        rounds, final = _rounds(graph0, "labels_2", "moved_2", 3, FIRST_ITERATION_INCREMENTAL_ROUNDS)
+        ctes += [_apply("labels_1", 2), rounds]
+    rounds = ",\n".join(ctes)
     purpose = "Unify loop iteration 1: smallest-label rounds from the graph (see sql_loop.py)."
     return (
         header(target, config, purpose)
@@ -234,8 +243,6 @@ labels_1 AS (
   ) AS neighbourhood
   GROUP BY node_id, node_ns
 ),
-{_full_round("labels_1", 2)},
-{_apply("labels_1", 2)},
 {rounds}
 SELECT l.node_id, l.node_ns,
   COALESCE(m.lab.id, l.lab.id) AS leader_id, COALESCE(m.lab.ns, l.lab.ns) AS leader_ns,

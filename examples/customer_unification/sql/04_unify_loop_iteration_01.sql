@@ -74,69 +74,14 @@ moved_2 AS (
   JOIN labels_1 l ON l.node_id = c.node_id AND l.node_ns = c.node_ns
   WHERE (l.lab.ns > c.lab.ns OR (l.lab.ns = c.lab.ns AND l.lab.id > c.lab.id))
   GROUP BY c.node_id, c.node_ns
-),
-labels_2 AS (
-  SELECT l.node_id, l.node_ns, CASE WHEN l.lab IS NOT NULL THEN COALESCE(m.lab, l.lab) END AS lab
-  FROM labels_1 l
-  LEFT JOIN moved_2 m ON m.node_id = l.node_id AND m.node_ns = l.node_ns
-),
-touched_3 AS (
-  -- round 3: changed identifiers, their neighbours and their leaders; R needs m only
-  -- here, the terms of R anywhere else did not change and cannot lower a label
-  SELECT node_id, node_ns FROM moved_2
-  UNION
-  SELECT nb.nbr_id, nb.nbr_ns FROM (SELECT s.node_id, s.node_ns, g.leader_id AS nbr_id, g.leader_ns AS nbr_ns FROM moved_2 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.follower_id = s.node_id AND g.follower_ns = s.node_ns
-    UNION ALL
-    SELECT s.node_id, s.node_ns, g.follower_id, g.follower_ns FROM moved_2 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.leader_id = s.node_id AND g.leader_ns = s.node_ns) AS nb
-  UNION
-  SELECT l.lab.id, l.lab.ns FROM moved_2 c JOIN labels_2 l ON l.node_id = c.node_id AND l.node_ns = c.node_ns
-),
-smallest_3 AS (
-  -- m on the touched identifiers
-  SELECT node_id, node_ns, MIN(lab) AS m FROM (
-    SELECT t.node_id, t.node_ns, l.lab FROM touched_3 t
-    JOIN labels_2 l ON l.node_id = t.node_id AND l.node_ns = t.node_ns
-    UNION ALL
-    SELECT nb.node_id, nb.node_ns, l.lab FROM (SELECT s.node_id, s.node_ns, g.leader_id AS nbr_id, g.leader_ns AS nbr_ns FROM touched_3 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.follower_id = s.node_id AND g.follower_ns = s.node_ns
-    UNION ALL
-    SELECT s.node_id, s.node_ns, g.follower_id, g.follower_ns FROM touched_3 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.leader_id = s.node_id AND g.leader_ns = s.node_ns) AS nb
-    JOIN labels_2 l ON l.node_id = nb.nbr_id AND l.node_ns = nb.nbr_ns
-  ) AS around
-  GROUP BY node_id, node_ns
-),
-hooked_3 AS (
-  -- H: a leader hooks onto the smallest label around itself and around each of its followers
-  SELECT node_id, node_ns, MIN(m) AS h FROM (
-    SELECT node_id, node_ns, m FROM smallest_3
-    UNION ALL
-    SELECT l.lab.id, l.lab.ns, s.m FROM smallest_3 s
-    JOIN labels_2 l ON l.node_id = s.node_id AND l.node_ns = s.node_ns
-  ) AS hooks
-  GROUP BY node_id, node_ns
-),
-moved_3 AS (
-  -- R: the smaller of H at the identifier and H at its leader (pointer jumping), where lower
-  SELECT c.node_id, c.node_ns, MIN(c.lab) AS lab FROM (
-    SELECT node_id, node_ns, h AS lab FROM hooked_3
-    UNION ALL
-    SELECT l.node_id, l.node_ns, h.h FROM labels_2 l
-    JOIN hooked_3 h ON h.node_id = l.lab.id AND h.node_ns = l.lab.ns
-  ) AS c
-  JOIN labels_2 l ON l.node_id = c.node_id AND l.node_ns = c.node_ns
-  WHERE (l.lab.ns > c.lab.ns OR (l.lab.ns = c.lab.ns AND l.lab.id > c.lab.id))
-  GROUP BY c.node_id, c.node_ns
 )
 SELECT l.node_id, l.node_ns,
   COALESCE(m.lab.id, l.lab.id) AS leader_id, COALESCE(m.lab.ns, l.lab.ns) AS leader_ns,
   t.first_seen_at, t.last_seen_at, t.source_table_ids, t.last_processed_at
-FROM labels_2 l
-LEFT JOIN moved_3 m ON m.node_id = l.node_id AND m.node_ns = l.node_ns
+FROM labels_1 l
+LEFT JOIN moved_2 m ON m.node_id = l.node_id AND m.node_ns = l.node_ns
 LEFT JOIN totals t ON t.node_id = l.node_id AND t.node_ns = l.node_ns
 UNION ALL
 -- marker rows: identifiers whose label the last round changed (leader sorts after follower)
 SELECT m.lab.id, m.lab.ns, m.node_id, m.node_ns, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS ARRAY<BIGINT>), CAST(NULL AS BIGINT)
-FROM moved_3 m;
+FROM moved_2 m;

@@ -77,71 +77,15 @@ moved_1 AS (
   JOIN labels l ON l.node_id = c.node_id AND l.node_ns = c.node_ns
   WHERE (l.lab.ns > c.lab.ns OR (l.lab.ns = c.lab.ns AND l.lab.id > c.lab.id))
   GROUP BY c.node_id, c.node_ns
-),
-labels_1 AS (
-  SELECT l.node_id, l.node_ns, CASE WHEN l.lab IS NOT NULL THEN COALESCE(m.lab, l.lab) END AS lab
-  FROM labels l
-  LEFT JOIN moved_1 m ON m.node_id = l.node_id AND m.node_ns = l.node_ns
-),
-touched_2 AS (
-  -- round 2: changed identifiers, their neighbours and their leaders; R needs m only
-  -- here, the terms of R anywhere else did not change and cannot lower a label
-  SELECT node_id, node_ns FROM moved_1
-  UNION
-  SELECT nb.nbr_id, nb.nbr_ns FROM (SELECT s.node_id, s.node_ns, g.leader_id AS nbr_id, g.leader_ns AS nbr_ns FROM moved_1 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.follower_id = s.node_id AND g.follower_ns = s.node_ns
-    UNION ALL
-    SELECT s.node_id, s.node_ns, g.follower_id, g.follower_ns FROM moved_1 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.leader_id = s.node_id AND g.leader_ns = s.node_ns) AS nb
-  UNION
-  SELECT l.lab.id, l.lab.ns FROM moved_1 c JOIN labels_1 l ON l.node_id = c.node_id AND l.node_ns = c.node_ns
-),
-smallest_2 AS (
-  -- m on the touched identifiers
-  SELECT node_id, node_ns, MIN(lab) AS m FROM (
-    SELECT t.node_id, t.node_ns, l.lab FROM touched_2 t
-    JOIN labels_1 l ON l.node_id = t.node_id AND l.node_ns = t.node_ns
-    UNION ALL
-    SELECT nb.node_id, nb.node_ns, l.lab FROM (SELECT s.node_id, s.node_ns, g.leader_id AS nbr_id, g.leader_ns AS nbr_ns FROM touched_2 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.follower_id = s.node_id AND g.follower_ns = s.node_ns
-    UNION ALL
-    SELECT s.node_id, s.node_ns, g.follower_id, g.follower_ns FROM touched_2 s
-    JOIN idu_demo.unified.unified_customer_id_graph_unify_loop_0 g ON g.leader_id = s.node_id AND g.leader_ns = s.node_ns) AS nb
-    JOIN labels_1 l ON l.node_id = nb.nbr_id AND l.node_ns = nb.nbr_ns
-  ) AS around
-  GROUP BY node_id, node_ns
-),
-hooked_2 AS (
-  -- H: a leader hooks onto the smallest label around itself and around each of its followers
-  SELECT node_id, node_ns, MIN(m) AS h FROM (
-    SELECT node_id, node_ns, m FROM smallest_2
-    UNION ALL
-    SELECT l.lab.id, l.lab.ns, s.m FROM smallest_2 s
-    JOIN labels_1 l ON l.node_id = s.node_id AND l.node_ns = s.node_ns
-  ) AS hooks
-  GROUP BY node_id, node_ns
-),
-moved_2 AS (
-  -- R: the smaller of H at the identifier and H at its leader (pointer jumping), where lower
-  SELECT c.node_id, c.node_ns, MIN(c.lab) AS lab FROM (
-    SELECT node_id, node_ns, h AS lab FROM hooked_2
-    UNION ALL
-    SELECT l.node_id, l.node_ns, h.h FROM labels_1 l
-    JOIN hooked_2 h ON h.node_id = l.lab.id AND h.node_ns = l.lab.ns
-  ) AS c
-  JOIN labels_1 l ON l.node_id = c.node_id AND l.node_ns = c.node_ns
-  WHERE (l.lab.ns > c.lab.ns OR (l.lab.ns = c.lab.ns AND l.lab.id > c.lab.id))
-  GROUP BY c.node_id, c.node_ns
 )
 SELECT p.follower_id, p.follower_ns,
-  COALESCE(m2.lab.id, m1.lab.id, p.leader_id) AS leader_id,
-  COALESCE(m2.lab.ns, m1.lab.ns, p.leader_ns) AS leader_ns,
+  COALESCE(m1.lab.id, p.leader_id) AS leader_id,
+  COALESCE(m1.lab.ns, p.leader_ns) AS leader_ns,
   p.follower_first_seen_at, p.follower_last_seen_at, p.follower_source_table_ids, p.follower_last_processed_at
 FROM idu_demo.unified.unified_customer_id_graph_unify_loop_1 p
 LEFT JOIN moved_1 m1 ON m1.node_id = p.follower_id AND m1.node_ns = p.follower_ns
-LEFT JOIN moved_2 m2 ON m2.node_id = p.follower_id AND m2.node_ns = p.follower_ns
 WHERE NOT (p.leader_ns > p.follower_ns OR (p.leader_ns = p.follower_ns AND p.leader_id > p.follower_id))
 UNION ALL
 -- marker rows: identifiers whose label the last round changed (leader sorts after follower)
 SELECT m.lab.id, m.lab.ns, m.node_id, m.node_ns, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS ARRAY<BIGINT>), CAST(NULL AS BIGINT)
-FROM moved_2 m;
+FROM moved_1 m;
