@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--source-catalog", help="catalog of the source tables (default: --catalog)")
     gen.add_argument("--source-schema", help="schema of the source tables (default: --schema)")
     gen.add_argument("-o", "--output", type=Path, required=True, help="directory to write the SQL files to")
+    gen.add_argument(
+        "--loop",
+        choices=["full", "incremental"],
+        default="full",
+        help="unify loop: 'full' rewrites the graph every iteration (default); 'incremental' recomputes "
+        "only around changed identifiers (same output tables; docs/sql-directory-contract.md)",
+    )
     gen.set_defaults(func=_generate)
 
     demo = sub.add_parser(
@@ -150,7 +157,7 @@ def _extra_tasks(sql_dir: Path, plan: Any) -> list[dict[str, Any]]:
 
 def _generate(args: argparse.Namespace) -> int:
     from airflow_idu.generate.config import load_unify_config
-    from airflow_idu.generate.sql import generate_sql_directory
+    from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
 
     written = generate_sql_directory(
         load_unify_config(args.unify_yml),
@@ -159,6 +166,7 @@ def _generate(args: argparse.Namespace) -> int:
         source_catalog=args.source_catalog,
         source_schema=args.source_schema,
         out_dir=args.output,
+        loop=LoopAlgorithm(args.loop),
     )
     print(f"wrote {len(written)} files to {args.output}")
     return 0

@@ -6,13 +6,36 @@ Output is deterministic: the same config and target produce byte-identical files
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 
-from airflow_idu.generate import sql_graph, sql_loop, sql_outputs
+from airflow_idu.generate import sql_graph, sql_loop, sql_loop_full, sql_outputs
 from airflow_idu.generate.config import UnifyConfig
 from airflow_idu.generate.sqltext import Target
 
-__all__ = ["generate_sql_directory", "render_sql_files"]
+__all__ = ["LoopAlgorithm", "generate_sql_directory", "render_sql_files"]
+
+
+class LoopAlgorithm(StrEnum):
+    """Which unify loop the directory gets."""
+
+    # sql_loop_full.py: every iteration rewrites the whole graph (the default: what every executor and
+    # test of this package has run; the incremental loop is proven identical but not yet the default)
+    FULL = "full"
+    INCREMENTAL = "incremental"  # sql_loop.py: recomputes only around changed labels (opt-in)
+
+
+def _iteration_files(config: UnifyConfig, target: Target, loop: LoopAlgorithm) -> dict[str, str]:
+    if loop is LoopAlgorithm.FULL:
+        count = config.canonical_id.merge_iterations
+        render = sql_loop_full.loop_iteration
+    else:
+        # iteration 1 differs from the rest: at least one file of the repeating kind
+        # for later iterations to be derived from
+        count = max(2, config.canonical_id.merge_iterations)
+        render = sql_loop.loop_iteration
+    return {f"04_unify_loop_iteration_{k:02d}.sql": render(config, target, k) for k in range(1, count + 1)}
+
 
 # Files we generate; stale ones (e.g. iteration files beyond a lowered merge_iterations)
 # are removed so the runner never executes an outdated file.
@@ -26,6 +49,7 @@ def render_sql_files(
     schema: str,
     source_catalog: str | None = None,
     source_schema: str | None = None,
+    loop: LoopAlgorithm = LoopAlgorithm.FULL,
 ) -> dict[str, str]:
     """File name -> SQL text, in execution order."""
     target = Target(
@@ -36,8 +60,7 @@ def render_sql_files(
         "02_extract_merge.sql": sql_graph.extract_merge(config, target),
         "03_source_key_stats.sql": sql_graph.source_key_stats(config, target),
     }
-    for k in range(1, config.canonical_id.merge_iterations + 1):
-        files[f"04_unify_loop_iteration_{k:02d}.sql"] = sql_loop.loop_iteration(config, target, k)
+    files.update(_iteration_files(config, target, loop))
     files["05_canonicalize.sql"] = sql_graph.canonicalize(config, target)
     files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
     for table in config.tables:
@@ -58,6 +81,7 @@ def generate_sql_directory(
     source_catalog: str | None = None,
     source_schema: str | None = None,
     out_dir: str | Path,
+    loop: LoopAlgorithm = LoopAlgorithm.FULL,
 ) -> list[Path]:
     """Write the SQL directory; returns the written paths in execution order.
 
@@ -72,7 +96,12 @@ def generate_sql_directory(
         if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
             raise ValueError(f"{name}: {value!r} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
     files = render_sql_files(
-        config, catalog=catalog, schema=schema, source_catalog=source_catalog, source_schema=source_schema
+        config,
+        catalog=catalog,
+        schema=schema,
+        source_catalog=source_catalog,
+        source_schema=source_schema,
+        loop=loop,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -143,16 +143,19 @@ class LoopSpec:
 
 
 def derive_iteration_sql(text: str, *, prefix: str, last: int, target: int) -> str:
-    """Rewrite the last iteration file (reads ``last-1``, writes ``last``) into iteration ``target``."""
+    """Rewrite the last iteration file (reads ``last-1``, writes ``last``) into iteration ``target``.
+
+    ``loop_0`` (the extracted graph, which no iteration rewrites) may be read as well and
+    stays ``loop_0``, unless it is ``last-1`` itself (a directory with one iteration file)."""
     pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(prefix)}_graph_unify_loop_(\d+)(?![A-Za-z0-9_])")
-    mapping = {last: target, last - 1: target - 1}
+    mapping = {0: 0, last: target, last - 1: target - 1}
 
     def move(match: re.Match[str]) -> str:
         number = int(match.group(1))
         if number not in mapping:
             raise PlanError(
                 f"the last iteration file references {match.group(0)}, but may only reference "
-                f"loop tables {last - 1} and {last}; fix the file so iterations can be derived from it"
+                f"loop tables {last - 1} and {last} (and 0); fix the file so iterations can be derived from it"
             )
         return f"{prefix}_graph_unify_loop_{mapping[number]}"
 
