@@ -287,7 +287,7 @@ def test_wrong_token_fails_the_first_task_at_once_with_an_auth_error(
     result = _run(_with_retries(), dag_id="idu_databricks_badtoken")
     assert time.monotonic() - started < 60  # the whole failed run; the connector's default budget is 15 min
     assert result.state == "failed"
-    first = "setup.01_create_graph"
+    first = "lease_acquire"  # the run's first task, the first to connect
     assert result.task_states[first] == "failed" and _tries(result, first) == 1
     console = "".join(capfd.readouterr())
     assert (

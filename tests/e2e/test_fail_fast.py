@@ -23,6 +23,7 @@ from tests.e2e.supervised import log_records, rerun_with_log_file
 pytestmark = pytest.mark.e2e
 
 FIRST_TASK = "setup.01_create_graph"
+LEASE_TASK = "lease_acquire"  # the run's first task: it is the first to open the connection
 BROKEN = "CREATE TABLE idu_demo.unified.broken AS SELECT id, FROM WHERE id = (1"
 
 
@@ -35,12 +36,12 @@ dag = create_unification_dag({dag_id!r}, {str(sql_dir)!r}, conn_id={conn_id!r},
 """
 
 
-def first_task(result: Any) -> Any:
+def task_instance(result: Any, task_id: str) -> Any:
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        ti = session.query(TaskInstance).filter_by(run_id=result.run_id, task_id=FIRST_TASK).one()
+        ti = session.query(TaskInstance).filter_by(run_id=result.run_id, task_id=task_id).one()
         session.expunge(ti)
         return ti
 
@@ -52,12 +53,12 @@ def failure(path: Path) -> dict[str, Any]:
     return records[0]
 
 
-def run_failing(dag_id: str, sql_dir: Path, conn_id: str, day: int) -> Any:
+def run_failing(dag_id: str, sql_dir: Path, conn_id: str, day: int, failing_task: str = FIRST_TASK) -> Any:
     dag = dag_from_file(dag_id, source(dag_id, sql_dir, conn_id))
     result = run_dag(dag, logical_date=pendulum.datetime(2026, 8, day, tz="UTC"))
     assert result.state == "failed"
-    assert result.task_states[FIRST_TASK] == "failed"
-    ti = first_task(result)
+    assert result.task_states[failing_task] == "failed"
+    ti = task_instance(result, failing_task)
     assert ti.try_number == 1, "retried: the error was classified transient"
     # Seconds, not the minutes three tries took; generous for a loaded CI machine (imports dominate).
     assert (ti.end_date - ti.start_date) < timedelta(seconds=60)
@@ -90,7 +91,15 @@ def test_fails_on_the_first_try_with_the_cause_first(
     else:
         conn_id = "idu_default"
         duckdb_conn(tmp_path / "nonexistent_dir" / "x.duckdb")
-    run_failing(f"idu_ff_{case}", EXAMPLE_SQL, conn_id, day=1 if case == "missing_connection" else 2)
+    # The writer lease's task opens the connection first; it fails at once, with nothing written.
+    result = run_failing(
+        f"idu_ff_{case}",
+        EXAMPLE_SQL,
+        conn_id,
+        day=1 if case == "missing_connection" else 2,
+        failing_task=LEASE_TASK,
+    )
+    assert result.task_states[FIRST_TASK] == "upstream_failed"
     first_lines = exception_lines(capfd.readouterr().out)
     assert len(first_lines) == 1, first_lines  # one try, one exception
     assert cause in first_lines[0]

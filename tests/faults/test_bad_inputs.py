@@ -185,8 +185,10 @@ def test_identifier_from_a_trigger_param_fails_before_any_table_is_touched(
         line,
     )
     assert result.state == "failed"
-    assert result.task_states["idu.setup.01_create_graph"] == "failed"
-    assert result.tries["idu.setup.01_create_graph"] == 1, "an invalid identifier is not retried"
+    # The writer lease's task is the first to use the schema: it refuses it before connecting.
+    assert result.task_states["idu.lease_acquire"] == "failed"
+    assert result.tries["idu.lease_acquire"] == 1, "an invalid identifier is not retried"
+    assert result.task_states["idu.setup.01_create_graph"] == "upstream_failed"
     assert "schema" in line and "no quotes or spaces" in line and "fix the schema argument" in line
     assert not table_exists(fault_db, "unified_customer_id_graph_unify_loop_0")
 
