@@ -121,7 +121,12 @@ def test_gate_sits_between_stats_and_enrichment_with_trigger_params(tmp_path: Pa
     dag = create_unification_dag("t", sql_dir, max_cluster_size=5000, max_id_churn=0.1)
     gate = dag.get_task("gate.identity_health")
     assert gate.upstream_task_ids == {"stats.06_result_key_stats"}
-    assert {t.task_id for t in gate.downstream_list} == {"enrichment.10_enrich_a", "enrichment.10_enrich_b"}
+    # lease_release is the writer lease's teardown, downstream of every task
+    assert {t.task_id for t in gate.downstream_list} == {
+        "enrichment.10_enrich_a",
+        "enrichment.10_enrich_b",
+        "lease_release",
+    }
     assert dag.params["max_cluster_size"] == 5000 and dag.params["max_id_churn"] == 0.1
     assert dag.params["max_cluster_growth"] is None
     assert gate.max_cluster_size == "{{ params.max_cluster_size }}"

@@ -13,10 +13,10 @@ from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopR
 from airflow_idu.plan import LoopSpec, SqlSource
 
 COPY = "CREATE OR REPLACE TABLE s.p_graph_unify_loop_1 AS SELECT * FROM s.p_graph_unify_loop_0;"
-# A new row every iteration: never converges.
+# A new row every iteration (its id is the previous table's row count): never converges.
 GROW = (
     "CREATE OR REPLACE TABLE s.p_graph_unify_loop_1 AS SELECT * FROM s.p_graph_unify_loop_0 "
-    "UNION ALL SELECT 'n', CAST(random() AS STRING), 'n', 'f';"
+    "UNION ALL SELECT 'n', CAST((SELECT COUNT(*) FROM s.p_graph_unify_loop_0) AS STRING), 'n', 'f';"
 )
 
 
