@@ -302,7 +302,9 @@ def test_derived_iterations_still_reject_other_loop_tables() -> None:
 def test_at_least_two_iteration_files(tmp_path: Path) -> None:
     """Iteration 1 differs from the rest, so merge_iterations=1 still gets a file to derive from."""
     one = dict(CONFIG, canonical_ids=[dict(CONFIG["canonical_ids"][0], merge_iterations=1)])
-    generate_sql_directory(parse_unify_config(one), catalog="cat", schema="sch", out_dir=tmp_path)
+    generate_sql_directory(
+        parse_unify_config(one), catalog="cat", schema="sch", out_dir=tmp_path, loop=LoopAlgorithm.INCREMENTAL
+    )
     assert sorted(p.name for p in tmp_path.glob("04_*.sql")) == [
         "04_unify_loop_iteration_01.sql",
         "04_unify_loop_iteration_02.sql",
