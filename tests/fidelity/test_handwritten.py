@@ -14,18 +14,23 @@ from typing import Any
 
 import duckdb
 import pendulum
-import pytest
 
 from tests.fidelity.spark_dml import dml_statements
 from tests.generate.sqlrun import (
-    SOURCE_TABLES,
     demo_rows,
     duckdb_adapter,
     duckdb_connection,
     load_duckdb_sources,
     run_directory,
 )
-from tests.spark.test_faithful import assert_same_tables, duckdb_tables, spark_statements, spark_tables
+from tests.spark.test_faithful import (
+    assert_same_tables,
+    duckdb_tables,
+    load_spark_sources,
+    spark_adapter,
+    spark_statements,
+    spark_tables,
+)
 
 HANDWRITTEN_SQL = Path(__file__).parent / "handwritten" / "sql"
 CATALOG, SCHEMA = "hand_cat", "hand_unified"
@@ -39,36 +44,16 @@ def _spark_adapter(session: Any) -> tuple[Any, Any]:
             return dml if dml is not None else adapted
         return adapted
 
-    def execute(statement: str) -> None:
-        for sql in statements(statement):
-            session.sql(sql).collect()
-
-    def scalar(statement: str) -> int:
-        *setup, last = statements(statement)
-        for sql in setup:
-            session.sql(sql).collect()
-        return int(session.sql(last).collect()[0][0])
-
-    return execute, scalar
+    return spark_adapter(session, statements)
 
 
-def _load_spark_sources(session: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    session.sql("CREATE DATABASE IF NOT EXISTS customer_db")
-    for table, columns in SOURCE_TABLES.items():
-        schema = ", ".join(f"`{name}` {kind}" for name, kind in columns)
-        session.createDataFrame(rows[table], schema=schema).write.mode("overwrite").saveAsTable(
-            f"customer_db.{table}"
-        )
-
-
-@pytest.mark.spark
 def test_handwritten_directory_is_identical_on_spark_and_duckdb(spark: Any) -> None:
     rows = demo_rows()
     con = duckdb_connection()
     load_duckdb_sources(con, rows)
     duck_run = run_directory(HANDWRITTEN_SQL, *duckdb_adapter(con))
 
-    _load_spark_sources(spark, rows)
+    load_spark_sources(spark, rows)
     spark_run = run_directory(HANDWRITTEN_SQL, *_spark_adapter(spark))
 
     assert duck_run == spark_run and duck_run.derived_iterations > 0

@@ -34,7 +34,7 @@ def run_directory(sql_dir: Path, execute: Execute, scalar: Scalar, *, max_iterat
     plan = read_plan(sql_dir)
     for phase in plan.phases:
         if phase.phase is Phase.LOOP:
-            iterations = _run_loop(plan.loop, execute, scalar, max_iterations)
+            iterations = run_loop(plan.loop, execute, scalar, max_iterations)
             continue
         for sql_file in phase.files:
             for statement in split_statements(sql_file.path.read_text(encoding="utf-8")):
@@ -42,7 +42,8 @@ def run_directory(sql_dir: Path, execute: Execute, scalar: Scalar, *, max_iterat
     return RunResult(iterations=iterations, derived_iterations=max(0, iterations - len(plan.loop.files)))
 
 
-def _run_loop(loop: Any, execute: Execute, scalar: Scalar, max_iterations: int) -> int:
+def run_loop(loop: Any, execute: Execute, scalar: Scalar, max_iterations: int) -> int:
+    """Iterate until the contract's EXCEPT-count is 0, then create loop_final; the iteration count."""
     for k in range(1, max_iterations + 1):
         text, _source = loop.sql_for_iteration(k)
         for statement in split_statements(text):
@@ -51,6 +52,26 @@ def _run_loop(loop: Any, execute: Execute, scalar: Scalar, max_iterations: int) 
             execute(loop.final_sql(k))
             return k
     raise AssertionError(f"loop did not converge in {max_iterations} iterations")
+
+
+Record = tuple[str | None, str | None, str | None]
+
+
+def setup_records(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path, records: list[Record]
+) -> tuple[Execute, Scalar, Any]:
+    """``src.recs`` (c1, c2, c3, time) from ``records``, then 01 and 02 of ``sql_dir``:
+    ``(execute, scalar, loop spec)`` for running the loop."""
+    con.execute("CREATE SCHEMA src")
+    con.execute("CREATE TABLE src.recs (c1 VARCHAR, c2 VARCHAR, c3 VARCHAR, time BIGINT)")
+    con.executemany(
+        "INSERT INTO src.recs VALUES (?, ?, ?, ?)", [(*r, 100 + i) for i, r in enumerate(records)]
+    )
+    execute, scalar = duckdb_adapter(con)
+    for name in ("01_create_graph.sql", "02_extract_merge.sql"):
+        for statement in split_statements((sql_dir / name).read_text()):
+            execute(statement)
+    return execute, scalar, read_plan(sql_dir).loop
 
 
 # -- DuckDB adapter -------------------------------------------------------------

@@ -23,17 +23,20 @@ import yaml
 from airflow_idu.engines.translate import COMPAT_MACROS
 from airflow_idu.generate.config import parse_unify_config
 from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
-from airflow_idu.plan import PlanError, derive_iteration_sql, read_plan, split_statements
+from airflow_idu.plan import PlanError, derive_iteration_sql, split_statements
 from tests.generate.sqlrun import (
+    Record,
     demo_rows,
     duckdb_adapter,
     duckdb_connection,
     load_duckdb_sources,
     run_directory,
+    run_loop,
+    setup_records,
 )
 from tests.ground_truth import assert_lookup_matches
 
-Record = tuple[str | None, str | None, str | None]  # c1, c2 (key a, ns 1), c3 (key b, ns 2)
+# Record: c1, c2 (key a, ns 1), c3 (key b, ns 2)
 
 CONFIG: dict[str, Any] = {
     "name": "incremental_test",
@@ -72,24 +75,8 @@ def run(sql_dir: Path, records: list[Record], db: Path) -> tuple[int, duckdb.Duc
     con = duckdb.connect(str(db))
     for macro in COMPAT_MACROS:
         con.execute(macro)
-    con.execute("CREATE SCHEMA src")
-    con.execute("CREATE TABLE src.recs (c1 VARCHAR, c2 VARCHAR, c3 VARCHAR, time BIGINT)")
-    con.executemany(
-        "INSERT INTO src.recs VALUES (?, ?, ?, ?)", [(*r, 100 + i) for i, r in enumerate(records)]
-    )
-    execute, scalar = duckdb_adapter(con)
-    for name in ("01_create_graph.sql", "02_extract_merge.sql"):
-        for statement in split_statements((sql_dir / name).read_text()):
-            execute(statement)
-    loop = read_plan(sql_dir).loop
-    for k in range(1, 60):
-        for statement in split_statements(loop.sql_for_iteration(k)[0]):
-            execute(statement)
-        if scalar(loop.convergence_sql(k)) == 0:
-            break
-    else:
-        raise AssertionError("no convergence in 59 iterations")
-    execute(loop.final_sql(k))
+    execute, scalar, loop = setup_records(con, sql_dir, records)
+    k = run_loop(loop, execute, scalar, max_iterations=59)
     for statement in split_statements((sql_dir / "05_canonicalize.sql").read_text()):
         execute(statement)
     return k, con

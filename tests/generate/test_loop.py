@@ -18,11 +18,12 @@ import pytest
 
 from airflow_idu.generate.config import parse_unify_config
 from airflow_idu.generate.sql import generate_sql_directory
-from airflow_idu.plan import derive_iteration_sql, read_plan, split_statements
-from tests.generate.sqlrun import duckdb_adapter, duckdb_connection
+from airflow_idu.plan import derive_iteration_sql
+from tests.generate import sqlrun
+from tests.generate.sqlrun import Record, duckdb_connection, setup_records
 
 Node = tuple[int, str]  # (ns, id)
-Record = tuple[str | None, str | None, str | None]  # columns c1, c2 (key a, ns 1) and c3 (key b, ns 2)
+# Record: columns c1, c2 (key a, ns 1) and c3 (key b, ns 2)
 
 CONFIG = {
     "name": "loop_test",
@@ -52,26 +53,13 @@ def sql_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_loop(sql_dir: Path, records: list[Record]) -> tuple[int, list[tuple[Any, ...]]]:
     """Run 01/02 on ``records`` and iterate until the EXCEPT-count is 0; the stopping table."""
     con = duckdb_connection()
-    con.execute("CREATE SCHEMA src")
-    con.execute("CREATE TABLE src.recs (c1 VARCHAR, c2 VARCHAR, c3 VARCHAR, time BIGINT)")
-    con.executemany(
-        "INSERT INTO src.recs VALUES (?, ?, ?, ?)", [(*r, 100 + i) for i, r in enumerate(records)]
-    )
-    execute, scalar = duckdb_adapter(con)
-    for name in ("01_create_graph.sql", "02_extract_merge.sql"):
-        for statement in split_statements((sql_dir / name).read_text()):
-            execute(statement)
-    loop = read_plan(sql_dir).loop
-    for k in range(1, 40):
-        for statement in split_statements(loop.sql_for_iteration(k)[0]):
-            execute(statement)
-        if scalar(loop.convergence_sql(k)) == 0:
-            rows = con.execute(
-                f"SELECT follower_ns, follower_id, leader_ns, leader_id, follower_first_seen_at,"
-                f" follower_last_seen_at, follower_source_table_ids FROM sch.uid_graph_unify_loop_{k}"
-            ).fetchall()
-            return k, rows
-    raise AssertionError("no convergence in 39 iterations")
+    execute, scalar, loop = setup_records(con, sql_dir, records)
+    k = sqlrun.run_loop(loop, execute, scalar, max_iterations=39)
+    rows = con.execute(
+        "SELECT follower_ns, follower_id, leader_ns, leader_id, follower_first_seen_at,"
+        " follower_last_seen_at, follower_source_table_ids FROM sch.uid_graph_unify_loop_final"
+    ).fetchall()
+    return k, rows
 
 
 def expected_graph(records: list[Record]) -> dict[Node, tuple[Node, int, int]]:

@@ -9,6 +9,7 @@ metadata - must match row for row, canonical ids included.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,15 @@ def spark_statements(statement: str, catalog: str = CATALOG) -> list[str]:
     return [code]
 
 
-def spark_adapter(session: Any) -> tuple[Any, Any]:
+def spark_adapter(session: Any, statements: Callable[[str], list[str]] = spark_statements) -> tuple[Any, Any]:
+    """``(execute, scalar)`` over ``session``; ``statements`` adapts one Databricks statement."""
+
     def execute(statement: str) -> None:
-        for sql in spark_statements(statement):
+        for sql in statements(statement):
             session.sql(sql).collect()
 
     def scalar(statement: str) -> int:
-        *setup, last = spark_statements(statement)
+        *setup, last = statements(statement)
         for sql in setup:
             session.sql(sql).collect()
         return int(session.sql(last).collect()[0][0])
