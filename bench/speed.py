@@ -1,17 +1,20 @@
 """Issue 15: the incremental loop against today's, and our DAG against the replaced script.
 
-Two measurements, each interleaved (ABAB: the variants alternate inside every repeat, the
+Three measurements, each interleaved (ABAB: the variants alternate inside every repeat, the
 order flipping between repeats) so that load from other work on the machine hits both alike:
 
 ``loop``  engine time of the unify loop (``bench.raw --loop-only``, loop seconds) for the
           incremental directory vs the full-rewrite directory (``LoopAlgorithm.FULL``, the
           generator before issue 15), on the demo data and on a long-chain data set.
 ``e2e``   wall time of the script baseline (``bench.script_baseline``) on the full-rewrite
-          directory (what users had) vs ``airflow dags test idu_example`` on the example
-          directory (incremental loop), plus the raw engine on the example directory.
+          directory (what users had) vs ``airflow dags test idu_example`` on the incremental
+          directory, plus the same DAG on the full-rewrite example directory, the raw engine,
+          and Airflow's own floor (DAGs of no-op tasks, ``bench/floor_dags``).
+``memory`` peak RSS of the whole DAG run, full-rewrite vs incremental directory.
 
     .venv/bin/python -m bench.speed loop --people 100000 --chains 300 --repeat 3
     .venv/bin/python -m bench.speed e2e --sizes 10000,100000 --repeat 3
+    .venv/bin/python -m bench.speed memory --people 1000000 --repeat 1
 """
 
 from __future__ import annotations
@@ -184,11 +187,30 @@ def bench_loop(args: argparse.Namespace) -> None:
     write_results(
         args.out,
         "speed_loop",
-        "6. Incremental loop vs today's loop (issue 15)",
+        "8. Incremental loop vs today's loop (issue 15)",
         body,
         {"runs": data},
         command=command_line("bench.speed", sys.argv[1:]),
     )
+
+
+FLOOR_DAGS = REPO / "bench" / "floor_dags"
+E2E_VARIANTS = ("script", "airflow", "raw", "airflow_full", "floor_1", "floor_16")
+
+
+def _e2e_variant(name: str, db: Path, base: Path, dirs: dict[str, Path], work: Path) -> tuple[float, Any]:
+    """One timed run: wall seconds and the variant's own result record (if it prints one)."""
+    if name == "script":
+        return baseline_run(db, dirs["full"], base / "script.log")
+    if name == "raw":
+        return raw_run(db, dirs["incremental"], base / "raw.log", loop_only=False)
+    if name.startswith("floor_"):
+        return dags_test(
+            f"idu_{name}", work=work, db=db, log=base / f"{name}.log", dags_folder=FLOOR_DAGS
+        ).wall, None
+    sql_dir = dirs["incremental"] if name == "airflow" else EXAMPLE / "sql"
+    env = {"IDU_EXAMPLE_SQL_DIR": str(sql_dir)}
+    return dags_test("idu_example", work=work, db=db, log=base / f"{name}.log", env=env).wall, None
 
 
 def bench_e2e(args: argparse.Namespace) -> None:
@@ -196,46 +218,49 @@ def bench_e2e(args: argparse.Namespace) -> None:
     rows, data = [], {}
     for people in [int(s) for s in args.sizes.split(",")]:
         src = source_db(args.work, people)
-        runs: dict[str, list[float]] = {"script": [], "airflow": [], "raw": []}
+        runs: dict[str, list[float]] = {name: [] for name in E2E_VARIANTS}
         extra: dict[str, list[Any]] = {"script": [], "raw": [], "load": []}
         for r in range(args.repeat):
-            order = ["script", "airflow", "raw"] if r % 2 == 0 else ["raw", "airflow", "script"]
+            order = E2E_VARIANTS if r % 2 == 0 else tuple(reversed(E2E_VARIANTS))
             for name in order:
                 base = args.work / "speed" / "e2e" / f"p{people}_r{r}"
-                db = fresh_copy(src, base / f"{name}.duckdb")
-                if name == "script":
-                    wall, result = baseline_run(db, dirs["full"], base / "script.log")
-                    extra["script"].append(result)
-                elif name == "raw":
-                    wall, result = raw_run(db, EXAMPLE / "sql", base / "raw.log", loop_only=False)
-                    extra["raw"].append(result)
-                else:
-                    wall = dags_test("idu_example", work=args.work, db=db, log=base / "dags_test.log").wall
+                wall, result = _e2e_variant(
+                    name, fresh_copy(src, base / f"{name}.duckdb"), base, dirs, args.work
+                )
+                if name in extra:
+                    extra[name].append(result)
                 runs[name].append(wall)
                 print(f"people={people} r={r} {name}: {wall:.2f}s")
             extra["load"].append(loadavg())
-        script, airflow, raw = (median(runs[k]) for k in ("script", "airflow", "raw"))
+        med = {k: median(v) for k, v in runs.items()}
         speedup = median(s / a for s, a in zip(runs["script"], runs["airflow"], strict=True))
         target = 1.5 if people >= 100_000 else 1.0
         rows.append(
             [
                 f"{count_records(src):,}",
                 people,
-                script,
-                airflow,
+                med["script"],
+                med["airflow"],
                 f"{speedup:.2f} {'✅' if speedup >= target else '❌'} (≥ {target})",
-                raw,
-                f"{airflow - raw:.2f} {'✅' if airflow - raw <= 4 else '❌'}",
+                med["airflow_full"],
+                med["raw"],
+                f"{med['airflow'] - med['raw']:.2f} {'✅' if med['airflow'] - med['raw'] <= 4 else '❌'}",
+                med["floor_1"],
+                med["floor_16"],
                 " / ".join(f"{x:.1f}" for x in extra["load"]),
             ]
         )
         data[str(people)] = {"walls": runs, **extra}
     body = (
-        "Wall seconds, medians of interleaved runs. `script` = bench.script_baseline on the full-rewrite "
+        "Wall seconds, medians of interleaved runs (the variants alternate inside every repeat, the "
+        "order reversing between repeats). `script` = bench.script_baseline on the full-rewrite "
         "directory (what users had: the old generator's SQL, USE/OPTIMIZE per iteration, 2 s sleeps); "
-        "`airflow` = `airflow dags test idu_example` on the example directory (incremental loop); "
-        "`raw` = bench.raw on the example directory (engine only). Targets: script/airflow ≥ 1.5 at 1.2M "
-        "records and ≥ 1 at 120k; airflow - raw ≤ 4 s at 1.2M.\n\n"
+        "`airflow` = `airflow dags test idu_example` on the directory `airflow-idu generate --loop "
+        "incremental` writes for the example unify.yml; `airflow (full loop)` = the same DAG on the "
+        "committed example directory (full-rewrite loop); `raw` = bench.raw on the incremental "
+        "directory (engine only, no Airflow); `floor 1` / `floor 16` = `airflow dags test` of a DAG of "
+        "1 / 16 no-op Python tasks (bench/floor_dags): what Airflow costs by itself. Targets: "
+        "script/airflow ≥ 1.5 at 1.2M records and ≥ 1 at 120k; airflow - raw ≤ 4 s at 1.2M.\n\n"
         + table(
             [
                 "records",
@@ -243,8 +268,11 @@ def bench_e2e(args: argparse.Namespace) -> None:
                 "script s",
                 "airflow s",
                 "script/airflow",
+                "airflow (full loop) s",
                 "raw s",
                 "airflow - raw s",
+                "floor 1 s",
+                "floor 16 s",
                 "load",
             ],
             rows,
@@ -253,9 +281,76 @@ def bench_e2e(args: argparse.Namespace) -> None:
     write_results(
         args.out,
         "speed_e2e",
-        "7. End to end: our DAG vs the replaced script (issue 15)",
+        "9. End to end: our DAG vs the replaced script (issue 15)",
         body,
         {"runs": data},
+        command=command_line("bench.speed", sys.argv[1:]),
+    )
+
+
+GIB = 2**30
+
+
+def bench_memory(args: argparse.Namespace) -> None:
+    """Peak memory of the whole DAG run, full-rewrite loop against the incremental loop, with the
+    DuckDB limits of section 2 (``memory_limit``, ``threads``, spill directory)."""
+    dirs = sql_dirs(args.work)
+    src = source_db(args.work, args.people)
+    runs: dict[str, list[dict[str, float]]] = {"full": [], "incremental": []}
+    for r in range(args.repeat):
+        order = ["full", "incremental"] if r % 2 == 0 else ["incremental", "full"]
+        for name in order:
+            base = args.work / "speed" / "memory" / f"p{args.people}_{name}_r{r}"
+            run = dags_test(
+                "idu_example",
+                work=args.work,
+                db=fresh_copy(src, base / "db.duckdb"),
+                log=base / "dags_test.log",
+                env={"IDU_EXAMPLE_SQL_DIR": str(dirs[name])},
+                memory_limit=args.memory_limit,
+                threads=2,
+                temp_directory=str(base / "spill"),
+            )
+            runs[name].append({"wall": run.wall, "peak_tree_rss": run.peak_tree_rss, "load": loadavg()})
+            print(f"{name} r={r}: wall {run.wall:.1f}s peak tree RSS {run.peak_tree_rss / GIB:.2f} GiB")
+    peak = {k: median(x["peak_tree_rss"] for x in v) / GIB for k, v in runs.items()}
+    wall = {k: median(x["wall"] for x in v) for k, v in runs.items()}
+    verdict = "✅" if peak["incremental"] <= peak["full"] else "❌"
+    rows = [
+        [
+            f"{count_records(src):,}",
+            args.people,
+            wall["full"],
+            wall["incremental"],
+            f"{peak['full']:.2f}",
+            f"{peak['incremental']:.2f} {verdict}",
+            " / ".join(f"{x['load']:.1f}" for x in runs["incremental"]),
+        ]
+    ]
+    body = (
+        "Target: peak memory of the run with the incremental loop not above today's (full-rewrite "
+        f"loop) at 12M records. `airflow dags test idu_example` with `memory_limit={args.memory_limit}`, "
+        "2 threads and a spill directory in the connection extra; peak = the largest sum of RSS over "
+        "the process tree, sampled every 0.1 s; medians of interleaved runs.\n\n"
+        + table(
+            [
+                "records",
+                "people",
+                "full loop wall s",
+                "incremental wall s",
+                "full loop peak GiB",
+                "incremental peak GiB",
+                "load",
+            ],
+            rows,
+        )
+    )
+    write_results(
+        args.out,
+        "speed_memory",
+        "10. Peak memory: incremental loop vs today's at 12M (issue 15)",
+        body,
+        {"runs": runs},
         command=command_line("bench.speed", sys.argv[1:]),
     )
 
@@ -264,15 +359,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["loop", "e2e"])
-    parser.add_argument("--people", type=int, default=100_000, help="loop: demo size")
+    parser.add_argument("what", choices=["loop", "e2e", "memory"])
+    parser.add_argument("--people", type=int, default=100_000, help="loop, memory: demo size")
+    parser.add_argument("--memory-limit", default="3GB", help="memory: DuckDB memory_limit")
     parser.add_argument("--chains", type=int, default=300, help="loop: long chains (0 = skip the case)")
     parser.add_argument("--sizes", default="10000,100000", help="e2e: demo sizes (people)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     args = parser.parse_args(argv)
-    bench_loop(args) if args.what == "loop" else bench_e2e(args)
+    {"loop": bench_loop, "e2e": bench_e2e, "memory": bench_memory}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -165,10 +165,18 @@ def _time_v_rss(path: Path) -> int | None:
 
 
 def dags_test(
-    dag_id: str, *, work: Path, db: Path, log: Path, dags_folder: Path = REPO / "dags", **extra: Any
+    dag_id: str,
+    *,
+    work: Path,
+    db: Path,
+    log: Path,
+    dags_folder: Path = REPO / "dags",
+    env: dict[str, str] | None = None,
+    **extra: Any,
 ) -> ProcessRun:
-    """``airflow dags test <dag_id> 2026-01-01`` in a subprocess on ``db`` (connection extra ``extra``)."""
-    env = airflow_env(airflow_home(work), dags_folder, duckdb_conn(db, **extra))
+    """``airflow dags test <dag_id> 2026-01-01`` in a subprocess on ``db`` (connection extra ``extra``,
+    more environment ``env``, e.g. ``IDU_EXAMPLE_SQL_DIR``)."""
+    env = airflow_env(airflow_home(work), dags_folder, duckdb_conn(db, **extra), **(env or {}))
     run = run_measured([str(AIRFLOW), "dags", "test", dag_id, DATE], env, log)
     if run.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])

@@ -74,11 +74,10 @@ class DuckDBEngine:
 
     @cached_property
     def connection(self) -> duckdb.DuckDBPyConnection:
-        from airflow_idu.engines.translate import COMPAT_MACROS
+        from airflow_idu.engines.duckdb_macros import install_macros
 
         conn = self._connect_waiting_for_lock()
-        for macro in COMPAT_MACROS:
-            conn.execute(macro)
+        install_macros(conn)
         return conn
 
     @property

@@ -1,5 +1,41 @@
-"""Kept for imports: the macros live in :mod:`airflow_idu.engines.spark_compat.macros`."""
+"""Install the Spark-compatibility macros in a DuckDB file once, not on every connection.
+
+The macros (:mod:`airflow_idu.engines.spark_compat.macros`) are persistent objects of the
+database file. Creating all of them is a catalog write on every connection, which every task
+then pays again on open and on close (checkpoint). A marker macro named after a digest of
+their text records that this file holds exactly this version; a connection that finds it only
+sets the session's time zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
 
 from airflow_idu.engines.spark_compat.macros import COMPAT_MACROS
 
-__all__ = ["COMPAT_MACROS"]
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["COMPAT_MACROS", "MACROS_MARKER", "install_macros"]
+
+_SESSION = tuple(m for m in COMPAT_MACROS if m.upper().startswith("SET "))
+_DEFINITIONS = tuple(m for m in COMPAT_MACROS if not m.upper().startswith("SET "))
+MACROS_MARKER = "idu_macros_" + hashlib.sha256("\n".join(_DEFINITIONS).encode()).hexdigest()[:16]
+
+
+def install_macros(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Session settings always; the macros only if this file lacks this version. True if installed."""
+    import duckdb
+
+    for setting in _SESSION:
+        conn.execute(setting)
+    try:
+        conn.execute(f"SELECT {MACROS_MARKER}()").fetchone()
+        return False
+    except duckdb.CatalogException:
+        pass
+    for macro in _DEFINITIONS:
+        conn.execute(macro)
+    conn.execute(f"CREATE OR REPLACE MACRO {MACROS_MARKER}() AS 1")
+    return True

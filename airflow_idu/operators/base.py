@@ -95,6 +95,11 @@ class IduBaseOperator(BaseOperator):
         if "engine" in self.__dict__:
             self.__dict__.pop("engine").close()
 
+    def post_execute(self, context: Any, result: Any = None) -> None:
+        """Close a connection that ``execute`` left open: the lease check opens the task's connection
+        before ``execute``, and an ``execute`` that returns early without a statement never closes it."""
+        self.close_engine()
+
     def on_kill(self) -> None:
         if "engine" in self.__dict__:
             self.engine.cancel()

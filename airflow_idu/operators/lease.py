@@ -212,12 +212,14 @@ class LeaseGuard:
             raise TypeError(f"LeaseGuard guards airflow-idu tasks, not {type(task).__name__}")
         try:
             self.check(task, context)
-        finally:
-            # The task opens its own connection: a task that never uses one (or fails before it
-            # does) must not keep this one, which on DuckDB holds the file against other processes.
+            if self.chain is not None:
+                self.chain(context)
+        except BaseException:
+            # A task that fails here never reaches execute, which closes the engine: it must not
+            # keep this connection, which on DuckDB holds the file against other processes.
             task.close_engine()
-        if self.chain is not None:
-            self.chain(context)
+            raise
+        # Otherwise execute uses the same connection (and closes it): one open per task, not two.
 
     def check(self, task: IduBaseOperator, context: Context) -> LeaseHolder:
         """Renew or take this run's lease through the task's own engine (one connection)."""

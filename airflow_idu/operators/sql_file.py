@@ -55,11 +55,11 @@ class IduSqlFileOperator(IduBaseOperator):
         self.replay_on_retry = [str(p) for p in replay_on_retry]
 
     def execute(self, context: Context) -> dict[str, Any]:
-        self._check_requirements(context)
         path = Path(self.sql_file)
-        sql = self._read(path, context)
         started = time.perf_counter()
         try:
+            self._check_requirements(context)
+            sql = self._read(path, context)
             stats = self.before_retry(context, sql) if context["ti"].try_number > 1 else []
             stats += self.engine.run_script(sql, label=path.name)
             if self.optimize_tables and as_bool(self.optimize, "optimize"):
