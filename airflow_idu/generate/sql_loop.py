@@ -13,8 +13,8 @@ rewrites (``<p>_unify_work_*``; they are not part of any output):
   (ns, id) order, so comparing numbers is comparing identifiers; with its
   attributes aggregated over its rows of ``_loop_0``;
 - ``<p>_unify_work_edges``: the graph's links as number pairs, both directions;
-- ``<p>_unify_work_labels_R``: after round R, every identifier's label and
-  whether round R changed it.
+- ``<p>_unify_work_labels_even`` / ``_odd``: after a round, every identifier's
+  label and whether that round changed it (rounds write the two in turn).
 
 Iteration 1 builds all three from ``_loop_0``; iteration K >= 2 reads its labels
 and markers from ``_loop_{K-1}``. Each round is one statement, so no engine has
@@ -56,8 +56,9 @@ from __future__ import annotations
 
 from airflow_idu.generate.config import UnifyConfig
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header
+from airflow_idu.plan.model import LOOP_WORK_TABLES
 
-__all__ = ["ROUNDS_PER_ITERATION", "WORK_TABLES", "loop_iteration", "work_table"]
+__all__ = ["ROUNDS_PER_ITERATION", "loop_iteration", "work_table"]
 
 # Rounds per iteration. A round that has nothing left to do costs one pass over
 # the labels (tens of ms per million identifiers); an iteration costs a full
@@ -65,7 +66,6 @@ __all__ = ["ROUNDS_PER_ITERATION", "WORK_TABLES", "loop_iteration", "work_table"
 # components of a few hundred identifiers in the first iteration and chains of
 # thousands in the second (docs/benchmarks.md, section 8).
 ROUNDS_PER_ITERATION = 8
-WORK_TABLES = ("nodes", "edges", "labels")  # <p>_unify_work_<name>[_R]
 
 _COLUMNS = ",\n  ".join(GRAPH_COLUMNS)
 _NO_ATTRIBUTES = (
@@ -74,7 +74,9 @@ _NO_ATTRIBUTES = (
 
 
 def work_table(config: UnifyConfig, target: Target, name: str) -> str:
-    """A work table of the loop, e.g. ``work_table(c, t, "labels_3")``."""
+    """A work table of the loop, e.g. ``work_table(c, t, "nodes")`` (names: ``LOOP_WORK_TABLES``)."""
+    if name not in LOOP_WORK_TABLES:
+        raise ValueError(f"{name!r} is not one of the loop's work tables {LOOP_WORK_TABLES}")
     return target.table(f"{config.canonical_id.name}_unify_work_{name}")
 
 
@@ -268,7 +270,8 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
     nodes, edges = work_table(config, target, "nodes"), work_table(config, target, "edges")
 
     def labels(r: int) -> str:
-        return work_table(config, target, f"labels_{r}")
+        # a round reads the table the round before wrote: two tables, used in turn, are enough
+        return work_table(config, target, "labels_even" if r % 2 == 0 else "labels_odd")
 
     last = ROUNDS_PER_ITERATION
     if k == 1:

@@ -120,7 +120,9 @@ class DropLoopTablesOperator(_LoopTablesOperator):
         highest = max(k, int(self.max_iterations))
         # loop_0 (the links from the source records) stays: identity health and explain read it.
         dropped = [i for i in range(1, highest + 1) if not (k - keep < i <= k)]
-        sql = ";\n".join(f"DROP TABLE IF EXISTS {self.loop.table(i)}" for i in dropped)
+        # and an incremental loop's work tables, which nothing reads once the loop has converged
+        drops = [self.loop.table(i) for i in dropped] + list(self.loop.work_tables)
+        sql = ";\n".join(f"DROP TABLE IF EXISTS {table}" for table in drops)
         self.run(sql, label="drop old loop tables")
         kept = [0, *range(max(k - keep + 1, 1), k + 1)]
         self.log.info("Kept loop tables %s; dropped up to %d others", kept, len(dropped))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 __all__ = [
+    "LOOP_WORK_TABLES",
     "WRITER_LEASE_TABLE",
     "LoopSpec",
     "Phase",
@@ -22,6 +23,9 @@ __all__ = [
 
 # One per target schema (not per prefix): every workflow writing the schema takes the same lease.
 WRITER_LEASE_TABLE = "idu_writer_lease"
+# Work tables an incremental loop may keep between its statements (<p>_unify_work_<name>); no
+# output reads them, and dropping the loop's intermediate tables drops them too.
+LOOP_WORK_TABLES = ("nodes", "edges", "labels_even", "labels_odd")
 
 
 class PlanError(ValueError):
@@ -108,6 +112,13 @@ class LoopSpec:
     @property
     def final_table(self) -> str:
         return self.table("final")
+
+    def work_table(self, name: str) -> str:
+        return self.qualify(f"{self.prefix}_unify_work_{name}")
+
+    @property
+    def work_tables(self) -> tuple[str, ...]:
+        return tuple(self.work_table(name) for name in LOOP_WORK_TABLES)
 
     def sql_for_iteration(self, iteration: int) -> tuple[str, SqlSource]:
         """The SQL of iteration K: its file, or the last file with its loop numbers moved on."""

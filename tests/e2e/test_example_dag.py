@@ -112,3 +112,42 @@ def test_keep_iterations_leaves_one_loop_table(airflow_db: Path, demo_db: Path) 
         "unified_customer_id_graph_unify_loop_0",
         f"unified_customer_id_graph_unify_loop_{k}",
     }
+
+
+def test_incremental_directory_runs_as_a_dag_and_drops_its_work_tables(
+    airflow_db: Path, tmp_path: Path, duckdb_conn
+) -> None:
+    """``generate --loop incremental`` for the example unify.yml, run by the DAG factory on a chain of
+    1,000: networkx's components, and ``keep_iterations`` drops the loop's work tables too."""
+    from airflow_idu.generate.config import load_unify_config
+    from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
+
+    sql_dir = tmp_path / "sql"
+    generate_sql_directory(
+        load_unify_config(EXAMPLE_YML),
+        catalog="idu_demo",
+        schema="unified",
+        source_catalog="idu_demo",
+        source_schema="customer_db",
+        out_dir=sql_dir,
+        loop=LoopAlgorithm.INCREMENTAL,
+    )
+    database = duckdb_conn(tmp_path / "incremental.duckdb")
+    create_chain_data(database, schema="customer_db", length=1000)
+    source = (
+        "from airflow_idu import create_unification_dag\n"
+        f"dag = create_unification_dag('idu_incremental', {str(sql_dir)!r}, conn_id='idu_default', "
+        "keep_iterations=1)\n"
+    )
+    result = run_dag(
+        dag_from_file("idu_incremental", source), logical_date=pendulum.datetime(2026, 2, 2, tz="UTC")
+    )
+    assert result.state == "success", result.failed()
+    loop = result.xcom("loop.unify_loop")
+    assert 2 <= loop["iterations"] <= 4  # eight rounds per iteration; the full loop needs 11
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "unified_customer_id_lookup" in tables
+    assert not {t for t in tables if "_unify_work_" in t}, "work tables left behind"
+    graph = load_identifier_graph(database, EXAMPLE_YML, source_schema="customer_db")
+    assert_lookup_matches(database, lookup_table=LOOKUP, graph=graph, merge_by_keys=MERGE_BY_KEYS)
