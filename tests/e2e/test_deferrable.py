@@ -211,21 +211,35 @@ def _retry_like_the_scheduler(dag_id: str, run_id: str) -> None:
         session.merge(ti)
 
 
+FINAL = "CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_graph_unify_loop_final AS"
+
+
+@pytest.mark.parametrize(
+    ("slow", "recorded_at_kill"),
+    [
+        (lambda key: f"VALUES ('{key}', 2, ", lambda k: [1]),
+        (lambda key: FINAL, lambda k: list(range(1, k + 1))),
+    ],
+    ids=["recording_iteration_2", "final_script"],
+)
 def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_cancelled(
     airflow_db: Path,
     dbx: LocalWarehouse,
     direct_run: dict[str, Any],
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
+    slow: Callable[[str], str],
+    recorded_at_kill: Callable[[int], list[int]],
 ) -> None:
-    """SIGKILL of the worker (``airflow dags test`` in a subprocess) while it records iteration 2.
+    """SIGKILL of the worker (``airflow dags test`` in a subprocess) while its own statement runs.
 
     In deferrable mode the worker runs no iteration statement: the trigger sends them, and the worker
     only reads the loop log, records each finished iteration (one INSERT) and runs the final script.
-    So the kill lands while the worker's loop-log INSERT of iteration 2 runs in the warehouse (made
-    slow), after the trigger ran iteration 2. Nothing cancels on SIGKILL: the retry (same DAG run)
-    first cancels what the killed try left running on its run's loop log, resumes at iteration 2
-    (not recorded), and the run ends with the DuckDB-direct run's tables."""
+    So the kill lands while the worker's loop-log INSERT of iteration 2 (after the trigger ran
+    iteration 2), or the final script, runs in the warehouse (made slow). Nothing cancels on SIGKILL:
+    the retry (same DAG run) first cancels what the killed try left running on its run's loop log and
+    final table, resumes after the last recorded iteration, and the run ends with the DuckDB-direct
+    run's tables."""
     dag_id = "idu_deferrable_kill"
     dag = dag_from_file(dag_id, _source(dag_id))  # the file the worker subprocess parses too
     logical_date = next(_dates)
@@ -248,10 +262,10 @@ def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_c
             ),
             worker,
         )
-        needle = f"VALUES ('{key}', 2, "
+        needle = slow(key)
         dbx.warehouse.slow_statements[needle] = 120
         stale = _wait_for(
-            "the worker's loop-log INSERT of iteration 2 running",
+            f"the worker's statement {needle!r} running",
             lambda: next(
                 (
                     s
@@ -265,7 +279,7 @@ def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_c
         in_flight = [s for s in list(dbx.warehouse._statements.values()) if not s.state.terminal]
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(30)
-        dbx.warehouse.slow_statements.clear()  # the retry's own record of iteration 2 is not slow
+        dbx.warehouse.slow_statements.clear()  # the retry's own statements are not slow
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
@@ -273,43 +287,46 @@ def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_c
     assert worker.returncode == KILLED, (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
 
     # At the kill the worker's own statement was the only one in flight (over its Thrift session);
-    # iteration 2's statements (the trigger's, over the Statement API, no session) had all finished.
+    # the iterations' statements (the trigger's, over the Statement API, no session) had all finished.
     assert [s.statement_id for s in in_flight] == [stale.statement_id]
     assert stale.session_id is not None
     plan = read_plan(EXAMPLE_SQL)
-    trigger_ran = {h.sql: h.state for h in dbx.warehouse.history[mark:]}
-    assert trigger_ran[plan.loop.convergence_sql(2)] is StatementState.SUCCEEDED
+    n = direct_run["loop"]["iterations"]
+    recorded = recorded_at_kill(n)
+    ran = {h.sql: h.state for h in dbx.warehouse.history[mark:]}
+    assert ran[plan.loop.convergence_sql(2)] is StatementState.SUCCEEDED
     assert dbx.warehouse.get(stale.statement_id).state is StatementState.RUNNING  # SIGKILL cancels nothing
-    assert _logged_iterations(dbx, key) == [1]
+    assert _logged_iterations(dbx, key) == recorded
     from tests.faults.harness import continue_run
 
-    run_id = next(r for r in _run_ids(dag_id))
+    (run_id,) = _run_ids(dag_id, logical_date)
     _retry_like_the_scheduler(dag_id, run_id)
     capfd.readouterr()
     result = continue_run(dag, logical_date)
     console = "".join(capfd.readouterr())
 
     assert result.state == "success", result.failed()
-    assert result.tries[LOOP] == 2 and {t: n for t, n in result.tries.items() if n != 1} == {LOOP: 2}
+    assert result.tries[LOOP] == 2 and {t: c for t, c in result.tries.items() if c != 1} == {LOOP: 2}
     # The statement the killed worker left running was cancelled by the retry; the warehouse says so.
     assert dbx.warehouse.get(stale.statement_id).state is StatementState.CANCELED
     assert f"Cancelling statement {stale.statement_id} left running on {key}" in console
-    # Resumed at iteration 2 (its record was never written); iteration 1 was not run again.
-    assert "Resuming the unify loop at iteration 2" in console
+    # Resumed after the last recorded iteration; no recorded iteration was run again.
+    assert f"Resuming the unify loop at iteration {recorded[-1] + 1}" in console
     statements = dbx.statements(mark)
-    assert statements.count(plan.loop.convergence_sql(1)) == 1
-    assert statements.count(plan.loop.convergence_sql(2)) == 2  # the killed try's trigger + the retry's
+    runs = [statements.count(plan.loop.convergence_sql(i)) for i in range(1, n + 1)]
+    assert runs == [1 if i in recorded or i > recorded[-1] + 1 else 2 for i in range(1, n + 1)]
     loop = result.xcom(LOOP)
     assert _counts(loop) == _counts(direct_run["loop"])
-    assert _logged_iterations(dbx, key) == list(range(1, loop["iterations"] + 1))  # each exactly once
+    assert _logged_iterations(dbx, key) == list(range(1, n + 1))  # each exactly once
     assert "unified_customer_id_lookup" in assert_same_tables(
         dbx.warehouse, direct_run["database"], OUTPUT_SCHEMA
     )
 
 
-def _run_ids(dag_id: str) -> list[str]:
+def _run_ids(dag_id: str, logical_date: datetime) -> list[str]:
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        return [r.run_id for r in session.query(DagRun).filter_by(dag_id=dag_id).all()]
+        runs = session.query(DagRun).filter_by(dag_id=dag_id, logical_date=logical_date).all()
+        return [r.run_id for r in runs]
