@@ -88,6 +88,8 @@ class LoopLog:
             return LoopState()
         state = LoopState()
         for iteration, updated, count, seconds, source, _ in rows:
+            if int(iteration) < state.next_iteration:
+                continue  # recorded twice (a killed try's INSERT that landed late): the first counts
             # A record is written after its iteration finished; keep only a gap-free prefix.
             if int(iteration) != state.next_iteration:
                 break

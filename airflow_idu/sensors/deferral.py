@@ -15,7 +15,14 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import StatementStats
 
-__all__ = ["StatementApi", "event_error", "event_stats", "statement_api", "warehouse_id_from_http_path"]
+__all__ = [
+    "StatementApi",
+    "cancel_left_by_killed_try",
+    "event_error",
+    "event_stats",
+    "statement_api",
+    "warehouse_id_from_http_path",
+]
 
 DATABRICKS_CONN_TYPE = "databricks"
 _HTTP_PATH = re.compile(r"^/?sql/(?:1\.0|protocolv1)/(?:warehouses|endpoints)/([A-Za-z0-9_-]+)/?$")
@@ -94,3 +101,37 @@ def event_stats(event: dict[str, Any]) -> list[StatementStats]:
         )
         for s in event.get("statements", [])
     ]
+
+
+def cancel_left_by_killed_try(api: StatementApi, guards: list[str], log: Any) -> list[str]:
+    """Cancel what an earlier try of the loop task left running on the warehouse (a worker killed
+    outright cancels nothing): statements that name ``guards`` (the run's loop-log key, the final
+    table). Otherwise a loop-log row written late would record an iteration twice, and a late final
+    script would write the table this try writes. Returns the cancelled statement ids.
+
+    Best effort: a failure is logged and the try goes on (the Statement API may refuse to cancel a
+    query that a Thrift session sent; the loop log then keeps the first of two records)."""
+    import asyncio
+
+    from airflow.providers.databricks.hooks.databricks import DatabricksHook
+
+    from airflow_idu.triggers.unify_loop import cancel_left_running
+
+    hook = DatabricksHook(api.conn_id, caller="UnifyLoopSensor")
+    hook.databricks_conn  # noqa: B018  # the connection is looked up here, not on the event loop
+
+    async def cancel() -> list[str]:
+        async with hook:
+            return await cancel_left_running(
+                hook, api.warehouse_id, guards, log, "by an earlier try of this task"
+            )
+
+    try:
+        return asyncio.run(cancel())
+    except Exception:  # best effort: the loop log keeps the first record of an iteration written twice
+        log.warning(
+            "Could not cancel what an earlier try left running on %s; continuing",
+            ", ".join(guards),
+            exc_info=True,
+        )
+        return []

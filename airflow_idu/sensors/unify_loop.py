@@ -15,7 +15,13 @@ from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopRunner, run_key
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec, PlanError
-from airflow_idu.sensors.deferral import StatementApi, event_error, event_stats, statement_api
+from airflow_idu.sensors.deferral import (
+    StatementApi,
+    cancel_left_by_killed_try,
+    event_error,
+    event_stats,
+    statement_api,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -111,6 +117,9 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             if self.deferrable:
                 api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
                 if api is not None:
+                    if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
+                        self._set_key(context)
+                        cancel_left_by_killed_try(api, [self._key, self.loop.final_table], self.log)
                     return self._advance(context, api)
                 self.log.info(
                     "deferrable=True does not apply on connection %r (not a Databricks SQL warehouse): "

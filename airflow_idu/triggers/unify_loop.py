@@ -34,7 +34,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_idu.plan import first_line
 
-__all__ = ["EventStatus", "UnifyLoopTrigger", "error_class_of"]
+__all__ = ["EventStatus", "UnifyLoopTrigger", "cancel_left_running", "error_class_of"]
 
 _USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*;?\s*$", re.I)
 _ERROR_CLASS = re.compile(r"^\[([A-Z0-9_.]+)\]")
@@ -260,22 +260,9 @@ class UnifyLoopTrigger(BaseTrigger):
         A trigger stopped without a chance to cancel (its triggerer was killed) may have left its
         statement running; this trigger re-runs the iteration from its first statement, so that
         statement must not keep writing the same table. Found through the query history API."""
-        if not self.guard_tables:
-            return
-        params = {"filter_by": {"statuses": ["QUEUED", "RUNNING"], "warehouse_ids": [self.warehouse_id]}}
-        answer = await hook._a_do_api_call(("GET", "2.0/sql/history/queries"), params)
-        for query in answer.get("res") or []:
-            text = str(query.get("query_text") or "")
-            if any(
-                re.search(rf"(?<![A-Za-z0-9_.]){re.escape(t)}(?![A-Za-z0-9_])", text)
-                for t in self.guard_tables
-            ):
-                self.log.info(
-                    "Cancelling statement %s left running on %s by an earlier run of this iteration",
-                    query.get("query_id"),
-                    ", ".join(self.guard_tables),
-                )
-                await hook._a_do_api_call(("POST", f"2.0/sql/statements/{query['query_id']}/cancel"))
+        await cancel_left_running(
+            hook, self.warehouse_id, self.guard_tables, self.log, "by an earlier run of this iteration"
+        )
 
     async def _cancel_in_flight(self, why: str) -> None:
         statement_id, self._in_flight = self._in_flight, None
@@ -298,6 +285,33 @@ class UnifyLoopTrigger(BaseTrigger):
 
     async def cleanup(self) -> None:
         await self._cancel_in_flight("the trigger is being removed")
+
+
+async def cancel_left_running(
+    hook: Any, warehouse_id: str, guards: list[str], log: Any, left_by: str
+) -> list[str]:
+    """Cancel the statements QUEUED or RUNNING on ``warehouse_id`` whose text names one of ``guards``
+    (table names or a run key, as whole words), found through the query history API; returns their ids.
+
+    ``hook`` is an entered async ``DatabricksHook``. Shared by the trigger (its iteration's tables) and
+    the deferrable sensor's retry (what a killed worker left running on its loop log and final table)."""
+    if not guards:
+        return []
+    params = {"filter_by": {"statuses": ["QUEUED", "RUNNING"], "warehouse_ids": [warehouse_id]}}
+    answer = await hook._a_do_api_call(("GET", "2.0/sql/history/queries"), params)
+    cancelled = []
+    for query in answer.get("res") or []:
+        text = str(query.get("query_text") or "")
+        if any(re.search(rf"(?<![A-Za-z0-9_.]){re.escape(g)}(?![A-Za-z0-9_])", text) for g in guards):
+            log.info(
+                "Cancelling statement %s left running on %s %s",
+                query.get("query_id"),
+                ", ".join(guards),
+                left_by,
+            )
+            await hook._a_do_api_call(("POST", f"2.0/sql/statements/{query['query_id']}/cancel"))
+            cancelled.append(str(query["query_id"]))
+    return cancelled
 
 
 def _columns(answer: dict[str, Any]) -> list[str]:

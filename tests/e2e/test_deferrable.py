@@ -9,9 +9,15 @@ iteration with the loop runner. Tables are compared with a DuckDB-direct run of 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
-from datetime import timedelta
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +26,8 @@ import pytest
 
 from airflow_idu.demo.data import create_demo_data
 from airflow_idu.plan import read_plan
-from tests.conftest import EXAMPLE_SQL
+from airflow_idu.warehouse.core import StatementState
+from tests.conftest import EXAMPLE_SQL, REPO
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
 from tests.warehouse.compare import assert_same_tables
 from tests.warehouse.fixture import DEMO, LocalWarehouse, local_warehouse  # noqa: F401
@@ -160,3 +167,166 @@ def test_sql_error_in_iteration_fails_at_once_naming_file_iteration_and_error_cl
     assert "in iteration 2: TABLE_OR_VIEW_NOT_FOUND: [TABLE_OR_VIEW_NOT_FOUND]" in console
     assert "not retried" in console
     assert console.count("Deferring iteration 2 ") == 1  # failed at once: no retry sent it again
+
+
+# --- the worker killed mid-loop ----------------------------------------------------------------
+KILLED = -9  # return code of a process ended by SIGKILL
+_LOG_INSERT = re.compile(r"_unify_loop_log VALUES \('([0-9a-f]+)', 1, ")
+
+
+def _wait_for(what: str, find: Callable[[], Any], proc: subprocess.Popen[bytes], seconds: float = 120) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        if found := find():
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"{what}: not seen (worker rc {proc.poll()})")
+
+
+def _logged_iterations(dbx: LocalWarehouse, key: str) -> list[int]:
+    cursor = dbx.warehouse._db.cursor()
+    try:
+        rows = cursor.execute(
+            "SELECT iteration FROM unified.unified_customer_id_unify_loop_log WHERE run_key = ? "
+            "ORDER BY recorded_at",
+            [key],
+        ).fetchall()
+    finally:
+        cursor.close()
+    return [int(r[0]) for r in rows]
+
+
+def _retry_like_the_scheduler(dag_id: str, run_id: str) -> None:
+    """The killed try is left ``running`` with no heartbeat: do what the scheduler's heartbeat-timeout
+    path does with retries left (``handle_failure``: next method cleared, ``up_for_retry``)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = session.query(TaskInstance).filter_by(dag_id=dag_id, run_id=run_id, task_id=LOOP).one()
+        ti.task = None  # eligibility from try_number <= max_tries (retries=2)
+        TaskInstance.fetch_handle_failure_context(ti, "heartbeat timeout (worker killed)", session=session)
+        assert str(ti.state) == "up_for_retry", ti.state
+        ti.end_date = datetime.now(tz=UTC) - timedelta(seconds=1)  # retry_delay 0: due now
+        session.merge(ti)
+
+
+FINAL = "CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_graph_unify_loop_final AS"
+
+
+@pytest.mark.parametrize(
+    ("slow", "recorded_at_kill"),
+    [
+        (lambda key: f"VALUES ('{key}', 2, ", lambda k: [1]),
+        (lambda key: FINAL, lambda k: list(range(1, k + 1))),
+    ],
+    ids=["recording_iteration_2", "final_script"],
+)
+def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_cancelled(
+    airflow_db: Path,
+    dbx: LocalWarehouse,
+    direct_run: dict[str, Any],
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    slow: Callable[[str], str],
+    recorded_at_kill: Callable[[int], list[int]],
+) -> None:
+    """SIGKILL of the worker (``airflow dags test`` in a subprocess) while its own statement runs.
+
+    In deferrable mode the worker runs no iteration statement: the trigger sends them, and the worker
+    only reads the loop log, records each finished iteration (one INSERT) and runs the final script.
+    So the kill lands while the worker's loop-log INSERT of iteration 2 (after the trigger ran
+    iteration 2), or the final script, runs in the warehouse (made slow). Nothing cancels on SIGKILL:
+    the retry (same DAG run) first cancels what the killed try left running on its run's loop log and
+    final table, resumes after the last recorded iteration, and the run ends with the DuckDB-direct
+    run's tables."""
+    dag_id = "idu_deferrable_kill"
+    dag = dag_from_file(dag_id, _source(dag_id))  # the file the worker subprocess parses too
+    logical_date = next(_dates)
+    mark = dbx.mark()
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    with (tmp_path / "worker.log").open("wb") as out:
+        worker = subprocess.Popen(
+            [airflow, "dags", "test", dag_id, logical_date.isoformat()],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        key = _wait_for(
+            "iteration 1 recorded in the loop log",
+            lambda: next(
+                (m[1] for h in dbx.warehouse.history[mark:] if (m := _LOG_INSERT.search(h.sql))), None
+            ),
+            worker,
+        )
+        needle = slow(key)
+        dbx.warehouse.slow_statements[needle] = 120
+        stale = _wait_for(
+            f"the worker's statement {needle!r} running",
+            lambda: next(
+                (
+                    s
+                    for s in list(dbx.warehouse._statements.values())
+                    if needle in s.sql and s.state is StatementState.RUNNING
+                ),
+                None,
+            ),
+            worker,
+        )
+        in_flight = [s for s in list(dbx.warehouse._statements.values()) if not s.state.terminal]
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        dbx.warehouse.slow_statements.clear()  # the retry's own statements are not slow
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(30)
+    assert worker.returncode == KILLED, (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+
+    # At the kill the worker's own statement was the only one in flight (over its Thrift session);
+    # the iterations' statements (the trigger's, over the Statement API, no session) had all finished.
+    assert [s.statement_id for s in in_flight] == [stale.statement_id]
+    assert stale.session_id is not None
+    plan = read_plan(EXAMPLE_SQL)
+    n = direct_run["loop"]["iterations"]
+    recorded = recorded_at_kill(n)
+    ran = {h.sql: h.state for h in dbx.warehouse.history[mark:]}
+    assert ran[plan.loop.convergence_sql(2)] is StatementState.SUCCEEDED
+    assert dbx.warehouse.get(stale.statement_id).state is StatementState.RUNNING  # SIGKILL cancels nothing
+    assert _logged_iterations(dbx, key) == recorded
+    from tests.faults.harness import continue_run
+
+    (run_id,) = _run_ids(dag_id, logical_date)
+    _retry_like_the_scheduler(dag_id, run_id)
+    capfd.readouterr()
+    result = continue_run(dag, logical_date)
+    console = "".join(capfd.readouterr())
+
+    assert result.state == "success", result.failed()
+    assert result.tries[LOOP] == 2 and {t: c for t, c in result.tries.items() if c != 1} == {LOOP: 2}
+    # The statement the killed worker left running was cancelled by the retry; the warehouse says so.
+    assert dbx.warehouse.get(stale.statement_id).state is StatementState.CANCELED
+    assert f"Cancelling statement {stale.statement_id} left running on {key}" in console
+    # Resumed after the last recorded iteration; no recorded iteration was run again.
+    assert f"Resuming the unify loop at iteration {recorded[-1] + 1}" in console
+    statements = dbx.statements(mark)
+    runs = [statements.count(plan.loop.convergence_sql(i)) for i in range(1, n + 1)]
+    assert runs == [1 if i in recorded or i > recorded[-1] + 1 else 2 for i in range(1, n + 1)]
+    loop = result.xcom(LOOP)
+    assert _counts(loop) == _counts(direct_run["loop"])
+    assert _logged_iterations(dbx, key) == list(range(1, n + 1))  # each exactly once
+    assert "unified_customer_id_lookup" in assert_same_tables(
+        dbx.warehouse, direct_run["database"], OUTPUT_SCHEMA
+    )
+
+
+def _run_ids(dag_id: str, logical_date: datetime) -> list[str]:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        runs = session.query(DagRun).filter_by(dag_id=dag_id, logical_date=logical_date).all()
+        return [r.run_id for r in runs]

@@ -77,6 +77,18 @@ def test_record_refuses_a_count_that_is_missing_or_out_of_order(engine: DuckDBEn
     assert not engine.query("SELECT * FROM information_schema.tables WHERE table_name = 'p_unify_loop_log'")
 
 
+def test_an_iteration_recorded_twice_does_not_cut_the_history(engine: DuckDBEngine, tmp_path: Path) -> None:
+    """A killed try's loop-log INSERT of iteration 2 lands after its retry recorded 2 and 3."""
+    loop = _spec(tmp_path, GROW)
+    runner = LoopRunner(engine, loop, "key5")
+    for _ in range(3):
+        runner.step()
+    runner.loop_log.append(runner.state.history[1])
+    again = LoopRunner(engine, loop, "key5")
+    assert [r.iteration for r in again.state.history] == [1, 2, 3]
+    assert again.next_iteration == 4
+
+
 @pytest.mark.parametrize(("optimize", "expected"), [(False, 2), (True, 3)], ids=["plain", "optimize"])
 def test_work_statements_end_with_the_count(
     engine: DuckDBEngine, tmp_path: Path, optimize: bool, expected: int
