@@ -87,25 +87,24 @@ def _ctas(table: str, body: str, why: str) -> str:
 def _nodes(graph0: str, table: str) -> str:
     return _ctas(
         table,
-        f"""WITH identifiers AS (
-  SELECT follower_id AS node_id, follower_ns AS node_ns FROM {graph0}
-  UNION
-  SELECT leader_id, leader_ns FROM {graph0}
-),
-totals AS (
-  -- an identifier's attributes are its totals over all its rows of the graph
-  SELECT follower_id AS node_id, follower_ns AS node_ns,
-    MIN(follower_first_seen_at) AS first_seen_at,
-    MAX(follower_last_seen_at) AS last_seen_at,
-    array_sort(array_distinct(flatten(collect_list(follower_source_table_ids)))) AS source_table_ids,
-    MAX(follower_last_processed_at) AS last_processed_at
+        f"""SELECT ROW_NUMBER() OVER (ORDER BY node_ns, node_id) AS node, node_id, node_ns,
+  -- an identifier's attributes are its totals over its rows of the graph as a follower
+  -- (NULL for one that is only ever a leader)
+  MIN(first_seen_at) AS first_seen_at,
+  MAX(last_seen_at) AS last_seen_at,
+  CASE WHEN MAX(is_follower) = 1
+    THEN array_sort(array_distinct(flatten(collect_list(source_table_ids)))) END AS source_table_ids,
+  MAX(last_processed_at) AS last_processed_at
+FROM (
+  SELECT follower_id AS node_id, follower_ns AS node_ns, 1 AS is_follower,
+    follower_first_seen_at AS first_seen_at, follower_last_seen_at AS last_seen_at,
+    follower_source_table_ids AS source_table_ids, follower_last_processed_at AS last_processed_at
   FROM {graph0}
-  GROUP BY follower_id, follower_ns
-)
-SELECT ROW_NUMBER() OVER (ORDER BY i.node_ns, i.node_id) AS node, i.node_id, i.node_ns,
-  t.first_seen_at, t.last_seen_at, t.source_table_ids, t.last_processed_at
-FROM identifiers i
-LEFT JOIN totals t ON t.node_id = i.node_id AND t.node_ns = i.node_ns""",
+  UNION ALL
+  SELECT leader_id, leader_ns, 0, {_NO_ATTRIBUTES}
+  FROM {graph0}
+) AS rows_of_identifiers
+GROUP BY node_id, node_ns""",
         "every identifier once, numbered in (ns, id) order, with its attributes",
     )
 
