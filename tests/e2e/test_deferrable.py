@@ -8,6 +8,7 @@ iteration with the loop runner. Tables are compared with a DuckDB-direct run of 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,56 @@ def _wait_for(what: str, find: Callable[[], Any], proc: subprocess.Popen[bytes],
     raise AssertionError(f"{what}: not seen (worker rc {proc.poll()})")
 
 
+def _retry_after_the_kill(
+    dag: Any, dag_id: str, logical_date: datetime, capfd: pytest.CaptureFixture[str]
+) -> tuple[Any, str]:
+    """Mark the killed try for retry as the scheduler would, carry the same run on; the run must
+    succeed with the loop task's second try (and no other task retried). Returns the console too."""
+    from tests.faults.harness import continue_run
+
+    (run_id,) = _run_ids(dag_id, logical_date)
+    _retry_like_the_scheduler(dag_id, run_id)
+    capfd.readouterr()
+    result = continue_run(dag, logical_date)
+    console = "".join(capfd.readouterr())
+    assert result.state == "success", result.failed()
+    assert result.tries[LOOP] == 2 and {t: c for t, c in result.tries.items() if c != 1} == {LOOP: 2}
+    return result, console
+
+
+@contextlib.contextmanager
+def _worker(dag_id: str, logical_date: datetime, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``airflow dags test`` of ``dag_id`` in its own process group: the worker a test kills."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [airflow, "dags", "test", dag_id, logical_date.isoformat()],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(30)
+
+
+def _running(dbx: LocalWarehouse, needle: str) -> Callable[[], Any]:
+    """Finds the warehouse statement containing ``needle`` while it runs."""
+    return lambda: next(
+        (
+            s
+            for s in list(dbx.warehouse._statements.values())
+            if needle in s.sql and s.state is StatementState.RUNNING
+        ),
+        None,
+    )
+
+
 def _logged_iterations(dbx: LocalWarehouse, key: str) -> list[int]:
     cursor = dbx.warehouse._db.cursor()
     try:
@@ -244,17 +295,7 @@ def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_c
     dag = dag_from_file(dag_id, _source(dag_id))  # the file the worker subprocess parses too
     logical_date = next(_dates)
     mark = dbx.mark()
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    with (tmp_path / "worker.log").open("wb") as out:
-        worker = subprocess.Popen(
-            [airflow, "dags", "test", dag_id, logical_date.isoformat()],
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with _worker(dag_id, logical_date, tmp_path / "worker.log") as worker:
         key = _wait_for(
             "iteration 1 recorded in the loop log",
             lambda: next(
@@ -266,24 +307,13 @@ def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_c
         dbx.warehouse.slow_statements[needle] = 120
         stale = _wait_for(
             f"the worker's statement {needle!r} running",
-            lambda: next(
-                (
-                    s
-                    for s in list(dbx.warehouse._statements.values())
-                    if needle in s.sql and s.state is StatementState.RUNNING
-                ),
-                None,
-            ),
+            _running(dbx, needle),
             worker,
         )
         in_flight = [s for s in list(dbx.warehouse._statements.values()) if not s.state.terminal]
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(30)
         dbx.warehouse.slow_statements.clear()  # the retry's own statements are not slow
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(30)
     assert worker.returncode == KILLED, (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
 
     # At the kill the worker's own statement was the only one in flight (over its Thrift session);
@@ -297,16 +327,7 @@ def test_worker_killed_mid_loop_resumes_at_that_iteration_and_its_statement_is_c
     assert ran[plan.loop.convergence_sql(2)] is StatementState.SUCCEEDED
     assert dbx.warehouse.get(stale.statement_id).state is StatementState.RUNNING  # SIGKILL cancels nothing
     assert _logged_iterations(dbx, key) == recorded
-    from tests.faults.harness import continue_run
-
-    (run_id,) = _run_ids(dag_id, logical_date)
-    _retry_like_the_scheduler(dag_id, run_id)
-    capfd.readouterr()
-    result = continue_run(dag, logical_date)
-    console = "".join(capfd.readouterr())
-
-    assert result.state == "success", result.failed()
-    assert result.tries[LOOP] == 2 and {t: c for t, c in result.tries.items() if c != 1} == {LOOP: 2}
+    result, console = _retry_after_the_kill(dag, dag_id, logical_date, capfd)
     # The statement the killed worker left running was cancelled by the retry; the warehouse says so.
     assert dbx.warehouse.get(stale.statement_id).state is StatementState.CANCELED
     assert f"Cancelling statement {stale.statement_id} left running on {key}" in console
@@ -330,3 +351,45 @@ def _run_ids(dag_id: str, logical_date: datetime) -> list[str]:
     with create_session() as session:
         runs = session.query(DagRun).filter_by(dag_id=dag_id, logical_date=logical_date).all()
         return [r.run_id for r in runs]
+
+
+def test_worker_killed_in_poke_mode_mid_iteration_has_its_statement_cancelled_by_the_retry(
+    airflow_db: Path,
+    dbx: LocalWarehouse,
+    direct_run: dict[str, Any],
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The same kill with ``deferrable=False``: here the worker runs the iterations itself, so the kill
+    lands while its iteration-2 statement runs (made slow). The retry cancels that statement before it
+    resumes at iteration 2, so the two tries never write loop table 2 at the same time."""
+    dag_id = "idu_poke_kill"
+    dag = dag_from_file(dag_id, _source(dag_id).replace("deferrable=True", "deferrable=False"))
+    logical_date = next(_dates)
+    mark = dbx.mark()
+    needle = ITERATION_2.strip()
+    dbx.warehouse.slow_statements[needle] = 120
+    with _worker(dag_id, logical_date, tmp_path / "worker.log") as worker:
+        stale = _wait_for(
+            "the worker's iteration-2 statement running",
+            _running(dbx, needle),
+            worker,
+        )
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        dbx.warehouse.slow_statements.clear()
+    assert worker.returncode == KILLED, (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+    assert dbx.warehouse.get(stale.statement_id).state is StatementState.RUNNING  # SIGKILL cancels nothing
+    key = _LOG_INSERT.search("\n".join(h.sql for h in dbx.warehouse.history[mark:]))
+    assert key is not None, "iteration 1 was recorded before the kill"
+    assert _logged_iterations(dbx, key[1]) == [1]
+    result, console = _retry_after_the_kill(dag, dag_id, logical_date, capfd)
+    assert dbx.warehouse.get(stale.statement_id).state is StatementState.CANCELED
+    assert f"Cancelling statement {stale.statement_id} left running on" in console
+    assert "Resuming the unify loop at iteration 2" in console
+    assert _counts(result.xcom(LOOP)) == _counts(direct_run["loop"])
+    n = direct_run["loop"]["iterations"]
+    assert _logged_iterations(dbx, key[1]) == list(range(1, n + 1))  # each exactly once
+    assert "unified_customer_id_lookup" in assert_same_tables(
+        dbx.warehouse, direct_run["database"], OUTPUT_SCHEMA
+    )

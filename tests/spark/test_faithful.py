@@ -119,20 +119,23 @@ def _sorted(rows: Any) -> list[tuple[Any, ...]]:
 
 
 def test_example_directory_is_identical_on_spark_and_duckdb(spark: Any) -> None:
-    rows = demo_rows()
-
-    con = duckdb_connection()
-    load_duckdb_sources(con, rows)
-    duck_run = run_directory(EXAMPLE_SQL, *duckdb_adapter(con))
-
-    load_spark_sources(spark, rows)
-    spark_run = run_directory(EXAMPLE_SQL, *spark_adapter(spark))
-
-    assert duck_run == spark_run
+    duck_run, con = _run_on_both(spark, EXAMPLE_SQL, demo_rows())
     assert duck_run.derived_iterations > 0, "the demo data must exercise derived iterations"
     expected, actual = spark_tables(spark), duckdb_tables(con)
     assert f"{'unified_customer_id'}_lookup" in expected and "customer_master" in expected
     assert_same_tables(expected, actual)
+
+
+def _run_on_both(spark: Any, sql_dir: Path, rows: dict[str, list[tuple[Any, ...]]]) -> tuple[Any, Any]:
+    """Run ``sql_dir`` on the same source rows on DuckDB and on Spark: the (equal) run results and
+    the DuckDB connection, whose tables the caller compares with Spark's."""
+    con = duckdb_connection()
+    load_duckdb_sources(con, rows)
+    duck_run = run_directory(sql_dir, *duckdb_adapter(con))
+    load_spark_sources(spark, rows)
+    spark_run = run_directory(sql_dir, *spark_adapter(spark))
+    assert duck_run == spark_run
+    return duck_run, con
 
 
 def assert_same_tables(expected: dict[str, Any], actual: dict[str, Any]) -> None:
@@ -199,16 +202,7 @@ def test_generated_incremental_loop_is_identical_on_spark_and_duckdb(spark: Any,
         out_dir=tmp_path,
         loop=LoopAlgorithm.INCREMENTAL,
     )
-    rows = demo_rows(seed=5, people=40, chain=INCREMENTAL_CHAIN)
-
-    con = duckdb_connection()
-    load_duckdb_sources(con, rows)
-    duck_run = run_directory(tmp_path, *duckdb_adapter(con))
-
-    load_spark_sources(spark, rows)
-    spark_run = run_directory(tmp_path, *spark_adapter(spark))
-
-    assert duck_run == spark_run
+    duck_run, con = _run_on_both(spark, tmp_path, demo_rows(seed=5, people=40, chain=INCREMENTAL_CHAIN))
     assert duck_run.derived_iterations > 0, "the chain must need more iterations than the two files"
     expected, actual = spark_tables(spark, schema), duckdb_tables(con, schema)
     assert {"unified_customer_id_lookup", "unified_customer_id_unify_work_nodes"} <= set(expected)
