@@ -107,7 +107,7 @@ def canonicalize(config: UnifyConfig, target: Target) -> str:
     p = config.canonical_id.name
     final = target.table(graph_table(config, "_unify_loop_final"))
     merge_by = config.canonical_id.merge_by_keys
-    cid = canonical_id_sql("l.leader_id", "l.leader_ns", len(merge_by))
+    cid = canonical_id_sql("leader_id", "leader_ns", len(merge_by))
     lookup = f"""WITH graph AS (
   -- one leader per follower even if the loop stopped at its safety limit unconverged
   SELECT * FROM (
@@ -116,14 +116,15 @@ def canonicalize(config: UnifyConfig, target: Target) -> str:
   ) WHERE rn = 1
 ),
 leaders AS (
-  SELECT leader_id, leader_ns,
+  -- the canonical id once per leader, not once per identifier
+  SELECT leader_id, leader_ns, {cid} AS canonical_id,
     MIN(follower_first_seen_at) AS canonical_id_first_seen_at,
     MAX(follower_last_seen_at) AS canonical_id_last_seen_at
   FROM graph
   GROUP BY leader_id, leader_ns
 )
 SELECT
-  {cid} AS canonical_id,
+  l.canonical_id,
   g.follower_id AS id,
   g.follower_ns AS id_key_type,
   l.canonical_id_first_seen_at,

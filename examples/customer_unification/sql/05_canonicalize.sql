@@ -13,14 +13,15 @@ WITH graph AS (
   ) WHERE rn = 1
 ),
 leaders AS (
-  SELECT leader_id, leader_ns,
+  -- the canonical id once per leader, not once per identifier
+  SELECT leader_id, leader_ns, translate(base64(unhex(lpad(conv(CAST(CAST(conv(substr(sha2(leader_id, 256), 1, 16), 16, -10) AS BIGINT) ^ (CASE leader_ns WHEN 1 THEN CAST(1152284821983514137 AS BIGINT) WHEN 2 THEN CAST(7036911744090285288 AS BIGINT) WHEN 3 THEN CAST(-5993692504782228498 AS BIGINT) END) AS STRING), 10, 16), 16, '0') || (CASE leader_ns WHEN 1 THEN '0D' WHEN 2 THEN '90' WHEN 3 THEN '27' END))), '+/', '-_') AS canonical_id,
     MIN(follower_first_seen_at) AS canonical_id_first_seen_at,
     MAX(follower_last_seen_at) AS canonical_id_last_seen_at
   FROM graph
   GROUP BY leader_id, leader_ns
 )
 SELECT
-  translate(base64(unhex(lpad(conv(CAST(CAST(conv(substr(sha2(l.leader_id, 256), 1, 16), 16, -10) AS BIGINT) ^ (CASE l.leader_ns WHEN 1 THEN CAST(1152284821983514137 AS BIGINT) WHEN 2 THEN CAST(7036911744090285288 AS BIGINT) WHEN 3 THEN CAST(-5993692504782228498 AS BIGINT) END) AS STRING), 10, 16), 16, '0') || (CASE l.leader_ns WHEN 1 THEN '0D' WHEN 2 THEN '90' WHEN 3 THEN '27' END))), '+/', '-_') AS canonical_id,
+  l.canonical_id,
   g.follower_id AS id,
   g.follower_ns AS id_key_type,
   l.canonical_id_first_seen_at,
