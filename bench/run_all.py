@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import loop, memory, overhead, parse, roundtrips
+from bench import loop, memory, overhead, parse, roundtrips, scheduler_overhead, speed
 from bench.common import DEFAULT_OUT, DEFAULT_WORK
 
 Main = Callable[[list[str] | None], None]
@@ -22,6 +22,11 @@ FULL: list[tuple[str, Main, list[str]]] = [
     ("loop", loop.main, ["--sizes", "10,100,1000,10000", "--demo-people", "100000", "--repeat", "3"]),
     ("overhead", overhead.main, ["--sizes", "10000,100000,1000000", "--repeat", "3"]),
     ("memory", memory.main, ["--sizes", "1000000", "--repeat", "3"]),
+    # issue 15 (about 25 minutes more); not in SMOKE: each is several `airflow dags test` runs
+    ("speed_loop", speed.main, ["loop", "--people", "100000", "--chains", "30", "--repeat", "3"]),
+    ("speed_e2e", speed.main, ["e2e", "--sizes", "10000,100000", "--repeat", "3"]),
+    ("speed_memory", speed.main, ["memory", "--people", "1000000", "--repeat", "1"]),
+    ("scheduler_overhead", scheduler_overhead.main, ["--sizes", "10000,100000", "--repeat", "2"]),
 ]
 SMOKE: list[tuple[str, Main, list[str]]] = [
     ("parse", parse.main, ["--sizes", "20", "--repeat", "1"]),

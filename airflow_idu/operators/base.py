@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -91,19 +92,36 @@ class IduBaseOperator(BaseOperator):
         if url:  # only Databricks has a query history; the link reads a missing key as "no link"
             context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every ``execute`` closes the engine however it ends (returned, skipped, failed).
+
+        The lease check (``pre_execute``) opens the task's connection for ``execute`` to use, and
+        an ``execute`` may end before it uses it; on DuckDB an open connection holds the file."""
+        super().__init_subclass__(**kwargs)
+        execute = cls.__dict__.get("execute")
+        if execute is not None and not getattr(execute, "_closes_engine", False):
+            cls.execute = _closing_engine(execute)  # type: ignore[method-assign]
+
     def close_engine(self) -> None:
         if "engine" in self.__dict__:
             self.__dict__.pop("engine").close()
-
-    def post_execute(self, context: Any, result: Any = None) -> None:
-        """Close a connection that ``execute`` left open: the lease check opens the task's connection
-        before ``execute``, and an ``execute`` that returns early without a statement never closes it."""
-        self.close_engine()
 
     def on_kill(self) -> None:
         if "engine" in self.__dict__:
             self.engine.cancel()
             self.close_engine()
+
+
+def _closing_engine(execute: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(execute)
+    def execute_then_close(self: IduBaseOperator, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            self.close_engine()
+
+    execute_then_close._closes_engine = True  # type: ignore[attr-defined]
+    return execute_then_close
 
 
 def _missing_connection(conn_id: str) -> str:
