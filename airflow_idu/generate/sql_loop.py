@@ -16,7 +16,7 @@ rewrites (``<p>_unify_work_*``; they are not part of any output):
 - ``<p>_unify_work_labels_even`` / ``_odd``: after a round, every identifier's
   label and whether that round changed it (rounds write the two in turn).
 
-Iteration 1 builds all three from ``_loop_0``; iteration K >= 2 reads its labels
+Iteration 1 builds all four from ``_loop_0``; iteration K >= 2 reads its labels
 and markers from ``_loop_{K-1}``. Each round is one statement, so no engine has
 to inline one round's CTEs into the next (Spark's analyzer runs out of heap on
 chained rounds).
@@ -61,7 +61,7 @@ from airflow_idu.plan.model import LOOP_WORK_TABLES
 __all__ = ["ROUNDS_PER_ITERATION", "loop_iteration", "work_table"]
 
 # Rounds per iteration. A round that has nothing left to do costs one pass over
-# the labels (tens of ms per million identifiers); an iteration costs a full
+# the labels (about 0.1 s per million identifiers here); an iteration costs a full
 # rewrite of the loop table plus the convergence count. Eight rounds finish
 # components of a few hundred identifiers in the first iteration and chains of
 # thousands in the second (docs/benchmarks.md, section 8).
