@@ -56,9 +56,9 @@ from __future__ import annotations
 
 from airflow_idu.generate.config import UnifyConfig
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header
-from airflow_idu.plan.model import LOOP_WORK_TABLES
+from airflow_idu.plan.model import loop_work_table
 
-__all__ = ["ROUNDS_PER_ITERATION", "loop_iteration", "work_table"]
+__all__ = ["ROUNDS_PER_ITERATION", "loop_iteration"]
 
 # Rounds per iteration. A round that has nothing left to do costs one pass over
 # the labels (about 0.1 s per million identifiers here); an iteration costs a full
@@ -71,13 +71,6 @@ _COLUMNS = ",\n  ".join(GRAPH_COLUMNS)
 _NO_ATTRIBUTES = (
     "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS ARRAY<BIGINT>), CAST(NULL AS BIGINT)"
 )
-
-
-def work_table(config: UnifyConfig, target: Target, name: str) -> str:
-    """A work table of the loop, e.g. ``work_table(c, t, "nodes")`` (names: ``LOOP_WORK_TABLES``)."""
-    if name not in LOOP_WORK_TABLES:
-        raise ValueError(f"{name!r} is not one of the loop's work tables {LOOP_WORK_TABLES}")
-    return target.table(f"{config.canonical_id.name}_unify_work_{name}")
 
 
 def _ctas(table: str, body: str, why: str) -> str:
@@ -266,11 +259,11 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
     p = config.canonical_id.name
     graph0 = target.table(f"{p}_graph_unify_loop_0")
     cur = target.table(f"{p}_graph_unify_loop_{k}")
-    nodes, edges = work_table(config, target, "nodes"), work_table(config, target, "edges")
+    nodes, edges = (target.table(loop_work_table(p, name)) for name in ("nodes", "edges"))
 
     def labels(r: int) -> str:
         # a round reads the table the round before wrote: two tables, used in turn, are enough
-        return work_table(config, target, "labels_even" if r % 2 == 0 else "labels_odd")
+        return target.table(loop_work_table(p, "labels_even" if r % 2 == 0 else "labels_odd"))
 
     last = ROUNDS_PER_ITERATION
     if k == 1:

@@ -17,6 +17,7 @@ __all__ = [
     "PlanError",
     "SqlFile",
     "SqlSource",
+    "loop_work_table",
     "read_sql_file",
 ]
 
@@ -26,6 +27,13 @@ WRITER_LEASE_TABLE = "idu_writer_lease"
 # Work tables an incremental loop may keep between its statements (<p>_unify_work_<name>); no
 # output reads them, and dropping the loop's intermediate tables drops them too.
 LOOP_WORK_TABLES = ("nodes", "edges", "labels_even", "labels_odd")
+
+
+def loop_work_table(prefix: str, name: str) -> str:
+    """The (unqualified) name of one of an incremental loop's work tables."""
+    if name not in LOOP_WORK_TABLES:
+        raise ValueError(f"{name!r} is not one of the loop's work tables {LOOP_WORK_TABLES}")
+    return f"{prefix}_unify_work_{name}"
 
 
 class PlanError(ValueError):
@@ -113,12 +121,9 @@ class LoopSpec:
     def final_table(self) -> str:
         return self.table("final")
 
-    def work_table(self, name: str) -> str:
-        return self.qualify(f"{self.prefix}_unify_work_{name}")
-
     @property
     def work_tables(self) -> tuple[str, ...]:
-        return tuple(self.work_table(name) for name in LOOP_WORK_TABLES)
+        return tuple(self.qualify(loop_work_table(self.prefix, name)) for name in LOOP_WORK_TABLES)
 
     def sql_for_iteration(self, iteration: int) -> tuple[str, SqlSource]:
         """The SQL of iteration K: its file, or the last file with its loop numbers moved on."""

@@ -114,29 +114,26 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         self._limit = _positive_int(self.max_iterations, "max_iterations")
         self._optimize = as_bool(self.optimize, "optimize")
         try:
-            retry = int(getattr(context["ti"], "try_number", 1) or 1) > 1
+            if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
+                self._cancel_left_by_earlier_try(context)
             if self.deferrable:
                 api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
                 if api is not None:
-                    if retry:  # the worker ran only loop-log records and the final script
-                        self._set_key(context)
-                        cancel_left_by_killed_try(api, [self._key, self.loop.final_table], self.log)
                     return self._advance(context, api)
                 self.log.info(
                     "deferrable=True does not apply on connection %r (not a Databricks SQL warehouse): "
                     "the loop runs in this worker, one iteration per poke",
                     self.conn_id,
                 )
-            if retry:
-                self._cancel_left_by_earlier_try(context)
             return super().execute(context)
         finally:
             self.close_engine()
 
     def _cancel_left_by_earlier_try(self, context: Context) -> None:
         """A worker killed outright cancels nothing: on a SQL warehouse, what it was running (an
-        iteration's statement, a loop-log record, the final script) would go on writing the tables
-        this try writes. (On DuckDB the killed process's statements died with it.)"""
+        iteration's statement in poke or reschedule mode; a loop-log record or the final script in
+        any mode) would go on writing the tables this try writes. (On DuckDB the killed process's
+        statements died with it.)"""
         try:
             api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
         except AirflowException:  # not a SQL warehouse (a cluster's http_path): no query history to ask
@@ -149,7 +146,8 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
         except StatementError as err:
             raise self._loop_error(err) from err
         guards = [self._key, self.loop.final_table, self.loop.table(k), *self.loop.work_tables]
-        cancel_left_by_killed_try(api, guards, self.log)
+        if cancel_left_by_killed_try(api, guards, self.log):
+            self.__dict__.pop("runner", None)  # a record may have landed before the cancel: read again
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resumed after the trigger ran an iteration: record it, then defer again or finish."""

@@ -34,26 +34,12 @@ from tests.generate.sqlrun import (
     run_loop,
     setup_records,
 )
+from tests.generate.test_loop import CONFIG as LOOP_CONFIG
 from tests.ground_truth import assert_lookup_matches
 
 # Record: c1, c2 (key a, ns 1), c3 (key b, ns 2)
 
-CONFIG: dict[str, Any] = {
-    "name": "incremental_test",
-    "keys": [{"name": "a"}, {"name": "b"}],
-    "tables": [
-        {
-            "database": "src",
-            "table": "recs",
-            "key_columns": [
-                {"column": "c1", "key": "a"},
-                {"column": "c2", "key": "a"},
-                {"column": "c3", "key": "b"},
-            ],
-        }
-    ],
-    "canonical_ids": [{"name": "uid", "merge_by_keys": ["a", "b"], "merge_iterations": 2}],
-}
+CONFIG: dict[str, Any] = {**LOOP_CONFIG, "name": "incremental_test"}  # keys a (ns 1) and b (ns 2)
 P = "uid"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "customer_unification"
 
