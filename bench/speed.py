@@ -6,8 +6,8 @@ order flipping between repeats) so that load from other work on the machine hits
 ``loop``  engine time of the unify loop (``bench.raw --loop-only``, loop seconds) for the
           incremental directory vs the full-rewrite directory (``LoopAlgorithm.FULL``, the
           generator before issue 15), on the demo data and on a long-chain data set.
-``e2e``   wall time of the script baseline (``bench.script_baseline``) on the full-rewrite
-          directory (what users had) vs ``airflow dags test idu_example`` on the incremental
+``e2e``   wall time of the script baseline (``bench.script_baseline``) on the SQL users had
+          (``bench/baseline_sql``, frozen) vs ``airflow dags test idu_example`` on the incremental
           directory, plus the same DAG on the full-rewrite example directory, the raw engine,
           and Airflow's own floor (DAGs of no-op tasks, ``bench/floor_dags``).
 ``memory`` peak RSS of the whole DAG run, full-rewrite vs incremental directory.
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import DEFAULT_OUT, DEFAULT_WORK, PYTHON, REPO, command_line, median, table, write_results
+from bench.script_baseline import BASELINE_SQL
 from bench.workspace import count_records, dags_test, fresh_copy, run_measured, source_db
 
 EXAMPLE = REPO / "examples" / "customer_unification"
@@ -201,7 +202,7 @@ E2E_VARIANTS = ("script", "airflow", "raw", "airflow_full", "floor_1", "floor_16
 def _e2e_variant(name: str, db: Path, base: Path, dirs: dict[str, Path], work: Path) -> tuple[float, Any]:
     """One timed run: wall seconds and the variant's own result record (if it prints one)."""
     if name == "script":
-        return baseline_run(db, dirs["full"], base / "script.log")
+        return baseline_run(db, BASELINE_SQL, base / "script.log")
     if name == "raw":
         return raw_run(db, dirs["incremental"], base / "raw.log", loop_only=False)
     if name.startswith("floor_"):
@@ -253,8 +254,9 @@ def bench_e2e(args: argparse.Namespace) -> None:
         data[str(people)] = {"walls": runs, **extra}
     body = (
         "Wall seconds, medians of interleaved runs (the variants alternate inside every repeat, the "
-        "order reversing between repeats). `script` = bench.script_baseline on the full-rewrite "
-        "directory (what users had: the old generator's SQL, USE/OPTIMIZE per iteration, 2 s sleeps); "
+        "order reversing between repeats). `script` = bench.script_baseline on the SQL users had "
+        "(`bench/baseline_sql`: the example directory when issue 15 was filed, frozen; full-rewrite loop, "
+        "USE/OPTIMIZE per iteration, 2 s sleeps); "
         "`airflow` = `airflow dags test idu_example` on the directory `airflow-idu generate --loop "
         "incremental` writes for the example unify.yml; `airflow (full loop)` = the same DAG on the "
         "committed example directory (full-rewrite loop); `raw` = bench.raw on the incremental "

@@ -24,6 +24,7 @@ from airflow_idu.engines.translate import COMPAT_MACROS
 from airflow_idu.generate.config import parse_unify_config
 from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
 from airflow_idu.plan import PlanError, derive_iteration_sql, split_statements
+from bench.script_baseline import BASELINE_SQL
 from tests.generate.sqlrun import (
     Record,
     demo_rows,
@@ -215,21 +216,25 @@ def test_later_iterations_touch_only_what_changed(dirs: dict[LoopAlgorithm, Path
 
 def test_demo_directory_outputs_identical(tmp_path: Path) -> None:
     """The example unify.yml on demo-like rows with a long chain: every table the directory
-    writes is identical under both loops (enrichment, master, metadata and statistics too)."""
+    writes is identical under both loops (enrichment, master, metadata and statistics too),
+    and equal to what the frozen SQL users had (``bench/baseline_sql``, the script benchmark's
+    input) writes, so the end-to-end benchmark compares runs with the same result."""
     config = parse_unify_config(yaml.safe_load((EXAMPLE / "unify.yml").read_text()))
     data = demo_rows(seed=11, people=80, chain=120)
-    tables: dict[LoopAlgorithm, dict[str, list[tuple[Any, ...]]]] = {}
+    sql_dirs = {"baseline": BASELINE_SQL}
     for loop in LoopAlgorithm:
-        sql_dir = tmp_path / loop.value
+        sql_dirs[loop.value] = tmp_path / loop.value
         generate_sql_directory(
             config,
             catalog="idu_demo",
             schema="unified",
             source_catalog="idu_demo",
             source_schema="customer_db",
-            out_dir=sql_dir,
+            out_dir=sql_dirs[loop.value],
             loop=loop,
         )
+    tables: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for name, sql_dir in sql_dirs.items():
         con = duckdb_connection()
         load_duckdb_sources(con, data)
         execute, scalar = duckdb_adapter(con)
@@ -242,12 +247,14 @@ def test_demo_directory_outputs_identical(tmp_path: Path) -> None:
                 " AND table_name NOT LIKE '%_unify_work_%' ORDER BY 1"
             ).fetchall()
         ]
-        tables[loop] = {name: rows(con, f"unified.{name}") for name in names}
+        tables[name] = {table: rows(con, f"unified.{table}") for table in names}
         con.close()
-    assert set(tables[LoopAlgorithm.INCREMENTAL]) == set(tables[LoopAlgorithm.FULL])
-    assert len(tables[LoopAlgorithm.FULL]) >= 10
-    for name, full_rows in tables[LoopAlgorithm.FULL].items():
-        assert tables[LoopAlgorithm.INCREMENTAL][name] == full_rows, name
+    full = tables[LoopAlgorithm.FULL.value]
+    assert len(full) >= 10
+    for name in ("baseline", LoopAlgorithm.INCREMENTAL.value):
+        assert set(tables[name]) == set(full), name
+        for table, full_rows in full.items():
+            assert tables[name][table] == full_rows, (name, table)
 
 
 # -- the derived-iteration rule with loop_0 ---------------------------------------
