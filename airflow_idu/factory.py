@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, TaskGroup, TriggerRule
-from airflow.sdk.definitions.param import ParamsDict
-from airflow.sdk.exceptions import ParamValidationError
+from airflow.sdk import DAG, TaskGroup, TriggerRule
 
 from airflow_idu.assets import published_tables, table_asset
 from airflow_idu.operators.base import DEFAULT_CONN_ID
@@ -30,6 +28,7 @@ from airflow_idu.operators.loop_tables import (
 )
 from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
+from airflow_idu.params import HEALTH_PARAMS, unification_params, validated_params
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
 from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
@@ -63,7 +62,6 @@ DROP_LOOP_TABLES_TASK_ID = "drop_old_loop_tables"
 KEEP_PREVIOUS_TASK_ID = "keep_previous_lookup"
 GATE_GROUP_ID = "gate"
 GATE_TASK_ID = "identity_health"
-HEALTH_PARAMS = ("max_cluster_size", "max_cluster_growth", "max_id_churn")
 REPORT_TASK_ID = "report"
 # The writer lease of the target schema (docs/concurrency.md): first and last task of every run.
 LEASE_ACQUIRE_TASK_ID = "lease_acquire"
@@ -81,94 +79,6 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
 }
-
-
-def _bounds(minimum: float, maximum: float | None) -> dict[str, Any]:
-    """A range the trigger form checks instead of clamping: its number field clamps to a top-level
-    ``minimum``/``maximum`` (0 silently became 1), while Airflow validates the nested schema when a
-    run is created (form, REST API, CLI) and refuses it, naming the param."""
-    bounds: dict[str, float] = {"minimum": minimum}
-    if maximum is not None:
-        bounds["maximum"] = maximum
-    return {"allOf": [bounds]}
-
-
-def unification_params(
-    *,
-    max_iterations: int,
-    optimize: bool,
-    keep_iterations: int | None = None,
-    min_coverage: float | None = None,
-    max_cluster_size: int | None = None,
-    max_cluster_growth: float | None = None,
-    max_id_churn: float | None = None,
-) -> dict[str, Param]:
-    """Params of the trigger form, validated by Airflow before a run is created."""
-    return {
-        "max_iterations": Param(
-            max_iterations,
-            type="integer",
-            **_bounds(1, 1000),
-            title="Max loop iterations",
-            description="Hard limit of unify loop iterations; the run fails if the graph has not "
-            "converged by then (nothing downstream is published).",
-        ),
-        "optimize": Param(
-            optimize,
-            type="boolean",
-            title="OPTIMIZE loop tables",
-            description="Run Delta OPTIMIZE on each loop iteration table (Databricks only; a no-op on DuckDB).",
-        ),
-        "keep_iterations": Param(
-            keep_iterations,
-            type=["null", "integer"],
-            **_bounds(1, None),
-            title="Loop tables to keep",
-            description="After canonicalize, drop intermediate loop tables and keep the last N "
-            "(empty keeps all).",
-        ),
-        "min_coverage": Param(
-            min_coverage,
-            type=["null", "number"],
-            **_bounds(0, 1),
-            title="Minimum coverage",
-            description="Fail the report task when an enriched table has a smaller share of rows "
-            "with a canonical id (0..1; empty: no check). Checked by the report, after enrichment.",
-        ),
-        **_health_params(max_cluster_size, max_cluster_growth, max_id_churn),
-    }
-
-
-def _health_params(
-    max_cluster_size: int | None, max_cluster_growth: float | None, max_id_churn: float | None
-) -> dict[str, Param]:
-    """The identity-health gate's limits (``gate.identity_health``, before anything is published)."""
-    return {
-        "max_cluster_size": Param(
-            max_cluster_size,
-            type=["null", "integer"],
-            **_bounds(1, None),
-            title="Max cluster size",
-            description="Refuse the run's result when a canonical id holds more identifiers than this "
-            "(a junk key glued people together); the previous result stays published. Empty: no check.",
-        ),
-        "max_cluster_growth": Param(
-            max_cluster_growth,
-            type=["null", "number"],
-            **_bounds(1, None),
-            title="Max cluster growth",
-            description="Refuse the result when the largest cluster grew by more than this factor "
-            "against the previous run's (2 = may double). A first run passes. Empty: no check.",
-        ),
-        "max_id_churn": Param(
-            max_id_churn,
-            type=["null", "number"],
-            **_bounds(0, 1),
-            title="Max id churn",
-            description="Refuse the result when a larger share of identifiers changed canonical id "
-            "than this (0..1). A first run passes. Empty: no check.",
-        ),
-    }
 
 
 def create_unification_dag(
@@ -219,7 +129,7 @@ def create_unification_dag(
         max_id_churn=max_id_churn,
     )
     params.update(dag_kwargs.pop("params", {}) or {})
-    dag_params = _validated_params(dag_id, params)
+    dag_params = validated_params(dag_id, params)
     with DAG(dag_id, schedule=schedule, start_date=start_date, **dag_kwargs) as dag:
         render_plan(
             plan,
@@ -239,19 +149,6 @@ def create_unification_dag(
     # and tasks read them from the DAG at run time anyway (process_params merges dag.params).
     dag.params = dag_params
     return dag
-
-
-def _validated_params(dag_id: str, params: Mapping[str, Any]) -> ParamsDict:
-    """The trigger form's params; a bad default (``max_iterations=-1``) fails the import, not every trigger."""
-    dag_params = ParamsDict(dict(params))
-    try:
-        dag_params.validate()
-    except ParamValidationError as err:
-        first_line = str(err).splitlines()[0]
-        raise ValueError(
-            f"create_unification_dag({dag_id!r}): {first_line}; fix the keyword argument of that name"
-        ) from None
-    return dag_params
 
 
 def unification_task_group(

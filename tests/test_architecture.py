@@ -58,6 +58,11 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "the factory never touches a connection at parse time",
     ),
     (
+        "params.py",
+        ("airflow_idu.engines", "airflow_idu.operators", "airflow_idu.sensors", "airflow_idu.factory"),
+        "the trigger form's params are plain definitions: no tasks, no connection",
+    ),
+    (
         "loop",
         (
             "airflow.",

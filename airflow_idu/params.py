@@ -1,0 +1,119 @@
+"""The trigger form's params of a unification DAG, validated by Airflow before a run is created.
+
+Plain definitions: no tasks, no connection (``factory.py`` attaches them to the DAG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airflow.sdk import Param
+from airflow.sdk.definitions.param import ParamsDict
+from airflow.sdk.exceptions import ParamValidationError
+
+__all__ = ["HEALTH_PARAMS", "unification_params", "validated_params"]
+
+# The identity-health gate's limits, in the order the form shows them.
+HEALTH_PARAMS = ("max_cluster_size", "max_cluster_growth", "max_id_churn")
+
+
+def _bounds(minimum: float, maximum: float | None) -> dict[str, Any]:
+    """A range the trigger form checks instead of clamping: its number field clamps to a top-level
+    ``minimum``/``maximum`` (0 silently became 1), while Airflow validates the nested schema when a
+    run is created (form, REST API, CLI) and refuses it, naming the param."""
+    bounds: dict[str, float] = {"minimum": minimum}
+    if maximum is not None:
+        bounds["maximum"] = maximum
+    return {"allOf": [bounds]}
+
+
+def unification_params(
+    *,
+    max_iterations: int,
+    optimize: bool,
+    keep_iterations: int | None = None,
+    min_coverage: float | None = None,
+    max_cluster_size: int | None = None,
+    max_cluster_growth: float | None = None,
+    max_id_churn: float | None = None,
+) -> dict[str, Param]:
+    """Params of the trigger form, validated by Airflow before a run is created."""
+    return {
+        "max_iterations": Param(
+            max_iterations,
+            type="integer",
+            **_bounds(1, 1000),
+            title="Max loop iterations",
+            description="Hard limit of unify loop iterations; the run fails if the graph has not "
+            "converged by then (nothing downstream is published).",
+        ),
+        "optimize": Param(
+            optimize,
+            type="boolean",
+            title="OPTIMIZE loop tables",
+            description="Run Delta OPTIMIZE on each loop iteration table (Databricks only; a no-op on DuckDB).",
+        ),
+        "keep_iterations": Param(
+            keep_iterations,
+            type=["null", "integer"],
+            **_bounds(1, None),
+            title="Loop tables to keep",
+            description="After canonicalize, drop intermediate loop tables and keep the last N "
+            "(empty keeps all).",
+        ),
+        "min_coverage": Param(
+            min_coverage,
+            type=["null", "number"],
+            **_bounds(0, 1),
+            title="Minimum coverage",
+            description="Fail the report task when an enriched table has a smaller share of rows "
+            "with a canonical id (0..1; empty: no check). Checked by the report, after enrichment.",
+        ),
+        **_health_params(max_cluster_size, max_cluster_growth, max_id_churn),
+    }
+
+
+def _health_params(
+    max_cluster_size: int | None, max_cluster_growth: float | None, max_id_churn: float | None
+) -> dict[str, Param]:
+    """The identity-health gate's limits (``gate.identity_health``, before anything is published)."""
+    return {
+        "max_cluster_size": Param(
+            max_cluster_size,
+            type=["null", "integer"],
+            **_bounds(1, None),
+            title="Max cluster size",
+            description="Refuse the run's result when a canonical id holds more identifiers than this "
+            "(a junk key glued people together); the previous result stays published. Empty: no check.",
+        ),
+        "max_cluster_growth": Param(
+            max_cluster_growth,
+            type=["null", "number"],
+            **_bounds(1, None),
+            title="Max cluster growth",
+            description="Refuse the result when the largest cluster grew by more than this factor "
+            "against the previous run's (2 = may double). A first run passes. Empty: no check.",
+        ),
+        "max_id_churn": Param(
+            max_id_churn,
+            type=["null", "number"],
+            **_bounds(0, 1),
+            title="Max id churn",
+            description="Refuse the result when a larger share of identifiers changed canonical id "
+            "than this (0..1). A first run passes. Empty: no check.",
+        ),
+    }
+
+
+def validated_params(dag_id: str, params: Mapping[str, Any]) -> ParamsDict:
+    """The trigger form's params; a bad default (``max_iterations=-1``) fails the import, not every trigger."""
+    dag_params = ParamsDict(dict(params))
+    try:
+        dag_params.validate()
+    except ParamValidationError as err:
+        first_line = str(err).splitlines()[0]
+        raise ValueError(
+            f"create_unification_dag({dag_id!r}): {first_line}; fix the keyword argument of that name"
+        ) from None
+    return dag_params
