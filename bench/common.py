@@ -52,6 +52,15 @@ def base_parser(description: str, *, sizes: str, repeat: int = 3) -> argparse.Ar
     return parser
 
 
+def compile_package() -> None:
+    """Write the package's bytecode, as pip does when it installs the wheel. Without it, a shell
+    with ``PYTHONDONTWRITEBYTECODE`` set (this machine's) compiles every airflow_idu module from
+    source in every measured process: about 20 ms per DAG parse or task process."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "airflow_idu"), str(REPO / "dags")], check=True
+    )
+
+
 def parse_sizes(text: str) -> list[int]:
     return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
 
