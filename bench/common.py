@@ -8,6 +8,7 @@ generated block in ``<out>/benchmarks.md`` (between ``<!-- bench:<name>:begin --
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -52,10 +53,12 @@ def base_parser(description: str, *, sizes: str, repeat: int = 3) -> argparse.Ar
     return parser
 
 
+@functools.cache
 def compile_package() -> None:
-    """Write the package's bytecode, as pip does when it installs the wheel. Without it, a shell
-    with ``PYTHONDONTWRITEBYTECODE`` set (this machine's) compiles every airflow_idu module from
-    source in every measured process: about 20 ms per DAG parse or task process."""
+    """Write the package's bytecode, as pip does when it installs the wheel (once per benchmark
+    process). Without it, a shell with ``PYTHONDONTWRITEBYTECODE`` set (this machine's) compiles
+    every airflow_idu module from source in every measured process: about 20 ms per DAG parse or
+    task process."""
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(REPO / "airflow_idu"), str(REPO / "dags")], check=True
     )

@@ -93,14 +93,17 @@ class IduBaseOperator(BaseOperator):
             context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every ``execute`` closes the engine however it ends (returned, skipped, failed).
+        """Every ``execute`` and ``execute_complete`` (a resume after deferring) closes the engine
+        however it ends (returned, deferred, skipped, failed). A method closes earlier only to let
+        go of the file before work that needs no connection.
 
         The lease check (``pre_execute``) opens the task's connection for ``execute`` to use, and
         an ``execute`` may end before it uses it; on DuckDB an open connection holds the file."""
         super().__init_subclass__(**kwargs)
-        execute = cls.__dict__.get("execute")
-        if execute is not None and not getattr(execute, "_closes_engine", False):
-            cls.execute = _closing_engine(execute)  # type: ignore[method-assign]
+        for name in ("execute", "execute_complete"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_closes_engine", False):
+                setattr(cls, name, _closing_engine(method))
 
     def close_engine(self) -> None:
         if "engine" in self.__dict__:
@@ -112,16 +115,16 @@ class IduBaseOperator(BaseOperator):
             self.close_engine()
 
 
-def _closing_engine(execute: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(execute)
-    def execute_then_close(self: IduBaseOperator, *args: Any, **kwargs: Any) -> Any:
+def _closing_engine(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def run_then_close(self: IduBaseOperator, *args: Any, **kwargs: Any) -> Any:
         try:
-            return execute(self, *args, **kwargs)
+            return method(self, *args, **kwargs)
         finally:
             self.close_engine()
 
-    execute_then_close._closes_engine = True  # type: ignore[attr-defined]
-    return execute_then_close
+    run_then_close._closes_engine = True  # type: ignore[attr-defined]
+    return run_then_close
 
 
 def _missing_connection(conn_id: str) -> str:

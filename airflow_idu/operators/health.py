@@ -127,8 +127,6 @@ class IdentityHealthGateOperator(_HealthOperator):
             return self._gate(context, limits)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
 
     def _gate(self, context: Context, limits: Any) -> dict[str, Any]:
         from airflow_idu.health import evaluate_gates, failure_message

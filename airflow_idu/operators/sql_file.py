@@ -70,7 +70,7 @@ class IduSqlFileOperator(IduBaseOperator):
         except StatementError as err:
             raise self.task_error(err) from err
         finally:
-            self.close_engine()
+            self.close_engine()  # inside the timing: on DuckDB the close writes the file's tables to disk
         seconds = round(time.perf_counter() - started, 3)
         rows = sum(s.rows or 0 for s in stats)
         self.log.info("%s: %d statements, %d rows affected, %.3fs", path.name, len(stats), rows, seconds)

@@ -113,21 +113,18 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             raise AirflowFailException(error)
         self._limit = _positive_int(self.max_iterations, "max_iterations")
         self._optimize = as_bool(self.optimize, "optimize")
-        try:
-            if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
-                self._cancel_left_by_earlier_try(context)
-            if self.deferrable:
-                api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
-                if api is not None:
-                    return self._advance(context, api)
-                self.log.info(
-                    "deferrable=True does not apply on connection %r (not a Databricks SQL warehouse): "
-                    "the loop runs in this worker, one iteration per poke",
-                    self.conn_id,
-                )
-            return super().execute(context)
-        finally:
-            self.close_engine()
+        if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
+            self._cancel_left_by_earlier_try(context)
+        if self.deferrable:
+            api = statement_api(self.conn_id, http_path=self.http_path, hook_params=self.hook_params)
+            if api is not None:
+                return self._advance(context, api)
+            self.log.info(
+                "deferrable=True does not apply on connection %r (not a Databricks SQL warehouse): "
+                "the loop runs in this worker, one iteration per poke",
+                self.conn_id,
+            )
+        return super().execute(context)
 
     def _cancel_left_by_earlier_try(self, context: Context) -> None:
         """A worker killed outright cancels nothing: on a SQL warehouse, what it was running (an
@@ -187,8 +184,6 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             return self._advance(context, api)
         except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
             raise self._loop_error(err) from err
-        finally:
-            self.close_engine()
 
     def _advance(self, context: Context, api: StatementApi) -> Any:
         """Finish if converged, fail at the limit, else defer the next iteration to the trigger."""
@@ -205,7 +200,6 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             raise self._loop_error(err) from err
         from airflow_idu.triggers.unify_loop import UnifyLoopTrigger
 
-        self.close_engine()  # nothing is held while deferred
         self.log.info("Deferring iteration %d (%s) to the triggerer", work.iteration, work.label)
         self.defer(
             trigger=UnifyLoopTrigger(
