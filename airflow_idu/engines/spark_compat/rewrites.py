@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat.binary import binary_types
+
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
 _INT = exp.DataType.build("INT")
@@ -34,7 +36,6 @@ _SPARK_INT_RESULT: tuple[type[exp.Expr], ...] = (
     exp.DateDiff,
 )
 _SPARK_INT_WINDOW = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile)
-_BINARY_RESULT = (exp.Unhex, exp.FromBase64, exp.MD5Digest)
 _STRFTIME_TOKEN = re.compile(r"%[YmdHMS](?:strict)?|[-/: T.,]")
 
 
@@ -181,21 +182,7 @@ def _case_mapping(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.Lower, lambda n: _call("idu_lower", n.this.copy()))
 
 
-def _to_binary(tree: exp.Expr) -> exp.Expr:
-    """Spark's base64 takes a string's UTF-8 bytes."""
-    for node in tree.find_all(exp.ToBase64):
-        arg = node.this
-        is_binary = isinstance(arg, _BINARY_RESULT) or (
-            isinstance(arg, exp.Cast)
-            and arg.to.this in (exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY)
-        )
-        if not is_binary:
-            node.set("this", _call("encode", exp.Cast(this=arg.copy(), to=exp.DataType.build("VARCHAR"))))
-    return _replace_all(tree, exp.ToBase64, lambda n: _call("idu_base64", n.this.copy()))
-
-
 _RENAMED: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
-    "octet_length": lambda a: _cast(_call("strlen", *a), _INT),
     "every": lambda a: exp.LogicalAnd(this=a[0]),
     "some": lambda a: exp.LogicalOr(this=a[0]),
     "any": lambda a: exp.LogicalOr(this=a[0]),
@@ -317,7 +304,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _range_table,
     _regexp_replacement,
     _case_mapping,
-    _to_binary,
+    binary_types,  # after _casts/_case_mapping/_substring, before _by_name (it owns octet_length)
     _by_name,
     _lambdas,
     _arrays,
