@@ -61,9 +61,9 @@ def _octet_length(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
 
 
 def _substring(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
-    start, length = node.args.get("start"), node.args.get("length")
+    start, length = node.args["start"], node.args.get("length")
     if kinds[0] is Kind.BINARY:
-        return _call("idu_binary_substr", node.this, start, length if length is not None else _INT_MAX)
+        return _call("idu_binary_substr", node.this, start, length if length is not None else _INT_MAX.copy())
     if kinds[0] in (Kind.STRING, Kind.NULL):
         return node
     node.set("this", _call("idu_substr_text", node.this))
@@ -71,6 +71,7 @@ def _substring(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
 
 
 def _cast(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
+    assert isinstance(node, exp.Cast)
     if not node.to.is_type(exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY):
         return node
     match kinds[0]:
@@ -89,12 +90,18 @@ def _concat(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
     if all(k in (Kind.BINARY, Kind.NULL) for k in kinds) or all(k in (Kind.STRING, Kind.NULL) for k in kinds):
         return node
     if Kind.BINARY in kinds and all(k is not None for k in kinds):  # known binary among known text
-        node.set("expressions", [_call("idu_utf8", a) if k is Kind.BINARY else a for a, k in zip(args, kinds)])
+        node.set(
+            "expressions",
+            [_call("idu_utf8", a) if k is Kind.BINARY else a for a, k in zip(args, kinds, strict=True)],
+        )
         return node
     # some argument's type is only known to DuckDB: keep each type, refuse what would differ
-    guarded = [a if k in (Kind.STRING, Kind.NULL) else _call("idu_concat_arg", a) for a, k in zip(args, kinds)]
+    guarded = [
+        a if k in (Kind.STRING, Kind.NULL) else _call("idu_concat_arg", a)
+        for a, k in zip(args, kinds, strict=True)
+    ]
     node.set("expressions", guarded)
-    unknown = [a for a, k in zip(args, kinds) if k is None]
+    unknown = [a for a, k in zip(args, kinds, strict=True) if k is None]
     if not unknown:
         return node
     if Kind.STRING in kinds or Kind.OTHER in kinds:
@@ -105,7 +112,7 @@ def _concat(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
         blob = [f"typeof({a.sql('duckdb')}) = 'BLOB'" for a in unknown]
         other = [f"typeof({a.sql('duckdb')}) NOT IN ('BLOB', '\"NULL\"')" for a in unknown]
         mixed = f"({' OR '.join(blob)}) AND ({' OR '.join(other)})"
-    guard = exp.maybe_parse(
+    guard: exp.Expr = exp.maybe_parse(
         f"CASE WHEN {mixed} THEN "
         + _REFUSED.format(what="concat of BINARY with other values: give every argument one type with CAST")
         + " END",

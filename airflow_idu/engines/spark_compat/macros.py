@@ -183,6 +183,22 @@ _SPARK: tuple[str, ...] = (
         )
         + " END",
     ),
+    # array_intersect: a's distinct elements that b holds, in a's order (NULL if both hold one).
+    # n log n: sort a's and b's distinct values together; a value of a followed by the same value
+    # of b is kept; then a's order is restored.
+    _macro(
+        "idu_array_intersect(a, b)",
+        "CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+        + _let(
+            "list_sort(list_concat(list_transform(idu_array_distinct(a), lambda x, i: {'v': x, 's': 0, 'i': i}), "
+            "list_transform(idu_array_distinct(b), lambda x: {'v': x, 's': 1, 'i': 0})))",
+            "t",
+            "list_transform(list_sort(list_transform(list_filter(t, lambda e, j: e.s = 0 AND j < len(t) "
+            "AND t[j + 1].s = 1 AND t[j + 1].v IS NOT DISTINCT FROM e.v), lambda e: {'i': e.i, 'v': e.v})), "
+            "lambda e: e.v)",
+        )
+        + " END",
+    ),
     # flatten: NULL when the array or any inner array is NULL
     _macro("idu_flatten(a)", "CASE WHEN a IS NULL OR list_count(a) < len(a) THEN NULL ELSE flatten(a) END"),
     # array_remove: keeps NULL elements; removing NULL gives NULL

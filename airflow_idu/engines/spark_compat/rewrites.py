@@ -204,6 +204,7 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.ArrayContains, lambda n: _call("idu_array_contains", n.this.copy(),
                                                                   n.expression.copy()))  # fmt: skip
     tree = _replace_all(tree, exp.ArrayDistinct, lambda n: _call("idu_array_distinct", n.this.copy()))
+    tree = _replace_all(tree, exp.ArrayIntersect, _array_intersect)
     tree = _replace_all(tree, exp.FromBase64, lambda n: _call("idu_unbase64", n.this.copy()))
     tree = _replace_all(
         tree, exp.Avg, lambda n: n if isinstance(n.parent, exp.Window) else _call("idu_avg", n.this.copy())
@@ -213,6 +214,13 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
                                                                 n.expression.copy()))  # fmt: skip
     tree = _replace_all(tree, exp.ArraySort, _array_sort)
     return _replace_all(tree, exp.Bracket, _bracket)
+
+
+def _array_intersect(node: exp.ArrayIntersect) -> exp.Expr:
+    arrays = node.expressions
+    if len(arrays) != 2:
+        return node  # refused in allowed.py
+    return _call("idu_array_intersect", arrays[0].copy(), arrays[1].copy())
 
 
 def _array_sort(node: exp.ArraySort) -> exp.Expr:
