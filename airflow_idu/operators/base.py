@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
-from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
+from airflow_idu.engines.base import (
+    ConnectionOpenError,
+    EngineKind,
+    StatementError,
+    StatementStats,
+    is_transient,
+)
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
 
 if TYPE_CHECKING:
@@ -84,6 +90,8 @@ class IduBaseOperator(BaseOperator):
         engine = self.__dict__.get("engine")
         if cause is not None and (engine.is_transient(cause) if engine is not None else is_transient(cause)):
             return AirflowException(err.report("transient, Airflow retries the task"))
+        if isinstance(err, ConnectionOpenError):
+            return AirflowFailException(err.report("not retried: fix the connection or the path first"))
         return AirflowFailException(err.report("not retried: the same SQL would fail again"))
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
