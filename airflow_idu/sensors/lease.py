@@ -53,6 +53,10 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
         super().__init__(poke_interval=poke_interval, mode=mode, **kwargs)
         self.ttl = ttl
 
+    def execute(self, context: Context) -> Any:
+        # Defined here so IduBaseOperator wraps it: a failed poke records its error (runstatus).
+        return super().execute(context)
+
     def poke(self, context: Context) -> bool | PokeReturnValue:
         token, holder = run_holder(context)
         table = lease_table(self.catalog, self.schema)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.runstatus import FAILURE_XCOM_KEY, TaskFailure, task_failures
 
 __all__ = [
     "GATE_TASK",
@@ -29,7 +30,7 @@ HEALTH_XCOM_KEY = "health"
 
 def xcom_keys() -> tuple[str, ...]:
     """The XCom keys the report reads (everything else a run stored is ignored)."""
-    return ("return_value", HISTORY_XCOM_KEY, HEALTH_XCOM_KEY, QUERY_HISTORY_XCOM_KEY)
+    return ("return_value", HISTORY_XCOM_KEY, HEALTH_XCOM_KEY, QUERY_HISTORY_XCOM_KEY, FAILURE_XCOM_KEY)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +78,11 @@ class ReportView:
     min_coverage: float | None
     query_history: dict[str, str]  # task_id -> Databricks query history URL
     prefixes: tuple[str, ...] = ()
+    failures: tuple[TaskFailure, ...] = ()  # every failed task of the run, with its first error line
+
+    @property
+    def loop_failure(self) -> TaskFailure | None:
+        return next((f for f in self.failures if f.task_id == self.prefix + LOOP_TASK), None)
 
     @property
     def is_unification_run(self) -> bool:
@@ -144,4 +150,10 @@ def build_view(run: RunData, prefix: str | None = None) -> ReportView:
         min_coverage=min_coverage,
         query_history=links,
         prefixes=prefixes,
+        failures=tuple(
+            task_failures(
+                ((t.task_id, t.state) for t in run.tasks),
+                {task: value for (task, key), value in run.xcoms.items() if key == FAILURE_XCOM_KEY},
+            )
+        ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from airflow_idu.runstatus import run_notes
 from airflow_idu.ui.model import LOOP_TASK, ReportView
 from airflow_idu.ui.style import PAGE_CSS, PAGE_JS
 from airflow_idu.ui.svg import (
@@ -85,37 +86,40 @@ def _header(view: ReportView) -> str:
 
 
 def _status(view: ReportView) -> str:
-    failed = [t.task_id for t in view.run.tasks if t.state == "failed"]
-    not_run = sum(t.state == "upstream_failed" for t in view.run.tasks)
-    notes = []
-    if view.loop_failed:
-        last = view.history[-1] if view.history else None
-        limit = f" (max_iterations {view.max_iterations})" if view.max_iterations else ""
-        notes.append(
-            f"The unify loop failed after {len(view.history)} recorded iteration(s){limit} without converging"
-            + (f"; the last one updated {fmt_int(last['updated_count'])} rows." if last else ".")
-        )
-    if failed:
-        notes.append(f"Failed tasks: {', '.join(failed)}.")
-    if not_run:
-        notes.append(f"{not_run} task(s) did not run (upstream_failed).")
-    if not notes and view.run.state == "failed":
-        notes.append("This run failed.")
+    last = view.history[-1] if view.history else None
+    notes = run_notes(
+        run_state=view.run.state,
+        failures=list(view.failures),
+        not_run=sum(t.state == "upstream_failed" for t in view.run.tasks),
+        iterations=len(view.history),
+        max_iterations=view.max_iterations,
+        last_updated=_as_count(last.get("updated_count")) if last else None,
+    )
     if not notes:
         return ""
     items = "".join(f"<li>{e(n)}</li>" for n in notes)
-    return f'<div class="failure" id="failure" role="alert"><strong>Run failed</strong><ul>{items}</ul></div>'
+    title = "Run failed" if view.failures or view.run.state == "failed" else f"Run {view.run.state}"
+    return f'<div class="failure" id="failure" role="alert"><strong>{e(title)}</strong><ul>{items}</ul></div>'
+
+
+def _as_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _convergence(view: ReportView) -> str:
     if not view.history:
         return _section("convergence", "Convergence", "<p class='empty'>The loop recorded no iteration.</p>")
     converged = bool((view.loop_result or {}).get("converged"))
-    verdict = (
-        f"converged after {len(view.history)} iterations"
-        if converged
-        else f"not converged ({view.loop_state or 'running'}) after {len(view.history)} iterations"
-    )
+    failure = view.loop_failure
+    n = len(view.history)
+    if converged:
+        verdict = f"converged after {n} iterations"
+    elif failure is not None and failure.not_converged:
+        verdict = f"did not converge within {n} iterations (max_iterations)"
+    elif failure is not None:
+        verdict = f"stopped after {n} iterations: {failure.text()}"
+    else:
+        verdict = f"not converged yet ({view.loop_state or 'running'}) after {n} iterations"
     rows = [
         [
             str(h.get("iteration")),

@@ -249,7 +249,8 @@ def test_failed_run_of_an_embedding_dag_shows_its_partial_curve_and_the_failure(
     assert [(int(k), int(n)) for k, n in marks(browser, "circle.pt", "iteration", "updated")] == log
     failure = browser.find_element(By.ID, "failure")
     assert failure.is_displayed()
-    assert "The unify loop failed after 1 recorded iteration(s) (max_iterations 1)" in failure.text
+    assert "The unify loop did not converge within 1 iteration(s) (max_iterations 1)" in failure.text
+    assert "Failed: idu.loop.unify_loop failed: unify loop did not converge in 1 iterations" in failure.text
     assert "idu.loop.unify_loop" in failure.text
     assert browser.find_element(By.CSS_SELECTOR, '[data-fact="task group"]').text == "idu"
     assert {

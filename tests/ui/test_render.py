@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.runstatus import FAILURE_XCOM_KEY
 from airflow_idu.ui.model import RunData, TaskRow, build_view, find_prefixes
 from airflow_idu.ui.page import NOT_MEASURED, render_page
 from airflow_idu.ui.svg import log_y
@@ -151,16 +152,58 @@ def test_planted_identifier_value_is_text_never_markup() -> None:
     assert "<img" not in html
 
 
+NOT_CONVERGED = "unify loop did not converge in 1 iterations (max_iterations); last updated_count 900"
+LEASE_FAILED = {"lease_acquire": "failed", "setup.01_create_graph": "upstream_failed",
+                "loop.unify_loop": "upstream_failed", "report": "upstream_failed"}  # fmt: skip
+
+
 def test_failed_loop_shows_partial_curve_from_history_xcom_and_the_failure() -> None:
-    xcoms = {("loop.unify_loop", "history"): sample.history([900])}
+    xcoms = {
+        ("loop.unify_loop", "history"): sample.history([900]),
+        ("loop.unify_loop", FAILURE_XCOM_KEY): {
+            "error": NOT_CONVERGED,
+            "causes": ["AirflowFailException", "LoopNotConvergedError"],
+        },
+    }
     run = make_run("idu.", LOOP_FAILED, xcoms=xcoms, conf={"max_iterations": 1})
     page = Tags(render_page(build_view(run)))
     assert [int(p["data-updated"] or -1) for p in page.all("circle", "pt")] == [900]
     failure = "".join(page.text)
-    assert "The unify loop failed after 1 recorded iteration(s) (max_iterations 1)" in failure
-    assert "idu.loop.unify_loop" in failure
+    assert "The unify loop did not converge within 1 iteration(s) (max_iterations 1)" in failure
+    assert f"Failed: idu.loop.unify_loop failed: {NOT_CONVERGED}" in failure
     assert page.all("div", "failure")
     assert "row counts (the report task did not finish): not measured" in failure
+
+
+@pytest.mark.parametrize(
+    ("states", "task", "record", "expected"),
+    [
+        (
+            LEASE_FAILED,
+            "lease_acquire",
+            {
+                "error": "connection 'idu_typo' is not defined — not retried",
+                "causes": ["AirflowFailException"],
+            },
+            "Failed: lease_acquire failed: connection 'idu_typo' is not defined — not retried",
+        ),
+        (
+            LOOP_FAILED,
+            "loop.unify_loop",
+            {"error": "CatalogException: Table x does not exist", "causes": ["AirflowFailException"]},
+            "Failed: loop.unify_loop failed: CatalogException: Table x does not exist",
+        ),
+        (LEASE_FAILED, "lease_acquire", None, "Failed: lease_acquire failed: no error recorded"),
+    ],
+    ids=["lease", "loop_sql_error", "nothing_recorded"],
+)
+def test_failure_names_the_task_its_state_and_first_error_line(
+    states: dict[str, str], task: str, record: dict[str, Any] | None, expected: str
+) -> None:
+    xcoms = {(task, FAILURE_XCOM_KEY): record} if record else {}
+    text = "".join(Tags(render_page(build_view(make_run(states=states, xcoms=xcoms)))).text)
+    assert expected in text
+    assert "converge" not in text.replace("converged", "")  # only the loop running out of iterations says so
 
 
 def test_links_to_tasks_and_databricks_query_history() -> None:
