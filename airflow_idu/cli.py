@@ -88,11 +88,19 @@ def _parser() -> argparse.ArgumentParser:
     summary = sub.add_parser(
         "summary",
         help="print what the last run wrote to a DuckDB file",
-        description="Print the last run's loop iterations and the row counts of the tables it published.",
+        description="Print a run's state, its failed tasks with their first error line, its loop "
+        "iterations and the row counts of the tables in the file, saying when those rows are not that "
+        "run's. With --dag-id the run is read from Airflow's metadata DB; without, from the file alone.",
     )
     summary.add_argument("--database", type=Path, required=True, help="the DuckDB file the DAG wrote to")
     summary.add_argument("--schema", required=True, help="schema the DAG wrote to (the SQL directory's)")
     summary.add_argument("--canonical-id", required=True, help="canonical id name, e.g. unified_customer_id")
+    summary.add_argument(
+        "--dag-id",
+        help="read the run's state and failed tasks from Airflow's metadata DB (AIRFLOW_HOME) and show "
+        "only that run's iterations",
+    )
+    summary.add_argument("--run-id", help="with --dag-id: this run instead of the one that started last")
     summary.set_defaults(func=_summary)
 
     explain = sub.add_parser(
@@ -221,8 +229,9 @@ def _summary(args: argparse.Namespace) -> int:
         raise CliError(
             f"{args.database} does not exist; run the DAG first (make demo) or point --database at its file"
         )
+    run = _airflow_run(args.dag_id, args.run_id) if args.dag_id else None
     try:
-        summary = read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id)
+        summary = read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id, run=run)
     except duckdb.CatalogException:
         raise CliError(
             f"{args.database} has no run of {args.canonical_id!r} in schema {args.schema!r} (no table "
@@ -233,6 +242,24 @@ def _summary(args: argparse.Namespace) -> int:
         raise CliError(f"cannot read {args.database}: {_first_line(err)}") from None
     print(summary.to_text())
     return 0
+
+
+def _airflow_run(dag_id: str, run_id: str | None) -> Any:
+    """The run as Airflow's metadata DB holds it (the Identity report tab reads the same)."""
+    from airflow.utils.session import create_session
+
+    from airflow_idu.ui.collect import latest_run_id, load_run
+
+    with create_session() as session:
+        run_id = run_id or latest_run_id(session, dag_id)
+        run = load_run(session, dag_id, run_id) if run_id else None
+    if run is None:
+        raise CliError(
+            f"Airflow has no run {run_id!r} of DAG {dag_id!r}; check --dag-id/--run-id and AIRFLOW_HOME"
+            if run_id
+            else f"Airflow has no run of DAG {dag_id!r}; check --dag-id and AIRFLOW_HOME"
+        )
+    return run
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
-from airflow_idu.runstatus import FAILURE_XCOM_KEY, TaskFailure, task_failures
+from airflow_idu.runstatus import FAILURE_XCOM_KEY, TaskFailure, run_notes, task_failures
 
 __all__ = [
     "GATE_TASK",
@@ -18,6 +18,7 @@ __all__ = [
     "RunData",
     "TaskRow",
     "build_view",
+    "status_notes",
     "xcom_keys",
 ]
 
@@ -156,4 +157,19 @@ def build_view(run: RunData, prefix: str | None = None) -> ReportView:
                 {task: value for (task, key), value in run.xcoms.items() if key == FAILURE_XCOM_KEY},
             )
         ),
+    )
+
+
+def status_notes(view: ReportView, *, iterations: int | None = None) -> list[str]:
+    """How the run ended, in the words the report tab and ``airflow-idu summary`` share.
+    ``iterations``: the loop iterations recorded for the run, when read from the loop log."""
+    last = view.history[-1] if view.history else None
+    updated = last.get("updated_count") if last else None
+    return run_notes(
+        run_state=view.run.state,
+        failures=list(view.failures),
+        not_run=sum(t.state == "upstream_failed" for t in view.run.tasks),
+        iterations=len(view.history) if iterations is None else iterations,
+        max_iterations=view.max_iterations,
+        last_updated=updated if isinstance(updated, int) and not isinstance(updated, bool) else None,
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from airflow_idu.runstatus import run_notes
-from airflow_idu.ui.model import LOOP_TASK, ReportView
+from airflow_idu.ui.model import LOOP_TASK, ReportView, status_notes
 from airflow_idu.ui.style import PAGE_CSS, PAGE_JS
 from airflow_idu.ui.svg import (
     Bar,
@@ -86,24 +85,12 @@ def _header(view: ReportView) -> str:
 
 
 def _status(view: ReportView) -> str:
-    last = view.history[-1] if view.history else None
-    notes = run_notes(
-        run_state=view.run.state,
-        failures=list(view.failures),
-        not_run=sum(t.state == "upstream_failed" for t in view.run.tasks),
-        iterations=len(view.history),
-        max_iterations=view.max_iterations,
-        last_updated=_as_count(last.get("updated_count")) if last else None,
-    )
+    notes = status_notes(view)
     if not notes:
         return ""
     items = "".join(f"<li>{e(n)}</li>" for n in notes)
     title = "Run failed" if view.failures or view.run.state == "failed" else f"Run {view.run.state}"
     return f'<div class="failure" id="failure" role="alert"><strong>{e(title)}</strong><ul>{items}</ul></div>'
-
-
-def _as_count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _convergence(view: ReportView) -> str:
