@@ -244,3 +244,53 @@ def test_loop_checks_the_lease_first_then_every_quarter_ttl(monkeypatch: pytest.
         now[0] += step
         loop.poke({})  # type: ignore[arg-type]
     assert checks == [100.0, 160.0]
+
+
+class FakeTi:
+    """The two Task SDK calls the acquire sensor makes to order runs by logical date."""
+
+    def __init__(self, earlier: Any, first_poke: Any) -> None:
+        self.earlier, self.first_poke = earlier, first_poke
+        self.asked: list[str] = []
+
+    def get_previous_dagrun(self, state: str | None = None) -> Any:
+        self.asked.append(str(state))
+        return self.earlier
+
+    def get_first_reschedule_date(self, context: Any) -> Any:
+        return self.first_poke
+
+
+_EARLIER = SimpleNamespace(
+    run_id="backfill__2026-01-01", logical_date=pendulum.datetime(2026, 1, 1, tz="UTC")
+)
+
+
+@pytest.mark.parametrize(
+    ("logical_date", "earlier", "waited", "takes"),
+    [
+        (pendulum.datetime(2026, 1, 2, tz="UTC"), None, None, True),
+        (pendulum.datetime(2026, 1, 2, tz="UTC"), _EARLIER, None, False),
+        (pendulum.datetime(2026, 1, 2, tz="UTC"), _EARLIER, timedelta(minutes=5), False),
+        (pendulum.datetime(2026, 1, 2, tz="UTC"), _EARLIER, timedelta(hours=1), True),
+        (None, _EARLIER, None, True),
+    ],
+    ids=[
+        "no_earlier_run",
+        "earlier_run_running",
+        "waited_less_than_ttl",
+        "waited_past_ttl",
+        "no_logical_date",
+    ],
+)
+def test_a_free_lease_goes_to_the_earliest_running_run_of_the_dag(
+    conn: str, logical_date: Any, earlier: Any, waited: timedelta | None, takes: bool
+) -> None:
+    from airflow.sdk import timezone
+
+    ti = FakeTi(earlier, None if waited is None else timezone.utcnow() - waited)
+    context = _context("d", "later")
+    context["dag_run"].logical_date = logical_date
+    context["ti"] = ti
+    assert bool(_sensor(conn).poke(context)) is takes  # type: ignore[arg-type]  # the lease is free
+    assert ti.asked == ([] if logical_date is None else ["running"])  # only running runs go first
