@@ -187,10 +187,19 @@ def _tables(view: ReportView) -> str:
     ]
     content = (
         "<h3>Row counts</h3>"
-        + bar_chart(count_bars, label="rows per table", css="rows")
+        + bar_chart(count_bars, label="rows per table", css="rows", category_title="table")
         + "<h3>Canonical-id coverage per enriched table</h3>"
         + (f"<p>min_coverage: {e(_pct(view.min_coverage))}</p>" if marker else "<p>min_coverage: not set</p>")
-        + bar_chart(cov_bars, label="coverage per enriched table", css="coverage", maximum=1.0, marker=marker)
+        + bar_chart(
+            cov_bars,
+            label="coverage per enriched table",
+            css="coverage",
+            maximum=1.0,
+            marker=marker,
+            value_title="share of rows with a canonical id",
+            category_title="table",
+            value_format=lambda v: f"{v:.0%}",
+        )
         + _table(["table", "rows", "with canonical id", "coverage"], rows, "row-counts")
     )
     return _section("tables", "Tables and coverage", content)
@@ -226,7 +235,11 @@ def _histogram(sizes: dict[str, Any] | None) -> str:
         f"{k} {fmt_int(sizes.get(k))}" for k in ("clusters", "identifiers", "p50", "p99", "max")
     )
     return f"<h3>Cluster sizes</h3><p>{e(stats)}</p>" + bar_chart(
-        bars, label="clusters per size bucket", css="hist"
+        bars,
+        label="clusters per size bucket",
+        css="hist",
+        value_title="clusters",
+        category_title="identifiers per cluster",
     )
 
 
