@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, DagRunState, PokeReturnValue, timezone
+from airflow.sdk import BaseSensorOperator, DagRunState, PokeReturnValue, TaskInstanceState, timezone
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.operators.base import IduBaseOperator
@@ -25,6 +25,18 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 __all__ = ["LeaseAcquireSensor", "LeasedUnifyLoopSensor"]
+
+# States of an earlier run's lease_acquire after which this run need not leave the lease to it.
+_DONE = frozenset(
+    s.value
+    for s in (
+        TaskInstanceState.SUCCESS,
+        TaskInstanceState.FAILED,
+        TaskInstanceState.SKIPPED,
+        TaskInstanceState.UPSTREAM_FAILED,
+        TaskInstanceState.REMOVED,
+    )
+)
 
 
 class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
@@ -102,7 +114,8 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
         return False
 
     def _earlier_run_first(self, context: Context) -> Any:
-        """A running run of this DAG with an earlier logical date, which takes the lease first, or None.
+        """A running run of this DAG with an earlier logical date whose ``lease_acquire`` has not finished:
+        it takes the lease first. None if there is none.
 
         So a backfill writes its dates in order, however many of its runs Airflow starts at once.
         Only *running* runs count: a queued one may be waiting for this run's slot (max_active_runs),
@@ -113,6 +126,10 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
             return None  # a manual run without a logical date: it takes the lease as it frees
         earlier = ti.get_previous_dagrun(state=DagRunState.RUNNING.value)
         if earlier is None:
+            return None
+        # Its lease_acquire is done: it has taken the lease (and maybe given it back); nothing to wait for.
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[earlier.run_id], task_ids=[self.task_id])
+        if (states.get(earlier.run_id) or {}).get(self.task_id) in _DONE:
             return None
         first_poke = ti.get_first_reschedule_date(context)
         if first_poke is not None and timezone.utcnow() - first_poke > self.ttl:
