@@ -129,7 +129,8 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
             return None
         # Its lease_acquire is done: it has taken the lease (and maybe given it back); nothing to wait for.
         states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[earlier.run_id], task_ids=[self.task_id])
-        if (states.get(earlier.run_id) or {}).get(self.task_id) in _DONE:
+        state = (states.get(earlier.run_id) or {}).get(self.task_id)
+        if str(getattr(state, "value", state)) in _DONE:
             return None
         first_poke = ti.get_first_reschedule_date(context)
         if first_poke is not None and timezone.utcnow() - first_poke > self.ttl:
