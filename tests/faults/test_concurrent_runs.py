@@ -83,7 +83,7 @@ def outcome(
     shutil.copy(source_db, shared)
     conn = {"conn_type": "duckdb", "host": str(shared)}
     stack = Stack.prepare(work / "airflow", {d: dag_source(d) for d in (DAG_A, DAG_B)}, conn)
-    stack.start()
+    stack.start(scheduler=False)  # the runs are created first, then the scheduler starts them together
     try:
         # A backfill of 4 dates with Airflow's defaults (what `airflow backfill create --dag-id idu_lease_a
         # --from-date 2026-01-04 --to-date 2026-01-07` creates), a manual trigger of the same DAG
@@ -96,7 +96,8 @@ def outcome(
             (f"dags/{DAG_A}/dagRuns", {"logical_date": None}),
             (f"dags/{DAG_B}/dagRuns", {"logical_date": None}),
         )
-        runs = stack.wait_for_runs([DAG_A, DAG_B], count=6, timeout=1200)
+        stack.start_scheduler()
+        runs = stack.wait_for_runs([DAG_A, DAG_B], count=6, timeout=1500)
         spans = task_spans(stack, [DAG_A, DAG_B])
         waits = reschedules(stack, LEASE_ACQUIRE_TASK_ID)
     finally:
