@@ -31,7 +31,8 @@ demo: install
 	@grep -q "DagRun Finished.*state=success" $(DEMO)/dags-test.log \
 		|| (tail -n 60 $(DEMO)/dags-test.log; echo "the example DAG run did not succeed"; exit 1)
 	@echo "DAG run idu_example: success"
-	$(BIN)/airflow-idu summary --database $(DEMO)/idu_demo.duckdb --schema unified --canonical-id unified_customer_id
+	$(AIRFLOW_ENV) $(BIN)/airflow-idu summary --database $(DEMO)/idu_demo.duckdb --schema unified \
+		--canonical-id unified_customer_id --dag-id idu_example
 
 # The wheel as a user installs it: built from this tree, installed with the constraints file into a fresh
 # virtual environment holding only Airflow and the wheel, then the example DAG run there with

@@ -1,4 +1,4 @@
-"""``airflow-idu``: a thin command line over plan, generate, demo data and run summaries."""
+"""airflow-idu: a thin command line over plan, generate, demo data and run summaries."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["main"]
+
+
+# Plain text: argparse prints it as is (no reStructuredText markup in --help).
+DESCRIPTION = (
+    "Identity unification on Airflow: plan a SQL directory, generate one from a unify.yml, create demo "
+    "data, summarise a run, explain why identifiers were joined, or serve a local SQL warehouse."
+)
 
 
 class CliError(Exception):
@@ -28,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="airflow-idu", description=__doc__)
+    parser = argparse.ArgumentParser(prog="airflow-idu", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     plan = sub.add_parser(
@@ -81,16 +88,29 @@ def _parser() -> argparse.ArgumentParser:
     summary = sub.add_parser(
         "summary",
         help="print what the last run wrote to a DuckDB file",
-        description="Print the last run's loop iterations and the row counts of the tables it published.",
+        description="Print a run's state, its failed tasks with their first error line, its loop "
+        "iterations and the row counts of the tables in the file, saying when those rows are not that "
+        "run's. With --dag-id the run is read from Airflow's metadata DB; without, from the file alone.",
     )
     summary.add_argument("--database", type=Path, required=True, help="the DuckDB file the DAG wrote to")
     summary.add_argument("--schema", required=True, help="schema the DAG wrote to (the SQL directory's)")
     summary.add_argument("--canonical-id", required=True, help="canonical id name, e.g. unified_customer_id")
+    summary.add_argument(
+        "--dag-id",
+        help="read the run's state and failed tasks from Airflow's metadata DB (AIRFLOW_HOME) and show "
+        "only that run's iterations",
+    )
+    summary.add_argument("--run-id", help="with --dag-id: this run instead of the one that started last")
     summary.set_defaults(func=_summary)
 
     explain = sub.add_parser(
         "explain",
         help="why two identifiers share a canonical id (the chain of source links), or one identifier's cluster",
+        description="With two identifiers: the shortest chain of source records that joined them into one "
+        "canonical id, or that they are in different clusters. With one: its canonical id, the size of "
+        "its cluster per key type and the identifiers whose removal would split it. Reads the tables the "
+        "last run wrote, through an Airflow connection. Exit status 0 with an answer, 1 when an "
+        "identifier is not in the graph or the tables cannot be read, 2 for bad arguments.",
     )
     explain.add_argument(
         "sql_dir", type=Path, help="the SQL directory (names the tables, catalog and schema)"
@@ -125,34 +145,45 @@ def _plan(args: argparse.Namespace) -> int:
     from airflow_idu.plan import read_plan
 
     plan = read_plan(args.sql_dir)
-    extra = _extra_tasks(args.sql_dir, plan)
+    tasks = _dag_tasks(args.sql_dir)
+    extra = _extra_tasks(plan, tasks)
     if args.json:
-        print(json.dumps({**plan.to_dict(), "extra_tasks": extra}, indent=2))
+        print(json.dumps({**plan.to_dict(), "tasks": tasks, "extra_tasks": extra}, indent=2))
         return 0
-    from airflow_idu.plan.render import plan_table, use_colour
+    from airflow_idu.plan.render import DEFAULT_WIDTH, plan_table, use_colour, wrap_waits
 
-    print(plan_table(plan, colour=use_colour(sys.stdout)))
+    upstream = {task["task_id"]: task["upstream"] for task in tasks}
+    print(plan_table(plan, upstream, colour=use_colour(sys.stdout)))
     if extra:
         width = max(len(t["task_id"]) for t in extra)
+        indent = 2 + width + 2 + len("waits for ")
         print("\nTasks besides the files:")
         for task in extra:
-            print(f"  {task['task_id']:<{width}}  waits for {', '.join(task['upstream']) or '-'}")
+            waits = wrap_waits(task["upstream"], indent=indent, width=DEFAULT_WIDTH)
+            print(f"  {task['task_id']:<{width}}  waits for {waits}")
     return 0
 
 
-def _extra_tasks(sql_dir: Path, plan: Any) -> list[dict[str, Any]]:
-    """Tasks of the DAG that run no file of the directory (restore_loop_final, drop_old_loop_tables,
-    report …), read from the DAG the factory builds, so this list cannot drift from it."""
-    from airflow_idu.factory import LOOP_TASK_ID, create_unification_dag
+def _dag_tasks(sql_dir: Path) -> list[dict[str, Any]]:
+    """Every task of the DAG the factory builds for ``sql_dir`` (the object ``airflow dags test`` runs),
+    in DAG order, with its upstream task ids: the plan's dependencies are read, not re-derived."""
+    from airflow_idu.factory import create_unification_dag
 
     dag = create_unification_dag("airflow_idu_plan", sql_dir)
-    files = {f"{phase.name}.{f.task_id}" for phase in plan.phases for f in phase.files}
-    files.add(f"loop.{LOOP_TASK_ID}")  # the loop row of the table
     return [
         {"task_id": task.task_id, "upstream": sorted(task.upstream_task_ids)}
         for task in dag.topological_sort()
-        if task.task_id not in files
     ]
+
+
+def _extra_tasks(plan: Any, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tasks of the DAG that run no file of the directory (restore_loop_final, drop_old_loop_tables,
+    report …)."""
+    from airflow_idu.plan.render import LOOP_ROW_TASK_ID
+
+    files = {f"{phase.name}.{f.task_id}" for phase in plan.phases for f in phase.files}
+    files.add(LOOP_ROW_TASK_ID)  # the loop row of the table
+    return [task for task in tasks if task["task_id"] not in files]
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -198,8 +229,9 @@ def _summary(args: argparse.Namespace) -> int:
         raise CliError(
             f"{args.database} does not exist; run the DAG first (make demo) or point --database at its file"
         )
+    run = _airflow_run(args.dag_id, args.run_id) if args.dag_id else None
     try:
-        summary = read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id)
+        summary = read_summary(args.database, schema=args.schema, canonical_id=args.canonical_id, run=run)
     except duckdb.CatalogException:
         raise CliError(
             f"{args.database} has no run of {args.canonical_id!r} in schema {args.schema!r} (no table "
@@ -210,6 +242,24 @@ def _summary(args: argparse.Namespace) -> int:
         raise CliError(f"cannot read {args.database}: {_first_line(err)}") from None
     print(summary.to_text())
     return 0
+
+
+def _airflow_run(dag_id: str, run_id: str | None) -> Any:
+    """The run as Airflow's metadata DB holds it (the Identity report tab reads the same)."""
+    from airflow.utils.session import create_session
+
+    from airflow_idu.ui.collect import latest_run_id, load_run
+
+    with create_session() as session:
+        run_id = run_id or latest_run_id(session, dag_id)
+        run = load_run(session, dag_id, run_id) if run_id else None
+    if run is None:
+        raise CliError(
+            f"Airflow has no run {run_id!r} of DAG {dag_id!r}; check --dag-id/--run-id and AIRFLOW_HOME"
+            if run_id
+            else f"Airflow has no run of DAG {dag_id!r}; check --dag-id and AIRFLOW_HOME"
+        )
+    return run
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -239,7 +289,7 @@ def _explain(args: argparse.Namespace) -> int:
         finally:
             engine.close()
     print(json.dumps(answer, indent=2) if args.json else render_text(answer))
-    return 0
+    return 1 if answer.get("unknown") else 0  # an identifier that is not in the graph
 
 
 def _warehouse_serve(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -42,7 +43,7 @@ def test_plan_table_shows_order_phase_file_and_dependencies(capsys: pytest.Captu
     out = capsys.readouterr().out
     assert "\033[" not in out  # no colour when stdout is not a terminal
     line = next(x for x in out.splitlines() if "20_master_customer_master.sql" in x)
-    assert line.split()[:2] == ["20", "master"] and "(4 tasks)" in line
+    assert line.split()[:2] == ["20", "master"] and "enrichment.10_enrich_customer_profiles" in line
 
 
 @pytest.mark.parametrize(
@@ -172,3 +173,31 @@ def test_every_subcommand_and_option_has_help() -> None:
         return missing
 
     assert undocumented(_parser(), "airflow-idu") == []
+
+
+def _parsers() -> dict[str, Any]:
+    import argparse
+
+    from airflow_idu.cli import _parser
+
+    found: dict[str, Any] = {}
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        found[path] = parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+
+    walk(_parser(), "airflow-idu")
+    return found
+
+
+@pytest.mark.parametrize("command", sorted(_parsers()), ids=lambda c: c.replace(" ", "_"))
+def test_help_is_plain_text_with_a_description(command: str) -> None:
+    parser = _parsers()[command]
+    text = parser.format_help()
+    for markup in ("``", ":class:", ":func:", ":param", ".. ", "`_"):
+        assert markup not in text, (command, markup)
+    if command.count(" ") == 1 and command != "airflow-idu warehouse":  # the commands a user runs
+        assert parser.description, f"{command} has no description"

@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from airflow_idu.plan.statements import first_line, split_statements_with_lines
 
 __all__ = [
+    "ConnectionOpenError",
     "Engine",
     "EngineKind",
     "StatementError",
@@ -96,6 +97,32 @@ class StatementError(RuntimeError):
         return str(self.args[0]) if self.args else self.location
 
 
+class ConnectionOpenError(StatementError):
+    """The engine could not open its connection or database file, so no statement ran and none is
+    named: the cause is the file or connection (``target``), e.g. a DuckDB file whose directory does
+    not exist. A :class:`StatementError` so every task classifies it (retry or fail) the same way."""
+
+    def __init__(self, *, target: str, error: BaseException) -> None:
+        self.target = target
+        self.label = target
+        self.index = 0
+        self.statement_first_line = ""
+        self.construct = None
+        self.line = None
+        self.engine_error = f"{type(error).__name__}: {strip_ansi(str(error))}"
+        head, _, rest = strip_ansi(str(error)).strip().partition("\n")
+        reason = _IO_PREFIX.sub("", head.strip())
+        # One line however long the path is: the path and the reason are the whole message.
+        self.cause = f"{type(error).__name__}: cannot open {target}: {reason}"
+        self.detail = rest.strip()
+        RuntimeError.__init__(self, self.message())
+
+    @property
+    def location(self) -> str:
+        return f"{self.target}: no statement was sent"
+
+
+_IO_PREFIX = re.compile(r'^IO Error: Cannot open file "[^"]*":\s*', re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # sqlglot prints tokens as their repr: <Token token_type: TokenType.WHERE, text: WHERE, line: 1, ...>
 _TOKEN = re.compile(
@@ -220,6 +247,8 @@ def run_statements(
         with _timed() as elapsed:
             try:
                 rows, query_id, skipped = execute(statement)
+            except ConnectionOpenError:
+                raise  # the connection's fault, not the statement's: named as such
             except Exception as err:
                 raise StatementError(
                     label=label, index=index, statement=statement, error=err, line=line
@@ -244,6 +273,8 @@ def fetch_rows(
     so the operators classify it (retry or fail) and the message names the query."""
     try:
         return fetch(sql)
+    except ConnectionOpenError:
+        raise
     except Exception as err:
         raise StatementError(label=label, index=1, statement=sql, error=err) from err
 

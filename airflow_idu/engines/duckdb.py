@@ -7,7 +7,14 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_idu.engines.base import EngineKind, StatementStats, error_names, fetch_rows, run_statements
+from airflow_idu.engines.base import (
+    ConnectionOpenError,
+    EngineKind,
+    StatementStats,
+    error_names,
+    fetch_rows,
+    run_statements,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -74,9 +81,15 @@ class DuckDBEngine:
 
     @cached_property
     def connection(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
         from airflow_idu.engines.duckdb_macros import install_macros
 
-        conn = self._connect_waiting_for_lock()
+        try:
+            conn = self._connect_waiting_for_lock()
+        except (duckdb.Error, OSError) as err:
+            # The file, not a statement, is at fault: say so before any statement is named.
+            raise ConnectionOpenError(target=self._describe_file(), error=err) from err
         install_macros(conn)
         return conn
 
@@ -85,6 +98,13 @@ class DuckDBEngine:
         if self._lock_timeout is not None:
             return self._lock_timeout
         return float(self.hook.connection_extra.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
+
+    def _describe_file(self) -> str:
+        try:
+            path = self.hook.get_connection(self.conn_id).host or "(no host)"
+        except Exception:  # the connection was read a moment ago; never hide the real error
+            path = "(unknown path)"
+        return f"the database file {path} (connection {self.conn_id!r})"
 
     def _connect_waiting_for_lock(self) -> duckdb.DuckDBPyConnection:
         import duckdb

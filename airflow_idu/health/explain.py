@@ -224,6 +224,7 @@ def _explain_pair(ctx: _Context, a: str, b: str, max_identifiers: int) -> dict[s
     answer: dict[str, Any] = {"question": "pair", "a": a, "b": b, "connected": False, "links": []}
     missing = [text for text, where in found.items() if where is None]
     if missing:
+        answer["unknown"] = missing
         answer["message"] = "not connected: " + ", ".join(
             f"{m!r} is not an identifier of this graph" for m in missing
         )
@@ -259,6 +260,7 @@ def _explain_one(ctx: _Context, a: str, max_identifiers: int) -> dict[str, Any]:
     where = _locate(ctx, a)
     answer: dict[str, Any] = {"question": "identifier", "a": a, "found": where is not None}
     if where is None:
+        answer["unknown"] = [a]
         answer["message"] = f"{a!r} is not an identifier of this graph"
         return answer
     node, leader = where

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowNotFoundException,
+    AirflowRescheduleException,
+    AirflowSkipException,
+)
 
-from airflow_idu.engines.base import EngineKind, StatementError, StatementStats, is_transient
+from airflow_idu.engines.base import (
+    ConnectionOpenError,
+    EngineKind,
+    StatementError,
+    StatementStats,
+    is_transient,
+)
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.runstatus import FAILURE_XCOM_KEY, failure_record
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
 
-__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "as_bool"]
+__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "as_bool", "record_failure"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONN_ID = "idu_default"
 
@@ -84,6 +100,8 @@ class IduBaseOperator(BaseOperator):
         engine = self.__dict__.get("engine")
         if cause is not None and (engine.is_transient(cause) if engine is not None else is_transient(cause)):
             return AirflowException(err.report("transient, Airflow retries the task"))
+        if isinstance(err, ConnectionOpenError):
+            return AirflowFailException(err.report("not retried: fix the connection or the path first"))
         return AirflowFailException(err.report("not retried: the same SQL would fail again"))
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
@@ -120,11 +138,29 @@ def _closing_engine(method: Callable[..., Any]) -> Callable[..., Any]:
     def run_then_close(self: IduBaseOperator, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
+        except Exception as err:
+            record_failure(args[0] if args else kwargs.get("context"), err)
+            raise
         finally:
             self.close_engine()
 
     run_then_close._closes_engine = True  # type: ignore[attr-defined]
     return run_then_close
+
+
+# Not failures: how a sensor waits, a task defers or skips.
+_CONTROL_FLOW = (AirflowRescheduleException, AirflowSkipException)
+
+
+def record_failure(context: Any, err: BaseException) -> None:
+    """Store the failing try's first error line for the report tab and ``airflow-idu summary``
+    (:mod:`airflow_idu.runstatus`). Never raises: the task's own error is what matters."""
+    if isinstance(err, _CONTROL_FLOW) or not isinstance(err, Exception):
+        return
+    try:
+        context["ti"].xcom_push(key=FAILURE_XCOM_KEY, value=failure_record(err))
+    except Exception:  # no task instance (a unit test) or the API is gone: the log still has it
+        log.debug("could not record the failure of this try", exc_info=True)
 
 
 def _missing_connection(conn_id: str) -> str:

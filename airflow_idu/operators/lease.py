@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.operators.base import IduBaseOperator, record_failure
 from airflow_idu.plan import WRITER_LEASE_TABLE
 
 if TYPE_CHECKING:
@@ -214,10 +214,11 @@ class LeaseGuard:
             self.check(task, context)
             if self.chain is not None:
                 self.chain(context)
-        except BaseException:
+        except BaseException as err:
             # A task that fails here never reaches execute, which closes the engine: it must not
             # keep this connection, which on DuckDB holds the file against other processes.
             task.close_engine()
+            record_failure(context, err)
             raise
         # Otherwise execute uses the same connection (and closes it): one open per task, not two.
 

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk import BaseSensorOperator, DagRunState, PokeReturnValue, TaskInstanceState, timezone
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.operators.base import IduBaseOperator
@@ -25,6 +25,18 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 __all__ = ["LeaseAcquireSensor", "LeasedUnifyLoopSensor"]
+
+# States of an earlier run's lease_acquire after which this run need not leave the lease to it.
+_DONE = frozenset(
+    s.value
+    for s in (
+        TaskInstanceState.SUCCESS,
+        TaskInstanceState.FAILED,
+        TaskInstanceState.SKIPPED,
+        TaskInstanceState.UPSTREAM_FAILED,
+        TaskInstanceState.REMOVED,
+    )
+)
 
 
 class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
@@ -53,7 +65,21 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
         super().__init__(poke_interval=poke_interval, mode=mode, **kwargs)
         self.ttl = ttl
 
+    def execute(self, context: Context) -> Any:
+        # Defined here so IduBaseOperator wraps it: a failed poke records its error (runstatus).
+        return super().execute(context)
+
     def poke(self, context: Context) -> bool | PokeReturnValue:
+        earlier = self._earlier_run_first(context)
+        if earlier is not None:
+            self.log.info(
+                "Waiting for the writer lease: run %s of this DAG (logical date %s) is running and goes "
+                "first (runs take the lease in logical-date order); next try in %ss",
+                earlier.run_id,
+                earlier.logical_date,
+                self.poke_interval,
+            )
+            return False
         token, holder = run_holder(context)
         table = lease_table(self.catalog, self.schema)
         lease = WriterLease(self.engine, table, ttl_seconds=self.ttl.total_seconds())
@@ -86,6 +112,36 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
             self.mode,
         )
         return False
+
+    def _earlier_run_first(self, context: Context) -> Any:
+        """A running run of this DAG with an earlier logical date whose ``lease_acquire`` has not finished:
+        it takes the lease first. None if there is none.
+
+        So a backfill writes its dates in order, however many of its runs Airflow starts at once.
+        Only *running* runs count: a queued one may be waiting for this run's slot (max_active_runs),
+        and must not be waited for. A run that has gone first for longer than the lease's TTL no
+        longer holds this one back (a run left running by a lost scheduler must not block forever)."""
+        ti, dag_run = context.get("ti"), context.get("dag_run")
+        if ti is None or getattr(dag_run, "logical_date", None) is None:
+            return None  # a manual run without a logical date: it takes the lease as it frees
+        earlier = ti.get_previous_dagrun(state=DagRunState.RUNNING.value)
+        if earlier is None:
+            return None
+        # Its lease_acquire is done: it has taken the lease (and maybe given it back); nothing to wait for.
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[earlier.run_id], task_ids=[self.task_id])
+        state = (states.get(earlier.run_id) or {}).get(self.task_id)
+        if str(getattr(state, "value", state)) in _DONE:
+            return None
+        first_poke = ti.get_first_reschedule_date(context)
+        if first_poke is not None and timezone.utcnow() - first_poke > self.ttl:
+            self.log.warning(
+                "Run %s (earlier logical date) has been running for over the lease TTL %s while this run "
+                "waited; taking the lease in turn regardless",
+                earlier.run_id,
+                self.ttl,
+            )
+            return None
+        return earlier
 
 
 class LeasedUnifyLoopSensor(UnifyLoopSensor):

@@ -9,7 +9,7 @@ from airflow_idu.ui.model import RunData, TaskRow, xcom_keys
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["load_run"]
+__all__ = ["latest_run_id", "load_run"]
 
 
 def _text(state: Any) -> str | None:
@@ -60,3 +60,17 @@ def load_run(session: Session, dag_id: str, run_id: str) -> RunData | None:
         ),
         xcoms=xcoms,
     )
+
+
+def latest_run_id(session: Session, dag_id: str) -> str | None:
+    """The DAG's run that started last (a run not started yet counts after every started one)."""
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import select
+
+    query = (
+        select(DagRun.run_id)
+        .where(DagRun.dag_id == dag_id)
+        .order_by(DagRun.start_date.is_(None), DagRun.start_date.desc(), DagRun.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

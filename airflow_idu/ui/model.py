@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.runstatus import FAILURE_XCOM_KEY, TaskFailure, run_notes, task_failures
 
 __all__ = [
     "GATE_TASK",
@@ -17,6 +18,7 @@ __all__ = [
     "RunData",
     "TaskRow",
     "build_view",
+    "status_notes",
     "xcom_keys",
 ]
 
@@ -29,7 +31,7 @@ HEALTH_XCOM_KEY = "health"
 
 def xcom_keys() -> tuple[str, ...]:
     """The XCom keys the report reads (everything else a run stored is ignored)."""
-    return ("return_value", HISTORY_XCOM_KEY, HEALTH_XCOM_KEY, QUERY_HISTORY_XCOM_KEY)
+    return ("return_value", HISTORY_XCOM_KEY, HEALTH_XCOM_KEY, QUERY_HISTORY_XCOM_KEY, FAILURE_XCOM_KEY)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +79,11 @@ class ReportView:
     min_coverage: float | None
     query_history: dict[str, str]  # task_id -> Databricks query history URL
     prefixes: tuple[str, ...] = ()
+    failures: tuple[TaskFailure, ...] = ()  # every failed task of the run, with its first error line
+
+    @property
+    def loop_failure(self) -> TaskFailure | None:
+        return next((f for f in self.failures if f.task_id == self.prefix + LOOP_TASK), None)
 
     @property
     def is_unification_run(self) -> bool:
@@ -144,4 +151,25 @@ def build_view(run: RunData, prefix: str | None = None) -> ReportView:
         min_coverage=min_coverage,
         query_history=links,
         prefixes=prefixes,
+        failures=tuple(
+            task_failures(
+                ((t.task_id, t.state) for t in run.tasks),
+                {task: value for (task, key), value in run.xcoms.items() if key == FAILURE_XCOM_KEY},
+            )
+        ),
+    )
+
+
+def status_notes(view: ReportView, *, iterations: int | None = None) -> list[str]:
+    """How the run ended, in the words the report tab and ``airflow-idu summary`` share.
+    ``iterations``: the loop iterations recorded for the run, when read from the loop log."""
+    last = view.history[-1] if view.history else None
+    updated = last.get("updated_count") if last else None
+    return run_notes(
+        run_state=view.run.state,
+        failures=list(view.failures),
+        not_run=sum(t.state == "upstream_failed" for t in view.run.tasks),
+        iterations=len(view.history) if iterations is None else iterations,
+        max_iterations=view.max_iterations,
+        last_updated=updated if isinstance(updated, int) and not isinstance(updated, bool) else None,
     )

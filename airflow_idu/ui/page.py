@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from airflow_idu.ui.model import LOOP_TASK, ReportView
+from airflow_idu.ui.model import LOOP_TASK, ReportView, status_notes
 from airflow_idu.ui.style import PAGE_CSS, PAGE_JS
 from airflow_idu.ui.svg import (
     Bar,
@@ -85,37 +85,28 @@ def _header(view: ReportView) -> str:
 
 
 def _status(view: ReportView) -> str:
-    failed = [t.task_id for t in view.run.tasks if t.state == "failed"]
-    not_run = sum(t.state == "upstream_failed" for t in view.run.tasks)
-    notes = []
-    if view.loop_failed:
-        last = view.history[-1] if view.history else None
-        limit = f" (max_iterations {view.max_iterations})" if view.max_iterations else ""
-        notes.append(
-            f"The unify loop failed after {len(view.history)} recorded iteration(s){limit} without converging"
-            + (f"; the last one updated {fmt_int(last['updated_count'])} rows." if last else ".")
-        )
-    if failed:
-        notes.append(f"Failed tasks: {', '.join(failed)}.")
-    if not_run:
-        notes.append(f"{not_run} task(s) did not run (upstream_failed).")
-    if not notes and view.run.state == "failed":
-        notes.append("This run failed.")
+    notes = status_notes(view)
     if not notes:
         return ""
     items = "".join(f"<li>{e(n)}</li>" for n in notes)
-    return f'<div class="failure" id="failure" role="alert"><strong>Run failed</strong><ul>{items}</ul></div>'
+    title = "Run failed" if view.failures or view.run.state == "failed" else f"Run {view.run.state}"
+    return f'<div class="failure" id="failure" role="alert"><strong>{e(title)}</strong><ul>{items}</ul></div>'
 
 
 def _convergence(view: ReportView) -> str:
     if not view.history:
         return _section("convergence", "Convergence", "<p class='empty'>The loop recorded no iteration.</p>")
     converged = bool((view.loop_result or {}).get("converged"))
-    verdict = (
-        f"converged after {len(view.history)} iterations"
-        if converged
-        else f"not converged ({view.loop_state or 'running'}) after {len(view.history)} iterations"
-    )
+    failure = view.loop_failure
+    n = len(view.history)
+    if converged:
+        verdict = f"converged after {n} iterations"
+    elif failure is not None and failure.not_converged:
+        verdict = f"did not converge within {n} iterations (max_iterations)"
+    elif failure is not None:
+        verdict = f"stopped after {n} iterations: {failure.text()}"
+    else:
+        verdict = f"not converged yet ({view.loop_state or 'running'}) after {n} iterations"
     rows = [
         [
             str(h.get("iteration")),
@@ -196,10 +187,19 @@ def _tables(view: ReportView) -> str:
     ]
     content = (
         "<h3>Row counts</h3>"
-        + bar_chart(count_bars, label="rows per table", css="rows")
+        + bar_chart(count_bars, label="rows per table", css="rows", category_title="table")
         + "<h3>Canonical-id coverage per enriched table</h3>"
         + (f"<p>min_coverage: {e(_pct(view.min_coverage))}</p>" if marker else "<p>min_coverage: not set</p>")
-        + bar_chart(cov_bars, label="coverage per enriched table", css="coverage", maximum=1.0, marker=marker)
+        + bar_chart(
+            cov_bars,
+            label="coverage per enriched table",
+            css="coverage",
+            maximum=1.0,
+            marker=marker,
+            value_title="share of rows with a canonical id",
+            category_title="table",
+            value_format=lambda v: f"{v:.0%}",
+        )
         + _table(["table", "rows", "with canonical id", "coverage"], rows, "row-counts")
     )
     return _section("tables", "Tables and coverage", content)
@@ -235,7 +235,11 @@ def _histogram(sizes: dict[str, Any] | None) -> str:
         f"{k} {fmt_int(sizes.get(k))}" for k in ("clusters", "identifiers", "p50", "p99", "max")
     )
     return f"<h3>Cluster sizes</h3><p>{e(stats)}</p>" + bar_chart(
-        bars, label="clusters per size bucket", css="hist"
+        bars,
+        label="clusters per size bucket",
+        css="hist",
+        value_title="clusters",
+        category_title="identifiers per cluster",
     )
 
 

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from airflow_idu.engines import StatementError, is_transient, open_engine
+from airflow_idu.engines.base import ConnectionOpenError
 from airflow_idu.engines.databricks import DatabricksAuthError, DatabricksEngine
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.registry import ENGINES, UnsupportedConnectionError, engine_class
@@ -229,7 +230,12 @@ def test_missing_directory_for_the_duckdb_file_is_permanent(
     database = tmp_path / "nonexistent_dir" / "x.duckdb"
     monkeypatch.setenv("AIRFLOW_CONN_IDU_NODIR", json.dumps({"conn_type": "duckdb", "host": str(database)}))
     engine = open_engine("idu_nodir", catalog="c", schema="s")
-    with pytest.raises(StatementError) as err:
+    with pytest.raises(ConnectionOpenError) as err:
         engine.run_script("USE SCHEMA s", label="f.sql")
     assert isinstance(err.value.__cause__, duckdb.IOException)
     assert not engine.is_transient(err.value.__cause__)
+    # The file is blamed, on the first line; no statement is named anywhere in the message.
+    first, *rest = str(err.value.message("not retried")).splitlines()
+    assert first.startswith(f"IOException: cannot open the database file {database} (connection 'idu_nodir')")
+    assert "No such file or directory" in first
+    assert "statement" not in first and not any("USE SCHEMA" in line for line in rest), rest

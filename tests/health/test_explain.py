@@ -150,6 +150,10 @@ def test_cli_explain_exit_codes(junk_unified: Unified, tmp_path: Path) -> None:
     assert apart.returncode == 0, apart.stderr
     assert apart.stdout.startswith("not connected:")
 
+    unknown = _cli(_arg(a), "email:nobody@nowhere.invalid", "--conn", "idu_explain", conn_env=conn)
+    assert unknown.returncode == 1, unknown.stderr
+    assert "'email:nobody@nowhere.invalid' is not an identifier of this graph" in unknown.stdout
+
     no_conn = _cli(_arg(a), "--conn", "no_such_conn", conn_env=conn)
     assert no_conn.returncode != 0 and "no_such_conn" in no_conn.stderr
     assert NS["phone_number"] == 3

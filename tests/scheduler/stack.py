@@ -121,13 +121,12 @@ class Stack:
         with ThreadPoolExecutor(len(requests)) as pool:
             return list(pool.map(lambda r: post(*r), requests))
 
-    def start(self, timeout: float = 180) -> None:
-        """API server and scheduler; the DAGs are serialized while they start (no DAG processor)."""
-        for name, args in (("api-server", ["api-server"]), ("scheduler", ["scheduler"])):
-            log = (self.home / f"{name}.log").open("wb")
-            self.procs[name] = subprocess.Popen(
-                [AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+    def start(self, timeout: float = 180, *, scheduler: bool = True) -> None:
+        """API server and (unless ``scheduler`` is False; see :meth:`start_scheduler`) scheduler; the
+        DAGs are serialized while they start (no DAG processor)."""
+        self._spawn("api-server")
+        if scheduler:
+            self.start_scheduler()
         self.cli("dags", "reserialize")
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.port}/api/v2/monitor/health"
@@ -141,6 +140,17 @@ class Stack:
                 pass
             time.sleep(1)
         raise RuntimeError(f"the API server did not answer on {url} within {timeout}s\n{self.logs()}")
+
+    def start_scheduler(self) -> None:
+        """The scheduler, e.g. once runs were created through the API: SQLite admits one writer, and
+        a scheduler writing while a backfill is created can make the API roll the backfill back."""
+        self._spawn("scheduler")
+
+    def _spawn(self, name: str) -> None:
+        log = (self.home / f"{name}.log").open("wb")
+        self.procs[name] = subprocess.Popen(
+            [AIRFLOW, name], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def _check_alive(self) -> None:
         for name, proc in self.procs.items():

@@ -215,6 +215,47 @@ def test_report_tab_in_the_airflow_ui_draws_what_the_tables_hold(runs: Runs, bro
         shutil.copy(runs.artifacts / "identity-report-tab.png", REPO / "docs" / "img" / "identity-report.png")
 
 
+def test_every_chart_shows_at_least_three_tick_labels_on_each_axis(runs: Runs, browser: Any) -> None:
+    """What the browser draws: every tick label of every chart is displayed, inside its chart, with
+    text; each axis of each chart has at least three, and each axis has a title."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(runs.page("idu_example", runs.example))
+    wait_css(browser, "svg.timeline")
+    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
+    names = [(c.get_attribute("class") or "").split()[-1] for c in charts]
+    assert sorted(names) == ["convergence", "coverage", "hist", "rows", "seconds", "timeline"], names
+    for name, chart in zip(names, charts, strict=True):
+        box = chart.rect
+        for axis in ("x", "y"):
+            ticks = [
+                t
+                for t in chart.find_elements(By.CSS_SELECTOR, f'text.tick[data-axis="{axis}"]')
+                if t.is_displayed()
+            ]
+            assert len(ticks) >= 3 and all(t.text.strip() for t in ticks), (
+                name,
+                axis,
+                [t.text for t in ticks],
+            )
+            for tick in ticks:
+                r = tick.rect
+                assert box["x"] - 1 <= r["x"] and r["x"] + r["width"] <= box["x"] + box["width"] + 1, (
+                    name,
+                    tick.text,
+                )
+                assert box["y"] - 1 <= r["y"] and r["y"] + r["height"] <= box["y"] + box["height"] + 1, (
+                    name,
+                    tick.text,
+                )
+            titles = chart.find_elements(By.CSS_SELECTOR, f'text.axis-title[data-axis="{axis}"]')
+            assert titles and titles[0].text.strip(), (name, axis)
+    timeline = charts[names.index("timeline")]
+    x_ticks = [t.text for t in timeline.find_elements(By.CSS_SELECTOR, 'text.tick[data-axis="x"]')]
+    assert x_ticks[0] == "0 s" and all(t.endswith(" s") for t in x_ticks), x_ticks  # a time axis
+    save_element(browser, "convergence", runs.artifacts / "identity-report-axes.png")
+
+
 @pytest.mark.parametrize("suffix", ["", "/data"], ids=["page", "data"])
 @pytest.mark.parametrize(
     ("user", "status"),
@@ -249,7 +290,8 @@ def test_failed_run_of_an_embedding_dag_shows_its_partial_curve_and_the_failure(
     assert [(int(k), int(n)) for k, n in marks(browser, "circle.pt", "iteration", "updated")] == log
     failure = browser.find_element(By.ID, "failure")
     assert failure.is_displayed()
-    assert "The unify loop failed after 1 recorded iteration(s) (max_iterations 1)" in failure.text
+    assert "The unify loop did not converge within 1 iteration(s) (max_iterations 1)" in failure.text
+    assert "Failed: idu.loop.unify_loop failed: unify loop did not converge in 1 iterations" in failure.text
     assert "idu.loop.unify_loop" in failure.text
     assert browser.find_element(By.CSS_SELECTOR, '[data-fact="task group"]').text == "idu"
     assert {

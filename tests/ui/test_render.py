@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.runstatus import FAILURE_XCOM_KEY
 from airflow_idu.ui.model import RunData, TaskRow, build_view, find_prefixes
 from airflow_idu.ui.page import NOT_MEASURED, render_page
 from airflow_idu.ui.svg import log_y
@@ -151,16 +152,58 @@ def test_planted_identifier_value_is_text_never_markup() -> None:
     assert "<img" not in html
 
 
+NOT_CONVERGED = "unify loop did not converge in 1 iterations (max_iterations); last updated_count 900"
+LEASE_FAILED = {"lease_acquire": "failed", "setup.01_create_graph": "upstream_failed",
+                "loop.unify_loop": "upstream_failed", "report": "upstream_failed"}  # fmt: skip
+
+
 def test_failed_loop_shows_partial_curve_from_history_xcom_and_the_failure() -> None:
-    xcoms = {("loop.unify_loop", "history"): sample.history([900])}
+    xcoms = {
+        ("loop.unify_loop", "history"): sample.history([900]),
+        ("loop.unify_loop", FAILURE_XCOM_KEY): {
+            "error": NOT_CONVERGED,
+            "causes": ["AirflowFailException", "LoopNotConvergedError"],
+        },
+    }
     run = make_run("idu.", LOOP_FAILED, xcoms=xcoms, conf={"max_iterations": 1})
     page = Tags(render_page(build_view(run)))
     assert [int(p["data-updated"] or -1) for p in page.all("circle", "pt")] == [900]
     failure = "".join(page.text)
-    assert "The unify loop failed after 1 recorded iteration(s) (max_iterations 1)" in failure
-    assert "idu.loop.unify_loop" in failure
+    assert "The unify loop did not converge within 1 iteration(s) (max_iterations 1)" in failure
+    assert f"Failed: idu.loop.unify_loop failed: {NOT_CONVERGED}" in failure
     assert page.all("div", "failure")
     assert "row counts (the report task did not finish): not measured" in failure
+
+
+@pytest.mark.parametrize(
+    ("states", "task", "record", "expected"),
+    [
+        (
+            LEASE_FAILED,
+            "lease_acquire",
+            {
+                "error": "connection 'idu_typo' is not defined — not retried",
+                "causes": ["AirflowFailException"],
+            },
+            "Failed: lease_acquire failed: connection 'idu_typo' is not defined — not retried",
+        ),
+        (
+            LOOP_FAILED,
+            "loop.unify_loop",
+            {"error": "CatalogException: Table x does not exist", "causes": ["AirflowFailException"]},
+            "Failed: loop.unify_loop failed: CatalogException: Table x does not exist",
+        ),
+        (LEASE_FAILED, "lease_acquire", None, "Failed: lease_acquire failed: no error recorded"),
+    ],
+    ids=["lease", "loop_sql_error", "nothing_recorded"],
+)
+def test_failure_names_the_task_its_state_and_first_error_line(
+    states: dict[str, str], task: str, record: dict[str, Any] | None, expected: str
+) -> None:
+    xcoms = {(task, FAILURE_XCOM_KEY): record} if record else {}
+    text = "".join(Tags(render_page(build_view(make_run(states=states, xcoms=xcoms)))).text)
+    assert expected in text
+    assert "converge" not in text.replace("converged", "")  # only the loop running out of iterations says so
 
 
 def test_links_to_tasks_and_databricks_query_history() -> None:
@@ -240,3 +283,65 @@ def test_only_web_urls_become_query_history_links(url: str, linked: bool) -> Non
     xcoms[("report", QUERY_HISTORY_XCOM_KEY)] = url
     links = [a["href"] for a in Tags(render_page(build_view(make_run(xcoms=xcoms)))).all("a", "qh")]
     assert links == ([url] if linked else [])
+
+
+# Category axes label each bar (table, size bucket) or task row; every other axis is numeric.
+CATEGORY_AXES = {("rows", "y"), ("coverage", "y"), ("hist", "y"), ("timeline", "y")}
+
+
+def chart_axes(html: str) -> dict[str, dict[str, list[str]]]:
+    """Per chart (its css class): the tick labels and the titles of each axis."""
+    charts: dict[str, dict[str, list[str]]] = {}
+    for css, body in re.findall(r"<svg class=\"chart ([^\"]+)\"(.*?)</svg>", html, re.S):
+        axes: dict[str, list[str]] = {}
+        for cls, axis, text in re.findall(
+            r'<text class="([^"]+)" data-axis="(x|y)"[^>]*>([^<]*)</text>', body
+        ):
+            kind = "title" if "axis-title" in cls.split() else "tick"
+            axes.setdefault(f"{axis}-{kind}", []).append(text)
+        charts[css] = axes
+    return charts
+
+
+@pytest.mark.parametrize(
+    "counts", [[5, 0], [900, 120, 30, 4, 0], list(range(40, -1, -1))], ids=["2", "5", "41"]
+)
+def test_every_chart_has_titled_axes_with_at_least_three_tick_labels(counts: list[int]) -> None:
+    xcoms = success_xcoms(counts)
+    xcoms[("report", "return_value")]["health"] = sample.health()
+    charts = chart_axes(render_page(build_view(make_run(xcoms=xcoms))))
+    assert set(charts) == {"convergence", "seconds", "timeline", "rows", "coverage", "hist"}
+    for css, axes in charts.items():
+        for axis in ("x", "y"):
+            assert axes.get(f"{axis}-title"), (css, axis, axes)
+            if (css, axis) in CATEGORY_AXES:  # one label per bar or task row
+                continue
+            assert len(axes.get(f"{axis}-tick", [])) >= 3, (css, axis, axes)
+    report = xcoms[("report", "return_value")]
+    assert charts["coverage"]["y-tick"] == list(report["coverage"])
+    assert charts["rows"]["y-tick"] == list(report["row_counts"])
+    assert len(charts["hist"]["y-tick"]) == len(sample.health()["cluster_sizes"]["buckets"]) >= 3
+    assert charts["timeline"]["x-title"][0].startswith("seconds since ")
+    assert charts["timeline"]["x-tick"][0] == "0 s"
+
+
+@pytest.mark.parametrize(
+    ("top", "integer", "expected"),
+    [
+        (0.0, False, None),
+        (1.0, True, [0, 1, 2]),
+        (7.3, False, [0, 2, 4, 6, 8]),
+        (0.9, False, [0, 0.25, 0.5, 0.75, 1.0]),
+        (41, True, [0, 20, 40, 60]),
+    ],
+    ids=["zero", "one_count", "seconds", "share", "counts"],
+)
+def test_linear_ticks_are_round_and_at_least_three(
+    top: float, integer: bool, expected: list[float] | None
+) -> None:
+    from airflow_idu.ui.svg import linear_ticks
+
+    ticks = linear_ticks(top, integer=integer)
+    assert len(ticks) >= 3 and ticks[0] == 0 and ticks[-1] >= top
+    if expected is not None:
+        assert ticks == expected
