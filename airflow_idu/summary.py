@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from airflow_idu.plan.contract import TableNames
+
 __all__ = ["RunSummary", "read_summary"]
 
 
@@ -31,7 +33,8 @@ def read_summary(database: str | Path, *, schema: str, canonical_id: str) -> Run
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as conn:
-        log = f"{schema}.{canonical_id}_unify_loop_log"
+        contract = TableNames(prefix=canonical_id)
+        log = TableNames(prefix=canonical_id, schema=schema).loop_log
         rows = conn.execute(
             f"SELECT iteration, updated_count, row_count, seconds, source FROM {log} "
             f"WHERE run_key = (SELECT run_key FROM {log} ORDER BY recorded_at DESC LIMIT 1) ORDER BY iteration"
@@ -50,9 +53,7 @@ def read_summary(database: str | Path, *, schema: str, canonical_id: str) -> Run
         wanted = [
             n
             for n in names
-            if n in (f"{canonical_id}_lookup", f"{canonical_id}_graph")
-            or n.startswith("enriched_")
-            or n.endswith("_master")
+            if n in (contract.lookup, contract.graph()) or n.startswith("enriched_") or n.endswith("_master")
         ]
         tables = {n: _count(conn, f"{schema}.{n}") for n in wanted}
     return RunSummary(iterations=iterations, tables=tables)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow_idu.engines.base import EngineKind, StatementStats, error_names, fetch_rows, run_statements
+from airflow_idu.plan.contract import parse_use
 
 if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
@@ -19,7 +19,6 @@ __all__ = ["DatabricksAuthError", "DatabricksEngine", "is_transient_databricks_e
 
 log = logging.getLogger(__name__)
 
-_USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*$", re.I)
 T = TypeVar("T")
 CANCEL_WAIT_SECONDS = 10.0
 
@@ -120,12 +119,9 @@ class DatabricksEngine:
         return run_statements(sql, label=label, execute=self._execute)
 
     def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
-        use = _USE.match(statement)
-        kind = ""
-        if use:
-            kind = "SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()
-            if self._context.get(kind) == use.group(2):
-                return None, None, f"session already uses {kind.lower()} {use.group(2)}"
+        use = parse_use(statement)
+        if use and all(self._context.get(k) == v for k, v in use.namespace().items()):
+            return None, None, f"session already uses {use.kind.lower()} {use.name}"
 
         def run(cursor: Any) -> tuple[int | None, str | None]:
             cursor.execute(statement)
@@ -133,7 +129,7 @@ class DatabricksEngine:
 
         rows, query_id = self._with_cursor(run)
         if use:
-            self._context[kind] = use.group(2)
+            self._context.update(use.namespace())
         return rows, query_id, None
 
     def _with_cursor(self, work: Callable[[Any], T]) -> T:

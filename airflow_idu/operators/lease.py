@@ -28,7 +28,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.operators.base import IduBaseOperator
-from airflow_idu.plan import WRITER_LEASE_TABLE
+from airflow_idu.plan.contract import lease_table
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -75,11 +75,6 @@ class LeaseSettings:
             raise ValueError(f"LeaseSettings.ttl must be a positive timedelta, got {self.ttl!r}")
         if self.poke_interval <= 0:
             raise ValueError(f"LeaseSettings.poke_interval must be > 0 seconds, got {self.poke_interval!r}")
-
-
-def lease_table(catalog: str | None, schema: str | None) -> str:
-    """The schema's lease table, qualified like the loop tables (``c.s.idu_writer_lease``)."""
-    return ".".join([*(p for p in (catalog, schema) if p), WRITER_LEASE_TABLE])
 
 
 def is_conflict(err: StatementError) -> bool:

@@ -15,6 +15,7 @@ from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopRunner, run_key
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec, PlanError
+from airflow_idu.plan.contract import HISTORY_XCOM_KEY
 from airflow_idu.sensors.deferral import (
     StatementApi,
     cancel_left_by_killed_try,
@@ -260,7 +261,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
 
     def _push_history(self, context: Context) -> None:
         """The report tab's partial convergence curve when the loop fails (no return value then)."""
-        context["ti"].xcom_push(key="history", value=[r.to_dict() for r in self.runner.state.history])
+        context["ti"].xcom_push(key=HISTORY_XCOM_KEY, value=[r.to_dict() for r in self.runner.state.history])
 
     def _finish(self, context: Context) -> PokeReturnValue:
         result, final = self.runner.finish()

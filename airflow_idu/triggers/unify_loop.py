@@ -33,10 +33,10 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_idu.plan import first_line
+from airflow_idu.plan.contract import parse_use
 
 __all__ = ["EventStatus", "UnifyLoopTrigger", "cancel_left_running", "error_class_of"]
 
-_USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*;?\s*$", re.I)
 _ERROR_CLASS = re.compile(r"^\[([A-Z0-9_.]+)\]")
 _TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
 _FIRST_POLL = 0.02  # seconds; doubled per poll up to poll_interval
@@ -141,10 +141,9 @@ class UnifyLoopTrigger(BaseTrigger):
                 await self._cancel_leftovers(hook)
                 for label, sql in self.statements:
                     index = counters[label] = counters.get(label, 0) + 1
-                    use = _USE.match(sql)
+                    use = parse_use(sql)
                     if use:  # no session: the namespace goes with each statement instead
-                        kind = "SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()
-                        namespace[kind] = use.group(2)
+                        namespace.update(use.namespace())
                         continue
                     t0 = time.monotonic()
                     answer = await self._execute(hook, sql, namespace)
