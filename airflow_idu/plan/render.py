@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+from airflow_idu.plan.contract import LOOP_TASK_ID
 from airflow_idu.plan.model import Phase, Plan
 
 __all__ = ["estimated_upstream", "plan_table", "use_colour"]
@@ -26,7 +27,7 @@ def estimated_upstream(plan: Plan) -> dict[str, list[str]]:
     upstream: dict[str, list[str]] = {}
     previous: list[str] = []
     for phase in plan.phases:
-        names = ["unify_loop"] if phase.phase is Phase.LOOP else [f.task_id for f in phase.files]
+        names = [LOOP_TASK_ID] if phase.phase is Phase.LOOP else [f.task_id for f in phase.files]
         if phase.phase.parallel or phase.phase is Phase.LOOP:
             for name in names:
                 upstream[name] = list(previous)
@@ -49,7 +50,7 @@ def plan_table(plan: Plan, *, colour: bool = False) -> str:
     for phase in plan.phases:
         if phase.phase is Phase.LOOP:
             files = f"{len(phase.files)} files ({phase.files[0].path.name} …), then derived"
-            rows.append(("04", phase.phase, files, _deps(deps["unify_loop"])))
+            rows.append(("04", phase.phase, files, _deps(deps[LOOP_TASK_ID])))
             continue
         for f in phase.files:
             order = "" if f.order is None else f"{f.order:02d}"

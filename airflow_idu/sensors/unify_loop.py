@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MAX_ITERATIONS", "UnifyLoopSensor"]
 
+# What a loop step raises for the task to judge (retry or fail): a statement, the plan, or the loop itself.
+LOOP_ERRORS = (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError)
+
 DEFAULT_MAX_ITERATIONS = 30
 
 
@@ -183,7 +186,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
                     "resumes on the connection it started on: restore it or clear the loop task"
                 )
             return self._advance(context, api)
-        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+        except LOOP_ERRORS as err:
             raise self._loop_error(err) from err
 
     def _advance(self, context: Context, api: StatementApi) -> Any:
@@ -197,7 +200,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
                 return result
             runner.check_limit()
             work = runner.work()
-        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+        except LOOP_ERRORS as err:
             raise self._loop_error(err) from err
         from airflow_idu.triggers.unify_loop import UnifyLoopTrigger
 
@@ -245,7 +248,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
     def poke(self, context: Context) -> bool | PokeReturnValue:
         try:
             return self._poke(context)
-        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+        except LOOP_ERRORS as err:
             raise self._loop_error(err) from err
 
     def _poke(self, context: Context) -> bool | PokeReturnValue:
