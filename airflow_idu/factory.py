@@ -62,7 +62,7 @@ class FileErrorPolicy(StrEnum):
     """What a failed SQL file does to the rest of the run."""
 
     STOP = "stop"  # downstream does not run (default)
-    # Later phases still run (the seed's interactive "continue"); the run ends failed all the same,
+    # Later phases still run (the replaced script's interactive "continue"); the run ends failed all the same,
     # and nothing runs past a loop or canonicalize that did not succeed.
     CONTINUE = "continue"
 

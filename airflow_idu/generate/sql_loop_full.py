@@ -1,4 +1,4 @@
-"""The previous loop (until issue 15): every iteration rewrites the whole graph.
+"""The full-rewrite loop: every iteration rewrites the whole graph (``LoopAlgorithm.FULL``).
 
 Kept so tests and bench/ can compare the incremental loop (sql_loop.py) with it
 (`render_sql_files(..., loop=LoopAlgorithm.FULL)`); new directories use sql_loop.py.
