@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: install demo test lint bench fidelity clean wheel-check
+.PHONY: install demo test unit lint bench fidelity clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -61,6 +61,13 @@ wheel-check:
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
+# (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`
+# is the full suite CI runs.
+UNIT_MARKS := not spark and not browser and not scheduler and not slow
+unit: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "$(UNIT_MARKS)"
 
 # Spark vs the embedded engine, construct by construct; rewrites docs/compatibility.md
 fidelity: install

@@ -223,6 +223,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     import duckdb
 
+    from airflow_idu.plan.contract import TableNames
     from airflow_idu.summary import read_summary
 
     if not args.database.is_file():
@@ -235,7 +236,7 @@ def _summary(args: argparse.Namespace) -> int:
     except duckdb.CatalogException:
         raise CliError(
             f"{args.database} has no run of {args.canonical_id!r} in schema {args.schema!r} (no table "
-            f"{args.schema}.{args.canonical_id}_unify_loop_log); schemas in the file: "
+            f"{TableNames(prefix=args.canonical_id, schema=args.schema).loop_log}); schemas in the file: "
             f"{', '.join(_schemas(args.database)) or 'none'}. Check --schema and --canonical-id"
         ) from None
     except duckdb.Error as err:

@@ -30,6 +30,19 @@ from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.params import HEALTH_PARAMS, unification_params, validated_params
 from airflow_idu.plan import Phase, PhasePlan, Plan, read_plan
+from airflow_idu.plan.contract import (
+    DROP_LOOP_TABLES_TASK_ID,
+    GATE_GROUP_ID,
+    GATE_TASK_ID,
+    KEEP_PREVIOUS_TASK_ID,
+    LEASE_ACQUIRE_TASK_ID,
+    LEASE_RELEASE_TASK_ID,
+    LOOP_TASK_ID,
+    REPORT_TASK_ID,
+    RESTORE_FINAL_TASK_ID,
+    TableNames,
+    task_path,
+)
 from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
 
@@ -49,23 +62,13 @@ class FileErrorPolicy(StrEnum):
     """What a failed SQL file does to the rest of the run."""
 
     STOP = "stop"  # downstream does not run (default)
-    # Later phases still run (the seed's interactive "continue"); the run ends failed all the same,
+    # Later phases still run (the replaced script's interactive "continue"); the run ends failed all the same,
     # and nothing runs past a loop or canonicalize that did not succeed.
     CONTINUE = "continue"
 
 
 _CONTINUE_PHASES = (Phase.STATS, Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA, Phase.OTHER)
 
-LOOP_TASK_ID = "unify_loop"
-RESTORE_FINAL_TASK_ID = "restore_loop_final"
-DROP_LOOP_TABLES_TASK_ID = "drop_old_loop_tables"
-KEEP_PREVIOUS_TASK_ID = "keep_previous_lookup"
-GATE_GROUP_ID = "gate"
-GATE_TASK_ID = "identity_health"
-REPORT_TASK_ID = "report"
-# The writer lease of the target schema (docs/concurrency.md): first and last task of every run.
-LEASE_ACQUIRE_TASK_ID = "lease_acquire"
-LEASE_RELEASE_TASK_ID = "lease_release"
 DEFAULT_WRITER_LEASE = LeaseSettings()
 # Airflow 3.3 can fail a reschedule-mode sensor when a poke's executor event arrives after the next
 # poke started (apache/airflow#71172); waiting again on a retry is always safe for lease_acquire.
@@ -304,7 +307,7 @@ def _render_gate(
             f"{prefix}canonicalize.{f.task_id}" for f in plan.files if f.phase is Phase.CANONICALIZE
         ]
         extra = {"trigger_rule": TriggerRule.ALL_DONE, "requires": [loop_task_id, *canonicalize]}
-    lookup = f"{plan.canonical_id}_lookup"
+    lookup = TableNames(prefix=plan.canonical_id).lookup
     with TaskGroup(group_id=GATE_GROUP_ID) as group:
         IdentityHealthGateOperator(
             task_id=GATE_TASK_ID,
@@ -321,7 +324,7 @@ def _render_gate(
 
 
 def _gate_task_id(loop_task_id: str) -> str:
-    return f"{_embedding_prefix(loop_task_id)}{GATE_GROUP_ID}.{GATE_TASK_ID}"
+    return task_path(_embedding_prefix(loop_task_id), GATE_GROUP_ID, GATE_TASK_ID)
 
 
 def _render_release(

@@ -8,13 +8,13 @@ from urllib.parse import quote
 from airflow.sdk import BaseOperatorLink
 from airflow.sdk.bases.xcom import BaseXCom
 
+from airflow_idu.plan.contract import QUERY_HISTORY_XCOM_KEY
+
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator
     from airflow.sdk.types import TaskInstanceKey
 
 __all__ = ["QUERY_HISTORY_XCOM_KEY", "DatabricksQueryHistoryLink", "query_history_url"]
-
-QUERY_HISTORY_XCOM_KEY = "databricks_query_history_url"
 
 
 def query_history_url(host: str, query_ids: list[str]) -> str | None:

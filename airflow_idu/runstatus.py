@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from airflow_idu.plan.contract import FAILURE_XCOM_KEY
+
 __all__ = [
     "FAILURE_XCOM_KEY",
     "NOT_CONVERGED_CAUSE",
@@ -23,7 +25,6 @@ __all__ = [
     "task_failures",
 ]
 
-FAILURE_XCOM_KEY = "idu_failure"
 # The loop ran out of iterations (airflow_idu.loop.LoopNotConvergedError): the only "did not converge".
 NOT_CONVERGED_CAUSE = "LoopNotConvergedError"
 NO_ERROR_RECORDED = "no error recorded (killed, timed out or failed before it started); see the task log"

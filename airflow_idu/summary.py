@@ -20,6 +20,8 @@ from airflow_idu.plan.model import WRITER_LEASE_TABLE
 if TYPE_CHECKING:
     from airflow_idu.ui.model import RunData
 
+from airflow_idu.plan.contract import TableNames
+
 __all__ = ["RunSummary", "read_summary"]
 
 
@@ -54,7 +56,8 @@ def read_summary(
     """The summary of ``run`` (as Airflow stored it), or of the last run the file recorded."""
     import duckdb
 
-    log = f"{schema}.{canonical_id}_unify_loop_log"
+    contract = TableNames(prefix=canonical_id)
+    log = TableNames(prefix=canonical_id, schema=schema).loop_log
     with duckdb.connect(str(database), read_only=True) as conn:
         names = _table_names(conn, schema)
         if run is not None:
@@ -63,7 +66,7 @@ def read_summary(
         else:
             key, where = None, f"run_key = (SELECT run_key FROM {log} ORDER BY recorded_at DESC LIMIT 1)"
         # A run that stopped before its loop may leave no log table at all.
-        no_log = run is not None and f"{canonical_id}_unify_loop_log" not in names
+        no_log = run is not None and contract.loop_log not in names
         rows = (
             []
             if no_log
@@ -80,9 +83,7 @@ def read_summary(
         wanted = [
             n
             for n in names
-            if n in (f"{canonical_id}_lookup", f"{canonical_id}_graph")
-            or n.startswith("enriched_")
-            or n.endswith("_master")
+            if n in (contract.lookup, contract.graph()) or n.startswith("enriched_") or n.endswith("_master")
         ]
         tables = {n: _count(conn, f"{schema}.{n}") for n in wanted}
         lease = _lease_holder(conn, schema) if WRITER_LEASE_TABLE in names else None

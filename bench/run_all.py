@@ -22,7 +22,8 @@ FULL: list[tuple[str, Main, list[str]]] = [
     ("loop", loop.main, ["--sizes", "10,100,1000,10000", "--demo-people", "100000", "--repeat", "3"]),
     ("overhead", overhead.main, ["--sizes", "10000,100000,1000000", "--repeat", "3"]),
     ("memory", memory.main, ["--sizes", "1000000", "--repeat", "3"]),
-    # issue 15 (about 25 minutes more); not in SMOKE: each is several `airflow dags test` runs
+    # the incremental loop and the end-to-end comparison (about 25 minutes more); not in SMOKE:
+    # each is several `airflow dags test` runs
     ("speed_loop", speed.main, ["loop", "--people", "100000", "--chains", "30", "--repeat", "3"]),
     ("speed_e2e", speed.main, ["e2e", "--sizes", "10000,100000", "--repeat", "3"]),
     ("speed_memory", speed.main, ["memory", "--people", "1000000", "--repeat", "1"]),

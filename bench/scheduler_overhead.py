@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     write_results(
         args.out,
         "scheduler_overhead",
-        "11. A run under a real scheduler (LocalExecutor) against Airflow's floor (issue 15)",
+        "11. A run under a real scheduler (LocalExecutor) against Airflow's floor",
         body,
         {"runs": data},
         command=command_line("bench.scheduler_overhead", argv),

@@ -20,7 +20,7 @@ plan's derived SQL: the script wrote its own iteration SQL there, which for a di
 today's generator is the same full-rewrite step.
 
 The SQL it runs by default is ``bench/baseline_sql``: the example directory as users had it
-when issue 15 was filed, frozen, so generator improvements are measured against it rather
+before the incremental loop, frozen, so generator improvements are measured against it rather
 than shared with it.
 
     .venv/bin/python -m bench.script_baseline --db FILE [--sql-dir DIR] [--sleep 2]

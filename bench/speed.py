@@ -1,11 +1,11 @@
-"""Issue 15: the incremental loop against today's, and our DAG against the replaced script.
+"""The incremental loop against the full-rewrite loop, and our DAG against the replaced script.
 
 Three measurements, each interleaved (ABAB: the variants alternate inside every repeat, the
 order flipping between repeats) so that load from other work on the machine hits both alike:
 
 ``loop``  engine time of the unify loop (``bench.raw --loop-only``, loop seconds) for the
           incremental directory vs the full-rewrite directory (``LoopAlgorithm.FULL``, the
-          generator before issue 15), on the demo data and on a long-chain data set.
+          generator's default), on the demo data and on a long-chain data set.
 ``e2e``   wall time of the script baseline (``bench.script_baseline``) on the SQL users had
           (``bench/baseline_sql``, frozen) vs ``airflow dags test idu_example`` on the incremental
           directory, plus the same DAG on the full-rewrite example directory, the raw engine,
@@ -188,7 +188,7 @@ def bench_loop(args: argparse.Namespace) -> None:
     write_results(
         args.out,
         "speed_loop",
-        "8. Incremental loop vs today's loop (issue 15)",
+        "8. Incremental loop vs the full-rewrite loop",
         body,
         {"runs": data},
         command=command_line("bench.speed", sys.argv[1:]),
@@ -255,7 +255,7 @@ def bench_e2e(args: argparse.Namespace) -> None:
     body = (
         "Wall seconds, medians of interleaved runs (the variants alternate inside every repeat, the "
         "order reversing between repeats). `script` = bench.script_baseline on the SQL users had "
-        "(`bench/baseline_sql`: the example directory when issue 15 was filed, frozen; full-rewrite loop, "
+        "(`bench/baseline_sql`: the example directory before the incremental loop, frozen; full-rewrite loop, "
         "USE/OPTIMIZE per iteration, 2 s sleeps); "
         "`airflow` = `airflow dags test idu_example` on the directory `airflow-idu generate --loop "
         "incremental` writes for the example unify.yml; `airflow (full loop)` = the same DAG on the "
@@ -283,7 +283,7 @@ def bench_e2e(args: argparse.Namespace) -> None:
     write_results(
         args.out,
         "speed_e2e",
-        "9. End to end: our DAG vs the replaced script (issue 15)",
+        "9. End to end: our DAG vs the replaced script",
         body,
         {"runs": data},
         command=command_line("bench.speed", sys.argv[1:]),
@@ -350,7 +350,7 @@ def bench_memory(args: argparse.Namespace) -> None:
     write_results(
         args.out,
         "speed_memory",
-        "10. Peak memory: incremental loop vs today's at 12M (issue 15)",
+        "10. Peak memory: incremental loop vs the full-rewrite loop at 12M",
         body,
         {"runs": runs},
         command=command_line("bench.speed", sys.argv[1:]),

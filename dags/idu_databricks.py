@@ -28,6 +28,6 @@ dag = create_unification_dag(
     schedule="0 3 * * *",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     max_iterations=30,
-    optimize=True,  # Delta OPTIMIZE after each loop iteration, as the seed's script did
+    optimize=True,  # Delta OPTIMIZE after each loop iteration, as the replaced script did
     description="Identity unification on a Databricks SQL warehouse",
 )

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,60 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["IDU_EXAMPLE_SQL_DIR"] = str(EXAMPLE_SQL)  # example DAG files are copied into DAGS_DIR
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+
+
+# What a test needs decides its markers, by where it lives, which fixture it takes or which harness its
+# module imports, so a new test is marked without anyone remembering to: `make unit` runs the rest.
+MARKS_BY_PATH: tuple[tuple[str, str], ...] = (
+    ("tests/spark/", "spark"),
+    ("tests/fidelity/", "spark"),
+    ("tests/ui/test_browser.py", "browser"),
+    ("tests/e2e/", "slow"),
+    ("tests/faults/", "slow"),
+    ("tests/test_bench_smoke.py", "slow"),
+    # The incremental loop proven equal to the full loop and networkx on many graphs (~40 s of CPU).
+    ("tests/generate/test_incremental.py::test_lookup_and_graph_identical", "slow"),
+    ("tests/generate/test_incremental.py::test_later_iterations_touch_only_what_changed", "slow"),
+    ("tests/generate/test_incremental.py::test_demo_directory_outputs_identical", "slow"),
+    # Subprocesses that import Airflow from scratch, several times each.
+    ("tests/health/test_explain.py::test_cli_explain_exit_codes", "slow"),
+    ("tests/test_provider.py::test_airflow_cli_lists_the_provider", "slow"),
+)
+MARKS_BY_FIXTURE: dict[str, str] = {
+    "spark": "spark",  # a local JVM
+    "airflow_db": "slow",  # real DAG runs (dag.test) on a migrated metadata DB
+}
+MARKS_BY_MARK: dict[str, str] = {"e2e": "slow", "faults": "slow", "bench": "slow"}
+MARKS_BY_IMPORT: dict[str, str] = {
+    "tests.scheduler.stack": "scheduler",  # a real scheduler and API server
+    "tests.ui.stack": "slow",  # a real API server
+}
+
+
+def marks_for(
+    nodeid: str, fixtures: Iterable[str], marks: Iterable[str], imports: Iterable[str] = ()
+) -> set[str]:
+    """The markers test ``nodeid`` (``tests/...py::name``) gets, taking ``fixtures``, marked ``marks``,
+    its module importing from ``imports``."""
+    found = {mark for prefix, mark in MARKS_BY_PATH if nodeid.startswith(prefix)}
+    found |= {MARKS_BY_FIXTURE[f] for f in fixtures if f in MARKS_BY_FIXTURE}
+    found |= {MARKS_BY_MARK[m] for m in marks if m in MARKS_BY_MARK}
+    found |= {MARKS_BY_IMPORT[i] for i in imports if i in MARKS_BY_IMPORT}
+    return found
+
+
+def imported_from(module: object) -> set[str]:
+    """The modules a test module took names (or itself) from."""
+    values = vars(module).values() if module is not None else ()
+    return {getattr(v, "__module__", None) or getattr(v, "__name__", "") for v in values} - {""}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        own = {m.name for m in item.iter_markers()}
+        imports = imported_from(getattr(item, "module", None))
+        for mark in sorted(marks_for(item.nodeid, getattr(item, "fixturenames", ()), own, imports) - own):
+            item.add_marker(getattr(pytest.mark, mark))
 
 
 @pytest.fixture(scope="session")

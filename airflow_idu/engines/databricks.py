@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_idu.engines.base import EngineKind, StatementStats, error_names, fetch_rows, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
+from airflow_idu.engines.databricks_errors import (
+    DatabricksAuthError,
+    http_code,
+    is_transient_databricks_error,
+)
+from airflow_idu.plan.contract import parse_use
 
 if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
@@ -19,13 +24,8 @@ __all__ = ["DatabricksAuthError", "DatabricksEngine", "is_transient_databricks_e
 
 log = logging.getLogger(__name__)
 
-_USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*$", re.I)
 T = TypeVar("T")
 CANCEL_WAIT_SECONDS = 10.0
-
-
-class DatabricksAuthError(PermissionError):
-    """The warehouse refused the connection's credentials (HTTP 401/403)."""
 
 
 class DatabricksEngine:
@@ -120,12 +120,9 @@ class DatabricksEngine:
         return run_statements(sql, label=label, execute=self._execute)
 
     def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
-        use = _USE.match(statement)
-        kind = ""
-        if use:
-            kind = "SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()
-            if self._context.get(kind) == use.group(2):
-                return None, None, f"session already uses {kind.lower()} {use.group(2)}"
+        use = parse_use(statement)
+        if use and all(self._context.get(k) == v for k, v in use.namespace().items()):
+            return None, None, f"session already uses {use.kind.lower()} {use.name}"
 
         def run(cursor: Any) -> tuple[int | None, str | None]:
             cursor.execute(statement)
@@ -133,7 +130,7 @@ class DatabricksEngine:
 
         rows, query_id = self._with_cursor(run)
         if use:
-            self._context[kind] = use.group(2)
+            self._context.update(use.namespace())
         return rows, query_id, None
 
     def _with_cursor(self, work: Callable[[Any], T]) -> T:
@@ -211,21 +208,15 @@ def _affected_rows(cursor: Any) -> int | None:
     return None if row is None else int(row[names.index("num_affected_rows")])
 
 
-def _http_code(error: BaseException) -> int | None:
-    context = getattr(error, "context", None)
-    code = context.get("http-code") if isinstance(context, dict) else None
-    return int(code) if isinstance(code, int) else None
-
-
 def _expired_before_running(error: BaseException) -> bool:
     """A 401 on the request that opens a session or sends a statement: nothing ran, sending again is safe."""
     context = getattr(error, "context", None)
     method = context.get("method") if isinstance(context, dict) else None
-    return _http_code(error) == 401 and method in ("OpenSession", "ExecuteStatement")
+    return http_code(error) == 401 and method in ("OpenSession", "ExecuteStatement")
 
 
 def _auth_error(error: BaseException, conn_id: str) -> DatabricksAuthError | None:
-    code = _http_code(error)
+    code = http_code(error)
     if code not in (401, 403):
         return None
     context = getattr(error, "context", {}) or {}
@@ -234,38 +225,3 @@ def _auth_error(error: BaseException, conn_id: str) -> DatabricksAuthError | Non
         f"the SQL warehouse refused the credentials of connection {conn_id!r} (HTTP {code}: {reason}); "
         "fix the connection's token (password) or OAuth client, then clear the task"
     )
-
-
-# Connector and transport errors that heal: dropped connections, timeouts, 429/503 after the
-# connector's own retries, a session the server no longer knows. Matched by class name.
-_TRANSIENT = frozenset(
-    {
-        "RequestError",  # databricks-sql: a request failed after its retries (not 401/403, see below)
-        "OperationalError",
-        "MaxRetryError",  # urllib3: retries exhausted on 503/429 or dropped connections
-        "ProtocolError",
-        "NewConnectionError",
-        "ConnectionError",
-        "TimeoutError",
-        "ReadTimeoutError",
-        "SessionAlreadyClosedError",
-    }
-)
-# SQL errors fail again; a few Databricks error classes describe conditions that pass.
-_TRANSIENT_CLASSES = ("[CONCURRENT_", "[DELTA_CONCURRENT", "TEMPORARILY_UNAVAILABLE", "[OPERATION_CANCELED]")
-
-
-def is_transient_databricks_error(error: BaseException) -> bool:
-    """Dropped connections, 503/429 beyond the connector's retries, timeouts: transient. SQL errors
-    (``ServerOperationError``), bad credentials (401/403) and configuration errors: permanent."""
-    names = error_names(error)
-    if isinstance(error, DatabricksAuthError) or _http_code(error) in (401, 403):
-        return False  # bad credentials; an expired OAuth token was already refreshed once by the engine
-    if "ServerOperationError" in names:
-        return any(marker in str(error) for marker in _TRANSIENT_CLASSES)
-    if "CursorAlreadyClosedError" in names:
-        return False
-    module = type(error).__module__
-    if not module.startswith(("databricks", "urllib3", "requests", "builtins", "socket", "http")):
-        return False  # another driver's error (e.g. DuckDB's IOException): not ours to judge
-    return bool(names & _TRANSIENT)

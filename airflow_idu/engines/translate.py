@@ -28,6 +28,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from airflow_idu.engines.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal
+from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
 __all__ = ["COMPAT_MACROS", "Translation", "TranslationError", "translate_statement"]
@@ -55,9 +56,6 @@ class Translation:
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
 
 
-_IDENT = r"(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
-_USE_CATALOG = re.compile(rf"USE\s+CATALOG\s+{_IDENT}$", re.IGNORECASE)
-_USE_SCHEMA = re.compile(rf"USE\s+(?:SCHEMA\s+|DATABASE\s+)?{_IDENT}(?:\.{_IDENT})?$", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"(OPTIMIZE|VACUUM|ANALYZE\s+TABLE)\b", re.IGNORECASE)
 _SET_TIME_ZONE = re.compile(r"SET\s+TIME\s+ZONE\s+(?:'([^']*)'|(\S+))$", re.IGNORECASE)
 _UTC = frozenset({"utc", "etc/utc", "z", "+00:00", "gmt"})
@@ -71,13 +69,13 @@ def translate_statement(statement: str) -> Translation:
     code = blanked.strip().rstrip(";").strip()
     if not code:
         return Translation(statements=(), note="empty statement")
-    if _USE_CATALOG.fullmatch(code):
+    use = parse_use(code)
+    if use and use.kind is UseKind.CATALOG:
         return Translation(
             statements=(), note="USE CATALOG is a no-op on DuckDB (catalogs map to one database)"
         )
-    use = _USE_SCHEMA.fullmatch(code)
     if use:
-        schema = _unquote(use.group(2) or use.group(1))
+        schema = use.name
         return Translation(statements=(f'CREATE SCHEMA IF NOT EXISTS "{schema}"', f'USE "{schema}"'))
     maintenance = _MAINTENANCE.match(code)
     if maintenance:
@@ -100,10 +98,6 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
         construct="SET TIME ZONE",
         line=1,
     )
-
-
-def _unquote(identifier: str) -> str:
-    return identifier[1:-1] if identifier.startswith("`") else identifier
 
 
 def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tuple[str, str]]]:

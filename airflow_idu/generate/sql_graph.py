@@ -14,6 +14,7 @@ from airflow_idu.generate.sqltext import (
     header,
     merged_columns,
     string_literal,
+    table_names,
     valid_id_sql,
 )
 
@@ -30,11 +31,11 @@ _COLUMNS = ",\n  ".join(GRAPH_COLUMNS)
 
 
 def graph_table(config: UnifyConfig, suffix: str) -> str:
-    return f"{config.canonical_id.name}_graph{suffix}"
+    return table_names(config).graph(suffix)
 
 
 def create_graph(config: UnifyConfig, target: Target) -> str:
-    table = target.table(graph_table(config, "_unify_loop_0"))
+    table = target.table(table_names(config).loop(0))
     return header(target, config, "Create the empty identifier graph (loop 0).") + (
         f"\nCREATE OR REPLACE TABLE {table} (\n  {_COLUMNS}\n) USING DELTA;\n"
     )
@@ -66,7 +67,7 @@ def extract_merge(config: UnifyConfig, target: Target) -> str:
             for n, c in zip(names, columns, strict=True)
         )
     ctes.append("edges AS (\n" + "\n  UNION ALL\n".join(edges) + "\n)")
-    graph = target.table(graph_table(config, "_unify_loop_0"))
+    graph = target.table(table_names(config).loop(0))
     purpose = (
         "Extract valid identifiers per record: the first valid one (key_columns order) leads,\n"
         "-- every valid one follows it. last_processed_at = max time, so reruns are identical."
@@ -95,7 +96,7 @@ def source_key_stats(config: UnifyConfig, target: Target) -> str:
                 f"FROM (SELECT CAST(`{c.column}` AS STRING) AS raw_id, {valid_id_sql(c.column, c.key)} AS valid_id\n"
                 f"      FROM {target.source(table)})"
             )
-    name = f"{config.canonical_id.name}_source_key_stats"
+    name = table_names(config).source_key_stats
     return (
         header(target, config, "Key quality of the source tables.")
         + "\n"
@@ -104,8 +105,8 @@ def source_key_stats(config: UnifyConfig, target: Target) -> str:
 
 
 def canonicalize(config: UnifyConfig, target: Target) -> str:
-    p = config.canonical_id.name
-    final = target.table(graph_table(config, "_unify_loop_final"))
+    names = table_names(config)
+    final = target.table(names.loop_final)
     merge_by = config.canonical_id.merge_by_keys
     cid = canonical_id_sql("leader_id", "leader_ns", len(merge_by))
     lookup = f"""WITH graph AS (
@@ -143,15 +144,15 @@ JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
         f"SELECT CAST({i} AS BIGINT) AS table_id, {string_literal(t.table)} AS table_name"
         for i, t in enumerate(config.tables, start=1)
     )
-    graph = target.table(f"{p}_graph")
+    graph = target.table(names.graph())
     return (
         header(target, config, "Canonical ids for the converged graph; keep the graph as <p>_graph.")
         + "\n"
-        + create_table_as(target, f"{p}_lookup", lookup)
+        + create_table_as(target, names.lookup, lookup)
         + "\n"
-        + create_table_as(target, f"{p}_keys", keys)
+        + create_table_as(target, names.keys, keys)
         + "\n"
-        + create_table_as(target, f"{p}_tables", tables)
+        + create_table_as(target, names.source_tables, tables)
         + f"\nDROP TABLE IF EXISTS {graph};\nALTER TABLE {final} RENAME TO {graph};\n"
     )
 
@@ -159,7 +160,7 @@ JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
 def result_key_stats(config: UnifyConfig, target: Target) -> str:
     """Per scope ('*' = everything, else ids seen in one source table): number of canonical ids,
     how many have each key type, and per key type a histogram "ids per canonical id:canonical ids"."""
-    p = config.canonical_id.name
+    names = table_names(config)
     merge_by = config.canonical_id.merge_by_keys
     scopes = ["  SELECT '*' AS from_table, leader_id, leader_ns, follower_ns FROM graph"] + [
         f"  SELECT {string_literal(t.table)}, leader_id, leader_ns, follower_ns FROM graph\n"
@@ -184,7 +185,7 @@ def result_key_stats(config: UnifyConfig, target: Target) -> str:
     selected = ", ".join([f"t.distinct_with_{k}" for k in merge_by] + [f"h.histogram_{k}" for k in merge_by])
     scoped = "\n  UNION ALL\n".join(scopes)
     query = f"""WITH graph AS (
-  SELECT leader_id, leader_ns, follower_ns, follower_source_table_ids FROM {target.table(f"{p}_graph")}
+  SELECT leader_id, leader_ns, follower_ns, follower_source_table_ids FROM {target.table(names.graph())}
 ),
 scoped AS (
 {scoped}
@@ -224,5 +225,5 @@ LEFT JOIN histograms_by_key h ON h.from_table = t.from_table"""
     return (
         header(target, config, "Unification result statistics.")
         + "\n"
-        + create_table_as(target, f"{p}_result_key_stats", query)
+        + create_table_as(target, names.result_key_stats, query)
     )

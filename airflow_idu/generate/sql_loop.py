@@ -55,8 +55,7 @@ markers: the count is 0 exactly when no label changed, i.e. at the fixed point.
 from __future__ import annotations
 
 from airflow_idu.generate.config import UnifyConfig
-from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header
-from airflow_idu.plan.model import loop_work_table
+from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header, table_names
 
 __all__ = ["ROUNDS_PER_ITERATION", "loop_iteration"]
 
@@ -256,14 +255,14 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
 
     Iterations k >= 2 name only loop_{k-1}, loop_k and loop_0, so the runner derives
     later iterations by renumbering k-1 and k and keeping loop_0."""
-    p = config.canonical_id.name
-    graph0 = target.table(f"{p}_graph_unify_loop_0")
-    cur = target.table(f"{p}_graph_unify_loop_{k}")
-    nodes, edges = (target.table(loop_work_table(p, name)) for name in ("nodes", "edges"))
+    names = table_names(config)
+    graph0 = target.table(names.loop(0))
+    cur = target.table(names.loop(k))
+    nodes, edges = (target.table(names.work(name)) for name in ("nodes", "edges"))
 
     def labels(r: int) -> str:
         # a round reads the table the round before wrote: two tables, used in turn, are enough
-        return target.table(loop_work_table(p, "labels_even" if r % 2 == 0 else "labels_odd"))
+        return target.table(names.work("labels_even" if r % 2 == 0 else "labels_odd"))
 
     last = ROUNDS_PER_ITERATION
     if k == 1:
@@ -276,7 +275,7 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
         ]
         parts += [_incremental_round(edges, labels(r - 1), labels(r), r) for r in range(3, last + 1)]
     else:
-        prev = target.table(f"{p}_graph_unify_loop_{k - 1}")
+        prev = target.table(names.loop(k - 1))
         purpose = (
             "Unify loop iteration: labels recomputed only around the ones that changed (see sql_loop.py)."
         )

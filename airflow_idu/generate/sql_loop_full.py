@@ -1,4 +1,4 @@
-"""The previous loop (until issue 15): every iteration rewrites the whole graph.
+"""The full-rewrite loop: every iteration rewrites the whole graph (``LoopAlgorithm.FULL``).
 
 Kept so tests and bench/ can compare the incremental loop (sql_loop.py) with it
 (`render_sql_files(..., loop=LoopAlgorithm.FULL)`); new directories use sql_loop.py.
@@ -31,7 +31,7 @@ checks both on random graphs and chains.
 from __future__ import annotations
 
 from airflow_idu.generate.config import UnifyConfig
-from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header
+from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header, table_names
 
 __all__ = ["loop_iteration"]
 
@@ -46,9 +46,9 @@ def _greater(a: str, b: str) -> str:
 def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
     """Iteration k: loop_{k-1} -> loop_k. Only these two loop tables may appear in the text,
     because the runner derives later iterations by renumbering them."""
-    p = config.canonical_id.name
-    prev = target.table(f"{p}_graph_unify_loop_{k - 1}")
-    cur = target.table(f"{p}_graph_unify_loop_{k}")
+    names = table_names(config)
+    prev = target.table(names.loop(k - 1))
+    cur = target.table(names.loop(k))
     purpose = "Unify loop iteration: leader-of-leader jumps, then the smallest leader wins."
     return (
         header(target, config, purpose)

@@ -16,6 +16,7 @@ from airflow_idu.generate.sqltext import (
     merged_columns,
     string_array,
     string_literal,
+    table_names,
 )
 
 __all__ = ["column_lookup", "enrich", "filter_lookup", "master", "unification_metadata"]
@@ -31,7 +32,7 @@ def enrich(config: UnifyConfig, target: Target, table: TableSpec) -> str:
         f"  -- a key not in the lookup yet (new rows) gets the id it would lead\n"
         f"  COALESCE(l.canonical_id, {fallback}) AS {p}\n"
         f"FROM {target.source(table)} s\n"
-        f"LEFT JOIN {target.table(f'{p}_lookup')} l\n"
+        f"LEFT JOIN {target.table(table_names(config).lookup)} l\n"
         f"  ON l.id = {best_id}\n  AND l.id_key_type = {best_ns}"
     )
     return (
@@ -44,7 +45,7 @@ def enrich(config: UnifyConfig, target: Target, table: TableSpec) -> str:
 def master(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
     """One row per canonical id; each attribute picked by priority, then recency, then value."""
     p = config.canonical_id.name
-    ctes = [f"ids AS (\n  SELECT DISTINCT canonical_id FROM {target.table(f'{p}_lookup')}\n)"]
+    ctes = [f"ids AS (\n  SELECT DISTINCT canonical_id FROM {target.table(table_names(config).lookup)}\n)"]
     for i, attribute in enumerate(spec.attributes, start=1):
         ctes.extend(_attribute_ctes(config, target, attribute, f"a{i}"))
     columns = ",\n  ".join(
@@ -104,7 +105,7 @@ def unification_metadata(config: UnifyConfig, target: Target) -> str:
         f"  {string_array(list(cid.merge_by_keys))} AS merge_by_keys,\n"
         f"  CAST({cid.merge_iterations} AS BIGINT) AS merge_iterations,\n"
         f"  CAST({len(config.tables)} AS BIGINT) AS source_table_count,\n"
-        f"  {string_literal(target.table(cid.name + '_lookup'))} AS lookup_table"
+        f"  {string_literal(target.table(table_names(config).lookup))} AS lookup_table"
     )
     return (
         header(target, config, "Unification metadata.")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from airflow_idu.generate.canonical import key_type_mask
 from airflow_idu.generate.config import KeySpec, TableSpec, UnifyConfig
+from airflow_idu.plan.contract import TableNames
 
 __all__ = [
     "GRAPH_COLUMNS",
@@ -24,6 +25,7 @@ __all__ = [
     "merged_columns",
     "string_array",
     "string_literal",
+    "table_names",
     "valid_id_sql",
 ]
 
@@ -37,6 +39,11 @@ GRAPH_COLUMNS = (
     "follower_source_table_ids ARRAY<BIGINT>",
     "follower_last_processed_at BIGINT",
 )
+
+
+def table_names(config: UnifyConfig) -> TableNames:
+    """The contract's (unqualified) table names of the config's canonical id; ``Target.table`` qualifies them."""
+    return TableNames(prefix=config.canonical_id.name)
 
 
 @dataclass(frozen=True, kw_only=True)

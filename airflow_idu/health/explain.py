@@ -87,8 +87,7 @@ def _locate(ctx: _Context, text: str) -> tuple[Node, Node] | None:
     ns, value = _parse(ctx, text)
     where = f"follower_id = {sql_string(value)}" + (f" AND follower_ns = {int(ns)}" if ns is not None else "")
     rows = ctx.engine.query(
-        f"SELECT DISTINCT follower_ns, leader_ns, leader_id FROM {ctx.tables.qualify(ctx.tables.prefix + '_graph')} "
-        f"WHERE {where}",
+        f"SELECT DISTINCT follower_ns, leader_ns, leader_id FROM {ctx.tables.graph()} WHERE {where}",
         label="explain: locate",
     )
     if len({int(r[0]) for r in rows}) > 1:
@@ -101,7 +100,7 @@ def _locate(ctx: _Context, text: str) -> tuple[Node, Node] | None:
 
 
 def _graph(ctx: _Context) -> str:
-    return ctx.tables.qualify(ctx.tables.prefix + "_graph")
+    return ctx.tables.graph()
 
 
 def _cluster_counts(ctx: _Context, leader: Node) -> dict[str, int]:

@@ -63,7 +63,7 @@ class LoopLog:
     def __init__(self, engine: Engine, loop: LoopSpec, key: str) -> None:
         self.engine = engine
         self.loop = loop
-        self.table = loop.qualify(f"{loop.prefix}_unify_loop_log")
+        self.table = loop.names.loop_log
         self.key = key
         self.graph_rows = -1
 

@@ -6,6 +6,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,27 @@ from airflow_idu.runstatus import FAILURE_XCOM_KEY, failure_record
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
 
-__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "as_bool", "record_failure"]
+__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "Verdict", "as_bool", "record_failure"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONN_ID = "idu_default"
+
+
+class Verdict(StrEnum):
+    """What a failed statement does to its task; the value ends the task's error message."""
+
+    RETRY = "transient, Airflow retries the task"
+    FAIL = "not retried: the same SQL would fail again"
+    FIX_CONNECTION = "not retried: fix the connection or the path first"  # nothing ran: no SQL to blame
+
+    @classmethod
+    def of(cls, transient: bool) -> Verdict:
+        return cls.RETRY if transient else cls.FAIL
+
+    def exception(self, message: str) -> AirflowException:
+        """Airflow retries an ``AirflowException``; an ``AirflowFailException`` fails the task at once."""
+        return AirflowException(message) if self is Verdict.RETRY else AirflowFailException(message)
 
 
 class IduBaseOperator(BaseOperator):
@@ -98,11 +115,13 @@ class IduBaseOperator(BaseOperator):
         ``err`` is reduced to its location (:meth:`StatementError.report`), so the log says it once."""
         cause = err.__cause__
         engine = self.__dict__.get("engine")
-        if cause is not None and (engine.is_transient(cause) if engine is not None else is_transient(cause)):
-            return AirflowException(err.report("transient, Airflow retries the task"))
-        if isinstance(err, ConnectionOpenError):
-            return AirflowFailException(err.report("not retried: fix the connection or the path first"))
-        return AirflowFailException(err.report("not retried: the same SQL would fail again"))
+        transient = cause is not None and (
+            engine.is_transient(cause) if engine is not None else is_transient(cause)
+        )
+        verdict = Verdict.of(transient)
+        if not transient and isinstance(err, ConnectionOpenError):
+            verdict = Verdict.FIX_CONNECTION
+        return verdict.exception(err.report(verdict))
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
         """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""

@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.plan.contract import HEALTH_XCOM_KEY
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from airflow_idu.health import HealthTables
 
 __all__ = ["HEALTH_XCOM_KEY", "IdentityHealthGateOperator", "KeepPreviousLookupOperator"]
-
-HEALTH_XCOM_KEY = "health"
 
 
 class _HealthOperator(IduBaseOperator):

@@ -22,13 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError
+from airflow_idu.engines.databricks_errors import is_write_conflict
 from airflow_idu.operators.base import IduBaseOperator, record_failure
-from airflow_idu.plan import WRITER_LEASE_TABLE
+from airflow_idu.plan.contract import lease_table
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -45,15 +46,14 @@ __all__ = [
     "WriterLease",
     "is_conflict",
     "lease_table",
+    "retry_conflicts",
     "run_holder",
 ]
 
 DEFAULT_LEASE_TTL = timedelta(minutes=30)
 DEFAULT_LEASE_POKE_INTERVAL = 30.0
-# Delta's optimistic concurrency: another transaction changed the lease table first.
-_CONFLICT = re.compile(
-    r"Concurrent\w*Exception|DELTA_CONCURRENT|MetadataChangedException|ProtocolChangedException"
-)
+T = TypeVar("T")
+CONFLICT_ATTEMPTS = 3  # a lease statement that lost a write race is sent again after 1 s, then 2 s
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.:+\-/ @]")
 
 
@@ -77,14 +77,22 @@ class LeaseSettings:
             raise ValueError(f"LeaseSettings.poke_interval must be > 0 seconds, got {self.poke_interval!r}")
 
 
-def lease_table(catalog: str | None, schema: str | None) -> str:
-    """The schema's lease table, qualified like the loop tables (``c.s.idu_writer_lease``)."""
-    return ".".join([*(p for p in (catalog, schema) if p), WRITER_LEASE_TABLE])
-
-
 def is_conflict(err: StatementError) -> bool:
     """A Delta write conflict on the lease table: someone else changed it at the same moment."""
-    return bool(_CONFLICT.search(err.engine_error))
+    return is_write_conflict(err.engine_error)
+
+
+def retry_conflicts(work: Callable[[], T], *, attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run ``work``; after a write conflict on the lease table run it again (``attempts`` in all).
+    Any other error, or a conflict on the last attempt, is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except StatementError as err:
+            if not is_conflict(err) or attempt == attempts:
+                raise
+            time.sleep(attempt)
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,14 +236,10 @@ class LeaseGuard:
         lease = WriterLease(
             task.engine, lease_table(task.catalog, task.schema), ttl_seconds=self.ttl.total_seconds()
         )
-        for attempt in range(1, 4):
-            try:
-                current = self._renew_or_take(task, lease, token, holder)
-                break
-            except StatementError as err:
-                if not is_conflict(err) or attempt == 3:
-                    raise task.task_error(err) from err
-                time.sleep(attempt)
+        try:
+            current = retry_conflicts(lambda: self._renew_or_take(task, lease, token, holder))
+        except StatementError as err:
+            raise task.task_error(err) from err
         if current is None or current.token != token:
             now = lease.clock()
             raise AirflowFailException(
@@ -280,17 +284,16 @@ class LeaseReleaseOperator(IduBaseOperator):
         token, holder = run_holder(context)
         table = lease_table(self.catalog, self.schema)
         lease = WriterLease(self.engine, table, ttl_seconds=1)
+
+        def release() -> LeaseHolder | None:
+            lease.ensure_table()
+            lease.release(token)
+            return lease.holder()
+
         try:
-            for attempt in range(1, 4):
-                try:
-                    lease.ensure_table()
-                    lease.release(token)
-                    current = lease.holder()
-                    break
-                except StatementError as err:
-                    if not is_conflict(err) or attempt == 3:
-                        raise self.task_error(err) from err
-                    time.sleep(attempt)
+            current = retry_conflicts(release)
+        except StatementError as err:
+            raise self.task_error(err) from err
         finally:
             self.close_engine()
         if current is not None:

@@ -9,6 +9,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError, is_transient
 from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.plan.contract import HEALTH_XCOM_KEY, TableNames, qualify
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -54,7 +55,7 @@ class UnificationReportOperator(IduBaseOperator):
         self.min_coverage = min_coverage
 
     def qualify(self, table: str) -> str:
-        return ".".join([p for p in (self.catalog, self.schema) if p] + [table])
+        return qualify(self.catalog, self.schema, table)
 
     def execute(self, context: Context) -> dict[str, Any]:
         try:
@@ -86,10 +87,11 @@ class UnificationReportOperator(IduBaseOperator):
         times = [t for t in (getattr(dag_run, "start_date", None), getattr(dag_run, "run_after", None)) if t]
         started = max(times) if times else None
         p = self.canonical_id
-        lookup = self.qualify(f"{p}_lookup")
+        names = TableNames(prefix=p)  # unqualified: the report's keys
+        lookup = self.qualify(names.lookup)
         counts = {
             name: self._count(f"SELECT COUNT(*) FROM {self.qualify(name)}")
-            for name in [f"{p}_graph", f"{p}_lookup", *self.master_tables, *self.enriched_tables]
+            for name in [names.graph(), names.lookup, *self.master_tables, *self.enriched_tables]
         }
         coverage = {}
         for table in self.enriched_tables:
@@ -126,7 +128,7 @@ class UnificationReportOperator(IduBaseOperator):
     def _health(self, context: Context) -> dict[str, Any] | None:
         if not self.gate_task_id:
             return None
-        return context["ti"].xcom_pull(task_ids=self.gate_task_id, key="health")
+        return context["ti"].xcom_pull(task_ids=self.gate_task_id, key=HEALTH_XCOM_KEY)
 
     def _count(self, sql: str) -> int:
         try:
@@ -146,7 +148,9 @@ class UnificationReportOperator(IduBaseOperator):
             for t in self.enriched_tables
         ]
         steps += [f"SELECT COUNT(*) AS unified_customers FROM {self.qualify(m)};" for m in self.master_tables]
-        steps.append(f"SELECT * FROM {self.qualify(p + '_result_key_stats')} WHERE from_table = '*';")
+        steps.append(
+            f"SELECT * FROM {self.qualify(TableNames(prefix=p).result_key_stats)} WHERE from_table = '*';"
+        )
         return steps
 
     def _check_coverage(self, report: dict[str, Any]) -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
+from re import Match
+
+from airflow_idu.plan.contract import (
+    LOOP_GROUP_ID,
+    LOOP_WORK_TABLES,
+    WRITER_LEASE_TABLE,
+    TableNames,
+    loop_table_pattern,
+)
 
 __all__ = [
     "LOOP_WORK_TABLES",
@@ -22,18 +31,9 @@ __all__ = [
 ]
 
 
-# One per target schema (not per prefix): every workflow writing the schema takes the same lease.
-WRITER_LEASE_TABLE = "idu_writer_lease"
-# Work tables an incremental loop may keep between its statements (<p>_unify_work_<name>); no
-# output reads them, and dropping the loop's intermediate tables drops them too.
-LOOP_WORK_TABLES = ("nodes", "edges", "labels_even", "labels_odd")
-
-
 def loop_work_table(prefix: str, name: str) -> str:
     """The (unqualified) name of one of an incremental loop's work tables."""
-    if name not in LOOP_WORK_TABLES:
-        raise ValueError(f"{name!r} is not one of the loop's work tables {LOOP_WORK_TABLES}")
-    return f"{prefix}_unify_work_{name}"
+    return TableNames(prefix=prefix).work(name)
 
 
 class PlanError(ValueError):
@@ -54,7 +54,7 @@ class Phase(StrEnum):
     """Workflow phases, in execution order. The values are the public task-group ids."""
 
     SETUP = "setup"
-    LOOP = "loop"
+    LOOP = LOOP_GROUP_ID
     CANONICALIZE = "canonicalize"
     STATS = "stats"
     ENRICHMENT = "enrichment"
@@ -110,20 +110,23 @@ class LoopSpec:
     schema: str | None
     files: tuple[Path, ...]  # iteration 1..N, in order
 
+    @cached_property
+    def names(self) -> TableNames:
+        return TableNames(prefix=self.prefix, catalog=self.catalog, schema=self.schema)
+
     def qualify(self, table: str) -> str:
-        parts = [p for p in (self.catalog, self.schema) if p]
-        return ".".join([*parts, table])
+        return self.names.qualify(table)
 
     def table(self, iteration: int | str) -> str:
-        return self.qualify(f"{self.prefix}_graph_unify_loop_{iteration}")
+        return self.names.loop(iteration)
 
     @property
     def final_table(self) -> str:
-        return self.table("final")
+        return self.names.loop_final
 
     @property
     def work_tables(self) -> tuple[str, ...]:
-        return tuple(self.qualify(loop_work_table(self.prefix, name)) for name in LOOP_WORK_TABLES)
+        return self.names.work_tables
 
     def sql_for_iteration(self, iteration: int) -> tuple[str, SqlSource]:
         """The SQL of iteration K: its file, or the last file with its loop numbers moved on."""
@@ -163,17 +166,18 @@ def derive_iteration_sql(text: str, *, prefix: str, last: int, target: int) -> s
 
     ``loop_0`` (the extracted graph, which no iteration rewrites) may be read as well and
     stays ``loop_0``, unless it is ``last-1`` itself (a directory with one iteration file)."""
-    pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(prefix)}_graph_unify_loop_(\d+)(?![A-Za-z0-9_])")
+    pattern = loop_table_pattern(prefix)
+    bare = TableNames(prefix=prefix)
     mapping = {0: 0, last: target, last - 1: target - 1}
 
-    def move(match: re.Match[str]) -> str:
+    def move(match: Match[str]) -> str:
         number = int(match.group(1))
         if number not in mapping:
             raise PlanError(
                 f"the last iteration file references {match.group(0)}, but may only reference "
                 f"loop tables {last - 1} and {last} (and 0); fix the file so iterations can be derived from it"
             )
-        return f"{prefix}_graph_unify_loop_{mapping[number]}"
+        return bare.loop(mapping[number])
 
     return pattern.sub(move, text)
 

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from airflow_idu.plan.contract import GRAPH_0_PATTERN, UseKind, loop_table_shape, use_statements
 from airflow_idu.plan.model import LoopSpec, Phase, PhasePlan, Plan, PlanError, SqlFile, read_sql_file
 
 __all__ = ["phase_for_order", "read_plan"]
@@ -17,11 +18,6 @@ __all__ = ["phase_for_order", "read_plan"]
 _NUMBERED = re.compile(r"^(\d+)_")
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 _ITERATION = re.compile(r"(\d+)$")
-_GRAPH_0 = re.compile(
-    r"(?:`?([A-Za-z_][A-Za-z0-9_]*)`?\.)?(?:`?([A-Za-z_][A-Za-z0-9_]*)`?\.)?"
-    r"`?([A-Za-z_][A-Za-z0-9_]*)_graph_unify_loop_0`?(?![A-Za-z0-9_])"
-)
-_USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*;", re.I | re.M)
 
 _PHASE_BY_ORDER: tuple[tuple[range, Phase], ...] = (
     (range(1, 4), Phase.SETUP),
@@ -132,16 +128,18 @@ def _check_sequential_orders(root: Path, files: list[SqlFile]) -> None:
 
 
 def _infer_names(first_loop_file: Path) -> tuple[str, str | None, str | None]:
-    """Find ``<p>_graph_unify_loop_0`` (the table iteration 1 reads) and the catalog/schema in use."""
+    """Find the prefix's loop_0 table (the graph iteration 1 reads) and the catalog/schema in use."""
     text = read_sql_file(first_loop_file)
-    match = _GRAPH_0.search(text)
+    match = GRAPH_0_PATTERN.search(text)
     if not match:
         raise PlanError(
-            f"{first_loop_file.name} does not read a graph table <prefix>_graph_unify_loop_0; "
+            f"{first_loop_file.name} does not read a graph table {loop_table_shape(0)}; "
             "this does not look like a unify loop file of the SQL directory contract"
         )
     first, second, prefix = match.groups()
-    uses = {kind.upper(): name for kind, name in _USE.findall(text)}
-    catalog = uses.get("CATALOG") or (first if second else None)
-    schema = uses.get("SCHEMA") or uses.get("DATABASE") or (second or first)
+    uses: dict[str, str] = {}
+    for use in use_statements(text):
+        uses.update(use.namespace())  # the last USE of each kind wins
+    catalog = uses.get(UseKind.CATALOG.value) or (first if second else None)
+    schema = uses.get(UseKind.SCHEMA.value) or (second or first)
     return prefix, catalog, schema

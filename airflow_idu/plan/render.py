@@ -10,12 +10,13 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from airflow_idu.plan.contract import LOOP_TASK
 from airflow_idu.plan.model import Phase, Plan
 
 __all__ = ["LOOP_ROW_TASK_ID", "plan_table", "use_colour", "wrap_waits"]
 
 # The loop row of the table is the loop task (its files are iterations, not tasks).
-LOOP_ROW_TASK_ID = "loop.unify_loop"
+LOOP_ROW_TASK_ID = LOOP_TASK
 DEFAULT_WIDTH = 100
 
 _COLOURS = {

@@ -14,6 +14,7 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import StatementStats
+from airflow_idu.operators.base import Verdict
 
 __all__ = [
     "StatementApi",
@@ -59,10 +60,11 @@ def statement_api(
     params = hook_params or {}
     path = http_path or params.get("http_path") or conn.extra_dejson.get("http_path") or ""
     if not path and params.get("sql_endpoint_name"):
-        from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
+        from airflow_idu.engines.statement_api import warehouse_id_by_name
 
-        endpoint = DatabricksSqlHook(conn_id)._get_sql_endpoint_by_name(params["sql_endpoint_name"])
-        return StatementApi(conn_id=conn_id, warehouse_id=str(endpoint["id"]))
+        return StatementApi(
+            conn_id=conn_id, warehouse_id=warehouse_id_by_name(conn_id, params["sql_endpoint_name"])
+        )
     warehouse_id = warehouse_id_from_http_path(str(path))
     if warehouse_id is None:
         raise AirflowFailException(
@@ -84,9 +86,8 @@ def event_error(event: dict[str, Any]) -> AirflowException:
     cause = event.get("error_class") or event.get("error_code")
     detail = f"{cause}: {event.get('message')}" if cause else str(event.get("message"))
     where = f" [statement id {event['statement_id']}]" if event.get("statement_id") else ""
-    if event.get("transient"):
-        return AirflowException(f"{what}: {detail}{where} — transient, Airflow retries the task")
-    return AirflowFailException(f"{what}: {detail}{where} — not retried: the same SQL would fail again")
+    verdict = Verdict.of(bool(event.get("transient")))
+    return verdict.exception(f"{what}: {detail}{where} — {verdict}")
 
 
 def event_stats(event: dict[str, Any]) -> list[StatementStats]:
@@ -115,7 +116,7 @@ def cancel_left_by_killed_try(api: StatementApi, guards: list[str], log: Any) ->
 
     from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
-    from airflow_idu.triggers.unify_loop import cancel_left_running
+    from airflow_idu.engines.statement_api import cancel_left_running
 
     hook = DatabricksHook(api.conn_id, caller="UnifyLoopSensor")
     hook.databricks_conn  # noqa: B018  # the connection is looked up here, not on the event loop

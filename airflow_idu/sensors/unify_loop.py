@@ -15,6 +15,7 @@ from airflow_idu.links import DatabricksQueryHistoryLink
 from airflow_idu.loop import ConvergenceCheckError, LoopNotConvergedError, LoopRunner, run_key
 from airflow_idu.operators.base import DEFAULT_CONN_ID, IduBaseOperator, as_bool
 from airflow_idu.plan import LoopSpec, PlanError
+from airflow_idu.plan.contract import HISTORY_XCOM_KEY
 from airflow_idu.sensors.deferral import (
     StatementApi,
     cancel_left_by_killed_try,
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 __all__ = ["DEFAULT_MAX_ITERATIONS", "UnifyLoopSensor"]
+
+# What a loop step raises for the task to judge (retry or fail): a statement, the plan, or the loop itself.
+LOOP_ERRORS = (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError)
 
 DEFAULT_MAX_ITERATIONS = 30
 
@@ -182,7 +186,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
                     "resumes on the connection it started on: restore it or clear the loop task"
                 )
             return self._advance(context, api)
-        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+        except LOOP_ERRORS as err:
             raise self._loop_error(err) from err
 
     def _advance(self, context: Context, api: StatementApi) -> Any:
@@ -196,7 +200,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
                 return result
             runner.check_limit()
             work = runner.work()
-        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+        except LOOP_ERRORS as err:
             raise self._loop_error(err) from err
         from airflow_idu.triggers.unify_loop import UnifyLoopTrigger
 
@@ -244,7 +248,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
     def poke(self, context: Context) -> bool | PokeReturnValue:
         try:
             return self._poke(context)
-        except (StatementError, PlanError, LoopNotConvergedError, ConvergenceCheckError) as err:
+        except LOOP_ERRORS as err:
             raise self._loop_error(err) from err
 
     def _poke(self, context: Context) -> bool | PokeReturnValue:
@@ -260,7 +264,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
 
     def _push_history(self, context: Context) -> None:
         """The report tab's partial convergence curve when the loop fails (no return value then)."""
-        context["ti"].xcom_push(key="history", value=[r.to_dict() for r in self.runner.state.history])
+        context["ti"].xcom_push(key=HISTORY_XCOM_KEY, value=[r.to_dict() for r in self.runner.state.history])
 
     def _finish(self, context: Context) -> PokeReturnValue:
         result, final = self.runner.finish()

@@ -32,21 +32,14 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_idu.engines.databricks_errors import is_transient_statement_failure
+from airflow_idu.engines.statement_api import StatementClient, cancel_left_running
 from airflow_idu.plan import first_line
+from airflow_idu.plan.contract import parse_use
 
 __all__ = ["EventStatus", "UnifyLoopTrigger", "cancel_left_running", "error_class_of"]
 
-_USE = re.compile(r"^\s*USE\s+(CATALOG|SCHEMA|DATABASE)\s+`?([A-Za-z0-9_]+)`?\s*;?\s*$", re.I)
 _ERROR_CLASS = re.compile(r"^\[([A-Z0-9_.]+)\]")
-_TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
-_FIRST_POLL = 0.02  # seconds; doubled per poll up to poll_interval
-# Failures that may pass when the iteration is sent again (Databricks error classes / service codes).
-_TRANSIENT_MARKERS = ("[CONCURRENT_", "[DELTA_CONCURRENT", "TEMPORARILY_UNAVAILABLE")
-_TRANSIENT_CODES = (
-    "TEMPORARILY_UNAVAILABLE",
-    "WORKSPACE_TEMPORARILY_UNAVAILABLE",
-    "SERVICE_UNDER_MAINTENANCE",
-)
 
 
 class EventStatus(StrEnum):
@@ -138,58 +131,26 @@ class UnifyLoopTrigger(BaseTrigger):
         label, index, sql = "", 0, ""
         try:
             async with hook:
+                client = StatementClient(hook)
                 await self._cancel_leftovers(hook)
                 for label, sql in self.statements:
                     index = counters[label] = counters.get(label, 0) + 1
-                    use = _USE.match(sql)
+                    use = parse_use(sql)
                     if use:  # no session: the namespace goes with each statement instead
-                        kind = "SCHEMA" if use.group(1).upper() == "DATABASE" else use.group(1).upper()
-                        namespace[kind] = use.group(2)
+                        namespace.update(use.namespace())
                         continue
                     t0 = time.monotonic()
-                    answer = await self._execute(hook, sql, namespace)
-                    state = answer["status"]["state"]
-                    if state != "SUCCEEDED":
+                    answer = await self._execute(client, sql, namespace)
+                    if answer["status"]["state"] != "SUCCEEDED":
                         yield TriggerEvent(self._failure(answer, label, index, sql))
                         return
-                    done.append(
-                        {
-                            "label": label,
-                            "index": index,
-                            "statement_id": answer["statement_id"],
-                            "rows": _affected_rows(answer),
-                            "seconds": round(time.monotonic() - t0, 4),
-                        }
-                    )
-                    self.log.info(
-                        "%s #%d %s — rows=%s seconds=%.3f statement_id=%s",
-                        label,
-                        index,
-                        first_line(sql),
-                        done[-1]["rows"] if done[-1]["rows"] is not None else "n/a",
-                        done[-1]["seconds"],
-                        answer["statement_id"],
-                    )
+                    done.append(self._succeeded(answer, label, index, sql, round(time.monotonic() - t0, 4)))
         except asyncio.CancelledError:
             await self._cancel_in_flight("the trigger was stopped")
             raise
         except Exception as err:  # the API itself failed (after the hook's retries): may pass later
             await self._cancel_in_flight("the statement API call failed")
-            yield TriggerEvent(
-                {
-                    "status": EventStatus.ERROR.value,
-                    "iteration": self.iteration,
-                    "label": label,
-                    "index": index,
-                    "first_line": first_line(sql),
-                    "state": None,
-                    "error_code": type(err).__name__,
-                    "error_class": None,
-                    "message": str(err),
-                    "statement_id": self._in_flight,
-                    "transient": True,
-                }
-            )
+            yield TriggerEvent(self._api_error(err, label, index, sql))
             return
         script = self.statements[0][0] if self.statements else ""
         rows = [d["rows"] for d in done if d["label"] == script and d["rows"] is not None]
@@ -204,7 +165,30 @@ class UnifyLoopTrigger(BaseTrigger):
             }
         )
 
-    async def _execute(self, hook: Any, sql: str, namespace: dict[str, str | None]) -> dict[str, Any]:
+    def _succeeded(
+        self, answer: dict[str, Any], label: str, index: int, sql: str, seconds: float
+    ) -> dict[str, Any]:
+        record = {
+            "label": label,
+            "index": index,
+            "statement_id": answer["statement_id"],
+            "rows": _affected_rows(answer),
+            "seconds": seconds,
+        }
+        self.log.info(
+            "%s #%d %s — rows=%s seconds=%.3f statement_id=%s",
+            label,
+            index,
+            first_line(sql),
+            record["rows"] if record["rows"] is not None else "n/a",
+            seconds,
+            answer["statement_id"],
+        )
+        return record
+
+    async def _execute(
+        self, client: StatementClient, sql: str, namespace: dict[str, str | None]
+    ) -> dict[str, Any]:
         """Submit one statement; poll its state (the hook's async API) until it is terminal."""
         body = {
             "statement": sql,
@@ -216,17 +200,9 @@ class UnifyLoopTrigger(BaseTrigger):
             "disposition": "INLINE",
             "format": "JSON_ARRAY",
         }
-        answer: dict[str, Any] = await hook._a_do_api_call(("POST", "2.0/sql/statements"), body)
-        statement_id = answer["statement_id"]
-        self._in_flight = statement_id
-        polls = 0
-        while answer["status"]["state"] not in _TERMINAL:
-            # Short statements answer within the first few polls; long ones are polled every poll_interval.
-            await asyncio.sleep(min(self.poll_interval, _FIRST_POLL * 2**polls))
-            polls += 1
-            state = await hook.a_get_sql_statement_state(statement_id)
-            if state.is_terminal:
-                answer = await hook._a_do_api_call(("GET", f"2.0/sql/statements/{statement_id}"))
+        answer = await client.submit(body)
+        self._in_flight = answer["statement_id"]
+        answer = await client.wait(answer, self.poll_interval)
         self._in_flight = None
         return answer
 
@@ -235,11 +211,6 @@ class UnifyLoopTrigger(BaseTrigger):
         error = status.get("error") or {}
         message = str(error.get("message") or f"the statement ended {status['state']}")
         code = str(error.get("error_code") or status["state"])
-        transient = (
-            status["state"] == "CANCELED"  # cancelled by someone else: sending the iteration again may pass
-            or code in _TRANSIENT_CODES
-            or any(marker in message for marker in _TRANSIENT_MARKERS)
-        )
         return {
             "status": EventStatus.FAILED.value,
             "iteration": self.iteration,
@@ -251,7 +222,22 @@ class UnifyLoopTrigger(BaseTrigger):
             "error_class": error_class_of(message),
             "message": message,
             "statement_id": answer["statement_id"],
-            "transient": transient,
+            "transient": is_transient_statement_failure(status["state"], code, message),
+        }
+
+    def _api_error(self, err: Exception, label: str, index: int, sql: str) -> dict[str, Any]:
+        return {
+            "status": EventStatus.ERROR.value,
+            "iteration": self.iteration,
+            "label": label,
+            "index": index,
+            "first_line": first_line(sql),
+            "state": None,
+            "error_code": type(err).__name__,
+            "error_class": None,
+            "message": str(err),
+            "statement_id": self._in_flight,
+            "transient": True,
         }
 
     async def _cancel_leftovers(self, hook: Any) -> None:
@@ -274,8 +260,7 @@ class UnifyLoopTrigger(BaseTrigger):
             # which may be shutting down when a stopped triggerer cancels this trigger. Sent
             # synchronously (one short request): a stopping triggerer cancels its tasks again and
             # ends its process, which would drop a cancel still waiting in a thread.
-            hook = getattr(self, "hook", None) or self._hook()
-            hook.cancel_sql_statement(statement_id)
+            StatementClient(getattr(self, "hook", None) or self._hook()).cancel_now(statement_id)
         except Exception:  # best effort: the task's retry runs the iteration again either way
             self.log.warning("Could not cancel statement %s", statement_id, exc_info=True)
 
@@ -285,33 +270,6 @@ class UnifyLoopTrigger(BaseTrigger):
 
     async def cleanup(self) -> None:
         await self._cancel_in_flight("the trigger is being removed")
-
-
-async def cancel_left_running(
-    hook: Any, warehouse_id: str, guards: list[str], log: Any, left_by: str
-) -> list[str]:
-    """Cancel the statements QUEUED or RUNNING on ``warehouse_id`` whose text names one of ``guards``
-    (table names or a run key, as whole words), found through the query history API; returns their ids.
-
-    ``hook`` is an entered async ``DatabricksHook``. Shared by the trigger (its iteration's tables) and
-    the deferrable sensor's retry (what a killed worker left running on its loop log and final table)."""
-    if not guards:
-        return []
-    params = {"filter_by": {"statuses": ["QUEUED", "RUNNING"], "warehouse_ids": [warehouse_id]}}
-    answer = await hook._a_do_api_call(("GET", "2.0/sql/history/queries"), params)
-    cancelled = []
-    for query in answer.get("res") or []:
-        text = str(query.get("query_text") or "")
-        if any(re.search(rf"(?<![A-Za-z0-9_.]){re.escape(g)}(?![A-Za-z0-9_])", text) for g in guards):
-            log.info(
-                "Cancelling statement %s left running on %s %s",
-                query.get("query_id"),
-                ", ".join(guards),
-                left_by,
-            )
-            await hook._a_do_api_call(("POST", f"2.0/sql/statements/{query['query_id']}/cancel"))
-            cancelled.append(str(query["query_id"]))
-    return cancelled
 
 
 def _columns(answer: dict[str, Any]) -> list[str]:

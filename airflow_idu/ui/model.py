@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.plan.contract import (
+    GATE_TASK,
+    HEALTH_XCOM_KEY,
+    HISTORY_XCOM_KEY,
+    LOOP_TASK,
+    QUERY_HISTORY_XCOM_KEY,
+    REPORT_TASK,
+    RETURN_XCOM_KEY,
+)
 from airflow_idu.runstatus import FAILURE_XCOM_KEY, TaskFailure, run_notes, task_failures
 
 __all__ = [
@@ -22,16 +30,10 @@ __all__ = [
     "xcom_keys",
 ]
 
-LOOP_TASK = "loop.unify_loop"
-REPORT_TASK = "report"
-GATE_TASK = "gate.identity_health"
-HISTORY_XCOM_KEY = "history"  # pushed by the loop sensor after every iteration
-HEALTH_XCOM_KEY = "health"
-
 
 def xcom_keys() -> tuple[str, ...]:
     """The XCom keys the report reads (everything else a run stored is ignored)."""
-    return ("return_value", HISTORY_XCOM_KEY, HEALTH_XCOM_KEY, QUERY_HISTORY_XCOM_KEY, FAILURE_XCOM_KEY)
+    return (RETURN_XCOM_KEY, HISTORY_XCOM_KEY, HEALTH_XCOM_KEY, QUERY_HISTORY_XCOM_KEY, FAILURE_XCOM_KEY)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,7 +125,7 @@ def build_view(run: RunData, prefix: str | None = None) -> ReportView:
     if prefix is None or prefix not in prefixes:
         prefix = prefixes[0] if prefixes else ""
 
-    def xcom(task: str, key: str = "return_value") -> Any:
+    def xcom(task: str, key: str = RETURN_XCOM_KEY) -> Any:
         return run.xcoms.get((prefix + task, key))
 
     report = xcom(REPORT_TASK) if isinstance(xcom(REPORT_TASK), dict) else None

@@ -66,7 +66,7 @@ _BINARY = [
 ]
 
 _NUMERIC = [
-    ("cast-double-string", "cast(d as string)"),
+    ("cast-double-string-composed", "cast(d as string)"),
     ("cast-float-string", "cast(f as string)"),
     ("concat-string-double", "concat(g, d)"),
     ("concat-string-float", "concat(g, f)"),
@@ -81,7 +81,7 @@ _NUMERIC = [
     ("cast-decimal-to-int", "cast(dec as int)"),
     ("cast-float-to-int", "cast(if(id = 9, -3.9D, f) as int)"),
     ("cast-float-to-bigint-negative", "cast(if(id = 9, 0.5D, -f) - 0.9D as bigint)"),
-    ("round-half", "round(k * 0.5, 0)"),
+    ("round-half-of-product", "round(k * 0.5, 0)"),
     ("round-negative-half", "round(-2.5 + k * 0, 0)"),
     ("round-decimal", "round(dec, 1)"),
     ("round-double", "round(d, 1)"),

@@ -1,4 +1,4 @@
-"""The incremental loop (issue 15) gives exactly today's results.
+"""The incremental loop gives exactly the full-rewrite loop's results.
 
 Every case runs the same source rows through two generated directories, the
 incremental loop (the default) and the previous full-rewrite loop
