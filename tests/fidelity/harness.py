@@ -18,6 +18,7 @@ import duckdb
 from airflow_idu.engines.translate import COMPAT_MACROS, TranslationError, translate_statement
 from airflow_idu.plan import split_statements
 from tests.fidelity.catalogue import CASES, Case, Kind
+from tests.fidelity.compositions import COMPOSITIONS
 from tests.fidelity.inputs import COLUMNS, ROWS, TABLE
 from tests.fidelity.spark_dml import dml_statements
 from tests.fidelity.values import (
@@ -194,7 +195,9 @@ def _translate(sql: str) -> tuple[list[str], str | None]:
 # -- the evaluation -------------------------------------------------------------------
 
 
-def evaluate(spark: Any, con: duckdb.DuckDBPyConnection, cases: Sequence[Case] = CASES) -> list[Outcome]:
+def evaluate(
+    spark: Any, con: duckdb.DuckDBPyConnection, cases: Sequence[Case] = CASES + COMPOSITIONS
+) -> list[Outcome]:
     load_spark(spark)
     outcomes: dict[str, Outcome] = {}
     indexed = list(enumerate(cases))

@@ -44,6 +44,32 @@ Results:
   instead of returning a different value.
 
 Anything not listed here and not on the allow-list in `spark_compat/allowed.py` is refused.
+
+## Types flowing between functions
+
+A construct that is identical on its own can still differ inside another one, because the type
+flowing between them decides Spark's result: `base64(concat(unhex(a), unhex(b)))` encodes the
+concatenated *bytes*, `length` of a BINARY counts bytes, `CAST(x AS STRING)` of a DOUBLE prints
+Java's digits. The **compositions** group below carries BINARY, numeric, date and array values
+through two or more functions and casts, over the same rows plus a BINARY column `bin` and a FLOAT
+column `f`. What the translation needs to know, and where it gets it:
+
+- **From the expression** (`spark_compat/types.py`): literals, functions with a fixed result
+  type (`unhex`, `unbase64`, `sha2`, `md5`, `hex`, `CAST`), and the ones that pass a type through
+  (`concat` of binaries is BINARY, of anything else STRING; `substr`/`lpad` keep their argument's
+  type; `coalesce`/`if`/`CASE` when their branches agree). These decide the DuckDB form at
+  translation time.
+- **From the catalog, at bind time**: a column's type is not guessed. The translation emits a
+  dispatch on DuckDB's `typeof(...)`, which DuckDB's binder folds to a constant from the column's
+  real type (so it costs nothing while running). The translation keeps a Spark BINARY a DuckDB
+  BLOB and a STRING a VARCHAR for every construct it accepts, which makes that dispatch exact.
+- **Refused**: where one DuckDB expression cannot have the type Spark's would for every input
+  type (`substr`/`length` of a BINARY *column* next to text, `concat` of a BINARY column with
+  text, `lpad` of a BINARY, `CAST` of a number to BINARY), the statement is refused, or refused
+  when run with `[IDU_REFUSED]`, instead of giving a different value.
+
+Every array construct is translated at Spark's complexity (linear or n log n): `bench/complexity.py`
+runs each one at 10k, 100k and 1M elements (docs/benchmarks.md, "Complexity").
 """
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fidelity.catalogue import CASES, Kind
+from tests.fidelity.compositions import COMPOSITIONS
 from tests.fidelity.harness import Outcome, Status, evaluate, load_duckdb
 from tests.fidelity.report import COMPATIBILITY_MD, render
 
@@ -32,7 +33,22 @@ def outcomes(spark: Any) -> list[Outcome]:
 def test_catalogue_covers_at_least_150_forms_of_every_kind() -> None:
     kinds = Counter(c.kind for c in CASES)
     assert len(CASES) >= 150 and all(kinds[k] for k in Kind), kinds
-    assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
+    every = CASES + COMPOSITIONS
+    assert len({c.id for c in every}) == len(every), "case ids must be unique"
+
+
+def test_compositions_carry_binary_numeric_and_array_values_through_two_functions() -> None:
+    nested = [c for c in COMPOSITIONS if c.sql.count("(") >= 2]
+    assert len(COMPOSITIONS) >= 60 and len(nested) == len(COMPOSITIONS), len(COMPOSITIONS)
+
+
+def test_compositions_have_no_silent_mismatch(outcomes: list[Outcome]) -> None:
+    composed = [o for o in outcomes if o.case.group == "compositions"]
+    assert len(composed) == len(COMPOSITIONS)
+    silent = [f"{o.case.id}: {o.detail}" for o in composed if o.status is Status.MISMATCH]
+    assert not silent, "\n".join(silent)
+    refused = [o for o in composed if o.status is Status.REFUSED]
+    assert all(" is refused: " in o.detail and "line " in o.detail for o in refused), refused
 
 
 def test_no_silent_mismatch(outcomes: list[Outcome]) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from airflow_idu.engines.spark_compat.rewrites import unsupported_format
+from airflow_idu.engines.spark_compat.types import Kind, static_kind
 
 __all__ = ["Refusal", "find_refusal"]
 
@@ -209,6 +210,12 @@ def _try_cast(node: exp.Expr) -> str | None:
     return None
 
 
+def _pad(node: exp.Expr) -> str | None:
+    if static_kind(node.this) is Kind.BINARY:
+        return "lpad/rpad of a BINARY value (DuckDB pads text only)"
+    return None
+
+
 def _create(node: exp.Expr) -> str | None:
     query = node.expression
     if isinstance(query, exp.Select):
@@ -252,6 +259,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.LT: _struct_order,
     exp.LTE: _struct_order,
     exp.TryCast: _try_cast,
+    exp.Pad: _pad,
     exp.Create: _create,
     exp.Insert: _insert,
 }

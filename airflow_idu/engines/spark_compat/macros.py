@@ -14,6 +14,8 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 
 from __future__ import annotations
 
+from airflow_idu.engines.spark_compat.binary import BINARY_MACROS
+
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
 
 _TWO_63 = "CAST(9223372036854775808 AS HUGEINT)"
@@ -27,6 +29,8 @@ SPECIAL_UPPER = (
 )
 # 'İ' lowers to two characters in Java; 'Σ' lowers to 'ς' at the end of a word in Java.
 _SPECIAL_LOWER = "İΣ"
+# arrays whose elements print the same in Spark and DuckDB (Spark: "[1, null]", strings unquoted)
+_PRINTABLE_LISTS = "('VARCHAR[]', 'BIGINT[]', 'INTEGER[]', 'SMALLINT[]', 'TINYINT[]', 'BOOLEAN[]', 'DATE[]')"
 _TIMESTAMP_TYPES = (
     "('TIMESTAMP', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS')"
 )
@@ -166,10 +170,34 @@ _SPARK: tuple[str, ...] = (
         "CASE WHEN a IS NULL OR v IS NULL THEN NULL WHEN list_contains(a, v) THEN true "
         "WHEN list_count(a) < len(a) THEN NULL ELSE false END",
     ),
-    # array_distinct: first occurrences in order, NULL kept once
+    # array_distinct: first occurrences in order, NULL kept once. n log n like Spark's hash set:
+    # sort (value, position) pairs, keep the first of each run of equal values, restore the order.
     _macro(
         "idu_array_distinct(a)",
-        "list_filter(a, lambda x, i: len(list_filter(a[1:i - 1], lambda y: y IS NOT DISTINCT FROM x)) = 0)",
+        "CASE WHEN a IS NULL THEN NULL ELSE "
+        + _let(
+            "list_sort(list_transform(a, lambda x, i: {'v': x, 'i': i}))",
+            "s",
+            "list_transform(list_sort(list_transform(list_filter(s, lambda e, j: j = 1 "
+            "OR e.v IS DISTINCT FROM s[j - 1].v), lambda e: {'i': e.i, 'v': e.v})), lambda e: e.v)",
+        )
+        + " END",
+    ),
+    # array_intersect: a's distinct elements that b holds, in a's order (NULL if both hold one).
+    # n log n: sort a's and b's distinct values together; a value of a followed by the same value
+    # of b is kept; then a's order is restored.
+    _macro(
+        "idu_array_intersect(a, b)",
+        "CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE "
+        + _let(
+            "list_sort(list_concat(list_transform(idu_array_distinct(a), lambda x, i: {'v': x, 's': 0, 'i': i}), "
+            "list_transform(idu_array_distinct(b), lambda x: {'v': x, 's': 1, 'i': 0})))",
+            "t",
+            "list_transform(list_sort(list_transform(list_filter(t, lambda e, j: e.s = 0 AND j < len(t) "
+            "AND t[j + 1].s = 1 AND t[j + 1].v IS NOT DISTINCT FROM e.v), lambda e: {'i': e.i, 'v': e.v})), "
+            "lambda e: e.v)",
+        )
+        + " END",
     ),
     # flatten: NULL when the array or any inner array is NULL
     _macro("idu_flatten(a)", "CASE WHEN a IS NULL OR list_count(a) < len(a) THEN NULL ELSE flatten(a) END"),
@@ -246,7 +274,15 @@ _SPARK: tuple[str, ...] = (
         _let(
             "arg",
             "x",
-            "CASE WHEN typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(x AS VARCHAR) "
+            f"CASE WHEN typeof(x) IN {_PRINTABLE_LISTS} THEN '[' || array_to_string(list_transform("
+            "TRY_CAST(x AS VARCHAR[]), lambda e: coalesce(e, 'null')), ', ') || ']' "
+            "WHEN typeof(x) LIKE '%[]' OR typeof(x) LIKE 'STRUCT%' OR typeof(x) LIKE 'MAP%' THEN "
+            "error('[IDU_REFUSED] CAST to STRING of an array of this type, a struct or a map "
+            "(Spark prints them differently)') "
+            "WHEN typeof(x) = 'BLOB' THEN idu_utf8(CAST(x AS BLOB)) "
+            "WHEN typeof(x) = 'FLOAT' AND (TRY_CAST(x AS DOUBLE) = 0 "
+            "OR abs(TRY_CAST(x AS DOUBLE)) BETWEEN 0.001 AND 9999999) THEN CAST(x AS VARCHAR) "
+            "WHEN typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(x AS VARCHAR) "
             + _let(
                 "TRY_CAST(x AS DOUBLE)",
                 "d",
@@ -260,4 +296,4 @@ _SPARK: tuple[str, ...] = (
     ),
 )
 
-COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *_CONV, *_SPARK)
+COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *_CONV, *_SPARK, *BINARY_MACROS)

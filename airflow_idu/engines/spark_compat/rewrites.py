@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat.binary import binary_types
+
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
 _INT = exp.DataType.build("INT")
@@ -34,7 +36,6 @@ _SPARK_INT_RESULT: tuple[type[exp.Expr], ...] = (
     exp.DateDiff,
 )
 _SPARK_INT_WINDOW = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile)
-_BINARY_RESULT = (exp.Unhex, exp.FromBase64, exp.MD5Digest)
 _STRFTIME_TOKEN = re.compile(r"%[YmdHMS](?:strict)?|[-/: T.,]")
 
 
@@ -181,21 +182,7 @@ def _case_mapping(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.Lower, lambda n: _call("idu_lower", n.this.copy()))
 
 
-def _to_binary(tree: exp.Expr) -> exp.Expr:
-    """Spark's base64 takes a string's UTF-8 bytes."""
-    for node in tree.find_all(exp.ToBase64):
-        arg = node.this
-        is_binary = isinstance(arg, _BINARY_RESULT) or (
-            isinstance(arg, exp.Cast)
-            and arg.to.this in (exp.DataType.Type.BINARY, exp.DataType.Type.VARBINARY)
-        )
-        if not is_binary:
-            node.set("this", _call("encode", exp.Cast(this=arg.copy(), to=exp.DataType.build("VARCHAR"))))
-    return _replace_all(tree, exp.ToBase64, lambda n: _call("idu_base64", n.this.copy()))
-
-
 _RENAMED: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
-    "octet_length": lambda a: _cast(_call("strlen", *a), _INT),
     "every": lambda a: exp.LogicalAnd(this=a[0]),
     "some": lambda a: exp.LogicalOr(this=a[0]),
     "any": lambda a: exp.LogicalOr(this=a[0]),
@@ -217,6 +204,7 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.ArrayContains, lambda n: _call("idu_array_contains", n.this.copy(),
                                                                   n.expression.copy()))  # fmt: skip
     tree = _replace_all(tree, exp.ArrayDistinct, lambda n: _call("idu_array_distinct", n.this.copy()))
+    tree = _replace_all(tree, exp.ArrayIntersect, _array_intersect)
     tree = _replace_all(tree, exp.FromBase64, lambda n: _call("idu_unbase64", n.this.copy()))
     tree = _replace_all(
         tree, exp.Avg, lambda n: n if isinstance(n.parent, exp.Window) else _call("idu_avg", n.this.copy())
@@ -226,6 +214,13 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
                                                                 n.expression.copy()))  # fmt: skip
     tree = _replace_all(tree, exp.ArraySort, _array_sort)
     return _replace_all(tree, exp.Bracket, _bracket)
+
+
+def _array_intersect(node: exp.ArrayIntersect) -> exp.Expr:
+    arrays = node.expressions
+    if len(arrays) != 2:
+        return node  # refused in allowed.py
+    return _call("idu_array_intersect", arrays[0].copy(), arrays[1].copy())
 
 
 def _array_sort(node: exp.ArraySort) -> exp.Expr:
@@ -317,7 +312,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _range_table,
     _regexp_replacement,
     _case_mapping,
-    _to_binary,
+    binary_types,  # after _casts/_case_mapping/_substring, before _by_name (it owns octet_length)
     _by_name,
     _lambdas,
     _arrays,

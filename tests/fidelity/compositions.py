@@ -1,0 +1,127 @@
+"""Compositions: values carried through two or more functions and casts.
+
+Each construct of the catalogue can be identical on its own while a composition
+differs, because the type flowing between the functions decides the result
+(``base64`` of a ``concat`` of binaries encodes bytes, not text). These cases run in
+the same harness as the catalogue, over the same rows, including the BINARY column
+``bin`` and the FLOAT column ``f``.
+"""
+
+from __future__ import annotations
+
+from tests.fidelity.catalogue import Case, Kind
+
+__all__ = ["COMPOSITIONS"]
+
+_GROUP = "compositions"
+
+# The canonical id as the published generator writes it: bytes built by concat of two unhex
+_HALF = (
+    "lpad(upper(conv(cast(conv(substr(sha2(s, 256), {a}, 8), 16, 10) as long) ^ "
+    "cast(conv(substr('0ffdbcf0c666ce190d', {a}, 8), 16, 10) as long), 10, 16)), 8, '0')"
+)
+_PUBLISHED_ID = (
+    "replace(replace(replace(base64(concat(unhex(concat("
+    + _HALF.format(a=1)
+    + ", "
+    + _HALF.format(a=9)
+    + ")), unhex(substr('0ffdbcf0c666ce190d', 17, 2)))), '+', '-'), '/', '_'), '=', '')"
+)
+
+_BINARY = [
+    ("published-canonical-id", _PUBLISHED_ID),
+    ("base64-concat-unhex", "base64(concat(unhex('8CEE'), unhex(hex(s))))"),
+    ("base64-concat-unhex-3", "base64(concat(unhex('00'), unhex('FF'), unhex(hex(g))))"),
+    ("base64-binary-column", "base64(bin)"),
+    ("base64-concat-binary-columns", "base64(concat(bin, bin))"),
+    ("base64-concat-column-unhex", "base64(concat(bin, unhex('0A')))"),
+    ("base64-substr-binary", "base64(substr(unhex(hex(s)), 2, 3))"),
+    ("base64-substr-binary-negative", "base64(substr(unhex('0102030405'), -2))"),
+    ("base64-substr-binary-zero", "base64(substr(unhex('0102030405'), 0, 2))"),
+    ("base64-substr-binary-past-end", "base64(substr(unhex('0102'), 5, 2))"),
+    ("base64-substring-binary-k", "base64(substring(unhex('0102030405060708'), k % 9, 3))"),
+    ("length-unhex", "length(unhex(hex(s)))"),
+    ("length-binary-column", "length(bin)"),
+    ("length-concat-binary", "length(concat(unhex('AABB'), unhex(hex(g))))"),
+    ("octet-length-binary-column", "octet_length(bin)"),
+    ("octet-length-string", "octet_length(s)"),
+    ("hex-binary-column", "hex(bin)"),
+    ("hex-concat-binary", "hex(concat(bin, unhex('FF')))"),
+    ("base64-cast-binary", "base64(cast(s as binary))"),
+    ("length-cast-binary", "length(cast(s as binary))"),
+    ("base64-coalesce-binary", "base64(coalesce(bin, unhex('00')))"),
+    ("base64-if-binary", "base64(if(b, unhex('AB'), unhex('CD')))"),
+    ("base64-case-binary", "base64(CASE WHEN k > 0 THEN unhex('01') ELSE cast(g as binary) END)"),
+    ("sha2-binary-column", "sha2(bin, 256)"),
+    ("sha2-concat-binary", "sha2(concat(unhex('01'), unhex(hex(s))), 256)"),
+    ("md5-binary-column", "md5(bin)"),
+    ("sha1-unhex", "sha1(unhex(hex(s)))"),
+    ("unbase64-base64-binary", "base64(unbase64(base64(bin)))"),
+    ("cast-unhex-as-string", "cast(unhex(hex(s)) as string)"),
+    ("concat-string-unhex", "concat(g, unhex('41'))"),
+    ("upper-hex-sha2-bytes", "upper(hex(unhex(sha2(s, 256))))"),
+    ("lpad-hex-conv", "lpad(hex(conv(substr(sha2(s, 256), 1, 8), 16, 10)), 16, '0')"),
+    ("base64-lpad-binary", "base64(lpad(unhex('01'), 3, unhex('00')))"),
+]
+
+_NUMERIC = [
+    ("cast-double-string", "cast(d as string)"),
+    ("cast-float-string", "cast(f as string)"),
+    ("concat-string-double", "concat(g, d)"),
+    ("concat-string-float", "concat(g, f)"),
+    ("concat-string-bigint", "concat(g, k)"),
+    ("concat-string-decimal", "concat(g, dec)"),
+    ("concat-string-date-ts", "concat(g, dt, ts)"),
+    ("concat-string-boolean", "concat(g, b)"),
+    ("concat-ws-cast", "concat_ws('|', s, cast(k as string), cast(dec as string))"),
+    ("cast-double-string-in-range", "cast(if(abs(d) < 1e7 AND abs(d) >= 0.001, d, 0.5D) as string)"),
+    ("cast-fraction-to-int", "cast(if(id = 9, 2.7D, d) * 0 + 2.7D as int)"),
+    ("cast-negative-fraction-to-bigint", "cast(-2.7D + k * 0 as bigint)"),
+    ("cast-decimal-to-int", "cast(dec as int)"),
+    ("cast-float-to-int", "cast(if(id = 9, -3.9D, f) as int)"),
+    ("cast-float-to-bigint-negative", "cast(if(id = 9, 0.5D, -f) - 0.9D as bigint)"),
+    ("round-half", "round(k * 0.5, 0)"),
+    ("round-negative-half", "round(-2.5 + k * 0, 0)"),
+    ("round-decimal", "round(dec, 1)"),
+    ("round-double", "round(d, 1)"),
+    ("length-cast-bigint", "length(cast(k as string))"),
+    ("substr-bigint", "substr(k, 1, 2)"),
+    ("length-bigint", "length(n)"),
+    ("abs-cast-int", "abs(cast(i as bigint))"),
+    ("dayofweek-date-add", "dayofweek(date_add(dt, 3))"),
+    ("dayofweek-ts-cast", "dayofweek(cast(ts as date))"),
+    ("year-add-months", "year(add_months(dt, 13))"),
+    ("datediff-to-date", "datediff(to_date(ds), dt)"),
+    ("unix-timestamp-cast-date", "unix_timestamp(cast(ts as date))"),
+    ("from-unixtime-unix-timestamp", "from_unixtime(unix_timestamp(ts), 'yyyy-MM-dd')"),
+    ("conv-cast-bigint-xor", "conv(cast(conv(substr(sha2(s, 256), 1, 8), 16, 10) as bigint) ^ k, 10, 16)"),
+]
+
+_ARRAYS = [
+    ("array-distinct-concat", "array_distinct(concat(arr, arr))"),
+    ("array-sort-distinct", "array_sort(array_distinct(arr))"),
+    ("size-array-distinct", "size(array_distinct(sarr))"),
+    ("transform-distinct-upper", "transform(array_distinct(sarr), x -> upper(x))"),
+    ("array-contains-distinct", "array_contains(array_distinct(arr), 5)"),
+    ("cast-array-bigint-string", "cast(arr as string)"),
+    ("cast-array-string-string", "cast(sarr as string)"),
+    ("concat-ws-array-distinct", "concat_ws(',', array_distinct(sarr))"),
+    ("filter-size-distinct", "size(filter(array_distinct(arr), x -> x > 1))"),
+    ("transform-cast-string", "transform(arr, x -> cast(x as string))"),
+]
+
+_AGGREGATES = [
+    ("sort-distinct-collect", "array_sort(array_distinct(collect_list(k)))"),
+    ("histogram-counts", "transform(array_sort(array_distinct(collect_list(i))), v -> "
+                         "size(filter(collect_list(i), x -> x = v)))"),
+    ("size-distinct-collect-string", "size(array_distinct(collect_list(s)))"),
+    ("sum-cast-int", "sum(cast(i as bigint))"),
+    ("sum-length-binary", "sum(length(bin))"),
+    ("max-base64-binary", "max(base64(bin))"),
+    ("count-distinct-hex", "count(DISTINCT hex(bin))"),
+]  # fmt: skip
+
+COMPOSITIONS: tuple[Case, ...] = tuple(
+    [Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR) for i, sql in _BINARY + _NUMERIC + _ARRAYS]
+    + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.AGG) for i, sql in _AGGREGATES]
+)
