@@ -68,7 +68,9 @@ def as_compared(tables: Tables) -> Tables:
 
 
 def _lookup_clusters(con: Any, schema: str, canonical_id: str) -> set[frozenset[tuple[int, str]]]:
-    rows = con.execute(f'SELECT canonical_id, id_key_type, id FROM "{schema}"."{canonical_id}_lookup"').fetchall()
+    rows = con.execute(
+        f'SELECT canonical_id, id_key_type, id FROM "{schema}"."{canonical_id}_lookup"'
+    ).fetchall()
     clusters: dict[str, set[tuple[int, str]]] = {}
     for cid, ns, ident in rows:
         clusters.setdefault(cid, set()).add((ns, ident))
@@ -81,8 +83,13 @@ def test_published_style_directory_is_identical_on_spark_and_duckdb(
 ) -> None:
     specs = tuple(dataclasses.replace(spec, now=NOW) for spec in variant.directories)
     first = specs[0]
-    assert all((s.catalog, s.schema, s.source_schema) == (first.catalog, first.schema, first.source_schema) for s in specs)
-    rows = source_rows(specs, seed=20, people=variant.people, chains=variant.chains, chain_length=variant.chain_length)
+    assert all(
+        (s.catalog, s.schema, s.source_schema) == (first.catalog, first.schema, first.source_schema)
+        for s in specs
+    )
+    rows = source_rows(
+        specs, seed=20, people=variant.people, chains=variant.chains, chain_length=variant.chain_length
+    )
     dirs = [write_directory(spec, tmp_path / f"{i}_{spec.canonical_id}") for i, spec in enumerate(specs)]
 
     con = duckdb_connection()
@@ -102,4 +109,6 @@ def test_published_style_directory_is_identical_on_spark_and_duckdb(
         assert {m.name for m in spec.master_tables} <= set(expected)
     assert_same_tables(as_compared(expected), as_compared(actual))
     for spec in specs:
-        assert _lookup_clusters(con, first.schema, spec.canonical_id) == expected_clusters(spec, rows), spec.canonical_id
+        assert _lookup_clusters(con, first.schema, spec.canonical_id) == expected_clusters(spec, rows), (
+            spec.canonical_id
+        )

@@ -57,7 +57,9 @@ def _extra(kind: str, rng: random.Random) -> Any:
     return rng.choice(_NAMES)
 
 
-def source_rows(specs: tuple[DirectorySpec, ...], *, seed: int, people: int, chains: int, chain_length: int) -> Rows:
+def source_rows(
+    specs: tuple[DirectorySpec, ...], *, seed: int, people: int, chains: int, chain_length: int
+) -> Rows:
     """Rows for the source tables of ``specs`` (which share them), ``time`` last."""
     rng = random.Random(seed)
     tables = {t.name: t for spec in specs for t in spec.tables}
@@ -97,7 +99,9 @@ def source_rows(specs: tuple[DirectorySpec, ...], *, seed: int, people: int, cha
                 a_next = VALUE_FORMATS[col_a.key](p, chain_length - j + 9)
                 b = VALUE_FORMATS[col_b.key](p, 99 - j)
                 rows[chain_table.name].append(record(chain_table, {col_a.name: a, col_b.name: b}, T0 + j))
-                rows[chain_table.name].append(record(chain_table, {col_a.name: a_next, col_b.name: b}, T0 + j))
+                rows[chain_table.name].append(
+                    record(chain_table, {col_a.name: a_next, col_b.name: b}, T0 + j)
+                )
     return rows
 
 
@@ -138,7 +142,11 @@ def expected_clusters(spec: DirectorySpec, rows: Rows) -> set[frozenset[tuple[in
         merge = spec.merge_columns(table)
         positions = {c.name: i for i, c in enumerate(table.columns)}
         for row in rows[table.name]:
-            ids = [(ns, row[positions[c.name]]) for c, ns in merge if _valid(spec.key(c.key or ""), row[positions[c.name]])]
+            ids = [
+                (ns, row[positions[c.name]])
+                for c, ns in merge
+                if _valid(spec.key(c.key or ""), row[positions[c.name]])
+            ]
             if ids:
                 graph.add_node(ids[0])
                 graph.add_edges_from((ids[0], other) for other in ids[1:])

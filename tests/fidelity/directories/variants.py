@@ -88,11 +88,19 @@ def three_keys() -> Variant:
         SourceTable("web_sessions", (Column("user_email", key="email"), Column("session_id"))),
         SourceTable(
             "orders",
-            (Column("customer_id", key="customer_id"), Column("phone", key="phone_number"), Column("amount", "DECIMAL(10,2)")),
+            (
+                Column("customer_id", key="customer_id"),
+                Column("phone", key="phone_number"),
+                Column("amount", "DECIMAL(10,2)"),
+            ),
         ),
         SourceTable(
             "support_tickets",
-            (Column("contact_email", key="email"), Column("contact_phone", key="phone_number"), Column("subject")),
+            (
+                Column("contact_email", key="email"),
+                Column("contact_phone", key="phone_number"),
+                Column("subject"),
+            ),
         ),
     )
     master = MasterTable(
@@ -107,15 +115,23 @@ def three_keys() -> Variant:
             ),
             Attribute(
                 "primary_phone",
-                (AttributeSource("orders", "phone", 2, order="first"), AttributeSource("customer_profiles", "phone_number", 1)),
+                (
+                    AttributeSource("orders", "phone", 2, order="first"),
+                    AttributeSource("customer_profiles", "phone_number", 1),
+                ),
             ),
             Attribute("last_order_amount", (AttributeSource("orders", "amount", 1),)),
             Attribute(
                 "all_emails",
-                (AttributeSource("customer_profiles", "email_std", 1), AttributeSource("web_sessions", "user_email", 2)),
+                (
+                    AttributeSource("customer_profiles", "email_std", 1),
+                    AttributeSource("web_sessions", "user_email", 2),
+                ),
                 array_elements=5,
             ),
-            Attribute("all_phones", (AttributeSource("orders", "phone", 1, order="first"),), array_elements=3),
+            Attribute(
+                "all_phones", (AttributeSource("orders", "phone", 1, order="first"),), array_elements=3
+            ),
         ),
     )
     spec = DirectorySpec(
@@ -166,7 +182,11 @@ def four_keys() -> Variant:
             ),
             Attribute("tier", (AttributeSource("crm_contacts", "tier", 1, order_by="visits"),)),
             Attribute("last_total", (AttributeSource("pos_sales", "total", 1),)),
-            Attribute("first_clients", (AttributeSource("app_events", "td_client_id", 1, order="first"),), array_elements=2),
+            Attribute(
+                "first_clients",
+                (AttributeSource("app_events", "td_client_id", 1, order="first"),),
+                array_elements=2,
+            ),
         ),
     )
     spec = DirectorySpec(
@@ -204,7 +224,9 @@ def two_ids() -> Variant:
         keys=(CUSTOMER_ID, EMAIL, PHONE),  # phone_number is a key, but not merged for person_id
         merge_by_keys=("customer_id", "email"),
         merge_iterations=3,
-        master_tables=(MasterTable("person_master", (Attribute("name", (AttributeSource("accounts", "name", 1),)),)),),
+        master_tables=(
+            MasterTable("person_master", (Attribute("name", (AttributeSource("accounts", "name", 1),)),)),
+        ),
         **common,  # type: ignore[arg-type]
     )
     household = DirectorySpec(

@@ -134,7 +134,10 @@ def _grouping_sets(spec: DirectorySpec) -> str:
 
 def _create_graph(spec: DirectorySpec) -> str:
     table = _t(spec, f"{spec.canonical_id}_graph_unify_loop_0")
-    return _head(spec) + f"CREATE OR REPLACE TABLE {table} {GRAPH_COLUMNS}\nUSING DELTA\nCLUSTER BY (follower_id);\n"
+    return (
+        _head(spec)
+        + f"CREATE OR REPLACE TABLE {table} {GRAPH_COLUMNS}\nUSING DELTA\nCLUSTER BY (follower_id);\n"
+    )
 
 
 def _extract(spec: DirectorySpec, table_id: int, table: SourceTable) -> str:
@@ -158,7 +161,9 @@ def _extract(spec: DirectorySpec, table_id: int, table: SourceTable) -> str:
 def _extract_merge(spec: DirectorySpec) -> str:
     union = "\n    UNION ALL\n    ".join(_extract(spec, i, t) for i, t in enumerate(spec.tables, 1))
     graph = _t(spec, f"{spec.canonical_id}_graph_unify_loop_0")
-    return _head(spec) + f"""-- every valid identifier of a record follows the record's first valid identifier
+    return (
+        _head(spec)
+        + f"""-- every valid identifier of a record follows the record's first valid identifier
 INSERT INTO {graph}
 SELECT
   follower_id, follower_ns,
@@ -187,6 +192,7 @@ FROM (
 ) followers
 LATERAL VIEW EXPLODE(leaders) exploded_leaders AS leader;
 """
+    )
 
 
 def _source_key_stats(spec: DirectorySpec) -> str:
@@ -198,7 +204,9 @@ def _source_key_stats(spec: DirectorySpec) -> str:
     counts = ", ".join(f"COUNT_IF(follower_ns = {spec.ns(k)}) AS distinct_{k}" for k in keys)
     distinct = ", ".join(f"distinct_{k}" for k in keys)
     defs = ",\n  ".join(f"distinct_{k} BIGINT" for k in keys)
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {stats} (
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {stats} (
   from_table STRING,
   total_distinct BIGINT,
   {defs},
@@ -235,6 +243,7 @@ JOIN (
 ) f
 ON l.from_table = f.from_table;
 """
+    )
 
 
 # -- 04 ----------------------------------------------------------------------------------
@@ -248,7 +257,9 @@ def _iteration(spec: DirectorySpec, k: int) -> str:
         "follower_id, follower_ns, leader_id, leader_ns, follower_first_seen_at, follower_last_seen_at,\n"
         "    follower_source_table_ids, follower_last_processed_at"
     )
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {curr} {GRAPH_COLUMNS}
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {curr} {GRAPH_COLUMNS}
 USING DELTA
 CLUSTER BY (follower_id);
 
@@ -304,6 +315,7 @@ FROM (
 ) moved
 GROUP BY follower_id, follower_ns, leader_id, leader_ns;
 """
+    )
 
 
 # -- 05-06 -----------------------------------------------------------------------------
@@ -320,7 +332,9 @@ def _canonicalize(spec: DirectorySpec) -> str:
         f"DROP TABLE IF EXISTS {_t(spec, f'{p}_{n}')};\nALTER TABLE {_t(spec, f'{p}_{n}_tmp')} RENAME TO {p}_{n};"
         for n in ("lookup", "keys", "tables")
     )
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {_t(spec, f"{p}_keys_tmp")}
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {_t(spec, f"{p}_keys_tmp")}
 USING DELTA AS
 SELECT * FROM VALUES {keys} AS t (key_type, key_name);
 
@@ -358,6 +372,7 @@ JOIN (
 DROP TABLE IF EXISTS {_t(spec, f"{p}_graph")};
 ALTER TABLE {final} RENAME TO {p}_graph;
 """
+    )
 
 
 def _histogram(key: str) -> str:
@@ -381,7 +396,9 @@ def _result_key_stats(spec: DirectorySpec) -> str:
         for k in keys
     )
     defs = ",\n  ".join([f"distinct_with_{k} BIGINT" for k in keys] + [f"histogram_{k} STRING" for k in keys])
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {stats} (
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {stats} (
   from_table STRING,
   total_distinct BIGINT,
   {defs},
@@ -411,6 +428,7 @@ FROM (
   {_grouping_sets(spec)}
 ) sets;
 """
+    )
 
 
 # -- 10 enrichment ---------------------------------------------------------------------
@@ -427,7 +445,9 @@ def _enrich(spec: DirectorySpec, table: SourceTable) -> str:
     ids = "\n    ".join(f"WHEN {cond} THEN CAST(p.{c.name} AS STRING)" for cond, c, _ in conds)
     types = "\n    ".join(f"WHEN {cond} THEN {ns}" for cond, _, ns in conds)
     name = f"{spec.out_prefix}enriched_{table.name}"
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {_t(spec, name + "_tmp")}
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {_t(spec, name + "_tmp")}
 USING DELTA AS
 WITH src AS (
   SELECT * FROM {_src(spec, table.name)}
@@ -454,6 +474,7 @@ LEFT JOIN {_t(spec, f"{p}_lookup")} k0
 DROP TABLE IF EXISTS {_t(spec, name)};
 ALTER TABLE {_t(spec, name + "_tmp")} RENAME TO {name};
 """
+    )
 
 
 # -- 20 master tables -------------------------------------------------------------------
@@ -477,7 +498,10 @@ def _master(spec: DirectorySpec, master: MasterTable) -> str:
                 if source.table == table_name:
                     select += [f"{source.column} AS {slot}_attr", f"{source.order_by} AS {slot}_order"]
                 else:
-                    select += [f"CAST(NULL AS {kind}) AS {slot}_attr", f"CAST(NULL AS BIGINT) AS {slot}_order"]
+                    select += [
+                        f"CAST(NULL AS {kind}) AS {slot}_attr",
+                        f"CAST(NULL AS BIGINT) AS {slot}_order",
+                    ]
         columns = ",\n      ".join(select)
         arms.append(
             f"SELECT\n      {columns}\n    FROM {_t(spec, f'{spec.out_prefix}enriched_{table.name}')}\n"
@@ -485,7 +509,9 @@ def _master(spec: DirectorySpec, master: MasterTable) -> str:
         )
     union = "\n    UNION ALL\n    ".join(arms)
     picks = ",\n    ".join([p] + [_attribute(attr) for attr in master.attributes])
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {_t(spec, master.name + "_tmp")}
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {_t(spec, master.name + "_tmp")}
 USING DELTA AS
 WITH us AS (
     {union}
@@ -502,6 +528,7 @@ WHERE EXISTS (SELECT 1 FROM {_t(spec, f"{p}_lookup")} ids WHERE ids.canonical_id
 DROP TABLE IF EXISTS {_t(spec, master.name)};
 ALTER TABLE {_t(spec, master.name + "_tmp")} RENAME TO {master.name};
 """
+    )
 
 
 def _attribute(attr: Attribute) -> str:
@@ -533,7 +560,9 @@ def _attribute(attr: Attribute) -> str:
 
 def _unification_metadata(spec: DirectorySpec) -> str:
     table = _t(spec, f"{spec.out_prefix}unification_metadata")
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {table} (
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {table} (
   canonical_id_name STRING,
   canonical_id_type STRING
 ) USING DELTA;
@@ -542,6 +571,7 @@ INSERT INTO {table}
 SELECT canonical_id_name, canonical_id_type
 FROM VALUES ('{spec.canonical_id}', 'canonical_id') AS t (canonical_id_name, canonical_id_type);
 """
+    )
 
 
 def _filter_lookup(spec: DirectorySpec) -> str:
@@ -552,7 +582,9 @@ def _filter_lookup(spec: DirectorySpec) -> str:
         regexp = _quote(key.valid_regexp) if key.valid_regexp else "CAST(NULL AS STRING)"
         rows.append(f"('{key.name}', ARRAY({texts}), {regexp})")
     values = ",\n  ".join(rows)
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {table} (
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {table} (
   key_name STRING,
   invalid_texts ARRAY<STRING>,
   valid_regexp STRING
@@ -564,15 +596,20 @@ FROM VALUES
   {values}
 AS t (key_name, invalid_texts, valid_regexp);
 """
+    )
 
 
 def _column_lookup(spec: DirectorySpec) -> str:
     table = _t(spec, f"{spec.out_prefix}column_lookup")
     rows = [
-        f"('{spec.source_schema}', '{t.name}', '{c.name}', '{c.key}')" for t in spec.tables for c in t.key_columns
+        f"('{spec.source_schema}', '{t.name}', '{c.name}', '{c.key}')"
+        for t in spec.tables
+        for c in t.key_columns
     ]
     values = ",\n  ".join(rows)
-    return _head(spec) + f"""CREATE OR REPLACE TABLE {table} (
+    return (
+        _head(spec)
+        + f"""CREATE OR REPLACE TABLE {table} (
   database_name STRING,
   table_name STRING,
   column_name STRING,
@@ -585,3 +622,4 @@ FROM VALUES
   {values}
 AS t (database_name, table_name, column_name, key_name);
 """
+    )
