@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import DEFAULT_OUT, DEFAULT_WORK, REPO, command_line, compile_package, table, write_results
-from bench.raw import RawRunner
+from bench.raw import EXAMPLE_SQL, RawResult, RawRunner
 
 EXAMPLE_YML = REPO / "examples" / "customer_unification" / "unify.yml"
 CATALOG, SCHEMA, SOURCE = "idu_demo", "unified", "customer_db"
@@ -149,11 +149,13 @@ class TimedRunner(RawRunner):
         self.statements: list[tuple[str, float]] = []
         self.where = ""
 
-    def run(self, sql_dir: Path, **kwargs: Any) -> Any:
+    def run(
+        self, sql_dir: Path = EXAMPLE_SQL, *, max_iterations: int = 1000, loop_only: bool = False
+    ) -> RawResult:
         from airflow_idu.plan import read_plan
 
         self.names = {f.path.read_text(encoding="utf-8"): f.path.name for f in read_plan(sql_dir).files}
-        return super().run(sql_dir, **kwargs)
+        return super().run(sql_dir, max_iterations=max_iterations, loop_only=loop_only)
 
     def script(self, sql: str) -> Any:
         from airflow_idu.engines.translate import translate_statement
