@@ -37,8 +37,8 @@ HOUSEHOLD = Key("household", valid_regexp="[0-9]+ [A-Z]", invalid_texts=("", "un
 class Variant:
     name: str
     directories: tuple[DirectorySpec, ...]
-    people: int = 120
-    chains: int = 3
+    people: int = 80
+    chains: int = 2
     chain_length: int = 30
 
 
@@ -71,7 +71,7 @@ def two_keys() -> Variant:
             ),
         ),
     )
-    return Variant("two_keys", (spec,))
+    return Variant("two_keys", (spec,), chain_length=12)
 
 
 def three_keys() -> Variant:
@@ -201,7 +201,7 @@ def four_keys() -> Variant:
         master_tables=(master,),
         hash_style="edited",
     )
-    return Variant("four_keys", (spec,), chain_length=40)
+    return Variant("four_keys", (spec,), chain_length=16)
 
 
 def two_ids() -> Variant:
@@ -250,7 +250,7 @@ def two_ids() -> Variant:
         hash_style="edited",
         **common,  # type: ignore[arg-type]
     )
-    return Variant("two_ids", (person, household), chain_length=24)
+    return Variant("two_ids", (person, household), chain_length=10)
 
 
 VARIANTS: tuple[Variant, ...] = (two_keys(), three_keys(), four_keys(), two_ids())
