@@ -11,25 +11,26 @@ from __future__ import annotations
 
 from tests.fidelity.catalogue import Case, Kind
 
-__all__ = ["COMPOSITIONS"]
+__all__ = ["COMPOSITIONS", "published_canonical_id"]
 
 _GROUP = "compositions"
 
-# The canonical id as the published generator writes it: bytes built by concat of two unhex
-_HALF = (
-    "lpad(upper(conv(cast(conv(substr(sha2(s, 256), {a}, 8), 16, 10) as long) ^ "
-    "cast(conv(substr('0ffdbcf0c666ce190d', {a}, 8), 16, 10) as long), 10, 16)), 8, '0')"
-)
-_PUBLISHED_ID = (
-    "replace(replace(replace(base64(concat(unhex(concat("
-    + _HALF.format(a=1)
-    + ", "
-    + _HALF.format(a=9)
-    + ")), unhex(substr('0ffdbcf0c666ce190d', 17, 2)))), '+', '-'), '/', '_'), '=', '')"
-)
+
+def published_canonical_id(leader: str, mask: str) -> str:
+    """The canonical id as the published generator writes it: bytes built by concat of two unhex."""
+    half = (
+        "lpad(upper(conv(cast(conv(substr(sha2({leader}, 256), {a}, 8), 16, 10) as long) ^ "
+        "cast(conv(substr({mask}, {a}, 8), 16, 10) as long), 10, 16)), 8, '0')"
+    )
+    first, second = (half.format(leader=leader, mask=mask, a=a) for a in (1, 9))
+    return (
+        f"replace(replace(replace(base64(concat(unhex(concat({first}, {second})), "
+        f"unhex(substr({mask}, 17, 2)))), '+', '-'), '/', '_'), '=', '')"
+    )
+
 
 _BINARY = [
-    ("published-canonical-id", _PUBLISHED_ID),
+    ("published-canonical-id", published_canonical_id("s", "'0ffdbcf0c666ce190d'")),
     ("base64-concat-unhex", "base64(concat(unhex('8CEE'), unhex(hex(s))))"),
     ("base64-concat-unhex-3", "base64(concat(unhex('00'), unhex('FF'), unhex(hex(g))))"),
     ("base64-binary-column", "base64(bin)"),

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from tests.fidelity.compositions import published_canonical_id
 from tests.ground_truth import MASKS
 from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.fixture import TOKEN, LocalWarehouse
@@ -25,17 +26,7 @@ pytestmark = pytest.mark.spark
 
 local_warehouse = warehouse_fixture.local_warehouse
 
-_HALF = (
-    "lpad(upper(conv(cast(conv(substr(sha2(leader_id, 256), {a}, 8), 16, 10) as long) ^ "
-    "cast(conv(substr(key_mask, {a}, 8), 16, 10) as long), 10, 16)), 8, '0')"
-)
-PUBLISHED_ID = (
-    "replace(replace(replace(base64(concat(unhex(concat("
-    + _HALF.format(a=1)
-    + ", "
-    + _HALF.format(a=9)
-    + ")), unhex(substr(key_mask, 17, 2)))), '+', '-'), '/', '_'), '=', '')"
-)
+PUBLISHED_ID = published_canonical_id("leader_id", "key_mask")
 LEADERS = [
     "a@example.com", "", "Ünïcödé straße", "0", "-1", "x" * 300, "+81 90 1234 5678", "ǅ\t\n",
     *(f"user{i}@example.org" for i in range(120)),

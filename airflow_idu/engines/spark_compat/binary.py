@@ -20,6 +20,9 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat.nodes import call as _call
+from airflow_idu.engines.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.spark_compat.nodes import replace_each
 from airflow_idu.engines.spark_compat.types import Kind, static_kind
 
 __all__ = ["BINARY_MACROS", "binary_types"]
@@ -27,10 +30,6 @@ __all__ = ["BINARY_MACROS", "binary_types"]
 _BLOB = exp.DataType.build("BLOB")
 _INT_MAX = exp.Literal.number(2147483647)
 _REFUSED = "error('[IDU_REFUSED] {what}')"
-
-
-def _call(name: str, *args: exp.Expr) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=list(args))
 
 
 def _base64(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
@@ -143,18 +142,8 @@ def binary_types(tree: exp.Expr) -> exp.Expr:
     """Rewrite the type-dependent functions of ``tree``, innermost first."""
     nodes = [n for n in tree.find_all(*_BY_KIND) if type(n) in _BY_KIND]
     kinds = {id(n): [static_kind(a) for a in _arguments(n)] for n in nodes}
-    for node in reversed(nodes):  # breadth-first reversed: every child before its parent
-        new = _BY_KIND[type(node)](node, kinds[id(node)])
-        if new is not node:
-            if node is tree:
-                tree = new
-            else:
-                node.replace(new)
-    return tree
-
-
-def _macro(signature: str, body: str) -> str:
-    return f"CREATE OR REPLACE MACRO {signature} AS {body}"
+    # breadth-first reversed: every child before its parent
+    return replace_each(tree, reversed(nodes), lambda node: _BY_KIND[type(node)](node, kinds[id(node)]))
 
 
 _NOT_TEXT = "typeof(x) NOT IN ('VARCHAR', 'BLOB', '\"NULL\"')"

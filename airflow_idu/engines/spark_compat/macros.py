@@ -15,6 +15,7 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 from __future__ import annotations
 
 from airflow_idu.engines.spark_compat.binary import BINARY_MACROS
+from airflow_idu.engines.spark_compat.nodes import macro as _macro
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
 
@@ -44,10 +45,6 @@ def _let(value: str, name: str, body: str) -> str:
     then grows into a tree that takes seconds to plan. A one-element lambda binds it.
     """
     return f"list_transform([{value}], lambda {name}: {body})[1]"
-
-
-def _macro(signature: str, body: str) -> str:
-    return f"CREATE OR REPLACE MACRO {signature} AS {body}"
 
 
 _CONV: tuple[str, ...] = (

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from airflow_idu.engines.spark_compat.binary import binary_types
+from airflow_idu.engines.spark_compat.nodes import call as _call
+from airflow_idu.engines.spark_compat.nodes import replace_each
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -39,10 +41,6 @@ _SPARK_INT_WINDOW = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile)
 _STRFTIME_TOKEN = re.compile(r"%[YmdHMS](?:strict)?|[-/: T.,]")
 
 
-def _call(name: str, *args: exp.Expr) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=list(args))
-
-
 def _cast(node: exp.Expr, to: exp.DataType) -> exp.Cast:
     return exp.Cast(this=node, to=to.copy())
 
@@ -52,14 +50,7 @@ def _replace_all(
 ) -> exp.Expr:
     """Replace every node of ``kinds`` (found before any change) by ``build(node)``."""
     wanted = kinds if isinstance(kinds, tuple) else (kinds,)
-    for node in list(tree.find_all(*wanted)):
-        new = build(node)
-        if new is not node:
-            if node is tree:
-                tree = new
-            else:
-                node.replace(new)
-    return tree
+    return replace_each(tree, list(tree.find_all(*wanted)), build)
 
 
 _FIELD_PATTERN = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}",
