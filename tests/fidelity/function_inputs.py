@@ -129,5 +129,7 @@ _M: tuple[dict[str, int | None] | None, ...] = (
 
 ROWS: tuple[tuple[Any, ...], ...] = tuple(
     (n + 1, "abcd"[n // 6], *values)
-    for n, values in enumerate(zip(_S, _S2, _I, _K, _N, _D, _DEC, _B, _DT, _TS, _BIN, _ARR, _SARR, _M, strict=True))
+    for n, values in enumerate(
+        zip(_S, _S2, _I, _K, _N, _D, _DEC, _B, _DT, _TS, _BIN, _ARR, _SARR, _M, strict=True)
+    )
 )

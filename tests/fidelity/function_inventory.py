@@ -171,7 +171,9 @@ def calls_of(function: Function) -> list[Call]:
         if key in seen:
             continue
         seen.add(key)
-        calls.append(Call(function=function.name, example=example, start=match.start(), end=close + 1, args=args))
+        calls.append(
+            Call(function=function.name, example=example, start=match.start(), end=close + 1, args=args)
+        )
     return calls
 
 
@@ -220,7 +222,9 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
         for i, column in enumerate(columns):
             if column is None:
                 continue
-            alternatives = [column] + (["bin"] if column in ("s", "s2") else []) + (["n"] if column == "i" else [])
+            alternatives = (
+                [column] + (["bin"] if column in ("s", "s2") else []) + (["n"] if column == "i" else [])
+            )
             for alt in alternatives:
                 args = [alt if j == i else (columns[j] if has_from and columns[j] else a)
                         for j, a in enumerate(call.args)]  # fmt: skip

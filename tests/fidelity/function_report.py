@@ -59,5 +59,7 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
     ]
     for v in sorted(verdicts, key=lambda v: v.function.name):
         name = v.function.name.replace("|", "\\|")
-        lines.append(f"| `{name}` | {v.function.group.removesuffix('_funcs')} | {v.verdict} | {_cell(v.detail)} |")
+        lines.append(
+            f"| `{name}` | {v.function.group.removesuffix('_funcs')} | {v.verdict} | {_cell(v.detail)} |"
+        )
     return "\n".join(lines) + "\n"

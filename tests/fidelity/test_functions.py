@@ -79,4 +79,6 @@ def test_compatibility_section_is_current(verdicts: list[Verdict]) -> None:
         COMPATIBILITY_MD.write_text(head + "\n" + section, encoding="utf-8")
         committed = COMPATIBILITY_MD.read_text(encoding="utf-8")
         tail = committed.partition(MARKER)[2]
-    assert (MARKER.strip("\n") + "\n" + tail) == section, "the functions section is stale: run `make fidelity`"
+    assert (MARKER.strip("\n") + "\n" + tail) == section, (
+        "the functions section is stale: run `make fidelity`"
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat import library
 from airflow_idu.engines.spark_compat.rewrites import unsupported_format
 
 __all__ = ["Refusal", "find_refusal"]
@@ -70,7 +71,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS
+ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
 _ANONYMOUS = frozenset(
@@ -86,7 +87,7 @@ _ANONYMOUS = frozenset(
         "map_values",
         "map_entries",
     }
-)
+) | frozenset(library.ANONYMOUS)
 
 # Java regex constructs RE2 lacks or reads differently
 _JAVA_ONLY_REGEX = re.compile(
@@ -254,6 +255,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.TryCast: _try_cast,
     exp.Create: _create,
     exp.Insert: _insert,
+    **library.CHECKS,
 }
 
 

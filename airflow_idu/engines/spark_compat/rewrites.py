@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat import library
+
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
 _INT = exp.DataType.build("INT")
@@ -322,6 +324,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _lambdas,
     _arrays,
     _arithmetic,
+    *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
 )
 
 
