@@ -171,7 +171,7 @@ def _bisect(run: Callable[[list[Any]], list[Any] | str], items: list[Any]) -> di
 
 
 def _select(kind: str, expressions: Sequence[str], ids: Sequence[int] | None = None) -> str:
-    where = f" WHERE id IN ({', '.join(map(str, ids))})" if ids is not None else ""
+    where = f" /*ids {','.join(map(str, ids))}*/" if ids is not None else ""
     if kind == "agg":
         return f"SELECT g, {', '.join(expressions)} FROM {TABLE}{where} GROUP BY g ORDER BY g"
     over = " OVER (PARTITION BY g ORDER BY id)" if kind == "window" else ""
@@ -189,8 +189,21 @@ def translate(sql: str) -> tuple[tuple[str, ...], str | None]:
 Runner = Callable[[str], tuple[list[str], list[tuple[Any, ...]]] | tuple[str, bool]]
 
 
+_IDS = re.compile(r" /\*ids ([0-9,]*)\*/")
+
+
+def _only_rows(sql: str, marked: str) -> str:
+    """``sql`` over the rows ``marked`` names (``/*ids 1,2*/``), filtered before any expression runs."""
+    found = _IDS.search(marked)
+    if found is None:
+        return sql
+    rows = f"(SELECT * FROM {TABLE} WHERE id IN ({found.group(1) or 'NULL'})) AS {TABLE}"
+    return _IDS.sub("", sql).replace(f"FROM {TABLE}", f"FROM {rows}", 1)
+
+
 def spark_runner(spark: Any) -> Runner:
     def run(sql: str) -> Any:
+        sql = _only_rows(sql, sql)
         try:
             frame = spark.sql(sql)
         except Exception as exc:
@@ -207,11 +220,11 @@ def spark_runner(spark: Any) -> Runner:
 
 def duckdb_runner(con: duckdb.DuckDBPyConnection) -> Runner:
     def run(sql: str) -> Any:
-        statements, refusal = translate(sql)
+        statements, refusal = translate(_IDS.sub("", sql))  # one translation per form, whatever the rows
         if refusal:
             return refusal, True
         try:
-            cursor = con.execute(statements[-1])
+            cursor = con.execute(_only_rows(statements[-1], sql))
             rows = cursor.fetchall()
         except duckdb.Error as exc:
             return _short(exc), False
