@@ -26,7 +26,7 @@ __all__ = ["Verdict", "evaluate_functions", "load_duckdb", "load_spark"]
 
 NOT_COUNTED = ("generator_funcs", "table_funcs")
 _WIDTH = 60  # forms per wide query
-_CHECKED = 2  # rows DuckDB raises on that are run alone on Spark, per form
+_CHECKED = 1  # rows DuckDB raises on that are run alone on Spark, per form
 
 
 @dataclass(frozen=True)
@@ -240,22 +240,28 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:240]}"
 
 
-def run_forms(run: Runner, kind: str, expressions: list[str]) -> dict[str, Column]:
-    """Each expression's column: its type and one value (or RowError) per row or group."""
-    ids = [r[0] for r in ROWS]
+def run_forms(
+    run: Runner, kind: str, expressions: list[str], width: int = _WIDTH, rows: list[int] | None = None
+) -> dict[str, Column]:
+    """Each expression's column: its type and one value (or RowError) per row or group (``rows``
+    only: the others None)."""
+    ids = rows if rows is not None else [r[0] for r in ROWS]
     keys = [r[0] for r in ROWS] if kind != "agg" else sorted({r[1] for r in ROWS})
 
     def wide(batch: list[str]) -> list[Column] | str:
-        sql = _select(kind, [f"{e} AS c{n}" for n, e in enumerate(batch)] if kind == "agg" else batch)
+        sql = _select(kind, [f"{e} AS c{n}" for n, e in enumerate(batch)] if kind == "agg" else batch, rows)
         result = run(sql)
         if isinstance(result[0], str):
             return result[0]
-        types, rows = result
-        return [Column(type=types[p + 1], values=tuple(r[p + 1] for r in rows)) for p in range(len(batch))]
+        types, found = result
+        return [
+            Column(type=types[p + 1], values=tuple({r[0]: r[p + 1] for r in found}.get(k) for k in keys))
+            for p in range(len(batch))
+        ]
 
     out: dict[str, Column] = {}
-    for start in range(0, len(expressions), _WIDTH):
-        for expression, column in _bisect(wide, expressions[start : start + _WIDTH]).items():
+    for start in range(0, len(expressions), width):
+        for expression, column in _bisect(wide, expressions[start : start + width]).items():
             out[expression] = (
                 column if isinstance(column, Column) else _by_rows(run, kind, expression, ids, keys)
             )
@@ -269,6 +275,18 @@ def run_guided(run: Runner, kind: str, expressions: list[str], duck: dict[str, C
     clean = [e for e in expressions if not any(isinstance(v, RowError) for v in duck[e].values)]
     out = run_forms(run, kind, clean)
     keys = [r[0] for r in ROWS] if kind != "agg" else sorted({r[1] for r in ROWS})
+    raising: dict[tuple[Any, ...], list[str]] = {}  # the other forms, by the rows DuckDB raises on
+    for expression in expressions:
+        if expression not in out:
+            marks = tuple(
+                k for k, v in zip(keys, duck[expression].values, strict=True) if isinstance(v, RowError)
+            )
+            raising.setdefault(marks, []).append(expression)
+    elsewhere: dict[str, Column] = {}  # scalar forms over the rows DuckDB does not raise on, as wide queries
+    for marks, group in raising.items():
+        rest = [r[0] for r in ROWS if r[0] not in marks]
+        if rest and kind != "agg":
+            elsewhere.update(run_forms(run, kind, group, rows=rest))
     for expression in expressions:
         if expression in out:
             continue
@@ -278,7 +296,7 @@ def run_guided(run: Runner, kind: str, expressions: list[str], duck: dict[str, C
         kind_of = ""
         body = f"{expression} AS c0" if kind == "agg" else expression
         if ids:
-            column = _by_rows(run, kind, expression, ids, keys)
+            column = elsewhere.get(expression) or _by_rows(run, kind, expression, ids, keys)
             if column.invalid:
                 out[expression] = column
                 continue
@@ -426,7 +444,8 @@ def evaluate_functions(
                 pending[form.kind].append(form)
     for kind, forms in pending.items():
         expressions = list(dict.fromkeys(f.expression for f in forms))
-        on_duckdb = run_forms(duckdb_runner(con), kind, expressions)
+        # one form per DuckDB query: its translation is the cached one of the refusal check
+        on_duckdb = run_forms(duckdb_runner(con), kind, expressions, width=1)
         on_spark = run_guided(spark_runner(spark), kind, expressions, on_duckdb)
         for form in forms:
             if on_spark[form.expression].invalid:
