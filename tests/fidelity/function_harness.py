@@ -226,7 +226,7 @@ def duckdb_runner(con: duckdb.DuckDBPyConnection) -> Runner:
         try:
             cursor = con.execute(_only_rows(statements[-1], sql))
             rows = cursor.fetchall()
-        except duckdb.Error as exc:
+        except (duckdb.Error, UnicodeDecodeError) as exc:  # an error message quoting invalid UTF-8
             return _short(exc), False
         return [duck_type(str(d[1])) for d in cursor.description or []], [
             tuple(norm(v) for v in r) for r in rows

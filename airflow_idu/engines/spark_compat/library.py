@@ -103,24 +103,10 @@ def _sha2_rewrite(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
-_E = exp
-# sqlglot-modelled functions whose DuckDB spelling gives Spark's result on every input row
-FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
-    _E.Acos, _E.Acosh, _E.Asin, _E.Asinh, _E.Atan, _E.Atan2, _E.Atanh, _E.Cbrt, _E.Ceil, _E.Cos, _E.Cosh,
-    _E.Cot, _E.Csc, _E.Sec, _E.Sin, _E.Sinh, _E.Tan, _E.Tanh, _E.Degrees, _E.Radians, _E.Exp, _E.Ln, _E.Log,
-    _E.Sign, _E.Pi, _E.Floor, _E.Rint, _E.Factorial, _E.IsNan, _E.Nanvl, _E.Negative, _E.BitLength, _E.Chr,
-    _E.EndsWith, _E.EqualNull, _E.DayOfYear, _E.Quarter, _E.Dayname, _E.Monthname, _E.DateFromUnixDate,
-    _E.UnixDate, _E.UnixMicros, _E.UnixMillis, _E.UnixSeconds, _E.Levenshtein, _E.Initcap, _E.SplitPart,
-    _E.SubstringIndex, _E.Space, _E.ArrayCompact, _E.ArrayPrepend, _E.ArrayInsert, _E.ArraysZip,
-    _E.MapContainsKey, _E.MapFromEntries, _E.WidthBucket, _E.StddevPop, _E.StddevSamp, _E.Variance,
-    _E.VariancePop, _E.Corr, _E.CovarPop, _E.CovarSamp, _E.Kurtosis, _E.Skewness, _E.BitwiseAndAgg,
-    _E.BitwiseOrAgg, _E.BitwiseXorAgg, _E.BitwiseCount, _E.BitwiseLeftShift, _E.BitwiseRightShift, _E.Getbit,
-    _E.Median, _E.Mode, _E.ApproxDistinct, _E.Quantile, _E.PercentileCont, _E.PercentileDisc, _E.RegrAvgx,
-    _E.RegrAvgy, _E.RegrCount, _E.RegrIntercept, _E.RegrR2, _E.RegrSlope, _E.RegrSxx, _E.RegrSxy, _E.RegrSyy,
-    _E.CumeDist, _E.NthValue, _E.DateTrunc, _E.MonthsBetween, _E.AtTimeZone, _E.NextDay, _E.Overlay,
-    _E.ToBinary, _E.Encode, _E.Elt, _E.TimestampFromParts, _E.Extract, _E.GenerateSeries, _E.SafeAdd,
-    _E.SafeSubtract, _E.SafeMultiply, _E.SafeDivide,
-})  # fmt: skip
+# sqlglot-modelled functions whose DuckDB spelling gives Spark's result on every input row. Empty:
+# the first candidates (floor, months_between, trunc, from_utc_timestamp, initcap, arrays_zip,
+# sequence, shiftleft) differ from Spark on the catalogue's inputs; the rest are not yet proven.
+FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {exp.SHA2: _sha2_check}
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_anonymous_rewrite, _sha2_rewrite)
