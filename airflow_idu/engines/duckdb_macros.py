@@ -28,8 +28,11 @@ def install_macros(conn: duckdb.DuckDBPyConnection) -> bool:
     """Session settings always; the macros only if this file lacks this version. True if installed."""
     import duckdb
 
+    from airflow_idu.engines.spark_compat.library import register_functions
+
     for setting in _SESSION:
         conn.execute(setting)
+    register_functions(conn)  # Python functions live in the connection, not the file
     try:
         conn.execute(f"SELECT {MACROS_MARKER}()").fetchone()
         return False

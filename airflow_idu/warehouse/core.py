@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.spark_compat.library import register_functions
 from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
 from airflow_idu.warehouse.types import databricks_type
@@ -117,6 +118,7 @@ class Warehouse:
         self._db = duckdb.connect(self.database)
         for macro in COMPAT_MACROS:
             self._db.execute(macro)
+        register_functions(self._db)
         self._lock = threading.Lock()
         self._sessions: dict[str, _Session] = {}
         self._statements: dict[str, Statement] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.spark_compat.library import register_functions
 from airflow_idu.engines.translate import COMPAT_MACROS, TranslationError, translate_statement
 from airflow_idu.plan import split_statements
 from tests.fidelity.catalogue import CASES, Case, Kind
@@ -102,6 +103,7 @@ def load_duckdb() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for macro in COMPAT_MACROS:
         con.execute(macro)
+    register_functions(con)
     ddl = ", ".join(f'"{name}" {kind}' for name, _, kind in COLUMNS)
     con.execute(f"CREATE TEMP TABLE {TABLE} ({ddl})")  # temp: visible from every schema a script USEs
     con.executemany(f"INSERT INTO {TABLE} VALUES ({', '.join('?' for _ in COLUMNS)})", list(ROWS))

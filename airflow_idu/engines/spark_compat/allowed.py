@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat import library
 from airflow_idu.engines.spark_compat.rewrites import unsupported_format
 from airflow_idu.engines.spark_compat.types import Kind, static_kind
 
@@ -71,7 +72,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS
+ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
 _ANONYMOUS = frozenset(
@@ -87,7 +88,7 @@ _ANONYMOUS = frozenset(
         "map_values",
         "map_entries",
     }
-)
+) | frozenset(library.ANONYMOUS)
 
 # Java regex constructs RE2 lacks or reads differently
 _JAVA_ONLY_REGEX = re.compile(
@@ -262,6 +263,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Pad: _pad,
     exp.Create: _create,
     exp.Insert: _insert,
+    **library.CHECKS,
 }
 
 

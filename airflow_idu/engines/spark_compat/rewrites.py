@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.spark_compat import library
 from airflow_idu.engines.spark_compat.binary import binary_types
 from airflow_idu.engines.spark_compat.nodes import call as _call
 from airflow_idu.engines.spark_compat.nodes import replace_each
@@ -207,6 +208,20 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.Bracket, _bracket)
 
 
+def _empty_collections(tree: exp.Expr) -> exp.Expr:
+    """collect_list/collect_set of a group with no non-NULL value: Spark's [], DuckDB's NULL."""
+
+    def build(node: exp.Expr) -> exp.Expr:
+        agg = node.this if isinstance(node, exp.Window) else node
+        if not isinstance(agg, exp.ArrayAgg | exp.ArrayUniqueAgg):
+            return node
+        if isinstance(node.parent, exp.Window):
+            return node  # wrapped as a whole window below
+        return exp.Coalesce(this=node.copy(), expressions=[exp.Array(expressions=[])])
+
+    return _replace_all(tree, (exp.ArrayAgg, exp.ArrayUniqueAgg, exp.Window), build)
+
+
 def _array_intersect(node: exp.ArrayIntersect) -> exp.Expr:
     arrays = node.expressions
     if len(arrays) != 2:
@@ -307,7 +322,9 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _by_name,
     _lambdas,
     _arrays,
+    _empty_collections,
     _arithmetic,
+    *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
 )
 
 

@@ -1,0 +1,234 @@
+"""Spark's built-in function list, and the calls each function is tested with.
+
+The list and each function's group and examples come from the local Spark session
+(``SHOW FUNCTIONS`` and the catalog's ``ExpressionInfo``), so a new Spark release brings its
+new functions here without an edit. Each example call ``f(a, b, ...)`` gives the function's
+arity and, through Spark's ``typeof``, the type of each argument; a form replaces an
+argument by the column of that type of :mod:`.function_inputs` (24 rows), the others kept
+as in the example. Operators and the cast functions, whose examples are not calls, have
+written forms (``OPERATOR_FORMS``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fidelity.function_inputs import COLUMN_OF_TYPE
+
+__all__ = ["Form", "Function", "forms_of", "spark_functions"]
+
+# Depend on the environment or a random source, whatever the plan says
+ENVIRONMENT = frozenset({
+    "current_catalog", "current_database", "current_date", "current_schema", "current_timestamp",
+    "current_timezone", "current_user", "curdate", "localtimestamp", "now", "session_user", "user", "version",
+    "input_file_block_length", "input_file_block_start", "input_file_name", "monotonically_increasing_id",
+    "spark_partition_id", "aes_encrypt", "current_time", "session_timezone",
+})  # fmt: skip
+# Integer arguments that are sizes: INT_MAX there asks for gigabytes, so they take the small column k
+_SIZES = frozenset({
+    "repeat", "lpad", "rpad", "space", "array_repeat", "sequence", "format_number", "format_string", "printf",
+    "percentile_approx", "approx_percentile", "histogram_numeric", "randstr", "make_interval", "make_dt_interval",
+    "make_ym_interval", "kll_sketch_agg_bigint", "kll_sketch_agg_double", "kll_sketch_agg_float", "ntile",
+    "nth_value", "bitmap_bit_position", "mask", "overlay", "elt", "substring_index", "approx_top_k",
+})  # fmt: skip
+
+_I, _N, _D, _DEC, _S, _B = "i", "n", "d", "dec", "s", "bin"
+_BIN_OPS = {"%": "%", "&": "&", "*": "*", "+": "+", "-": "-", "/": "/", "<": "<", "<=": "<=", "<=>": "<=>",
+            "=": "=", "==": "==", ">": ">", ">=": ">=", "^": "^", "|": "|", "!=": "!=", "<>": "<>",
+            "div": "div", "and": "AND", "or": "OR", "<<": "<<", ">>": ">>", ">>>": ">>>"}  # fmt: skip
+_OPERANDS = {  # operand pairs per operator kind
+    "arith": [("i", "k"), ("n", "k"), ("d", "d"), ("dec", "dec"), ("k", "dec"), ("n", "d")],
+    "compare": [("i", "k"), ("n", "i"), ("d", "d"), ("dec", "d"), ("s", "s2"), ("dt", "dt"), ("ts", "dt"),
+                ("bin", "bin"), ("b", "b"), ("arr", "arr")],
+    "bits": [("i", "k"), ("n", "i"), ("k", "k")],
+    "logic": [("b", "b"), ("b", "k > 3")],
+    "shift": [("i", "k"), ("n", "k")],
+}  # fmt: skip
+_KIND = {"%": "arith", "*": "arith", "+": "arith", "-": "arith", "/": "arith", "div": "arith", "&": "bits",
+         "^": "bits", "|": "bits", "and": "logic", "or": "logic", "<<": "shift", ">>": "shift", ">>>": "shift"}  # fmt: skip
+_CASTS = {"bigint", "binary", "boolean", "date", "decimal", "double", "float", "int", "smallint", "string",
+          "timestamp", "tinyint"}  # fmt: skip
+_CAST_FROM = ("s", "i", "n", "d", "dec", "b", "dt", "ts", "bin")
+
+
+def _operator_forms() -> dict[str, tuple[str, ...]]:
+    forms: dict[str, tuple[str, ...]] = {}
+    for name, op in _BIN_OPS.items():
+        pairs = _OPERANDS[_KIND.get(name, "compare")]
+        forms[name] = tuple(f"{a} {op} {b}" for a, b in pairs)
+    forms.update({
+        "!": ("! b", "! (k > 3)"), "not": ("NOT b", "NOT (s = s2)"), "~": ("~ i", "~ n", "~ k"),
+        "||": ("s || s2", "bin || bin", "arr || arr", "s || i"),
+        "between": ("i BETWEEN -5 AND k", "d BETWEEN 0 AND 100", "s BETWEEN 'a' AND 'z'", "dt BETWEEN DATE'2000-01-01' AND DATE'2030-01-01'"),
+        "case": ("CASE WHEN k > 3 THEN s ELSE s2 END", "CASE k WHEN 1 THEN i WHEN 2 THEN n END"),
+        "when": ("CASE WHEN b THEN d ELSE 0 END",),
+        **{c: tuple(f"{c}({col})" for col in _CAST_FROM) for c in _CASTS},
+    })  # fmt: skip
+    return forms
+
+
+OPERATOR_FORMS = _operator_forms()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Function:
+    name: str
+    group: str  # Spark's: string_funcs, agg_funcs, window_funcs, generator_funcs...
+    examples: tuple[str, ...]  # the example statements, without the trailing ';'
+
+
+@dataclass(frozen=True, kw_only=True)
+class Call:
+    function: str
+    example: str  # the whole example statement
+    start: int  # of the call's name in the example
+    end: int  # one past its closing parenthesis
+    args: tuple[str, ...]
+    types: tuple[str | None, ...] = field(default=())  # Spark's typeof of each argument
+
+
+@dataclass(frozen=True, kw_only=True)
+class Form:
+    function: str
+    expression: str  # Spark SQL over the input table's columns
+    kind: str  # "scalar", "agg" or "window"
+    example: bool = False  # the example's own call, literals and all
+
+
+def spark_functions(spark: Any) -> list[Function]:
+    jvm = spark._jvm
+    catalog = spark._jsparkSession.sessionState().catalog()
+    functions = []
+    for row in spark.sql("SHOW FUNCTIONS").collect():
+        name = row[0]
+        info = catalog.lookupFunctionInfo(jvm.org.apache.spark.sql.catalyst.FunctionIdentifier.apply(name))
+        examples = re.findall(r"^\s*> (SELECT .*?);\s*$", info.getExamples() or "", re.MULTILINE)
+        functions.append(Function(name=name, group=info.getGroup() or "", examples=tuple(examples)))
+    return functions
+
+
+def _closing(text: str, open_at: int) -> int:
+    """The index of the parenthesis closing the one at ``open_at``; quotes respected."""
+    depth, quote, i = 0, "", open_at
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    parts, depth, quote, start, i = [], 0, "", 0, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def calls_of(function: Function) -> list[Call]:
+    """The calls of ``function`` in its examples, each with its argument texts."""
+    pattern = re.compile(r"(?<![\w.`])" + re.escape(function.name) + r"\s*\(", re.IGNORECASE)
+    calls, seen = [], set()
+    for example in function.examples:
+        match = pattern.search(example)
+        if match is None:
+            continue
+        close = _closing(example, match.end() - 1)
+        if close < 0:
+            continue
+        args = tuple(split_top(example[match.end() : close]))
+        key = (len(args), example[match.end() : close] if " FROM " in example.upper() else "")
+        if key in seen:
+            continue
+        seen.add(key)
+        calls.append(
+            Call(function=function.name, example=example, start=match.start(), end=close + 1, args=args)
+        )
+    return calls
+
+
+def typed(spark_typeof: Callable[[Call], tuple[str | None, ...]], calls: Sequence[Call]) -> list[Call]:
+    return [Call(**{**c.__dict__, "types": spark_typeof(c)}) for c in calls]
+
+
+def _column(name: str, spark_type: str | None, index: int, used: dict[str, int]) -> str | None:
+    if spark_type is None:
+        return None
+    column = "dec" if spark_type.startswith("decimal") else COLUMN_OF_TYPE.get(spark_type)
+    if column is None:
+        return None
+    if column in ("i", "n") and name in _SIZES:
+        return "k"
+    if column == "s" and used.get("s", 0):
+        return "s2"  # a second string argument
+    return column
+
+
+def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
+    """The forms ``function`` runs as: each argument in turn by its column, then all of them."""
+    kind = {"agg_funcs": "agg", "window_funcs": "window"}.get(function.group, "scalar")
+    if function.name in OPERATOR_FORMS:
+        return [Form(function=function.name, expression=e, kind=kind) for e in OPERATOR_FORMS[function.name]]
+    forms: list[Form] = []
+    seen: set[str] = set()
+
+    def add(expression: str, example: bool = False) -> None:
+        if expression not in seen:
+            seen.add(expression)
+            forms.append(Form(function=function.name, expression=expression, kind=kind, example=example))
+
+    for call in calls:
+        name = call.example[call.start : call.end].split("(", 1)[0].strip()
+        has_from = " FROM " in call.example.upper()[call.end :]
+        if not has_from:
+            add(f"{name}({', '.join(call.args)})", example=True)
+        columns: list[str | None] = []
+        used: dict[str, int] = {}
+        for i, t in enumerate(call.types):
+            column = _column(function.name, t, i, used)
+            columns.append(column)
+            if column:
+                used[column] = used.get(column, 0) + 1
+        for i, column in enumerate(columns):
+            if column is None:
+                continue
+            alternatives = (
+                [column] + (["bin"] if column in ("s", "s2") else []) + (["n"] if column == "i" else [])
+            )
+            for alt in alternatives:
+                args = [alt if j == i else (columns[j] if has_from and columns[j] else a)
+                        for j, a in enumerate(call.args)]  # fmt: skip
+                add(f"{name}({', '.join(args)})")
+        if sum(c is not None for c in columns) > 1:
+            add(f"{name}({', '.join(c or a for c, a in zip(columns, call.args, strict=True))})")
+    return forms
