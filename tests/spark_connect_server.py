@@ -69,7 +69,7 @@ class LocalSparkConnect:
         env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
         env.pop("SPARK_REMOTE", None)
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own command line
+            self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.root, start_new_session=True
             )
         self._wait_until_serving()

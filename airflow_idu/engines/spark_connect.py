@@ -79,6 +79,8 @@ class SparkConnectEngine:
         url = self.hook.get_connection_url()
         session = SparkSession.builder.remote(url).create()  # a session of its own, not a shared default
         _limit_retries(session, self._retry_seconds())
+        # Errors carry Spark's message, not the server's JVM stack trace (the task log shows the cause).
+        session.conf.set("spark.sql.connect.serverStacktrace.enabled", "false")
         log.info("Spark Connect session %s on %s", session.client._session_id, _without_secrets(url))
         return session
 
@@ -148,6 +150,8 @@ class SparkConnectEngine:
 
     def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
         adapted = self._adapt(statement)
+        if adapted.guard is not None and not self.session.sql(adapted.guard).collect():
+            return 0, None, None  # a DELETE/UPDATE that matches no row: nothing to rewrite
         statements = self._statements(adapted)
         if not statements:
             return None, None, "; ".join(adapted.notes) or "no-op on Spark Connect"

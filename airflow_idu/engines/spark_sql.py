@@ -20,7 +20,9 @@ session, never guessed):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -73,6 +75,7 @@ class Adapted:
     missing_catalogs: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()  # every rewrite made, for the log
     update: UpdateRewrite | None = None  # run by the engine once it knows the table's columns
+    guard: str | None = None  # a query: the statements run only if it returns a row (else nothing to do)
 
 
 _IDENT = r"(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
@@ -104,7 +107,10 @@ def adapt_statement(statement: str, caps: SessionCapabilities) -> Adapted:
     use_schema = _USE_SCHEMA.fullmatch(code)
     if use_schema:
         schema = use_schema.group(1)
-        return Adapted(statements=(f"CREATE SCHEMA IF NOT EXISTS {schema}", f"USE {schema}"))
+        return Adapted(
+            statements=(f"CREATE SCHEMA IF NOT EXISTS {schema}", f"USE {schema}"),
+            notes=("USE SCHEMA creates the schema first if it is missing, as on the embedded engine",),
+        )
     maintenance = _MAINTENANCE.match(code)
     if maintenance and not caps.delta:
         verb = maintenance.group(1).upper()
@@ -133,16 +139,8 @@ def _adapt_sql(code: str, caps: SessionCapabilities) -> Adapted:
     if isinstance(tree, exp.Create) and not caps.cluster_by:
         text = _remove_cluster_by(text, notes)
     rewritten = _rewrite_statement(text, caps, notes)
-    if isinstance(rewritten, UpdateRewrite):
-        rewritten_as: tuple[str, ...] = ()
-    else:
-        rewritten_as, rewritten = rewritten, None
-    return Adapted(
-        statements=rewritten_as,
-        mapped=mapped,
-        missing_catalogs=frozenset(c for c, _ in mapped),
-        notes=tuple(notes),
-        update=rewritten,
+    return dataclasses.replace(
+        rewritten, mapped=mapped, missing_catalogs=frozenset(c for c, _ in mapped), notes=tuple(notes)
     )
 
 
@@ -156,7 +154,8 @@ def _parse(code: str) -> exp.Expr | None:
 
 def _drop_catalogs(code: str, tree: exp.Expr, catalogs: set[str]) -> str:
     """``c.s.t`` -> ``s.t`` for every table name whose catalog ``c`` is in ``catalogs``; the
-    identifiers' positions come from the parser, so string literals and columns are left alone."""
+    identifiers' positions (quotes included) come from the parser, so string literals and columns
+    are left alone."""
     cuts: list[tuple[int, int]] = []
     for table in tree.find_all(exp.Table):
         catalog, db = table.args.get("catalog"), table.args.get("db")
@@ -165,8 +164,6 @@ def _drop_catalogs(code: str, tree: exp.Expr, catalogs: set[str]) -> str:
         start, end = catalog.meta.get("start"), db.meta.get("start")
         if start is None or end is None:
             continue
-        start -= 1 if catalog.args.get("quoted") else 0
-        end -= 1 if db.args.get("quoted") else 0
         cuts.append((start, end))
     for start, end in sorted(cuts, reverse=True):
         code = code[:start] + code[end:]
@@ -179,7 +176,7 @@ def _tokens(text: str) -> list[sqlglot.tokens.Token]:
 
 def _remove_using_delta(text: str, notes: list[str]) -> str:
     tokens = _tokens(text)
-    for this, following in zip(tokens, tokens[1:], strict=False):
+    for this, following in itertools.pairwise(tokens):
         if this.token_type is TokenType.USING and following.text.upper() == "DELTA":
             notes.append("USING DELTA dropped: this session has no Delta (its default table format)")
             return _cut(text, this.start, following.end + 1)
@@ -217,17 +214,17 @@ def _cut(text: str, start: int, end: int) -> str:
     return (text[:start].rstrip() + " " + text[end:].lstrip()).strip()
 
 
-def _rewrite_statement(text: str, caps: SessionCapabilities, notes: list[str]) -> tuple[str, ...] | UpdateRewrite:
+def _rewrite_statement(text: str, caps: SessionCapabilities, notes: list[str]) -> Adapted:
     tree = _parse(text)
     if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-        return _create(text, tree, caps, notes)
+        return Adapted(statements=_create(text, tree, caps, notes))
     if isinstance(tree, exp.Delete) and not caps.row_level_dml:
         notes.append("DELETE run as a rewrite of the table: this session's tables have no row-level DELETE")
         return _delete(tree)
     if isinstance(tree, exp.Update) and not caps.row_level_dml:
         notes.append("UPDATE run as a rewrite of the table: this session's tables have no row-level UPDATE")
         return _update(tree)
-    return (text,)
+    return Adapted(statements=(text,))
 
 
 def _create(text: str, tree: exp.Create, caps: SessionCapabilities, notes: list[str]) -> tuple[str, ...]:
@@ -241,7 +238,9 @@ def _create(text: str, tree: exp.Create, caps: SessionCapabilities, notes: list[
         return (f"DROP TABLE IF EXISTS {name}", text) if tree.args.get("replace") else (text,)
     if not tree.args.get("replace") or caps.replace_table:
         return (text,)
-    notes.append(f"CREATE OR REPLACE TABLE run as drop and create: {caps.current_catalog} cannot replace tables")
+    notes.append(
+        f"CREATE OR REPLACE TABLE run as drop and create: {caps.current_catalog} cannot replace tables"
+    )
     created = re.sub(r"^\s*CREATE\s+OR\s+REPLACE\s+TABLE", "CREATE TABLE", text, count=1, flags=re.I)
     if tree.expression is None or not _reads(tree.expression, target):  # may drop the target first
         return (f"DROP TABLE IF EXISTS {name}", created)
@@ -257,31 +256,44 @@ def _create(text: str, tree: exp.Create, caps: SessionCapabilities, notes: list[
 
 def _reads(query: exp.Expr, table: exp.Table) -> bool:
     return any(
-        t.name == table.name and (t.db == table.db or not t.db or not table.db) for t in query.find_all(exp.Table)
+        t.name == table.name and (t.db == table.db or not t.db or not table.db)
+        for t in query.find_all(exp.Table)
     )
 
 
 def _original(text: str, table: exp.Table) -> str:
     """The target's name as written after ``CREATE OR REPLACE TABLE`` (first table name in the text)."""
-    match = re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\w.]+)", text, re.I)
+    match = re.match(
+        r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\w.]+)", text, re.I
+    )
     return match.group(1) if match else _spark(table)
 
 
-def _delete(tree: exp.Delete) -> tuple[str, ...]:
+def _delete(tree: exp.Delete) -> Adapted:
     table = tree.this
     where = tree.args.get("where")
     keep = f" WHERE ({_spark(where.this)}) IS NOT TRUE" if where is not None else " WHERE FALSE"
-    return _rewrite_table(table, f"SELECT * FROM {_spark(table)}{keep}")
+    return Adapted(
+        statements=_rewrite_table(table, f"SELECT * FROM {_spark(table)}{keep}"),
+        guard=_matching(table, where),
+    )
 
 
-def _update(tree: exp.Update) -> UpdateRewrite:
+def _update(tree: exp.Update) -> Adapted:
     where = tree.args.get("where")
     assignments = tuple((e.this.name, _spark(e.expression)) for e in tree.expressions)
-    return UpdateRewrite(
+    update = UpdateRewrite(
         table=_spark(tree.this),
         assignments=assignments,
         condition=_spark(where.this) if where is not None else None,
     )
+    return Adapted(statements=(), update=update, guard=_matching(tree.this, where))
+
+
+def _matching(table: exp.Table, where: exp.Expr | None) -> str:
+    """A query for one row the statement changes: with none, the rewrite is skipped."""
+    condition = f" WHERE ({_spark(where.this)}) IS TRUE" if where is not None else ""
+    return f"SELECT 1 FROM {_spark(table)}{condition} LIMIT 1"
 
 
 def update_statements(update: UpdateRewrite, columns: list[str]) -> tuple[str, ...]:
@@ -292,7 +304,9 @@ def update_statements(update: UpdateRewrite, columns: list[str]) -> tuple[str, .
         raise ValueError(f"UPDATE {update.table} sets unknown column(s) {sorted(unknown)}")
     when = f"({update.condition}) IS TRUE" if update.condition else "TRUE"
     select = ", ".join(
-        f"CASE WHEN {when} THEN {values[c.lower()]} ELSE `{c}` END AS `{c}`" if c.lower() in values else f"`{c}`"
+        f"CASE WHEN {when} THEN {values[c.lower()]} ELSE `{c}` END AS `{c}`"
+        if c.lower() in values
+        else f"`{c}`"
         for c in columns
     )
     table = sqlglot.parse_one(update.table, read="spark", into=exp.Table)

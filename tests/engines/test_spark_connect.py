@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,20 +103,60 @@ def lookup_as_duckdb(spark: Any, path: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True, kw_only=True)
+class DuckDBRun:
+    database: Path
+    history: list[dict[str, Any]]
+    row_counts: dict[str, int]
+
+    def tables(self) -> dict[str, Any]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return {n: t for n, t in duckdb_tables(con, SCHEMA).items() if n not in RUN_SPECIFIC}
+
+
+@pytest.fixture(scope="module")
+def duckdb_run(airflow_db: Path, sources: Path, tmp_path_factory: pytest.TempPathFactory) -> DuckDBRun:
+    """The example DAG on DuckDB, on the same sources: what every Spark Connect run must equal."""
+    duck = tmp_path_factory.mktemp("duckdb-run") / "idu.duckdb"
+    shutil.copy(sources, duck)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(
+            f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps({"conn_type": "duckdb", "host": str(duck)})
+        )
+        result = run_dag(example_dag(), logical_date=pendulum.datetime(2027, 1, 1, tz="UTC"))
+    assert result.state == "success", result.failed()
+    return DuckDBRun(
+        database=duck,
+        history=result.xcom("loop.unify_loop")["history"],
+        row_counts=result.xcom("report")["row_counts"],
+    )
+
+
+def assert_equals_duckdb_and_networkx(
+    server: LocalSparkConnect, expected: DuckDBRun, sources: Path, tmp: Path
+) -> None:
+    from pyspark.sql.connect.session import SparkSession
+
+    spark = SparkSession.builder.remote(server.url).create()  # a fresh one: the server may have restarted
+    try:
+        actual = {n: t for n, t in spark_tables(spark).items() if n not in RUN_SPECIFIC}
+        assert "customer_master" in actual and "unified_customer_id_lookup" in actual
+        assert_same_tables(actual, expected.tables())
+        lookup = lookup_as_duckdb(spark, tmp / "spark_lookup.duckdb")
+    finally:
+        spark.stop()
+    graph = load_identifier_graph(sources, EXAMPLE_YML, source_schema="customer_db")
+    assert_lookup_matches(lookup, lookup_table=LOOKUP, graph=graph, merge_by_keys=MERGE_BY_KEYS)
+
+
 def test_example_dag_on_spark_connect_equals_duckdb_and_networkx(
-    airflow_db: Path,
     spark_connect_server: LocalSparkConnect,
     spark: Any,
     sources: Path,
+    duckdb_run: DuckDBRun,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    duck = tmp_path / "duck.duckdb"
-    shutil.copy(sources, duck)
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps({"conn_type": "duckdb", "host": str(duck)}))
-    on_duckdb = run_dag(example_dag(), logical_date=pendulum.datetime(2027, 1, 1, tz="UTC"))
-    assert on_duckdb.state == "success", on_duckdb.failed()
-
     load_sources(spark, sources)
     use_spark_connect(monkeypatch, spark_connect_server)
     on_spark = run_dag(example_dag(), logical_date=pendulum.datetime(2027, 1, 2, tz="UTC"))
@@ -123,18 +164,13 @@ def test_example_dag_on_spark_connect_equals_duckdb_and_networkx(
     loop = on_spark.xcom("loop.unify_loop")
     assert loop["converged"] is True
     assert {h["source"] for h in loop["history"]} == {"file", "derived"}
-    assert loop["history"] == on_duckdb.xcom("loop.unify_loop")["history"]
-    assert on_spark.xcom("report")["row_counts"] == on_duckdb.xcom("report")["row_counts"]
+    assert _history(loop["history"]) == _history(duckdb_run.history)
+    assert on_spark.xcom("report")["row_counts"] == duckdb_run.row_counts
+    assert_equals_duckdb_and_networkx(spark_connect_server, duckdb_run, sources, tmp_path)
 
-    with duckdb.connect(str(duck), read_only=True) as con:
-        expected = {n: t for n, t in duckdb_tables(con, SCHEMA).items() if n not in RUN_SPECIFIC}
-    actual = {n: t for n, t in spark_tables(spark).items() if n not in RUN_SPECIFIC}
-    assert "customer_master" in actual and "unified_customer_id_lookup" in actual
-    assert_same_tables(actual, expected)
 
-    graph = load_identifier_graph(sources, EXAMPLE_YML, source_schema="customer_db")
-    lookup = lookup_as_duckdb(spark, tmp_path / "spark_lookup.duckdb")
-    assert_lookup_matches(lookup, lookup_table=LOOKUP, graph=graph, merge_by_keys=MERGE_BY_KEYS)
+def _history(history: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    return [(h["iteration"], h["updated_count"], h["source"]) for h in history]
 
 
 BROKEN = "CREATE TABLE idu_demo.unified.broken AS SELECT no_such_column FROM idu_demo.unified.unified_customer_id_graph_unify_loop_0"
@@ -171,3 +207,64 @@ def test_a_sql_error_fails_at_once_naming_file_and_statement(
     assert "UNRESOLVED_COLUMN" in lines[0] and "no_such_column" in lines[0]
     assert "02_extract_merge.sql: statement 3 failed (CREATE TABLE idu_demo.unified.broken" in out
     assert "not retried" in out
+
+
+def quick_retries_dag(dag_id: str, sql_dir: Path) -> Any:
+    from tests.e2e.test_fail_fast import source
+
+    return dag_from_file(dag_id, source(dag_id, sql_dir, CONN_ID))
+
+
+def test_server_stopped_mid_loop_fails_transiently_and_the_retry_resumes_there(
+    spark_connect_server: LocalSparkConnect,
+    spark: Any,
+    sources: Path,
+    duckdb_run: DuckDBRun,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server goes away as iteration 2 starts (it comes back a minute later, tables kept by its
+    metastore): the loop task fails transiently, Airflow retries it, and the retry goes on at
+    iteration 2; the published tables equal DuckDB's and networkx's."""
+    import airflow_idu.engines as engines
+    from tests.e2e.test_fail_fast import task_instance
+
+    load_sources(spark, sources)
+    use_spark_connect(monkeypatch, spark_connect_server, retry_seconds=2)
+    real_open = engines.open_engine
+    loop_labels: list[str] = []
+    errors: list[BaseException] = []
+
+    def open_engine(*args: Any, **kwargs: Any) -> Any:
+        engine = real_open(*args, **kwargs)
+        run = engine.run_script
+
+        def run_script(sql: str, *, label: str) -> Any:
+            if "(iteration" in label:
+                loop_labels.append(label)
+            if "(iteration 2)" not in label or errors:
+                return run(sql, label=label)
+            spark_connect_server.stop()
+            try:
+                return run(sql, label=label)
+            except Exception as err:
+                errors.append(err)
+                raise
+            finally:
+                spark_connect_server.start()
+
+        engine.run_script = run_script
+        return engine
+
+    monkeypatch.setattr(engines, "open_engine", open_engine)
+    result = run_dag(
+        quick_retries_dag("idu_sc_restart", EXAMPLE_SQL), logical_date=pendulum.datetime(2027, 3, 1, tz="UTC")
+    )
+    assert result.state == "success", result.failed()
+    assert len(errors) == 1 and engines.is_transient(errors[0].__cause__), errors
+    assert task_instance(result, "loop.unify_loop").try_number == 2
+    iteration_1 = [label for label in loop_labels if "(iteration 1)" in label]
+    assert len(iteration_1) == 1, "the retry started the loop over instead of resuming it"
+    assert [label for label in loop_labels if "(iteration 2)" in label][-1] == loop_labels[1]
+    assert _history(result.xcom("loop.unify_loop")["history"]) == _history(duckdb_run.history)
+    assert_equals_duckdb_and_networkx(spark_connect_server, duckdb_run, sources, tmp_path)
