@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _ROW_LEVEL = re.compile(r"^\s*(?:DELETE\s+FROM|UPDATE)\s+([`\w.]+)", re.IGNORECASE)
 _UNSUPPORTED = re.compile(r"DATA_SOURCE_NOT_FOUND|UNSUPPORTED_FEATURE|not supported|does not support", re.I)
+_PYSPARK_ERROR_LOGGERS = ("pyspark.sql.connect.logging", "SQLQueryContextLogger")
 # Connection extra ``retry_seconds``: how long the client retries an unavailable server before the
 # task fails (transiently, so Airflow's retries take over). pyspark's own default is ~10 minutes.
 DEFAULT_RETRY_SECONDS = 60.0
@@ -81,6 +82,11 @@ class SparkConnectEngine:
         _limit_retries(session, self._retry_seconds())
         # Errors carry Spark's message, not the server's JVM stack trace (the task log shows the cause).
         session.conf.set("spark.sql.connect.serverStacktrace.enabled", "false")
+        # pyspark logs every failed RPC at ERROR (with the server's JSON); the engine raises each one
+        # as a StatementError naming file and statement, and expected ones (a table-exists probe)
+        # are not errors: keep the task log to what the engine reports.
+        for name in _PYSPARK_ERROR_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         log.info("Spark Connect session %s on %s", session.client._session_id, _without_secrets(url))
         return session
 
@@ -209,13 +215,8 @@ def probe_capabilities(session: SparkSession) -> SessionCapabilities:
 
 
 def _catalog_exists(session: SparkSession, name: str) -> bool:
-    try:
-        session.sql(f"SHOW NAMESPACES IN `{name}`").collect()
-    except Exception as err:
-        if is_transient_spark_connect_error(err):
-            raise
-        return False
-    return True
+    """Configured on the server (``spark.sql.catalog.<name>``): SHOW CATALOGS lists it once loaded."""
+    return session.conf.get(f"spark.sql.catalog.{name}", None) is not None
 
 
 def _explain(session: SparkSession, statement: str) -> str:
