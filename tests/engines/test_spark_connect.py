@@ -219,6 +219,7 @@ def quick_retries_dag(dag_id: str, sql_dir: Path) -> Any:
     return dag_from_file(dag_id, source(dag_id, sql_dir, CONN_ID))
 
 
+@pytest.mark.faults
 def test_server_stopped_mid_loop_fails_transiently_and_the_retry_resumes_there(
     spark_connect_server: LocalSparkConnect,
     spark: Any,
