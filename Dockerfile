@@ -19,9 +19,12 @@ WORKDIR /opt/airflow/idu-src
 # Layer 1 — dependencies only. It depends on pyproject.toml and constraints.txt alone (the package
 # is an empty stub here), so editing airflow_idu/ does not re-download DuckDB, the Databricks
 # provider and friends.
+# IDU_EXTRAS: optional extras, e.g. spark-connect for the spark_connect engine (docs/spark-connect.md).
+ARG IDU_EXTRAS=""
 COPY --chown=airflow:root pyproject.toml constraints.txt README.md ./
 RUN mkdir airflow_idu && touch airflow_idu/__init__.py \
     && pip install --no-cache-dir -c constraints.txt . \
+    && if [ -n "$IDU_EXTRAS" ]; then pip install --no-cache-dir -c constraints.txt ".[$IDU_EXTRAS]"; fi \
     && rm -rf airflow_idu build ./*.egg-info
 
 # Layer 2 — the provider itself (no dependency resolution: layer 1 installed them all).

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.spark_session"]  # one Spark session for tests/spark and tests/fidelity
+# one Spark session for tests/spark and tests/fidelity; one Spark Connect server for the spark_connect engine
+pytest_plugins = ["tests.spark_session", "tests.spark_connect_server"]
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_DIR = REPO / "examples" / "customer_unification"

@@ -38,6 +38,7 @@ class EngineKind(StrEnum):
 
     DATABRICKS = "databricks"
     DUCKDB = "duckdb"
+    SPARK_CONNECT = "spark_connect"  # the Apache Spark provider's connection type
 
 
 @dataclass(frozen=True, kw_only=True)

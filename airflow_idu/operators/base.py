@@ -187,7 +187,7 @@ def _missing_connection(conn_id: str) -> str:
         f"connection {conn_id!r} is not defined — not retried\n"
         f"Create it (UI: Admin > Connections; CLI: airflow connections add {conn_id} ...; or the "
         f"environment variable AIRFLOW_CONN_{conn_id.upper()}), or point the DAG's conn_id at an "
-        "existing duckdb or databricks connection."
+        "existing duckdb, databricks or spark_connect connection."
     )
 
 

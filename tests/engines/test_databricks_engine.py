@@ -16,6 +16,7 @@ from airflow_idu.engines.base import ConnectionOpenError
 from airflow_idu.engines.databricks import DatabricksAuthError, DatabricksEngine
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.registry import ENGINES, UnsupportedConnectionError, engine_class
+from airflow_idu.engines.spark_connect import SparkConnectEngine
 from airflow_idu.warehouse.core import StatementState
 from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.fixture import TOKEN, LocalWarehouse
@@ -31,16 +32,18 @@ def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> Loc
 
 @pytest.mark.parametrize(
     ("conn_type", "cls"),
-    [("databricks", DatabricksEngine), ("DuckDB", DuckDBEngine)],
-    ids=["databricks", "duckdb"],
+    [("databricks", DatabricksEngine), ("DuckDB", DuckDBEngine), ("spark_connect", SparkConnectEngine)],
+    ids=["databricks", "duckdb", "spark_connect"],
 )
 def test_registry_maps_connection_types_to_engines(conn_type: str, cls: type) -> None:
     assert engine_class(conn_type) is cls
-    assert set(ENGINES) == {"databricks", "duckdb"}
+    assert set(ENGINES) == {"databricks", "duckdb", "spark_connect"}
 
 
 def test_unknown_connection_type_names_the_supported_ones() -> None:
-    with pytest.raises(UnsupportedConnectionError, match=r"type 'snowflake'.*\['databricks', 'duckdb'\]"):
+    with pytest.raises(
+        UnsupportedConnectionError, match=r"type 'snowflake'.*\['databricks', 'duckdb', 'spark_connect'\]"
+    ):
         engine_class("snowflake", conn_id="x")
 
 
