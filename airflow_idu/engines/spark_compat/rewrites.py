@@ -210,16 +210,13 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
 
 def _empty_collections(tree: exp.Expr) -> exp.Expr:
     """collect_list/collect_set of a group with no non-NULL value: Spark's [], DuckDB's NULL."""
-
-    def build(node: exp.Expr) -> exp.Expr:
-        agg = node.this if isinstance(node, exp.Window) else node
-        if not isinstance(agg, exp.ArrayAgg | exp.ArrayUniqueAgg):
-            return node
-        if isinstance(node.parent, exp.Window):
-            return node  # wrapped as a whole window below
-        return exp.Coalesce(this=node.copy(), expressions=[exp.Array(expressions=[])])
-
-    return _replace_all(tree, (exp.ArrayAgg, exp.ArrayUniqueAgg, exp.Window), build)
+    for agg in list(tree.find_all(exp.ArrayAgg, exp.ArrayUniqueAgg)):
+        target = agg  # the whole call: with its OVER, WITHIN GROUP or FILTER
+        while isinstance(target.parent, exp.Window | exp.WithinGroup | exp.Filter):
+            target = target.parent
+        wrapped = exp.Coalesce(this=target.copy(), expressions=[exp.Array(expressions=[])])
+        tree = replace_each(tree, [target], lambda _: wrapped)
+    return tree
 
 
 def _array_intersect(node: exp.ArrayIntersect) -> exp.Expr:
