@@ -214,9 +214,12 @@ def _empty_collections(tree: exp.Expr) -> exp.Expr:
         target = agg  # the whole call: with its OVER, WITHIN GROUP or FILTER
         while isinstance(target.parent, exp.Window | exp.WithinGroup | exp.Filter):
             target = target.parent
-        wrapped = exp.Coalesce(this=target.copy(), expressions=[exp.Array(expressions=[])])
-        tree = replace_each(tree, [target], lambda _: wrapped)
+        tree = replace_each(tree, [target], _or_empty_array)
     return tree
+
+
+def _or_empty_array(node: exp.Expr) -> exp.Expr:
+    return exp.Coalesce(this=node.copy(), expressions=[exp.Array(expressions=[])])
 
 
 def _array_intersect(node: exp.ArrayIntersect) -> exp.Expr:
