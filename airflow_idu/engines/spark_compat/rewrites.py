@@ -211,7 +211,7 @@ def _arrays(tree: exp.Expr) -> exp.Expr:
 def _empty_collections(tree: exp.Expr) -> exp.Expr:
     """collect_list/collect_set of a group with no non-NULL value: Spark's [], DuckDB's NULL."""
     for agg in list(tree.find_all(exp.ArrayAgg, exp.ArrayUniqueAgg)):
-        target = agg  # the whole call: with its OVER, WITHIN GROUP or FILTER
+        target: exp.Expr = agg  # the whole call: with its OVER, WITHIN GROUP or FILTER
         while isinstance(target.parent, exp.Window | exp.WithinGroup | exp.Filter):
             target = target.parent
         tree = replace_each(tree, [target], _or_empty_array)
