@@ -4,8 +4,10 @@ Each construct is translated from Spark SQL exactly as a statement of a director
 (``translate_statement`` + the compatibility macros) and run over one array of n BIGINTs
 (about n/2 distinct values, a few NULLs) in a DuckDB database. The growth exponent between
 the two largest sizes is log(t2/t1) / log(n2/n1): about 1 for linear work, about 1.1 for
-n log n, 2 for quadratic. A construct above ``--limit`` (default 1.3) fails the run: a
-translation asymptotically slower than the Spark function it replaces is a bug.
+n log n, 2 for quadratic. Between 100k and 1M the arrays outgrow the CPU caches, which adds
+to every exponent: DuckDB's own hash aggregation (``collect_set``, no macro of ours) measures
+about 1.3 here. A construct above ``--limit`` (default 1.5, between that and quadratic) fails
+the run: a translation asymptotically slower than the Spark function it replaces is a bug.
 
     .venv/bin/python -m bench.complexity                  # 10k, 100k, 1M; writes docs/
     .venv/bin/python -m bench.complexity --sizes 1000,10000 --out /tmp/x   # a quick look
@@ -104,7 +106,7 @@ def exponent(times: dict[int, float]) -> float | None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = base_parser(__doc__ or "", sizes="10000,100000,1000000", repeat=3)
-    parser.add_argument("--limit", type=float, default=1.3, help="largest growth exponent allowed")
+    parser.add_argument("--limit", type=float, default=1.5, help="largest growth exponent allowed")
     args = parser.parse_args(argv)
     sizes = parse_sizes(args.sizes)
     results = measure(sizes, args.repeat, args.work)
@@ -113,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     worst = max(judged, key=lambda r: r[-1])
     body = (
         "Seconds per construct (median of the runs) over one array of n elements, and the growth "
-        f"exponent between the two largest sizes (1 linear, about 1.1 n log n, 2 quadratic; limit {args.limit}; "
+        f"exponent between the two largest sizes (1 linear, about 1.1 n log n, 2 quadratic; limit {args.limit}, "
+        "as the arrays outgrowing the CPU caches adds to every exponent: `collect_set`, DuckDB's own hash "
+        "aggregation with no macro of ours, is the reference; "
         f"'-' where the largest size takes under {RESOLUTION_S} s, too quick to tell).\n\n"
         + table(["construct", *(f"n={n:,}" for n in sizes), "exponent"], rows)
         + f"\n\nLargest exponent: {worst[0]} ({worst[-1]:.2f})."
