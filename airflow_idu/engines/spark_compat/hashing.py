@@ -246,6 +246,7 @@ def sha2(kind: str, text: str | None, bits: int | None) -> str | None:
 
 
 def register_hashes(con: duckdb.DuckDBPyConnection) -> None:
+    import duckdb
     from duckdb import func
     from duckdb import sqltypes as t
 
@@ -259,11 +260,16 @@ def register_hashes(con: duckdb.DuckDBPyConnection) -> None:
     for name, function, parameters, result in functions:
         with contextlib.suppress(Exception):  # not registered yet
             con.remove_function(name)
-        con.create_function(
-            name,
-            function,
-            parameters,
-            result,
-            null_handling=func.FunctionNullHandling.SPECIAL,
-            side_effects=False,
-        )
+        try:
+            con.create_function(
+                name,
+                function,
+                parameters,
+                result,
+                null_handling=func.FunctionNullHandling.SPECIAL,
+                side_effects=False,
+            )
+        except duckdb.CatalogException as exc:
+            # another connection of this process to the same database registered it already
+            if "already exists" not in str(exc):
+                raise
