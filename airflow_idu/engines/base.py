@@ -185,6 +185,23 @@ def _split_cause(line: str) -> tuple[str, str]:
     return line[:cut] + " …", "… " + line[cut:].lstrip()
 
 
+class CatalogSchemaFromTask:
+    """``from_task`` for engines that take only the catalog and schema (``http_path`` and
+    ``hook_params`` are Databricks SQL settings the others have no use for)."""
+
+    @classmethod
+    def from_task(
+        cls,
+        conn_id: str,
+        *,
+        catalog: str | None = None,
+        schema: str | None = None,
+        http_path: str | None = None,
+        hook_params: dict[str, Any] | None = None,
+    ) -> Any:
+        return cls(conn_id, catalog=catalog, schema=schema)  # type: ignore[call-arg]
+
+
 @runtime_checkable
 class Engine(Protocol):
     kind: EngineKind

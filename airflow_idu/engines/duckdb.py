@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_idu.engines.base import (
+    CatalogSchemaFromTask,
     ConnectionOpenError,
     EngineKind,
     StatementStats,
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCK_TIMEOUT = 300.0  # seconds a task waits for another process's write lock on the file
 
 
-class DuckDBEngine:
+class DuckDBEngine(CatalogSchemaFromTask):
     """Runs Databricks SQL on one DuckDB connection through the official ``DuckDBHook``.
 
     The connection is opened on first use and reused for every statement and loop
@@ -52,19 +53,6 @@ class DuckDBEngine:
         self._lock_timeout = lock_timeout
         # A DuckDB file is one catalog: schema s of two catalogs would be the same tables.
         self._catalog_of_schema: dict[str, str] = {schema: catalog} if catalog and schema else {}
-
-    @classmethod
-    def from_task(
-        cls,
-        conn_id: str,
-        *,
-        catalog: str | None = None,
-        schema: str | None = None,
-        http_path: str | None = None,
-        hook_params: dict[str, Any] | None = None,
-    ) -> DuckDBEngine:
-        """``http_path`` and ``hook_params`` are Databricks settings; a DuckDB file has neither."""
-        return cls(conn_id, catalog=catalog, schema=schema)
 
     @staticmethod
     def is_transient(error: BaseException) -> bool:

@@ -14,7 +14,14 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_idu.engines.base import EngineKind, StatementStats, error_names, fetch_rows, run_statements
+from airflow_idu.engines.base import (
+    CatalogSchemaFromTask,
+    EngineKind,
+    StatementStats,
+    error_names,
+    fetch_rows,
+    run_statements,
+)
 from airflow_idu.engines.spark_sql import Adapted, SessionCapabilities, adapt_statement, update_statements
 
 if TYPE_CHECKING:
@@ -33,7 +40,7 @@ _PYSPARK_ERROR_LOGGERS = ("pyspark.sql.connect.logging", "SQLQueryContextLogger"
 DEFAULT_RETRY_SECONDS = 60.0
 
 
-class SparkConnectEngine:
+class SparkConnectEngine(CatalogSchemaFromTask):
     """Runs Databricks SQL as Spark SQL on one Spark Connect session."""
 
     kind = EngineKind.SPARK_CONNECT
@@ -46,19 +53,6 @@ class SparkConnectEngine:
         self._row_level: dict[str, bool] = {}  # table -> DELETE/UPDATE supported (asked by EXPLAIN)
         self._logged: set[str] = set()
         self._probed_catalogs: set[str] = set()
-
-    @classmethod
-    def from_task(
-        cls,
-        conn_id: str,
-        *,
-        catalog: str | None = None,
-        schema: str | None = None,
-        http_path: str | None = None,
-        hook_params: dict[str, Any] | None = None,
-    ) -> SparkConnectEngine:
-        """``http_path`` and ``hook_params`` are Databricks SQL settings; a Spark Connect server has neither."""
-        return cls(conn_id, catalog=catalog, schema=schema)
 
     @staticmethod
     def is_transient(error: BaseException) -> bool:
