@@ -158,7 +158,7 @@ class TimedRunner(RawRunner):
         return super().run(sql_dir, max_iterations=max_iterations, loop_only=loop_only)
 
     def script(self, sql: str) -> Any:
-        from airflow_idu.engines.translate import translate_statement
+        from airflow_idu.engines.duckdb.translate import translate_statement
         from airflow_idu.plan import split_statements
 
         where = self.names.get(sql, "loop (derived, count or final)")

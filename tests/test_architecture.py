@@ -108,7 +108,6 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
                 "airflow.sdk",
                 "airflow_idu.engines.databricks.",
                 "airflow_idu.engines.duckdb",
-                "airflow_idu.engines.translate",
                 "airflow_idu.engines.registry",
                 "airflow_idu.operators",
                 "airflow_idu.sensors",

@@ -2,7 +2,7 @@
 
 Protocol front ends (Thrift in :mod:`airflow_idu.warehouse.thrift`, REST in ``rest``) share one
 :class:`Warehouse`. Statements are translated exactly as the embedded DuckDB engine translates
-them (:func:`airflow_idu.engines.translate.translate_statement` plus ``COMPAT_MACROS``), run in a
+them (:func:`airflow_idu.engines.duckdb.translate.translate_statement` plus ``COMPAT_MACROS``), run in a
 worker thread, and keep a state a client can poll, cancel (DuckDB ``interrupt``) and close.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 from airflow_idu.engines.spark_compat.library import register_functions
-from airflow_idu.engines.translate import COMPAT_MACROS
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
 from airflow_idu.warehouse.execution import StatementResult, execute_statement, use_namespace
 

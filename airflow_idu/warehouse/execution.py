@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from airflow_idu.engines.translate import translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 from airflow_idu.warehouse.types import databricks_type
 
 __all__ = ["StatementResult", "execute_statement", "use_namespace"]

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
 from tests.fidelity.compositions import published_canonical_id
 from tests.ground_truth import MASKS
 from tests.warehouse import fixture as warehouse_fixture
