@@ -17,8 +17,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, TaskGroup
 
+from airflow_idu.lease import LeaseSettings
 from airflow_idu.operators.base import DEFAULT_CONN_ID
-from airflow_idu.operators.lease import LeaseSettings
 from airflow_idu.params import unification_params, validated_params
 from airflow_idu.plan import Plan, read_plan
 from airflow_idu.plan.contract import LEASE_ACQUIRE_TASK_ID, LEASE_RELEASE_TASK_ID, LOOP_TASK_ID

@@ -97,6 +97,19 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         for room in ("engines", "operators", "sensors", "factory.py", "render", "links.py", "plan")
     ],
     (
+        "lease",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.triggers",
+            "airflow_idu.factory",
+            "airflow_idu.render",
+            "airflow_idu.warehouse",
+        ),
+        "the writer lease is a row and its SQL, run through an engine: no Airflow, no tasks",
+    ),
+    (
         "plan/contract.py",
         ("airflow.", "airflow_idu."),
         "the contract's names are the bottom of every room: it imports none of them",

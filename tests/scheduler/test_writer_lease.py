@@ -14,15 +14,9 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines import StatementError
 from airflow_idu.engines.duckdb import DuckDBEngine
-from airflow_idu.operators.lease import (
-    LeaseGuard,
-    LeaseReleaseOperator,
-    LeaseSettings,
-    WriterLease,
-    is_conflict,
-    lease_table,
-    run_holder,
-)
+from airflow_idu.lease import LeaseSettings, WriterLease, is_conflict
+from airflow_idu.operators.lease import LeaseGuard, LeaseReleaseOperator, run_holder
+from airflow_idu.plan.contract import lease_table
 from airflow_idu.sensors.lease import LeaseAcquireSensor
 
 TABLE = "cat.s.idu_writer_lease"
