@@ -242,8 +242,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     import duckdb
 
+    from airflow_idu.demo.summary import read_summary
     from airflow_idu.plan.contract import TableNames
-    from airflow_idu.summary import read_summary
 
     if not args.database.is_file():
         raise CliError(
