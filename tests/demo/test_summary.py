@@ -1,4 +1,4 @@
-"""``read_summary``: a run's state, failures and iterations, and whose rows the tables hold (issue 22)."""
+"""``read_summary``: a run's state, failures and iterations, and whose rows the tables hold."""
 
 from __future__ import annotations
 
