@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,23 @@ def airflow_db() -> Path:
         env=os.environ.copy(),
     )
     return _HOME
+
+
+@pytest.fixture
+def duckdb_conn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An Airflow connection id (``idu_lease``) to a fresh DuckDB file of this test."""
+    db = tmp_path / "lease.duckdb"
+    monkeypatch.setenv("AIRFLOW_CONN_IDU_LEASE", json.dumps({"conn_type": "duckdb", "host": str(db)}))
+    return "idu_lease"
+
+
+@pytest.fixture
+def local_warehouse() -> Iterator[Any]:
+    """The process's local SQL warehouse (``tests/warehouse/fixture.py``, started once); faults, expiry
+    and slow statements reset after the test."""
+    from tests.warehouse.fixture import shared_warehouse
+
+    wh = shared_warehouse()
+    wh.reset()
+    yield wh
+    wh.reset()
