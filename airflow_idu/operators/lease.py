@@ -129,8 +129,6 @@ class LeaseReleaseOperator(IduBaseOperator):
             current = retry_conflicts(release)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
         if current is not None:
             self.log.info("Released %s; it is now held by %s", table, current.describe(lease.clock()))
         else:

@@ -51,8 +51,6 @@ class _LoopTablesOperator(IduBaseOperator):
             self.engine.run_script(sql, label=label)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
 
 
 class RestoreLoopFinalOperator(_LoopTablesOperator):

@@ -87,6 +87,8 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
             self.log.info("Writer lease %s: another run wrote it at the same moment; trying again", table)
             return False
         finally:
+            # Per poke, not per execute: in poke mode execute sleeps between pokes, and an open
+            # DuckDB connection would hold the file against the run that holds the lease.
             self.close_engine()
         if current is not None and current.token == token:
             self.log.info("Took writer lease %s for %s", table, holder)

@@ -43,3 +43,9 @@ def test_guard_takes_a_free_lease_again(duckdb_conn: str) -> None:
     holder = LeaseGuard(ttl=timedelta(minutes=5)).check(task, run_context("d", "cleared"))  # type: ignore[arg-type]
     assert holder.holder == "d / cleared"
     assert not acquire_sensor(duckdb_conn).poke(run_context("d", "other"))  # type: ignore[arg-type]
+
+
+def test_release_leaves_closing_its_engine_to_the_base_class(duckdb_conn: str) -> None:
+    release = LeaseReleaseOperator(task_id="lease_release", conn_id=duckdb_conn, catalog="cat", schema="s")
+    release.execute(run_context("d", "r"))  # type: ignore[arg-type]
+    assert "engine" not in release.__dict__  # closed: the DuckDB file is free for the next task
