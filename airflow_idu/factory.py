@@ -17,7 +17,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, TaskGroup
 
-from airflow_idu.lease import LeaseSettings
+from airflow_idu.lease.model import LeaseSettings
 from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.params import unification_params, validated_params
 from airflow_idu.plan import Plan, read_plan

@@ -3,29 +3,3 @@
 :mod:`airflow_idu.lease.model` holds the settings, the row and its SQL; the tasks that take,
 check and give it back are :mod:`airflow_idu.operators.lease` and :mod:`airflow_idu.sensors.lease`.
 """
-
-from __future__ import annotations
-
-from airflow_idu.lease.model import (
-    CONFLICT_ATTEMPTS,
-    DEFAULT_LEASE_POKE_INTERVAL,
-    DEFAULT_LEASE_TTL,
-    LeaseHolder,
-    LeaseSettings,
-    WriterLease,
-    is_conflict,
-    iso,
-    retry_conflicts,
-)
-
-__all__ = [
-    "CONFLICT_ATTEMPTS",
-    "DEFAULT_LEASE_POKE_INTERVAL",
-    "DEFAULT_LEASE_TTL",
-    "LeaseHolder",
-    "LeaseSettings",
-    "WriterLease",
-    "is_conflict",
-    "iso",
-    "retry_conflicts",
-]

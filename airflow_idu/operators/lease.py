@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.lease import LeaseHolder, WriterLease, is_conflict, iso, retry_conflicts
+from airflow_idu.lease.model import LeaseHolder, WriterLease, is_conflict, iso, retry_conflicts
 from airflow_idu.operators.base import IduBaseOperator, record_failure
 
 if TYPE_CHECKING:

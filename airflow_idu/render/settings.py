@@ -15,7 +15,7 @@ from airflow.sdk import Param
 from airflow.sdk.definitions.param import ParamsDict
 from airflow.sdk.exceptions import ParamValidationError
 
-from airflow_idu.lease import LeaseSettings
+from airflow_idu.lease.model import LeaseSettings
 from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.params import HEALTH_PARAMS, unification_params
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS

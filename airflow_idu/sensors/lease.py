@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, DagRunState, PokeReturnValue, TaskInstanceState, timezone
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.lease import DEFAULT_LEASE_POKE_INTERVAL, DEFAULT_LEASE_TTL, WriterLease, is_conflict
+from airflow_idu.lease.model import DEFAULT_LEASE_POKE_INTERVAL, DEFAULT_LEASE_TTL, WriterLease, is_conflict
 from airflow_idu.operators.base import IduBaseOperator
 from airflow_idu.operators.lease import LeaseGuard, run_holder
 from airflow_idu.sensors.unify_loop import UnifyLoopSensor

@@ -9,7 +9,7 @@ import pytest
 
 from airflow_idu.engines import StatementError
 from airflow_idu.engines.duckdb import DuckDBEngine
-from airflow_idu.lease import LeaseSettings, WriterLease, is_conflict
+from airflow_idu.lease.model import LeaseSettings, WriterLease, is_conflict
 from airflow_idu.plan.contract import lease_table
 
 TABLE = "cat.s.idu_writer_lease"

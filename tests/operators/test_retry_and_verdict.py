@@ -7,7 +7,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.lease import model as lease
-from airflow_idu.lease import retry_conflicts
+from airflow_idu.lease.model import retry_conflicts
 from airflow_idu.operators.base import Verdict
 
 
