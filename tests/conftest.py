@@ -46,6 +46,10 @@ MARKS_BY_PATH: tuple[tuple[str, str], ...] = (
     ("tests/generate/test_incremental.py::test_lookup_and_graph_identical", "slow"),
     ("tests/generate/test_incremental.py::test_later_iterations_touch_only_what_changed", "slow"),
     ("tests/generate/test_incremental.py::test_demo_directory_outputs_identical", "slow"),
+    # Shortest chains checked against networkx on a junk-key graph (~30 s of CPU).
+    ("tests/health/test_explain.py::test_explain_returns_valid_shortest_chains", "slow"),
+    # The 1000-link chains (~5 s each); the 10- and 100-link chains stay in the unit selection.
+    ("tests/generate/test_loop.py::test_chain_converges_in_log_iterations[L1000-", "slow"),
     # Subprocesses that import Airflow from scratch, several times each.
     ("tests/health/test_explain.py::test_cli_explain_exit_codes", "slow"),
     ("tests/test_provider.py::test_airflow_cli_lists_the_provider", "slow"),
