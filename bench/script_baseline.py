@@ -72,7 +72,7 @@ class ScriptBaseline:
     def run(self, sql_dir: Path = BASELINE_SQL, *, max_iterations: int = 30) -> BaselineResult:
         import duckdb
 
-        from airflow_idu.engines.translate import COMPAT_MACROS
+        from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
         from airflow_idu.plan import Phase, read_plan
 
         start = time.perf_counter()
@@ -97,7 +97,7 @@ class ScriptBaseline:
         return self.result
 
     def statement(self, sql: str) -> Any:
-        from airflow_idu.engines.translate import translate_statement
+        from airflow_idu.engines.duckdb.translate import translate_statement
 
         self.result.statements += 1
         result = None

@@ -62,8 +62,6 @@ class UnificationReportOperator(IduBaseOperator):
             report = self._build(context)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
         self.log.info("Unification report\n%s", render_markdown(report))
         self._check_coverage(report)
         if self.fail_on_failed_tasks:

@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_idu.loop.state import run_key
-from airflow_idu.plan.model import WRITER_LEASE_TABLE
+from airflow_idu.plan.contract import LOOP_TASK, WRITER_LEASE_TABLE, TableNames
 
 if TYPE_CHECKING:
     from airflow_idu.ui.model import RunData
-
-from airflow_idu.plan.contract import TableNames
 
 __all__ = ["RunSummary", "read_summary"]
 
@@ -133,7 +131,7 @@ def _file_only(iterations: list[dict[str, Any]], tables: dict[str, int], lease: 
 
 
 def _loop_task_id(run: RunData) -> str:
-    from airflow_idu.ui.model import LOOP_TASK, find_prefixes
+    from airflow_idu.ui.model import find_prefixes
 
     prefixes = find_prefixes([t.task_id for t in run.tasks])
     return (prefixes[0] if prefixes else "") + LOOP_TASK
