@@ -18,6 +18,11 @@ import pendulum
 from airflow.sdk import DAG, TaskGroup, TriggerRule
 
 from airflow_idu.assets import published_tables, table_asset
+from airflow_idu.factory_persistent_ids import (
+    persistent_id_mode,
+    render_persistent_ids_commit,
+    render_persistent_ids_stage,
+)
 from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.operators.health import IdentityHealthGateOperator, KeepPreviousLookupOperator
 from airflow_idu.operators.lease import LeaseGuard, LeaseReleaseOperator, LeaseSettings
@@ -43,6 +48,7 @@ from airflow_idu.plan.contract import (
     TableNames,
     task_path,
 )
+from airflow_idu.runstate.persistent_ids import PersistentIdMode
 from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
 
@@ -103,6 +109,7 @@ def create_unification_dag(
     sql_root: str | Path | None = None,
     deferrable: bool = False,
     writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE,
+    persistent_ids: PersistentIdMode | str = PersistentIdMode.OFF,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
@@ -114,7 +121,8 @@ def create_unification_dag(
     :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. ``writer_lease``: one
     writer per target schema, whatever starts the runs (``lease_acquire`` first,
     ``lease_release`` last; ``None`` turns it off; see docs/concurrency.md). Other keyword
-    arguments go to :class:`~airflow.sdk.DAG`.
+    arguments go to :class:`~airflow.sdk.DAG`. ``persistent_ids``: ``off``, ``beside`` or ``replace``
+    (docs/persistent-ids.md).
     """
     plan = read_plan(sql_dir, allowed_root=sql_root)
     dag_kwargs.setdefault("max_active_runs", 1)
@@ -146,6 +154,7 @@ def create_unification_dag(
             resume_loop=resume_loop,
             deferrable=deferrable,
             writer_lease=writer_lease,
+            persistent_ids=persistent_ids,
         )
     # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
     # every operator at each __init__ level (over half of the parse time at 200 files),
@@ -172,6 +181,7 @@ def unification_task_group(
     sql_root: str | Path | None = None,
     deferrable: bool = False,
     writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE,
+    persistent_ids: PersistentIdMode | str = PersistentIdMode.OFF,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
 
@@ -197,6 +207,7 @@ def unification_task_group(
             operator_kwargs=operator_kwargs,
             deferrable=deferrable,
             writer_lease=writer_lease,
+            persistent_ids=persistent_ids,
         )
     return group
 
@@ -215,10 +226,12 @@ def render_plan(
     operator_kwargs: Mapping[str, Any] | None = None,
     deferrable: bool = False,
     writer_lease: LeaseSettings | None = None,
+    persistent_ids: PersistentIdMode | str = PersistentIdMode.OFF,
 ) -> list[TaskGroup]:
     """One task group per phase, chained in phase order (between the lease tasks, if any); the
     ``gate`` group after stats."""
     policy = _policy(on_file_error)
+    pid_mode = persistent_id_mode(persistent_ids)
     common = {"conn_id": conn_id, "catalog": plan.catalog, "schema": plan.schema, **(operator_kwargs or {})}
     acquire, guard = None, None
     if writer_lease is not None:
@@ -270,18 +283,26 @@ def render_plan(
         if groups:
             groups[-1] >> group
         groups.append(group)
+        if phase.phase is Phase.CANONICALIZE and pid_mode is not PersistentIdMode.OFF:
+            groups[-1] >> (stage := render_persistent_ids_stage(plan, pid_mode, common))
+            groups.append(stage)
         if phase.phase is _gate_after(plan):
             gate = _render_gate(plan, loop_task_id, policy, min_coverage, health_limits or {}, common)
             groups[-1] >> gate
             groups.append(gate)
+    last: list[Any] = []
+    if plan.phase(Phase.CANONICALIZE) and pid_mode is not PersistentIdMode.OFF:
+        last.append(render_persistent_ids_commit(plan, groups, common))
     if plan.phase(Phase.CANONICALIZE):
         report_kwargs: dict[str, Any] = {}
         if policy is FileErrorPolicy.CONTINUE:
             report_kwargs = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
         report = _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
         groups[-1] >> report
+        last >> report
+        last.append(report)
     if acquire is not None:
-        _render_release(acquire, groups, [report] if plan.phase(Phase.CANONICALIZE) else [], lease_common)
+        _render_release(acquire, groups, last, lease_common)
     return groups
 
 

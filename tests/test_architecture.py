@@ -58,6 +58,24 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "the factory never touches a connection at parse time",
     ),
     (
+        "factory_persistent_ids.py",
+        ("airflow_idu.engines", "airflow_idu.generate", "airflow_idu.demo", "airflow_idu.runstate.steps"),
+        "the factory's persistent-id tasks touch no connection at parse time",
+    ),
+    (
+        "runstate",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.triggers",
+            "airflow_idu.factory",
+            "airflow_idu.warehouse",
+            "airflow_idu.health",
+        ),
+        "run state is SQL and steps through an engine: no Airflow, no tasks",
+    ),
+    (
         "params.py",
         ("airflow_idu.engines", "airflow_idu.operators", "airflow_idu.sensors", "airflow_idu.factory"),
         "the trigger form's params are plain definitions: no tasks, no connection",
@@ -91,7 +109,7 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
             ("airflow_idu.warehouse",),
             "the local warehouse is a tool beside the runtime path, never on it",
         )
-        for room in ("engines", "operators", "sensors", "factory.py", "links.py", "plan")
+        for room in ("engines", "operators", "sensors", "factory.py", "links.py", "plan", "runstate")
     ],
     (
         "plan/contract.py",

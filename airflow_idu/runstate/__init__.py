@@ -1,6 +1,9 @@
-"""Run state: what one successful run leaves for the next (persistent ids; no Airflow)."""
+"""Run state: what one successful run leaves for the next (persistent ids; no Airflow).
+
+``persistent_ids`` holds the SQL (plain functions, no I/O, imported by the factory for the mode);
+``steps`` runs it through an engine (the operators and the tests call it).
+"""
 
 from airflow_idu.runstate.persistent_ids import ChangeReason, PersistentIdMode
-from airflow_idu.runstate.steps import IdChanges, commit_persistent_ids, stage_persistent_ids
 
-__all__ = ["ChangeReason", "IdChanges", "PersistentIdMode", "commit_persistent_ids", "stage_persistent_ids"]
+__all__ = ["ChangeReason", "PersistentIdMode"]

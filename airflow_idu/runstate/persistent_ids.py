@@ -28,13 +28,17 @@ __all__ = [
     "ChangeReason",
     "PersistentIdMode",
     "apply_to_lookup_sql",
+    "base_literal",
+    "base_run_sql",
     "change_counts_sql",
     "commit_sql",
+    "committed_base_sql",
     "committed_rows_sql",
     "ddl_sql",
     "restage_committed_sql",
     "run_literal",
     "stage_sql",
+    "staged_base_sql",
     "staged_runs_sql",
 ]
 
@@ -66,13 +70,32 @@ def run_literal(run_id: str) -> str:
     return f"'{run_id}'"
 
 
+def base_literal(base_run_id: str | None) -> str:
+    """The run the staged ids were computed from (the map's ``committed_run_id``; NULL: no state yet)."""
+    return "CAST(NULL AS STRING)" if base_run_id is None else run_literal(base_run_id)
+
+
+def base_run_sql(tables: TableNames) -> str:
+    """The run that committed the state (NULL before the first commit)."""
+    return f"SELECT MAX(committed_run_id) FROM {tables.id_map}"
+
+
+def committed_base_sql(tables: TableNames) -> str:
+    """The base the committed state was computed from (for a run that committed already)."""
+    return f"SELECT MAX(base_run_id) FROM {tables.id_map}"
+
+
+def staged_base_sql(tables: TableNames, run_id: str) -> str:
+    return f"SELECT MAX(base_run_id) FROM {tables.id_map_staging} WHERE run_id = {run_literal(run_id)}"
+
+
 def ddl_sql(tables: TableNames) -> str:
     """The state and the change log, created empty on the first run."""
     return (
         f"CREATE TABLE IF NOT EXISTS {tables.id_map} (id STRING, id_key_type BIGINT, persistent_id STRING, "
-        "persistent_id_first_seen_at BIGINT, committed_run_id STRING) USING DELTA;\n"
+        "persistent_id_first_seen_at BIGINT, committed_run_id STRING, base_run_id STRING) USING DELTA;\n"
         f"CREATE TABLE IF NOT EXISTS {tables.id_changes} (run_id STRING, id STRING, id_key_type BIGINT, "
-        "old_id STRING, new_id STRING, reason STRING) USING DELTA"
+        "old_id STRING, new_id STRING, reason STRING, base_run_id STRING) USING DELTA"
     )
 
 
@@ -98,8 +121,7 @@ ranked AS (
 def _assigned(tables: TableNames, run: str) -> str:
     """CTEs ``kept`` (the previous id each cluster keeps) and ``assigned`` (every cluster's id)."""
     salted = (
-        "translate(base64(unhex(substr(sha2(concat(c.canonical_id, '/', "
-        f"{run}), 256), 1, 18))), '+/', '-_')"
+        f"translate(base64(unhex(substr(sha2(concat(c.canonical_id, '/', {run}), 256), 1, 18))), '+/', '-_')"
     )
     return f"""kept AS (
   SELECT canonical_id, old_id, old_first_seen,
@@ -127,9 +149,10 @@ assigned AS (
 )"""
 
 
-def stage_sql(tables: TableNames, run_id: str) -> str:
-    """``<p>_id_map_staging`` from ``<p>_lookup`` (just canonicalized) and ``<p>_id_map`` (the state)."""
-    run = run_literal(run_id)
+def stage_sql(tables: TableNames, run_id: str, base_run_id: str | None) -> str:
+    """``<p>_id_map_staging`` from ``<p>_lookup`` (just canonicalized) and ``<p>_id_map`` (the state,
+    committed by ``base_run_id``)."""
+    run, base = run_literal(run_id), base_literal(base_run_id)
     reason = (
         f"CASE WHEN cur.old_id IS NULL THEN '{ChangeReason.NEW}' "
         "WHEN cur.old_id = a.persistent_id THEN NULL "
@@ -139,14 +162,14 @@ def stage_sql(tables: TableNames, run_id: str) -> str:
 WITH {_previous_parts(tables)},
 {_assigned(tables, run)}
 SELECT {run} AS run_id, cur.id, cur.id_key_type, a.persistent_id, a.persistent_id_first_seen_at,
-       cur.canonical_id, cur.old_id, {reason} AS reason
+       cur.canonical_id, cur.old_id, {reason} AS reason, {base} AS base_run_id
 FROM cur
 JOIN assigned a ON a.canonical_id = cur.canonical_id
 LEFT JOIN ranked r ON r.canonical_id = cur.canonical_id AND r.old_id = cur.old_id
 UNION ALL
 SELECT {run} AS run_id, m.id, m.id_key_type, CAST(NULL AS STRING) AS persistent_id,
        CAST(NULL AS BIGINT) AS persistent_id_first_seen_at, CAST(NULL AS STRING) AS canonical_id,
-       m.persistent_id AS old_id, '{ChangeReason.REMOVED}' AS reason
+       m.persistent_id AS old_id, '{ChangeReason.REMOVED}' AS reason, {base} AS base_run_id
 FROM {tables.id_map} m
 LEFT ANTI JOIN {tables.lookup} l ON l.id = m.id AND l.id_key_type = m.id_key_type"""
 
@@ -156,19 +179,19 @@ def committed_rows_sql(tables: TableNames, run_id: str) -> str:
     return f"SELECT COUNT(*) FROM {tables.id_map} WHERE committed_run_id = {run_literal(run_id)}"
 
 
-def restage_committed_sql(tables: TableNames, run_id: str) -> str:
+def restage_committed_sql(tables: TableNames, run_id: str, base_run_id: str | None) -> str:
     """Staging again for a run that committed already (a cleared run): the committed map and this
     run's logged changes, so that a repeated commit changes nothing."""
-    run = run_literal(run_id)
+    run, base = run_literal(run_id), base_literal(base_run_id)
     return f"""CREATE OR REPLACE TABLE {tables.id_map_staging} USING DELTA AS
 SELECT {run} AS run_id, m.id, m.id_key_type, m.persistent_id, m.persistent_id_first_seen_at,
-       CAST(NULL AS STRING) AS canonical_id, c.old_id, c.reason
+       CAST(NULL AS STRING) AS canonical_id, c.old_id, c.reason, {base} AS base_run_id
 FROM {tables.id_map} m
 LEFT JOIN {tables.id_changes} c
   ON c.run_id = {run} AND c.id = m.id AND c.id_key_type = m.id_key_type AND c.reason <> '{ChangeReason.REMOVED}'
 UNION ALL
 SELECT {run} AS run_id, c.id, c.id_key_type, CAST(NULL AS STRING), CAST(NULL AS BIGINT), CAST(NULL AS STRING),
-       c.old_id, c.reason
+       c.old_id, c.reason, {base}
 FROM {tables.id_changes} c
 WHERE c.run_id = {run} AND c.reason = '{ChangeReason.REMOVED}'"""
 
@@ -200,16 +223,19 @@ def staged_runs_sql(tables: TableNames) -> str:
     return f"SELECT DISTINCT run_id FROM {tables.id_map_staging}"
 
 
-def commit_sql(tables: TableNames, run_id: str) -> str:
-    """Staging -> state and change log. Each statement rewrites from staging, so re-running the whole
-    script after a kill at any statement gives the same tables; the map is replaced last."""
+def commit_sql(tables: TableNames, run_id: str, base_run_id: str | None) -> str:
+    """Staging -> change log, then state: replacing the map is the commit point. Each statement
+    rewrites from staging, so re-running the script after a kill at any statement gives the same
+    tables. The first statement also drops the log rows of runs that staged on the same base and
+    never replaced the map (they failed after appending)."""
     run = run_literal(run_id)
-    return f"""DELETE FROM {tables.id_changes} WHERE run_id = {run};
+    same_base = "base_run_id IS NULL" if base_run_id is None else f"base_run_id = {run_literal(base_run_id)}"
+    return f"""DELETE FROM {tables.id_changes} WHERE run_id = {run} OR {same_base};
 INSERT INTO {tables.id_changes}
-SELECT run_id, id, id_key_type, old_id, persistent_id AS new_id, reason
+SELECT run_id, id, id_key_type, old_id, persistent_id AS new_id, reason, base_run_id
 FROM {tables.id_map_staging} WHERE run_id = {run} AND reason IS NOT NULL;
 CREATE OR REPLACE TABLE {tables.id_map} USING DELTA AS
-SELECT id, id_key_type, persistent_id, persistent_id_first_seen_at, run_id AS committed_run_id
+SELECT id, id_key_type, persistent_id, persistent_id_first_seen_at, run_id AS committed_run_id, base_run_id
 FROM {tables.id_map_staging} WHERE run_id = {run} AND persistent_id IS NOT NULL"""
 
 

@@ -69,9 +69,11 @@ def stage_persistent_ids(
     restaged = bool(engine.scalar(sql.committed_rows_sql(tables, run_id), label="persistent ids: committed?"))
     if restaged:
         log.info("Run %s committed its persistent ids already: staging them again from the state", run_id)
-        engine.run_script(sql.restage_committed_sql(tables, run_id), label="persistent ids: restage")
+        base = engine.scalar(sql.committed_base_sql(tables), label="persistent ids: committed base")
+        engine.run_script(sql.restage_committed_sql(tables, run_id, base), label="persistent ids: restage")
     else:
-        engine.run_script(sql.stage_sql(tables, run_id), label="persistent ids: stage")
+        base = engine.scalar(sql.base_run_sql(tables), label="persistent ids: base")
+        engine.run_script(sql.stage_sql(tables, run_id, base), label="persistent ids: stage")
     apply = sql.apply_to_lookup_sql(tables, mode, has_column=_lookup_has_column(engine, tables))
     engine.run_script(apply, label="persistent ids: lookup")
     changes = IdChanges(run_id=run_id, counts=_counts(engine, tables, run_id, staged=True), restaged=restaged)
@@ -82,13 +84,16 @@ def stage_persistent_ids(
 def commit_persistent_ids(engine: Engine, tables: TableNames, *, run_id: str) -> IdChanges:
     """Staging -> ``<p>_id_map`` and ``<p>_id_changes``; idempotent (a retry gives the same state)."""
     engine.run_script(sql.ddl_sql(tables), label="persistent ids: state tables")
-    staged = {str(row[0]) for row in engine.query(sql.staged_runs_sql(tables), label="persistent ids: staged")}
+    staged = {
+        str(row[0]) for row in engine.query(sql.staged_runs_sql(tables), label="persistent ids: staged")
+    }
     if staged - {run_id}:
         raise StagingMismatchError(
             f"{tables.id_map_staging} holds runs {sorted(staged)}, not {run_id!r}: run (or clear) "
             "the stage task of this run first; the state is left as it was"
         )
-    engine.run_script(sql.commit_sql(tables, run_id), label="persistent ids: commit")
+    base = engine.scalar(sql.staged_base_sql(tables, run_id), label="persistent ids: staged base")
+    engine.run_script(sql.commit_sql(tables, run_id, base), label="persistent ids: commit")
     changes = IdChanges(run_id=run_id, counts=_counts(engine, tables, run_id, staged=False))
     log.info("Persistent ids committed for run %s: %s", run_id, changes.to_dict()["changes"])
     return changes

@@ -60,10 +60,14 @@ def check_transition(before: Day, after: Day, history: History) -> None:
             expected[n] = (old, new, "new" if old is None else "removed")
             continue
         survivors = comp0[n] & set(comp1)  # its previous cluster, as far as it is still there
-        assert survivors != comp1[n] & set(comp0), f"{n}: {old} -> {new}, yet its cluster neither merged nor split"
+        assert survivors != comp1[n] & set(comp0), (
+            f"{n}: {old} -> {new}, yet its cluster neither merged nor split"
+        )
         allowed = _allowed_reasons(Counter(comp1[m] for m in survivors), comp1[n])
         if allowed == {"merged"}:
-            assert len({before.ids[m] for m in comp1[n] if m in before.ids}) > 1, f"{n}: no merge, yet {allowed}"
+            assert len({before.ids[m] for m in comp1[n] if m in before.ids}) > 1, (
+                f"{n}: no merge, yet {allowed}"
+            )
         logged = after.changes.get(n)
         reason = logged[2] if logged and logged[2] in allowed else min(allowed)
         expected[n] = (old, new, reason)
@@ -92,18 +96,24 @@ def _check_rules(before: Day, after: Day) -> None:
     for n, old in before.ids.items():
         if n in after.ids:
             parts[old][after.ids[n]] += 1
-    sole: dict[str, list[str]] = defaultdict(list)  # current id -> previous ids it holds the sole largest part of
+    sole: dict[str, list[str]] = defaultdict(
+        list
+    )  # current id -> previous ids it holds the sole largest part of
     shared: dict[str, set[str]] = defaultdict(set)  # current id -> previous ids it holds a largest part of
     for old, counter in parts.items():
         largest = max(counter.values())
         holders = [c for c, k in counter.items() if k == largest]
         if old in counter:
-            assert old in holders, f"{old} stayed with a part of {counter[old]}, not a largest one ({largest})"
+            assert old in holders, (
+                f"{old} stayed with a part of {counter[old]}, not a largest one ({largest})"
+            )
         shared.update({h: shared[h] | {old} for h in holders})
         if len(holders) == 1:
             sole[holders[0]].append(old)
     for current, olds in sole.items():
-        assert current in shared[current], f"cluster {current} holds the largest part of {olds} but got a new id"
+        assert current in shared[current], (
+            f"cluster {current} holds the largest part of {olds} but got a new id"
+        )
         oldest = min(olds, key=lambda o: _age(before, o))
         assert _age(before, current) <= _age(before, oldest), f"{current} kept, but {oldest} is older"
 
@@ -115,4 +125,6 @@ def _age(day: Day, pid: str) -> tuple[bool, int, str]:
 
 def _diff(got: Mapping[Node, object], want: Mapping[Node, object]) -> str:
     wrong = sorted(n for n in set(got) | set(want) if got.get(n) != want.get(n))[:5]
-    return "change log differs: " + "; ".join(f"{n}: logged {got.get(n)}, expected {want.get(n)}" for n in wrong)
+    return "change log differs: " + "; ".join(
+        f"{n}: logged {got.get(n)}, expected {want.get(n)}" for n in wrong
+    )

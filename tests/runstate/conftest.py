@@ -31,13 +31,13 @@ def open_engine(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], DuckDBEngin
     return engine
 
 
-def unify(case: DailyCase, day: int):  # noqa: ANN201 - the graph of that day
+def unify(case: DailyCase, day: int):
     graph = case.deliver(day)
     unify_directly(case.database)
     return graph
 
 
-def read_day(database: Path, graph, run_id: str) -> Day:  # noqa: ANN001
+def read_day(database: Path, graph, run_id: str) -> Day:
     """What run ``run_id`` left: the lookup's persistent ids, the committed map, its change rows."""
     with duckdb.connect(str(database), read_only=True) as con:
         ids = con.execute(f"SELECT id, id_key_type, {PERSISTENT_ID_COLUMN} FROM {RAW.lookup}").fetchall()
