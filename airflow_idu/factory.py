@@ -297,6 +297,8 @@ def render_plan(
         report_kwargs: dict[str, Any] = {}
         if policy is FileErrorPolicy.CONTINUE:
             report_kwargs = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
+        if last:
+            report_kwargs["persistent_ids_task_id"] = last[0].task_id
         report = _render_report(plan, loop_task_id, min_coverage, {**common, **report_kwargs})
         groups[-1] >> report
         last >> report

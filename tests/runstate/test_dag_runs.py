@@ -9,7 +9,8 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from airflow_idu.plan.contract import PERSISTENT_IDS_COMMIT_TASK_ID, PERSISTENT_IDS_STAGE_TASK
+from airflow_idu.operators.report import render_markdown
+from airflow_idu.plan.contract import PERSISTENT_IDS_COMMIT_TASK_ID, PERSISTENT_IDS_STAGE_TASK, REPORT_TASK_ID
 from tests.e2e.conftest import duckdb_conn  # noqa: F401 - the fixture
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.faults import injector
@@ -69,8 +70,14 @@ def test_persistent_ids_survive_a_second_run(airflow_db: Path, case: DailyCase) 
     assert {"new", "merged"} <= set(history.reasons), history.reasons
     kept = sum(after.ids[n] == pid for n, pid in before.ids.items() if n in after.ids)
     assert kept > len(before.ids) // 2, "most identifiers keep their id"
-    staged = second.xcom(PERSISTENT_IDS_STAGE_TASK)["changes"]
-    assert staged == second.xcom(PERSISTENT_IDS_COMMIT_TASK_ID)["changes"]
+    committed = second.xcom(PERSISTENT_IDS_COMMIT_TASK_ID)
+    assert second.xcom(PERSISTENT_IDS_STAGE_TASK)["changes"] == committed["changes"]
+    assert committed["changes"] == {
+        r: history.reasons.get(r, 0) for r in ("new", "merged", "split", "removed")
+    }
+    report = second.xcom(REPORT_TASK_ID)
+    assert report["persistent_ids"] == committed
+    assert f"{committed['total']:,} identifiers changed id this run" in render_markdown(report)
 
 
 def test_a_failing_commit_leaves_the_state(
