@@ -44,6 +44,9 @@ MARKS_BY_PATH: tuple[tuple[str, str], ...] = (
     ("tests/generate/test_incremental.py::test_lookup_and_graph_identical", "slow"),
     ("tests/generate/test_incremental.py::test_later_iterations_touch_only_what_changed", "slow"),
     ("tests/generate/test_incremental.py::test_demo_directory_outputs_identical", "slow"),
+    # Persistent ids over ten daily deliveries, and the crash-safety steps (the example unified per day).
+    ("tests/runstate/test_persistent_ids.py", "slow"),
+    ("tests/runstate/test_crash_safety.py", "slow"),
     # Subprocesses that import Airflow from scratch, several times each.
     ("tests/health/test_explain.py::test_cli_explain_exit_codes", "slow"),
     ("tests/test_provider.py::test_airflow_cli_lists_the_provider", "slow"),
