@@ -11,6 +11,7 @@ import pytest
 
 from airflow_idu.operators.report import render_markdown
 from airflow_idu.plan.contract import PERSISTENT_IDS_COMMIT_TASK_ID, PERSISTENT_IDS_STAGE_TASK, REPORT_TASK_ID
+from airflow_idu.summary import read_summary
 from tests.e2e.conftest import duckdb_conn  # noqa: F401 - the fixture
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.faults import injector
@@ -78,6 +79,10 @@ def test_persistent_ids_survive_a_second_run(airflow_db: Path, case: DailyCase) 
     report = second.xcom(REPORT_TASK_ID)
     assert report["persistent_ids"] == committed
     assert f"{committed['total']:,} identifiers changed id this run" in render_markdown(report)
+    summary = read_summary(case.database, schema="unified", canonical_id="unified_customer_id").to_text()
+    assert (
+        f"Persistent ids: committed by {second.run_id}: merged {committed['changes']['merged']:,}" in summary
+    )
 
 
 def test_a_failing_commit_leaves_the_state(
