@@ -34,6 +34,7 @@ _PROFILE_COLUMNS = "email_std, customer_id, phone_number, first_name, last_name,
 class DailyCase:
     database: Path
     days: int
+    new_first_partner: str  # the customer id the new-first email joins
 
     def deliver(self, day: int) -> nx.Graph:
         """Source tables as of ``day``; returns their identifier graph (networkx ground truth)."""
@@ -60,11 +61,11 @@ def build_daily_case(database: Path, *, people: int, seed: int, days: int = 10) 
                 f"CAST(ntile({days}) OVER (ORDER BY time, hash(t::VARCHAR)) AS INTEGER) AS day, "
                 f"CAST(NULL AS INTEGER) AS gone FROM customer_db.{table} t"
             )
-        _plant(con)
-    return DailyCase(database=database, days=days)
+        partner = _plant(con)
+    return DailyCase(database=database, days=days, new_first_partner=partner)
 
 
-def _plant(con: duckdb.DuckDBPyConnection) -> None:
+def _plant(con: duckdb.DuckDBPyConnection) -> str:
     """The new-first email and the bridge, between people whose profiles arrive on day 1."""
     people = con.execute(
         "SELECT MIN(email_std), customer_id FROM src.customer_profiles WHERE day = 1 "
@@ -80,3 +81,4 @@ def _plant(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         insert + "(?, ?, NULL, 'Bridge', 'Record', 1600000001, ?, ?)", [email_a, cid_b, BRIDGE_DAY, SPLIT_DAY]
     )
+    return str(first_cid)

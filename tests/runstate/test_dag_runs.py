@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pendulum
 import pytest
 
@@ -15,9 +16,10 @@ from airflow_idu.summary import read_summary
 from tests.e2e.conftest import duckdb_conn  # noqa: F401 - the fixture
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.faults import injector
+from tests.ground_truth import canonical_id_of
 from tests.runstate.checks import History, check_components, check_transition
 from tests.runstate.conftest import read_day
-from tests.runstate.days import BRIDGE_DAY, DailyCase, build_daily_case
+from tests.runstate.days import BRIDGE_DAY, NEW_FIRST_EMAIL, DailyCase, build_daily_case
 from tests.runstate.test_crash_safety import snapshot
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +28,7 @@ DAG_SOURCE = """
 from datetime import timedelta
 from airflow_idu import create_unification_dag
 dag = create_unification_dag(
-    {dag_id!r}, {sql_dir!r}, persistent_ids="beside",
+    {dag_id!r}, {sql_dir!r}, persistent_ids={mode!r},
     default_args={{"retries": 1, "retry_delay": timedelta(0)}},
 )
 """
@@ -46,10 +48,19 @@ def _clean_injector() -> Iterator[None]:
     injector.reset()
 
 
-def _dag(dag_id: str) -> object:
+def _dag(dag_id: str, mode: str = "beside") -> object:
     from tests.conftest import EXAMPLE_SQL
 
-    return dag_from_file(dag_id, DAG_SOURCE.format(dag_id=dag_id, sql_dir=str(EXAMPLE_SQL)))
+    return dag_from_file(dag_id, DAG_SOURCE.format(dag_id=dag_id, sql_dir=str(EXAMPLE_SQL), mode=mode))
+
+
+def _profile_ids(database: Path, email: str) -> set[str]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "SELECT DISTINCT unified_customer_id FROM unified.enriched_customer_profiles WHERE email_std = ?",
+            [email],
+        ).fetchall()
+    return {r[0] for r in rows}
 
 
 def test_persistent_ids_survive_a_second_run(airflow_db: Path, case: DailyCase) -> None:
@@ -88,10 +99,11 @@ def test_persistent_ids_survive_a_second_run(airflow_db: Path, case: DailyCase) 
 def test_a_failing_commit_leaves_the_state(
     airflow_db: Path, case: DailyCase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dag = _dag("idu_persistent_ids_fault")
+    dag = _dag("idu_persistent_ids_fault", mode="replace")  # downstream tables carry the persistent ids
     case.deliver(1)
     assert run_dag(dag, logical_date=pendulum.datetime(2026, 7, 3, tz="UTC")).failed() == {}
     map_before = snapshot(case.database)[0]
+    (first_id,) = {pid for i, _t, pid, *_ in map_before if i == case.new_first_partner}
     case.deliver(BRIDGE_DAY)
     # the last statement of the commit (the map replace, its commit point) fails on every try
     fault = injector.Fault(
@@ -103,3 +115,6 @@ def test_a_failing_commit_leaves_the_state(
     assert result.task_states[PERSISTENT_IDS_COMMIT_TASK_ID] == "failed"
     assert [f.task_id for f in injector.FIRED] == [PERSISTENT_IDS_COMMIT_TASK_ID]
     assert snapshot(case.database)[0] == map_before, "a failed run moved the persistent-id state"
+    # the new email sorts first: the canonical id of its cluster changed, its persistent id did not
+    assert _profile_ids(case.database, NEW_FIRST_EMAIL) == {first_id}
+    assert first_id != canonical_id_of(NEW_FIRST_EMAIL, 1)
