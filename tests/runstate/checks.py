@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import networkx as nx
 
@@ -51,6 +52,12 @@ def check_components(day: Day) -> None:
 def check_transition(before: Day, after: Day, history: History) -> None:
     """Ids change only for identifiers whose cluster merged or split; every change is logged right."""
     comp0, comp1 = _component_of(before.graph), _component_of(after.graph)
+
+    @cache
+    def parts_of(previous: frozenset[Node]) -> Counter[frozenset[Node]]:
+        """The previous cluster's survivors per current cluster (computed once per cluster)."""
+        return Counter(comp1[m] for m in previous if m in comp1)
+
     expected: dict[Node, tuple[str | None, str | None, str]] = {}
     for n in set(comp0) | set(comp1):
         old, new = before.ids.get(n), after.ids.get(n)
@@ -59,11 +66,11 @@ def check_transition(before: Day, after: Day, history: History) -> None:
         if old is None or new is None:
             expected[n] = (old, new, "new" if old is None else "removed")
             continue
-        survivors = comp0[n] & set(comp1)  # its previous cluster, as far as it is still there
-        assert survivors != comp1[n] & set(comp0), (
+        survivors = comp1.keys() & comp0[n]  # its previous cluster, as far as it is still there
+        assert survivors != comp0.keys() & comp1[n], (
             f"{n}: {old} -> {new}, yet its cluster neither merged nor split"
         )
-        allowed = _allowed_reasons(Counter(comp1[m] for m in survivors), comp1[n])
+        allowed = _allowed_reasons(parts_of(comp0[n]), comp1[n])
         if allowed == {"merged"}:
             assert len({before.ids[m] for m in comp1[n] if m in before.ids}) > 1, (
                 f"{n}: no merge, yet {allowed}"
