@@ -29,6 +29,7 @@ from airflow_idu.render.settings import (
     ParamTemplates,
     WorkflowSettings,
 )
+from airflow_idu.runstate.persistent_ids import PersistentIdMode
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS
 
 __all__ = [
@@ -73,6 +74,7 @@ def create_unification_dag(
     sql_root: str | Path | None = None,
     deferrable: bool = False,
     writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE,
+    persistent_ids: PersistentIdMode | str = PersistentIdMode.OFF,
     **dag_kwargs: Any,
 ) -> DAG:
     """A DAG that runs the SQL directory: task groups ``setup``, ``loop``, ``canonicalize``, ...
@@ -83,8 +85,9 @@ def create_unification_dag(
     ``deferrable`` (the loop defers to the triggerer on Databricks): see
     :class:`~airflow_idu.sensors.unify_loop.UnifyLoopSensor`. ``writer_lease``: one
     writer per target schema, whatever starts the runs (``lease_acquire`` first,
-    ``lease_release`` last; ``None`` turns it off; see docs/concurrency.md). Other keyword
-    arguments go to :class:`~airflow.sdk.DAG`.
+    ``lease_release`` last; ``None`` turns it off; see docs/concurrency.md). ``persistent_ids``:
+    ``off``, ``beside`` or ``replace`` (docs/persistent-ids.md). Other keyword arguments go to
+    :class:`~airflow.sdk.DAG`.
     """
     settings = WorkflowSettings.build(f"create_unification_dag({dag_id!r})", **_settings_of(locals()))
     plan = read_plan(sql_dir, allowed_root=settings.sql_root)
@@ -121,6 +124,7 @@ def unification_task_group(
     sql_root: str | Path | None = None,
     deferrable: bool = False,
     writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE,
+    persistent_ids: PersistentIdMode | str = PersistentIdMode.OFF,
 ) -> TaskGroup:
     """The workflow as one task group inside an existing DAG (call inside ``with DAG(...)``).
 

@@ -61,6 +61,24 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         for room in ("factory.py", "render")
     ],
     (
+        "render",
+        ("airflow_idu.runstate.steps",),
+        "the persistent-id tasks run their steps at execute time, never at parse time",
+    ),
+    (
+        "runstate",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.triggers",
+            "airflow_idu.factory",
+            "airflow_idu.warehouse",
+            "airflow_idu.health",
+        ),
+        "run state is SQL and steps through an engine: no Airflow, no tasks",
+    ),
+    (
         "params.py",
         ("airflow_idu.engines", "airflow_idu.operators", "airflow_idu.sensors", "airflow_idu.factory"),
         "the trigger form's params are plain definitions: no tasks, no connection",
@@ -94,7 +112,16 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
             ("airflow_idu.warehouse",),
             "the local warehouse is a tool beside the runtime path, never on it",
         )
-        for room in ("engines", "operators", "sensors", "factory.py", "render", "links.py", "plan")
+        for room in (
+            "engines",
+            "operators",
+            "sensors",
+            "factory.py",
+            "render",
+            "links.py",
+            "plan",
+            "runstate",
+        )
     ],
     (
         "lease",

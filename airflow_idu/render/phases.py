@@ -40,7 +40,9 @@ from airflow_idu.plan.contract import (
     TableNames,
     task_path,
 )
+from airflow_idu.render.persistent_ids import render_persistent_ids_commit, render_persistent_ids_stage
 from airflow_idu.render.settings import FileErrorPolicy, ParamTemplates, WorkflowSettings
+from airflow_idu.runstate.persistent_ids import PersistentIdMode
 from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
 from airflow_idu.sensors.unify_loop import UnifyLoopSensor
 
@@ -73,6 +75,10 @@ class RenderContext:
     @property
     def policy(self) -> FileErrorPolicy:
         return self.settings.on_file_error
+
+    @property
+    def persistent_ids(self) -> PersistentIdMode:
+        return self.settings.persistent_ids
 
     @property
     def loop_task_id(self) -> str:
@@ -134,14 +140,21 @@ def render_plan(ctx: RenderContext) -> list[TaskGroup]:
         if groups:
             groups[-1] >> group
         groups.append(group)
+        if phase.phase is Phase.CANONICALIZE and ctx.persistent_ids is not PersistentIdMode.OFF:
+            groups[-1] >> (stage := render_persistent_ids_stage(plan, ctx.persistent_ids, ctx.common))
+            groups.append(stage)
         if phase.phase is gate_after(plan):
             gate = render_gate(ctx)
             groups[-1] >> gate
             groups.append(gate)
     last: list[Any] = []
+    if plan.phase(Phase.CANONICALIZE) and ctx.persistent_ids is not PersistentIdMode.OFF:
+        last.append(render_persistent_ids_commit(plan, groups, ctx.common))
     if plan.phase(Phase.CANONICALIZE):
-        last = [render_report(ctx)]
-        groups[-1] >> last[0]
+        report = render_report(ctx, persistent_ids_task_id=last[0].task_id if last else None)
+        groups[-1] >> report
+        last >> report
+        last.append(report)
     if acquire is not None:
         render_lease_release(ctx, acquire, groups, last)
     return groups
@@ -264,7 +277,9 @@ def render_gate(ctx: RenderContext) -> TaskGroup:
     return group
 
 
-def render_report(ctx: RenderContext) -> UnificationReportOperator:
+def render_report(
+    ctx: RenderContext, *, persistent_ids_task_id: str | None = None
+) -> UnificationReportOperator:
     """``report``, last: row counts, coverage and the failed files (after them all, under CONTINUE)."""
     plan = ctx.plan
     tables = {
@@ -274,6 +289,8 @@ def render_report(ctx: RenderContext) -> UnificationReportOperator:
     extra: dict[str, Any] = {}
     if ctx.policy is FileErrorPolicy.CONTINUE:
         extra = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
+    if persistent_ids_task_id is not None:
+        extra["persistent_ids_task_id"] = persistent_ids_task_id
     return UnificationReportOperator(
         task_id=REPORT_TASK_ID,
         canonical_id=plan.canonical_id,

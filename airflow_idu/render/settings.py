@@ -18,6 +18,7 @@ from airflow.sdk.exceptions import ParamValidationError
 from airflow_idu.lease.model import LeaseSettings
 from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.params import HEALTH_PARAMS, unification_params
+from airflow_idu.runstate.persistent_ids import PersistentIdMode
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS
 
 __all__ = ["DEFAULT_WRITER_LEASE", "FileErrorPolicy", "ParamTemplates", "WorkflowSettings"]
@@ -56,9 +57,11 @@ class WorkflowSettings:
     sql_root: str | Path | None = None
     deferrable: bool = False
     writer_lease: LeaseSettings | None = DEFAULT_WRITER_LEASE
+    persistent_ids: PersistentIdMode = PersistentIdMode.OFF
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "on_file_error", _policy(self.on_file_error))
+        object.__setattr__(self, "persistent_ids", _persistent_id_mode(self.persistent_ids))
         if self.writer_lease is not None and not isinstance(self.writer_lease, LeaseSettings):
             raise ValueError(
                 f"writer_lease must be a LeaseSettings or None, got {self.writer_lease!r}; "
@@ -135,4 +138,13 @@ def _policy(value: FileErrorPolicy | str) -> FileErrorPolicy:
     except ValueError:
         raise ValueError(
             f"on_file_error must be one of {[p.value for p in FileErrorPolicy]}, got {value!r}"
+        ) from None
+
+
+def _persistent_id_mode(value: PersistentIdMode | str) -> PersistentIdMode:
+    try:
+        return PersistentIdMode(value)
+    except ValueError:
+        raise ValueError(
+            f"persistent_ids must be one of {[m.value for m in PersistentIdMode]}, got {value!r}"
         ) from None
