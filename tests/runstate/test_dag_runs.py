@@ -9,11 +9,10 @@ from pathlib import Path
 import duckdb
 import pendulum
 import pytest
-from airflow_idu.summary import read_summary
 
+from airflow_idu.demo.summary import read_summary
 from airflow_idu.operators.report import render_markdown
 from airflow_idu.plan.contract import PERSISTENT_IDS_COMMIT_TASK_ID, PERSISTENT_IDS_STAGE_TASK, REPORT_TASK_ID
-from tests.e2e.conftest import duckdb_conn  # noqa: F401 - the fixture
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.faults import injector
 from tests.ground_truth import canonical_id_of
@@ -35,7 +34,7 @@ dag = create_unification_dag(
 
 
 @pytest.fixture
-def case(tmp_path: Path, duckdb_conn) -> DailyCase:  # noqa: F811
+def case(tmp_path: Path, duckdb_conn) -> DailyCase:
     built = build_daily_case(tmp_path / "idu.duckdb", people=40, seed=13)
     duckdb_conn(built.database)
     return built
