@@ -107,7 +107,21 @@ def airflow_db() -> Path:
 
 
 @pytest.fixture
-def duckdb_conn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def duckdb_conn(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Point ``idu_default`` at a fresh DuckDB file; returns a function that sets a file."""
+
+    def use(database: Path, **extra: object) -> Path:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_IDU_DEFAULT",
+            json.dumps({"conn_type": "duckdb", "host": str(database), "extra": extra}),
+        )
+        return database
+
+    return use
+
+
+@pytest.fixture
+def lease_conn_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """An Airflow connection id (``idu_lease``) to a fresh DuckDB file of this test."""
     db = tmp_path / "lease.duckdb"
     monkeypatch.setenv("AIRFLOW_CONN_IDU_LEASE", json.dumps({"conn_type": "duckdb", "host": str(db)}))

@@ -25,8 +25,8 @@ class Clock:
 
 
 @pytest.fixture
-def engine(duckdb_conn: str) -> Any:
-    eng = DuckDBEngine(duckdb_conn)
+def engine(lease_conn_id: str) -> Any:
+    eng = DuckDBEngine(lease_conn_id)
     yield eng
     eng.close()
 

@@ -108,7 +108,7 @@ _DAY2 = pendulum.datetime(2026, 1, 2, tz="UTC")
     ],
 )
 def test_a_free_lease_goes_to_the_earliest_running_run_of_the_dag(
-    duckdb_conn: str,
+    lease_conn_id: str,
     logical_date: Any,
     earlier: Any,
     earlier_lease: str | None,
@@ -121,5 +121,5 @@ def test_a_free_lease_goes_to_the_earliest_running_run_of_the_dag(
     context = run_context("d", "later")
     context["dag_run"].logical_date = logical_date
     context["ti"] = ti
-    assert bool(acquire_sensor(duckdb_conn).poke(context)) is takes  # type: ignore[arg-type]  # the lease is free
+    assert bool(acquire_sensor(lease_conn_id).poke(context)) is takes  # type: ignore[arg-type]  # the lease is free
     assert ti.asked == ([] if logical_date is None else ["running"])  # only running runs go first
