@@ -23,6 +23,7 @@ import duckdb
 from airflow_idu.engines.spark_compat.library import register_functions
 from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
+from airflow_idu.warehouse.latency import NO_LATENCY, Latency
 from airflow_idu.warehouse.types import databricks_type
 
 __all__ = [
@@ -101,7 +102,7 @@ class Warehouse:
 
     Options: ``statement_timeout`` (seconds; a statement running longer is canceled and fails with
     ``STATEMENT_TIMEOUT``), ``slow_statements`` ({substring: seconds}: such a statement first waits
-    that long, cancelably — the "slow statement" fault).
+    that long, cancelably — the "slow statement" fault), ``latency`` (:mod:`.latency`).
     """
 
     def __init__(
@@ -110,8 +111,10 @@ class Warehouse:
         *,
         statement_timeout: float | None = None,
         slow_statements: dict[str, float] | None = None,
+        latency: Latency = NO_LATENCY,
     ) -> None:
         self.database = str(database)
+        self.latency = latency
         self.statement_timeout = statement_timeout
         self.slow_statements: dict[str, float] = dict(slow_statements or {})
         self._sabotage: list[list[Any]] = []  # [needle, replacement sql, remaining]
@@ -265,6 +268,7 @@ class Warehouse:
                     timer.daemon = True
                     timer.start()
                 self._wait_if_slow(statement)
+                self.latency.before_statement()
                 if statement._cancel.is_set():
                     raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
                 statement.result = _execute(cursor, self._sql_to_run(statement.sql))
