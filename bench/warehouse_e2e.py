@@ -229,10 +229,13 @@ def write(args: Any, runs: list[dict[str, Any]], rows: int, clusters: int, comma
         "loaded machine (load: 1-minute load average after each run). `process wall` includes the Python start-up "
         "and imports of the run's process; `client wall` is the script's run or `dag.test()` alone.",
         summary(runs, latencies, variants),
-        "Our share of a task: time a task spends outside the warehouse, above a no-op task of the floor DAG run "
-        "beside it (medians over tasks and repeats):",
-        own_share(runs, latencies, variants),
     ]
+    if any(v.startswith("floor/") for v in variants):
+        parts += [
+            "Our share of a task: time a task spends outside the warehouse, above a no-op task of the floor DAG "
+            "run beside it (medians over tasks and repeats):",
+            own_share(runs, latencies, variants),
+        ]
     picks = [(ms, "dag/published") for ms in latencies] + [(latencies[-1], "dag/ours-incremental")]
     parts += [b for ms, v in picks if v in variants for b in [breakdown(runs, ms, v)] if b]
     body = "\n\n".join(parts)
