@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: fidelity-functions spark-connect install demo test unit lint bench fidelity clean wheel-check
+.PHONY: fidelity-functions spark-connect persistent-ids-large install demo test unit lint bench fidelity clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -69,6 +69,10 @@ fidelity-functions: install
 # The example DAG and the fault test on a local Spark Connect server (about 10 minutes)
 spark-connect: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/engines/test_spark_connect.py
+
+# Persistent ids over ten daily deliveries of 50,000 people, checked against networkx (docs/persistent-ids.md)
+persistent-ids-large: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/runstate
 
 # The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
 # (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+# The version has one source, pyproject.toml; read here once from the installed distribution.
+try:
+    __version__ = version("airflow-idu")
+except PackageNotFoundError:  # a source tree imported without installing it
+    __version__ = "0+unknown"
 __all__ = ["create_unification_dag", "unification_task_group"]
 
 if TYPE_CHECKING:

@@ -37,7 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="airflow-idu", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_plan_command(sub)
+    _add_generate_command(sub)
+    _add_demo_data_command(sub)
+    _add_summary_command(sub)
+    _add_explain_command(sub)
+    _add_warehouse_command(sub)
+    return parser
 
+
+def _add_plan_command(sub: Any) -> None:
     plan = sub.add_parser(
         "plan",
         help="print the execution plan of a SQL directory",
@@ -48,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     plan.set_defaults(func=_plan)
 
+
+def _add_generate_command(sub: Any) -> None:
     gen = sub.add_parser(
         "generate",
         help="write a Databricks SQL directory from a unify.yml",
@@ -69,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(func=_generate)
 
+
+def _add_demo_data_command(sub: Any) -> None:
     demo = sub.add_parser(
         "demo-data",
         help="create the example source tables in a DuckDB file",
@@ -85,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_demo_data)
 
+
+def _add_summary_command(sub: Any) -> None:
     summary = sub.add_parser(
         "summary",
         help="print what the last run wrote to a DuckDB file",
@@ -103,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--run-id", help="with --dag-id: this run instead of the one that started last")
     summary.set_defaults(func=_summary)
 
+
+def _add_explain_command(sub: Any) -> None:
     explain = sub.add_parser(
         "explain",
         help="why two identifiers share a canonical id (the chain of source links), or one identifier's cluster",
@@ -125,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--json", action="store_true", help="machine-readable output")
     explain.set_defaults(func=_explain)
+
+
+def _add_warehouse_command(sub: Any) -> None:
     warehouse = sub.add_parser("warehouse", help="a local Databricks SQL warehouse on a DuckDB file")
     warehouse_sub = warehouse.add_subparsers(dest="warehouse_command", required=True)
     serve = warehouse_sub.add_parser(
@@ -145,7 +165,6 @@ def _parser() -> argparse.ArgumentParser:
             f"--{kind}-latency-ms", type=float, default=0.0, help=f"added latency per {what} (default 0)"
         )
     serve.set_defaults(func=_warehouse_serve)
-    return parser
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -230,8 +249,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     import duckdb
 
+    from airflow_idu.demo.summary import read_summary
     from airflow_idu.plan.contract import TableNames
-    from airflow_idu.summary import read_summary
 
     if not args.database.is_file():
         raise CliError(

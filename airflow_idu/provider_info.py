@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_idu import __version__
+
 __all__ = ["get_provider_info"]
 
 
@@ -14,7 +16,7 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Identity unification (airflow-idu)",
         "description": "Identity-unification (ID stitching) workflows on Databricks, "
         "with an embedded DuckDB default.",
-        "versions": ["0.1.0"],
+        "versions": [__version__],
         "operators": [
             {"integration-name": "airflow-idu", "python-modules": ["airflow_idu.operators.sql_file"]}
         ],

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
 from bench.common import base_parser, command_line, median, parse_sizes, table, write_results
 
 # (name, Spark SQL over table arr_in(a ARRAY<BIGINT>, b ARRAY<BIGINT>)); aggregates read elem_in(v)

@@ -50,7 +50,7 @@ def connect_cost(db: Path, n: int = 5) -> float:
     """Seconds to open the DuckDB file and create the compat macros, as every task does."""
     import duckdb
 
-    from airflow_idu.engines.translate import COMPAT_MACROS
+    from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 
     samples = []
     for _ in range(n):

@@ -1,4 +1,4 @@
-"""Issue 20: a directory in the published generator's style at scale, against our own directory.
+"""A directory in the published generator's style at scale, against our own directory.
 
 Both directories come from the same ``examples/customer_unification/unify.yml`` and run on
 copies of the same DuckDB source data, through the raw engine (``bench.raw``: the product's
@@ -18,7 +18,7 @@ the far end), so the loop needs more iterations than the files. 270,000 clusters
 
     .venv/bin/python -m bench.published_style --clusters 270000
 
-Acceptance (issue 20): published <= 2x ours end to end, no statement over 30 s (2 cores).
+Target: published <= 2x ours end to end, no statement over 30 s (2 cores).
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class TimedRunner(RawRunner):
         return super().run(sql_dir, max_iterations=max_iterations, loop_only=loop_only)
 
     def script(self, sql: str) -> Any:
-        from airflow_idu.engines.translate import translate_statement
+        from airflow_idu.engines.duckdb.translate import translate_statement
         from airflow_idu.plan import split_statements
 
         where = self.names.get(sql, "loop (derived, count or final)")
@@ -258,7 +258,7 @@ Published / ours: **{ratio:.2f}x** (limit {LIMIT_RATIO:.0f}x); slowest published
     write_results(
         args.out,
         "published_style",
-        "12. A published-style directory at scale (issue 20)",
+        "12. A published-style directory at scale",
         body,
         {"clusters": args.clusters, "rows": counts, "ratio": ratio, "runs": runs},
         command=command,

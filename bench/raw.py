@@ -64,7 +64,7 @@ class RawRunner:
     ) -> RawResult:
         import duckdb
 
-        from airflow_idu.engines.translate import COMPAT_MACROS
+        from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
         from airflow_idu.plan import Phase, read_plan
 
         start = time.perf_counter()
@@ -90,7 +90,7 @@ class RawRunner:
         return self.result
 
     def script(self, sql: str) -> Any:
-        from airflow_idu.engines.translate import translate_statement
+        from airflow_idu.engines.duckdb.translate import translate_statement
         from airflow_idu.plan import split_statements
 
         result = None

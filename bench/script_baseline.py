@@ -95,7 +95,7 @@ class ScriptBaseline:
         """The script's one connection (here: DuckDB with the product's compatibility macros)."""
         import duckdb
 
-        from airflow_idu.engines.translate import COMPAT_MACROS
+        from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 
         self.con = duckdb.connect(str(self.db))
         for macro in COMPAT_MACROS:
@@ -105,7 +105,7 @@ class ScriptBaseline:
         self.con.close()
 
     def statement(self, sql: str) -> Any:
-        from airflow_idu.engines.translate import translate_statement
+        from airflow_idu.engines.duckdb.translate import translate_statement
 
         self.result.statements += 1
         result = None

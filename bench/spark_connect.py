@@ -1,4 +1,4 @@
-"""The same case on the embedded DuckDB engine and on a local Spark Connect server (issue 25).
+"""The same case on the embedded DuckDB engine and on a local Spark Connect server.
 
 Per engine: (a) *engine*: one process opens the engine (no Airflow) and runs the example
 directory with the product's loop runner; (b) *Airflow*: ``airflow dags test idu_example`` in a
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     write_results(
         args.out,
         "spark_connect",
-        "Spark Connect vs the embedded engine (issue 25)",
+        "Spark Connect vs the embedded engine",
         body,
         {"rows": rows},
         command=command_line("bench.spark_connect", argv),

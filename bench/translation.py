@@ -18,7 +18,7 @@ from bench.common import PYTHON, REPO, median
 _MEASURE = """
 import sys, time
 from pathlib import Path
-from airflow_idu.engines.translate import translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 from airflow_idu.plan import read_plan
 from airflow_idu.plan.statements import split_statements
 

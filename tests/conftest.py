@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +46,13 @@ MARKS_BY_PATH: tuple[tuple[str, str], ...] = (
     ("tests/generate/test_incremental.py::test_lookup_and_graph_identical", "slow"),
     ("tests/generate/test_incremental.py::test_later_iterations_touch_only_what_changed", "slow"),
     ("tests/generate/test_incremental.py::test_demo_directory_outputs_identical", "slow"),
+    # Shortest chains checked against networkx on a junk-key graph (~30 s of CPU).
+    ("tests/health/test_explain.py::test_explain_returns_valid_shortest_chains", "slow"),
+    # The 1000-link chains (~5 s each); the 10- and 100-link chains stay in the unit selection.
+    ("tests/generate/test_loop.py::test_chain_converges_in_log_iterations[L1000-", "slow"),
+    # Persistent ids over ten daily deliveries, and the crash-safety steps (the example unified per day).
+    ("tests/runstate/test_persistent_ids.py", "slow"),
+    ("tests/runstate/test_crash_safety.py", "slow"),
     # Subprocesses that import Airflow from scratch, several times each.
     ("tests/health/test_explain.py::test_cli_explain_exit_codes", "slow"),
     ("tests/test_provider.py::test_airflow_cli_lists_the_provider", "slow"),
@@ -95,3 +104,23 @@ def airflow_db() -> Path:
         env=os.environ.copy(),
     )
     return _HOME
+
+
+@pytest.fixture
+def duckdb_conn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An Airflow connection id (``idu_lease``) to a fresh DuckDB file of this test."""
+    db = tmp_path / "lease.duckdb"
+    monkeypatch.setenv("AIRFLOW_CONN_IDU_LEASE", json.dumps({"conn_type": "duckdb", "host": str(db)}))
+    return "idu_lease"
+
+
+@pytest.fixture
+def local_warehouse() -> Iterator[Any]:
+    """The process's local SQL warehouse (``tests/warehouse/fixture.py``, started once); faults, expiry
+    and slow statements reset after the test."""
+    from tests.warehouse.fixture import shared_warehouse
+
+    wh = shared_warehouse()
+    wh.reset()
+    yield wh
+    wh.reset()

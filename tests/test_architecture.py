@@ -44,18 +44,39 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
     ),
     (
         "operators",
-        ("airflow_idu.factory", "airflow_idu.generate", "airflow_idu.demo"),
+        ("airflow_idu.factory", "airflow_idu.render", "airflow_idu.generate", "airflow_idu.demo"),
         "operators run their own file; they do not build tasks or import the example workload",
     ),
     (
         "sensors",
-        ("airflow_idu.factory", "airflow_idu.generate", "airflow_idu.demo"),
+        ("airflow_idu.factory", "airflow_idu.render", "airflow_idu.generate", "airflow_idu.demo"),
         "the loop sensor does not build tasks or import the example workload",
     ),
+    *[
+        (
+            room,
+            ("airflow_idu.engines", "airflow_idu.generate", "airflow_idu.demo"),
+            "the factory and its rendering never touch a connection at parse time",
+        )
+        for room in ("factory.py", "render")
+    ],
     (
-        "factory.py",
-        ("airflow_idu.engines", "airflow_idu.generate", "airflow_idu.demo"),
-        "the factory never touches a connection at parse time",
+        "render",
+        ("airflow_idu.runstate.steps",),
+        "the persistent-id tasks run their steps at execute time, never at parse time",
+    ),
+    (
+        "runstate",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.triggers",
+            "airflow_idu.factory",
+            "airflow_idu.warehouse",
+            "airflow_idu.health",
+        ),
+        "run state is SQL and steps through an engine: no Airflow, no tasks",
     ),
     (
         "params.py",
@@ -91,8 +112,30 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
             ("airflow_idu.warehouse",),
             "the local warehouse is a tool beside the runtime path, never on it",
         )
-        for room in ("engines", "operators", "sensors", "factory.py", "links.py", "plan")
+        for room in (
+            "engines",
+            "operators",
+            "sensors",
+            "factory.py",
+            "render",
+            "links.py",
+            "plan",
+            "runstate",
+        )
     ],
+    (
+        "lease",
+        (
+            "airflow.",
+            "airflow_idu.operators",
+            "airflow_idu.sensors",
+            "airflow_idu.triggers",
+            "airflow_idu.factory",
+            "airflow_idu.render",
+            "airflow_idu.warehouse",
+        ),
+        "the writer lease is a row and its SQL, run through an engine: no Airflow, no tasks",
+    ),
     (
         "plan/contract.py",
         ("airflow.", "airflow_idu."),
@@ -105,7 +148,6 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
                 "airflow.sdk",
                 "airflow_idu.engines.databricks.",
                 "airflow_idu.engines.duckdb",
-                "airflow_idu.engines.translate",
                 "airflow_idu.engines.registry",
                 "airflow_idu.operators",
                 "airflow_idu.sensors",

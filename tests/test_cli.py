@@ -104,7 +104,7 @@ def test_demo_data_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_plan_lists_the_tasks_the_dag_adds_besides_the_files(capsys: pytest.CaptureFixture[str]) -> None:
     from airflow_idu import create_unification_dag
-    from airflow_idu.factory import DROP_LOOP_TABLES_TASK_ID, REPORT_TASK_ID, RESTORE_FINAL_TASK_ID
+    from airflow_idu.plan.contract import DROP_LOOP_TABLES_TASK_ID, REPORT_TASK_ID, RESTORE_FINAL_TASK_ID
 
     assert main(["plan", str(EXAMPLE_SQL), "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)

@@ -24,3 +24,18 @@ def test_airflow_cli_lists_the_provider() -> None:
         [str(airflow), "providers", "list", "-o", "plain"], capture_output=True, text=True, check=True
     )
     assert "airflow-idu" in out.stdout
+
+
+def test_the_version_has_one_source() -> None:
+    import tomllib
+
+    import airflow_idu
+
+    root = Path(__file__).resolve().parents[1]
+    declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert airflow_idu.__version__ == declared
+    assert get_provider_info()["versions"] == [declared]
+    written = [
+        p.name for p in (root / "airflow_idu").rglob("*.py") if f'"{declared}"' in p.read_text("utf-8")
+    ]
+    assert written == [], "read the version from airflow_idu.__version__"

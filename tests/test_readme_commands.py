@@ -1,4 +1,4 @@
-"""The README's commands, run as written (issue 22): the UI-without-Docker section's block up to a 200
+"""The README's commands, run as written: the UI-without-Docker section's block up to a 200
 from the API server's health endpoint, with every listening socket on 127.0.0.1, then the backfill
 command on the shipped DAG it names, in the same shell environment.
 

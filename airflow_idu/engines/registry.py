@@ -18,7 +18,7 @@ __all__ = ["ENGINES", "UnsupportedConnectionError", "engine_class", "is_transien
 
 ENGINES: dict[str, str] = {
     EngineKind.DATABRICKS.value: "airflow_idu.engines.databricks:DatabricksEngine",
-    EngineKind.DUCKDB.value: "airflow_idu.engines.duckdb:DuckDBEngine",
+    EngineKind.DUCKDB.value: "airflow_idu.engines.duckdb.engine:DuckDBEngine",
     EngineKind.SPARK_CONNECT.value: "airflow_idu.engines.spark_connect:SparkConnectEngine",
 }
 

@@ -98,7 +98,7 @@ class SparkConnectEngine(CatalogSchemaFromTask):
         return run_statements(sql, label=label, execute=self._execute)
 
     def _adapt(self, statement: str) -> Adapted:
-        from airflow_idu.engines.translate import TranslationError
+        from airflow_idu.engines.duckdb.translate import TranslationError
 
         caps = self.capabilities
         if not caps.row_level_dml:

@@ -52,8 +52,6 @@ class KeepPreviousLookupOperator(_HealthOperator):
             outcome = keep_previous(self.engine, self.tables, context["ti"].run_id)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
         if not outcome.taken:
             self.log.info("Previous lookup was kept earlier in this run; leaving it as it is")
         elif outcome.had_lookup:

@@ -51,8 +51,6 @@ class _LoopTablesOperator(IduBaseOperator):
             self.engine.run_script(sql, label=label)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
 
 
 class RestoreLoopFinalOperator(_LoopTablesOperator):
@@ -93,7 +91,7 @@ class CanonicalizeFileOperator(IduSqlFileOperator):
 class DropLoopTablesOperator(_LoopTablesOperator):
     """Drop intermediate ``<p>_graph_unify_loop_K`` tables, keeping the last ``keep_iterations``.
 
-    The seed left up to 30 full copies of the graph behind. Iterations beyond this
+    Without it every run leaves up to 30 full copies of the graph behind. Iterations beyond this
     run's (left by an earlier, longer run) are dropped too; ``keep_iterations`` >= 1
     so that canonicalize can still be re-run from the converged iteration. ``loop_0``, the
     initial graph of source links, is always kept (identity health and explain read it).

@@ -26,6 +26,7 @@ class UnificationReportOperator(IduBaseOperator):
     :param enriched_tables: / :param master_tables: tables to count, unqualified.
     :param min_coverage: fail when an enriched table has fewer rows with a canonical id (0..1).
     :param gate_task_id: the identity-health gate; its ``health`` XCom becomes the report's ``health``.
+    :param persistent_ids_task_id: the persistent-id commit; its counts become ``persistent_ids``.
     """
 
     template_fields = (*IduBaseOperator.template_fields, "min_coverage")
@@ -42,9 +43,11 @@ class UnificationReportOperator(IduBaseOperator):
         min_coverage: float | str | None = None,
         fail_on_failed_tasks: bool = False,
         gate_task_id: str | None = None,
+        persistent_ids_task_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.persistent_ids_task_id = persistent_ids_task_id
         self.gate_task_id = gate_task_id
         self.fail_on_failed_tasks = fail_on_failed_tasks
         self.canonical_id = canonical_id
@@ -62,8 +65,6 @@ class UnificationReportOperator(IduBaseOperator):
             report = self._build(context)
         except StatementError as err:
             raise self.task_error(err) from err
-        finally:
-            self.close_engine()
         self.log.info("Unification report\n%s", render_markdown(report))
         self._check_coverage(report)
         if self.fail_on_failed_tasks:
@@ -130,7 +131,13 @@ class UnificationReportOperator(IduBaseOperator):
             "next_steps": self._next_steps(),
             "min_coverage": None if self.min_coverage in (None, "", "None") else float(self.min_coverage),  # type: ignore[arg-type]
             "health": self._health(context),
+            "persistent_ids": self._persistent_ids(context),
         }
+
+    def _persistent_ids(self, context: Context) -> dict[str, Any] | None:
+        if not self.persistent_ids_task_id:
+            return None
+        return context["ti"].xcom_pull(task_ids=self.persistent_ids_task_id)
 
     def _health(self, context: Context) -> dict[str, Any] | None:
         if not self.gate_task_id:
@@ -198,10 +205,19 @@ def render_markdown(report: dict[str, Any]) -> str:
             if cov and cov["coverage"] is not None
             else f"| {table} | {rows:,} | | |"
         )
+    lines += render_persistent_ids_markdown(report.get("persistent_ids"))
     lines += render_health_markdown(report.get("health"))
     lines += ["", "Next steps — validation queries to run:", ""]
     lines += [f"    {q}" for q in report["next_steps"]]
     return "\n".join(lines)
+
+
+def render_persistent_ids_markdown(ids: dict[str, Any] | None) -> list[str]:
+    """One line: how many identifiers got a new persistent id this run, per reason."""
+    if not ids:
+        return []
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in ids["changes"].items())
+    return ["", f"- persistent ids: {ids['total']:,} identifiers changed id this run ({reasons})"]
 
 
 def render_health_markdown(health: dict[str, Any] | None) -> list[str]:

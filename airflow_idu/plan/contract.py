@@ -30,6 +30,10 @@ __all__ = [
     "LOOP_TASK",
     "LOOP_TASK_ID",
     "LOOP_WORK_TABLES",
+    "PERSISTENT_IDS_COMMIT_TASK_ID",
+    "PERSISTENT_IDS_GROUP_ID",
+    "PERSISTENT_IDS_STAGE_TASK",
+    "PERSISTENT_IDS_STAGE_TASK_ID",
     "QUERY_HISTORY_XCOM_KEY",
     "REPORT_TASK",
     "REPORT_TASK_ID",
@@ -159,6 +163,26 @@ class TableNames:
         return self._t("id_history")
 
     @property
+    def id_map(self) -> str:
+        """Persistent ids, the run state: identifier -> persistent id (``airflow_idu.runstate``)."""
+        return self._t("id_map")
+
+    @property
+    def id_map_staging(self) -> str:
+        """This run's next ``id_map`` and its changes, until the run's last task commits them."""
+        return self._t("id_map_staging")
+
+    @property
+    def lookup_persistent_tmp(self) -> str:
+        """Where the lookup with persistent ids is built before it replaces ``<prefix>_lookup``."""
+        return self._t("lookup_pid_tmp")
+
+    @property
+    def id_changes(self) -> str:
+        """Every change of an identifier's persistent id, one row per identifier and run."""
+        return self._t("id_changes")
+
+    @property
     def keys(self) -> str:
         return self._t("keys")
 
@@ -188,6 +212,11 @@ REPORT_TASK_ID = "report"
 # The writer lease of the target schema (docs/concurrency.md): first and last task of every run.
 LEASE_ACQUIRE_TASK_ID = "lease_acquire"
 LEASE_RELEASE_TASK_ID = "lease_release"
+# Persistent ids (docs/persistent-ids.md): staged right after canonicalize, committed after the last
+# phase (before the report and the lease release).
+PERSISTENT_IDS_GROUP_ID = "persistent_ids"
+PERSISTENT_IDS_STAGE_TASK_ID = "stage"
+PERSISTENT_IDS_COMMIT_TASK_ID = "persistent_ids_commit"
 
 
 def task_path(*parts: str) -> str:
@@ -198,6 +227,7 @@ def task_path(*parts: str) -> str:
 LOOP_TASK = task_path(LOOP_GROUP_ID, LOOP_TASK_ID)
 GATE_TASK = task_path(GATE_GROUP_ID, GATE_TASK_ID)
 REPORT_TASK = REPORT_TASK_ID
+PERSISTENT_IDS_STAGE_TASK = task_path(PERSISTENT_IDS_GROUP_ID, PERSISTENT_IDS_STAGE_TASK_ID)
 
 RETURN_XCOM_KEY = "return_value"  # Airflow's key for what execute returns
 HISTORY_XCOM_KEY = "history"  # pushed by the loop sensor after every iteration

@@ -9,16 +9,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, DagRunState, PokeReturnValue, TaskInstanceState, timezone
 
 from airflow_idu.engines.base import StatementError
+from airflow_idu.lease.model import DEFAULT_LEASE_POKE_INTERVAL, DEFAULT_LEASE_TTL, WriterLease, is_conflict
 from airflow_idu.operators.base import IduBaseOperator
-from airflow_idu.operators.lease import (
-    DEFAULT_LEASE_POKE_INTERVAL,
-    DEFAULT_LEASE_TTL,
-    LeaseGuard,
-    WriterLease,
-    is_conflict,
-    lease_table,
-    run_holder,
-)
+from airflow_idu.operators.lease import LeaseGuard, run_holder
 from airflow_idu.sensors.unify_loop import UnifyLoopSensor
 
 if TYPE_CHECKING:
@@ -81,8 +74,10 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
             )
             return False
         token, holder = run_holder(context)
-        table = lease_table(self.catalog, self.schema)
-        lease = WriterLease(self.engine, table, ttl_seconds=self.ttl.total_seconds())
+        lease = WriterLease.of_schema(
+            self.engine, self.catalog, self.schema, ttl_seconds=self.ttl.total_seconds()
+        )
+        table = lease.table
         try:
             lease.ensure_table()
             current = lease.take(token, holder)
@@ -92,6 +87,8 @@ class LeaseAcquireSensor(IduBaseOperator, BaseSensorOperator):
             self.log.info("Writer lease %s: another run wrote it at the same moment; trying again", table)
             return False
         finally:
+            # Per poke, not per execute: in poke mode execute sleeps between pokes, and an open
+            # DuckDB connection would hold the file against the run that holds the lease.
             self.close_engine()
         if current is not None and current.token == token:
             self.log.info("Took writer lease %s for %s", table, holder)

@@ -2,14 +2,13 @@
 
 Protocol front ends (Thrift in :mod:`airflow_idu.warehouse.thrift`, REST in ``rest``) share one
 :class:`Warehouse`. Statements are translated exactly as the embedded DuckDB engine translates
-them (:func:`airflow_idu.engines.translate.translate_statement` plus ``COMPAT_MACROS``), run in a
+them (:func:`airflow_idu.engines.duckdb.translate.translate_statement` plus ``COMPAT_MACROS``), run in a
 worker thread, and keep a state a client can poll, cancel (DuckDB ``interrupt``) and close.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -20,11 +19,11 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 from airflow_idu.engines.spark_compat.library import register_functions
-from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
+from airflow_idu.warehouse.execution import StatementResult, execute_statement, use_namespace
 from airflow_idu.warehouse.latency import NO_LATENCY, Latency
-from airflow_idu.warehouse.types import databricks_type
 
 __all__ = [
     "HistoryEntry",
@@ -36,9 +35,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
-_CTAS = re.compile(r"^CREATE\s+(OR\s+REPLACE\s+)?TABLE\b.*\bAS\b", re.I | re.S)
 
 
 class StatementState(StrEnum):
@@ -52,15 +48,6 @@ class StatementState(StrEnum):
     @property
     def terminal(self) -> bool:
         return self is not StatementState.PENDING and self is not StatementState.RUNNING
-
-
-@dataclass
-class StatementResult:
-    columns: list[str]
-    types: list[str]  # Databricks type names: STRING, BIGINT, ARRAY<BIGINT>, ...
-    rows: list[tuple[Any, ...]]
-    num_affected_rows: int | None = None
-    arrow: Any = None  # the same rows as a pyarrow.Table (what the Thrift front end sends)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,7 +120,7 @@ class Warehouse:
     def open_session(self, catalog: str | None = None, schema: str | None = None) -> str:
         session = _Session(session_id=str(uuid.uuid4()), cursor=self._db.cursor())
         try:
-            _use(session.cursor, catalog, schema)
+            use_namespace(session.cursor, catalog, schema)
         except Exception:
             session.cursor.close()
             raise
@@ -259,7 +246,7 @@ class Warehouse:
                 cursor = self._db.cursor() if own_cursor else session.cursor  # type: ignore[union-attr]
                 statement._cursor = cursor  # type: ignore[attr-defined]
                 if own_cursor:
-                    _use(cursor, catalog, schema)
+                    use_namespace(cursor, catalog, schema)
                 if session is not None:
                     session.running = statement
                 statement.state = StatementState.RUNNING
@@ -271,7 +258,7 @@ class Warehouse:
                 self.latency.before_statement()
                 if statement._cancel.is_set():
                     raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
-                statement.result = _execute(cursor, self._sql_to_run(statement.sql))
+                statement.result = execute_statement(cursor, self._sql_to_run(statement.sql))
                 statement.state = StatementState.SUCCEEDED
             except Exception as err:  # every failure becomes the statement's Databricks-shaped error
                 self._fail(statement, err)
@@ -345,63 +332,3 @@ class Warehouse:
         """The text of every finished statement, in the order they finished (what tests inspect)."""
         with self._lock:
             return [h.sql for h in self.history]
-
-
-def _use(cursor: duckdb.DuckDBPyConnection, catalog: str | None, schema: str | None) -> None:
-    """The session's initial namespace, as the embedded engine sets it (USE CATALOG is a no-op)."""
-    for kind, name in (("CATALOG", catalog), ("SCHEMA", schema)):
-        if name:
-            for sql in translate_statement(f"USE {kind} {name}").statements:
-                cursor.execute(sql)
-
-
-def _execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> StatementResult:
-    *setup, last = translate_statement(sql.strip().rstrip(";")).statements or ("",)
-    for duck_sql in setup:
-        cursor.execute(duck_sql)
-    if not last:
-        return StatementResult(columns=[], types=[], rows=[])
-    relation = cursor.sql(last)  # executes DDL/DML at once; a query runs when materialized below
-    head = _COMMENT.sub(" ", sql).strip().upper()
-    if relation is None:
-        return StatementResult(columns=[], types=[], rows=[])
-    table = relation.to_arrow_table()
-    if relation.columns == ["Count"] and not head.startswith(_QUERIES):
-        if not _is_dml(head):
-            return StatementResult(columns=[], types=[], rows=[])  # DDL answers nothing on Databricks
-        return _dml_result(head, int(table.column(0)[0].as_py()) if table.num_rows else 0)
-    return StatementResult(
-        columns=list(relation.columns),
-        types=[databricks_type(str(t)) for t in relation.types],
-        rows=[tuple(r.values()) for r in table.to_pylist()],
-        arrow=table,
-    )
-
-
-_QUERIES = ("SELECT", "WITH", "VALUES", "FROM", "SHOW", "DESCRIBE", "DESC ", "EXPLAIN", "TABLE ", "(")
-
-
-def _is_dml(head: str) -> bool:
-    return head.startswith(("INSERT", "UPDATE", "DELETE", "MERGE")) or bool(_CTAS.match(head))
-
-
-def _dml_result(head: str, count: int) -> StatementResult:
-    """Databricks answers DML with counts: INSERT/CTAS two columns, UPDATE/DELETE one, MERGE four."""
-    import pyarrow as pa
-
-    values: list[int | None]
-    if head.startswith(("UPDATE", "DELETE")):
-        columns, values = ["num_affected_rows"], [count]
-    elif head.startswith("MERGE"):
-        columns = ["num_affected_rows", "num_updated_rows", "num_deleted_rows", "num_inserted_rows"]
-        values = [count, None, None, None]
-    else:
-        columns, values = ["num_affected_rows", "num_inserted_rows"], [count, count]
-    table = pa.table({c: pa.array([v], type=pa.int64()) for c, v in zip(columns, values, strict=True)})
-    return StatementResult(
-        columns=columns,
-        types=["BIGINT"] * len(columns),
-        rows=[tuple(values)],
-        num_affected_rows=count,
-        arrow=table,
-    )

@@ -28,7 +28,6 @@ from airflow_idu.warehouse.faults import FaultKind, FaultRule
 from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
-from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.compare import assert_same_tables
 from tests.warehouse.fixture import DEMO, TOKEN, LocalWarehouse
 
@@ -42,8 +41,6 @@ dag = create_unification_dag("idu_databricks_path", {str(EXAMPLE_SQL)!r}, conn_i
 """
 ITERATION_2 = "idu_demo.unified.unified_customer_id_graph_unify_loop_2 "
 _dates = iter(pendulum.datetime(2026, 3, 1, tz="UTC") + timedelta(days=i) for i in range(1000))
-
-local_warehouse = warehouse_fixture.local_warehouse  # the process's warehouse, reset per test
 
 
 @pytest.fixture(scope="module")

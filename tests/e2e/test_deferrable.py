@@ -31,7 +31,7 @@ from airflow_idu.warehouse.core import StatementState
 from tests.conftest import EXAMPLE_SQL, REPO
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
 from tests.warehouse.compare import assert_same_tables
-from tests.warehouse.fixture import DEMO, LocalWarehouse, local_warehouse  # noqa: F401
+from tests.warehouse.fixture import DEMO, LocalWarehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def direct_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 @pytest.fixture
-def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> LocalWarehouse:  # noqa: F811
+def dbx(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> LocalWarehouse:
     local_warehouse.use(monkeypatch, "idu_databricks")
     return local_warehouse
 

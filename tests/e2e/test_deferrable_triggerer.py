@@ -48,6 +48,7 @@ from tests.warehouse.fixture import DEMO, TOKEN, LocalWarehouse
 pytestmark = pytest.mark.e2e
 
 LOOP = "loop.unify_loop"
+DAG_ID = "idu_trig"  # the DuckDB-direct run (idu_trig_direct) has a loop task of the same id
 OUTPUT_SCHEMA = "unified"
 ITERATION_2_INSERT = "INSERT INTO idu_demo.unified.unified_customer_id_graph_unify_loop_2\n"
 _dates = iter(pendulum.datetime(2026, 7, 1, tz="UTC") + timedelta(days=i) for i in range(1000))
@@ -146,7 +147,7 @@ def _look_while_running(wh: LocalWarehouse, needle: str, seen: Seen, stop: threa
             with create_session() as session:
                 ti = (
                     session.query(TaskInstance)
-                    .filter_by(task_id=LOOP)
+                    .filter_by(dag_id=DAG_ID, task_id=LOOP)
                     .order_by(TaskInstance.start_date.desc())
                     .first()
                 )
@@ -238,7 +239,7 @@ def test_deferred_under_a_real_triggerer_and_triggerer_killed_mid_iteration(
     mark = local_warehouse.mark()
     try:
         result = run_dag(
-            dag_from_file("idu_trig", _source("idu_trig", sql, "idu_databricks")), logical_date=next(_dates)
+            dag_from_file(DAG_ID, _source(DAG_ID, sql, "idu_databricks")), logical_date=next(_dates)
         )
     finally:
         stop.set()

@@ -18,10 +18,7 @@ from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.registry import ENGINES, UnsupportedConnectionError, engine_class
 from airflow_idu.engines.spark_connect import SparkConnectEngine
 from airflow_idu.warehouse.core import StatementState
-from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.fixture import TOKEN, LocalWarehouse
-
-local_warehouse = warehouse_fixture.local_warehouse  # the process's warehouse, reset per test
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.engines.translate import translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 
 
 def _raised(run) -> BaseException:  # type: ignore[no-untyped-def]

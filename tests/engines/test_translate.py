@@ -7,7 +7,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from airflow_idu.engines.translate import COMPAT_MACROS, Translation, TranslationError, translate_statement
+from airflow_idu.engines.duckdb.translate import (
+    COMPAT_MACROS,
+    Translation,
+    TranslationError,
+    translate_statement,
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Every surface names the task that failed, its state and its first error line (issue 22).
+"""Every surface names the task that failed, its state and its first error line.
 
 Each kind of task fails in turn in a real ``dag.test()`` run on a copy of the baseline's file (whose
 tables an earlier, successful run wrote): the lease (a mistyped connection id), setup (a syntax error),

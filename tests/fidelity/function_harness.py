@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from airflow_idu.engines.translate import COMPAT_MACROS, TranslationError, translate_statement
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
 from tests.fidelity.function_inputs import COLUMNS, ROWS, TABLE
 from tests.fidelity.function_inventory import ENVIRONMENT, Call, Form, Function, calls_of, forms_of
 from tests.fidelity.harness import RUNTIME_REFUSAL, Status, type_relation

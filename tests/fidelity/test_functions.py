@@ -24,7 +24,7 @@ from tests.fidelity.report import COMPATIBILITY_MD
 # run by `make fidelity-functions`, kept out of `make test` so the suite's verdict stays meaningful.
 pytestmark = [pytest.mark.spark, pytest.mark.beyond_test]
 
-# The functions issue 20 names: each must be identical or refused with a reason, never silently different
+# Functions the published generator's SQL uses or users ask for: each must be identical or refused with a reason, never silently different
 NAMED = (
     "xxhash64", "hash", "crc32", "sha2", "initcap", "soundex", "levenshtein", "floor", "bround", "trunc",
     "months_between", "from_utc_timestamp", "date_format", "split", "split_part", "regexp_extract_all",

@@ -16,15 +16,13 @@ from typing import Any
 import duckdb
 import pytest
 
-from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
 from tests.fidelity.compositions import published_canonical_id
 from tests.ground_truth import MASKS
-from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.fixture import TOKEN, LocalWarehouse
 
 pytestmark = pytest.mark.spark
 
-local_warehouse = warehouse_fixture.local_warehouse
 
 PUBLISHED_ID = published_canonical_id("leader_id", "key_mask")
 LEADERS = [

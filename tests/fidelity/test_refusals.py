@@ -23,7 +23,7 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DuckDBEn
     eng.close()
 
 
-# The statement shape of issue 9: a vendor generator's 02_extract_merge.sql stamps rows with
+# A statement shape from a vendor generator: its 02_extract_merge.sql stamps rows with
 # unix_timestamp(current_timestamp(), 'yyyy-MM-dd HH:mm:ss'), which sqlglot alone turned into
 # EPOCH(STRPTIME(CURRENT_TIMESTAMP, '%Y-%m-%d %H:%M:%S')) and DuckDB rejected.
 EXTRACT_MERGE = """USE CATALOG prod_cdp;

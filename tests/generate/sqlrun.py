@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
 from airflow_idu.plan import Phase, read_plan, split_statements
 
 Execute = Callable[[str], None]  # run one Databricks statement

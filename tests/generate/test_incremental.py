@@ -20,7 +20,7 @@ import networkx as nx
 import pytest
 import yaml
 
-from airflow_idu.engines.translate import COMPAT_MACROS
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 from airflow_idu.generate.config import parse_unify_config
 from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
 from airflow_idu.plan import PlanError, derive_iteration_sql, split_statements

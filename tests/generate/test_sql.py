@@ -12,7 +12,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from airflow_idu.engines.translate import translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 from airflow_idu.generate.config import load_unify_config, parse_unify_config
 from airflow_idu.generate.sql import generate_sql_directory, render_sql_files
 from airflow_idu.generate.sqltext import canonical_id_sql, string_literal

@@ -37,7 +37,7 @@ class Unified:
 
 def unify_directly(database: Path) -> None:
     """Run the example SQL directory to completion on the DuckDB file (the loop driver of tests/generate)."""
-    from airflow_idu.engines.translate import COMPAT_MACROS
+    from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 
     with duckdb.connect(str(database)) as con:
         for macro in COMPAT_MACROS:

@@ -6,9 +6,9 @@ import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.operators import lease
+from airflow_idu.lease import model as lease
+from airflow_idu.lease.model import retry_conflicts
 from airflow_idu.operators.base import Verdict
-from airflow_idu.operators.lease import retry_conflicts
 
 
 def _error(message: str) -> StatementError:

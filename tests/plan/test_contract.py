@@ -11,6 +11,8 @@ import pytest
 from airflow_idu.plan.contract import (
     GATE_TASK,
     LOOP_TASK,
+    PERSISTENT_IDS_COMMIT_TASK_ID,
+    PERSISTENT_IDS_STAGE_TASK,
     TableNames,
     UseKind,
     UseStatement,
@@ -33,7 +35,8 @@ TABLE_FRAGMENTS = (
 )
 # Appended to the prefix (f"{p}_lookup", p + "_lookup"), these name a contract table.
 PREFIX_SUFFIXES = re.compile(
-    r"_(graph|lookup|lookup_previous|lookup_previous_state|keys|tables|id_history|"
+    r"_(graph|lookup|lookup_previous|lookup_previous_state|keys|tables|id_history|id_map|id_map_staging|"
+    r"id_changes|"
     r"source_key_stats|result_key_stats|unify_loop_log|graph_unify_loop_\w*|unify_work_\w*)(?![A-Za-z0-9_])"
 )
 TASK_IDS = {
@@ -46,6 +49,8 @@ TASK_IDS = {
     "lease_release",
     "loop.unify_loop",
     "gate.identity_health",
+    "persistent_ids_commit",
+    "persistent_ids.stage",
 }
 NAME_SUFFIXES = ("_XCOM_KEY", "_TASK_ID", "_GROUP_ID", "_TASK")
 
@@ -154,6 +159,11 @@ NAMES = TableNames(prefix="uid", catalog="cat", schema="sch")
         (LOOP_TASK, "loop.unify_loop"),
         (GATE_TASK, "gate.identity_health"),
         (task_path("idu.", "gate", "identity_health"), "idu.gate.identity_health"),
+        (TableNames(prefix="uid", catalog="c", schema="s").id_map, "c.s.uid_id_map"),
+        (TableNames(prefix="uid").id_map_staging, "uid_id_map_staging"),
+        (TableNames(prefix="uid").id_changes, "uid_id_changes"),
+        (PERSISTENT_IDS_STAGE_TASK, "persistent_ids.stage"),
+        (PERSISTENT_IDS_COMMIT_TASK_ID, "persistent_ids_commit"),
     ],
     ids=[
         "loop-0",
@@ -177,6 +187,11 @@ NAMES = TableNames(prefix="uid", catalog="cat", schema="sch")
         "loop-task",
         "gate-task",
         "embedded-task",
+        "id-map",
+        "id-map-staging",
+        "id-changes",
+        "persistent-ids-stage",
+        "persistent-ids-commit",
     ],
 )
 def test_table_and_task_names(value: str, expected: str) -> None:

@@ -1,4 +1,4 @@
-"""``airflow-idu plan`` shows the dependencies of the DAG the factory builds, task for task (issue 22).
+"""``airflow-idu plan`` shows the dependencies of the DAG the factory builds, task for task.
 
 The DAGs compared against are built from the shipped DAG file ``dags/idu_example.py`` (what ``airflow
 dags test idu_example`` runs), once on the example directory and once on an incremental directory."""

@@ -1,19 +1,16 @@
-"""A real Airflow 3 stack for tests: API server + scheduler with the LocalExecutor, on 127.0.0.1.
+"""The scheduler tests' Airflow stack: API server + scheduler (LocalExecutor) on 127.0.0.1.
 
-Everything lives in its own AIRFLOW_HOME (SQLite metadata DB; Airflow 3 runs the LocalExecutor
-on it, tasks reach the DB only through the API server). The test session's own Airflow home is
-left alone. Processes are started in their own process groups and stopped by group id.
+The processes are :class:`tests.stack.AirflowProcesses`; this adds the environment (SQLite with a
+busy timeout, the public REST API without logging in, the connection the DAGs use) and what the
+tests ask: runs created together over the REST API, the metadata DB's runs and task tries.
+Everything lives in its own AIRFLOW_HOME; tasks reach the DB only through the API server.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,41 +19,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.stack import AirflowProcesses, airflow_env, free_port, repo_path
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 TERMINAL = ("success", "failed")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def stack_env(home: Path, port: int, conn: dict[str, object]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    outer = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
+    env = airflow_env(
+        home=home, dags=home / "dags", port=port, path=[*repo_path(), *outer], drop=("AIRFLOW",)
+    )
     env.update(
         {
-            "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "tests.scheduler.sqlite_args.SYNC",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "tests.scheduler.sqlite_args.ASYNC",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__API_AUTH__JWT_SECRET": "idu-scheduler-test-secret-0123456789abcdef",
             # The public REST API without logging in (bound to 127.0.0.1, a throwaway home).
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "AIRFLOW_CONN_IDU_DEFAULT": json.dumps(conn),
         }
     )
@@ -64,11 +44,12 @@ def stack_env(home: Path, port: int, conn: dict[str, object]) -> dict[str, str]:
 
 
 @dataclass
-class Stack:
-    home: Path
-    env: dict[str, str]
-    port: int
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+class Stack(AirflowProcesses):
+    home: Path = field(default_factory=Path)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        return self.env
 
     @classmethod
     def prepare(cls, home: Path, dag_files: dict[str, str], conn: dict[str, object]) -> Stack:
@@ -76,20 +57,10 @@ class Stack:
         (home / "dags").mkdir(parents=True, exist_ok=True)
         for name, source in dag_files.items():
             (home / "dags" / f"{name}.py").write_text(source, encoding="utf-8")
-        port = _free_port()
-        stack = cls(home=home, env=stack_env(home, port, conn), port=port)
+        port = free_port()
+        stack = cls(logs_dir=home, port=port, home=home, env=stack_env(home, port, conn))
         stack.cli("db", "migrate")
         return stack
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=240, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"airflow {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
-        return done.stdout
 
     def post_together(
         self, *requests: tuple[str, dict[str, object]], attempts: int = 10
@@ -124,57 +95,16 @@ class Stack:
     def start(self, timeout: float = 180, *, scheduler: bool = True) -> None:
         """API server and (unless ``scheduler`` is False; see :meth:`start_scheduler`) scheduler; the
         DAGs are serialized while they start (no DAG processor)."""
-        self._spawn("api-server")
+        self.spawn("api-server")
         if scheduler:
             self.start_scheduler()
         self.cli("dags", "reserialize")
-        deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.port}/api/v2/monitor/health"
-        while time.monotonic() < deadline:
-            self._check_alive()
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(1)
-        raise RuntimeError(f"the API server did not answer on {url} within {timeout}s\n{self.logs()}")
+        self.wait_healthy(timeout)
 
     def start_scheduler(self) -> None:
         """The scheduler, e.g. once runs were created through the API: SQLite admits one writer, and
         a scheduler writing while a backfill is created can make the API roll the backfill back."""
-        self._spawn("scheduler")
-
-    def _spawn(self, name: str) -> None:
-        log = (self.home / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen(
-            [AIRFLOW, name], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def _check_alive(self) -> None:
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"airflow {name} exited with {proc.returncode}\n{self.logs()}")
-
-    def logs(self, tail: int = 4000) -> str:
-        parts = []
-        for name in self.procs:
-            path = self.home / f"{name}.log"
-            if path.exists():
-                parts.append(f"--- {name} ---\n{path.read_text(errors='replace')[-tail:]}")
-        return "\n".join(parts)
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        self.spawn("scheduler")
 
     def query(self, sql: str, *params: object) -> list[tuple[object, ...]]:
         with sqlite3.connect(self.home / "airflow.db", timeout=30) as con:
@@ -186,7 +116,7 @@ class Stack:
         marks = ",".join("?" * len(ids))
         deadline = time.monotonic() + timeout
         while True:
-            self._check_alive()
+            self.check_alive()
             runs = [
                 (str(d), str(r), str(s))
                 for d, r, s in self.query(

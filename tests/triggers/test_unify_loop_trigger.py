@@ -15,14 +15,14 @@ import pytest
 from airflow_idu.triggers.unify_loop import EventStatus, UnifyLoopTrigger, error_class_of
 from airflow_idu.warehouse.core import StatementState
 from airflow_idu.warehouse.rest import WAREHOUSE_ID
-from tests.warehouse.fixture import LocalWarehouse, local_warehouse  # noqa: F401
+from tests.warehouse.fixture import LocalWarehouse
 
 CONN_ID = "idu_trigger"
 T = "customer_db.trigger_t"
 
 
 @pytest.fixture
-def wh(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> LocalWarehouse:  # noqa: F811
+def wh(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> LocalWarehouse:
     local_warehouse.use(monkeypatch, CONN_ID)
     return local_warehouse
 

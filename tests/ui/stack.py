@@ -10,15 +10,12 @@ pyproject.toml is put first on the subprocesses' path, which is what ``pip insta
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import distribution, entry_points
 from pathlib import Path
@@ -27,6 +24,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import EXAMPLE_SQL, REPO
+from tests.stack import AirflowProcesses, airflow_env, free_port, repo_path
 
 PLUGIN_ENTRY_POINT = "airflow_idu.ui.plugin:IduReportPlugin"
 USERS = {"admin": "admin", "viewer": "viewer", "outsider": "viewer"}  # user -> role
@@ -44,12 +42,6 @@ with DAG("idu_embedded", schedule=None, start_date=datetime(2026, 1, 1), catchup
      >> unification_task_group(%r, conn_id="idu_embedded", group_id="idu")
      >> EmptyOperator(task_id="publish"))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _entry_point_shim(target: Path) -> Path | None:
@@ -72,14 +64,14 @@ def _entry_point_shim(target: Path) -> Path | None:
 
 
 @dataclass
-class AirflowStack:
-    root: Path
-    port: int = field(default_factory=free_port)
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+class AirflowStack(AirflowProcesses):
+    """The browser test's stack: API server, scheduler and DAG processor, users from the environment."""
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    root: Path = field(default_factory=Path)
+
+    @classmethod
+    def at(cls, root: Path) -> AirflowStack:
+        return cls(logs_dir=root, port=free_port(), root=root)
 
     @property
     def home(self) -> Path:
@@ -88,35 +80,27 @@ class AirflowStack:
     def database(self, name: str) -> Path:
         return self.root / f"{name}.duckdb"
 
-    def env(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
         shim = (
             _entry_point_shim(self.root / "shim") if not (self.root / "shim").exists() else self.root / "shim"
         )
-        path = [str(p) for p in (shim, REPO) if p]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
+        env = airflow_env(
+            home=self.home,
+            dags=self.root / "dags",
+            port=self.port,
+            path=repo_path(shim),
+            drop=("AIRFLOW", "IDU_"),
+        )
         env.update(
-            PYTHONPATH=os.pathsep.join(path),
-            AIRFLOW_HOME=str(self.home),
-            AIRFLOW__CORE__DAGS_FOLDER=str(self.root / "dags"),
-            AIRFLOW__CORE__LOAD_EXAMPLES="False",
-            AIRFLOW__CORE__EXECUTOR="LocalExecutor",
-            AIRFLOW__CORE__PARALLELISM="4",
-            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
-            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{self.base}/execution/",
             AIRFLOW__CORE__AUTH_MANAGER="tests.ui.auth_manager.DagScopedSimpleAuthManager",
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=",".join(f"{u}:{r}" for u, r in USERS.items()),
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(self.root / "passwords.json"),
-            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{self.home / 'airflow.db'}",
-            AIRFLOW__API__HOST="127.0.0.1",
-            AIRFLOW__API__PORT=str(self.port),
             AIRFLOW__API__BASE_URL=self.base,
-            AIRFLOW__API__WORKERS="1",
             AIRFLOW__API_AUTH__JWT_SECRET="idu-ui-test-secret-0123456789abcdef",
             AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME="3600",
             # Only triggered runs: no scheduled run of the @daily example DAG gets in the way.
             AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
             AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="1",
-            AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
             IDU_EXAMPLE_SQL_DIR=str(EXAMPLE_SQL),
             IDU_TEST_DENIED_DAGS="outsider:idu_example|idu_embedded",
             AIRFLOW_CONN_IDU_DEFAULT=json.dumps(
@@ -134,7 +118,7 @@ class AirflowStack:
         shutil.copy(REPO / "dags" / "idu_example.py", self.root / "dags" / "idu_example.py")
         (self.root / "dags" / "idu_embedded.py").write_text(EMBEDDED_DAG % str(EXAMPLE_SQL), encoding="utf-8")
         (self.root / "passwords.json").write_text(json.dumps({u: f"{u}-pw" for u in USERS}), encoding="utf-8")
-        env = self.env()
+        env = self.environment()
         cli = [sys.executable, "-m", "airflow_idu.cli", "demo-data", "--schema", "customer_db"]
         subprocess.run(
             [*cli, "--database", str(self.database("example")), "--people", str(people)],
@@ -143,64 +127,16 @@ class AirflowStack:
             capture_output=True,
         )
         shutil.copy(self.database("example"), self.database("embedded"))
-        subprocess.run([self._airflow(), "db", "migrate"], env=env, check=True, capture_output=True)
-
-    def _airflow(self) -> str:
-        return str(Path(sys.executable).with_name("airflow"))
+        self.cli("db", "migrate")
 
     def start(self) -> None:
-        env = self.env()
         for name, args in {
-            "api-server": ["api-server", "--port", str(self.port), "--host", "127.0.0.1"],
-            "scheduler": ["scheduler"],
-            "dag-processor": ["dag-processor"],
+            "api-server": ["--port", str(self.port), "--host", "127.0.0.1"],
+            "scheduler": [],
+            "dag-processor": [],
         }.items():
-            log = (self.root / f"{name}.log").open("wb")
-            self.procs[name] = subprocess.Popen(
-                [self._airflow(), *args],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.wait_for(lambda: self._ok("/api/v2/monitor/health"), 120, "the API server to answer")
-
-    def _ok(self, path: str) -> bool:
-        self.check_alive()
-        with suppress(httpx.HTTPError):
-            return httpx.get(self.base + path, timeout=5).status_code == 200
-        return False
-
-    def check_alive(self) -> None:
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"airflow {name} exited with {proc.returncode}:\n{self.log_tail(name)}")
-
-    def log_tail(self, name: str, lines: int = 60) -> str:
-        path = self.root / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with suppress(ProcessLookupError):
-                    os.killpg(proc.pid, 15)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with suppress(ProcessLookupError):
-                    os.killpg(proc.pid, 9)
-                proc.wait(timeout=10)
-
-    @staticmethod
-    def wait_for(check: Any, timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if result := check():
-                return result
-            time.sleep(1)
-        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+            self.spawn(name, *args)
+        self.wait_healthy(120)
 
     def token(self, user: str) -> str:
         response = httpx.post(
@@ -237,7 +173,7 @@ class AirflowStack:
 
 @contextmanager
 def airflow_stack(root: Path, people: int) -> Iterator[AirflowStack]:
-    stack = AirflowStack(root)
+    stack = AirflowStack.at(root)
     stack.prepare(people)
     try:
         stack.start()

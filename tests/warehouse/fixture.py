@@ -9,7 +9,6 @@ from __future__ import annotations
 import atexit
 import json
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,12 +125,3 @@ def shared_warehouse() -> LocalWarehouse:
 
         atexit.register(stop)
     return _SHARED[0]
-
-
-@pytest.fixture
-def local_warehouse() -> Iterator[LocalWarehouse]:
-    """The process's warehouse (started once); faults, expiry and slow statements reset after the test."""
-    wh = shared_warehouse()
-    wh.reset()
-    yield wh
-    wh.reset()

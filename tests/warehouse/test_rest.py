@@ -16,14 +16,14 @@ import pytest
 
 from airflow_idu.warehouse.core import StatementState
 from airflow_idu.warehouse.rest import WAREHOUSE_ID, WAREHOUSE_NAME, route
-from tests.warehouse.fixture import LocalWarehouse, local_warehouse  # noqa: F401
+from tests.warehouse.fixture import LocalWarehouse
 
 CONN_ID = "idu_rest"
 PEOPLE = "customer_db.customer_profiles"
 
 
 @pytest.fixture
-def hook(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> Any:  # noqa: F811
+def hook(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> Any:
     from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
     local_warehouse.use(monkeypatch, CONN_ID)
@@ -73,7 +73,7 @@ def test_query_results_inline_as_strings(hook: Any) -> None:
     assert answer["manifest"]["total_row_count"] == 1
 
 
-def test_wait_timeout_answers_finished_statements_at_once(hook: Any, local_warehouse: LocalWarehouse) -> None:  # noqa: F811
+def test_wait_timeout_answers_finished_statements_at_once(hook: Any, local_warehouse: LocalWarehouse) -> None:
     answer = hook._do_api_call(
         ("POST", "2.0/sql/statements"),
         {
@@ -120,7 +120,7 @@ def test_sql_errors_in_databricks_shape(hook: Any, statement: str, error_class: 
     assert "SQLSTATE: " in state.error_message
 
 
-def test_cancel_interrupts_and_the_warehouse_records_it(hook: Any, local_warehouse: LocalWarehouse) -> None:  # noqa: F811
+def test_cancel_interrupts_and_the_warehouse_records_it(hook: Any, local_warehouse: LocalWarehouse) -> None:
     local_warehouse.warehouse.slow_statements["rest_slow_marker"] = 30
     statement_id = _submit(hook, "SELECT 'rest_slow_marker' AS m")
     assert hook.get_sql_statement_state(statement_id).is_running
@@ -168,7 +168,7 @@ def test_provider_trigger_polls_to_the_end(hook: Any) -> None:
     assert event.payload["error"] == {}
 
 
-def test_warehouse_name_lookup(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_warehouse_name_lookup(local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
 
     local_warehouse.use(monkeypatch, CONN_ID)
@@ -193,7 +193,7 @@ def test_warehouse_name_lookup(local_warehouse: LocalWarehouse, monkeypatch: pyt
     ids=["wait-timeout-3s", "arrow-format", "unknown-warehouse", "empty-statement"],
 )
 def test_bad_requests_name_the_parameter(
-    local_warehouse: LocalWarehouse,  # noqa: F811
+    local_warehouse: LocalWarehouse,
     body: dict[str, Any],
     status: int,
     needle: str,
@@ -205,6 +205,6 @@ def test_bad_requests_name_the_parameter(
     assert needle in answer["message"]
 
 
-def test_unknown_statement_and_path_are_404(local_warehouse: LocalWarehouse) -> None:  # noqa: F811
+def test_unknown_statement_and_path_are_404(local_warehouse: LocalWarehouse) -> None:
     assert route("GET", "/api/2.0/sql/statements/abc", {}, b"", local_warehouse.warehouse)[0] == 404
     assert route("GET", "/api/2.0/jobs/list", {}, b"", local_warehouse.warehouse)[0] == 404

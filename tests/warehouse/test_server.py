@@ -16,10 +16,7 @@ import pytest
 
 from airflow_idu.warehouse.faults import FaultKind, FaultRule
 from tests.conftest import REPO
-from tests.warehouse import fixture as warehouse_fixture
 from tests.warehouse.fixture import TOKEN, LocalWarehouse
-
-local_warehouse = warehouse_fixture.local_warehouse  # the process's warehouse, reset per test
 
 
 def _connect(wh: LocalWarehouse, token: str = TOKEN, **kwargs: Any) -> Any:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import duckdb
     from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 
-    from airflow_idu.engines.translate import Translation
+    from airflow_idu.engines.duckdb.translate import Translation
 
 __all__ = ["DuckDBEngine", "is_transient_duckdb_error"]
 
@@ -71,7 +71,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
     def connection(self) -> duckdb.DuckDBPyConnection:
         import duckdb
 
-        from airflow_idu.engines.duckdb_macros import install_macros
+        from airflow_idu.engines.duckdb.macros import install_macros
 
         try:
             conn = self._connect_waiting_for_lock()
@@ -114,7 +114,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
 
     def _translate(self, statement: str) -> Translation:
         """Every statement and query goes through here, so each one is checked for catalogs."""
-        from airflow_idu.engines.translate import translate_statement
+        from airflow_idu.engines.duckdb.translate import translate_statement
 
         translation = translate_statement(statement)
         self._check_catalogs(translation.catalog_schemas)
@@ -131,7 +131,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
         return rows, None, None
 
     def _check_catalogs(self, pairs: frozenset[tuple[str, str]]) -> None:
-        from airflow_idu.engines.translate import TranslationError
+        from airflow_idu.engines.duckdb.translate import TranslationError
 
         for catalog, schema in sorted(pairs):
             known = self._catalog_of_schema.setdefault(schema, catalog)

@@ -1,4 +1,4 @@
-"""``read_summary``: a run's state, failures and iterations, and whose rows the tables hold (issue 22)."""
+"""``read_summary``: a run's state, failures and iterations, and whose rows the tables hold."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import duckdb
 import pytest
 
+from airflow_idu.demo.summary import read_summary
 from airflow_idu.loop.state import run_key
 from airflow_idu.runstatus import FAILURE_XCOM_KEY
-from airflow_idu.summary import read_summary
 from airflow_idu.ui.model import RunData, TaskRow
 
 DAG, RUN, EARLIER = "idu_example", "manual__2026-01-02", "manual__2026-01-01"

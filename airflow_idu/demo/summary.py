@@ -10,17 +10,15 @@ whether it converged, and who holds the writer lease. No Airflow imports.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_idu.loop.state import run_key
-from airflow_idu.plan.model import WRITER_LEASE_TABLE
+from airflow_idu.plan.contract import LOOP_TASK, WRITER_LEASE_TABLE, TableNames
 
 if TYPE_CHECKING:
     from airflow_idu.ui.model import RunData
-
-from airflow_idu.plan.contract import TableNames
 
 __all__ = ["RunSummary", "read_summary"]
 
@@ -32,6 +30,7 @@ class RunSummary:
     run: str | None = None  # "<dag_id> / <run_id>: <state>", when Airflow's record was read
     notes: list[str] = field(default_factory=list)  # how the run ended: failures, running, not converged
     tables_note: str | None = None  # whose rows the tables hold, when it may not be this run's
+    persistent_ids: str | None = None  # the last committed persistent-id changes (docs/persistent-ids.md)
 
     def to_text(self) -> str:
         lines = [f"Run {self.run}"] if self.run else []
@@ -47,6 +46,8 @@ class RunSummary:
         lines.append("Tables:" + (f" ({self.tables_note})" if self.tables_note else ""))
         width = max((len(t) for t in self.tables), default=10)
         lines += [f"  {name:<{width}}  {count:>12,} rows" for name, count in self.tables.items()]
+        if self.persistent_ids:
+            lines.append(f"Persistent ids: {self.persistent_ids}")
         return "\n".join(lines)
 
 
@@ -87,9 +88,30 @@ def read_summary(
         ]
         tables = {n: _count(conn, f"{schema}.{n}") for n in wanted}
         lease = _lease_holder(conn, schema) if WRITER_LEASE_TABLE in names else None
-    if run is not None:
-        return _with_run(run, iterations, tables, lease)
-    return _file_only(iterations, tables, lease)
+        ids = (
+            _persistent_ids(conn, TableNames(prefix=canonical_id, schema=schema))
+            if contract.id_map in names
+            else None
+        )
+    summary = (
+        _with_run(run, iterations, tables, lease)
+        if run is not None
+        else _file_only(iterations, tables, lease)
+    )
+    return replace(summary, persistent_ids=ids)
+
+
+def _persistent_ids(conn: Any, tables: TableNames) -> str | None:
+    """``committed by <run>: new 12, merged 1, ...`` for the run that last moved the state."""
+    row = conn.execute(f"SELECT MAX(committed_run_id) FROM {tables.id_map}").fetchone()
+    if not row or row[0] is None:
+        return None
+    counts = conn.execute(
+        f"SELECT reason, COUNT(*) FROM {tables.id_changes} WHERE run_id = ? GROUP BY reason ORDER BY reason",
+        [row[0]],
+    ).fetchall()
+    changes = ", ".join(f"{reason} {count:,}" for reason, count in counts) or "no identifier changed id"
+    return f"committed by {row[0]}: {changes}"
 
 
 def _with_run(
@@ -133,7 +155,7 @@ def _file_only(iterations: list[dict[str, Any]], tables: dict[str, int], lease: 
 
 
 def _loop_task_id(run: RunData) -> str:
-    from airflow_idu.ui.model import LOOP_TASK, find_prefixes
+    from airflow_idu.ui.model import find_prefixes
 
     prefixes = find_prefixes([t.task_id for t in run.tasks])
     return (prefixes[0] if prefixes else "") + LOOP_TASK
