@@ -157,6 +157,13 @@ def _add_warehouse_command(sub: Any) -> None:
     serve.add_argument(
         "--connection-host", help="host name clients use, if not --host (e.g. a compose service name)"
     )
+    for kind, what in (
+        ("statement", "statement, before it runs"),
+        ("fetch", "result page fetched separately"),
+    ):
+        serve.add_argument(
+            f"--{kind}-latency-ms", type=float, default=0.0, help=f"added latency per {what} (default 0)"
+        )
     serve.set_defaults(func=_warehouse_serve)
 
 
@@ -321,6 +328,8 @@ def _warehouse_serve(args: argparse.Namespace) -> int:
         port=args.port,
         token=args.token,
         connection_host=args.connection_host,
+        statement_latency_ms=args.statement_latency_ms,
+        fetch_latency_ms=args.fetch_latency_ms,
     )
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import loop, memory, overhead, parse, roundtrips, scheduler_overhead, speed
+from bench import loop, memory, overhead, parse, roundtrips, scheduler_overhead, speed, warehouse_e2e
 from bench.common import DEFAULT_OUT, DEFAULT_WORK
 
 Main = Callable[[list[str] | None], None]
@@ -28,6 +28,24 @@ FULL: list[tuple[str, Main, list[str]]] = [
     ("speed_e2e", speed.main, ["e2e", "--sizes", "10000,100000", "--repeat", "3"]),
     ("speed_memory", speed.main, ["memory", "--people", "1000000", "--repeat", "1"]),
     ("scheduler_overhead", scheduler_overhead.main, ["--sizes", "10000,100000", "--repeat", "2"]),
+    # the script and our DAG on the local warehouse at 0/100 ms, then 500 ms (about 70 minutes on a loaded machine)
+    ("warehouse_e2e", warehouse_e2e.main, ["--clusters", "27000", "--latencies", "0,100", "--repeat", "3"]),
+    (
+        "warehouse_e2e_500",
+        warehouse_e2e.main,
+        [
+            "--clusters",
+            "27000",
+            "--latencies",
+            "500",
+            "--repeat",
+            "3",
+            "--section",
+            "_500",
+            "--variants",
+            "script/published,dag/published,dag/ours-incremental",
+        ],
+    ),
 ]
 SMOKE: list[tuple[str, Main, list[str]]] = [
     ("parse", parse.main, ["--sizes", "20", "--repeat", "1"]),

@@ -70,16 +70,11 @@ class ScriptBaseline:
         self.result = BaselineResult()
 
     def run(self, sql_dir: Path = BASELINE_SQL, *, max_iterations: int = 30) -> BaselineResult:
-        import duckdb
-
-        from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
         from airflow_idu.plan import Phase, read_plan
 
         start = time.perf_counter()
         plan = read_plan(sql_dir)
-        self.con = duckdb.connect(str(self.db))
-        for macro in COMPAT_MACROS:
-            self.con.execute(macro)
+        self.connect(plan.catalog, plan.schema)
         self.use(plan.catalog, plan.schema)
         self.result.connect_seconds = time.perf_counter() - start
         try:
@@ -92,9 +87,22 @@ class ScriptBaseline:
                 for statement in naive_split(f.path.read_text(encoding="utf-8")):
                     self.statement(statement)
         finally:
-            self.con.close()
+            self.close()
         self.result.total_seconds = time.perf_counter() - start
         return self.result
+
+    def connect(self, catalog: str | None, schema: str | None) -> None:
+        """The script's one connection (here: DuckDB with the product's compatibility macros)."""
+        import duckdb
+
+        from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
+
+        self.con = duckdb.connect(str(self.db))
+        for macro in COMPAT_MACROS:
+            self.con.execute(macro)
+
+    def close(self) -> None:
+        self.con.close()
 
     def statement(self, sql: str) -> Any:
         from airflow_idu.engines.duckdb.translate import translate_statement

@@ -90,13 +90,20 @@ class UnificationReportOperator(IduBaseOperator):
         p = self.canonical_id
         names = TableNames(prefix=p)  # unqualified: the report's keys
         lookup = self.qualify(names.lookup)
+        # One query per enriched table for its rows and rows with an id: a round trip each on a warehouse.
+        enriched = {
+            t: self._counts(f"SELECT COUNT(*), COUNT({p}) FROM {self.qualify(t)}")
+            for t in self.enriched_tables
+        }
         counts = {
-            name: self._count(f"SELECT COUNT(*) FROM {self.qualify(name)}")
+            name: enriched[name][0]
+            if name in enriched
+            else self._counts(f"SELECT COUNT(*) FROM {self.qualify(name)}")[0]
             for name in [names.graph(), names.lookup, *self.master_tables, *self.enriched_tables]
         }
         coverage = {}
         for table in self.enriched_tables:
-            with_id = self._count(f"SELECT COUNT({p}) FROM {self.qualify(table)}")
+            with_id = enriched[table][1]
             coverage[table] = {
                 "rows": counts[table],
                 "with_canonical_id": with_id,
@@ -137,15 +144,17 @@ class UnificationReportOperator(IduBaseOperator):
             return None
         return context["ti"].xcom_pull(task_ids=self.gate_task_id, key=HEALTH_XCOM_KEY)
 
-    def _count(self, sql: str) -> int:
+    def _counts(self, sql: str) -> tuple[int, ...]:
+        """The counts of a one-row query; -1 each for a table a failed file did not write."""
         try:
-            return int(self.engine.scalar(sql, label="report") or 0)
+            rows = self.engine.query(sql, label="report")
         except StatementError as err:
             if is_transient(err.__cause__):
                 raise
             # A table a failed file did not write (on_file_error="continue"): report it, don't hide the rest.
             self.log.warning("report: %s", err)
-            return -1
+            return (-1, -1)
+        return tuple(int(v or 0) for v in rows[0]) if rows else (0, 0)
 
     def _next_steps(self) -> list[str]:
         p = self.canonical_id

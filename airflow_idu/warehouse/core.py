@@ -23,6 +23,7 @@ from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 from airflow_idu.engines.spark_compat.library import register_functions
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
 from airflow_idu.warehouse.execution import StatementResult, execute_statement, use_namespace
+from airflow_idu.warehouse.latency import NO_LATENCY, Latency
 
 __all__ = [
     "HistoryEntry",
@@ -88,7 +89,7 @@ class Warehouse:
 
     Options: ``statement_timeout`` (seconds; a statement running longer is canceled and fails with
     ``STATEMENT_TIMEOUT``), ``slow_statements`` ({substring: seconds}: such a statement first waits
-    that long, cancelably — the "slow statement" fault).
+    that long, cancelably — the "slow statement" fault), ``latency`` (:mod:`.latency`).
     """
 
     def __init__(
@@ -97,8 +98,10 @@ class Warehouse:
         *,
         statement_timeout: float | None = None,
         slow_statements: dict[str, float] | None = None,
+        latency: Latency = NO_LATENCY,
     ) -> None:
         self.database = str(database)
+        self.latency = latency
         self.statement_timeout = statement_timeout
         self.slow_statements: dict[str, float] = dict(slow_statements or {})
         self._sabotage: list[list[Any]] = []  # [needle, replacement sql, remaining]
@@ -252,6 +255,7 @@ class Warehouse:
                     timer.daemon = True
                     timer.start()
                 self._wait_if_slow(statement)
+                self.latency.before_statement()
                 if statement._cancel.is_set():
                     raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
                 statement.result = execute_statement(cursor, self._sql_to_run(statement.sql))

@@ -68,7 +68,7 @@ def route(method: str, path: str, query: dict[str, list[str]], body: bytes, ware
     if (match := _ONE.match(path)) and method == "GET":
         return _with_statement(warehouse, match.group(1), lambda s: (200, statement_json(s, query)))
     if (match := _CHUNK.match(path)) and method == "GET":
-        return _with_statement(warehouse, match.group(1), lambda s: _chunk(s, int(match.group(2))))
+        return _with_statement(warehouse, match.group(1), lambda s: _chunk(s, int(match.group(2)), warehouse))
     if (match := _CANCEL.match(path)) and method == "POST":
         return _with_statement(warehouse, match.group(1), lambda s: _cancel(warehouse, s))
     return _error(404, "ENDPOINT_NOT_FOUND", f"No API found for '{method} {path}'")
@@ -176,9 +176,10 @@ def _cancel(warehouse: Warehouse, statement: Statement) -> Answer:
     return 200, {}
 
 
-def _chunk(statement: Statement, index: int) -> Answer:
+def _chunk(statement: Statement, index: int, warehouse: Warehouse) -> Answer:
     if statement.state is not StatementState.SUCCEEDED or statement.result is None or index != 0:
         return _error(404, "RESOURCE_DOES_NOT_EXIST", f"Result chunk {index} does not exist.")
+    warehouse.latency.before_fetch()
     return 200, _result_json(statement, None)
 
 

@@ -148,6 +148,7 @@ class ThriftHandler:
             return ttypes.TFetchResultsResp(status=_invalid(req.operationHandle))
         if op.statement.state is not StatementState.SUCCEEDED:
             return ttypes.TFetchResultsResp(status=_not_succeeded(op.statement))
+        self.warehouse.latency.before_fetch()
         response = self._fetch(op, req.maxRows or 100_000)
         if req.includeResultSetMetadata:
             response.resultSetMetadata = _metadata(op)

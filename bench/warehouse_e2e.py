@@ -1,0 +1,251 @@
+"""Issue 24: the replaced script vs our DAG on the local SQL warehouse, through the real connector,
+at a fixed latency per statement; where our DAG's time goes, per task and per statement kind.
+
+Data and directories as in ``bench.published_style`` (same ``unify.yml``, ~4.4 source rows per
+cluster): ``published`` is the published generator's style of directory, ``ours`` and
+``ours-incremental`` come from ``airflow-idu generate --loop full|incremental``. Each run copies
+the source database, starts the warehouse with ``--statement-latency-ms`` in a fresh process
+(``bench.warehouse_run``) and runs one client:
+
+``script/published``  the script's real sequence (``bench.script_warehouse``: USE before every file
+                      and iteration, 6 statements per iteration, OPTIMIZE, the pause between
+                      iterations, reported separately);
+``dag/<directory>``   our DAG under ``dag.test()`` on a ``databricks`` connection;
+``floor/published``   Airflow's floor: a DAG of as many no-op Python tasks under ``dag.test()``
+                      (sends nothing; it runs beside the others so its figure has the same load).
+
+Runs are interleaved (latency, repeat, variant) and every figure is a median of ``--repeat``.
+
+    .venv/bin/python -m bench.warehouse_e2e --clusters 27000 --latencies 0,100,500 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import DEFAULT_OUT, DEFAULT_WORK, PYTHON, REPO, command_line, median, table, write_results
+from bench.published_style import CATALOG, EXAMPLE_YML, SCHEMA, SOURCE, create_data, directories
+from bench.workspace import airflow_home
+
+VARIANTS = ("script/published", "dag/published", "dag/ours", "dag/ours-incremental", "floor/published")
+
+
+def prepare(work: Path, clusters: int, seed: int) -> tuple[Path, dict[str, Path], int]:
+    source = work / "source.duckdb"
+    source.unlink(missing_ok=True)
+    rows = sum(create_data(source, clusters, seed).values())
+    dirs = directories(work, source, "full")
+    incremental = work / "sql_ours_incremental"
+    shutil.rmtree(incremental, ignore_errors=True)
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "airflow-idu"), "generate", str(EXAMPLE_YML), "--catalog", CATALOG,
+         "--schema", SCHEMA, "--source-catalog", CATALOG, "--source-schema", SOURCE, "-o", str(incremental),
+         "--loop", "incremental"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return (
+        source,
+        {"published": dirs["published"], "ours": dirs["ours"], "ours-incremental": incremental},
+        rows,
+    )
+
+
+def child_env(work: Path) -> dict[str, str]:
+    dags = work / "dags"
+    dags.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
+    env.update(
+        AIRFLOW_HOME=str(airflow_home(work)),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def canonical_ids(db: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            f"SELECT count(DISTINCT canonical_id) FROM {SCHEMA}.unified_customer_id_lookup"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def run_one(
+    work: Path, source: Path, variant: str, sql_dir: Path, statement_ms: float, args: Any
+) -> dict[str, Any]:
+    client, directory = variant.split("/")
+    tag = f"{client}_{directory}_{int(statement_ms)}".replace("-", "_")
+    db = work / f"run_{tag}.duckdb"
+    shutil.copyfile(source, db)
+    spec = {
+        "client": client, "sql_dir": str(sql_dir), "db": str(db), "statement_ms": statement_ms,
+        "fetch_ms": args.fetch_ms, "sleep": args.sleep, "dag_id": f"idu_wh_{tag}", "result": str(work / f"{tag}.json"),
+    }  # fmt: skip
+    spec_file = work / f"{tag}.spec.json"
+    spec_file.write_text(json.dumps(spec))
+    log = work / f"{tag}.log"
+    t0 = time.perf_counter()
+    with log.open("w") as out:
+        rc = subprocess.run(
+            [str(PYTHON), "-m", "bench.warehouse_run", str(spec_file)],
+            env=child_env(work), cwd=REPO, stdout=out, stderr=subprocess.STDOUT, check=False,
+        ).returncode  # fmt: skip
+    process = time.perf_counter() - t0
+    if rc != 0:
+        raise RuntimeError(f"{variant} at {statement_ms} ms failed (rc={rc}); see {log}")
+    result: dict[str, Any] = json.loads(Path(spec["result"]).read_text())
+    if result["state"] != "success":
+        raise RuntimeError(f"{variant} at {statement_ms} ms ended {result['state']}; see {log}")
+    result.update(
+        variant=variant, statement_ms=statement_ms, process_seconds=process, load=os.getloadavg()[0],
+        canonical_ids=canonical_ids(db) if client != "floor" else None,
+    )  # fmt: skip
+    db.unlink()
+    print(json.dumps({k: v for k, v in result.items() if k not in ("tasks", "by_kind")}), flush=True)
+    return result
+
+
+def summary(runs: list[dict[str, Any]], latencies: list[float], variants: list[str]) -> str:
+    rows = []
+    for ms in latencies:
+        base = [r for r in runs if r["statement_ms"] == ms and r["variant"] == "script/published"]
+        base_wall = median(r["process_seconds"] for r in base)
+        for v in variants:
+            these = [r for r in runs if r["statement_ms"] == ms and r["variant"] == v]
+            wall = median(r["process_seconds"] for r in these)
+            rows.append([
+                f"{ms:g}", v, wall, median(r["wall_seconds"] for r in these),
+                median(r["statement_seconds"] for r in these), median(r.get("sleep_seconds", 0.0) for r in these),
+                int(median(r["statements"] for r in these)), int(median(r["sessions"] for r in these)),
+                f"{base_wall / wall:.2f}x" if base else "n/a", median(r["load"] for r in these),
+                sorted({r["canonical_ids"] for r in these}),
+            ])  # fmt: skip
+    return table(
+        ["ms/statement", "run", "process wall (s)", "client wall (s)", "in warehouse (s)", "sleeps (s)",
+         "statements", "sessions", "script / this", "load (1 min)", "canonical ids"],
+        rows,
+    )  # fmt: skip
+
+
+def breakdown(runs: list[dict[str, Any]], ms: float, variant: str) -> str:
+    these = sorted(
+        (r for r in runs if r["statement_ms"] == ms and r["variant"] == variant),
+        key=lambda r: r["wall_seconds"],
+    )
+    if not these:
+        return ""
+    run = these[len(these) // 2]  # the median run
+    rows = [
+        [t["task"], t["seconds"], t["statements"], t["statement_seconds"], t["seconds"] - t["statement_seconds"],
+         t["sessions"], ", ".join(f"{k} {v:.2f}" for k, v in sorted(t["kinds"].items()))]
+        for t in sorted(run["tasks"], key=lambda t: t["start"])
+    ]  # fmt: skip
+    kinds = table(
+        ["statement kind", "count", "seconds in warehouse"],
+        [[k, int(c), s] for k, (c, s) in sorted(run["by_kind"].items(), key=lambda kv: -kv[1][1])],
+    )
+    tasks = table(
+        [
+            "task",
+            "seconds",
+            "statements",
+            "in warehouse (s)",
+            "outside (s)",
+            "sessions",
+            "warehouse s by kind",
+        ],
+        rows,
+    )
+    return f"`{variant}` at {ms:g} ms (the median of its runs, {run['wall_seconds']:.1f} s):\n\n{tasks}\n\n{kinds}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clusters", type=int, default=27_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--latencies", default="0,100,500", help="statement latencies in ms")
+    parser.add_argument("--fetch-ms", type=float, default=0.0, help="latency per separately fetched page")
+    parser.add_argument("--sleep", type=float, default=2.0, help="the script's pause between iterations")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--section", default="", help="suffix of the docs block (runs written separately)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "warehouse_e2e")
+    parser.add_argument("--from-json", type=Path, help="re-render the docs block of an earlier run's JSON")
+    args = parser.parse_args(argv)
+    if args.from_json:
+        data = json.loads(args.from_json.read_text())
+        write(args, data["runs"], data["rows"], data["clusters"], data["command"])
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    source, dirs, rows = prepare(args.work, args.clusters, args.seed)
+    latencies = [float(x) for x in args.latencies.split(",")]
+    runs = [
+        run_one(args.work, source, v, dirs[v.split("/")[1]], ms, args)
+        for ms in latencies
+        for _ in range(args.repeat)
+        for v in args.variants.split(",")
+    ]
+    write(args, runs, rows, args.clusters, command_line("bench.warehouse_e2e", argv))
+
+
+def own_share(runs: list[dict[str, Any]], latencies: list[float], variants: list[str]) -> str:
+    """Per task, the time outside the warehouse above a no-op task's (the first task excluded: under
+    ``dag.test()`` it carries the in-process execution API's start-up, ours and the floor's alike)."""
+    rows = []
+    for ms in latencies:
+        floor = [t["seconds"] for r in runs if r["statement_ms"] == ms and r["variant"].startswith("floor/")
+                 for t in sorted(r["tasks"], key=lambda t: t["start"])[1:]]  # fmt: skip
+        for v in (v for v in variants if v.startswith("dag/")):
+            outside = [t["seconds"] - t["statement_seconds"] for r in runs if r["statement_ms"] == ms and r["variant"] == v
+                       for t in sorted(r["tasks"], key=lambda t: t["start"])[1:]]  # fmt: skip
+            if floor and outside:
+                rows.append([f"{ms:g}", v, median(outside), median(floor), median(outside) - median(floor)])
+    return table(
+        ["ms/statement", "run", "task outside the warehouse (s, median)", "no-op task (s)", "ours (s)"], rows
+    )
+
+
+def write(args: Any, runs: list[dict[str, Any]], rows: int, clusters: int, command: str) -> None:
+    latencies = list(dict.fromkeys(r["statement_ms"] for r in runs))
+    variants = list(dict.fromkeys(r["variant"] for r in runs))
+    repeat = len(runs) // max(1, len(latencies) * len(variants))
+    parts = [
+        f"Source rows: {rows:,} ({clusters:,} clusters). Fetch latency {args.fetch_ms:g} ms; the script pauses "
+        f"{args.sleep:g} s between iterations (column `sleeps`). Medians of {repeat} interleaved runs on a shared, "
+        "loaded machine (load: 1-minute load average after each run). `process wall` includes the Python start-up "
+        "and imports of the run's process; `client wall` is the script's run or `dag.test()` alone.",
+        summary(runs, latencies, variants),
+    ]
+    if any(v.startswith("floor/") for v in variants):
+        parts += [
+            "Our share of a task: time a task spends outside the warehouse, above a no-op task of the floor DAG "
+            "run beside it (medians over tasks and repeats):",
+            own_share(runs, latencies, variants),
+        ]
+    picks = [(ms, "dag/published") for ms in latencies] + [(latencies[-1], "dag/ours-incremental")]
+    parts += [b for ms, v in picks if v in variants for b in [breakdown(runs, ms, v)] if b]
+    body = "\n\n".join(parts)
+    write_results(
+        args.out, "warehouse_e2e" + args.section,
+        f"13{args.section}. The script and our DAG on the local SQL warehouse (issue 24)", body,
+        {"clusters": clusters, "rows": rows, "runs": runs}, command=command,
+    )  # fmt: skip
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
