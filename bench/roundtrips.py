@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import PYTHON, REPO, base_parser, command_line, parse_sizes, table, write_results
-from bench.workspace import airflow_home
+from bench.workspace import child_airflow_env
 
 EXAMPLE_SQL = REPO / "examples" / "customer_unification" / "sql"
 SEED_PER_ITERATION = {True: 6, False: 5}  # USE x2, CREATE, INSERT, check (+ OPTIMIZE)
@@ -113,14 +113,7 @@ def run_one(work: Path, people: int, optimize: bool, resume: bool) -> dict[str, 
     dags = base / "dags"
     dags.mkdir(parents=True, exist_ok=True)
     (dags / "bench_roundtrips.py").write_text(DAG_SOURCE.format(sql=str(EXAMPLE_SQL), resume=resume))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
-    env.update(
-        AIRFLOW_HOME=str(airflow_home(work)),
-        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__UNIT_TEST_MODE="False",
-        PYTHONPATH=str(REPO),
-    )
+    env = child_airflow_env(work, dags)
     tag = f"{people}_{int(optimize)}{int(resume)}"
     result_file = base / f"result_{tag}.json"
     result_file.unlink(missing_ok=True)

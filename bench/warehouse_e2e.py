@@ -32,7 +32,7 @@ from typing import Any
 
 from bench.common import DEFAULT_OUT, DEFAULT_WORK, PYTHON, REPO, command_line, median, table, write_results
 from bench.published_style import CATALOG, EXAMPLE_YML, SCHEMA, SOURCE, create_data, directories
-from bench.workspace import airflow_home
+from bench.workspace import child_airflow_env
 
 VARIANTS = ("script/published", "dag/published", "dag/ours", "dag/ours-incremental", "floor/published")
 
@@ -60,15 +60,7 @@ def prepare(work: Path, clusters: int, seed: int) -> tuple[Path, dict[str, Path]
 def child_env(work: Path) -> dict[str, str]:
     dags = work / "dags"
     dags.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
-    env.update(
-        AIRFLOW_HOME=str(airflow_home(work)),
-        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__UNIT_TEST_MODE="False",
-        PYTHONPATH=str(REPO),
-    )
-    return env
+    return child_airflow_env(work, dags)
 
 
 def canonical_ids(db: Path) -> int:

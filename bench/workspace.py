@@ -95,6 +95,20 @@ def airflow_env(home: Path, dags_folder: Path, conn: dict[str, Any], **extra_env
     return env
 
 
+def child_airflow_env(work: Path, dags_folder: Path) -> dict[str, str]:
+    """A child process's environment: this machine's, minus any Airflow or airflow-idu setting, plus the
+    bench's own Airflow home and DAG folder (connections are set by the child itself)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "IDU_"))}
+    env.update(
+        AIRFLOW_HOME=str(airflow_home(work)),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
 def duckdb_conn(db: Path, **extra: Any) -> dict[str, Any]:
     return {"conn_type": "duckdb", "host": str(db), "extra": extra}
 
