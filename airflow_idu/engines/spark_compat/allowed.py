@@ -189,7 +189,7 @@ def _unordered_first_last(node: exp.Expr) -> str | None:
         parent = parent.parent
     if isinstance(parent, exp.Window):
         return None
-    return "first()/last() as an aggregate: Spark's result depends on row order (use a window or max_by)"
+    return "first()/last()/first_value()/last_value() as an aggregate: Spark's result depends on row order (use a window or max_by)"
 
 
 def _avg(node: exp.Expr) -> str | None:
@@ -214,6 +214,37 @@ def _try_cast(node: exp.Expr) -> str | None:
 def _pad(node: exp.Expr) -> str | None:
     if static_kind(node.this) is Kind.BINARY:
         return "lpad/rpad of a BINARY value (DuckDB pads text only)"
+    return None
+
+
+_TRUNC_UNITS = frozenset({
+    "YEAR", "YYYY", "YY", "QUARTER", "MONTH", "MON", "MM", "WEEK", "DAY", "DD", "HOUR", "MINUTE", "SECOND",
+    "MILLISECOND", "MICROSECOND",
+})  # fmt: skip
+
+
+def _date_trunc(node: exp.Expr) -> str | None:
+    unit = node.args.get("unit")
+    if not isinstance(unit, exp.Var | exp.Literal) or unit.name.upper() not in _TRUNC_UNITS:
+        return "the unit must be a literal YEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND..."
+    return None
+
+
+def _str_position(node: exp.Expr) -> str | None:
+    position = node.args.get("position")
+    if position is None:
+        return None
+    text = _literal(node.args.get("substr"))
+    start = _literal(position)
+    if not text or start is None or not start.isdigit() or int(start) < 1:
+        return "locate/instr with a start position: only a positive literal start and a non-empty literal"
+    return None
+
+
+def _struct(node: exp.Expr) -> str | None:
+    names = [e.alias_or_name for e in node.expressions]
+    if len(set(names)) != len(names):
+        return "struct() with two fields of the same name (DuckDB needs distinct names): alias them"
     return None
 
 
@@ -262,6 +293,11 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.TryCast: _try_cast,
     exp.Pad: _pad,
     exp.Create: _create,
+    exp.TimestampTrunc: _date_trunc,
+    exp.StrPosition: _str_position,
+    exp.Struct: _struct,
+    exp.FirstValue: _unordered_first_last,
+    exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,
     **library.CHECKS,
 }
