@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat import library
+from airflow_idu.engines.spark_compat import functions, library
 from airflow_idu.engines.spark_compat.rewrites import unsupported_format
 from airflow_idu.engines.spark_compat.types import Kind, static_kind
 
@@ -72,23 +72,27 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS
+ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS | functions.FUNCTIONS
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
-_ANONYMOUS = frozenset(
-    {
-        "conv",
-        "pmod",
-        "octet_length",
-        "forall",
-        "cardinality",
-        "every",
-        "some",
-        "any",
-        "map_values",
-        "map_entries",
-    }
-) | frozenset(library.ANONYMOUS)
+_ANONYMOUS = (
+    frozenset(
+        {
+            "conv",
+            "pmod",
+            "octet_length",
+            "forall",
+            "cardinality",
+            "every",
+            "some",
+            "any",
+            "map_values",
+            "map_entries",
+        }
+    )
+    | frozenset(library.ANONYMOUS)
+    | functions.ANONYMOUS
+)
 
 # Java regex constructs RE2 lacks or reads differently
 _JAVA_ONLY_REGEX = re.compile(
@@ -205,12 +209,6 @@ def _struct_order(node: exp.Expr) -> str | None:
     return None
 
 
-def _try_cast(node: exp.Expr) -> str | None:
-    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.INTEGER_TYPES):
-        return "try_cast to an integer type (DuckDB rounds fractional strings, Spark gives NULL)"
-    return None
-
-
 def _pad(node: exp.Expr) -> str | None:
     if static_kind(node.this) is Kind.BINARY:
         return "lpad/rpad of a BINARY value (DuckDB pads text only)"
@@ -290,7 +288,6 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.GTE: _struct_order,
     exp.LT: _struct_order,
     exp.LTE: _struct_order,
-    exp.TryCast: _try_cast,
     exp.Pad: _pad,
     exp.Create: _create,
     exp.TimestampTrunc: _date_trunc,
@@ -300,6 +297,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,
     **library.CHECKS,
+    **functions.CHECKS,
 }
 
 

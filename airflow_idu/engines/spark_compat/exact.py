@@ -64,6 +64,8 @@ def _cast(node: exp.Expr) -> exp.Expr:
         exp.DataType.Type.DOUBLE: "idu_to_double",
         exp.DataType.Type.FLOAT: "idu_to_float",
         exp.DataType.Type.TIMESTAMP: "idu_to_timestamp",
+        exp.DataType.Type.TIMESTAMPTZ: "idu_to_timestamp",  # Spark's TIMESTAMP (session time zone UTC)
+        exp.DataType.Type.TIMESTAMPLTZ: "idu_to_timestamp",
     }.get(to)
     return _call(name, node.this.copy()) if name else node
 
@@ -117,7 +119,7 @@ EXACT_MACROS: tuple[str, ...] = (
     _macro(
         "idu_mul(a, b)",
         "CASE WHEN typeof(a) LIKE 'DECIMAL%' AND typeof(b) LIKE 'DECIMAL%' AND a IS NOT NULL AND b IS NOT NULL "
-        "AND try(a * b) IS NULL THEN "
+        "AND try(list_transform([a], lambda v: v * b)[1]) IS NULL THEN "
         + _REFUSED.format(what="DECIMAL * DECIMAL beyond 18 digits (DuckDB multiplies in 64 bits)")
         + " ELSE a * b END",
     ),

@@ -17,6 +17,7 @@ from __future__ import annotations
 from airflow_idu.engines.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.spark_compat.exact import EXACT_MACROS
+from airflow_idu.engines.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.spark_compat.nodes import macro as _macro
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
@@ -321,4 +322,5 @@ COMPAT_MACROS: tuple[str, ...] = (
     *BINARY_MACROS,
     *COERCION_MACROS,
     *EXACT_MACROS,
+    *FUNCTION_MACROS,
 )

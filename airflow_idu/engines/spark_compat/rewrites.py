@@ -16,6 +16,7 @@ from airflow_idu.engines.spark_compat import library
 from airflow_idu.engines.spark_compat.binary import binary_types
 from airflow_idu.engines.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.spark_compat.exact import exact_values
+from airflow_idu.engines.spark_compat.functions import spark_functions
 from airflow_idu.engines.spark_compat.nodes import call as _call
 from airflow_idu.engines.spark_compat.nodes import replace_each
 
@@ -329,6 +330,7 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
+    spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
     _casts,  # first: it must see only the statement's own CASTs, not the ones the rewrites add
     _unix_timestamp,
     _timestamps,
