@@ -59,7 +59,7 @@ def _try_cast(node: exp.Expr) -> exp.Expr:
 
 
 def _sequence(node: exp.Expr) -> exp.Expr:
-    start, end, step = (node.args.get(k) for k in ("start", "end", "step"))
+    start, end, step = node.args["start"], node.args["end"], node.args.get("step")
     if step is None:
         return _call("idu_sequence", start.copy(), end.copy())
     return _call("idu_sequence_step", start.copy(), end.copy(), step.copy())
