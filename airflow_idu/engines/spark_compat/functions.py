@@ -11,6 +11,7 @@
   (hashing), first occurrences in the first array's order, Spark's NULL rules;
 * ``sequence(start, stop[, step])`` of integers: inclusive, step 1 or -1 by default, a step
   of the wrong sign or 0 raises;
+* ``levenshtein`` over code points, with Spark's threshold (-1 beyond it);
 * ``try_cast`` to an integer type: NULL for a fractional or malformed string (DuckDB would
   round it), fractions truncated.
 """
@@ -28,7 +29,7 @@ from airflow_idu.engines.spark_compat.nodes import replace_each
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "FUNCTION_MACROS", "spark_functions"]
 
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
-    exp.Initcap, exp.SplitPart, exp.Floor, exp.Ceil, exp.ArrayExcept, exp.GenerateSeries,
+    exp.Initcap, exp.SplitPart, exp.Floor, exp.Ceil, exp.ArrayExcept, exp.GenerateSeries, exp.Levenshtein,
 })  # fmt: skip
 ANONYMOUS = frozenset({"arrays_overlap", "array_union"})
 _INTS = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT')"
@@ -46,7 +47,16 @@ def _rounding(node: exp.Expr) -> str | None:
     return None
 
 
+def _levenshtein_check(node: exp.Expr) -> str | None:
+    if node.args.get("expression") is None or any(
+        node.args.get(k) for k in ("del_cost", "sub_cost", "max_dist")
+    ):
+        return "levenshtein with other than two strings and a threshold"
+    return None
+
+
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
+    exp.Levenshtein: _levenshtein_check,
     exp.Floor: _rounding,
     exp.Ceil: _rounding,
 }
@@ -65,6 +75,15 @@ def _sequence(node: exp.Expr) -> exp.Expr:
     return _call("idu_sequence_step", start.copy(), end.copy(), step.copy())
 
 
+def _levenshtein(node: exp.Expr) -> exp.Expr:
+    """Spark's levenshtein(a, b[, threshold]) (sqlglot reads the threshold as an insertion cost)."""
+    texts = [_call("idu_text", node.args[k].copy()) for k in ("this", "expression")]
+    threshold = node.args.get("ins_cost")
+    if threshold is None:
+        return _call("idu_levenshtein", *texts, exp.Null())
+    return _call("idu_levenshtein", *texts, threshold.copy())
+
+
 def _anonymous(node: exp.Expr) -> exp.Expr:
     name = node.name.lower()
     if name in ANONYMOUS and len(node.expressions) == 2:
@@ -81,6 +100,7 @@ _BUILD: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
     exp.Ceil: lambda n: _call("idu_ceil", n.this.copy()),
     exp.ArrayExcept: lambda n: _call("idu_array_except", n.this.copy(), n.expression.copy()),
     exp.GenerateSeries: _sequence,
+    exp.Levenshtein: _levenshtein,
     exp.TryCast: _try_cast,
     exp.Anonymous: _anonymous,
 }
@@ -120,6 +140,12 @@ FUNCTION_MACROS: tuple[str, ...] = (
         "WHEN n = 0 THEN error('[INVALID_INDEX_OF_ZERO] split_part: the index 0 is invalid') "
         "WHEN d = '' THEN CASE WHEN abs(n) = 1 THEN s ELSE '' END "
         "ELSE coalesce(list_extract(string_split(s, d), CAST(n AS BIGINT)), '') END",
+    ),
+    # code points, like Spark; -1 beyond the threshold
+    _macro(
+        "idu_levenshtein(a, b, t)",
+        "list_transform([CAST(levenshtein(a, b) AS INT)], lambda d: CASE WHEN t IS NOT NULL AND d > t THEN -1 "
+        "ELSE d END)[1]",
     ),
     _whole("idu_floor", "floor"),
     _whole("idu_ceil", "ceil"),
