@@ -246,6 +246,14 @@ def _struct(node: exp.Expr) -> str | None:
     return None
 
 
+def _array_join(node: exp.Expr) -> str | None:
+    for key in ("expression", "null"):
+        arg = node.args.get(key)
+        if arg is not None and not (isinstance(arg, exp.Literal) and arg.is_string):
+            return "array_join with a separator or NULL replacement that is not a string literal"
+    return None
+
+
 def _create(node: exp.Expr) -> str | None:
     query = node.expression
     if isinstance(query, exp.Select):
@@ -293,6 +301,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.TimestampTrunc: _date_trunc,
     exp.StrPosition: _str_position,
     exp.Struct: _struct,
+    exp.ArrayToString: _array_join,
     exp.FirstValue: _unordered_first_last,
     exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,

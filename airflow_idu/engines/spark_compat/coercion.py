@@ -45,6 +45,8 @@ _TEXT_ARGS: dict[type[exp.Expr], tuple[str, ...]] = {
     exp.ILike: ("this", "expression"),
     exp.Translate: ("this", "from_", "to"),
     exp.Repeat: ("this",),
+    exp.Unhex: ("this",),
+    exp.FromBase64: ("this",),
 }
 # functions whose Spark result stays BINARY for a BINARY argument: a BLOB is refused
 _KEEPS_BINARY: dict[type[exp.Expr], str] = {
@@ -81,7 +83,12 @@ def _pad(node: exp.Expr) -> exp.Expr:
     """lpad/rpad: a STRING result (text padding) unless both the value and the pad are BINARY; an
     empty pad (DuckDB raises) leaves the value cut to the length, as in Spark."""
     pad = node.args.get("fill_pattern")
-    if pad is None or static_kind(pad) is Kind.STRING:
+    if pad is None and static_kind(node.this) is not Kind.STRING:  # Spark pads a BINARY with zero bytes
+        node.set(
+            "this",
+            _call("idu_text_only", node.this.copy(), exp.Literal.string("lpad/rpad of a BINARY value")),
+        )
+    elif pad is None or static_kind(pad) is Kind.STRING:
         node.set("this", _text(node.this.copy()))
     elif static_kind(node.this) is not Kind.BINARY:
         what = exp.Literal.string("lpad/rpad of a BINARY value")

@@ -53,6 +53,9 @@ def _slice(node: exp.Expr) -> exp.Expr:
     start, end = node.args.get("start"), node.args.get("end")
     if start is None or end is None or not node.args.get("is_length"):
         return node
+    start, end = (
+        a if isinstance(a, exp.Literal | exp.Neg) else _call("idu_to_integer", a) for a in (start, end)
+    )
     return _call("idu_slice", node.this.copy(), start.copy(), end.copy())
 
 

@@ -40,6 +40,10 @@ _TIMESTAMP_TYPES = (
 )
 
 
+# Spark 4's element_at/[] of a NULL index returns 0 or an element instead of NULL (seen on local Spark)
+_NULL_INDEX = "error('[IDU_REFUSED] element_at/[] with a NULL index: Spark returns an unreliable value')"
+
+
 def _let(value: str, name: str, body: str) -> str:
     """``body`` with ``name`` bound to ``value``, evaluated once.
 
@@ -228,7 +232,7 @@ _SPARK: tuple[str, ...] = (
     # element_at(array, i): 1-based, negative from the end; 0 and out of bounds fail (ANSI)
     _macro(
         "idu_element_at(a, i)",
-        "CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+        "CASE WHEN a IS NULL THEN NULL WHEN i IS NULL THEN " + _NULL_INDEX + " "
         "WHEN i = 0 THEN error('[INVALID_INDEX_OF_ZERO] element_at: SQL array indices start at 1') "
         "WHEN abs(i) > len(a) THEN error('[INVALID_ARRAY_INDEX_IN_ELEMENT_AT] element_at: index out of bounds') "
         "ELSE a[i] END",
@@ -236,7 +240,7 @@ _SPARK: tuple[str, ...] = (
     # array[i]: 0-based; negative and out of bounds fail (ANSI)
     _macro(
         "idu_subscript(a, i)",
-        "CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+        "CASE WHEN a IS NULL THEN NULL WHEN i IS NULL THEN " + _NULL_INDEX + " "
         "WHEN i < 0 OR i >= len(a) THEN error('[INVALID_ARRAY_INDEX] array index out of bounds') "
         "ELSE a[i + 1] END",
     ),
