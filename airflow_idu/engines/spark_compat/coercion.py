@@ -47,6 +47,7 @@ _TEXT_ARGS: dict[type[exp.Expr], tuple[str, ...]] = {
     exp.Repeat: ("this",),
     exp.Unhex: ("this",),
     exp.FromBase64: ("this",),
+    exp.SplitPart: ("this", "delimiter"),
 }
 # functions whose Spark result stays BINARY for a BINARY argument: a BLOB is refused
 _KEEPS_BINARY: dict[type[exp.Expr], str] = {

@@ -79,9 +79,10 @@ def _levenshtein(node: exp.Expr) -> exp.Expr:
     """Spark's levenshtein(a, b[, threshold]) (sqlglot reads the threshold as an insertion cost)."""
     texts = [_call("idu_text", node.args[k].copy()) for k in ("this", "expression")]
     threshold = node.args.get("ins_cost")
+    distance = exp.Cast(this=_call("levenshtein", *texts), to=exp.DataType.build("INT"))
     if threshold is None:
-        return _call("idu_levenshtein", *texts, exp.Null())
-    return _call("idu_levenshtein", *texts, threshold.copy())
+        return distance
+    return _call("idu_levenshtein", distance, threshold.copy())
 
 
 def _anonymous(node: exp.Expr) -> exp.Expr:
@@ -116,11 +117,13 @@ def _whole(name: str, fn: str) -> str:
     """floor/ceil of an integer or a double as Spark's BIGINT."""
     return _macro(
         f"{name}(x)",
-        f"CASE WHEN typeof(x) IN {_INTS} THEN CAST(x AS BIGINT) "
+        "CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN "
+        f"error('[IDU_REFUSED] {fn} of a DECIMAL (Spark keeps a DECIMAL of its own precision)') "
+        f"WHEN typeof(x) IN {_INTS} THEN CAST(x AS BIGINT) "
         f"WHEN typeof(x) IN ('DOUBLE', 'FLOAT') AND isfinite(TRY_CAST(x AS DOUBLE)) "
         f"AND abs({fn}(TRY_CAST(x AS DOUBLE))) < 9.2e18 THEN CAST({fn}(TRY_CAST(x AS DOUBLE)) AS BIGINT) "
         "WHEN x IS NULL THEN NULL ELSE "
-        f"error('[IDU_REFUSED] {fn} of a DECIMAL, or of a DOUBLE beyond BIGINT, NaN or infinite') END",
+        f"error('[IDU_REFUSED] {fn} of a DOUBLE beyond BIGINT, NaN or infinite') END",
     )
 
 
@@ -132,7 +135,8 @@ FUNCTION_MACROS: tuple[str, ...] = (
         f"CASE WHEN regexp_matches(s, '[{_INITCAP_REFUSED}]') THEN "
         "error('[IDU_REFUSED] initcap of a title-case digraph (Java title case differs from upper case)') "
         "ELSE array_to_string(list_transform(string_split(idu_lower(s), ' '), "
-        "lambda w: upper(substring(w, 1, 1)) || substring(w, 2)), ' ') END",
+        "lambda w: CASE WHEN substring(w, 1, 1) = 'ß' THEN 'Ss' ELSE idu_upper(substring(w, 1, 1)) END "
+        "|| substring(w, 2)), ' ') END",
     ),
     _macro(
         "idu_split_part(s, d, n)",
@@ -143,9 +147,9 @@ FUNCTION_MACROS: tuple[str, ...] = (
     ),
     # code points, like Spark; -1 beyond the threshold
     _macro(
-        "idu_levenshtein(a, b, t)",
-        "list_transform([CAST(levenshtein(a, b) AS INT)], lambda d: CASE WHEN t IS NOT NULL AND d > t THEN -1 "
-        "ELSE d END)[1]",
+        "idu_levenshtein(distance, t)",
+        "CASE WHEN t IS NULL THEN NULL ELSE list_transform([distance], lambda d: CASE WHEN d > t THEN -1 "
+        "ELSE d END)[1] END",
     ),
     _whole("idu_floor", "floor"),
     _whole("idu_ceil", "ceil"),
