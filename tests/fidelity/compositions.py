@@ -132,7 +132,7 @@ _ARRAYS = [
     ("array-join-nulls", "array_join(sarr, '-')"),
     ("array-join-null-replacement", "array_join(sarr, '-', '?')"),
     ("array-remove-widened", "array_remove(arr, cast(k as int))"),
-    ("try-element-at-column", "try_element_at(arr, if(k = 0, 1, k))"),
+    ("try-element-at-column", "try_element_at(arr, cast(if(k = 0, 1, k) as int))"),
 ]
 
 _AGGREGATES = [

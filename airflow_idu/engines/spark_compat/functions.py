@@ -57,9 +57,33 @@ def _levenshtein_check(node: exp.Expr) -> str | None:
 
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Levenshtein: _levenshtein_check,
+    exp.GenerateSeries: lambda n: _sequence_check(n),
     exp.Floor: _rounding,
     exp.Ceil: _rounding,
 }
+
+
+def _int(node: exp.Expr) -> exp.Expr:
+    """An INT argument: Spark casts a BIGINT to INT (ANSI: beyond INT fails)."""
+    return node if isinstance(node, exp.Literal | exp.Neg) else _call("idu_to_integer", node)
+
+
+def _sequence_check(node: exp.Expr) -> str | None:
+    dated = (
+        exp.Interval,
+        exp.TsOrDsToDate,
+        exp.StrToDate,
+        exp.StrToTime,
+        exp.CurrentDate,
+        exp.CurrentTimestamp,
+    )
+    for key in ("start", "end", "step"):
+        arg = node.args.get(key)
+        if isinstance(arg, dated) or (
+            isinstance(arg, exp.Cast) and arg.to.is_type(*exp.DataType.TEMPORAL_TYPES)
+        ):
+            return "sequence of dates or timestamps (only integer sequences run on DuckDB)"
+    return None
 
 
 def _try_cast(node: exp.Expr) -> exp.Expr:
@@ -82,7 +106,7 @@ def _levenshtein(node: exp.Expr) -> exp.Expr:
     distance = exp.Cast(this=_call("levenshtein", *texts), to=exp.DataType.build("INT"))
     if threshold is None:
         return distance
-    return _call("idu_levenshtein", distance, threshold.copy())
+    return _call("idu_levenshtein", distance, _int(threshold.copy()))
 
 
 def _anonymous(node: exp.Expr) -> exp.Expr:
@@ -95,7 +119,7 @@ def _anonymous(node: exp.Expr) -> exp.Expr:
 _BUILD: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
     exp.Initcap: lambda n: _call("idu_initcap", n.this.copy()),
     exp.SplitPart: lambda n: _call(
-        "idu_split_part", *(n.args[k].copy() for k in ("this", "delimiter", "part_index"))
+        "idu_split_part", n.this.copy(), n.args["delimiter"].copy(), _int(n.args["part_index"].copy())
     ),
     exp.Floor: lambda n: _call("idu_floor", n.this.copy()),
     exp.Ceil: lambda n: _call("idu_ceil", n.this.copy()),
