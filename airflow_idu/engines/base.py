@@ -77,8 +77,10 @@ class StatementError(RuntimeError):
 
     @property
     def location(self) -> str:
-        # A refused construct has a precise line; other errors name the statement by number.
-        at = f" at line {self.line}" if self.construct and self.line is not None else ""
+        # A refused construct has a precise line, a value refused when it runs ([IDU_REFUSED]) its
+        # statement's line; other errors name the statement by number.
+        refused = self.construct or "[IDU_REFUSED]" in self.engine_error
+        at = f" at line {self.line}" if refused and self.line is not None else ""
         return f"{self.label}: statement {self.index}{at} failed ({self.statement_first_line})"
 
     def message(self, verdict: str = "") -> str:

@@ -60,7 +60,7 @@ REWRITES = [
     ),
     ("two-part-untouched", "SELECT * FROM s.t", ("SELECT * FROM s.t",), None),
     ("xor", "SELECT a ^ b FROM c.s.t", ("SELECT XOR(a, b) FROM s.t",), None),
-    ("rlike", "SELECT a RLIKE 'x' FROM t", ("SELECT REGEXP_MATCHES(a, 'x') FROM t",), None),
+    ("rlike", "SELECT a RLIKE 'x' FROM t", ("SELECT REGEXP_MATCHES(IDU_TEXT(a), 'x') FROM t",), None),
 ]
 
 

@@ -63,6 +63,16 @@ _BINARY = [
     ("upper-hex-sha2-bytes", "upper(hex(unhex(sha2(s, 256))))"),
     ("lpad-hex-conv", "lpad(hex(conv(substr(sha2(s, 256), 1, 8), 16, 10)), 16, '0')"),
     ("base64-lpad-binary", "base64(lpad(unhex('01'), 3, unhex('00')))"),
+    # a BINARY value into a string function: Spark reads its bytes as UTF-8 text
+    ("lower-binary-column", "lower(bin)"),
+    ("trim-upper-unhex", "upper(trim(unhex('20616263 20')))"),
+    ("instr-cast-binary", "instr(cast(s as binary), 'b')"),
+    ("replace-unhex-hex", "replace(unhex(hex(s)), 'a', 'A')"),
+    ("hex-left-unhex", "hex(left(unhex('0102030405'), 2))"),
+    ("right-hex-binary", "right(hex(bin), 4)"),
+    ("like-cast-binary", "cast(g as binary) like 'a%'"),
+    ("regexp-replace-unhex", "regexp_replace(unhex(hex(g)), 'a', 'x')"),
+    ("unhex-odd-or-invalid", "hex(unhex(concat('f', g)))"),
 ]
 
 _NUMERIC = [
@@ -95,6 +105,15 @@ _NUMERIC = [
     ("datediff-to-date", "datediff(to_date(ds), dt)"),
     ("unix-timestamp-cast-date", "unix_timestamp(cast(ts as date))"),
     ("from-unixtime-unix-timestamp", "from_unixtime(unix_timestamp(ts), 'yyyy-MM-dd')"),
+    ("mod-double", "d % 2"),
+    ("int-div-bigint", "n div 5"),
+    ("substr-negative-start", "substr(s, -k, 2)"),
+    ("right-by-bigint", "right(s, k)"),
+    ("double-of-timestamp", "cast(ts as double)"),
+    ("bigint-of-timestamp", "cast(ts as bigint)"),
+    ("timestamp-of-seconds", "cast(k * 86400 as timestamp)"),
+    ("hour-of-cast-string", "hour(cast(ts as string))"),
+    ("last-day-of-string", "last_day(ds)"),
     ("conv-cast-bigint-xor", "conv(cast(conv(substr(sha2(s, 256), 1, 8), 16, 10) as bigint) ^ k, 10, 16)"),
 ]
 
@@ -109,6 +128,11 @@ _ARRAYS = [
     ("concat-ws-array-distinct", "concat_ws(',', array_distinct(sarr))"),
     ("filter-size-distinct", "size(filter(array_distinct(arr), x -> x > 1))"),
     ("transform-cast-string", "transform(arr, x -> cast(x as string))"),
+    ("slice-by-column", "slice(arr, if(k = 0, 1, k), 2)"),
+    ("array-join-nulls", "array_join(sarr, '-')"),
+    ("array-join-null-replacement", "array_join(sarr, '-', '?')"),
+    ("array-remove-widened", "array_remove(arr, cast(k as int))"),
+    ("try-element-at-column", "try_element_at(arr, cast(if(k = 0, 1, k) as int))"),
 ]
 
 _AGGREGATES = [
@@ -120,6 +144,9 @@ _AGGREGATES = [
     ("sum-length-binary", "sum(length(bin))"),
     ("max-base64-binary", "max(base64(bin))"),
     ("count-distinct-hex", "count(DISTINCT hex(bin))"),
+    ("avg-bigint", "avg(k * 3)"),
+    ("sum-bigint-product", "sum(k * 3)"),
+    ("collect-list-lower-binary", "array_sort(collect_list(lower(cast(g as binary))))"),
 ]  # fmt: skip
 
 COMPOSITIONS: tuple[Case, ...] = tuple(

@@ -26,6 +26,7 @@ __all__ = ["Verdict", "evaluate_functions", "load_duckdb", "load_spark"]
 
 NOT_COUNTED = ("generator_funcs", "table_funcs")
 _WIDTH = 60  # forms per wide query
+_ENVIRONMENT_FORMS = frozenset({"unix_timestamp()"})  # the clock: differs between any two runs
 _CHECKED = 1  # rows DuckDB raises on that are run alone on Spark, per form
 
 
@@ -372,21 +373,28 @@ def compare(form: Form, spark: Column, mine: Column) -> FormOutcome:
     if relation is None:
         return FormOutcome(form=form, status=Status.MISMATCH, spark_type=spark.type,
                            detail=f"type: Spark {spark.type}, DuckDB {mine.type}")  # fmt: skip
-    diffs, refused_rows, errors = [], 0, 0
+    diffs, refused_rows, errors, compared, refusal = [], 0, 0, 0, ""
     for n, (a, b) in enumerate(zip(spark.values, mine.values, strict=True)):
         if isinstance(a, RowError) or isinstance(b, RowError):
             if isinstance(a, RowError) and isinstance(b, RowError):
                 errors += 1
             elif isinstance(b, RowError) and RUNTIME_REFUSAL in b.message:
                 refused_rows += 1
+                refusal = refusal or b.message
             else:
                 diffs.append(f"row {n + 1}: Spark {_show(a)} DuckDB {_show(b)}")
-        elif not values_equal(a, b)[0] or (isinstance(a, float) and values_equal(a, b)[1]):
+            continue
+        compared += 1
+        a, b = _comparable(form, spark.type, a), _comparable(form, spark.type, b)
+        if not values_equal(a, b)[0] or (isinstance(a, float) and values_equal(a, b)[1]):
             diffs.append(f"row {n + 1}: Spark {_show(a)} DuckDB {_show(b)}")
     if diffs:
         return FormOutcome(
             form=form, status=Status.MISMATCH, spark_type=spark.type, detail="; ".join(diffs[:3])
         )
+    if refused_rows and not compared:  # refused on every row it runs on: a refusal, not a match
+        reason = refusal.split(RUNTIME_REFUSAL, 1)[-1].strip(" :")
+        return FormOutcome(form=form, status=Status.REFUSED, detail=f"refused when run: {reason[:160]}")
     errors -= spark.unchecked
     notes = [f"{errors} rows raise on both"] if errors else []
     if spark.unchecked:
@@ -397,6 +405,20 @@ def compare(form: Form, spark: Column, mine: Column) -> FormOutcome:
     if status is Status.WIDER:
         notes.append(f"DuckDB type {mine.type}")
     return FormOutcome(form=form, status=status, spark_type=spark.type, detail=", ".join(notes))
+
+
+# Spark leaves the order of these results undefined (a hash set's order): compared as sets
+UNORDERED = frozenset({"collect_set"})
+
+
+def _comparable(form: Form, spark_type: str, value: Any) -> Any:
+    """A map's entries in key order (PySpark's map conversion loses Spark's order); an unordered
+    result's elements sorted."""
+    if isinstance(value, dict) and spark_type.upper().startswith("MAP"):
+        return dict(sorted(value.items(), key=lambda kv: repr(kv[0])))
+    if isinstance(value, list) and form.function in UNORDERED:
+        return sorted(value, key=repr)
+    return value
 
 
 def _show(value: Any) -> str:
@@ -434,6 +456,8 @@ def evaluate_functions(
         if skip:
             continue
         for form in forms_of(function, by_function.get(function.name, [])):
+            if form.expression.replace(" ", "") in _ENVIRONMENT_FORMS:
+                continue
             body = f"{form.expression} AS c0" if form.kind == "agg" else form.expression
             _, refusal = translate(_select(form.kind, [body]))
             if refusal:
@@ -476,6 +500,8 @@ def _conclude(verdict: Verdict) -> Verdict:
         verdict.detail = f"{len(ran)} forms over columns {', '.join(types) or '(literals)'}"
         if refused:
             verdict.detail += f"; refused: `{refused[0].form.expression}` ({refused[0].detail})"
+        if verdict.function.name in UNORDERED:
+            verdict.detail += " (compared as sets: Spark leaves the order undefined)"
     elif refused:
         verdict.verdict, verdict.detail = "refused", refused[0].detail
     else:

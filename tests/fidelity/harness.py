@@ -66,6 +66,9 @@ def type_relation(spark: str, duck: str) -> Status | None:
         return Status.IDENTICAL
     if spark in _INTEGERS and duck in _INTEGERS:
         return Status.WIDER
+    if spark.endswith("[]") and duck.endswith("[]"):  # an array of a wider element type
+        inner = type_relation(spark[:-2], duck[:-2])
+        return Status.WIDER if inner is not None else None
     decimals = [re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", t.replace(" ", "")) for t in (spark, duck)]
     if decimals[0] and decimals[1] and decimals[0].group(2) == decimals[1].group(2):
         return Status.WIDER

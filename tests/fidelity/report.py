@@ -63,6 +63,18 @@ column `f`. What the translation needs to know, and where it gets it:
   dispatch on DuckDB's `typeof(...)`, which DuckDB's binder folds to a constant from the column's
   real type (so it costs nothing while running). The translation keeps a Spark BINARY a DuckDB
   BLOB and a STRING a VARCHAR for every construct it accepts, which makes that dispatch exact.
+- **Spark's implicit casts** (`spark_compat/coercion.py`): an argument of a string function
+  (`lower`, `trim`, `instr`, `like`, `replace`, `regexp_*`, `split`, `translate`, `lpad`...) whose
+  type is not known to be STRING goes through `idu_text`, a `typeof` dispatch: a BINARY is decoded
+  as UTF-8 (bytes that are not UTF-8 are refused when run: Spark substitutes U+FFFD), a DOUBLE
+  printed as Java prints it, anything else cast. A STRING argument of `hour`/`minute`/`second`/
+  `last_day`/`date_trunc` is read as a TIMESTAMP only in ISO form (other text refused when run).
+  `reverse`/`right`/`lpad` of a BINARY column, whose Spark result keeps bytes, are refused when run.
+- **Values at the edges** (`spark_compat/exact.py`, `functions.py`): `%` and `div` by zero raise,
+  `sum` of integers raises on BIGINT overflow (and is refused where Spark's outcome depends on row
+  order), `avg` of integers is refused past 2^53, `dec * dec` beyond 18 digits and `pow` with a
+  non-integral result are refused when run, casts of timestamps to numbers and of seconds to
+  timestamps follow Spark, `substr` clamps like `UTF8String.substringSQL`.
 - **Refused**: where one DuckDB expression cannot have the type Spark's would for every input
   type (`substr`/`length` of a BINARY *column* next to text, `concat` of a BINARY column with
   text, `lpad` of a BINARY, `CAST` of a number to BINARY), the statement is refused, or refused

@@ -105,3 +105,41 @@ def test_refused_statement_does_not_run(engine: DuckDBEngine) -> None:
             label="x.sql",
         )
     assert engine.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 't'") == 0
+
+
+# refused where the value is known only when it runs: a BINARY column's bytes, a string read as a timestamp
+RUNTIME_REFUSED = [
+    (
+        "lower() of bytes that are not UTF-8",
+        "CREATE TABLE s.b AS SELECT unhex('FF') AS v;\nSELECT\n  lower(v) AS l FROM s.b;",
+    ),
+    (
+        "reverse() of a BINARY column",
+        "CREATE TABLE s.b AS SELECT unhex('41') AS v;\nSELECT reverse(v) AS r FROM s.b;",
+    ),
+    (
+        "hour() of text that is not ISO",
+        "CREATE TABLE s.b AS SELECT '5 March' AS v;\nSELECT hour(v) AS h FROM s.b;",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "script"), RUNTIME_REFUSED, ids=[r[0] for r in RUNTIME_REFUSED])
+def test_runtime_refusal_names_file_statement_and_reason(
+    engine: DuckDBEngine, what: str, script: str
+) -> None:
+    engine.run_script("CREATE SCHEMA IF NOT EXISTS s;", label="00_setup.sql")
+    with pytest.raises(StatementError) as err:
+        engine.run_script(script, label="08_binary.sql")
+    error = err.value
+    assert error.label == "08_binary.sql" and error.index == 2, (error.label, error.index)
+    assert "[IDU_REFUSED]" in str(error) and error.location.startswith("08_binary.sql: statement 2 at line 2")
+
+
+def test_a_utf8_binary_column_reads_as_spark_reads_it(engine: DuckDBEngine) -> None:
+    """Spark casts a BINARY argument of a string function to STRING (UTF-8): so does the engine."""
+    engine.run_script(
+        "CREATE SCHEMA IF NOT EXISTS s;\nCREATE TABLE s.b AS SELECT unhex('C39C6E20') AS v;", label="x.sql"
+    )
+    assert engine.scalar("SELECT upper(trim(v)) FROM s.b") == "ÜN"
+    assert engine.scalar("SELECT instr(v, 'n') FROM s.b") == 2

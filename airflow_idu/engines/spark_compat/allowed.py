@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat import library
+from airflow_idu.engines.spark_compat import functions, library
 from airflow_idu.engines.spark_compat.rewrites import unsupported_format
 from airflow_idu.engines.spark_compat.types import Kind, static_kind
 
@@ -72,23 +72,27 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS
+ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS | functions.FUNCTIONS
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
-_ANONYMOUS = frozenset(
-    {
-        "conv",
-        "pmod",
-        "octet_length",
-        "forall",
-        "cardinality",
-        "every",
-        "some",
-        "any",
-        "map_values",
-        "map_entries",
-    }
-) | frozenset(library.ANONYMOUS)
+_ANONYMOUS = (
+    frozenset(
+        {
+            "conv",
+            "pmod",
+            "octet_length",
+            "forall",
+            "cardinality",
+            "every",
+            "some",
+            "any",
+            "map_values",
+            "map_entries",
+        }
+    )
+    | frozenset(library.ANONYMOUS)
+    | functions.ANONYMOUS
+)
 
 # Java regex constructs RE2 lacks or reads differently
 _JAVA_ONLY_REGEX = re.compile(
@@ -189,7 +193,7 @@ def _unordered_first_last(node: exp.Expr) -> str | None:
         parent = parent.parent
     if isinstance(parent, exp.Window):
         return None
-    return "first()/last() as an aggregate: Spark's result depends on row order (use a window or max_by)"
+    return "first()/last()/first_value()/last_value() as an aggregate: Spark's result depends on row order (use a window or max_by)"
 
 
 def _avg(node: exp.Expr) -> str | None:
@@ -205,15 +209,48 @@ def _struct_order(node: exp.Expr) -> str | None:
     return None
 
 
-def _try_cast(node: exp.Expr) -> str | None:
-    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.INTEGER_TYPES):
-        return "try_cast to an integer type (DuckDB rounds fractional strings, Spark gives NULL)"
-    return None
-
-
 def _pad(node: exp.Expr) -> str | None:
     if static_kind(node.this) is Kind.BINARY:
         return "lpad/rpad of a BINARY value (DuckDB pads text only)"
+    return None
+
+
+_TRUNC_UNITS = frozenset({
+    "YEAR", "YYYY", "YY", "QUARTER", "MONTH", "MON", "MM", "WEEK", "DAY", "DD", "HOUR", "MINUTE", "SECOND",
+    "MILLISECOND", "MICROSECOND",
+})  # fmt: skip
+
+
+def _date_trunc(node: exp.Expr) -> str | None:
+    unit = node.args.get("unit")
+    if not isinstance(unit, exp.Var | exp.Literal) or unit.name.upper() not in _TRUNC_UNITS:
+        return "the unit must be a literal YEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND..."
+    return None
+
+
+def _str_position(node: exp.Expr) -> str | None:
+    position = node.args.get("position")
+    if position is None:
+        return None
+    text = _literal(node.args.get("substr"))
+    start = _literal(position)
+    if not text or start is None or not start.isdigit() or int(start) < 1:
+        return "locate/instr with a start position: only a positive literal start and a non-empty literal"
+    return None
+
+
+def _struct(node: exp.Expr) -> str | None:
+    names = [e.alias_or_name for e in node.expressions]
+    if len(set(names)) != len(names):
+        return "struct() with two fields of the same name (DuckDB needs distinct names): alias them"
+    return None
+
+
+def _array_join(node: exp.Expr) -> str | None:
+    for key in ("expression", "null"):
+        arg = node.args.get(key)
+        if arg is not None and not (isinstance(arg, exp.Literal) and arg.is_string):
+            return "array_join with a separator or NULL replacement that is not a string literal"
     return None
 
 
@@ -259,11 +296,17 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.GTE: _struct_order,
     exp.LT: _struct_order,
     exp.LTE: _struct_order,
-    exp.TryCast: _try_cast,
     exp.Pad: _pad,
     exp.Create: _create,
+    exp.TimestampTrunc: _date_trunc,
+    exp.StrPosition: _str_position,
+    exp.Struct: _struct,
+    exp.ArrayToString: _array_join,
+    exp.FirstValue: _unordered_first_last,
+    exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,
     **library.CHECKS,
+    **functions.CHECKS,
 }
 
 

@@ -170,11 +170,12 @@ BINARY_MACROS: tuple[str, ...] = (
         "WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN strlen(idu_cast_string(x)) ELSE strlen(CAST(x AS VARCHAR)) END",
     ),
     # Spark's CAST(BINARY AS STRING) decodes UTF-8; bytes that are not UTF-8 would differ (U+FFFD)
+    # (b bound once by a one-element lambda: TRY refuses an argument holding a guard's error())
     _macro(
         "idu_utf8(b)",
-        "CASE WHEN b IS NOT NULL AND try(decode(b)) IS NULL THEN "
+        "list_transform([b], lambda v: CASE WHEN v IS NOT NULL AND try(decode(v)) IS NULL THEN "
         + _REFUSED.format(what="BINARY to STRING of bytes that are not UTF-8 (Spark substitutes U+FFFD)")
-        + " ELSE decode(b) END",
+        + " ELSE decode(v) END)[1]",
     ),
     # CAST(x AS BINARY): a string's UTF-8 bytes; numbers (Spark: big-endian bytes) are refused
     _macro(

@@ -15,6 +15,9 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 from __future__ import annotations
 
 from airflow_idu.engines.spark_compat.binary import BINARY_MACROS
+from airflow_idu.engines.spark_compat.coercion import COERCION_MACROS
+from airflow_idu.engines.spark_compat.exact import EXACT_MACROS
+from airflow_idu.engines.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.spark_compat.nodes import macro as _macro
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
@@ -35,6 +38,10 @@ _PRINTABLE_LISTS = "('VARCHAR[]', 'BIGINT[]', 'INTEGER[]', 'SMALLINT[]', 'TINYIN
 _TIMESTAMP_TYPES = (
     "('TIMESTAMP', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS')"
 )
+
+
+# Spark 4's element_at/[] of a NULL index returns 0 or an element instead of NULL (seen on local Spark)
+_NULL_INDEX = "error('[IDU_REFUSED] element_at/[] with a NULL index: Spark returns an unreliable value')"
 
 
 def _let(value: str, name: str, body: str) -> str:
@@ -123,13 +130,28 @@ _SPARK: tuple[str, ...] = (
         ),
     ),
     # unbase64: Spark's MIME decoder skips line breaks
-    _macro("idu_unbase64(s)", "from_base64(replace(replace(s, chr(13), ''), chr(10), ''))"),
+    # (and reads a last group without its '=' padding); other text is refused, not guessed
+    _macro(
+        "idu_unbase64(s)",
+        _let(
+            "replace(replace(s, chr(13), ''), chr(10), '')",
+            "t",
+            "CASE WHEN t IS NULL THEN NULL WHEN regexp_full_match(t, "
+            "'([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}(==)?|[A-Za-z0-9+/]{3}=?)?') THEN "
+            "from_base64(t || repeat('=', (4 - length(t) % 4) % 4)) ELSE "
+            "error('[IDU_REFUSED] unbase64 of text that is not plain base64 (Spark skips what it cannot read)') END",
+        ),
+    ),
     # avg of DECIMAL is DECIMAL on Spark, DOUBLE on DuckDB
     _macro(
         "idu_avg(x)",
         "CASE WHEN typeof(any_value(x)) LIKE 'DECIMAL%' THEN "
         "error('[IDU_REFUSED] avg of DECIMAL: Spark keeps DECIMAL with its own scale, DuckDB gives DOUBLE; "
-        "CAST the argument to DOUBLE') ELSE avg(x) END",
+        "CAST the argument to DOUBLE') "
+        "WHEN typeof(any_value(x)) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT') "
+        "AND sum(abs(CAST(x AS HUGEINT))) >= CAST(9007199254740992 AS HUGEINT) THEN "
+        "error('[IDU_REFUSED] avg of integers whose magnitudes sum to 2^53 or more (Spark sums them as DOUBLE "
+        "in row order)') ELSE avg(x) END",
     ),
     # array_position: 0 when absent
     _macro(
@@ -153,6 +175,9 @@ _SPARK: tuple[str, ...] = (
                 "x",
                 "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') "
                 f"THEN CAST(trunc(TRY_CAST(x AS DOUBLE)) AS {name}) "
+                "WHEN typeof(x) = 'TIMESTAMP' THEN CAST(CASE WHEN epoch_us(TRY_CAST(x AS TIMESTAMP)) >= 0 "
+                "THEN epoch_us(TRY_CAST(x AS TIMESTAMP)) // 1000000 "
+                f"ELSE -((999999 - epoch_us(TRY_CAST(x AS TIMESTAMP))) // 1000000) END AS {name}) "
                 f"WHEN typeof(x) LIKE 'DECIMAL%' THEN CAST(trunc(TRY_CAST(x AS DECIMAL(38, 10))) AS {name}) "
                 "WHEN typeof(x) = 'VARCHAR' AND NOT regexp_full_match(trim(CAST(x AS VARCHAR)), '[+-]?[0-9]+') "
                 "THEN error('[CAST_INVALID_INPUT] cannot cast the string ' || CAST(x AS VARCHAR) || ' to "
@@ -201,12 +226,13 @@ _SPARK: tuple[str, ...] = (
     # array_remove: keeps NULL elements; removing NULL gives NULL
     _macro(
         "idu_array_remove(a, v)",
-        "CASE WHEN v IS NULL THEN NULL ELSE list_filter(a, lambda x: x IS NULL OR x <> v) END",
+        "CASE WHEN v IS NULL THEN NULL ELSE list_filter(list_transform(a, lambda x: [x, v][1]), "
+        "lambda x: x IS NULL OR x <> v) END",
     ),
     # element_at(array, i): 1-based, negative from the end; 0 and out of bounds fail (ANSI)
     _macro(
         "idu_element_at(a, i)",
-        "CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+        "CASE WHEN a IS NULL THEN NULL WHEN i IS NULL THEN " + _NULL_INDEX + " "
         "WHEN i = 0 THEN error('[INVALID_INDEX_OF_ZERO] element_at: SQL array indices start at 1') "
         "WHEN abs(i) > len(a) THEN error('[INVALID_ARRAY_INDEX_IN_ELEMENT_AT] element_at: index out of bounds') "
         "ELSE a[i] END",
@@ -214,7 +240,7 @@ _SPARK: tuple[str, ...] = (
     # array[i]: 0-based; negative and out of bounds fail (ANSI)
     _macro(
         "idu_subscript(a, i)",
-        "CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+        "CASE WHEN a IS NULL THEN NULL WHEN i IS NULL THEN " + _NULL_INDEX + " "
         "WHEN i < 0 OR i >= len(a) THEN error('[INVALID_ARRAY_INDEX] array index out of bounds') "
         "ELSE a[i + 1] END",
     ),
@@ -251,7 +277,7 @@ _SPARK: tuple[str, ...] = (
         "OR typeof(b) NOT IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT') "
         "THEN error('[IDU_REFUSED] DIV: only integer operands are supported on DuckDB') "
         "WHEN b = 0 THEN error('[DIVIDE_BY_ZERO] Division by zero') "
-        "ELSE CAST(trunc(CAST(a AS HUGEINT) / CAST(b AS HUGEINT)) AS BIGINT) END",
+        "ELSE CAST(CAST(a AS HUGEINT) // CAST(b AS HUGEINT) AS BIGINT) END",
     ),
     # upper/lower: Java's full case mappings where they are more than one character
     _macro(
@@ -293,4 +319,12 @@ _SPARK: tuple[str, ...] = (
     ),
 )
 
-COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *_CONV, *_SPARK, *BINARY_MACROS)
+COMPAT_MACROS: tuple[str, ...] = (
+    "SET TimeZone = 'UTC'",
+    *_CONV,
+    *_SPARK,
+    *BINARY_MACROS,
+    *COERCION_MACROS,
+    *EXACT_MACROS,
+    *FUNCTION_MACROS,
+)

@@ -14,6 +14,9 @@ from sqlglot import exp
 
 from airflow_idu.engines.spark_compat import library
 from airflow_idu.engines.spark_compat.binary import binary_types
+from airflow_idu.engines.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.spark_compat.exact import exact_values
+from airflow_idu.engines.spark_compat.functions import spark_functions
 from airflow_idu.engines.spark_compat.nodes import call as _call
 from airflow_idu.engines.spark_compat.nodes import replace_each
 
@@ -144,6 +147,19 @@ def _substring(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+def _text_substring(tree: exp.Expr) -> exp.Expr:
+    """substr of text (binary ones are already idu_binary_substr): Spark's clamping, exactly."""
+
+    def build(node: exp.Expr) -> exp.Expr:
+        start = node.args.get("start") or exp.Literal.number(1)
+        length = node.args.get("length") or exp.Literal.number(2147483647)
+        args = [a if isinstance(a, exp.Literal | exp.Neg | exp.Anonymous) else _call("idu_to_integer", a)
+                for a in (start, length)]  # fmt: skip
+        return _call("idu_substr", node.this.copy(), *(a.copy() for a in args))
+
+    return _replace_all(tree, exp.Substring, build)
+
+
 def _range_table(tree: exp.Expr) -> exp.Expr:
     """Spark's table function range(...) names its column ``id``; DuckDB's names it ``range``."""
 
@@ -247,6 +263,8 @@ def _bracket(node: exp.Bracket) -> exp.Expr:
     [index] = node.expressions
     if isinstance(index, exp.Literal) and index.is_string:
         return node  # a map key
+    if node.args.get("offset") == 1 and node.args.get("safe"):
+        return _call("idu_try_element_at", node.this.copy(), index.copy())
     if node.args.get("offset") == 1:
         return _call("idu_element_at", node.this.copy(), index.copy())
     return _call("idu_subscript", node.this.copy(), index.copy())
@@ -310,6 +328,9 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
+    coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
+    exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
+    spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
     _casts,  # first: it must see only the statement's own CASTs, not the ones the rewrites add
     _unix_timestamp,
     _timestamps,
@@ -319,6 +340,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _regexp_replacement,
     _case_mapping,
     binary_types,  # after _casts/_case_mapping/_substring, before _by_name (it owns octet_length)
+    _text_substring,
     _by_name,
     _lambdas,
     _arrays,

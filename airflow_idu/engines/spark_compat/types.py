@@ -43,7 +43,11 @@ _STRING_RESULT: tuple[type[exp.Expr], ...] = (
 _PASS_THROUGH: tuple[type[exp.Expr], ...] = (exp.Substring, exp.Pad, exp.Paren)
 # macros earlier rewrites put in place of Spark functions with a fixed result type
 _MACRO_RESULT = {"idu_cast_string": Kind.STRING, "idu_upper": Kind.STRING, "idu_lower": Kind.STRING,
-                 "encode": Kind.BINARY, "idu_unbase64": Kind.BINARY}  # fmt: skip
+                 "encode": Kind.BINARY, "idu_unbase64": Kind.BINARY, "idu_text": Kind.STRING,
+                 "idu_utf8": Kind.STRING, "idu_ts_arg": Kind.OTHER, "idu_text_only": Kind.STRING,
+                 "idu_array_join": Kind.STRING, "idu_array_join_null": Kind.STRING, "idu_to_double": Kind.OTHER,
+                 "idu_to_float": Kind.OTHER, "idu_to_timestamp": Kind.OTHER, "idu_mod": Kind.OTHER,
+                 "idu_mul": Kind.OTHER, "idu_initcap": Kind.STRING, "idu_split_part": Kind.STRING, "idu_pow": Kind.OTHER, "idu_sum": Kind.OTHER, "idu_unhex": Kind.BINARY}  # fmt: skip
 
 
 def static_kind(node: exp.Expr | None) -> Kind | None:
