@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.spark_compat.library import register_functions
 from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
-from airflow_idu.engines.spark_compat.library import register_functions
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
 from airflow_idu.warehouse.execution import StatementResult, execute_statement, use_namespace
 from airflow_idu.warehouse.latency import NO_LATENCY, Latency

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from airflow_idu.engines.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 

@@ -72,7 +72,7 @@ def load_spark(spark: Any) -> None:
 
 
 def load_duckdb() -> duckdb.DuckDBPyConnection:
-    from airflow_idu.engines.spark_compat.library import register_functions
+    from airflow_idu.engines.duckdb.spark_compat.library import register_functions
 
     con = duckdb.connect()
     for macro in COMPAT_MACROS:

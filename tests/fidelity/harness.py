@@ -15,8 +15,8 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.spark_compat.library import register_functions
 from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
-from airflow_idu.engines.spark_compat.library import register_functions
 from airflow_idu.plan import split_statements
 from tests.fidelity.catalogue import CASES, Case, Kind
 from tests.fidelity.compositions import COMPOSITIONS

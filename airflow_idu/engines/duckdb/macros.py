@@ -1,6 +1,6 @@
 """Install the Spark-compatibility macros in a DuckDB file once, not on every connection.
 
-The macros (:mod:`airflow_idu.engines.spark_compat.macros`) are persistent objects of the
+The macros (:mod:`airflow_idu.engines.duckdb.spark_compat.macros`) are persistent objects of the
 database file. Creating all of them is a catalog write on every connection, which every task
 then pays again on open and on close (checkpoint). A marker macro named after a digest of
 their text records that this file holds exactly this version; a connection that finds it only
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from airflow_idu.engines.spark_compat.macros import COMPAT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.macros import COMPAT_MACROS
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,7 +28,7 @@ def install_macros(conn: duckdb.DuckDBPyConnection) -> bool:
     """Session settings always; the macros only if this file lacks this version. True if installed."""
     import duckdb
 
-    from airflow_idu.engines.spark_compat.library import register_functions
+    from airflow_idu.engines.duckdb.spark_compat.library import register_functions
 
     for setting in _SESSION:
         conn.execute(setting)

@@ -9,7 +9,7 @@ statement goes through :func:`translate_statement`:
   AST (catalog dropped from three-part names, Delta table properties removed)
   and printed as DuckDB.
 
-Every construct must be on the allow-list of :mod:`airflow_idu.engines.spark_compat`
+Every construct must be on the allow-list of :mod:`airflow_idu.engines.duckdb.spark_compat`
 (proven identical to Spark by ``tests/fidelity``); anything else is refused before it
 runs with a :class:`TranslationError` naming the construct and its line. Rewrites
 there, and the DuckDB macros in :data:`COMPAT_MACROS` (run once per connection),
@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from airflow_idu.engines.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal
+from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat.nodes import call as _call
-from airflow_idu.engines.spark_compat.nodes import macro as _macro
-from airflow_idu.engines.spark_compat.nodes import replace_each
-from airflow_idu.engines.spark_compat.types import Kind, static_kind
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["COERCION_MACROS", "coerce_arguments"]
 

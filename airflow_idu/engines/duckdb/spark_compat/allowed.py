@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat import functions, library
-from airflow_idu.engines.spark_compat.rewrites import unsupported_format
-from airflow_idu.engines.spark_compat.types import Kind, static_kind
+from airflow_idu.engines.duckdb.spark_compat import functions, library
+from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
+from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["Refusal", "find_refusal"]
 

@@ -5,8 +5,8 @@ construct is on the allow-list, applies :func:`apply_rewrites`, and prints DuckD
 The engine runs :data:`COMPAT_MACROS` once per connection.
 """
 
-from airflow_idu.engines.spark_compat.allowed import Refusal, find_refusal
-from airflow_idu.engines.spark_compat.macros import COMPAT_MACROS
-from airflow_idu.engines.spark_compat.rewrites import apply as apply_rewrites
+from airflow_idu.engines.duckdb.spark_compat.allowed import Refusal, find_refusal
+from airflow_idu.engines.duckdb.spark_compat.macros import COMPAT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.rewrites import apply as apply_rewrites
 
 __all__ = ["COMPAT_MACROS", "Refusal", "apply_rewrites", "find_refusal"]

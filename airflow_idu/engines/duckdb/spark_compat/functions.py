@@ -22,9 +22,9 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat.nodes import call as _call
-from airflow_idu.engines.spark_compat.nodes import macro as _macro
-from airflow_idu.engines.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "FUNCTION_MACROS", "spark_functions"]
 

@@ -14,11 +14,11 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 
 from __future__ import annotations
 
-from airflow_idu.engines.spark_compat.binary import BINARY_MACROS
-from airflow_idu.engines.spark_compat.coercion import COERCION_MACROS
-from airflow_idu.engines.spark_compat.exact import EXACT_MACROS
-from airflow_idu.engines.spark_compat.functions import FUNCTION_MACROS
-from airflow_idu.engines.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
+from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
 

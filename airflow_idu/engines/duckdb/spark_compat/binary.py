@@ -20,10 +20,10 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat.nodes import call as _call
-from airflow_idu.engines.spark_compat.nodes import macro as _macro
-from airflow_idu.engines.spark_compat.nodes import replace_each
-from airflow_idu.engines.spark_compat.types import Kind, static_kind
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["BINARY_MACROS", "binary_types"]
 

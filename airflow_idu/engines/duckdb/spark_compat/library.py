@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat.hashing import register_hashes
+from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 
 if TYPE_CHECKING:
     import duckdb

@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat import library
-from airflow_idu.engines.spark_compat.binary import binary_types
-from airflow_idu.engines.spark_compat.coercion import coerce_arguments
-from airflow_idu.engines.spark_compat.exact import exact_values
-from airflow_idu.engines.spark_compat.functions import spark_functions
-from airflow_idu.engines.spark_compat.nodes import call as _call
-from airflow_idu.engines.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat import library
+from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
+from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
+from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 

@@ -26,9 +26,9 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from airflow_idu.engines.spark_compat.nodes import call as _call
-from airflow_idu.engines.spark_compat.nodes import macro as _macro
-from airflow_idu.engines.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["EXACT_MACROS", "exact_values"]
 
