@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,14 @@ def kind_of(sql: str) -> str:
 
 
 class WarehouseScript(ScriptBaseline):
-    def __init__(self, connection: dict[str, Any], *, sleep: float = SLEEP_SECONDS) -> None:
-        super().__init__(Path("unused"), sleep=sleep)
+    def __init__(
+        self,
+        connection: dict[str, Any],
+        *,
+        sleep: float = SLEEP_SECONDS,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(Path("unused"), sleep=sleep, pause=pause)
         self.connection = connection
         self.timed: list[tuple[str, float]] = []  # (kind, seconds) per statement
 

@@ -24,15 +24,14 @@ pytestmark = [pytest.mark.bench, pytest.mark.slow]
 EXAMPLE_SQL = REPO / "examples" / "customer_unification" / "sql"
 
 
-def test_the_script_sequence_reaches_the_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_script_sequence_reaches_the_warehouse(tmp_path: Path) -> None:
     database = tmp_path / "wh.duckdb"
     create_demo_data(database, schema="customer_db", people=100, seed=3)
     warehouse = Warehouse(database)
     server = WarehouseServer(warehouse, auth=Auth(token="dapi-script")).start()
     pauses: list[float] = []
-    monkeypatch.setattr("bench.script_baseline.time.sleep", pauses.append)
     try:
-        script = WarehouseScript(server.connection(), sleep=2.0)
+        script = WarehouseScript(server.connection(), sleep=2.0, pause=pauses.append)
         result = script.run(EXAMPLE_SQL, max_iterations=30)
     finally:
         server.stop()

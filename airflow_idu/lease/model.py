@@ -74,16 +74,21 @@ def is_conflict(err: StatementError) -> bool:
     return is_write_conflict(err.engine_error)
 
 
-def retry_conflicts(work: Callable[[], T], *, attempts: int = CONFLICT_ATTEMPTS) -> T:
-    """Run ``work``; after a write conflict on the lease table run it again (``attempts`` in all).
-    Any other error, or a conflict on the last attempt, is raised."""
+def retry_conflicts(
+    work: Callable[[], T],
+    *,
+    attempts: int = CONFLICT_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``work``; after a write conflict on the lease table wait ``attempt`` seconds and run it again
+    (``attempts`` in all). Any other error, or a conflict on the last attempt, is raised."""
     for attempt in range(1, attempts + 1):
         try:
             return work()
         except StatementError as err:
             if not is_conflict(err) or attempt == attempts:
                 raise
-            time.sleep(attempt)
+            sleep(attempt)
     raise AssertionError("unreachable")
 
 

@@ -6,7 +6,6 @@ import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.lease import model as lease
 from airflow_idu.lease.model import retry_conflicts
 from airflow_idu.operators.base import Verdict
 
@@ -29,11 +28,8 @@ CONFLICT = "ConcurrentAppendException: lost the race"
     ],
     ids=["first-try", "one-conflict", "two-conflicts", "conflicts-exhausted", "other-error-at-once"],
 )
-def test_retry_conflicts(
-    monkeypatch: pytest.MonkeyPatch, failures: list[str], outcome: str, calls: int, sleeps: list[int]
-) -> None:
+def test_retry_conflicts(failures: list[str], outcome: str, calls: int, sleeps: list[int]) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(lease.time, "sleep", slept.append)
     pending = list(failures)
     made: list[int] = []
 
@@ -44,10 +40,10 @@ def test_retry_conflicts(
         return "done"
 
     if outcome == "done":
-        assert retry_conflicts(work) == "done"
+        assert retry_conflicts(work, sleep=slept.append) == "done"
     else:
         with pytest.raises(StatementError, match=outcome.split(":")[0].strip("[]")):
-            retry_conflicts(work)
+            retry_conflicts(work, sleep=slept.append)
     assert (len(made), slept) == (calls, sleeps)
 
 
