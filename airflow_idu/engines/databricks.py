@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
 from airflow_idu.engines.databricks_errors import (
     DatabricksAuthError,
+    DatabricksTokenExpired,
     http_code,
     is_transient_databricks_error,
 )
@@ -145,6 +146,12 @@ class DatabricksEngine:
             except Exception as err:
                 if attempt == 1 and _expired_before_running(err) and self._refresh_token():
                     continue
+                if _expired_while_running(err):
+                    raise DatabricksTokenExpired(
+                        f"the access token of connection {self.conn_id!r} expired while a statement "
+                        "ran (HTTP 401 on a poll or fetch); transient: the task's retry sends it again "
+                        "with a new token"
+                    ) from err
                 auth = _auth_error(err, self.conn_id)
                 if auth is not None:
                     raise auth from err
@@ -213,6 +220,14 @@ def _expired_before_running(error: BaseException) -> bool:
     context = getattr(error, "context", None)
     method = context.get("method") if isinstance(context, dict) else None
     return http_code(error) == 401 and method in ("OpenSession", "ExecuteStatement")
+
+
+def _expired_while_running(error: BaseException) -> bool:
+    """A 401 on a request that follows a statement already sent (poll, fetch): the token was good
+    when the statement started, so it expired since; the statement cannot be followed any more."""
+    context = getattr(error, "context", None)
+    method = context.get("method") if isinstance(context, dict) else None
+    return http_code(error) == 401 and method not in (None, "OpenSession", "ExecuteStatement")
 
 
 def _auth_error(error: BaseException, conn_id: str) -> DatabricksAuthError | None:

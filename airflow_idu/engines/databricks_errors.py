@@ -14,6 +14,7 @@ from airflow_idu.engines.base import error_names
 
 __all__ = [
     "DatabricksAuthError",
+    "DatabricksTokenExpired",
     "http_code",
     "is_transient_databricks_error",
     "is_transient_statement_failure",
@@ -23,6 +24,14 @@ __all__ = [
 
 class DatabricksAuthError(PermissionError):
     """The warehouse refused the connection's credentials (HTTP 401/403)."""
+
+
+class DatabricksTokenExpired(ConnectionError):
+    """The token expired while a statement it had sent was running (HTTP 401 on a poll or fetch).
+
+    The credentials are good (they opened the session and sent the statement), but the running
+    statement cannot be followed on a new session: the task's retry sends its work again with a new
+    token, so this is transient."""
 
 
 # Connector and transport errors that heal: dropped connections, timeouts, 429/503 after the
@@ -67,6 +76,8 @@ def is_transient_databricks_error(error: BaseException) -> bool:
     """Dropped connections, 503/429 beyond the connector's retries, timeouts: transient. SQL errors
     (``ServerOperationError``), bad credentials (401/403) and configuration errors: permanent."""
     names = error_names(error)
+    if isinstance(error, DatabricksTokenExpired):
+        return True
     if isinstance(error, DatabricksAuthError) or http_code(error) in (401, 403):
         return False  # bad credentials; an expired OAuth token was already refreshed once by the engine
     if "ServerOperationError" in names:

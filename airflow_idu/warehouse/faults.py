@@ -75,7 +75,13 @@ class AuthFailure:
 @dataclass
 class Auth:
     """Bearer tokens: the server's own token (``None`` = no check), tokens issued by the OAuth
-    endpoint, and an optional expiry after N requests (``expire_after``, for every token)."""
+    endpoint, and an optional expiry after N requests that start work (``expire_after`` for every
+    token, ``issued_ttl_requests`` for issued ones).
+
+    Only requests that start work (open a session, send a statement) count towards the expiry: that
+    models a token expiring *between* statements, as a real token's lifetime does for the hook, which
+    refreshes it before sending new work. Polls and fetches of a statement already sent do not count,
+    so how many polls a statement needs (which depends on the machine's load) cannot change a test."""
 
     token: str | None = None
     expire_after: int | None = None
@@ -96,7 +102,7 @@ class Auth:
         with self._lock:
             return len(self._issued)
 
-    def check(self, authorization: str | None) -> AuthFailure | None:
+    def check(self, authorization: str | None, *, starts_work: bool = True) -> AuthFailure | None:
         if self.token is None and not self._issued:
             return None
         scheme, _, presented = (authorization or "").partition(" ")
@@ -106,7 +112,7 @@ class Auth:
             known = presented == self.token or presented in self._issued
             if not known:
                 return AuthFailure(status=403, reason="Invalid access token")
-            uses = self._uses[presented] = self._uses.get(presented, 0) + 1
+            uses = self._uses[presented] = self._uses.get(presented, 0) + int(starts_work)
             limit = self.issued_ttl_requests if presented in self._issued else self.expire_after
         if limit is not None and uses > limit:
             return AuthFailure(status=401, reason="Token expired: the access token is no longer valid")

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 HTTP_PATH = "/sql/1.0/warehouses/local"
 OIDC_PATH = "/oidc/v1/token"
+# Thrift requests that start work; a token's expiry counts these (``faults.Auth``)
+WORK_METHODS = frozenset({"OpenSession", "ExecuteStatement"})
 
 
 class WarehouseServer:
@@ -167,7 +169,10 @@ class _Handler(BaseHTTPRequestHandler):
             log.info("warehouse fault: %s connection dropped", method)
             self._drop()
             return
-        failure = owner.auth.check(self.headers.get("Authorization"))
+        starts_work = method in WORK_METHODS or (
+            rest and verb == "POST" and parts.path.rstrip("/").endswith("/statements")
+        )
+        failure = owner.auth.check(self.headers.get("Authorization"), starts_work=starts_work)
         if failure is not None:
             self._reply(
                 failure.status,

@@ -14,6 +14,7 @@ import pytest
 from airflow_idu.engines import StatementError, is_transient, open_engine
 from airflow_idu.engines.base import ConnectionOpenError
 from airflow_idu.engines.databricks import DatabricksAuthError, DatabricksEngine
+from airflow_idu.engines.databricks_errors import DatabricksTokenExpired
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.registry import ENGINES, UnsupportedConnectionError, engine_class
 from airflow_idu.engines.spark_connect import SparkConnectEngine
@@ -123,6 +124,46 @@ def test_expired_oauth_token_is_refreshed_through_the_hook(
     assert local_warehouse.auth.issued - issued >= 4  # new tokens were fetched mid-way
 
 
+def _wait_running(dbx: LocalWarehouse, marker: str) -> object:
+    started = time.monotonic()
+    while time.monotonic() - started < 10:
+        for s in list(dbx.warehouse._statements.values()):
+            if marker in s.sql and s.state == "RUNNING":
+                return s
+        time.sleep(0.02)
+    raise AssertionError(f"the statement {marker} never started")
+
+
+def test_token_expiring_while_a_statement_runs_is_transient(dbx: LocalWarehouse) -> None:
+    """The token sent the statement, then expired while it ran: the next poll answers 401. The
+    engine cannot follow that statement on a new session, so it fails the statement as transient
+    (the task's retry sends the work again with a new token), not as bad credentials."""
+    dbx.warehouse.slow_statements["/* slow_expiry */"] = 3
+    engine = open_engine("idu_dbx", catalog="cat", schema="sch")
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.run_script("SELECT /* slow_expiry */ 1", label="slow.sql")
+        except BaseException as err:
+            errors.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        _wait_running(dbx, "/* slow_expiry */")
+        dbx.auth.expire_after = 0  # every token's uses now exceed its limit: the next poll is refused
+        worker.join(20)
+    finally:
+        dbx.auth.expire_after = None
+        engine.close()
+    assert not worker.is_alive()
+    assert errors and isinstance(errors[0], StatementError), errors
+    cause = errors[0].__cause__
+    assert isinstance(cause, DatabricksTokenExpired) and "expired while a statement ran" in str(cause)
+    assert engine.is_transient(cause) and is_transient(cause)
+
+
 def test_cancel_interrupts_the_statement_in_the_warehouse(dbx: LocalWarehouse) -> None:
     dbx.warehouse.slow_statements["/* slow */"] = 30
     engine = open_engine("idu_dbx", catalog="cat", schema="sch")
@@ -170,6 +211,7 @@ def _databricks_errors() -> dict[str, BaseException]:
             "Error during request to server: Invalid access token", {"http-code": 403}
         ),
         "request_401": exc.RequestError("Error during request to server: Token expired", {"http-code": 401}),
+        "token_expired_mid_statement": DatabricksTokenExpired("expired while a statement ran"),
         "auth": DatabricksAuthError("refused"),
         "dropped_urllib3": urllib3.exceptions.MaxRetryError(None, "/sql", "RemoteDisconnected"),  # type: ignore[arg-type]
         "reset": ConnectionResetError(104, "Connection reset by peer"),
@@ -200,6 +242,7 @@ def _duckdb_errors(tmp: Path) -> dict[str, BaseException]:
         ("databricks", "request_503_exhausted", True),
         ("databricks", "request_403", False),
         ("databricks", "request_401", False),
+        ("databricks", "token_expired_mid_statement", True),
         ("databricks", "auth", False),
         ("databricks", "dropped_urllib3", True),
         ("databricks", "reset", True),
