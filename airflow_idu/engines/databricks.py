@@ -184,11 +184,12 @@ class DatabricksEngine:
         return rows[0][0] if rows else None
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn = None
-            conn, self.hook._sql_conn = self.hook._sql_conn, None  # the hook caches the session
-            if conn is not None:
-                conn.close()
+        conn, self._conn = self._conn, None
+        # The hook caches its session; forgetting the hook (a new one is made on the next use) is the
+        # public way to make sure a closed session is never handed out again.
+        self.__dict__.pop("hook", None)
+        if conn is not None:
+            conn.close()
 
     def cancel(self) -> None:
         with self._lock:

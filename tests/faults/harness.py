@@ -147,11 +147,16 @@ def continue_run(dag: Any, logical_date: datetime) -> FaultRun:
 
 
 def try_numbers(result: RunResult) -> dict[str, int]:
+    return tries_of(result.dag_id, result.run_id)
+
+
+def tries_of(dag_id: str, run_id: str) -> dict[str, int]:
+    """Each task instance's try number in one run."""
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        tis = session.query(TaskInstance).filter_by(dag_id=result.dag_id, run_id=result.run_id).all()
+        tis = session.query(TaskInstance).filter_by(dag_id=dag_id, run_id=run_id).all()
         return {ti.task_id: int(ti.try_number) for ti in tis}
 
 

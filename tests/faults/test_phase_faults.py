@@ -36,23 +36,24 @@ SQL_CASES = [
     pytest.param(TARGETS["report"], id="report"),
 ]
 
-# (target, after): after=True runs the statement, then loses its answer.
-TRANSIENT_CASES = [
-    pytest.param(TARGETS["setup"], False, id="setup"),
-    pytest.param(TARGETS["loop iteration (file)"], False, id="loop-file-iteration"),
-    pytest.param(TARGETS["loop iteration (derived)"], False, id="loop-derived-iteration"),
-    pytest.param(TARGETS["convergence query"], False, id="convergence-query"),
-    pytest.param(TARGETS["canonicalize"], False, id="canonicalize"),
-    pytest.param(TARGETS["statistics"], False, id="statistics"),
-    pytest.param(TARGETS["enrichment"], False, id="enrichment"),
-    pytest.param(TARGETS["master"], False, id="master"),
-    pytest.param(TARGETS["metadata"], False, id="metadata"),
-    pytest.param(TARGETS["report"], False, id="report"),
+# (id, target, after): after=True runs the statement, then loses its answer.
+TRANSIENT_CASES: list[tuple[str, Target, bool]] = [
+    ("setup", TARGETS["setup"], False),
+    ("loop-file-iteration", TARGETS["loop iteration (file)"], False),
+    ("loop-derived-iteration", TARGETS["loop iteration (derived)"], False),
+    ("convergence-query", TARGETS["convergence query"], False),
+    ("canonicalize", TARGETS["canonicalize"], False),
+    ("statistics", TARGETS["statistics"], False),
+    ("enrichment", TARGETS["enrichment"], False),
+    ("master", TARGETS["master"], False),
+    ("metadata", TARGETS["metadata"], False),
+    ("report", TARGETS["report"], False),
     # The answer is lost after the work was done: the retry must be idempotent.
-    pytest.param(TARGETS["setup"], True, id="setup-after-insert"),
-    pytest.param(TARGETS["loop iteration (derived)"], True, id="loop-derived-after-insert"),
-    pytest.param(TARGETS["convergence query"], True, id="convergence-query-after"),
-    pytest.param(
+    ("setup-after-insert", TARGETS["setup"], True),
+    ("loop-derived-after-insert", TARGETS["loop iteration (derived)"], True),
+    ("convergence-query-after", TARGETS["convergence query"], True),
+    (
+        "canonicalize-after-rename",
         Target(
             name="canonicalize",
             phase="canonicalize",
@@ -61,9 +62,9 @@ TRANSIENT_CASES = [
             statement=7,
         ),
         True,
-        id="canonicalize-after-rename",
     ),
-    pytest.param(
+    (
+        "enrichment-after-rename",
         Target(
             name="enrichment",
             phase="enrichment",
@@ -72,8 +73,30 @@ TRANSIENT_CASES = [
             statement=5,
         ),
         True,
-        id="enrichment-after-rename",
     ),
+]
+
+
+def one_fault_per_task(cases: list[tuple[str, Target, bool]]) -> list[list[tuple[str, Target, bool]]]:
+    """The cases in as few runs as possible: faults in different tasks are independent (each task
+    retries its own), so one run can carry one fault per task; a task's second fault waits for
+    another run, so that every faulted task fails exactly once. Before and after cases stay apart."""
+    groups: list[list[tuple[str, Target, bool]]] = []
+    for case in cases:
+        _, target, after = case
+        home = next(
+            (g for g in groups if g[0][2] == after and all(t.task_id != target.task_id for _, t, _ in g)),
+            None,
+        )
+        if home is None:
+            groups.append([case])
+        else:
+            home.append(case)
+    return groups
+
+
+TRANSIENT_RUNS = [
+    pytest.param(g, id="+".join(i for i, _, _ in g)) for g in one_fault_per_task(TRANSIENT_CASES)
 ]
 
 
@@ -92,33 +115,36 @@ def _firings(task_id: str) -> list[injector.Firing]:
     return [f for f in injector.FIRED if f.task_id == task_id]
 
 
-@pytest.mark.parametrize(("target", "after"), TRANSIENT_CASES)
-def test_transient_fault_is_retried_to_identical_tables(
-    target: Target,
-    after: bool,
+@pytest.mark.parametrize("cases", TRANSIENT_RUNS)
+def test_transient_faults_are_retried_to_identical_tables(
+    cases: list[tuple[str, Target, bool]],
     fault_dag: FaultDag,
     baseline: Baseline,
     fault_db: Path,
     monkeypatch: pytest.MonkeyPatch,
     collector: Collector,
 ) -> None:
-    injector.install(monkeypatch, _fault("transient", target, after=after))
+    injector.install(monkeypatch, *(_fault("transient", target, after=after) for _, target, after in cases))
     result = run(fault_dag.dag)
     tables = snapshot(fault_db)
     problems = diff_tables(baseline.tables, tables)
     ok = result.state == "success" and not problems
-    collector.add(
-        "fault",
-        "transient (after)" if after else "transient",
-        target.name,
-        IDENTICAL if ok else BUG,
-        "" if ok else f"run {result.state}; failed tasks {result.failed()}; {problems}",
-    )
+    for _, target, after in cases:
+        collector.add(
+            "fault",
+            "transient (after)" if after else "transient",
+            target.name,
+            IDENTICAL if ok and result.tries.get(target.task_id) == 2 else BUG,
+            "" if ok else f"run {result.state}; failed tasks {result.failed()}; {problems}",
+        )
 
-    assert len(_firings(target.task_id)) == 1, "the fault was not injected exactly once"
+    faulted = {target.task_id for _, target, _ in cases}
+    fired = {task_id: len(_firings(task_id)) for task_id in faulted}
+    assert fired == dict.fromkeys(faulted, 1), "each fault must be injected exactly once"
     assert result.state == "success", result.failed()
-    assert result.tries[target.task_id] == 2, "the faulted task should have succeeded on its first retry"
-    assert {t: n for t, n in result.tries.items() if n != 1 and t != target.task_id} == {}
+    # each faulted task succeeded on its first retry; every other task ran once
+    assert {t: result.tries[t] for t in faulted} == dict.fromkeys(faulted, 2)
+    assert {t: n for t, n in result.tries.items() if n != 1 and t not in faulted} == {}
     assert problems == []
     loop = result.xcom(LOOP)
     assert [(h["iteration"], h["updated_count"], h["source"]) for h in loop["history"]] == [
@@ -126,6 +152,13 @@ def test_transient_fault_is_retried_to_identical_tables(
     ]
     iterations = [i for _, i, _ in loop_log(fault_db)]
     assert iterations == list(range(1, baseline.loop["iterations"] + 1)), "each iteration logged once"
+
+
+def test_fault_runs_cover_every_case_once() -> None:
+    runs = one_fault_per_task(TRANSIENT_CASES)
+    assert sorted(i for g in runs for i, _, _ in g) == sorted(i for i, _, _ in TRANSIENT_CASES)
+    assert all(len({t.task_id for _, t, _ in g}) == len(g) for g in runs)
+    assert len(runs) < len(TRANSIENT_CASES)
 
 
 @pytest.mark.parametrize("target", SQL_CASES)
