@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -124,7 +125,8 @@ def test_expired_oauth_token_is_refreshed_through_the_hook(
     assert local_warehouse.auth.issued - issued >= 4  # new tokens were fetched mid-way
 
 
-def _wait_running(dbx: LocalWarehouse, marker: str) -> object:
+def _wait_running(dbx: LocalWarehouse, marker: str) -> Any:
+    """The warehouse's statement containing ``marker`` once it runs (within 10 s)."""
     started = time.monotonic()
     while time.monotonic() - started < 10:
         for s in list(dbx.warehouse._statements.values()):
@@ -134,22 +136,28 @@ def _wait_running(dbx: LocalWarehouse, marker: str) -> object:
     raise AssertionError(f"the statement {marker} never started")
 
 
+def _in_background(engine: Any, sql: str) -> tuple[threading.Thread, list[BaseException]]:
+    """Run ``sql`` on ``engine`` in a thread; the list collects what it raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.run_script(sql, label="slow.sql")
+        except BaseException as err:
+            errors.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    return worker, errors
+
+
 def test_token_expiring_while_a_statement_runs_is_transient(dbx: LocalWarehouse) -> None:
     """The token sent the statement, then expired while it ran: the next poll answers 401. The
     engine cannot follow that statement on a new session, so it fails the statement as transient
     (the task's retry sends the work again with a new token), not as bad credentials."""
     dbx.warehouse.slow_statements["/* slow_expiry */"] = 3
     engine = open_engine("idu_dbx", catalog="cat", schema="sch")
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            engine.run_script("SELECT /* slow_expiry */ 1", label="slow.sql")
-        except BaseException as err:
-            errors.append(err)
-
-    worker = threading.Thread(target=run)
-    worker.start()
+    worker, errors = _in_background(engine, "SELECT /* slow_expiry */ 1")
     try:
         _wait_running(dbx, "/* slow_expiry */")
         dbx.auth.expire_after = 0  # every token's uses now exceed its limit: the next poll is refused
@@ -167,29 +175,9 @@ def test_token_expiring_while_a_statement_runs_is_transient(dbx: LocalWarehouse)
 def test_cancel_interrupts_the_statement_in_the_warehouse(dbx: LocalWarehouse) -> None:
     dbx.warehouse.slow_statements["/* slow */"] = 30
     engine = open_engine("idu_dbx", catalog="cat", schema="sch")
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            engine.run_script("SELECT /* slow */ 1", label="slow.sql")
-        except BaseException as err:
-            errors.append(err)
-
-    worker = threading.Thread(target=run)
     started = time.monotonic()
-    worker.start()
-    running = None
-    while running is None and time.monotonic() - started < 10:
-        running = next(
-            (
-                s
-                for s in list(dbx.warehouse._statements.values())
-                if "/* slow */" in s.sql and s.state == "RUNNING"
-            ),
-            None,
-        )
-        time.sleep(0.02)
-    assert running is not None, "the slow statement never started"
+    worker, errors = _in_background(engine, "SELECT /* slow */ 1")
+    running = _wait_running(dbx, "/* slow */")
     engine.cancel()
     worker.join(10)
     engine.close()
