@@ -44,7 +44,8 @@ def _incremental_mode(target: Target, config: UnifyConfig) -> str:
     return f"mode AS (\n  SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) AS full FROM {window}\n)"
 
 
-def extract_merge_incremental(config: UnifyConfig, target: Target, settings: IncrementalConfig) -> str:
+def _delta_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig) -> str:
+    """This run's links (rows in the window) merged with their stored values (none on a full refresh)."""
     names = table_names(config)
     window = target.table(names.run_window)
 
@@ -57,16 +58,14 @@ def extract_merge_incremental(config: UnifyConfig, target: Target, settings: Inc
         )
 
     ctes = link_ctes(config, target, windowed)
-    edges, delta, affected = (target.table(t) for t in (names.edges, names.edges_delta, names.affected))
-    graph, loop0 = target.table(names.graph()), target.table(names.loop(0))
     on = " AND ".join(f"e.{k} = r.{k}" for k in _KEY)
-    delta_sql = (
+    return (
         "WITH\n"
         + ",\n".join([*ctes, f"run_links AS (\n{AGGREGATE_LINKS}\n)", _incremental_mode(target, config)])
         + f""",
 stored AS (
   -- the stored values of this run's links (none on a full refresh)
-  SELECT {_columns("e")} FROM {edges} e
+  SELECT {_columns("e")} FROM {target.table(names.edges)} e
   JOIN (SELECT DISTINCT {", ".join(_KEY)} FROM run_links) r ON {on}
   CROSS JOIN mode WHERE mode.full = 0
 )
@@ -78,7 +77,13 @@ SELECT {", ".join(_KEY)},
 FROM (SELECT {_columns()} FROM run_links UNION ALL SELECT {_columns()} FROM stored)
 GROUP BY {", ".join(_KEY)}"""
     )
-    affected_sql = f"""WITH touched AS (
+
+
+def _affected_sql(config: UnifyConfig, target: Target) -> str:
+    """The identifiers of the components this run's links reach: their ends and their previous components."""
+    names = table_names(config)
+    delta, graph = target.table(names.edges_delta), target.table(names.graph())
+    return f"""WITH touched AS (
   SELECT follower_id AS id, follower_ns AS ns FROM {delta}
   UNION
   SELECT leader_id, leader_ns FROM {delta}
@@ -91,6 +96,12 @@ SELECT id, ns FROM touched
 UNION
 SELECT g.follower_id, g.follower_ns FROM {graph} g
 JOIN old_leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
+
+
+def extract_merge_incremental(config: UnifyConfig, target: Target, settings: IncrementalConfig) -> str:
+    names = table_names(config)
+    edges, delta, affected = (target.table(t) for t in (names.edges, names.edges_delta, names.affected))
+    graph, loop0 = target.table(names.graph()), target.table(names.loop(0))
     purpose = (
         "Incremental: links of the rows in this run's window (<p>_run_window) merged with their stored\n"
         "-- values; loop 0 = the components they reach (stored links, previous stars as the seed)."
@@ -98,9 +109,9 @@ JOIN old_leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
     return (
         header(target, config, purpose)
         + "\n"
-        + create_table_as(target, names.edges_delta, delta_sql)
+        + create_table_as(target, names.edges_delta, _delta_sql(config, target, settings))
         + "\n"
-        + create_table_as(target, names.affected, affected_sql)
+        + create_table_as(target, names.affected, _affected_sql(config, target))
         + f"""
 INSERT INTO {loop0}
 WITH {_incremental_mode(target, config)}
