@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: fidelity-functions spark-connect persistent-ids-large install demo test unit lint bench fidelity clean wheel-check
+.PHONY: fidelity-functions spark-connect persistent-ids-large incremental-runs install demo test unit lint bench fidelity clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -73,6 +73,11 @@ spark-connect: install
 # Persistent ids over ten daily deliveries of 50,000 people, checked against networkx (docs/persistent-ids.md)
 persistent-ids-large: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/runstate
+
+# Incremental runs against a full rebuild after each of seven daily deliveries, and a failed run
+# (docs/incremental-runs.md); about 10 s per run on 2 cores, so not in `make test`.
+incremental-runs: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/incremental
 
 # The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
 # (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`

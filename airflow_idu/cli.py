@@ -78,6 +78,13 @@ def _add_generate_command(sub: Any) -> None:
         help="unify loop: 'full' rewrites the graph every iteration (default); 'incremental' recomputes "
         "only around changed identifiers (same output tables; docs/sql-directory-contract.md)",
     )
+    gen.add_argument(
+        "--incremental",
+        action="store_true",
+        help="write an incremental-capable directory: scheduled runs read only rows newer than the last "
+        "watermark minus a look-back (also on with an `incremental:` section in unify.yml; "
+        "docs/incremental-runs.md)",
+    )
     gen.set_defaults(func=_generate)
 
 
@@ -224,6 +231,7 @@ def _generate(args: argparse.Namespace) -> int:
         source_schema=args.source_schema,
         out_dir=args.output,
         loop=LoopAlgorithm(args.loop),
+        incremental=args.incremental,
     )
     print(f"wrote {len(written)} files to {args.output}")
     return 0

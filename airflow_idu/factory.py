@@ -22,6 +22,7 @@ from airflow_idu.operators.base import DEFAULT_CONN_ID
 from airflow_idu.params import unification_params, validated_params
 from airflow_idu.plan import Plan, read_plan
 from airflow_idu.plan.contract import LEASE_ACQUIRE_TASK_ID, LEASE_RELEASE_TASK_ID, LOOP_TASK_ID
+from airflow_idu.render.incremental import incremental_params
 from airflow_idu.render.phases import render_context, render_plan
 from airflow_idu.render.settings import (
     DEFAULT_WRITER_LEASE,
@@ -96,7 +97,9 @@ def create_unification_dag(
     dag_kwargs.setdefault("tags", ["airflow-idu", plan.canonical_id])
     dag_kwargs.setdefault("doc_md", _doc(plan))
     dag_kwargs["default_args"] = {**DEFAULT_ARGS, **(dag_kwargs.get("default_args") or {})}
-    dag_params = validated_params(dag_id, {**settings.params(), **(dag_kwargs.pop("params", {}) or {})})
+    dag_params = validated_params(
+        dag_id, {**settings.params(), **incremental_params(plan), **(dag_kwargs.pop("params", {}) or {})}
+    )
     with DAG(dag_id, schedule=schedule, start_date=start_date, **dag_kwargs) as dag:
         render_plan(render_context(plan, settings, ParamTemplates.of_dag(), within=dag.task_group))
     # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into

@@ -62,8 +62,8 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
     ],
     (
         "render",
-        ("airflow_idu.runstate.steps",),
-        "the persistent-id tasks run their steps at execute time, never at parse time",
+        ("airflow_idu.runstate.steps", "airflow_idu.runstate.incremental_steps"),
+        "the persistent-id and incremental tasks run their steps at execute time, never at parse time",
     ),
     (
         "runstate",

@@ -25,6 +25,7 @@ __all__ = [
     "TIME_COLUMN",
     "AttributeSpec",
     "CanonicalIdSpec",
+    "IncrementalConfig",
     "KeyColumn",
     "KeySpec",
     "MasterTableSpec",
@@ -62,6 +63,18 @@ class TableSpec:
     database: str
     table: str
     key_columns: tuple[KeyColumn, ...]
+    time_column: str | None = None  # incremental runs: the column this table's window is read by
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncrementalConfig:
+    """``incremental:``: runs read only rows newer than the last watermark minus the look-back."""
+
+    time_column: str = TIME_COLUMN  # per table: tables[].time_column
+    lookback_days: int = 2
+
+    def time_column_of(self, table: TableSpec) -> str:
+        return table.time_column or self.time_column
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +114,7 @@ class UnifyConfig:
     tables: tuple[TableSpec, ...]
     canonical_ids: tuple[CanonicalIdSpec, ...]
     master_tables: tuple[MasterTableSpec, ...] = ()
+    incremental: IncrementalConfig | None = None  # None: every run is a full rebuild
 
     @property
     def canonical_id(self) -> CanonicalIdSpec:
@@ -127,7 +141,10 @@ def load_unify_config(path: str | Path) -> UnifyConfig:
 def parse_unify_config(raw: Any) -> UnifyConfig:
     """Validate an already-parsed unify.yml document."""
     doc = _mapping(
-        raw, "<root>", required=("keys", "tables", "canonical_ids"), optional=("name", "master_tables")
+        raw,
+        "<root>",
+        required=("keys", "tables", "canonical_ids"),
+        optional=("name", "master_tables", "incremental"),
     )
     keys = tuple(_key(k, f"keys[{i}]") for i, k in enumerate(_list(doc["keys"], "keys")))
     _unique([k.name for k in keys], "keys", "name")
@@ -156,8 +173,14 @@ def parse_unify_config(raw: Any) -> UnifyConfig:
     )
     _unique([m.name for m in masters], "master_tables", "name")
     name = _identifier(doc.get("name", canonical_ids[0].name), "name")
+    incremental = _incremental(doc.get("incremental"), tables)
     return UnifyConfig(
-        name=name, keys=keys, tables=tables, canonical_ids=canonical_ids, master_tables=masters
+        name=name,
+        keys=keys,
+        tables=tables,
+        canonical_ids=canonical_ids,
+        master_tables=masters,
+        incremental=incremental,
     )
 
 
@@ -182,7 +205,7 @@ def _key(raw: Any, where: str) -> KeySpec:
 
 
 def _table(raw: Any, where: str, key_names: list[str]) -> TableSpec:
-    doc = _mapping(raw, where, required=("database", "table", "key_columns"))
+    doc = _mapping(raw, where, required=("database", "table", "key_columns"), optional=("time_column",))
     columns = _list(doc["key_columns"], f"{where}.key_columns")
     if not columns:
         raise UnifyConfigError(f"{where}.key_columns: is empty; list at least one {{column, key}}")
@@ -200,6 +223,27 @@ def _table(raw: Any, where: str, key_names: list[str]) -> TableSpec:
         database=_identifier(doc["database"], f"{where}.database"),
         table=_identifier(doc["table"], f"{where}.table"),
         key_columns=tuple(key_columns),
+        time_column=None
+        if doc.get("time_column") is None
+        else _identifier(doc["time_column"], f"{where}.time_column"),
+    )
+
+
+def _incremental(raw: Any, tables: tuple[TableSpec, ...]) -> IncrementalConfig | None:
+    if raw is None or raw is False:
+        for i, table in enumerate(tables):
+            if table.time_column is not None:
+                raise UnifyConfigError(
+                    f"tables[{i}].time_column: only incremental runs read it; add "
+                    "`incremental: {time_column: time, lookback_days: 2}` or remove the field"
+                )
+        return None
+    if raw is True:  # `incremental: true`: the defaults
+        return IncrementalConfig()
+    doc = _mapping(raw, "incremental", required=(), optional=("time_column", "lookback_days"))
+    return IncrementalConfig(
+        time_column=_identifier(doc.get("time_column", TIME_COLUMN), "incremental.time_column"),
+        lookback_days=_int(doc.get("lookback_days", 2), "incremental.lookback_days", minimum=0, maximum=365),
     )
 
 

@@ -9,9 +9,10 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
-from airflow_idu.generate import sql_graph, sql_loop, sql_loop_full, sql_outputs
-from airflow_idu.generate.config import UnifyConfig
+from airflow_idu.generate import sql_graph, sql_incremental, sql_loop, sql_loop_full, sql_outputs
+from airflow_idu.generate.config import IncrementalConfig, UnifyConfig
 from airflow_idu.generate.sqltext import Target
+from airflow_idu.plan.contract import INCREMENTAL_MARKER
 
 __all__ = ["LoopAlgorithm", "generate_sql_directory", "render_sql_files"]
 
@@ -50,18 +51,30 @@ def render_sql_files(
     source_catalog: str | None = None,
     source_schema: str | None = None,
     loop: LoopAlgorithm = LoopAlgorithm.FULL,
+    incremental: bool = False,
 ) -> dict[str, str]:
-    """File name -> SQL text, in execution order."""
+    """File name -> text, in execution order (SQL files, then the incremental marker if any).
+
+    The directory is incremental-capable when ``incremental`` is set or the config has an
+    ``incremental:`` section (its settings, else the defaults).
+    """
     target = Target(
         catalog=catalog, schema=schema, source_catalog=source_catalog or catalog, source_schema=source_schema
     )
+    settings = config.incremental or (IncrementalConfig() if incremental else None)
     files = {
         "01_create_graph.sql": sql_graph.create_graph(config, target),
-        "02_extract_merge.sql": sql_graph.extract_merge(config, target),
+        "02_extract_merge.sql": sql_graph.extract_merge(config, target)
+        if settings is None
+        else sql_incremental.extract_merge_incremental(config, target, settings),
         "03_source_key_stats.sql": sql_graph.source_key_stats(config, target),
     }
     files.update(_iteration_files(config, target, loop))
-    files["05_canonicalize.sql"] = sql_graph.canonicalize(config, target)
+    files["05_canonicalize.sql"] = (
+        sql_graph.canonicalize(config, target)
+        if settings is None
+        else sql_incremental.canonicalize_incremental(config, target)
+    )
     files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
     for table in config.tables:
         files[f"10_enrich_{table.table}.sql"] = sql_outputs.enrich(config, target, table)
@@ -70,6 +83,8 @@ def render_sql_files(
     files["30_unification_metadata.sql"] = sql_outputs.unification_metadata(config, target)
     files["31_filter_lookup.sql"] = sql_outputs.filter_lookup(config, target)
     files["32_column_lookup.sql"] = sql_outputs.column_lookup(config, target)
+    if settings is not None:
+        files[INCREMENTAL_MARKER] = sql_incremental.incremental_marker(config, target, settings)
     return files
 
 
@@ -82,6 +97,7 @@ def generate_sql_directory(
     source_schema: str | None = None,
     out_dir: str | Path,
     loop: LoopAlgorithm = LoopAlgorithm.FULL,
+    incremental: bool = False,
 ) -> list[Path]:
     """Write the SQL directory; returns the written paths in execution order.
 
@@ -102,12 +118,16 @@ def generate_sql_directory(
         source_catalog=source_catalog,
         source_schema=source_schema,
         loop=loop,
+        incremental=incremental,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for stale in sorted(out.glob("*.sql")):
         if _GENERATED_NAME.fullmatch(stale.name) and stale.name not in files:
             stale.unlink()
+    marker = out / INCREMENTAL_MARKER
+    if INCREMENTAL_MARKER not in files and marker.is_file():
+        marker.unlink()  # a stale marker would make the directory claim incremental runs
     written = []
     for name, text in files.items():
         path = out / name

@@ -5,7 +5,9 @@ The unify loop (04) lives in sql_loop.py.
 
 from __future__ import annotations
 
-from airflow_idu.generate.config import UnifyConfig
+from collections.abc import Callable
+
+from airflow_idu.generate.config import TableSpec, UnifyConfig
 from airflow_idu.generate.sqltext import (
     GRAPH_COLUMNS,
     Target,
@@ -19,10 +21,13 @@ from airflow_idu.generate.sqltext import (
 )
 
 __all__ = [
+    "AGGREGATE_LINKS",
+    "canonical_tables",
     "canonicalize",
     "create_graph",
     "extract_merge",
     "graph_table",
+    "link_ctes",
     "result_key_stats",
     "source_key_stats",
 ]
@@ -41,8 +46,10 @@ def create_graph(config: UnifyConfig, target: Target) -> str:
     )
 
 
-def extract_merge(config: UnifyConfig, target: Target) -> str:
-    """Fill loop 0: each record's valid identifiers all follow its first valid one."""
+def link_ctes(config: UnifyConfig, target: Target, source: Callable[[int, TableSpec], str]) -> list[str]:
+    """CTEs ending in ``edges``: one row per (record, valid identifier), the identifier following the
+    record's first valid one. ``source(index, table)`` is the FROM clause of source table ``index``
+    (its rows in ``s`` for a filtered read)."""
     ctes: list[str] = []
     edges: list[str] = []
     for index, table in enumerate(config.tables, start=1):
@@ -54,7 +61,7 @@ def extract_merge(config: UnifyConfig, target: Target) -> str:
         leader_ns = " ".join(f"WHEN {n} IS NOT NULL THEN {c.ns}" for n, c in zip(names, columns, strict=True))
         ctes.append(
             f"t{index}_ids AS (\n  SELECT\n    {ids},\n    CAST(`time` AS BIGINT) AS seen_at\n"
-            f"  FROM {target.source(table)}\n)"
+            f"  FROM {source(index, table)}\n)"
         )
         ctes.append(
             f"t{index}_records AS (\n  SELECT {', '.join(names)}, seen_at,\n"
@@ -67,18 +74,29 @@ def extract_merge(config: UnifyConfig, target: Target) -> str:
             for n, c in zip(names, columns, strict=True)
         )
     ctes.append("edges AS (\n" + "\n  UNION ALL\n".join(edges) + "\n)")
+    return ctes
+
+
+# The graph row of each (follower, leader) link over the rows of ``edges``.
+AGGREGATE_LINKS = (
+    "SELECT\n  follower_id, follower_ns, leader_id, leader_ns,\n"
+    "  MIN(seen_at) AS follower_first_seen_at,\n  MAX(seen_at) AS follower_last_seen_at,\n"
+    "  array_sort(array_distinct(collect_list(source_table_id))) AS follower_source_table_ids,\n"
+    "  MAX(seen_at) AS follower_last_processed_at\n"
+    "FROM edges\nGROUP BY follower_id, follower_ns, leader_id, leader_ns"
+)
+
+
+def extract_merge(config: UnifyConfig, target: Target) -> str:
+    """Fill loop 0: each record's valid identifiers all follow its first valid one."""
+    ctes = link_ctes(config, target, lambda _index, table: target.source(table))
     graph = target.table(table_names(config).loop(0))
     purpose = (
         "Extract valid identifiers per record: the first valid one (key_columns order) leads,\n"
         "-- every valid one follows it. last_processed_at = max time, so reruns are identical."
     )
     return header(target, config, purpose) + (
-        f"\nINSERT INTO {graph}\nWITH\n" + ",\n".join(ctes) + "\n"
-        "SELECT\n  follower_id, follower_ns, leader_id, leader_ns,\n"
-        "  MIN(seen_at) AS follower_first_seen_at,\n  MAX(seen_at) AS follower_last_seen_at,\n"
-        "  array_sort(array_distinct(collect_list(source_table_id))) AS follower_source_table_ids,\n"
-        "  MAX(seen_at) AS follower_last_processed_at\n"
-        "FROM edges\nGROUP BY follower_id, follower_ns, leader_id, leader_ns;\n"
+        f"\nINSERT INTO {graph}\nWITH\n" + ",\n".join(ctes) + "\n" + AGGREGATE_LINKS + ";\n"
     )
 
 
@@ -107,6 +125,18 @@ def source_key_stats(config: UnifyConfig, target: Target) -> str:
 def canonicalize(config: UnifyConfig, target: Target) -> str:
     names = table_names(config)
     final = target.table(names.loop_final)
+    graph = target.table(names.graph())
+    return (
+        header(target, config, "Canonical ids for the converged graph; keep the graph as <p>_graph.")
+        + "\n"
+        + canonical_tables(config, target, final)
+        + f"\nDROP TABLE IF EXISTS {graph};\nALTER TABLE {final} RENAME TO {graph};\n"
+    )
+
+
+def canonical_tables(config: UnifyConfig, target: Target, final: str) -> str:
+    """``<p>_lookup``, ``<p>_keys`` and ``<p>_tables`` from the converged graph ``final``."""
+    names = table_names(config)
     merge_by = config.canonical_id.merge_by_keys
     cid = canonical_id_sql("leader_id", "leader_ns", len(merge_by))
     lookup = f"""WITH graph AS (
@@ -144,16 +174,12 @@ JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
         f"SELECT CAST({i} AS BIGINT) AS table_id, {string_literal(t.table)} AS table_name"
         for i, t in enumerate(config.tables, start=1)
     )
-    graph = target.table(names.graph())
     return (
-        header(target, config, "Canonical ids for the converged graph; keep the graph as <p>_graph.")
-        + "\n"
-        + create_table_as(target, names.lookup, lookup)
+        create_table_as(target, names.lookup, lookup)
         + "\n"
         + create_table_as(target, names.keys, keys)
         + "\n"
         + create_table_as(target, names.source_tables, tables)
-        + f"\nDROP TABLE IF EXISTS {graph};\nALTER TABLE {final} RENAME TO {graph};\n"
     )
 
 

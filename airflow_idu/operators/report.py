@@ -27,6 +27,8 @@ class UnificationReportOperator(IduBaseOperator):
     :param min_coverage: fail when an enriched table has fewer rows with a canonical id (0..1).
     :param gate_task_id: the identity-health gate; its ``health`` XCom becomes the report's ``health``.
     :param persistent_ids_task_id: the persistent-id commit; its counts become ``persistent_ids``.
+    :param incremental_task_id: the incremental prepare task; its window becomes ``run_mode``. None:
+        the directory is not incremental-capable, so the run was a full refresh (said once in the log).
     """
 
     template_fields = (*IduBaseOperator.template_fields, "min_coverage")
@@ -44,9 +46,11 @@ class UnificationReportOperator(IduBaseOperator):
         fail_on_failed_tasks: bool = False,
         gate_task_id: str | None = None,
         persistent_ids_task_id: str | None = None,
+        incremental_task_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.incremental_task_id = incremental_task_id
         self.persistent_ids_task_id = persistent_ids_task_id
         self.gate_task_id = gate_task_id
         self.fail_on_failed_tasks = fail_on_failed_tasks
@@ -132,7 +136,16 @@ class UnificationReportOperator(IduBaseOperator):
             "min_coverage": None if self.min_coverage in (None, "", "None") else float(self.min_coverage),  # type: ignore[arg-type]
             "health": self._health(context),
             "persistent_ids": self._persistent_ids(context),
+            "run_mode": self._run_mode(context),
         }
+
+    def _run_mode(self, context: Context) -> dict[str, Any]:
+        """Full refresh or incremental, and why (docs/incremental-runs.md)."""
+        if not self.incremental_task_id:
+            self.log.info("Full refresh: the SQL directory is not incremental-capable (no incremental.json)")
+            return {"full_refresh": True, "reason": "not_incremental"}
+        window = context["ti"].xcom_pull(task_ids=self.incremental_task_id) or {}
+        return {"full_refresh": bool(window.get("full_refresh", True)), "reason": window.get("reason")}
 
     def _persistent_ids(self, context: Context) -> dict[str, Any] | None:
         if not self.persistent_ids_task_id:
@@ -205,6 +218,10 @@ def render_markdown(report: dict[str, Any]) -> str:
             if cov and cov["coverage"] is not None
             else f"| {table} | {rows:,} | | |"
         )
+    mode = report.get("run_mode")
+    if mode:
+        kind = "full refresh" if mode["full_refresh"] else "incremental"
+        lines += ["", f"- run: {kind} ({mode['reason']})"]
     lines += render_persistent_ids_markdown(report.get("persistent_ids"))
     lines += render_health_markdown(report.get("health"))
     lines += ["", "Next steps — validation queries to run:", ""]

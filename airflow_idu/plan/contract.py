@@ -17,12 +17,18 @@ from enum import StrEnum
 __all__ = [
     "DROP_LOOP_TABLES_TASK_ID",
     "FAILURE_XCOM_KEY",
+    "FULL_REFRESH_PARAM",
     "GATE_GROUP_ID",
     "GATE_TASK",
     "GATE_TASK_ID",
     "GRAPH_0_PATTERN",
     "HEALTH_XCOM_KEY",
     "HISTORY_XCOM_KEY",
+    "INCREMENTAL_COMMIT_TASK_ID",
+    "INCREMENTAL_GROUP_ID",
+    "INCREMENTAL_MARKER",
+    "INCREMENTAL_PREPARE_TASK",
+    "INCREMENTAL_PREPARE_TASK_ID",
     "KEEP_PREVIOUS_TASK_ID",
     "LEASE_ACQUIRE_TASK_ID",
     "LEASE_RELEASE_TASK_ID",
@@ -183,6 +189,36 @@ class TableNames:
         return self._t("id_changes")
 
     @property
+    def run_state(self) -> str:
+        """Incremental runs: one row per source table with its watermark and the directory's digest."""
+        return self._t("run_state")
+
+    @property
+    def run_window(self) -> str:
+        """This run's window per source table (full refresh or rows newer than ``since``), until its commit."""
+        return self._t("run_window")
+
+    @property
+    def edges(self) -> str:
+        """Incremental runs: every source link seen so far (loop 0 of a full rebuild), the run state."""
+        return self._t("edges")
+
+    @property
+    def edges_delta(self) -> str:
+        """This run's links (from its window), merged with their stored values; committed into ``edges``."""
+        return self._t("edges_delta")
+
+    @property
+    def affected(self) -> str:
+        """The identifiers of the components this run's links reach (the loop runs over these only)."""
+        return self._t("affected")
+
+    @property
+    def graph_next(self) -> str:
+        """The converged components of this run beside the untouched ones, before it replaces ``graph``."""
+        return self._t("graph_next")
+
+    @property
     def keys(self) -> str:
         return self._t("keys")
 
@@ -217,6 +253,14 @@ LEASE_RELEASE_TASK_ID = "lease_release"
 PERSISTENT_IDS_GROUP_ID = "persistent_ids"
 PERSISTENT_IDS_STAGE_TASK_ID = "stage"
 PERSISTENT_IDS_COMMIT_TASK_ID = "persistent_ids_commit"
+# Incremental runs (docs/incremental-runs.md): the window is prepared after the lease, before setup;
+# the watermarks are committed after every task (like persistent ids), before the report.
+INCREMENTAL_GROUP_ID = "incremental"
+INCREMENTAL_PREPARE_TASK_ID = "prepare"
+INCREMENTAL_COMMIT_TASK_ID = "incremental_commit"
+# The file that makes a SQL directory incremental-capable (JSON; written by `generate --incremental`).
+INCREMENTAL_MARKER = "incremental.json"
+FULL_REFRESH_PARAM = "full_refresh"  # the trigger-form param that forces a full refresh
 
 
 def task_path(*parts: str) -> str:
@@ -228,6 +272,7 @@ LOOP_TASK = task_path(LOOP_GROUP_ID, LOOP_TASK_ID)
 GATE_TASK = task_path(GATE_GROUP_ID, GATE_TASK_ID)
 REPORT_TASK = REPORT_TASK_ID
 PERSISTENT_IDS_STAGE_TASK = task_path(PERSISTENT_IDS_GROUP_ID, PERSISTENT_IDS_STAGE_TASK_ID)
+INCREMENTAL_PREPARE_TASK = task_path(INCREMENTAL_GROUP_ID, INCREMENTAL_PREPARE_TASK_ID)
 
 RETURN_XCOM_KEY = "return_value"  # Airflow's key for what execute returns
 HISTORY_XCOM_KEY = "history"  # pushed by the loop sensor after every iteration

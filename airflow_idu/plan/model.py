@@ -7,6 +7,10 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from re import Match
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow_idu.plan.incremental import IncrementalSpec
 
 from airflow_idu.plan.contract import (
     LOOP_GROUP_ID,
@@ -190,6 +194,8 @@ class Plan:
     schema: str | None
     phases: tuple[PhasePlan, ...]
     loop: LoopSpec
+    # The directory's incremental marker; None: every run is a full refresh.
+    incremental: IncrementalSpec | None = None
 
     @property
     def files(self) -> tuple[SqlFile, ...]:

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from airflow_idu.plan.contract import GRAPH_0_PATTERN, UseKind, loop_table_shape, use_statements
+from airflow_idu.plan.incremental import read_incremental
 from airflow_idu.plan.model import LoopSpec, Phase, PhasePlan, Plan, PlanError, SqlFile, read_sql_file
 
 __all__ = ["phase_for_order", "read_plan"]
@@ -62,7 +63,15 @@ def read_plan(sql_dir: str | Path, *, allowed_root: str | Path | None = None) ->
         if any(f.phase is phase for f in files)
     )
     loop = LoopSpec(prefix=prefix, catalog=catalog, schema=schema, files=tuple(f.path for f in loop_files))
-    return Plan(sql_dir=root, canonical_id=prefix, catalog=catalog, schema=schema, phases=phases, loop=loop)
+    return Plan(
+        sql_dir=root,
+        canonical_id=prefix,
+        catalog=catalog,
+        schema=schema,
+        phases=phases,
+        loop=loop,
+        incremental=read_incremental(root),
+    )
 
 
 def _check_inside(root: Path, allowed: Path) -> None:

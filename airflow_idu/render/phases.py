@@ -30,6 +30,8 @@ from airflow_idu.plan.contract import (
     DROP_LOOP_TABLES_TASK_ID,
     GATE_GROUP_ID,
     GATE_TASK_ID,
+    INCREMENTAL_GROUP_ID,
+    INCREMENTAL_PREPARE_TASK_ID,
     KEEP_PREVIOUS_TASK_ID,
     LEASE_ACQUIRE_TASK_ID,
     LEASE_RELEASE_TASK_ID,
@@ -40,6 +42,7 @@ from airflow_idu.plan.contract import (
     TableNames,
     task_path,
 )
+from airflow_idu.render.incremental import render_incremental_commit, render_incremental_prepare
 from airflow_idu.render.persistent_ids import render_persistent_ids_commit, render_persistent_ids_stage
 from airflow_idu.render.settings import FileErrorPolicy, ParamTemplates, WorkflowSettings
 from airflow_idu.runstate.persistent_ids import PersistentIdMode
@@ -129,6 +132,8 @@ def render_plan(ctx: RenderContext) -> list[TaskGroup]:
     plan = ctx.plan
     acquire = render_lease_acquire(ctx)
     groups: list[TaskGroup] = []
+    if plan.incremental is not None:
+        groups.append(render_incremental_prepare(plan, ctx.common))
     for phase in plan.phases:
         with TaskGroup(group_id=phase.name) as group:
             if phase.phase is Phase.LOOP:
@@ -148,10 +153,13 @@ def render_plan(ctx: RenderContext) -> list[TaskGroup]:
             groups[-1] >> gate
             groups.append(gate)
     last: list[Any] = []
+    ids_commit = None
     if plan.phase(Phase.CANONICALIZE) and ctx.persistent_ids is not PersistentIdMode.OFF:
-        last.append(render_persistent_ids_commit(plan, groups, ctx.common))
+        last.append(ids_commit := render_persistent_ids_commit(plan, groups, ctx.common))
+    if plan.incremental is not None:
+        last.append(render_incremental_commit(plan, groups, ctx.common))
     if plan.phase(Phase.CANONICALIZE):
-        report = render_report(ctx, persistent_ids_task_id=last[0].task_id if last else None)
+        report = render_report(ctx, persistent_ids_task_id=ids_commit.task_id if ids_commit else None)
         groups[-1] >> report
         last >> report
         last.append(report)
@@ -291,6 +299,10 @@ def render_report(
         extra = {"trigger_rule": TriggerRule.ALL_DONE, "fail_on_failed_tasks": True}
     if persistent_ids_task_id is not None:
         extra["persistent_ids_task_id"] = persistent_ids_task_id
+    if plan.incremental is not None:
+        extra["incremental_task_id"] = task_path(
+            ctx.prefix, INCREMENTAL_GROUP_ID, INCREMENTAL_PREPARE_TASK_ID
+        )
     return UnificationReportOperator(
         task_id=REPORT_TASK_ID,
         canonical_id=plan.canonical_id,

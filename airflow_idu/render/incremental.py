@@ -1,0 +1,73 @@
+"""The factory's incremental-run tasks (docs/incremental-runs.md), for a directory with the marker.
+
+``incremental.prepare`` runs first (after the lease), before setup: it writes the window the
+directory's extract file reads. ``incremental_commit`` follows every task of the phases and the
+gate and precedes the report and the lease release, so only a run whose work all succeeded moves
+the watermarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airflow.sdk import Param, TaskGroup
+
+from airflow_idu.operators.incremental import IncrementalCommitOperator, IncrementalPrepareOperator
+from airflow_idu.plan import Plan
+from airflow_idu.plan.contract import (
+    FULL_REFRESH_PARAM,
+    INCREMENTAL_COMMIT_TASK_ID,
+    INCREMENTAL_GROUP_ID,
+    INCREMENTAL_PREPARE_TASK_ID,
+)
+
+__all__ = [
+    "FULL_REFRESH_TEMPLATE",
+    "incremental_params",
+    "render_incremental_commit",
+    "render_incremental_prepare",
+]
+
+# The DAG's param when it has one (create_unification_dag adds it); inside someone else's DAG: off.
+FULL_REFRESH_TEMPLATE = f"{{{{ params.{FULL_REFRESH_PARAM} | default(false) }}}}"
+
+
+def incremental_params(plan: Plan) -> dict[str, Param]:
+    """The trigger form's ``full_refresh``, for an incremental-capable directory only."""
+    if plan.incremental is None:
+        return {}
+    return {
+        FULL_REFRESH_PARAM: Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Read every source row and rebuild the graph, instead of only rows newer than the "
+            "watermarks minus the look-back. Needed after deleted or corrected source rows; automatic "
+            "on the first run and when the SQL directory changed.",
+        )
+    }
+
+
+def render_incremental_prepare(plan: Plan, common: Mapping[str, Any]) -> TaskGroup:
+    """The ``incremental`` group (one task, ``prepare``); the caller chains it before setup."""
+    with TaskGroup(group_id=INCREMENTAL_GROUP_ID) as group:
+        IncrementalPrepareOperator(
+            task_id=INCREMENTAL_PREPARE_TASK_ID,
+            canonical_id=plan.canonical_id,
+            sql_dir=str(plan.sql_dir),
+            full_refresh=FULL_REFRESH_TEMPLATE,
+            **common,
+        )
+    return group
+
+
+def render_incremental_commit(
+    plan: Plan, groups: Iterable[TaskGroup], common: Mapping[str, Any]
+) -> IncrementalCommitOperator:
+    """``incremental_commit`` downstream of every task of ``groups`` (all must succeed)."""
+    commit = IncrementalCommitOperator(
+        task_id=INCREMENTAL_COMMIT_TASK_ID, canonical_id=plan.canonical_id, **common
+    )
+    [task for group in groups for task in group] >> commit
+    return commit
