@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat import functions, library
+from airflow_idu.engines.duckdb.spark_compat import functions, library, scalars
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
@@ -72,7 +72,9 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS | functions.FUNCTIONS
+ALLOWED: frozenset[type[exp.Expr]] = (
+    _STRUCTURE | _FUNCTIONS | library.FUNCTIONS | functions.FUNCTIONS | scalars.FUNCTIONS
+)
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
 _ANONYMOUS = (
@@ -92,6 +94,7 @@ _ANONYMOUS = (
     )
     | frozenset(library.ANONYMOUS)
     | functions.ANONYMOUS
+    | frozenset(scalars.ANONYMOUS)
 )
 
 # Java regex constructs RE2 lacks or reads differently
@@ -160,6 +163,8 @@ def _anonymous(node: exp.Expr) -> str | None:
         return None  # the table function range(start, end[, step]); rewritten to name its column id
     if name not in _ANONYMOUS:
         return "unknown function"
+    if name in scalars.ANONYMOUS:
+        return scalars.anonymous_check(node)  # type: ignore[arg-type]
     if name == "conv":
         bases = [_literal(a) for a in node.expressions[1:]]
         if len(bases) != 2 or bases[0] not in ("10", "16") or bases[1] not in ("10", "-10", "16"):
@@ -307,6 +312,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Insert: _insert,
     **library.CHECKS,
     **functions.CHECKS,
+    **scalars.CHECKS,
 }
 
 

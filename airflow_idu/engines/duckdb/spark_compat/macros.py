@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
 
@@ -327,4 +328,5 @@ COMPAT_MACROS: tuple[str, ...] = (
     *COERCION_MACROS,
     *EXACT_MACROS,
     *FUNCTION_MACROS,
+    *SCALAR_MACROS,
 )

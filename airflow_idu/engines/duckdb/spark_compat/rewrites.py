@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -328,6 +329,7 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
+    scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
