@@ -15,8 +15,17 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat import functions, library, scalars
+from airflow_idu.engines.duckdb.spark_compat import (
+    aggregates,
+    datetime_functions,
+    functions,
+    library,
+    more_functions,
+    scalars,
+)
+from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
+from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["Refusal", "find_refusal"]
@@ -66,14 +75,24 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     # aggregates and windows
     _E.Count, _E.Sum, _E.Avg, _E.Min, _E.Max, _E.ArrayAgg, _E.ArrayUniqueAgg, _E.CountIf, _E.LogicalOr,
     _E.LogicalAnd, _E.ArgMax, _E.ArgMin, _E.First, _E.Last, _E.RowNumber, _E.Rank, _E.DenseRank, _E.Lag,
-    _E.Lead, _E.FirstValue, _E.LastValue, _E.Ntile, _E.PercentRank, _E.Stddev,
+    _E.Lead, _E.FirstValue, _E.LastValue, _E.Ntile, _E.PercentRank,
     # semantics
     _E.Nvl2, _E.Greatest, _E.Least, _E.Abs, _E.Round, _E.Pow, _E.Sqrt, _E.Explode, _E.Posexplode, _E.ExplodeOuter,
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
+_MODULES = (
+    scalars,
+    datetime_functions,
+    more_functions,
+)  # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
 ALLOWED: frozenset[type[exp.Expr]] = (
-    _STRUCTURE | _FUNCTIONS | library.FUNCTIONS | functions.FUNCTIONS | scalars.FUNCTIONS
+    _STRUCTURE
+    | _FUNCTIONS
+    | library.FUNCTIONS
+    | functions.FUNCTIONS
+    | aggregates.FUNCTIONS
+    | frozenset().union(*(m.FUNCTIONS for m in _MODULES))
 )
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
@@ -94,7 +113,7 @@ _ANONYMOUS = (
     )
     | frozenset(library.ANONYMOUS)
     | functions.ANONYMOUS
-    | frozenset(scalars.ANONYMOUS)
+    | frozenset().union(*(m.ANONYMOUS for m in _MODULES))
 )
 
 # Java regex constructs RE2 lacks or reads differently
@@ -162,9 +181,10 @@ def _anonymous(node: exp.Expr) -> str | None:
     if name == "range" and isinstance(node.parent, exp.Table):
         return None  # the table function range(start, end[, step]); rewritten to name its column id
     if name not in _ANONYMOUS:
-        return "unknown function"
-    if name in scalars.ANONYMOUS:
-        return scalars.anonymous_check(node)  # type: ignore[arg-type]
+        return ANONYMOUS_REASONS.get(name, "unknown function")
+    for module in _MODULES:
+        if name in module.ANONYMOUS:
+            return module.anonymous_check(node)  # type: ignore[arg-type]
     if name == "conv":
         bases = [_literal(a) for a in node.expressions[1:]]
         if len(bases) != 2 or bases[0] not in ("10", "16") or bases[1] not in ("10", "-10", "16"):
@@ -312,15 +332,19 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Insert: _insert,
     **library.CHECKS,
     **functions.CHECKS,
-    **scalars.CHECKS,
+    **aggregates.CHECKS,
+    **{kind: check for m in _MODULES for kind, check in m.CHECKS.items()},
 }
 
 
 def find_refusal(tree: exp.Expr, code: str) -> Refusal | None:
     """The first construct of ``tree`` (parsed from ``code``) the embedded engine does not run."""
+    misread = text_refusal(code)  # what sqlglot's parse loses
+    if misread is not None:
+        return Refusal(construct=misread[0], line=misread[1], reason=misread[2])
     for node in tree.walk(prune=lambda n: isinstance(n, exp.Properties)):  # storage only, dropped
         kind = type(node)
-        reason = None if kind in ALLOWED else "not supported"
+        reason = None if kind in ALLOWED else REASONS.get(kind, "not supported")
         if reason is None and kind in _CHECKS:
             reason = _CHECKS[kind](node)
         if reason is not None:

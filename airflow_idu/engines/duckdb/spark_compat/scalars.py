@@ -5,7 +5,7 @@ This rewrite runs first, on the statement as written, so what it produces (a CAS
 
 * the cast-named functions ``bigint``/``smallint``/``tinyint``/``decimal``/``binary`` are CASTs
   (``decimal(x)`` is ``CAST(x AS DECIMAL(10,0))``); ``isnull``/``isnotnull`` are ``IS [NOT] NULL``;
-  ``negative``/``positive`` are unary minus/plus; ``mean`` is ``avg``, ``std`` is ``stddev``;
+  ``negative``/``positive`` are unary minus/plus; ``mean`` is ``avg``;
   ``nullifzero``/``zeroifnull`` are ``NULLIF(x, 0)``/``coalesce(x, 0)``; ``bit_length`` is eight
   times ``octet_length``; ``btrim`` is ``trim``;
 * ``sign``/``signum`` give a DOUBLE (NaN and -0.0 kept); ``degrees``/``radians`` multiply by Java's
@@ -130,7 +130,6 @@ ANONYMOUS: dict[str, Build] = {
     "isnotnull": _is_null(True),
     "positive": lambda a: exp.Paren(this=a[0]),
     "mean": lambda a: exp.Avg(this=a[0]),
-    "std": lambda a: exp.Stddev(this=a[0]),
     "nullifzero": lambda a: exp.Nullif(this=a[0], expression=exp.Literal.number(0)),
     "zeroifnull": lambda a: exp.Coalesce(this=a[0], expressions=[exp.Literal.number(0)]),
     "e": lambda a: exp.Cast(this=exp.Literal.number("2.718281828459045"), to=exp.DataType.build("DOUBLE")),

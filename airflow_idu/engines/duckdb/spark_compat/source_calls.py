@@ -1,0 +1,50 @@
+"""Calls of a function as written in the statement's text, for what sqlglot's parse loses.
+
+sqlglot drops ``percentile``'s third argument (a frequency) and reads ``trunc(x, col)`` as
+``trunc(x, 'COL')``: :func:`text_refusal` refuses those from the text before the tree is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+__all__ = ["calls", "text_refusal"]
+
+
+def _arguments(code: str, start: int) -> list[str]:
+    """The top-level arguments of the call whose '(' ends just before ``start``."""
+    args, depth, quote, begin = [], 0, "", start
+    for i in range(start, len(code)):
+        ch = code[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif ch == ")" or (ch == "," and depth == 0):
+            args.append(code[begin:i].strip())
+            begin = i + 1
+            if ch == ")":
+                break
+    return [a for a in args if a]
+
+
+def calls(code: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    """Each call of ``name`` in ``code``: its 1-based line and its argument texts."""
+    for match in re.finditer(r"(?<![\w.`])" + re.escape(name) + r"\s*\(", code, re.IGNORECASE):
+        yield code.count("\n", 0, match.start()) + 1, _arguments(code, match.end())
+
+
+def text_refusal(code: str) -> tuple[str, int, str] | None:
+    """(construct, line, reason) of the first call sqlglot would read differently, or None."""
+    for line, args in calls(code, "percentile"):
+        if len(args) > 2:
+            return "percentile", line, "percentile with a frequency argument"
+    for line, args in calls(code, "trunc"):
+        if len(args) == 2 and not args[1].startswith("'"):
+            return "trunc", line, "trunc with a format that is not a string literal"
+    return None
