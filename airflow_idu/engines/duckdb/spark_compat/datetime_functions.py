@@ -89,6 +89,7 @@ def _trunc_check(node: exp.Expr) -> str | None:
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Extract: _extract_check,
     exp.DateTrunc: _trunc_check,
+    exp.MonthsBetween: lambda n: None,
 }
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(CHECKS)
 
@@ -107,6 +108,12 @@ def _trunc(node: exp.Expr) -> exp.Expr:
         return exp.Cast(this=exp.Null(), to=exp.DataType.build("DATE"))
     truncated = _call("date_trunc", exp.Literal.string(unit), _date(node.this.copy()))
     return exp.Cast(this=truncated, to=exp.DataType.build("DATE"))
+
+
+def _months_between(node: exp.Expr) -> exp.Expr:
+    roundoff = node.args.get("roundoff")
+    times = [_call("idu_ts_arg", node.args[k].copy()) for k in ("this", "expression")]
+    return _call("idu_months_between", *times, roundoff.copy() if roundoff is not None else exp.true())
 
 
 def _date_part(args: list[exp.Expr]) -> exp.Expr:
@@ -132,7 +139,7 @@ ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
 def datetime_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
     nodes = [
-        n for n in tree.find_all(exp.Anonymous, exp.Extract, exp.DateTrunc)
+        n for n in tree.find_all(exp.Anonymous, exp.Extract, exp.DateTrunc, exp.MonthsBetween)
         if not isinstance(n, exp.Anonymous) or n.name.lower() in ANONYMOUS
     ]  # fmt: skip
 
@@ -143,6 +150,8 @@ def datetime_functions(tree: exp.Expr) -> exp.Expr:
             field = _field(node.this)
             assert field is not None
             return _part(field, node.expression.copy())
+        if isinstance(node, exp.MonthsBetween):
+            return _months_between(node)
         return _trunc(node)
 
     return replace_each(tree, reversed(nodes), build)
@@ -151,6 +160,24 @@ def datetime_functions(tree: exp.Expr) -> exp.Expr:
 _INTS = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT')"
 
 DATETIME_MACROS: tuple[str, ...] = (
+    # Java's Math.round: the closest long, ties up
+    _macro(
+        "idu_java_round(v)",
+        "CAST(CASE WHEN v - floor(v) >= 0.5 THEN floor(v) + 1 ELSE floor(v) END AS BIGINT)",
+    ),
+    _macro("idu_second_of_day(t)", "(epoch_us(t) - epoch_us(CAST(CAST(t AS DATE) AS TIMESTAMP))) // 1000000"),
+    # Spark's DateTimeUtils.monthsBetween (UTC): whole months when the days of month agree or both are
+    # the last; else the seconds between them over 31 days, rounded to 8 digits unless roundOff is false
+    _macro(
+        "idu_months_between(t1, t2, r)",
+        "CASE WHEN t1 IS NULL OR t2 IS NULL OR r IS NULL THEN NULL ELSE list_transform([{'d1': CAST(t1 AS DATE), "
+        "'d2': CAST(t2 AS DATE)}], lambda idu_mb: CASE WHEN day(idu_mb.d1) = day(idu_mb.d2) OR (idu_mb.d1 = last_day(idu_mb.d1) "
+        "AND idu_mb.d2 = last_day(idu_mb.d2)) THEN CAST((year(idu_mb.d1) * 12 + month(idu_mb.d1)) - (year(idu_mb.d2) * 12 + month(idu_mb.d2)) "
+        "AS DOUBLE) ELSE list_transform([CAST((year(idu_mb.d1) * 12 + month(idu_mb.d1)) - (year(idu_mb.d2) * 12 + month(idu_mb.d2)) "
+        "AS DOUBLE) + CAST((day(idu_mb.d1) - day(idu_mb.d2)) * 86400 + idu_second_of_day(t1) - idu_second_of_day(t2) "
+        "AS DOUBLE) / CAST(2678400 AS DOUBLE)], lambda idu_x: CASE WHEN r THEN CAST(idu_java_round(idu_x * "
+        "CAST(100000000 AS DOUBLE)) AS DOUBLE) / CAST(100000000 AS DOUBLE) ELSE idu_x END)[1] END)[1] END",
+    ),
     _macro("idu_iso_day_of_week(d)", "CAST(isodow(d) AS INTEGER)"),
     _macro(
         "idu_make_date(y, m, d)",

@@ -101,6 +101,8 @@ _BUILD: dict[type[exp.Expr], Build] = {
     exp.Decode: lambda a: text(a[0]),
     exp.ToBinary: lambda a: _to_binary(a[0]),
     exp.DecodeCase: _decode_case,
+    exp.Soundex: lambda a: _call("idu_soundex", text(a[0])),
+    exp.WidthBucket: lambda a: _call("idu_width_bucket", *a),
 }
 _ARITY = {"bin": 1, "try_mod": 2, "find_in_set": 2, "quote": 1, "luhn_check": 1, "get": 2, "is_valid_utf8": 1,
           "validate_utf8": 1, "try_validate_utf8": 1, "try_to_binary": 2}  # fmt: skip
@@ -125,6 +127,9 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Encode: lambda n: _charset(n.args.get("charset"), _UTF8),
     exp.Decode: lambda n: _charset(n.args.get("charset"), _UTF8),
     exp.ToBinary: lambda n: _charset(n.args.get("format"), _TO_BINARY_UTF8),
+    exp.WidthBucket: lambda n: (
+        "width_bucket with a threshold" if n.args.get("threshold") is not None else None
+    ),
 }
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BUILD)
 
@@ -132,6 +137,8 @@ FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BUILD)
 def _arguments(node: exp.Expr) -> list[exp.Expr]:
     if isinstance(node, exp.Anonymous | exp.DecodeCase):
         return [a.copy() for a in node.expressions]
+    if isinstance(node, exp.WidthBucket):
+        return [node.args[k].copy() for k in ("this", "min_value", "max_value", "num_buckets")]
     return [node.this.copy()]
 
 
@@ -151,13 +158,30 @@ def more_functions(tree: exp.Expr) -> exp.Expr:
 
 
 MORE_MACROS: tuple[str, ...] = (
+    # Spark's WidthBucket.computeBucketNumber, in DOUBLE
+    _macro(
+        "idu_bucket(q)",
+        "CASE WHEN NOT isfinite(q) OR q >= 9.2e18 THEN error('[IDU_REFUSED] width_bucket whose bucket "
+        "computation overflows (Java saturates and wraps)') ELSE CAST(trunc(q) AS BIGINT) + 1 END",
+    ),
+    _macro(
+        "idu_width_bucket(v, lo, hi, n)",
+        "list_transform([{'v': CAST(v AS DOUBLE), 'lo': CAST(lo AS DOUBLE), 'hi': CAST(hi AS DOUBLE), "
+        "'n': CAST(n AS BIGINT)}], lambda idu_wb: CASE WHEN idu_wb.v IS NULL OR idu_wb.lo IS NULL "
+        "OR idu_wb.hi IS NULL OR idu_wb.n IS NULL OR idu_wb.n <= 0 OR idu_wb.n = 9223372036854775807 "
+        "OR isnan(idu_wb.v) OR idu_wb.lo = idu_wb.hi OR NOT isfinite(idu_wb.lo) OR NOT isfinite(idu_wb.hi) THEN NULL "
+        "WHEN idu_wb.lo < idu_wb.hi THEN CASE WHEN idu_wb.v < idu_wb.lo THEN 0 WHEN idu_wb.v >= idu_wb.hi "
+        "THEN idu_wb.n + 1 ELSE idu_bucket(CAST(idu_wb.n AS DOUBLE) * (idu_wb.v - idu_wb.lo) / (idu_wb.hi - idu_wb.lo)) END "
+        "ELSE CASE WHEN idu_wb.v > idu_wb.lo THEN 0 WHEN idu_wb.v <= idu_wb.hi THEN idu_wb.n + 1 "
+        "ELSE idu_bucket(CAST(idu_wb.n AS DOUBLE) * (idu_wb.lo - idu_wb.v) / (idu_wb.lo - idu_wb.hi)) END END)[1]",
+    ),
     _macro(
         "idu_factorial(n)",
         "CASE WHEN n BETWEEN 0 AND 20 THEN CAST(factorial(CAST(n AS INTEGER)) AS BIGINT) END",
     ),
     _macro(
         "idu_rint(x)",
-        "list_transform([CAST(x AS DOUBLE)], lambda v: CASE WHEN isfinite(v) THEN round_even(v, 0) ELSE v END)[1]",
+        "list_transform([CAST(x AS DOUBLE)], lambda idu_v: CASE WHEN isfinite(idu_v) THEN round_even(idu_v, 0) ELSE idu_v END)[1]",
     ),
     _macro(
         "idu_try_mod(a, b)",
@@ -174,8 +198,8 @@ MORE_MACROS: tuple[str, ...] = (
     _macro(
         "idu_luhn_check(s)",
         "CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '[0-9]+') THEN "
-        "list_sum(list_transform(string_split(reverse(s), ''), lambda c, i: CASE WHEN i % 2 = 0 THEN "
-        "(CAST(c AS INTEGER) * 2) // 10 + (CAST(c AS INTEGER) * 2) % 10 ELSE CAST(c AS INTEGER) END)) % 10 = 0 "
+        "list_sum(list_transform(string_split(reverse(s), ''), lambda idu_c, idu_i: CASE WHEN idu_i % 2 = 0 "
+        "THEN (CAST(idu_c AS INTEGER) * 2) // 10 + (CAST(idu_c AS INTEGER) * 2) % 10 ELSE CAST(idu_c AS INTEGER) END)) % 10 = 0 "
         "WHEN regexp_full_match(s, '\\p{Nd}+') THEN error('[IDU_REFUSED] luhn_check of digits other than "
         "0-9') ELSE false END",
     ),

@@ -109,8 +109,8 @@ SCALAR_MACROS: tuple[str, ...] = (
     # Java's Math.signum: a DOUBLE, NaN and -0.0 kept
     _macro(
         "idu_signum(x)",
-        "list_transform([CAST(x AS DOUBLE)], lambda v: CASE WHEN isnan(v) OR v = 0 THEN v "
-        "ELSE CAST(sign(v) AS DOUBLE) END)[1]",
+        "list_transform([CAST(x AS DOUBLE)], lambda idu_v: CASE WHEN isnan(idu_v) OR idu_v = 0 THEN idu_v "
+        "ELSE CAST(sign(idu_v) AS DOUBLE) END)[1]",
     ),
     _macro("idu_bits(n)", "CAST(n AS INTEGER) * 8"),
     _macro(
@@ -128,14 +128,35 @@ SCALAR_MACROS: tuple[str, ...] = (
     ),
     _macro(
         "idu_array_repeat(x, n)",
-        "CASE WHEN n IS NULL THEN NULL ELSE list_transform(range(greatest(CAST(n AS BIGINT), 0)), lambda i: x) END",
+        "CASE WHEN n IS NULL THEN NULL ELSE list_transform(range(greatest(CAST(n AS BIGINT), 0)), lambda idu_i: x) END",
     ),
     # substring_index with a non-empty delimiter that cannot overlap itself (checked by the translation)
     _macro(
         "idu_substring_index(s, d, n)",
         "CASE WHEN s IS NULL OR d IS NULL OR n IS NULL THEN NULL WHEN n = 0 THEN '' ELSE "
-        "list_transform([string_split(s, d)], lambda p: CASE WHEN n > 0 THEN array_to_string(list_slice(p, 1, n), d) "
-        "ELSE array_to_string(list_slice(p, greatest(len(p) + n + 1, 1), len(p)), d) END)[1] END",
+        "list_transform([string_split(s, d)], lambda idu_p: CASE WHEN n > 0 THEN array_to_string(list_slice(idu_p, 1, n), d) "
+        "ELSE array_to_string(list_slice(idu_p, greatest(len(idu_p) + n + 1, 1), len(idu_p)), d) END)[1] END",
+    ),
+    # Spark's Overlay: substring(s, 1, pos - 1) || r || substring(s, pos + len) in INT (refused where Java's
+    # INT arithmetic would wrap)
+    _macro(
+        "idu_overlay(s, r, pos, len)",
+        "CASE WHEN s IS NULL OR r IS NULL OR pos IS NULL OR len IS NULL THEN NULL ELSE list_transform("
+        "[CASE WHEN len >= 0 THEN CAST(len AS BIGINT) ELSE length(r) END], lambda idu_l: CASE WHEN "
+        "CAST(pos AS BIGINT) + idu_l > 2147483647 OR CAST(pos AS BIGINT) - 1 < -2147483648 THEN "
+        "error('[IDU_REFUSED] overlay with a position and length beyond INT (Java wraps them)') ELSE "
+        "idu_substr(s, 1, CAST(pos AS BIGINT) - 1) || r || idu_substr(s, CAST(pos AS BIGINT) + idu_l, 2147483647) END)[1] END",
+    ),
+    # Spark's array_insert: 1-based, -1 after the last element, NULLs padding a position beyond the array
+    _macro(
+        "idu_array_insert(a, p, v)",
+        "CASE WHEN a IS NULL OR p IS NULL THEN NULL WHEN p = 0 THEN error('[INVALID_INDEX_OF_ZERO] array_insert: "
+        "the index 0 is invalid (' || CAST(p AS VARCHAR) || ')') ELSE list_transform([CASE WHEN p > 0 THEN "
+        "CAST(p AS BIGINT) - 1 ELSE len(a) + CAST(p AS BIGINT) + 1 END], lambda idu_k: CASE WHEN idu_k > len(a) + 100000 "
+        "OR idu_k < -100000 THEN error('[IDU_REFUSED] array_insert padding more than 100000 NULLs') "
+        "WHEN idu_k < 0 THEN list_concat(list_resize([v], 1 - idu_k), a) "
+        "WHEN idu_k <= len(a) THEN list_concat(a[1:idu_k], [v], a[idu_k + 1:]) "
+        "ELSE list_append(list_resize(a, idu_k), v) END)[1] END",
     ),
     _try_arith("add", "+"),
     _try_arith("subtract", "-"),

@@ -56,6 +56,13 @@ def _text(node: exp.Expr) -> exp.Expr:
     return _call("idu_utf8", node) if kind is Kind.BINARY else _call("idu_text", node)
 
 
+def _text_only(node: exp.Expr, what: str) -> exp.Expr:
+    """A STRING argument of a function whose Spark result stays BINARY for BINARY ones (refused)."""
+    return (
+        node if static_kind(node) is Kind.STRING else _call("idu_text_only", node, exp.Literal.string(what))
+    )
+
+
 def _date(node: exp.Expr) -> exp.Expr:
     return exp.Cast(this=node, to=exp.DataType.build("DATE"))
 
@@ -165,6 +172,13 @@ _BUILD: dict[type[exp.Expr], Build] = {
     exp.DateFromUnixDate: lambda a: _call("idu_date_from_unix_date", _int(a[0])),
     exp.NextDay: _next_day,
     exp.Elt: _elt,
+    exp.Overlay: lambda a: _call(
+        "idu_overlay",
+        *(_text_only(x, "overlay of a BINARY value") for x in a[:2]),
+        *(_int(x) for x in a[2:]),
+        *([exp.Literal.number(-1)] if len(a) == 3 else []),
+    ),
+    exp.ArrayInsert: lambda a: _call("idu_array_insert", a[0], _int(a[1]), a[2]),
     exp.MapContainsKey: _try("idu_map_contains_key"),
     exp.SubstringIndex: _substring_index,
     exp.SafeAdd: _try("idu_try_add"),
@@ -214,6 +228,7 @@ def _substring_index_check(node: exp.Expr) -> str | None:
 
 
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
+    exp.ArrayInsert: lambda n: None if n.args.get("offset") == 1 else "array_insert with another index base",
     exp.NextDay: _next_day_check,
     exp.SubstringIndex: _substring_index_check,
 }
