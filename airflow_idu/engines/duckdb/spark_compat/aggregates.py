@@ -1,5 +1,7 @@
 """Spark aggregates the embedded engine gives exactly, as constructs the rewrites make exact or macros.
 
+* ``try_avg`` is ``avg`` (which refuses the sums that could lose bits or overflow); ``try_sum`` is
+  ``sum`` with NULL for a BIGINT overflow;
 * ``any(b)`` is ``bool_or(b)`` (``x = ANY (subquery)`` is not an aggregate and stays refused);
 * ``regr_count(y, x)``: the rows where both are non-NULL, a BIGINT;
 * ``median(x)``, ``percentile(x, p)`` with a literal ``p`` in [0, 1]: Spark's exact percentile (the
@@ -18,11 +20,25 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
-__all__ = ["AGGREGATE_MACROS", "CHECKS", "FUNCTIONS", "aggregates"]
+__all__ = ["AGGREGATE_MACROS", "ANONYMOUS", "CHECKS", "FUNCTIONS", "aggregates", "anonymous_check"]
 
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     exp.Any, exp.RegrCount, exp.Median, exp.Quantile,
 })  # fmt: skip
+
+ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
+    "try_avg": lambda a: exp.Avg(this=a[0]),
+    "try_sum": lambda a: _call("idu_try_sum", a[0]),
+}
+
+
+def anonymous_check(node: exp.Anonymous) -> str | None:
+    if isinstance(node.parent, exp.Window):
+        return f"{node.name.lower()}(...) OVER (a window of DECIMALs or of large sums differs)"
+    return (
+        None if len(node.expressions) == 1 else f"{node.name.lower()} with {len(node.expressions)} arguments"
+    )
+
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Binary)
 
@@ -75,12 +91,33 @@ _BUILD: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
 }
 
 
+def _build(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Anonymous):
+        return ANONYMOUS[node.name.lower()]([a.copy() for a in node.expressions])
+    return _BUILD[type(node)](node)
+
+
 def aggregates(tree: exp.Expr) -> exp.Expr:
-    nodes = [n for n in tree.find_all(*_BUILD) if type(n) in _BUILD]
-    return replace_each(tree, reversed(nodes), lambda n: _BUILD[type(n)](n))
+    nodes = [
+        n for n in tree.find_all(exp.Anonymous, *_BUILD)
+        if type(n) in _BUILD or (isinstance(n, exp.Anonymous) and n.name.lower() in ANONYMOUS)
+    ]  # fmt: skip
+    return replace_each(tree, reversed(nodes), _build)
 
 
 AGGREGATE_MACROS: tuple[str, ...] = (
+    # sum with NULL where BIGINT overflows; where partial sums could overflow in some row order (Spark's
+    # result then depends on it) the group is refused
+    _macro(
+        "idu_try_sum(x)",
+        "CASE WHEN typeof(any_value(x)) LIKE 'DECIMAL%' THEN error('[IDU_REFUSED] try_sum of a DECIMAL "
+        "(Spark widens the DECIMAL result type unlike DuckDB)') "
+        "WHEN typeof(any_value(x)) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT') "
+        "AND sum(abs(CAST(x AS HUGEINT))) > CAST(9223372036854775807 AS HUGEINT) THEN "
+        "CASE WHEN sum(x) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN NULL ELSE "
+        "error('[IDU_REFUSED] try_sum of integers whose partial sums may overflow BIGINT (Spark gives NULL "
+        "or not by row order)') END ELSE sum(x) END",
+    ),
     _macro("idu_regr_count(y, x)", "count(CASE WHEN y IS NOT NULL AND x IS NOT NULL THEN 1 END)"),
     # Spark's Percentile.getPercentile over the sorted values s (1-based here)
     _macro(

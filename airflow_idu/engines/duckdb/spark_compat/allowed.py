@@ -81,17 +81,13 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-_MODULES = (
-    scalars,
-    datetime_functions,
-    more_functions,
-)  # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
+# each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
+_MODULES = (scalars, datetime_functions, more_functions, aggregates)
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS
     | library.FUNCTIONS
     | functions.FUNCTIONS
-    | aggregates.FUNCTIONS
     | frozenset().union(*(m.FUNCTIONS for m in _MODULES))
 )
 
@@ -332,7 +328,6 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Insert: _insert,
     **library.CHECKS,
     **functions.CHECKS,
-    **aggregates.CHECKS,
     **{kind: check for m in _MODULES for kind, check in m.CHECKS.items()},
 }
 

@@ -93,6 +93,9 @@ ANONYMOUS: dict[str, Build] = {
     "validate_utf8": lambda a: _call("idu_validate_utf8", a[0]),
     "try_validate_utf8": lambda a: _call("idu_try_validate_utf8", a[0]),
     "try_to_binary": lambda a: _to_binary(a[0]),
+    "url_encode": lambda a: _call("idu_url_encode", text(a[0])),
+    "url_decode": lambda a: _call("idu_url_decode", text(a[0])),
+    "try_url_decode": lambda a: _call("idu_try_url_decode", text(a[0])),
 }
 _BUILD: dict[type[exp.Expr], Build] = {
     exp.Factorial: lambda a: _call("idu_factorial", _int(a[0])),
@@ -105,7 +108,8 @@ _BUILD: dict[type[exp.Expr], Build] = {
     exp.WidthBucket: lambda a: _call("idu_width_bucket", *a),
 }
 _ARITY = {"bin": 1, "try_mod": 2, "find_in_set": 2, "quote": 1, "luhn_check": 1, "get": 2, "is_valid_utf8": 1,
-          "validate_utf8": 1, "try_validate_utf8": 1, "try_to_binary": 2}  # fmt: skip
+          "validate_utf8": 1, "try_validate_utf8": 1, "try_to_binary": 2, "url_encode": 1, "url_decode": 1,
+          "try_url_decode": 1}  # fmt: skip
 
 
 def _charset(node: exp.Expr | None, allowed: frozenset[str]) -> str | None:

@@ -2,6 +2,8 @@
 
 sqlglot drops ``percentile``'s third argument (a frequency) and reads ``trunc(x, col)`` as
 ``trunc(x, 'COL')``: :func:`text_refusal` refuses those from the text before the tree is read.
+It leaves ``to_unix_timestamp``'s format in Spark's notation (``unix_timestamp``'s is converted
+to strftime's): :func:`repair_parse` converts it the same way.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["calls", "text_refusal"]
+from sqlglot import exp
+from sqlglot.dialects.databricks import Databricks
+
+__all__ = ["calls", "repair_parse", "text_refusal"]
 
 
 def _arguments(code: str, start: int) -> list[str]:
@@ -48,3 +53,14 @@ def text_refusal(code: str) -> tuple[str, int, str] | None:
         if len(args) == 2 and not args[1].startswith("'"):
             return "trunc", line, "trunc with a format that is not a string literal"
     return None
+
+
+def repair_parse(tree: exp.Expr) -> exp.Expr:
+    """The parsed tree with what sqlglot reads inconsistently made consistent (in place)."""
+    for node in tree.find_all(exp.StrToUnix):
+        fmt = node.args.get("format")
+        if isinstance(fmt, exp.Literal) and fmt.is_string and "%" not in fmt.this:
+            converted = Databricks().format_time(fmt)
+            if isinstance(converted, exp.Literal):
+                node.set("format", converted)
+    return tree
