@@ -178,6 +178,8 @@ def _anonymous(node: exp.Expr) -> str | None:
         return None  # the table function range(start, end[, step]); rewritten to name its column id
     if name not in _ANONYMOUS:
         return ANONYMOUS_REASONS.get(name, "unknown function")
+    if name == "regexp" and len(node.expressions) == 2:  # rlike: the same regular expression check
+        return _regex(exp.RegexpLike(this=node.expressions[0].copy(), expression=node.expressions[1].copy()))
     for module in _MODULES:
         if name in module.ANONYMOUS:
             return module.anonymous_check(node)  # type: ignore[arg-type]

@@ -7,7 +7,9 @@ This rewrite runs first, on the statement as written, so what it produces (a CAS
   (``decimal(x)`` is ``CAST(x AS DECIMAL(10,0))``); ``isnull``/``isnotnull`` are ``IS [NOT] NULL``;
   ``negative``/``positive`` are unary minus/plus; ``mean`` is ``avg``;
   ``nullifzero``/``zeroifnull`` are ``NULLIF(x, 0)``/``coalesce(x, 0)``; ``bit_length`` is eight
-  times ``octet_length``; ``btrim`` is ``trim``;
+  times ``octet_length``; ``btrim`` is ``trim``; ``regexp`` is ``rlike``; ``to_timestamp_ntz``/
+  ``to_timestamp_ltz`` of one argument are ``CAST(x AS TIMESTAMP)`` (session time zone UTC);
+  ``raise_error(msg)`` raises;
 * ``sign``/``signum`` give a DOUBLE (NaN and -0.0 kept); ``degrees``/``radians`` multiply by Java's
   constants (``Math.toDegrees``); ``e()`` is Java's ``Math.E``;
 * ``shiftleft``/``shiftright``/``shiftrightunsigned`` (``<<``, ``>>``): Java's shifts (the count
@@ -144,6 +146,12 @@ ANONYMOUS: dict[str, Build] = {
     "btrim": _btrim,
     "array_repeat": lambda a: _call("idu_array_repeat", a[0], _int(a[1])),
     "shiftrightunsigned": _shift("idu_shift_right_unsigned"),
+    "raise_error": lambda a: _call(
+        "error", exp.Coalesce(this=_text(a[0]), expressions=[exp.Literal.string("null")])
+    ),
+    "regexp": lambda a: exp.RegexpLike(this=a[0], expression=a[1]),
+    "to_timestamp_ntz": _cast("TIMESTAMP"),
+    "to_timestamp_ltz": _cast("TIMESTAMP"),
 }
 
 # sqlglot's node for a Spark function -> its spelling
@@ -243,6 +251,9 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
         return "decimal() with more than one argument"
     if name == "btrim" and len(node.expressions) not in (1, 2):
         return "btrim with other than one or two arguments"
+    arity = {"raise_error": (1,), "regexp": (2,), "to_timestamp_ntz": (1,), "to_timestamp_ltz": (1,)}
+    if name in arity and len(node.expressions) not in arity[name]:
+        return f"{name} with {len(node.expressions)} arguments (a format is not supported)"
     return None
 
 
