@@ -1,6 +1,7 @@
 """More Spark built-ins as one macro each, or as constructs the later rewrites make exact.
 
-* ``factorial`` (NULL outside 0-20), ``rint`` (Java's ``Math.rint``: half to even, -0.0 kept),
+* ``bround`` of a DECIMAL (half to even, a literal scale; DuckDB keeps the input's precision, one
+  digit wider than Spark's), ``factorial`` (NULL outside 0-20), ``rint`` (Java's ``Math.rint``: half to even, -0.0 kept),
   ``bin`` (the 64-bit two's complement of a negative), ``try_mod`` (NULL for a zero divisor);
 * ``find_in_set``, ``quote`` (``'`` escaped with a backslash), ``luhn_check`` (ASCII digits; a string
   of other Unicode digits, which Java's ``Character.isDigit`` also reads, is refused), ``get``
@@ -93,6 +94,7 @@ ANONYMOUS: dict[str, Build] = {
     "validate_utf8": lambda a: _call("idu_validate_utf8", a[0]),
     "try_validate_utf8": lambda a: _call("idu_try_validate_utf8", a[0]),
     "try_to_binary": lambda a: _to_binary(a[0]),
+    "bround": lambda a: _call("idu_bround", a[0], a[1] if len(a) > 1 else exp.Literal.number(0)),
     "url_encode": lambda a: _call("idu_url_encode", text(a[0])),
     "url_decode": lambda a: _call("idu_url_decode", text(a[0])),
     "try_url_decode": lambda a: _call("idu_try_url_decode", text(a[0])),
@@ -118,8 +120,18 @@ def _charset(node: exp.Expr | None, allowed: frozenset[str]) -> str | None:
     return f"a charset or format other than the literal {' or '.join(sorted(allowed))}"
 
 
+def _scale_check(node: exp.Anonymous) -> str | None:
+    scale = node.expressions[1] if len(node.expressions) == 2 else exp.Literal.number(0)
+    scale = scale.this if isinstance(scale, exp.Neg) else scale
+    if len(node.expressions) in (1, 2) and isinstance(scale, exp.Literal) and scale.this.isdigit():
+        return None
+    return "bround with a scale that is not an integer literal"
+
+
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
+    if name == "bround":
+        return _scale_check(node)
     if len(node.expressions) != _ARITY[name]:
         return f"{name} with {len(node.expressions)} arguments"
     if name == "try_to_binary":
@@ -162,6 +174,11 @@ def more_functions(tree: exp.Expr) -> exp.Expr:
 
 
 MORE_MACROS: tuple[str, ...] = (
+    _macro(
+        "idu_bround(x, d)",
+        "CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN round_even(x, d) ELSE error('[IDU_REFUSED] bround of a value "
+        "that is not a DECIMAL (Spark rounds a DOUBLE by its exact decimal expansion)') END",
+    ),
     # Spark's WidthBucket.computeBucketNumber, in DOUBLE
     _macro(
         "idu_bucket(q)",
