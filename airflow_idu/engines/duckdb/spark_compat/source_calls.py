@@ -1,7 +1,9 @@
 """Calls of a function as written in the statement's text, for what sqlglot's parse loses.
 
-sqlglot drops ``percentile``'s third argument (a frequency) and reads ``trunc(x, col)`` as
-``trunc(x, 'COL')``: :func:`text_refusal` refuses those from the text before the tree is read.
+sqlglot drops ``percentile``'s third argument (a frequency), reads ``trunc(x, col)`` as
+``trunc(x, 'COL')`` and expands abbreviated units (``'Q'`` becomes QUARTER, where Spark's ``trunc``
+and ``date_trunc`` give NULL): :func:`text_refusal` refuses those from the text before the tree is
+read.
 It leaves ``to_unix_timestamp``'s format in Spark's notation (``unix_timestamp``'s is converted
 to strftime's): :func:`repair_parse` converts it the same way.
 """
@@ -44,14 +46,29 @@ def calls(code: str, name: str) -> Iterator[tuple[int, list[str]]]:
         yield code.count("\n", 0, match.start()) + 1, _arguments(code, match.end())
 
 
+_TRUNC = frozenset({"YEAR", "YYYY", "YY", "QUARTER", "MONTH", "MM", "MON", "WEEK"})
+_DATE_TRUNC = _TRUNC | {"DAY", "DD", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"}
+
+
+def _unit(text: str, units: frozenset[str]) -> bool:
+    return len(text) > 1 and text[0] == text[-1] == "'" and text[1:-1].upper() in units
+
+
 def text_refusal(code: str) -> tuple[str, int, str] | None:
     """(construct, line, reason) of the first call sqlglot would read differently, or None."""
     for line, args in calls(code, "percentile"):
         if len(args) > 2:
             return "percentile", line, "percentile with a frequency argument"
     for line, args in calls(code, "trunc"):
-        if len(args) == 2 and not args[1].startswith("'"):
-            return "trunc", line, "trunc with a format that is not a string literal"
+        if len(args) == 2 and not _unit(args[1], _TRUNC):
+            return "trunc", line, f"trunc with a format other than the literal {', '.join(sorted(_TRUNC))}"
+    for line, args in calls(code, "date_trunc"):
+        if len(args) == 2 and not _unit(args[0], _DATE_TRUNC):
+            return (
+                "date_trunc",
+                line,
+                f"date_trunc with a unit other than the literal {', '.join(sorted(_DATE_TRUNC))}",
+            )
     return None
 
 
