@@ -6,7 +6,7 @@
 * ``find_in_set``, ``quote`` (``'`` escaped with a backslash), ``luhn_check`` (ASCII digits; a string
   of other Unicode digits, which Java's ``Character.isDigit`` also reads, is refused), ``get``
   (0-based, NULL out of bounds);
-* ``is_valid_utf8``/``validate_utf8``/``try_validate_utf8``: a STRING is valid UTF-8, a BINARY's
+* ``is_valid_utf8``/``validate_utf8``/``try_validate_utf8``/``make_valid_utf8``: a STRING is valid UTF-8, a BINARY's
   bytes are checked by DuckDB's decoder;
 * ``encode(s, 'utf-8')``/``decode(b, 'utf-8')``/``to_binary(s, 'utf-8')``: the cast to BINARY or to
   STRING (bytes that are not UTF-8 are refused, as everywhere); other charsets are refused;
@@ -93,6 +93,7 @@ ANONYMOUS: dict[str, Build] = {
     "is_valid_utf8": lambda a: _call("idu_is_valid_utf8", a[0]),
     "validate_utf8": lambda a: _call("idu_validate_utf8", a[0]),
     "try_validate_utf8": lambda a: _call("idu_try_validate_utf8", a[0]),
+    "make_valid_utf8": lambda a: text(a[0]),  # bytes that are not UTF-8 (Spark: U+FFFD) are refused
     "try_to_binary": lambda a: _to_binary(a[0]),
     "bround": lambda a: _call("idu_bround", a[0], a[1] if len(a) > 1 else exp.Literal.number(0)),
     "url_encode": lambda a: _call("idu_url_encode", text(a[0])),
@@ -110,7 +111,7 @@ _BUILD: dict[type[exp.Expr], Build] = {
     exp.WidthBucket: lambda a: _call("idu_width_bucket", *a),
 }
 _ARITY = {"bin": 1, "try_mod": 2, "find_in_set": 2, "quote": 1, "luhn_check": 1, "get": 2, "is_valid_utf8": 1,
-          "validate_utf8": 1, "try_validate_utf8": 1, "try_to_binary": 2, "url_encode": 1, "url_decode": 1,
+          "validate_utf8": 1, "try_validate_utf8": 1, "make_valid_utf8": 1, "try_to_binary": 2, "url_encode": 1, "url_decode": 1,
           "try_url_decode": 1}  # fmt: skip
 
 
