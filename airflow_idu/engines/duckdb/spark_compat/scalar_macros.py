@@ -113,6 +113,12 @@ SCALAR_MACROS: tuple[str, ...] = (
         "ELSE CAST(sign(idu_v) AS DOUBLE) END)[1]",
     ),
     _macro("idu_bits(n)", "CAST(n AS INTEGER) * 8"),
+    # unary plus of a number; of text Spark would cast to a number first
+    _macro(
+        "idu_positive(x)",
+        "CASE WHEN typeof(x) IN ('VARCHAR', 'BLOB') THEN error('[IDU_REFUSED] positive of a STRING or BINARY "
+        "(Spark casts it to a number)') ELSE x END",
+    ),
     _macro(
         "idu_not_temporal(x)",
         "CASE WHEN typeof(x) IN ('DATE', 'TIMESTAMP') THEN error('[IDU_REFUSED] decimal() of a date or "

@@ -5,7 +5,7 @@ This rewrite runs first, on the statement as written, so what it produces (a CAS
 
 * the cast-named functions ``bigint``/``smallint``/``tinyint``/``decimal``/``binary`` are CASTs
   (``decimal(x)`` is ``CAST(x AS DECIMAL(10,0))``); ``isnull``/``isnotnull`` are ``IS [NOT] NULL``;
-  ``negative``/``positive`` are unary minus/plus; ``mean`` is ``avg``;
+  ``negative``/``positive`` are unary minus/plus (``positive`` of text refused); ``mean`` is ``avg``;
   ``nullifzero``/``zeroifnull`` are ``NULLIF(x, 0)``/``coalesce(x, 0)``; ``bit_length`` is eight
   times ``octet_length``; ``btrim`` is ``trim``; ``regexp`` is ``rlike``; ``to_timestamp_ntz``/
   ``to_timestamp_ltz`` of one argument are ``CAST(x AS TIMESTAMP)`` (session time zone UTC);
@@ -137,7 +137,7 @@ ANONYMOUS: dict[str, Build] = {
     "binary": _cast("BINARY"),
     "isnull": _is_null(False),
     "isnotnull": _is_null(True),
-    "positive": lambda a: exp.Paren(this=a[0]),
+    "positive": lambda a: _call("idu_positive", a[0]),
     "mean": lambda a: exp.Avg(this=a[0]),
     "nullifzero": lambda a: exp.Nullif(this=a[0], expression=exp.Literal.number(0)),
     "zeroifnull": lambda a: exp.Coalesce(this=a[0], expressions=[exp.Literal.number(0)]),
