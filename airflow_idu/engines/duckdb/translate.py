@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal
+from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -107,7 +107,7 @@ def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tu
         raise TranslationError(f"{_first_line(statement)}: cannot parse as Databricks SQL: {exc}") from exc
     if len(parsed) != 1 or parsed[0] is None:
         raise TranslationError(f"{_first_line(statement)}: expected exactly one statement, got {len(parsed)}")
-    tree = parsed[0]
+    tree = repair_parse(parsed[0])
     if isinstance(tree, exp.Command):
         raise TranslationError(f"{_first_line(statement)}: unsupported statement for DuckDB ({tree.name})")
     catalog_schemas = frozenset(

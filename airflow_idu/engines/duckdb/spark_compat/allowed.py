@@ -15,8 +15,17 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat import functions, library
+from airflow_idu.engines.duckdb.spark_compat import (
+    aggregates,
+    datetime_functions,
+    functions,
+    library,
+    more_functions,
+    scalars,
+)
+from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
+from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["Refusal", "find_refusal"]
@@ -66,13 +75,21 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     # aggregates and windows
     _E.Count, _E.Sum, _E.Avg, _E.Min, _E.Max, _E.ArrayAgg, _E.ArrayUniqueAgg, _E.CountIf, _E.LogicalOr,
     _E.LogicalAnd, _E.ArgMax, _E.ArgMin, _E.First, _E.Last, _E.RowNumber, _E.Rank, _E.DenseRank, _E.Lag,
-    _E.Lead, _E.FirstValue, _E.LastValue, _E.Ntile, _E.PercentRank, _E.Stddev,
+    _E.Lead, _E.FirstValue, _E.LastValue, _E.Ntile, _E.PercentRank,
     # semantics
     _E.Nvl2, _E.Greatest, _E.Least, _E.Abs, _E.Round, _E.Pow, _E.Sqrt, _E.Explode, _E.Posexplode, _E.ExplodeOuter,
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
-ALLOWED: frozenset[type[exp.Expr]] = _STRUCTURE | _FUNCTIONS | library.FUNCTIONS | functions.FUNCTIONS
+# each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
+_MODULES = (scalars, datetime_functions, more_functions, aggregates)
+ALLOWED: frozenset[type[exp.Expr]] = (
+    _STRUCTURE
+    | _FUNCTIONS
+    | library.FUNCTIONS
+    | functions.FUNCTIONS
+    | frozenset().union(*(m.FUNCTIONS for m in _MODULES))
+)
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
 _ANONYMOUS = (
@@ -92,6 +109,7 @@ _ANONYMOUS = (
     )
     | frozenset(library.ANONYMOUS)
     | functions.ANONYMOUS
+    | frozenset().union(*(m.ANONYMOUS for m in _MODULES))
 )
 
 # Java regex constructs RE2 lacks or reads differently
@@ -159,7 +177,12 @@ def _anonymous(node: exp.Expr) -> str | None:
     if name == "range" and isinstance(node.parent, exp.Table):
         return None  # the table function range(start, end[, step]); rewritten to name its column id
     if name not in _ANONYMOUS:
-        return "unknown function"
+        return ANONYMOUS_REASONS.get(name, "unknown function")
+    if name == "regexp" and len(node.expressions) == 2:  # rlike: the same regular expression check
+        return _regex(exp.RegexpLike(this=node.expressions[0].copy(), expression=node.expressions[1].copy()))
+    for module in _MODULES:
+        if name in module.ANONYMOUS:
+            return module.anonymous_check(node)  # type: ignore[arg-type]
     if name == "conv":
         bases = [_literal(a) for a in node.expressions[1:]]
         if len(bases) != 2 or bases[0] not in ("10", "16") or bases[1] not in ("10", "-10", "16"):
@@ -307,14 +330,18 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Insert: _insert,
     **library.CHECKS,
     **functions.CHECKS,
+    **{kind: check for m in _MODULES for kind, check in m.CHECKS.items()},
 }
 
 
 def find_refusal(tree: exp.Expr, code: str) -> Refusal | None:
     """The first construct of ``tree`` (parsed from ``code``) the embedded engine does not run."""
+    misread = text_refusal(code)  # what sqlglot's parse loses
+    if misread is not None:
+        return Refusal(construct=misread[0], line=misread[1], reason=misread[2])
     for node in tree.walk(prune=lambda n: isinstance(n, exp.Properties)):  # storage only, dropped
         kind = type(node)
-        reason = None if kind in ALLOWED else "not supported"
+        reason = None if kind in ALLOWED else REASONS.get(kind, "not supported")
         if reason is None and kind in _CHECKS:
             reason = _CHECKS[kind](node)
         if reason is not None:

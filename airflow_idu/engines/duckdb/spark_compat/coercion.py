@@ -41,6 +41,7 @@ _TEXT_ARGS: dict[type[exp.Expr], tuple[str, ...]] = {
     exp.StrPosition: ("this", "substr"),
     exp.Contains: ("this", "expression"),
     exp.StartsWith: ("this", "expression"),
+    exp.EndsWith: ("this", "expression"),
     exp.Like: ("this", "expression"),
     exp.ILike: ("this", "expression"),
     exp.Translate: ("this", "from_", "to"),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
 
 if TYPE_CHECKING:
     import duckdb
@@ -113,5 +114,6 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_anonymous_rewrite, _sha
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the Python functions (Spark's hashes) on ``con``; again is harmless."""
+    """Register the Python functions (Spark's hashes, soundex) on ``con``; again is harmless."""
     register_hashes(con)
+    register_python_functions(con)

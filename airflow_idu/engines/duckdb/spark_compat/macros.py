@@ -14,11 +14,15 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 
 from __future__ import annotations
 
+from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER"]
 
@@ -327,4 +331,8 @@ COMPAT_MACROS: tuple[str, ...] = (
     *COERCION_MACROS,
     *EXACT_MACROS,
     *FUNCTION_MACROS,
+    *SCALAR_MACROS,
+    *AGGREGATE_MACROS,
+    *DATETIME_MACROS,
+    *MORE_MACROS,
 )

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import library
+from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
+from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -328,6 +332,10 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
+    scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
+    datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
+    more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
+    aggregates,  # any, regr_count, median, percentile
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...

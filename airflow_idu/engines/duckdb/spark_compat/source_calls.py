@@ -1,0 +1,83 @@
+"""Calls of a function as written in the statement's text, for what sqlglot's parse loses.
+
+sqlglot drops ``percentile``'s third argument (a frequency), reads ``trunc(x, col)`` as
+``trunc(x, 'COL')`` and expands abbreviated units (``'Q'`` becomes QUARTER, where Spark's ``trunc``
+and ``date_trunc`` give NULL): :func:`text_refusal` refuses those from the text before the tree is
+read.
+It leaves ``to_unix_timestamp``'s format in Spark's notation (``unix_timestamp``'s is converted
+to strftime's): :func:`repair_parse` converts it the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from sqlglot import exp
+from sqlglot.dialects.databricks import Databricks
+
+__all__ = ["calls", "repair_parse", "text_refusal"]
+
+
+def _arguments(code: str, start: int) -> list[str]:
+    """The top-level arguments of the call whose '(' ends just before ``start``."""
+    args, depth, quote, begin = [], 0, "", start
+    for i in range(start, len(code)):
+        ch = code[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif ch == ")" or (ch == "," and depth == 0):
+            args.append(code[begin:i].strip())
+            begin = i + 1
+            if ch == ")":
+                break
+    return [a for a in args if a]
+
+
+def calls(code: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    """Each call of ``name`` in ``code``: its 1-based line and its argument texts."""
+    for match in re.finditer(r"(?<![\w.`])" + re.escape(name) + r"\s*\(", code, re.IGNORECASE):
+        yield code.count("\n", 0, match.start()) + 1, _arguments(code, match.end())
+
+
+_TRUNC = frozenset({"YEAR", "YYYY", "YY", "QUARTER", "MONTH", "MM", "MON", "WEEK"})
+_DATE_TRUNC = _TRUNC | {"DAY", "DD", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"}
+
+
+def _unit(text: str, units: frozenset[str]) -> bool:
+    return len(text) > 1 and text[0] == text[-1] == "'" and text[1:-1].upper() in units
+
+
+def text_refusal(code: str) -> tuple[str, int, str] | None:
+    """(construct, line, reason) of the first call sqlglot would read differently, or None."""
+    for line, args in calls(code, "percentile"):
+        if len(args) > 2:
+            return "percentile", line, "percentile with a frequency argument"
+    for line, args in calls(code, "trunc"):
+        if len(args) == 2 and not _unit(args[1], _TRUNC):
+            return "trunc", line, f"trunc with a format other than the literal {', '.join(sorted(_TRUNC))}"
+    for line, args in calls(code, "date_trunc"):
+        if len(args) == 2 and not _unit(args[0], _DATE_TRUNC):
+            return (
+                "date_trunc",
+                line,
+                f"date_trunc with a unit other than the literal {', '.join(sorted(_DATE_TRUNC))}",
+            )
+    return None
+
+
+def repair_parse(tree: exp.Expr) -> exp.Expr:
+    """The parsed tree with what sqlglot reads inconsistently made consistent (in place)."""
+    for node in tree.find_all(exp.StrToUnix):
+        fmt = node.args.get("format")
+        if isinstance(fmt, exp.Literal) and fmt.is_string and "%" not in fmt.this:
+            converted = Databricks().format_time(fmt)
+            if isinstance(converted, exp.Literal):
+                node.set("format", converted)
+    return tree
