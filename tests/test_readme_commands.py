@@ -182,10 +182,16 @@ def test_the_backfill_command_runs_as_written_on_the_shipped_dag(shell: Shell) -
     )
     dag_id = re.search(r"--dag-id (\S+)", backfill_command()).group(1)  # type: ignore[union-attr]
     _wait(f"{dag_id} is parsed", shell, lambda: shell.get(f"/api/v2/dags/{dag_id}")[0] == 200, 300)
-    done = subprocess.run(
-        ["bash", "-c", backfill_command()], cwd=shell.workdir, env=env, capture_output=True, text=True,
-        timeout=240, check=False,
-    )  # fmt: skip
+    # The README's quick-start stack keeps Airflow's metadata in SQLite, where a CLI write can meet the
+    # running scheduler's write ("database is locked"; the CLI rolls back). A user runs it again; so does this.
+    for _ in range(3):
+        done = subprocess.run(
+            ["bash", "-c", backfill_command()], cwd=shell.workdir, env=env, capture_output=True, text=True,
+            timeout=240, check=False,
+        )  # fmt: skip
+        if done.returncode == 0 or "database is locked" not in done.stdout + done.stderr:
+            break
+        time.sleep(2)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     status, body = shell.get(f"/api/v2/dags/{dag_id}/dagRuns?run_type=backfill")
     assert status == 200

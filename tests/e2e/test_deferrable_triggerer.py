@@ -112,8 +112,24 @@ class Triggerer:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _drop_earlier_triggers() -> None:
+    """Triggers earlier tests left in the shared metadata DB (their workers were killed on purpose).
+    A triggerer runs every trigger it finds, and ``idu_databricks`` now names this test's warehouse,
+    so an old loop trigger would run its iteration statements here while this run is still in setup."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import Trigger
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.query(TaskInstance).filter(TaskInstance.trigger_id.is_not(None)).update(
+            {TaskInstance.trigger_id: None}, synchronize_session=False
+        )
+        session.query(Trigger).delete(synchronize_session=False)
+
+
 @pytest.fixture
 def triggerer(airflow_db: Path, tmp_path: Path) -> Iterator[Triggerer]:
+    _drop_earlier_triggers()
     t = Triggerer(log=tmp_path / "triggerer.log")
     yield t
     t.stop_all()
