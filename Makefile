@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: fidelity-functions spark-connect persistent-ids-large incremental-runs install demo test unit lint bench fidelity clean wheel-check
+.PHONY: bench-smoke fidelity-functions spark-connect persistent-ids-large incremental-runs install demo test unit lint bench fidelity clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -78,6 +78,10 @@ persistent-ids-large: install
 # (docs/incremental-runs.md); about 10 s per run on 2 cores, so not in `make test`.
 incremental-runs: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/incremental
+
+# Every benchmark at a tiny size: they still run and write their sections (about 4 minutes)
+bench-smoke: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/test_bench_smoke.py tests/test_bench_published_style.py
 
 # The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
 # (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`

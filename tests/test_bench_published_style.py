@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.bench
+# `make bench-smoke`, with the other benchmark smoke runs; not `make test`
+pytestmark = [pytest.mark.bench, pytest.mark.beyond_test]
 
 
 def test_published_style_bench_smoke(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ def test_update_doc_keeps_hand_written_text(tmp_path: Path) -> None:
     assert text.index("<!-- bench:y:begin -->") > text.index("analysis")
 
 
+# Every benchmark at a tiny size (about 3 minutes): `make bench-smoke`, not `make test`.
+@pytest.mark.beyond_test
 def test_run_all_smoke(tmp_path: Path) -> None:
     out, work = tmp_path / "out", tmp_path / "work"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
