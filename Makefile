@@ -86,7 +86,7 @@ bench-smoke: install
 # The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
 # (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`
 # is the full suite CI runs.
-UNIT_MARKS := not spark and not browser and not scheduler and not slow
+UNIT_MARKS := not spark and not browser and not scheduler and not slow and not beyond_test
 unit: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "$(UNIT_MARKS)"
 

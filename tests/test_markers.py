@@ -18,7 +18,13 @@ from tests.conftest import (
     marks_for,
 )
 
-UNIT_EXCLUDES = {"spark", "browser", "scheduler", "slow"}
+UNIT_EXCLUDES = {
+    "spark",
+    "browser",
+    "scheduler",
+    "slow",
+    "beyond_test",
+}  # beyond_test: not in make test either
 
 
 @pytest.mark.parametrize(
