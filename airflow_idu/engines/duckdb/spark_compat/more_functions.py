@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
-from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "MORE_MACROS", "anonymous_check", "more_functions"]
@@ -161,17 +161,7 @@ def _arguments(node: exp.Expr) -> list[exp.Expr]:
 
 def more_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
-    nodes = [
-        n for n in tree.find_all(exp.Anonymous, *_BUILD)
-        if type(n) in _BUILD or (isinstance(n, exp.Anonymous) and n.name.lower() in ANONYMOUS)
-    ]  # fmt: skip
-
-    def build(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Anonymous):
-            return ANONYMOUS[node.name.lower()](_arguments(node))
-        return _BUILD[type(node)](_arguments(node))
-
-    return replace_each(tree, reversed(nodes), build)
+    return rewrite_calls(tree, by_type=_BUILD, by_name=ANONYMOUS, arguments=_arguments)
 
 
 MORE_MACROS: tuple[str, ...] = (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from sqlglot import exp
 
-__all__ = ["call", "macro", "replace_each"]
+__all__ = ["call", "macro", "replace_each", "rewrite_calls"]
 
 
 def call(name: str, *args: exp.Expr) -> exp.Anonymous:
@@ -30,3 +30,29 @@ def replace_each(
             else:
                 node.replace(new)
     return tree
+
+
+Builder = Callable[[list[exp.Expr]], exp.Expr]
+
+
+def rewrite_calls(
+    tree: exp.Expr,
+    *,
+    by_type: Mapping[type[exp.Expr], Builder],
+    by_name: Mapping[str, Builder],
+    arguments: Callable[[exp.Expr], list[exp.Expr]],
+) -> exp.Expr:
+    """Replace every call whose node type is in ``by_type`` (or, for a function sqlglot does not
+    know, whose lower-case name is in ``by_name``) by its builder's result on ``arguments(node)``;
+    innermost first, so a builder sees its arguments already rewritten."""
+    nodes = [
+        n for n in tree.find_all(exp.Anonymous, *by_type)
+        if type(n) in by_type or (isinstance(n, exp.Anonymous) and n.name.lower() in by_name)
+    ]  # fmt: skip
+
+    def build(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Anonymous):
+            return by_name[node.name.lower()](arguments(node))
+        return by_type[type(node)](arguments(node))
+
+    return replace_each(tree, reversed(nodes), build)

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
-from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import DAYS, SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
@@ -259,14 +259,4 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 
 def scalar_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
-    nodes = [
-        n for n in tree.find_all(exp.Anonymous, *_BUILD)
-        if type(n) in _BUILD or (isinstance(n, exp.Anonymous) and n.name.lower() in ANONYMOUS)
-    ]  # fmt: skip
-
-    def build(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Anonymous):
-            return ANONYMOUS[node.name.lower()](_arguments(node))
-        return _BUILD[type(node)](_arguments(node))
-
-    return replace_each(tree, reversed(nodes), build)
+    return rewrite_calls(tree, by_type=_BUILD, by_name=ANONYMOUS, arguments=_arguments)
