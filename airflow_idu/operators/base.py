@@ -27,12 +27,13 @@ from airflow_idu.engines.base import (
     is_transient,
 )
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.plan.contract import TableNames
 from airflow_idu.runstatus import FAILURE_XCOM_KEY, failure_record
 
 if TYPE_CHECKING:
     from airflow_idu.engines import Engine
 
-__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "Verdict", "as_bool", "record_failure"]
+__all__ = ["DEFAULT_CONN_ID", "IduBaseOperator", "TablesOperator", "Verdict", "as_bool", "record_failure"]
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,20 @@ def _check_identifier(name: str, value: str | None) -> None:
         )
 
 
-def as_bool(value: bool | str, name: str) -> bool:
+class TablesOperator(IduBaseOperator):
+    """An operator that works on the contract's tables of one canonical id (run state, persistent ids)."""
+
+    def __init__(self, *, canonical_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.canonical_id = canonical_id
+
+    @cached_property
+    def tables(self) -> TableNames:
+        return TableNames(prefix=self.canonical_id, catalog=self.catalog, schema=self.schema)
+
+
+def as_bool(value: bool | str | None, name: str) -> bool:
+    """A boolean argument or param as its template renders it (``True``, ``"false"``, ``None``)."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -210,4 +224,4 @@ def as_bool(value: bool | str, name: str) -> bool:
         return True
     if text in ("false", "0", "no", "none", ""):
         return False
-    raise AirflowFailException(f"{name} must be true or false, got {value!r}")
+    raise AirflowFailException(f"{name} must be true or false, got {value!r}; pass a boolean")

@@ -7,48 +7,21 @@ the run id, the ``full_refresh`` param, XCom and the retry verdicts. See docs/in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.operators.base import IduBaseOperator
-from airflow_idu.plan.contract import FULL_REFRESH_PARAM, TableNames
+from airflow_idu.operators.base import IduBaseOperator, TablesOperator, as_bool
+from airflow_idu.plan.contract import FULL_REFRESH_PARAM
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-__all__ = ["IncrementalCommitOperator", "IncrementalPrepareOperator", "parse_flag"]
-
-_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "none", "")
+__all__ = ["IncrementalCommitOperator", "IncrementalPrepareOperator"]
 
 
-def parse_flag(value: bool | str | None, name: str) -> bool:
-    """A boolean param as its template renders it (``True``, ``False``, ``None``)."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise AirflowFailException(
-        f"param {name} must be true or false, got {value!r}; trigger again with a boolean"
-    )
-
-
-class _IncrementalOperator(IduBaseOperator):
-    def __init__(self, *, canonical_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.canonical_id = canonical_id
-
-    @cached_property
-    def tables(self) -> TableNames:
-        return TableNames(prefix=self.canonical_id, catalog=self.catalog, schema=self.schema)
-
-
-class IncrementalPrepareOperator(_IncrementalOperator):
+class IncrementalPrepareOperator(TablesOperator):
     """Decide full refresh or incremental and write this run's window (``<p>_run_window``).
 
     :param sql_dir: the directory (its marker names the source tables; its digest is compared with
@@ -67,7 +40,7 @@ class IncrementalPrepareOperator(_IncrementalOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_idu.runstate.incremental_steps import prepare_incremental
 
-        requested = parse_flag(self.full_refresh, FULL_REFRESH_PARAM)
+        requested = as_bool(self.full_refresh, f"param {FULL_REFRESH_PARAM}")
         try:
             window = prepare_incremental(
                 self.engine, self.tables, self.sql_dir, run_id=context["ti"].run_id, full_refresh=requested
@@ -77,7 +50,7 @@ class IncrementalPrepareOperator(_IncrementalOperator):
         return window.to_dict()
 
 
-class IncrementalCommitOperator(_IncrementalOperator):
+class IncrementalCommitOperator(TablesOperator):
     """This run's links into ``<p>_edges``, then its watermarks into ``<p>_run_state``: after every other task.
 
     Idempotent: a retry after a kill at any statement gives the same state.

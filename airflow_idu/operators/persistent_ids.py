@@ -7,14 +7,12 @@ the mode parameter, XCom and the retry verdicts. See docs/persistent-ids.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.operators.base import IduBaseOperator
-from airflow_idu.plan.contract import TableNames
+from airflow_idu.operators.base import IduBaseOperator, TablesOperator
 from airflow_idu.runstate.persistent_ids import PersistentIdMode
 
 if TYPE_CHECKING:
@@ -23,17 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["PersistentIdsCommitOperator", "PersistentIdsStageOperator"]
 
 
-class _PersistentIdsOperator(IduBaseOperator):
-    def __init__(self, *, canonical_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.canonical_id = canonical_id
-
-    @cached_property
-    def tables(self) -> TableNames:
-        return TableNames(prefix=self.canonical_id, catalog=self.catalog, schema=self.schema)
-
-
-class PersistentIdsStageOperator(_PersistentIdsOperator):
+class PersistentIdsStageOperator(TablesOperator):
     """Map this run's clusters to persistent ids into ``<p>_id_map_staging`` and put them in the lookup.
 
     :param mode: ``beside`` (a ``persistent_id`` column) or ``replace`` (``canonical_id`` holds it).
@@ -67,7 +55,7 @@ class PersistentIdsStageOperator(_PersistentIdsOperator):
         return changes.to_dict()
 
 
-class PersistentIdsCommitOperator(_PersistentIdsOperator):
+class PersistentIdsCommitOperator(TablesOperator):
     """Staging -> ``<p>_id_map`` and the change log ``<p>_id_changes``: the run's last write.
 
     Idempotent: a retry after a kill at any statement gives the same state and log.
