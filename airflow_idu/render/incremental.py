@@ -8,16 +8,15 @@ the watermarks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from airflow.sdk import Param, TaskGroup
 
-from airflow_idu.operators.incremental import IncrementalCommitOperator, IncrementalPrepareOperator
+from airflow_idu.operators.incremental import IncrementalPrepareOperator
 from airflow_idu.plan import Plan
 from airflow_idu.plan.contract import (
     FULL_REFRESH_PARAM,
-    INCREMENTAL_COMMIT_TASK_ID,
     INCREMENTAL_GROUP_ID,
     INCREMENTAL_PREPARE_TASK_ID,
 )
@@ -25,7 +24,6 @@ from airflow_idu.plan.contract import (
 __all__ = [
     "FULL_REFRESH_TEMPLATE",
     "incremental_params",
-    "render_incremental_commit",
     "render_incremental_prepare",
 ]
 
@@ -60,14 +58,3 @@ def render_incremental_prepare(plan: Plan, common: Mapping[str, Any]) -> TaskGro
             **common,
         )
     return group
-
-
-def render_incremental_commit(
-    plan: Plan, groups: Iterable[TaskGroup], common: Mapping[str, Any]
-) -> IncrementalCommitOperator:
-    """``incremental_commit`` downstream of every task of ``groups`` (all must succeed)."""
-    commit = IncrementalCommitOperator(
-        task_id=INCREMENTAL_COMMIT_TASK_ID, canonical_id=plan.canonical_id, **common
-    )
-    [task for group in groups for task in group] >> commit
-    return commit

@@ -7,21 +7,20 @@ the lease release, so only a run whose work all succeeded moves the state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from airflow.sdk import TaskGroup
 
-from airflow_idu.operators.persistent_ids import PersistentIdsCommitOperator, PersistentIdsStageOperator
+from airflow_idu.operators.persistent_ids import PersistentIdsStageOperator
 from airflow_idu.plan import Plan
 from airflow_idu.plan.contract import (
-    PERSISTENT_IDS_COMMIT_TASK_ID,
     PERSISTENT_IDS_GROUP_ID,
     PERSISTENT_IDS_STAGE_TASK_ID,
 )
 from airflow_idu.runstate.persistent_ids import PersistentIdMode
 
-__all__ = ["render_persistent_ids_commit", "render_persistent_ids_stage"]
+__all__ = ["render_persistent_ids_stage"]
 
 
 def render_persistent_ids_stage(plan: Plan, mode: PersistentIdMode, common: Mapping[str, Any]) -> TaskGroup:
@@ -31,15 +30,3 @@ def render_persistent_ids_stage(plan: Plan, mode: PersistentIdMode, common: Mapp
             task_id=PERSISTENT_IDS_STAGE_TASK_ID, canonical_id=plan.canonical_id, mode=mode.value, **common
         )
     return group
-
-
-def render_persistent_ids_commit(
-    plan: Plan, groups: Iterable[TaskGroup], common: Mapping[str, Any]
-) -> PersistentIdsCommitOperator:
-    """``persistent_ids_commit`` downstream of every task of ``groups`` (all must succeed: under
-    ``on_file_error=continue`` later phases run after a failure, and the state must not move then)."""
-    commit = PersistentIdsCommitOperator(
-        task_id=PERSISTENT_IDS_COMMIT_TASK_ID, canonical_id=plan.canonical_id, **common
-    )
-    [task for group in groups for task in group] >> commit
-    return commit

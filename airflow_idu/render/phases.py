@@ -16,13 +16,16 @@ from typing import Any
 from airflow.sdk import TaskGroup, TriggerRule
 
 from airflow_idu.assets import published_tables, table_asset
+from airflow_idu.operators.base import TablesOperator
 from airflow_idu.operators.health import IdentityHealthGateOperator, KeepPreviousLookupOperator
+from airflow_idu.operators.incremental import IncrementalCommitOperator
 from airflow_idu.operators.lease import LeaseGuard, LeaseReleaseOperator
 from airflow_idu.operators.loop_tables import (
     CanonicalizeFileOperator,
     DropLoopTablesOperator,
     RestoreLoopFinalOperator,
 )
+from airflow_idu.operators.persistent_ids import PersistentIdsCommitOperator
 from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan
@@ -30,6 +33,7 @@ from airflow_idu.plan.contract import (
     DROP_LOOP_TABLES_TASK_ID,
     GATE_GROUP_ID,
     GATE_TASK_ID,
+    INCREMENTAL_COMMIT_TASK_ID,
     INCREMENTAL_GROUP_ID,
     INCREMENTAL_PREPARE_TASK_ID,
     KEEP_PREVIOUS_TASK_ID,
@@ -37,13 +41,15 @@ from airflow_idu.plan.contract import (
     LEASE_RELEASE_TASK_ID,
     LOOP_GROUP_ID,
     LOOP_TASK_ID,
+    PERSISTENT_IDS_COMMIT_TASK_ID,
     REPORT_TASK_ID,
     RESTORE_FINAL_TASK_ID,
     TableNames,
     task_path,
 )
-from airflow_idu.render.incremental import render_incremental_commit, render_incremental_prepare
-from airflow_idu.render.persistent_ids import render_persistent_ids_commit, render_persistent_ids_stage
+from airflow_idu.render.commit import render_commit
+from airflow_idu.render.incremental import render_incremental_prepare
+from airflow_idu.render.persistent_ids import render_persistent_ids_stage
 from airflow_idu.render.settings import FileErrorPolicy, ParamTemplates, WorkflowSettings
 from airflow_idu.runstate.persistent_ids import PersistentIdMode
 from airflow_idu.sensors.lease import LeaseAcquireSensor, LeasedUnifyLoopSensor
@@ -153,11 +159,26 @@ def render_plan(ctx: RenderContext) -> list[TaskGroup]:
             groups[-1] >> gate
             groups.append(gate)
     last: list[Any] = []
-    ids_commit = None
+    ids_commit: TablesOperator | None = None
     if plan.phase(Phase.CANONICALIZE) and ctx.persistent_ids is not PersistentIdMode.OFF:
-        last.append(ids_commit := render_persistent_ids_commit(plan, groups, ctx.common))
+        ids_commit = render_commit(
+            PersistentIdsCommitOperator,
+            task_id=PERSISTENT_IDS_COMMIT_TASK_ID,
+            plan=plan,
+            groups=groups,
+            common=ctx.common,
+        )
+        last.append(ids_commit)
     if plan.incremental is not None:
-        last.append(render_incremental_commit(plan, groups, ctx.common))
+        last.append(
+            render_commit(
+                IncrementalCommitOperator,
+                task_id=INCREMENTAL_COMMIT_TASK_ID,
+                plan=plan,
+                groups=groups,
+                common=ctx.common,
+            )
+        )
     if plan.phase(Phase.CANONICALIZE):
         report = render_report(ctx, persistent_ids_task_id=ids_commit.task_id if ids_commit else None)
         groups[-1] >> report
