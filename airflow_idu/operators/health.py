@@ -7,36 +7,22 @@ operators add params, XCom, and the pass/fail decision.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.operators.base import IduBaseOperator, TablesOperator
 from airflow_idu.plan.contract import HEALTH_XCOM_KEY
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_idu.health import HealthTables
 
 __all__ = ["HEALTH_XCOM_KEY", "IdentityHealthGateOperator", "KeepPreviousLookupOperator"]
 
 
-class _HealthOperator(IduBaseOperator):
-    def __init__(self, *, canonical_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.canonical_id = canonical_id
-
-    @cached_property
-    def tables(self) -> HealthTables:
-        from airflow_idu.health import HealthTables
-
-        return HealthTables(prefix=self.canonical_id, catalog=self.catalog, schema=self.schema)
-
-
-class KeepPreviousLookupOperator(_HealthOperator):
+class KeepPreviousLookupOperator(TablesOperator):
     """Keep the published ``<p>_lookup`` as ``<p>_lookup_previous`` before ``05_canonicalize`` replaces it.
 
     Once per run: a retry or a cleared ``canonicalize`` group finds the snapshot this run took
@@ -61,7 +47,7 @@ class KeepPreviousLookupOperator(_HealthOperator):
         return outcome.to_dict()
 
 
-class IdentityHealthGateOperator(_HealthOperator):
+class IdentityHealthGateOperator(TablesOperator):
     """Measure the run's identity graph and refuse to publish one that breaches a limit.
 
     Pushes XCom ``health`` (and returns it) in the shape the UI renders. On a breach it
