@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
+from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
@@ -325,14 +326,19 @@ _SPARK: tuple[str, ...] = (
 
 COMPAT_MACROS: tuple[str, ...] = (
     "SET TimeZone = 'UTC'",
-    *_CONV,
-    *_SPARK,
-    *BINARY_MACROS,
-    *COERCION_MACROS,
-    *EXACT_MACROS,
-    *FUNCTION_MACROS,
-    *SCALAR_MACROS,
-    *AGGREGATE_MACROS,
-    *DATETIME_MACROS,
-    *MORE_MACROS,
+    *(
+        bind_parameters_once(m)
+        for m in (
+            *_CONV,
+            *_SPARK,
+            *BINARY_MACROS,
+            *COERCION_MACROS,
+            *EXACT_MACROS,
+            *FUNCTION_MACROS,
+            *SCALAR_MACROS,
+            *AGGREGATE_MACROS,
+            *DATETIME_MACROS,
+            *MORE_MACROS,
+        )
+    ),
 )
