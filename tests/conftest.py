@@ -41,6 +41,9 @@ MARKS_BY_PATH: tuple[tuple[str, str], ...] = (
     ("tests/ui/test_browser.py", "browser"),
     ("tests/e2e/", "slow"),
     ("tests/faults/", "slow"),
+    # make test runs these two folders in a second pytest process beside the others (Makefile)
+    ("tests/e2e/", "dagruns"),
+    ("tests/faults/", "dagruns"),
     ("tests/test_bench_smoke.py", "slow"),
     # The incremental loop proven equal to the full loop and networkx on many graphs (~40 s of CPU).
     ("tests/generate/test_incremental.py::test_lookup_and_graph_identical", "slow"),

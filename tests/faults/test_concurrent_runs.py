@@ -2,7 +2,7 @@
 a manual trigger and a second DAG on the same schema, all started at the same moment.
 
 Airflow 3 backfills have their own ``max_active_runs`` (10 by default), which ignores the DAG's
-``max_active_runs=1``, so the three backfill runs and the manual run are all *started* together,
+``max_active_runs=1``, so the two backfill runs and the manual run are all *started* together,
 and a second DAG is not limited by the first one's settings at all. The writer lease must make
 them take turns: every run succeeds, no two runs' writing tasks overlap in time (task-instance
 start and end times from the metadata DB), the backfill writes its dates in logical-date order,
@@ -48,7 +48,7 @@ dag = create_unification_dag(
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     end_date=pendulum.datetime(2026, 1, 10, tz="UTC"),
-    writer_lease=LeaseSettings(poke_interval=10),
+    writer_lease=LeaseSettings(poke_interval=3),
     default_args={{"retries": 1, "retry_delay": timedelta(seconds=2)}},
 )
 """
@@ -85,19 +85,19 @@ def outcome(
     stack = Stack.prepare(work / "airflow", {d: dag_source(d) for d in (DAG_A, DAG_B)}, conn)
     stack.start(scheduler=False)  # the runs are created first, then the scheduler starts them together
     try:
-        # A backfill of 3 dates with Airflow's defaults (what `airflow backfill create --dag-id idu_lease_a
-        # --from-date 2026-01-04 --to-date 2026-01-06` creates), a manual trigger of the same DAG
+        # A backfill of 2 dates with Airflow's defaults (what `airflow backfill create --dag-id idu_lease_a
+        # --from-date 2026-01-04 --to-date 2026-01-05` creates), a manual trigger of the same DAG
         # and one of a second DAG on the same schema, all at the same moment, through the REST API.
         stack.post_together(
             (
                 "backfills",
-                {"dag_id": DAG_A, "from_date": "2026-01-04T00:00:00Z", "to_date": "2026-01-06T00:00:00Z"},
+                {"dag_id": DAG_A, "from_date": "2026-01-04T00:00:00Z", "to_date": "2026-01-05T00:00:00Z"},
             ),
             (f"dags/{DAG_A}/dagRuns", {"logical_date": None}),
             (f"dags/{DAG_B}/dagRuns", {"logical_date": None}),
         )
         stack.start_scheduler()
-        runs = stack.wait_for_runs([DAG_A, DAG_B], count=5, timeout=1500)
+        runs = stack.wait_for_runs([DAG_A, DAG_B], count=4, timeout=1500)
         spans = task_spans(stack, [DAG_A, DAG_B])
         waits = reschedules(stack, LEASE_ACQUIRE_TASK_ID)
     finally:
@@ -114,7 +114,7 @@ def outcome(
 
 def test_every_run_succeeds(outcome: Outcome) -> None:
     kinds = sorted((dag, run.split("__")[0]) for dag, run, _ in outcome.runs)
-    assert kinds == [(DAG_A, "backfill")] * 3 + [(DAG_A, "manual"), (DAG_B, "manual")]
+    assert kinds == [(DAG_A, "backfill")] * 2 + [(DAG_A, "manual"), (DAG_B, "manual")]
     assert all(state == "success" for _, _, state in outcome.runs), outcome.runs
 
 
@@ -128,7 +128,7 @@ def test_a_backfill_writes_its_dates_in_logical_date_order(outcome: Outcome) -> 
     """Whatever order Airflow starts the backfill's runs in, the lease goes to the earliest date
     first: the writing tasks' start times follow the logical dates (run ids ``backfill__<date>``)."""
     backfill = [(dag, run) for dag, run, _ in outcome.runs if run.startswith("backfill__")]
-    assert len(backfill) == 3
+    assert len(backfill) == 2
     by_date = sorted(backfill, key=lambda run: run[1])
     by_writing = sorted(backfill, key=lambda run: outcome.writing_window(*run)[0])
     assert by_writing == by_date, [(run, outcome.writing_window(dag, run)) for dag, run in by_writing]
