@@ -48,7 +48,7 @@ dag = create_unification_dag(
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     end_date=pendulum.datetime(2026, 1, 10, tz="UTC"),
-    writer_lease=LeaseSettings(poke_interval=3),
+    writer_lease=LeaseSettings(poke_interval=10),
     default_args={{"retries": 1, "retry_delay": timedelta(seconds=2)}},
 )
 """
