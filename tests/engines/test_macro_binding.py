@@ -103,3 +103,15 @@ def test_nesting_grows_the_plan_linearly(
     first_step, second_step = sizes[1] - sizes[0], sizes[2] - sizes[1]
     # a copy per reference would multiply each step by the references (2 to 8); allow formatting noise
     assert second_step <= 1.25 * first_step + 64, sizes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=duckdb.InternalException,
+    reason="known regression: a bound macro inside an aggregate inside a lambda fails to plan on DuckDB "
+    "(fix in the translator: move the aggregate out of the lambda, or refuse it with construct and line)",
+)
+def test_a_bound_macro_inside_an_aggregate_inside_a_lambda(con: duckdb.DuckDBPyConnection) -> None:
+    spark = "SELECT size(transform(array(1, 2), k -> size(filter(collect_list(upper(s)), x -> length(x) = k)))) FROM t"
+    (duck,) = translate_statement(spark).statements
+    assert con.execute(duck).fetchall() == [(0,)]
