@@ -139,6 +139,12 @@ _AGGREGATES = [
     ("sort-distinct-collect", "array_sort(array_distinct(collect_list(k)))"),
     ("histogram-counts", "transform(array_sort(array_distinct(collect_list(i))), v -> "
                          "size(filter(collect_list(i), x -> x = v)))"),
+    # aggregates of computed values inside lambdas: computed outside the lambda on DuckDB
+    ("histogram-counts-computed", "transform(array_sort(array_distinct(collect_list(i % 3))), v -> "
+                                  "size(filter(collect_list(i % 3), x -> x = v)))"),
+    ("lambda-filter-collect-upper", "transform(array(1, 4), n -> size(filter(collect_list(upper(s)), "
+                                    "x -> length(x) > n)))"),
+    ("lambda-sum-product", "transform(array(1, 2), n -> n + sum(k * 3))"),
     ("size-distinct-collect-string", "size(array_distinct(collect_list(s)))"),
     ("sum-cast-int", "sum(cast(i as bigint))"),
     ("sum-length-binary", "sum(length(bin))"),

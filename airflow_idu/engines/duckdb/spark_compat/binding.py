@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["bind_parameters_once", "repeated_parameters"]
+__all__ = ["bind_parameters_once", "is_aggregate_macro", "repeated_parameters"]
 
 _DEFINITION = re.compile(r"CREATE OR REPLACE MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+(.*)\Z", re.S | re.I)
 _STRING = re.compile(r"'(?:[^']|'')*'")
@@ -42,6 +42,15 @@ _AGGREGATE = re.compile(
 _TRY = re.compile(r"\btry\s*\(", re.I)
 
 
+def is_aggregate_macro(definition: str) -> bool:
+    """``definition`` is a macro whose body aggregates (a call of it is an aggregate)."""
+    match = _DEFINITION.match(definition)
+    if match is None:
+        return False
+    code = _STRING.sub("''", match.group(3))
+    return not code.lstrip().upper().startswith("TABLE") and _AGGREGATE.search(code) is not None
+
+
 def repeated_parameters(definition: str) -> tuple[str, ...]:
     """The parameters ``definition`` binds once (the module docstring says which); string literals
     of the body do not count."""
@@ -50,7 +59,7 @@ def repeated_parameters(definition: str) -> tuple[str, ...]:
         return ()
     _, params, body = match.groups()
     code = _STRING.sub("''", body)
-    if code.lstrip().upper().startswith("TABLE") or _AGGREGATE.search(code):
+    if code.lstrip().upper().startswith("TABLE") or is_aggregate_macro(definition):
         return ()
     names = [p.strip().split()[0] for p in params.split(",") if p.strip()]
     if _TRY.search(code):
