@@ -108,7 +108,9 @@ def test_nesting_grows_the_plan_linearly(
 def test_a_bound_macro_inside_an_aggregate_inside_a_lambda(con: duckdb.DuckDBPyConnection) -> None:
     # DuckDB cannot plan a lambda inside an aggregate inside a lambda (every bound macro is one);
     # the translator computes the aggregate outside the lambda (spark_compat/lambda_aggregates.py)
-    spark = "SELECT transform(array(1, 5), k -> size(filter(collect_list(upper(s)), x -> length(x) > k))) FROM t"
+    spark = (
+        "SELECT transform(array(1, 5), k -> size(filter(collect_list(upper(s)), x -> length(x) > k))) FROM t"
+    )
     (duck,) = translate_statement(spark).statements
     # 'abc0'..'abc9': all ten are longer than 1, none longer than 5
     assert con.execute(duck).fetchall() == [([10, 0],)]

@@ -81,7 +81,7 @@ def _of_the_group(unit: exp.Expr) -> bool:
     # sqlglot parses a lambda variable in the body as a bare Identifier (or a Column)
     names = (
         n for n in unit.find_all(exp.Column, exp.Identifier)
-        if isinstance(n, exp.Column) and not n.table or isinstance(n, exp.Identifier) and not isinstance(n.parent, exp.Column)
+        if (isinstance(n, exp.Column) and not n.table) or (isinstance(n, exp.Identifier) and not isinstance(n.parent, exp.Column))
     )  # fmt: skip
     return not any(n.name.lower() in variables for n in names)
 
