@@ -9,7 +9,14 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
-from airflow_idu.generate import sql_graph, sql_incremental, sql_loop, sql_loop_full, sql_outputs
+from airflow_idu.generate import (
+    sql_graph,
+    sql_incremental,
+    sql_incremental_outputs,
+    sql_loop,
+    sql_loop_full,
+    sql_outputs,
+)
 from airflow_idu.generate.config import IncrementalConfig, UnifyConfig
 from airflow_idu.generate.sqltext import Target
 from airflow_idu.plan.contract import INCREMENTAL_MARKER
@@ -76,10 +83,18 @@ def render_sql_files(
         else sql_incremental.canonicalize_incremental(config, target)
     )
     files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
-    for table in config.tables:
-        files[f"10_enrich_{table.table}.sql"] = sql_outputs.enrich(config, target, table)
+    for index, table in enumerate(config.tables, start=1):
+        files[f"10_enrich_{table.table}.sql"] = (
+            sql_outputs.enrich(config, target, table)
+            if settings is None
+            else sql_incremental_outputs.enrich_incremental(config, target, settings, index, table)
+        )
     for spec in config.master_tables:
-        files[f"20_master_{spec.name}.sql"] = sql_outputs.master(config, target, spec)
+        files[f"20_master_{spec.name}.sql"] = (
+            sql_outputs.master(config, target, spec)
+            if settings is None
+            else sql_incremental_outputs.master_incremental(config, target, spec)
+        )
     files["30_unification_metadata.sql"] = sql_outputs.unification_metadata(config, target)
     files["31_filter_lookup.sql"] = sql_outputs.filter_lookup(config, target)
     files["32_column_lookup.sql"] = sql_outputs.column_lookup(config, target)

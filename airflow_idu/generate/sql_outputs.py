@@ -19,35 +19,65 @@ from airflow_idu.generate.sqltext import (
     table_names,
 )
 
-__all__ = ["column_lookup", "enrich", "filter_lookup", "master", "unification_metadata"]
+__all__ = [
+    "column_lookup",
+    "enrich",
+    "enrich_query",
+    "filter_lookup",
+    "master",
+    "master_query",
+    "unification_metadata",
+]
+
+
+def enrich_query(config: UnifyConfig, target: Target, table: TableSpec, *, rows: str | None = None) -> str:
+    """Every row of the source table (alias ``s``) with the canonical id of its best (first valid) key;
+    only the rows that pass ``rows`` (a condition on ``s``), if given."""
+    p = config.canonical_id.name
+    best_id, best_ns = best_key_sql(merged_columns(config, table), alias="s")
+    fallback = canonical_id_sql(best_id, best_ns, len(config.canonical_id.merge_by_keys))
+    # filtered before the join, so the lookup is probed by the chosen rows only
+    source = (
+        target.source(table)
+        if rows is None
+        else f"(\n  SELECT * FROM {target.source(table)} s\n  WHERE {rows}\n)"
+    )
+    return (
+        f"SELECT s.*,\n"
+        f"  -- a key not in the lookup yet (new rows) gets the id it would lead\n"
+        f"  COALESCE(l.canonical_id, {fallback}) AS {p}\n"
+        f"FROM {source} s\n"
+        f"LEFT JOIN {target.table(table_names(config).lookup)} l\n"
+        f"  ON l.id = {best_id}\n  AND l.id_key_type = {best_ns}"
+    )
 
 
 def enrich(config: UnifyConfig, target: Target, table: TableSpec) -> str:
     """`enriched_<t>`: every source row plus the canonical id of its best (first valid) key."""
-    p = config.canonical_id.name
-    best_id, best_ns = best_key_sql(merged_columns(config, table), alias="s")
-    fallback = canonical_id_sql(best_id, best_ns, len(config.canonical_id.merge_by_keys))
-    query = (
-        f"SELECT s.*,\n"
-        f"  -- a key not in the lookup yet (new rows) gets the id it would lead\n"
-        f"  COALESCE(l.canonical_id, {fallback}) AS {p}\n"
-        f"FROM {target.source(table)} s\n"
-        f"LEFT JOIN {target.table(table_names(config).lookup)} l\n"
-        f"  ON l.id = {best_id}\n  AND l.id_key_type = {best_ns}"
-    )
     return (
         header(target, config, f"Source table {table.table} with its canonical id.")
         + "\n"
-        + commit_via_tmp(target, f"enriched_{table.table}", query)
+        + commit_via_tmp(target, f"enriched_{table.table}", enrich_query(config, target, table))
     )
 
 
-def master(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
-    """One row per canonical id; each attribute picked by priority, then recency, then value."""
+def master_query(
+    config: UnifyConfig,
+    target: Target,
+    spec: MasterTableSpec,
+    *,
+    ctes: tuple[str, ...] = (),
+    ids: str | None = None,
+    rows: str = "",
+) -> str:
+    """One row per canonical id of ``ids`` (a query of ``canonical_id``; default: every one of the
+    lookup), from the enriched rows that also pass ``rows`` (a condition, ``AND ...``, on the
+    canonical id column); ``ctes`` come first, for ``ids`` and ``rows`` to read."""
     p = config.canonical_id.name
-    ctes = [f"ids AS (\n  SELECT DISTINCT canonical_id FROM {target.table(table_names(config).lookup)}\n)"]
+    ids = ids or f"SELECT DISTINCT canonical_id FROM {target.table(table_names(config).lookup)}"
+    ctes = (*ctes, f"ids AS (\n  {ids}\n)")
     for i, attribute in enumerate(spec.attributes, start=1):
-        ctes.extend(_attribute_ctes(config, target, attribute, f"a{i}"))
+        ctes = (*ctes, *_attribute_ctes(config, target, attribute, f"a{i}", rows))
     columns = ",\n  ".join(
         [f"ids.canonical_id AS {p}"]
         + [f"a{i}.value AS {a.name}" for i, a in enumerate(spec.attributes, start=1)]
@@ -55,13 +85,20 @@ def master(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
     joins = "\n".join(
         f"LEFT JOIN a{i} ON a{i}.canonical_id = ids.canonical_id" for i in range(1, len(spec.attributes) + 1)
     )
-    query = "WITH\n" + ",\n".join(ctes) + f"\nSELECT\n  {columns}\nFROM ids\n{joins}"
+    return "WITH\n" + ",\n".join(ctes) + f"\nSELECT\n  {columns}\nFROM ids\n{joins}"
+
+
+def master(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
+    """One row per canonical id; each attribute picked by priority, then recency, then value."""
+    query = master_query(config, target, spec)
     return (
         header(target, config, f"Master table {spec.name}.") + "\n" + commit_via_tmp(target, spec.name, query)
     )
 
 
-def _attribute_ctes(config: UnifyConfig, target: Target, attribute: AttributeSpec, name: str) -> list[str]:
+def _attribute_ctes(
+    config: UnifyConfig, target: Target, attribute: AttributeSpec, name: str, rows: str = ""
+) -> list[str]:
     p = config.canonical_id.name
     sources = []
     for src in attribute.source_columns:
@@ -71,7 +108,7 @@ def _attribute_ctes(config: UnifyConfig, target: Target, attribute: AttributeSpe
             f"  SELECT {p} AS canonical_id, {col(src.column)} AS value, {src.priority} AS priority,\n"
             f"    {latest} AS latest_key, {earliest} AS earliest_key\n"
             f"  FROM {target.table(f'enriched_{src.table}')}\n"
-            f"  WHERE {p} IS NOT NULL AND {col(src.column)} IS NOT NULL"
+            f"  WHERE {p} IS NOT NULL AND {col(src.column)} IS NOT NULL{rows}"
         )
     # rank = priority first, then recency in the column's direction, then the value itself
     # so ties are broken the same way on every engine.

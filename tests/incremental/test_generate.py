@@ -65,12 +65,14 @@ def test_the_marker_names_every_source_and_its_window(doc, flag, lookback, time_
         ("02_extract_merge.sql", True),
         ("04_unify_loop_iteration_01.sql", False),
         ("05_canonicalize.sql", True),
-        ("10_enrich_orders.sql", False),
-        ("20_master_customer_master.sql", False),
+        ("06_result_key_stats.sql", False),
+        ("10_enrich_orders.sql", True),
+        ("20_master_customer_master.sql", True),
+        ("30_unification_metadata.sql", False),
     ],
     ids=lambda v: str(v),
 )
-def test_only_extract_and_canonicalize_differ(name: str, differs: bool) -> None:
+def test_only_extract_canonicalize_enrich_and_master_differ(name: str, differs: bool) -> None:
     default, incremental = _files(_doc()), _files(_doc(), flag=True)
     assert (default[name] != incremental[name]) is differs
     assert INCREMENTAL_MARKER not in default
