@@ -1,0 +1,213 @@
+"""What an incremental run costs against a full refresh after a 1% delta, on the embedded engine.
+
+The example ``unify.yml``'s demo data for ``--people`` people (about 12 source records each) is cut
+into ``--days`` daily deliveries by time. The directory is generated with ``--incremental``. A full
+refresh of the first ``days - 1`` days is the committed state; from a copy of it, the last day is
+delivered (1 / days of the rows) and run once incrementally and once as a full refresh, interleaved,
+``--repeat`` times. Each run goes through the product's steps (``prepare_incremental``, every file of
+the plan, the loop to convergence, ``commit_incremental``) on ``DuckDBEngine``, without Airflow; the
+engine time is the sum of the statements' seconds as the engine logs them. After each pair, every
+output table of the incremental run is compared with the full refresh's (multiset, run-time
+columns aside): a difference fails the benchmark.
+
+    .venv/bin/python -m bench.incremental_cost                        # 100k people (1.2M records)
+    .venv/bin/python -m bench.incremental_cost --people 1000000 --repeat 1   # 12M records
+    .venv/bin/python -m bench.incremental_cost --people 2000 --days 20 --out /tmp/x   # a quick look
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+from airflow_idu.demo.data import create_demo_data
+from airflow_idu.engines.duckdb import DuckDBEngine
+from airflow_idu.generate.config import load_unify_config
+from airflow_idu.generate.sql import generate_sql_directory
+from airflow_idu.plan import Phase, read_plan
+from airflow_idu.plan.contract import TableNames
+from airflow_idu.runstate.incremental_steps import commit_incremental, prepare_incremental
+from bench.common import REPO, base_parser, command_line, median, table, write_results
+
+EXAMPLE_YML = REPO / "examples" / "customer_unification" / "unify.yml"
+SOURCES = ("customer_profiles", "web_sessions", "orders", "support_tickets")
+TABLES = TableNames(prefix="unified_customer_id", catalog="idu_demo", schema="unified")
+CONN_ID = "idu_bench_incremental"
+# compared between the two runs; the run-state tables differ by design (run ids, times)
+OUTPUTS = (
+    "unified_customer_id_lookup",
+    "unified_customer_id_graph",
+    "unified_customer_id_source_key_stats",
+    "unified_customer_id_result_key_stats",
+    *(f"enriched_{t}" for t in SOURCES),
+    "customer_master",
+)
+
+
+def stage(database: Path, *, people: int, days: int) -> None:
+    """Demo data in ``src`` with the day each row arrives (its time order cut into ``days`` slices)."""
+    create_demo_data(database, schema="customer_db", people=people, seed=7)
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS src")
+        for t in SOURCES:
+            con.execute(
+                f"CREATE OR REPLACE TABLE src.{t} AS SELECT *, "
+                f"CAST(ntile({days}) OVER (ORDER BY time, hash(s::VARCHAR)) AS INTEGER) AS day FROM customer_db.{t} s"
+            )
+
+
+def deliver(database: Path, day: int) -> int:
+    """The source tables as of ``day``; returns their row count."""
+    with duckdb.connect(str(database)) as con:
+        for t in SOURCES:
+            con.execute(
+                f"CREATE OR REPLACE TABLE customer_db.{t} AS SELECT * EXCLUDE (day) FROM src.{t} WHERE day <= {day}"
+            )
+        return sum(int(con.execute(f"SELECT COUNT(*) FROM customer_db.{t}").fetchone()[0]) for t in SOURCES)  # type: ignore[index]
+
+
+def run(database: Path, sql_dir: Path, run_id: str, *, full_refresh: bool) -> dict[str, list[float]]:
+    """One run through the product's steps; per step, the seconds of each statement sent."""
+    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps({"conn_type": "duckdb", "host": str(database)})
+    plan = read_plan(sql_dir)
+    seconds: dict[str, list[float]] = defaultdict(list)
+    engine = DuckDBEngine(CONN_ID, catalog="idu_demo", schema="unified")
+
+    def note(step: str, stats: list) -> None:
+        seconds[step].extend(s.seconds for s in stats if s.skipped is None)
+
+    try:
+        started = time.perf_counter()
+        window = prepare_incremental(engine, TABLES, sql_dir, run_id=run_id, full_refresh=full_refresh)
+        seconds["prepare (Python step)"].append(time.perf_counter() - started)
+        assert window.full_refresh is full_refresh, window
+        for phase in plan.phases:
+            if phase.phase is Phase.LOOP:
+                for k in range(1, 31):
+                    text, _ = plan.loop.sql_for_iteration(k)
+                    note("loop", engine.run_script(text, label=f"iteration {k}"))
+                    started = time.perf_counter()
+                    converged = int(engine.scalar(plan.loop.convergence_sql(k))) == 0
+                    seconds["loop"].append(time.perf_counter() - started)
+                    if converged:
+                        note("loop", engine.run_script(plan.loop.final_sql(k), label="final"))
+                        break
+                continue
+            for f in phase.files:
+                note(f.path.name, engine.run_script(f.path.read_text(encoding="utf-8"), label=f.path.name))
+        started = time.perf_counter()
+        commit_incremental(engine, TABLES, run_id=run_id)
+        seconds["commit (Python step)"].append(time.perf_counter() - started)
+    finally:
+        engine.close()
+    return dict(seconds)
+
+
+def differences(a: Path, b: Path) -> dict[str, int]:
+    found = {}
+    with duckdb.connect(str(a), read_only=True) as con:
+        con.execute(f"ATTACH '{b}' AS other (READ_ONLY)")
+        for t in OUTPUTS:
+            x, y = f"unified.{t}", f"other.unified.{t}"
+            (n,) = con.execute(
+                f"SELECT (SELECT COUNT(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})) + "
+                f"(SELECT COUNT(*) FROM (SELECT * FROM {y} EXCEPT ALL SELECT * FROM {x}))"
+            ).fetchone()  # type: ignore[misc]
+            if n:
+                found[t] = int(n)
+    return found
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = base_parser(__doc__ or "", sizes="", repeat=3)
+    parser.add_argument("--people", type=int, default=100_000, help="demo people (about 12 records each)")
+    parser.add_argument("--days", type=int, default=100, help="daily deliveries; the last one is the delta")
+    args = parser.parse_args(argv)
+    work = args.work / "incremental_cost"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    sql_dir = work / "sql"
+    generate_sql_directory(
+        load_unify_config(EXAMPLE_YML),
+        catalog="idu_demo",
+        schema="unified",
+        out_dir=sql_dir,
+        incremental=True,
+    )
+    base, inc_db, full_db = work / "base.duckdb", work / "incremental.duckdb", work / "full.duckdb"
+    stage(base, people=args.people, days=args.days)
+    before = deliver(base, args.days - 1)
+    run(base, sql_dir, "base", full_refresh=True)
+    runs: dict[str, list[dict[str, list[float]]]] = {"incremental": [], "full refresh": []}
+    for rep in range(args.repeat):
+        for kind, target in (("incremental", inc_db), ("full refresh", full_db)):
+            shutil.copyfile(base, target)
+            after = deliver(target, args.days)
+            runs[kind].append(run(target, sql_dir, f"{kind}-{rep}", full_refresh=kind == "full refresh"))
+            total = sum(sum(v) for v in runs[kind][-1].values())
+            print(f"{kind} run {rep + 1}: {total:.2f} s", file=sys.stderr)
+        found = differences(inc_db, full_db)
+        if found:
+            sys.exit(f"the incremental run differs from the full refresh: {found}")
+
+    steps = list(runs["full refresh"][0])
+
+    def med(kind: str, step: str) -> float:
+        return median(sum(r.get(step, [])) for r in runs[kind])
+
+    def count(kind: str, step: str) -> int:
+        return len(runs[kind][0].get(step, []))
+
+    rows = [
+        [s, med("full refresh", s), med("incremental", s), count("full refresh", s), count("incremental", s)]
+        for s in steps
+    ]
+    totals = {k: median(sum(sum(v) for v in r.values()) for r in runs[k]) for k in runs}
+    statements = {k: sum(len(v) for s, v in runs[k][0].items() if "Python" not in s) for k in runs}
+    ratio = totals["incremental"] / totals["full refresh"]
+    rows.append(
+        [
+            "**total**",
+            totals["full refresh"],
+            totals["incremental"],
+            statements["full refresh"],
+            statements["incremental"],
+        ]
+    )
+    body = (
+        f"{args.people:,} demo people, {after:,} source records after the last delivery; the delta is the last "
+        f"of {args.days} daily deliveries ({after - before:,} rows, {100 * (after - before) / after:.1f}%). Engine "
+        f"seconds per step (the statements' seconds as the engine logs them; the Python steps by wall "
+        f"clock), median of {args.repeat} interleaved runs each; statements sent in one run. Every output table "
+        "of the incremental run equals the full refresh's.\n\n"
+        + table(
+            ["step", "full refresh s", "incremental s", "full statements", "incremental statements"], rows
+        )
+        + f"\n\nIncremental / full refresh: **{ratio:.3f}** (target 0.10)."
+    )
+    write_results(
+        args.out,
+        f"incremental_cost_{args.people}",
+        f"Incremental runs: cost after a 1% delta ({after:,} records, embedded engine)",
+        body,
+        {
+            "people": args.people,
+            "days": args.days,
+            "records": after,
+            "delta_rows": after - before,
+            "runs": runs,
+            "ratio": ratio,
+        },
+        command=command_line("bench.incremental_cost", argv),
+    )
+
+
+if __name__ == "__main__":
+    main()
