@@ -1,24 +1,25 @@
 """Enrichment and master tables of an incremental-capable directory: only the rows a run can change.
 
-An enriched row is a source row with the canonical id of its best key; it can change only when
-the row is new (in this run's window) or its key is in a component this run reached
-(``<p>_affected``). A master row is a function of the enriched rows of one canonical id; it can
-change only for the canonical ids of the reached components, and it disappears when its id is
-no longer in the lookup (its component merged into one with another leader). So each file
-deletes exactly those rows and inserts them again, computed as the default file computes them;
-every other row stays as the last run left it (docs/incremental-runs.md, "Why the result is
-exact"). On a full refresh every row is deleted and inserted.
+An enriched row is a source row with the canonical id of its best key. It changes only when the row
+is new (in this run's window) or its component's canonical id moved (the component merged into one
+with another leader, or a new identifier leads it). So each enrich file deletes and enriches again
+the window's rows, then re-labels older rows in place with a MERGE on the old id (``_moved``). A
+master row is a function of the enriched rows of one canonical id: the rows of every id a reached
+component had or has are deleted and the reached components' rows computed again. Every other row
+stays as the last run left it (docs/incremental-runs.md, "Why the result is exact"). On a full
+refresh every row is deleted and inserted.
 
-Each statement is computed from the sources, the lookup, ``<p>_affected`` and ``<p>_run_window``
-only, never from the table it writes, so a retry (of the task or of a failed run, whose window
-and reached components are a superset) repeats it exactly. The first run creates the tables empty.
+Each statement reads the sources, the lookup, ``<p>_affected`` and ``<p>_run_window``, and a MERGE
+moves a row only from an id that no longer exists, so a retry (of the task, or of a failed run,
+whose window and reached components are a superset) repeats the work exactly. The first run creates
+the tables empty.
 """
 
 from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, MasterTableSpec, TableSpec, UnifyConfig
 from airflow_idu.generate.sql_outputs import enrich_query, master_query
-from airflow_idu.generate.sqltext import Target, canonical_id_sql, col, header, merged_columns, table_names
+from airflow_idu.generate.sqltext import Target, canonical_id_sql, col, header, table_names
 
 __all__ = ["enrich_incremental", "master_incremental"]
 
@@ -48,7 +49,7 @@ def _reached(target: Target, config: UnifyConfig, value: str) -> str:
     )
 
 
-def _changes(
+def _in_window(
     config: UnifyConfig,
     target: Target,
     settings: IncrementalConfig,
@@ -56,39 +57,51 @@ def _changes(
     table: TableSpec,
     alias: str | None,
 ) -> str:
-    """The rows of the source table (or of its enriched copy: the same columns) this run re-enriches:
-    every row on a full refresh, rows in the window, rows with a key value of a reached component.
-    A key column's raw value is what its valid key is (``valid_id_sql``), so comparing it is exact and
-    needs no validation; a value of another key type that happens to match only adds a row that is
-    recomputed to the same value. The same condition chooses the rows deleted and the rows inserted."""
+    """Every row on a full refresh, else the rows of the source table (or of its enriched copy: the
+    same columns) in this run's window; the same condition chooses the rows deleted and inserted."""
     window = target.table(table_names(config).run_window)
     time = col(settings.time_column_of(table), alias)
     since = f"(SELECT MAX(since) FROM {window} WHERE source_table_id = {index})"
-    keys = [
-        f"CAST({col(c.column, alias)} AS STRING) IN ({_reached(target, config, 'a.id')})"
-        for c in merged_columns(config, table)
-    ]
-    return "\n  OR ".join([_full(target, config), f"CAST({time} AS BIGINT) > {since}", *keys])
+    return f"{_full(target, config)}\n  OR CAST({time} AS BIGINT) > {since}"
+
+
+def _moved(config: UnifyConfig, target: Target) -> str:
+    """Canonical ids that moved: (the id a reached identifier had while it led its component, the id
+    of its component now), for every reached identifier that no longer leads. An enriched row carries
+    the id of its component's leader when it was enriched, and that leader is a reached identifier
+    whenever the component changed since, so these pairs re-label every row whose id changed."""
+    names = table_names(config)
+    as_leader = canonical_id_sql("a.id", "a.ns", len(config.canonical_id.merge_by_keys))
+    return (
+        f"SELECT {as_leader} AS old_id, l.canonical_id AS new_id\n"
+        f"  FROM ({_reached(target, config, 'a.id, a.ns')}) a\n"
+        f"  JOIN {target.table(names.lookup)} l ON l.id = a.id AND l.id_key_type = a.ns\n"
+        f"  WHERE l.canonical_id <> {as_leader}"
+    )
 
 
 def enrich_incremental(
     config: UnifyConfig, target: Target, settings: IncrementalConfig, index: int, table: TableSpec
 ) -> str:
-    """``enriched_<t>``: the rows this run can change deleted and enriched again."""
-    name = f"enriched_{table.table}"
-    query = enrich_query(config, target, table)
+    """``enriched_<t>``: the window's rows enriched again, older rows whose canonical id moved
+    re-labelled in place (a MERGE on the id, so running it twice changes nothing more)."""
+    p = config.canonical_id.name
+    name = target.table(f"enriched_{table.table}")
     purpose = (
-        f"Incremental: source table {table.table} with its canonical id; only rows in this run's window\n"
-        "-- or with a key of a component it reached are enriched again."
+        f"Incremental: source table {table.table} with its canonical id; the rows in this run's window\n"
+        "-- are enriched again, older rows get the new id where their component's id moved."
     )
+    window = _in_window(config, target, settings, index, table, None)
     return (
         header(target, config, purpose)
         + "\n"
-        + _create_empty(target, name, query)
-        + f"\nDELETE FROM {target.table(name)}\nWHERE {_changes(config, target, settings, index, table, None)};\n"
-        + f"\nINSERT INTO {target.table(name)}\n"
-        + enrich_query(config, target, table, rows=_changes(config, target, settings, index, table, "s"))
+        + _create_empty(target, f"enriched_{table.table}", enrich_query(config, target, table))
+        + f"\nDELETE FROM {name}\nWHERE {window};\n"
+        + f"\nINSERT INTO {name}\n"
+        + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))
         + ";\n"
+        + f"\nMERGE INTO {name} e\nUSING (\n  {_moved(config, target)}\n) m\nON e.{p} = m.old_id\n"
+        + f"WHEN MATCHED THEN UPDATE SET {p} = m.new_id;\n"
     )
 
 

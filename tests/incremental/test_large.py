@@ -37,14 +37,20 @@ def case(tmp_path: Path, duckdb_conn) -> IncrementalCase:
     return built
 
 
-def _run_day(dag, day: int, *, conf: dict | None = None) -> str:
+def _run_day(dag, day: int, *, full_refresh: bool = False) -> str:
+    """A scheduled run of ``day``'s interval; a full refresh is a manual run with the trigger-form param."""
     start = START.add(days=day - 1)
-    result = run_dag(dag, logical_date=start, conf=conf, scheduled_interval=(start, start.add(days=1)))
+    if full_refresh:
+        result = run_dag(dag, logical_date=start, conf={"full_refresh": True})
+    else:
+        result = run_dag(dag, logical_date=start, scheduled_interval=(start, start.add(days=1)))
     assert result.failed() == {}, (day, result.failed())
     return str(result.xcom(INCREMENTAL_PREPARE_TASK)["reason"])
 
 
-def _check(case: IncrementalCase, tmp_path: Path, full_dir: Path, graph, *, late_outside_pending: bool) -> None:
+def _check(
+    case: IncrementalCase, tmp_path: Path, full_dir: Path, graph, *, late_outside_pending: bool
+) -> None:
     reference = tmp_path / "ref.duckdb"
     driver.rebuild(case.database, reference, full_dir)
     found = driver.differences(case.database, reference)
@@ -63,13 +69,14 @@ def test_fifty_thousand_people_over_ten_daily_runs_and_a_backfill(
 ) -> None:
     sql_dir = driver.generate(tmp_path / "inc", incremental=True)
     full_dir = driver.generate(tmp_path / "full", incremental=False)
-    dag = dag_from_file("idu_incremental_large", DAG_SOURCE.format(dag_id="idu_incremental_large", sql_dir=str(sql_dir)))
+    dag = dag_from_file(
+        "idu_incremental_large", DAG_SOURCE.format(dag_id="idu_incremental_large", sql_dir=str(sql_dir))
+    )
     reasons = {}
     for day in range(1, DAYS + 1):
         pending = LATE_DAY <= day < FULL_REFRESH_DAY
         graph = case.deliver(day, without_late_outside=pending)
-        conf = {"full_refresh": True} if day == FULL_REFRESH_DAY else None
-        reasons[day] = _run_day(dag, day, conf=conf)
+        reasons[day] = _run_day(dag, day, full_refresh=day == FULL_REFRESH_DAY)
         _check(case, tmp_path, full_dir, graph, late_outside_pending=pending)
     assert reasons == {
         **{d: "incremental" for d in range(2, DAYS + 1)},
