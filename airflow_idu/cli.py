@@ -317,7 +317,14 @@ def _explain(args: argparse.Namespace) -> int:
             print(f"airflow-idu explain: error: {err}", file=sys.stderr)
             return 1
         try:
-            answer = explain(engine, tables, args.id_a, args.id_b, max_identifiers=cap)
+            answer = explain(
+                engine,
+                tables,
+                args.id_a,
+                args.id_b,
+                max_identifiers=cap,
+                incremental=plan.incremental is not None,
+            )
         except StatementError as err:
             print(f"airflow-idu explain: error: {err}", file=sys.stderr)
             return 1

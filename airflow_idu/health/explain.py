@@ -2,8 +2,9 @@
 and for one identifier, its cluster and the identifiers whose removal would split it.
 
 Reads ``<p>_graph`` (the converged graph canonicalize keeps: which identifiers form one cluster)
-and ``<p>_graph_unify_loop_0`` (one row per leader-follower link of the source records, with the
-source tables and first/last record time). The cluster's links are fetched with one query; the
+and the source links (``<p>_graph_unify_loop_0``, one row per leader-follower link of the source
+records, with the source tables and first/last record time; for an incremental-capable directory
+the stored links beside the last run's, ``TableNames.source_links``). The cluster's links are fetched with one query; the
 path (breadth-first search) and the cut identifiers (Tarjan) are computed in Python, so clusters
 above ``max_identifiers`` are described but not searched.
 """
@@ -55,6 +56,7 @@ class _Context:
     tables: HealthTables
     names: dict[int, str]
     table_names: dict[int, str]
+    links: str  # where the source links are (TableNames.source_links)
 
     def node_dict(self, node: Node) -> dict[str, Any]:
         return {"key_type": key_name(self.names, node[0]), "value": node[1]}
@@ -121,7 +123,7 @@ def _links(ctx: _Context, leader: Node) -> dict[Node, dict[Node, _Link]]:
 )
 SELECT e.follower_ns, e.follower_id, e.leader_ns, e.leader_id, e.follower_source_table_ids,
   e.follower_first_seen_at, e.follower_last_seen_at
-FROM {ctx.tables.source_graph} e JOIN members m ON m.id = e.follower_id AND m.ns = e.follower_ns
+FROM {ctx.links} e JOIN members m ON m.id = e.follower_id AND m.ns = e.follower_ns
 WHERE e.follower_id <> e.leader_id OR e.follower_ns <> e.leader_ns""",
         label="explain: links",
     )
@@ -247,7 +249,7 @@ def _explain_pair(ctx: _Context, a: str, b: str, max_identifiers: int) -> dict[s
     path = _shortest_path(adjacency, node_a, node_b)
     if path is None:
         raise ExplainError(
-            f"{_graph(ctx)} puts both in one cluster but {ctx.tables.source_graph} has no chain between them: "
+            f"{_graph(ctx)} puts both in one cluster but the source links have no chain between them: "
             "the two tables are from different runs; run the workflow again"
         )
     answer["links"] = [_link_dict(ctx, x, y, adjacency[x][y]) for x, y in pairwise(path)]
@@ -295,8 +297,10 @@ def explain(
     b: str | None = None,
     *,
     max_identifiers: int = DEFAULT_MAX_IDENTIFIERS,
+    incremental: bool = False,
 ) -> dict[str, Any]:
-    """The answer as a dict (JSON-ready): a chain of links for two identifiers, the cluster for one."""
+    """The answer as a dict (JSON-ready): a chain of links for two identifiers, the cluster for one.
+    ``incremental``: the directory is incremental-capable (its links are not all in loop 0)."""
     if max_identifiers < 1:
         raise ExplainError(f"max_identifiers must be >= 1, got {max_identifiers}")
     ctx = _Context(
@@ -304,6 +308,7 @@ def explain(
         tables=tables,
         names=key_type_names(engine, tables),
         table_names=_table_names(engine, tables),
+        links=tables.source_links(incremental=incremental),
     )
     return _explain_one(ctx, a, max_identifiers) if b is None else _explain_pair(ctx, a, b, max_identifiers)
 

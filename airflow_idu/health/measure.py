@@ -47,6 +47,9 @@ class ClusterOptions:
     top_values: int = 5
     shared_min_leaders: int = 5
     shared_limit: int = 20
+    incremental: bool = (
+        False  # the directory is incremental-capable: where its links are (TableNames.source_links)
+    )
 
     def __post_init__(self) -> None:
         for name in ("largest", "top_values", "shared_limit"):
@@ -152,7 +155,7 @@ def largest_clusters(
         f"""WITH members AS (
   SELECT canonical_id, id, id_key_type FROM {tables.lookup} WHERE canonical_id IN ({ids})
 ),
-links AS ({_links_sql(tables.source_graph)}),
+links AS ({_links_sql(tables.source_links(incremental=options.incremental))}),
 degree AS (
   SELECT m.canonical_id, m.id_key_type, m.id, COUNT(*) AS records
   FROM members m JOIN links k ON k.id = m.id AND k.ns = m.id_key_type
@@ -203,7 +206,7 @@ def shared_values(
     graph: before unification, that many records' leading identifiers share this value."""
     rows = engine.query(
         f"""SELECT follower_ns, follower_id, COUNT(*) AS leaders FROM (
-  SELECT DISTINCT follower_ns, follower_id, leader_ns, leader_id FROM {tables.source_graph}
+  SELECT DISTINCT follower_ns, follower_id, leader_ns, leader_id FROM {tables.source_links(incremental=options.incremental)}
   WHERE follower_id <> leader_id OR follower_ns <> leader_ns
 ) AS pairs
 GROUP BY follower_ns, follower_id

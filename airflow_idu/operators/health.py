@@ -59,6 +59,7 @@ class IdentityHealthGateOperator(TablesOperator):
     :param max_cluster_size: / :param max_cluster_growth: / :param max_id_churn: limits (empty: not checked).
     :param min_coverage: listed in the verdicts only; the report task checks it after enrichment.
     :param requires: tasks that must have succeeded (``on_file_error="continue"``), else skip.
+    :param incremental: the directory is incremental-capable (its links are not all in loop 0).
     """
 
     template_fields = (
@@ -80,6 +81,7 @@ class IdentityHealthGateOperator(TablesOperator):
         requires: Sequence[str] = (),
         largest_clusters: int = 10,
         shared_min_leaders: int = 5,
+        incremental: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -90,6 +92,7 @@ class IdentityHealthGateOperator(TablesOperator):
         self.requires = list(requires)
         self.largest_clusters = largest_clusters
         self.shared_min_leaders = shared_min_leaders
+        self.incremental = incremental
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_idu.health import GateLimits
@@ -136,7 +139,11 @@ class IdentityHealthGateOperator(TablesOperator):
                 "clear the canonicalize group (with downstream) to publish this run again"
             )
         has_previous = state.had_lookup
-        options = ClusterOptions(largest=self.largest_clusters, shared_min_leaders=self.shared_min_leaders)
+        options = ClusterOptions(
+            largest=self.largest_clusters,
+            shared_min_leaders=self.shared_min_leaders,
+            incremental=self.incremental,
+        )
         health: dict[str, Any] = measure_clusters(self.engine, self.tables, options)
         health["churn"] = churn(self.engine, self.tables) if has_previous else None
         previous_max = previous_max_cluster(self.engine, self.tables) if has_previous else None

@@ -22,6 +22,7 @@ __all__ = [
     "GATE_TASK",
     "GATE_TASK_ID",
     "GRAPH_0_PATTERN",
+    "GRAPH_COLUMN_NAMES",
     "HEALTH_XCOM_KEY",
     "HISTORY_XCOM_KEY",
     "INCREMENTAL_COMMIT_TASK_ID",
@@ -64,6 +65,17 @@ __all__ = [
 WRITER_LEASE_TABLE = "idu_writer_lease"
 # Work tables an incremental loop may keep between its statements (<prefix>_unify_work_<name>); no
 # output reads them, and dropping the loop's intermediate tables drops them too.
+# The columns of every graph table (loop 0, each iteration, the converged graph, the stored links).
+GRAPH_COLUMN_NAMES = (
+    "follower_id",
+    "follower_ns",
+    "leader_id",
+    "leader_ns",
+    "follower_first_seen_at",
+    "follower_last_seen_at",
+    "follower_source_table_ids",
+    "follower_last_processed_at",
+)
 LOOP_WORK_TABLES = ("nodes", "edges", "labels_even", "labels_odd")
 
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -130,6 +142,24 @@ class TableNames:
     def source_graph(self) -> str:
         """The initial graph: one row per (follower, leader) link from the source records."""
         return self.loop(0)
+
+    def source_links(self, *, incremental: bool) -> str:
+        """Every link the source records make, as an expression to read FROM (the graph columns).
+
+        A full run's loop 0 holds them all. An incremental run's loop 0 holds only the components
+        the run reached, seeded with their previous stars (links the records do not make), so there
+        the links are the stored ones (``edges``) beside this run's (``edges_delta``, which already
+        merged the stored values of the links it repeats): a link may appear twice, never wrongly.
+        A full refresh of an incremental directory has them all in loop 0 again."""
+        if not incremental:
+            return self.source_graph
+        full = f"(SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) FROM {self.run_window}) = 1"
+        columns = ", ".join(GRAPH_COLUMN_NAMES)
+        return (
+            f"(SELECT {columns} FROM {self.source_graph} WHERE {full}\n"
+            f"UNION ALL SELECT {columns} FROM {self.edges} WHERE NOT {full}\n"
+            f"UNION ALL SELECT {columns} FROM {self.edges_delta} WHERE NOT {full})"
+        )
 
     @property
     def loop_log(self) -> str:

@@ -300,6 +300,7 @@ def render_gate(ctx: RenderContext) -> TaskGroup:
             max_cluster_size=limits.get("max_cluster_size"),
             max_cluster_growth=limits.get("max_cluster_growth"),
             max_id_churn=limits.get("max_id_churn"),
+            incremental=plan.incremental is not None,
             **extra,
             **ctx.common,
         )
