@@ -35,14 +35,15 @@ class Unified:
         return DuckDBEngine(self.conn_id, catalog="idu_demo", schema="unified")
 
 
-def unify_directly(database: Path) -> None:
-    """Run the example SQL directory to completion on the DuckDB file (the loop driver of tests/generate)."""
+def unify_directly(database: Path, sql_dir: Path = EXAMPLE_SQL) -> None:
+    """Run a SQL directory (the example's by default) to completion on the DuckDB file (the loop
+    driver of tests/generate)."""
     from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 
     with duckdb.connect(str(database)) as con:
         for macro in COMPAT_MACROS:
             con.execute(macro)
-        run_directory(EXAMPLE_SQL, *duckdb_adapter(con))
+        run_directory(sql_dir, *duckdb_adapter(con))
 
 
 def _unified(tmp: Path, name: str, *, people: int, seed: int, junk: float) -> Iterator[Unified]:

@@ -31,9 +31,13 @@ def open_engine(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], DuckDBEngin
     return engine
 
 
-def unify(case: DailyCase, day: int):
+def unify(case: DailyCase, day: int, sql_dir: Path | None = None):
+    """Deliver ``day`` and run a full refresh of ``sql_dir`` (the example directory by default)."""
     graph = case.deliver(day)
-    unify_directly(case.database)
+    if sql_dir is None:
+        unify_directly(case.database)
+    else:
+        unify_directly(case.database, sql_dir)
     return graph
 
 
