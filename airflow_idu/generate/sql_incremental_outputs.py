@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, MasterTableSpec, TableSpec, UnifyConfig
 from airflow_idu.generate.sql_outputs import enrich_query, master_query
-from airflow_idu.generate.sqltext import Target, canonical_id_sql, col, header, table_names
+from airflow_idu.generate.sqltext import (
+    Target,
+    best_key_sql,
+    canonical_id_sql,
+    col,
+    header,
+    merged_columns,
+    table_names,
+)
 
 __all__ = ["enrich_incremental", "master_incremental"]
 
@@ -65,18 +73,23 @@ def _in_window(
     return f"{_full(target, config)}\n  OR CAST({time} AS BIGINT) > {since}"
 
 
-def _moved(config: UnifyConfig, target: Target) -> str:
-    """Canonical ids that moved: (the id a reached identifier had while it led its component, the id
-    of its component now), for every reached identifier that no longer leads. An enriched row carries
-    the id of its component's leader when it was enriched, and that leader is a reached identifier
-    whenever the component changed since, so these pairs re-label every row whose id changed."""
-    names = table_names(config)
-    as_leader = canonical_id_sql("a.id", "a.ns", len(config.canonical_id.merge_by_keys))
+def _moved(config: UnifyConfig, target: Target, table: TableSpec) -> str:
+    """(old id, new id) for every canonical id enriched rows carry that the lookup no longer has.
+
+    Links are only added between full refreshes, so a component only grows or merges: an id that is
+    still in the lookup is still its rows' id (its leader still leads them), and all rows of an id
+    that is gone moved to one new component. One row per gone id is enough to find it: its best key's
+    id in the lookup. Only the rows that carry a gone id are looked up, and the condition reads the
+    table's state, not this run's inputs, so an interrupted run's successor finishes the job."""
+    p = config.canonical_id.name
+    lookup = target.table(table_names(config).lookup)
+    best_id, best_ns = best_key_sql(merged_columns(config, table), alias="s")
     return (
-        f"SELECT {as_leader} AS old_id, l.canonical_id AS new_id\n"
-        f"  FROM ({_reached(target, config, 'a.id, a.ns')}) a\n"
-        f"  JOIN {target.table(names.lookup)} l ON l.id = a.id AND l.id_key_type = a.ns\n"
-        f"  WHERE l.canonical_id <> {as_leader}"
+        f"SELECT s.{p} AS old_id, MIN(l.canonical_id) AS new_id\n"
+        f"  FROM {target.table(f'enriched_{table.table}')} s\n"
+        f"  JOIN {lookup} l ON l.id = {best_id} AND l.id_key_type = {best_ns}\n"
+        f"  WHERE s.{p} NOT IN (SELECT canonical_id FROM {lookup})\n"
+        f"  GROUP BY s.{p}"
     )
 
 
@@ -100,7 +113,7 @@ def enrich_incremental(
         + f"\nINSERT INTO {name}\n"
         + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))
         + ";\n"
-        + f"\nMERGE INTO {name} e\nUSING (\n  {_moved(config, target)}\n) m\nON e.{p} = m.old_id\n"
+        + f"\nMERGE INTO {name} e\nUSING (\n  {_moved(config, target, table)}\n) m\nON e.{p} = m.old_id\n"
         + f"WHEN MATCHED THEN UPDATE SET {p} = m.new_id;\n"
     )
 

@@ -37,8 +37,14 @@ def case(tmp_path: Path, duckdb_conn) -> IncrementalCase:
     return built
 
 
-def _run_day(dag, day: int, *, full_refresh: bool = False) -> str:
-    """A scheduled run of ``day``'s interval; a full refresh is a manual run with the trigger-form param."""
+def _run_day(sql_dir: Path, day: int, *, full_refresh: bool = False) -> str:
+    """A scheduled run of ``day``'s interval; a full refresh is a manual run with the trigger-form param.
+
+    The DAG file is parsed for every run, as a worker does: ``dag.test()`` in one process keeps a
+    manual run's conf in the DAG object's params, so later runs of the same object would see it."""
+    dag = dag_from_file(
+        "idu_incremental_large", DAG_SOURCE.format(dag_id="idu_incremental_large", sql_dir=str(sql_dir))
+    )
     start = START.add(days=day - 1)
     if full_refresh:
         result = run_dag(dag, logical_date=start, conf={"full_refresh": True})
@@ -69,14 +75,11 @@ def test_fifty_thousand_people_over_ten_daily_runs_and_a_backfill(
 ) -> None:
     sql_dir = driver.generate(tmp_path / "inc", incremental=True)
     full_dir = driver.generate(tmp_path / "full", incremental=False)
-    dag = dag_from_file(
-        "idu_incremental_large", DAG_SOURCE.format(dag_id="idu_incremental_large", sql_dir=str(sql_dir))
-    )
     reasons = {}
     for day in range(1, DAYS + 1):
         pending = LATE_DAY <= day < FULL_REFRESH_DAY
         graph = case.deliver(day, without_late_outside=pending)
-        reasons[day] = _run_day(dag, day, full_refresh=day == FULL_REFRESH_DAY)
+        reasons[day] = _run_day(sql_dir, day, full_refresh=day == FULL_REFRESH_DAY)
         _check(case, tmp_path, full_dir, graph, late_outside_pending=pending)
     assert reasons == {
         **{d: "incremental" for d in range(2, DAYS + 1)},
@@ -86,5 +89,5 @@ def test_fifty_thousand_people_over_ten_daily_runs_and_a_backfill(
     # a backfill of an interval before every other run: watermarks are data time, so it reads the
     # rows after them (none new) and the tables stay exact
     graph = case.deliver(DAYS)
-    assert _run_day(dag, 0) == "incremental"
+    assert _run_day(sql_dir, 0) == "incremental"
     _check(case, tmp_path, full_dir, graph, late_outside_pending=False)
