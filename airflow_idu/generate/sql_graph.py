@@ -134,10 +134,12 @@ def canonicalize(config: UnifyConfig, target: Target) -> str:
     )
 
 
-def lookup_query(config: UnifyConfig, final: str) -> str:
-    """The rows of ``<p>_lookup`` of every identifier of the converged graph ``final``."""
-    cid = canonical_id_sql("leader_id", "leader_ns", len(config.canonical_id.merge_by_keys))
-    return f"""WITH graph AS (
+def canonical_tables(config: UnifyConfig, target: Target, final: str) -> str:
+    """``<p>_lookup``, ``<p>_keys`` and ``<p>_tables`` from the converged graph ``final``."""
+    names = table_names(config)
+    merge_by = config.canonical_id.merge_by_keys
+    cid = canonical_id_sql("leader_id", "leader_ns", len(merge_by))
+    lookup = f"""WITH graph AS (
   -- one leader per follower even if the loop stopped at its safety limit unconverged
   SELECT * FROM (
     SELECT g.*, ROW_NUMBER() OVER (PARTITION BY follower_id, follower_ns ORDER BY leader_ns, leader_id) AS rn
@@ -164,13 +166,6 @@ SELECT
   g.follower_last_processed_at AS id_last_processed_at
 FROM graph g
 JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
-
-
-def canonical_tables(config: UnifyConfig, target: Target, final: str, *, lookup: str | None = None) -> str:
-    """``<p>_lookup``, ``<p>_keys`` and ``<p>_tables`` from the converged graph ``final``; ``lookup``:
-    the statements that write the lookup instead of replacing it whole."""
-    names = table_names(config)
-    merge_by = config.canonical_id.merge_by_keys
     keys = "\nUNION ALL\n".join(
         f"SELECT {string_literal(k)} AS key_name, CAST({ns} AS BIGINT) AS key_type"
         for ns, k in enumerate(merge_by, start=1)
@@ -180,7 +175,7 @@ def canonical_tables(config: UnifyConfig, target: Target, final: str, *, lookup:
         for i, t in enumerate(config.tables, start=1)
     )
     return (
-        (lookup or create_table_as(target, names.lookup, lookup_query(config, final)))
+        create_table_as(target, names.lookup, lookup)
         + "\n"
         + create_table_as(target, names.keys, keys)
         + "\n"

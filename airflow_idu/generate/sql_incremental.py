@@ -12,7 +12,7 @@ before computing the lookup. Every other file is the default one.
 from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, TableSpec, UnifyConfig
-from airflow_idu.generate.sql_graph import AGGREGATE_LINKS, canonical_tables, link_ctes, lookup_query
+from airflow_idu.generate.sql_graph import AGGREGATE_LINKS, canonical_tables, link_ctes
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, col, create_table_as, header, table_names
 from airflow_idu.plan.incremental import IncrementalSource, IncrementalSpec
 
@@ -129,22 +129,6 @@ CROSS JOIN mode WHERE mode.full = 0;
     )
 
 
-def _lookup_in_place(config: UnifyConfig, target: Target, final: str) -> str:
-    """The lookup rows of the reached identifiers deleted and computed again from the converged
-    components (``final`` holds exactly those on an incremental run, everything on a full refresh);
-    every other identifier keeps its leader and totals, so its row. Both statements are repeatable."""
-    names = table_names(config)
-    lookup, affected, window = (target.table(t) for t in (names.lookup, names.affected, names.run_window))
-    query = lookup_query(config, final)
-    full = f"(SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) FROM {window}) = 1"
-    return (
-        f"CREATE TABLE IF NOT EXISTS {lookup} USING DELTA AS\nSELECT * FROM (\n{query}\n) WHERE 1 = 0;\n"
-        f"\nDELETE FROM {lookup} t\nWHERE {full}\n  OR EXISTS (SELECT 1 FROM {affected} a "
-        "WHERE a.id = t.id AND a.ns = t.id_key_type);\n"
-        f"\nINSERT INTO {lookup}\n{query};\n"
-    )
-
-
 def canonicalize_incremental(config: UnifyConfig, target: Target) -> str:
     names = table_names(config)
     final, graph = target.table(names.loop_final), target.table(names.graph())
@@ -166,7 +150,7 @@ def canonicalize_incremental(config: UnifyConfig, target: Target) -> str:
         + "\n"
         + create_table_as(target, names.graph_next, merged)
         + "\n"
-        + canonical_tables(config, target, graph_next, lookup=_lookup_in_place(config, target, final))
+        + canonical_tables(config, target, graph_next)
         + "\n"
         + create_table_as(target, names.graph(), f"SELECT {_columns()} FROM {graph_next}")
         + f"\nDROP TABLE IF EXISTS {graph_next};\nDROP TABLE IF EXISTS {final};\n"
