@@ -94,14 +94,28 @@ def _hoistable(node: exp.Expr) -> bool:
     return _outermost_lambda(node) is not None and _of_the_group(_unit(node))
 
 
-def _hoist_once(tree: exp.Expr) -> exp.Expr | None:
-    """Hoist the aggregates of one outermost lambda call; the new root, or None if none is left."""
-    first = next((n for n in tree.find_all(exp.AggFunc, exp.Anonymous) if _hoistable(n)), None)
-    if first is None:
-        return None
-    outer = _outermost_lambda(first)
-    assert outer is not None and outer.parent is not None  # _hoistable checked it
-    call = outer.parent
+def _calls(tree: exp.Expr) -> list[exp.Expr]:
+    """The calls to hoist at, found in one walk: for each hoistable aggregate, the call that takes its
+    outermost lambda; only the topmost of them (hoisting one carries every call inside it along)."""
+    calls: dict[int, exp.Expr] = {}
+    for node in tree.find_all(exp.AggFunc, exp.Anonymous):
+        if _hoistable(node):
+            outer = _outermost_lambda(node)
+            assert outer is not None and outer.parent is not None  # _hoistable checked it
+            calls.setdefault(id(outer.parent), outer.parent)
+    return [c for c in calls.values() if not any(id(a) in calls for a in _ancestors(c))]
+
+
+def _ancestors(node: exp.Expr) -> list[exp.Expr]:
+    found, ancestor = [], node.parent
+    while ancestor is not None:
+        found.append(ancestor)
+        ancestor = ancestor.parent
+    return found
+
+
+def _hoist_at(tree: exp.Expr, call: exp.Expr) -> exp.Expr:
+    """Hoist the aggregates of ``call`` (a call taking an outermost lambda); the new root."""
     scope = _scope(call)
     units = [
         _unit(n) for n in call.find_all(exp.AggFunc, exp.Anonymous)
@@ -111,12 +125,12 @@ def _hoist_once(tree: exp.Expr) -> exp.Expr | None:
     fields = []
     body = call.copy()
     # the copy's nodes in the same walk order as the original's: match them by position
-    originals = list(call.walk())
+    position = {id(node): i for i, node in enumerate(call.walk())}
     copies = list(body.walk())
     for index, unit in enumerate(units, start=1):
         name = f"a{index}"
         fields.append(exp.PropertyEQ(this=exp.to_identifier(name), expression=unit.copy()))
-        copied = copies[next(i for i, node in enumerate(originals) if node is unit)]
+        copied = copies[position[id(unit)]]
         copied.replace(exp.column(name, table=_PARAMETER))
     hoisted = exp.Anonymous(
         this="LIST_EXTRACT",
@@ -139,6 +153,8 @@ def _hoist_once(tree: exp.Expr) -> exp.Expr | None:
 
 def hoist_lambda_aggregates(tree: exp.Expr) -> exp.Expr:
     """``tree`` with every aggregate of the group that sits in a lambda computed outside it."""
-    while (hoisted := _hoist_once(tree)) is not None:
-        tree = hoisted
+    if tree.find(exp.Lambda) is None:  # most statements: nothing to walk
+        return tree
+    for call in _calls(tree):  # disjoint subtrees, so one pass hoists them all
+        tree = _hoist_at(tree, call)
     return tree
