@@ -15,9 +15,11 @@ import pytest
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.generate.config import load_unify_config
 from airflow_idu.generate.sql import generate_sql_directory
+from airflow_idu.loop.runner import LoopRunner
 from airflow_idu.plan import Phase, read_plan
 from airflow_idu.plan.contract import TableNames
 from airflow_idu.runstate.incremental_steps import RunWindow, commit_incremental, prepare_incremental
+from bench.incremental_cost import differences as table_differences
 from tests.conftest import EXAMPLE_YML
 from tests.generate.sqlrun import duckdb_adapter, run_directory
 
@@ -90,13 +92,12 @@ def run_incremental(
 
 
 def _loop(engine: DuckDBEngine, loop) -> None:
-    for k in range(1, 31):
-        text, _ = loop.sql_for_iteration(k)
-        engine.run_script(text, label=f"iteration {k}")
-        if int(engine.scalar(loop.convergence_sql(k))) == 0:
-            engine.run_script(loop.final_sql(k), label="final")
-            return
-    raise AssertionError("the loop did not converge in 30 iterations")
+    """The product's loop driver, to convergence (at most 30 iterations)."""
+    runner = LoopRunner(engine, loop, "driver", resume=False)
+    while not runner.converged:
+        runner.check_limit()
+        runner.step()
+    runner.finish()
 
 
 def rebuild(database: Path, reference: Path, sql_dir: Path) -> None:
@@ -118,19 +119,8 @@ def rebuild(database: Path, reference: Path, sql_dir: Path) -> None:
 
 
 def differences(database: Path, reference: Path, *, tables: tuple[str, ...] = OUTPUTS) -> dict[str, int]:
-    """Per table, the rows in one and not the other (multiset), where any."""
-    found = {}
-    with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f"ATTACH '{reference}' AS ref (READ_ONLY)")
-        for table in tables:
-            a, b = f"unified.{table}", f"ref.unified.{table}"
-            (n,) = con.execute(
-                f"SELECT (SELECT COUNT(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})) + "
-                f"(SELECT COUNT(*) FROM (SELECT * FROM {b} EXCEPT ALL SELECT * FROM {a}))"
-            ).fetchone()  # type: ignore[misc]
-            if n:
-                found[table] = int(n)
-    return found
+    """Per table, the rows in one and not the other (multiset), where any (the benchmark's comparison)."""
+    return table_differences(database, reference, tables)
 
 
 def watermarks(database: Path) -> list[tuple]:

@@ -4,7 +4,6 @@ from the trigger form."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
@@ -16,7 +15,7 @@ from tests.e2e.runner import dag_from_file, run_dag
 from tests.faults import injector
 from tests.ground_truth import assert_lookup_matches
 from tests.incremental import driver
-from tests.incremental.case import BRIDGE_DAY, IncrementalCase, build_incremental_case
+from tests.incremental.case import BRIDGE_DAY, IncrementalCase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.beyond_test]
 
@@ -28,20 +27,6 @@ dag = create_unification_dag(
 )
 """
 LATE_FILE = "metadata.30_unification_metadata"
-
-
-@pytest.fixture(autouse=True)
-def _clean_injector() -> Iterator[None]:
-    injector.reset()
-    yield
-    injector.reset()
-
-
-@pytest.fixture
-def case(tmp_path: Path, duckdb_conn) -> IncrementalCase:
-    built = build_incremental_case(tmp_path / "idu.duckdb", people=24, seed=5, days=7)
-    duckdb_conn(built.database)
-    return built
 
 
 def test_incremental_dag_runs(

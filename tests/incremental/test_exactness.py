@@ -25,7 +25,6 @@ from tests.incremental.case import (
     LATE_OUTSIDE_EMAIL,
     NEW_FIRST_DAY,
     IncrementalCase,
-    build_incremental_case,
 )
 
 MERGE_BY = ["email", "customer_id", "phone_number"]
@@ -45,11 +44,6 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
     return driver.generate(tmp_path / "inc", incremental=True), driver.generate(
         tmp_path / "full", incremental=False
     )
-
-
-@pytest.fixture
-def case(tmp_path: Path) -> IncrementalCase:
-    return build_incremental_case(tmp_path / "inc.duckdb", people=24, seed=5, days=7)
 
 
 def _check_lookup(case: IncrementalCase, graph) -> None:

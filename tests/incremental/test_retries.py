@@ -15,7 +15,6 @@ retry, which these cases set exactly. About 4 minutes on 2 cores (``make increme
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
@@ -25,7 +24,7 @@ from airflow_idu.plan.statements import split_statements
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.faults import injector
 from tests.incremental import driver
-from tests.incremental.case import BRIDGE_DAY, IncrementalCase, build_incremental_case
+from tests.incremental.case import BRIDGE_DAY, IncrementalCase
 from tests.incremental.test_dag_runs import DAG_SOURCE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.beyond_test]
@@ -48,20 +47,6 @@ FILE_TASKS = (
 )
 # the tasks whose statements change tables in place (not a whole-table swap): also with the answer lost
 AFTER = ("canonicalize.05_canonicalize", "enrichment.10_enrich_orders", "master.20_master_customer_master")
-
-
-@pytest.fixture(autouse=True)
-def _clean_injector() -> Iterator[None]:
-    injector.reset()
-    yield
-    injector.reset()
-
-
-@pytest.fixture
-def case(tmp_path: Path, duckdb_conn) -> IncrementalCase:
-    built = build_incremental_case(tmp_path / "idu.duckdb", people=24, seed=5, days=7)
-    duckdb_conn(built.database)
-    return built
 
 
 def _faults(sql_dir: Path) -> list[tuple[str, injector.Fault]]:
