@@ -1,18 +1,22 @@
-"""What an incremental run costs against a full refresh after a 1% delta, on the embedded engine.
+"""What an incremental run costs against a full refresh after a 1% delta, on the embedded engine
+or on the local SQL warehouse.
 
 The example ``unify.yml``'s demo data for ``--people`` people (about 12 source records each) is cut
 into ``--days`` daily deliveries by time. The directory is generated with ``--incremental``. A full
 refresh of the first ``days - 1`` days is the committed state; from a copy of it, the last day is
 delivered (1 / days of the rows) and run once incrementally and once as a full refresh, interleaved,
 ``--repeat`` times. Each run goes through the product's steps (``prepare_incremental``, every file of
-the plan, the loop to convergence, ``commit_incremental``) on ``DuckDBEngine``, without Airflow; the
-engine time is the sum of the statements' seconds as the engine logs them. After each pair, every
+the plan, the loop to convergence, ``commit_incremental``) on ``DuckDBEngine``, or with ``--engine
+warehouse`` on ``DatabricksEngine`` through the real connector to the local SQL warehouse serving the
+same file (``--latency-ms`` per statement), without Airflow; the engine time is the sum of the
+statements' seconds as the engine logs them (on the warehouse: the client's round trips). After each pair, every
 output table of the incremental run is compared with the full refresh's (multiset, run-time
 columns aside): a difference fails the benchmark.
 
     .venv/bin/python -m bench.incremental_cost                        # 100k people (1.2M records)
     .venv/bin/python -m bench.incremental_cost --people 1000000 --repeat 1   # 12M records
     .venv/bin/python -m bench.incremental_cost --people 2000 --days 20 --out /tmp/x   # a quick look
+    .venv/bin/python -m bench.incremental_cost --engine warehouse                     # the local warehouse
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ import shutil
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from airflow_idu.demo.data import create_demo_data
+from airflow_idu.engines.base import Engine
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.generate.config import load_unify_config
 from airflow_idu.generate.sql import generate_sql_directory
@@ -41,6 +48,7 @@ EXAMPLE_YML = REPO / "examples" / "customer_unification" / "unify.yml"
 SOURCES = ("customer_profiles", "web_sessions", "orders", "support_tickets")
 TABLES = TableNames(prefix="unified_customer_id", catalog="idu_demo", schema="unified")
 CONN_ID = "idu_bench_incremental"
+TOKEN = "dapi-bench-incremental"
 # compared between the two runs; the run-state tables differ by design (run ids, times)
 OUTPUTS = (
     "unified_customer_id_lookup",
@@ -74,17 +82,54 @@ def deliver(database: Path, day: int) -> int:
         return sum(int(con.execute(f"SELECT COUNT(*) FROM customer_db.{t}").fetchone()[0]) for t in SOURCES)  # type: ignore[index, misc]
 
 
-def run(database: Path, sql_dir: Path, run_id: str, *, full_refresh: bool) -> dict[str, list[float]]:
+@contextmanager
+def open_engine(database: Path, engine_kind: str, latency_ms: int) -> Iterator[Engine]:
+    """The engine a run uses: the embedded one on the file, or the connector to a warehouse serving it."""
+    if engine_kind == "duckdb":
+        os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(
+            {"conn_type": "duckdb", "host": str(database)}
+        )
+        engine: Engine = DuckDBEngine(CONN_ID, catalog="idu_demo", schema="unified")
+        try:
+            yield engine
+        finally:
+            engine.close()
+        return
+    from airflow_idu.engines.databricks import DatabricksEngine
+    from airflow_idu.warehouse.core import Warehouse
+    from airflow_idu.warehouse.faults import Auth
+    from airflow_idu.warehouse.latency import Latency
+    from airflow_idu.warehouse.server import WarehouseServer
+
+    warehouse = Warehouse(database, latency=Latency(statement_ms=latency_ms, fetch_ms=0))
+    server = WarehouseServer(warehouse, auth=Auth(token=TOKEN)).start()
+    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(server.connection())
+    engine = DatabricksEngine(CONN_ID, catalog="idu_demo", schema="unified")
+    try:
+        yield engine
+    finally:
+        engine.close()
+        server.stop()
+        warehouse.close()
+
+
+def run(
+    database: Path,
+    sql_dir: Path,
+    run_id: str,
+    *,
+    full_refresh: bool,
+    engine_kind: str = "duckdb",
+    latency_ms: int = 0,
+) -> dict[str, list[float]]:
     """One run through the product's steps; per step, the seconds of each statement sent."""
-    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps({"conn_type": "duckdb", "host": str(database)})
     plan = read_plan(sql_dir)
     seconds: dict[str, list[float]] = defaultdict(list)
-    engine = DuckDBEngine(CONN_ID, catalog="idu_demo", schema="unified")
 
     def note(step: str, stats: list) -> None:
         seconds[step].extend(s.seconds for s in stats if s.skipped is None)
 
-    try:
+    with open_engine(database, engine_kind, latency_ms) as engine:
         started = time.perf_counter()
         window = prepare_incremental(engine, TABLES, sql_dir, run_id=run_id, full_refresh=full_refresh)
         seconds["prepare (Python step)"].append(time.perf_counter() - started)
@@ -108,8 +153,6 @@ def run(database: Path, sql_dir: Path, run_id: str, *, full_refresh: bool) -> di
         started = time.perf_counter()
         commit_incremental(engine, TABLES, run_id=run_id)
         seconds["commit (Python step)"].append(time.perf_counter() - started)
-    finally:
-        engine.close()
     return dict(seconds)
 
 
@@ -133,6 +176,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = base_parser(__doc__ or "", sizes="", repeat=3)
     parser.add_argument("--people", type=int, default=100_000, help="demo people (about 12 records each)")
     parser.add_argument("--days", type=int, default=100, help="daily deliveries; the last one is the delta")
+    parser.add_argument(
+        "--engine", choices=("duckdb", "warehouse"), default="duckdb", help="where the runs go"
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="the warehouse's added latency per statement"
+    )
     args = parser.parse_args(argv)
     work = args.work / "incremental_cost"
     shutil.rmtree(work, ignore_errors=True)
@@ -148,13 +197,22 @@ def main(argv: list[str] | None = None) -> None:
     base, inc_db, full_db = work / "base.duckdb", work / "incremental.duckdb", work / "full.duckdb"
     stage(base, people=args.people, days=args.days)
     before = deliver(base, args.days - 1)
-    run(base, sql_dir, "base", full_refresh=True)
+    run(base, sql_dir, "base", full_refresh=True)  # the committed state: on the embedded engine either way
     runs: dict[str, list[dict[str, list[float]]]] = {"incremental": [], "full refresh": []}
     for rep in range(args.repeat):
         for kind, target in (("incremental", inc_db), ("full refresh", full_db)):
             shutil.copyfile(base, target)
             after = deliver(target, args.days)
-            runs[kind].append(run(target, sql_dir, f"{kind}-{rep}", full_refresh=kind == "full refresh"))
+            runs[kind].append(
+                run(
+                    target,
+                    sql_dir,
+                    f"{kind}-{rep}",
+                    full_refresh=kind == "full refresh",
+                    engine_kind=args.engine,
+                    latency_ms=args.latency_ms,
+                )
+            )
             total = sum(sum(v) for v in runs[kind][-1].values())
             print(f"{kind} run {rep + 1}: {total:.2f} s", file=sys.stderr)
         found = differences(inc_db, full_db)
@@ -196,10 +254,18 @@ def main(argv: list[str] | None = None) -> None:
         )
         + f"\n\nIncremental / full refresh: **{ratio:.3f}** (target 0.10)."
     )
+    where = (
+        "embedded engine"
+        if args.engine == "duckdb"
+        else f"local SQL warehouse, real connector, {args.latency_ms} ms per statement"
+    )
+    key = f"incremental_cost_{args.people}" + (
+        "" if args.engine == "duckdb" else f"_warehouse_{args.latency_ms}"
+    )
     write_results(
         args.out,
-        f"incremental_cost_{args.people}",
-        f"Incremental runs: cost after a 1% delta ({after:,} records, embedded engine)",
+        key,
+        f"Incremental runs: cost after a 1% delta ({after:,} records, {where})",
         body,
         {
             "people": args.people,
@@ -208,6 +274,8 @@ def main(argv: list[str] | None = None) -> None:
             "delta_rows": after - before,
             "runs": runs,
             "ratio": ratio,
+            "engine": args.engine,
+            "latency_ms": args.latency_ms,
         },
         command=command_line("bench.incremental_cost", argv),
     )
