@@ -28,6 +28,7 @@ NOT_COUNTED = ("generator_funcs", "table_funcs")
 _WIDTH = 60  # forms per wide query
 _ENVIRONMENT_FORMS = frozenset({"unix_timestamp()"})  # the clock: differs between any two runs
 _CHECKED = 1  # rows DuckDB raises on that are run alone on Spark, per form
+_GROUPED = ("agg", "cube")  # one value per group g (and for "cube", GROUP BY CUBE(g), the total: key None)
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,9 @@ def _bisect(run: Callable[[list[Any]], list[Any] | str], items: list[Any]) -> di
 
 def _select(kind: str, expressions: Sequence[str], ids: Sequence[int] | None = None) -> str:
     where = f" /*ids {','.join(map(str, ids))}*/" if ids is not None else ""
-    if kind == "agg":
-        return f"SELECT g, {', '.join(expressions)} FROM {TABLE}{where} GROUP BY g ORDER BY g"
+    if kind in _GROUPED:
+        by = "CUBE(g)" if kind == "cube" else "g"
+        return f"SELECT g, {', '.join(expressions)} FROM {TABLE}{where} GROUP BY {by} ORDER BY g"
     over = " OVER (PARTITION BY g ORDER BY id)" if kind == "window" else ""
     cols = ", ".join(f"{e}{over} AS c{n}" for n, e in enumerate(expressions))
     return f"SELECT id, {cols} FROM {TABLE}{where} ORDER BY id"
@@ -247,10 +249,12 @@ def run_forms(
     """Each expression's column: its type and one value (or RowError) per row or group (``rows``
     only: the others None)."""
     ids = rows if rows is not None else [r[0] for r in ROWS]
-    keys = [r[0] for r in ROWS] if kind != "agg" else sorted({r[1] for r in ROWS})
+    keys = _all_keys(kind)
 
     def wide(batch: list[str]) -> list[Column] | str:
-        sql = _select(kind, [f"{e} AS c{n}" for n, e in enumerate(batch)] if kind == "agg" else batch, rows)
+        sql = _select(
+            kind, [f"{e} AS c{n}" for n, e in enumerate(batch)] if kind in _GROUPED else batch, rows
+        )
         result = run(sql)
         if isinstance(result[0], str):
             return result[0]
@@ -275,7 +279,7 @@ def run_guided(run: Runner, kind: str, expressions: list[str], duck: dict[str, C
     (up to ``_CHECKED`` of them) alone, to see Spark raise there too."""
     clean = [e for e in expressions if not any(isinstance(v, RowError) for v in duck[e].values)]
     out = run_forms(run, kind, clean)
-    keys = [r[0] for r in ROWS] if kind != "agg" else sorted({r[1] for r in ROWS})
+    keys = _all_keys(kind)
     raising: dict[tuple[Any, ...], list[str]] = {}  # the other forms, by the rows DuckDB raises on
     for expression in expressions:
         if expression not in out:
@@ -286,16 +290,16 @@ def run_guided(run: Runner, kind: str, expressions: list[str], duck: dict[str, C
     elsewhere: dict[str, Column] = {}  # scalar forms over the rows DuckDB does not raise on, as wide queries
     for marks, group in raising.items():
         rest = [r[0] for r in ROWS if r[0] not in marks]
-        if rest and kind != "agg":
+        if rest and kind not in _GROUPED:
             elsewhere.update(run_forms(run, kind, group, rows=rest))
     for expression in expressions:
         if expression in out:
             continue
         failing = [k for k, v in zip(keys, duck[expression].values, strict=True) if isinstance(v, RowError)]
-        ids = [r[0] for r in ROWS if (r[1] if kind == "agg" else r[0]) not in failing]
+        ids = [r[0] for r in ROWS if (r[1] if kind in _GROUPED else r[0]) not in failing]
         values: dict[Any, Any] = {}
         kind_of = ""
-        body = f"{expression} AS c0" if kind == "agg" else expression
+        body = f"{expression} AS c0" if kind in _GROUPED else expression
         if ids:
             column = elsewhere.get(expression) or _by_rows(run, kind, expression, ids, keys)
             if column.invalid:
@@ -309,7 +313,7 @@ def run_guided(run: Runner, kind: str, expressions: list[str], duck: dict[str, C
                 unchecked += 1
                 values[key] = RowError("not checked on Spark")
                 continue
-            part = [r[0] for r in ROWS if (r[1] if kind == "agg" else r[0]) == key]
+            part = [r[0] for r in ROWS if (r[1] if kind in _GROUPED else r[0]) == key]
             result = run(_select(kind, [body], part))
             if result[1] is True:
                 out[expression] = Column(invalid=str(result[0]))
@@ -328,7 +332,7 @@ def run_guided(run: Runner, kind: str, expressions: list[str], duck: dict[str, C
 
 def _by_rows(run: Runner, kind: str, expression: str, ids: list[int], keys: list[Any]) -> Column:
     """A failing form's values row by row: each row's value, or the error it raises."""
-    body = f"{expression} AS c0" if kind == "agg" else expression
+    body = f"{expression} AS c0" if kind in _GROUPED else expression
     first = run(_select(kind, [body], ids))
     if first[1] is True:
         return Column(invalid=str(first[0]))
@@ -351,7 +355,7 @@ def _by_rows(run: Runner, kind: str, expression: str, ids: list[int], keys: list
         types[:] = [result[0][1]]
         values.update({r[0]: r[1] for r in result[1]})
 
-    if kind == "agg":  # a group's value needs all its rows: one query per group
+    if kind in _GROUPED:  # a group's value needs all its rows: one query per group
         for key in keys:
             rows([r[0] for r in ROWS if r[1] == key], split=False)
     else:
@@ -359,8 +363,15 @@ def _by_rows(run: Runner, kind: str, expression: str, ids: list[int], keys: list
     return Column(type=types[0] if types else "", values=tuple(values.get(k) for k in keys))
 
 
+def _all_keys(kind: str) -> list[Any]:
+    """The rows' ids, or the groups (and CUBE's total) of a grouped form."""
+    if kind not in _GROUPED:
+        return [r[0] for r in ROWS]
+    return sorted({r[1] for r in ROWS}) + ([None] if kind == "cube" else [])
+
+
 def _keys(kind: str, ids: list[int]) -> list[Any]:
-    return [r[1] for r in ROWS if r[0] in ids] if kind == "agg" else ids
+    return [r[1] for r in ROWS if r[0] in ids] if kind in _GROUPED else ids
 
 
 # -- comparing ------------------------------------------------------------------------
@@ -449,7 +460,7 @@ def evaluate_functions(
     for call in typed:
         by_function.setdefault(call.function, []).append(call)
     verdicts: dict[str, Verdict] = {}
-    pending: dict[str, list[Form]] = {"scalar": [], "agg": [], "window": []}
+    pending: dict[str, list[Form]] = {"scalar": [], "agg": [], "window": [], "cube": []}
     for function in functions:
         skip = _not_counted(function, function.name not in nondeterministic)
         verdicts[function.name] = Verdict(function=function, verdict=skip or "")
@@ -458,7 +469,7 @@ def evaluate_functions(
         for form in forms_of(function, by_function.get(function.name, [])):
             if form.expression.replace(" ", "") in _ENVIRONMENT_FORMS:
                 continue
-            body = f"{form.expression} AS c0" if form.kind == "agg" else form.expression
+            body = f"{form.expression} AS c0" if form.kind in _GROUPED else form.expression
             _, refusal = translate(_select(form.kind, [body]))
             if refusal:
                 verdicts[function.name].forms.append(
@@ -495,7 +506,7 @@ def _conclude(verdict: Verdict) -> Verdict:
         verdict.verdict, verdict.detail = "MISMATCH", f"`{bad.form.expression}`: {bad.detail}"
     elif ran:
         verdict.verdict = "identical values, wider type" if Status.WIDER in statuses else "identical"
-        types = sorted({c for f in ran for c in re.findall(r"\b(s2?|i|k|n|d|dec|b|dt|ts|bin|arr|sarr|m)\b",
+        types = sorted({c for f in ran for c in re.findall(r"\b(s2?|i|k|n|d|dec|b|dt|ts|bin|arr|sarr|m|g|id)\b",
                                                           f.form.expression)})  # fmt: skip
         verdict.detail = f"{len(ran)} forms over columns {', '.join(types) or '(literals)'}"
         if refused:

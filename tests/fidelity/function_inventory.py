@@ -65,12 +65,18 @@ def _operator_forms() -> dict[str, tuple[str, ...]]:
         "between": ("i BETWEEN -5 AND k", "d BETWEEN 0 AND 100", "s BETWEEN 'a' AND 'z'", "dt BETWEEN DATE'2000-01-01' AND DATE'2030-01-01'"),
         "case": ("CASE WHEN k > 3 THEN s ELSE s2 END", "CASE k WHEN 1 THEN i WHEN 2 THEN n END"),
         "when": ("CASE WHEN b THEN d ELSE 0 END",),
+        "in": ("i IN (k, 3)", "n IN (i, 7, NULL)", "d IN (d, 1.5)", "dec IN (dec, 2.50)", "s IN (s2, 'abc')",
+               "dt IN (dt, DATE'2024-03-05')", "ts IN (ts, TIMESTAMP'2024-03-05 12:34:56')", "bin IN (bin)",
+               "b IN (b, NULL)", "arr IN (arr, array(1))"),
         **{c: tuple(f"{c}({col})" for col in _CAST_FROM) for c in _CASTS},
     })  # fmt: skip
     return forms
 
 
 OPERATOR_FORMS = _operator_forms()
+# grouping()/grouping_id() need a GROUP BY CUBE: they run over ``GROUP BY CUBE(g)`` (kind "cube")
+GROUPING_FORMS = {"grouping": ("grouping(g)",), "grouping_id": ("grouping_id()", "grouping_id(g)")}
+_LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,6 +205,10 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
     kind = {"agg_funcs": "agg", "window_funcs": "window"}.get(function.group, "scalar")
     if function.name in OPERATOR_FORMS:
         return [Form(function=function.name, expression=e, kind=kind) for e in OPERATOR_FORMS[function.name]]
+    if function.name in GROUPING_FORMS:
+        return [
+            Form(function=function.name, expression=e, kind="cube") for e in GROUPING_FORMS[function.name]
+        ]
     forms: list[Form] = []
     seen: set[str] = set()
 
@@ -231,4 +241,11 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
                 add(f"{name}({', '.join(args)})")
         if sum(c is not None for c in columns) > 1:
             add(f"{name}({', '.join(c or a for c, a in zip(columns, call.args, strict=True))})")
+        if kind == "window" and has_from:  # the literal arguments (an offset, a bucket count) kept
+            kept = [a if _LITERAL.fullmatch(a) else c for c, a in zip(columns, call.args, strict=True)]
+            if all(kept):
+                add(f"{name}({', '.join(a for a in kept if a)})")
+    if kind == "window":  # each also over the whole table, without PARTITION BY
+        forms += [Form(function=f.function, expression=f"{f.expression} OVER (ORDER BY id)", kind="scalar")
+                  for f in list(forms)]  # fmt: skip
     return forms

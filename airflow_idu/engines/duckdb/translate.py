@@ -28,6 +28,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
+from airflow_idu.engines.duckdb.spark_compat.bitwise_operators import mark_unsigned_shifts
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -101,6 +102,7 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
 
 
 def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tuple[str, str]]]:
+    code = mark_unsigned_shifts(code)  # sqlglot does not parse Spark's >>>
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
     except SqlglotError as exc:

@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     datetime_functions,
     functions,
+    grouping_windows,
     library,
     more_functions,
     scalars,
@@ -82,7 +83,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 })  # fmt: skip
 
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
-_MODULES = (scalars, datetime_functions, more_functions, aggregates)
+_MODULES = (scalars, datetime_functions, more_functions, aggregates, grouping_windows)
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS

@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
+from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
@@ -356,6 +357,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _empty_collections,
     _arithmetic,
     *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
+    grouping_windows,  # grouping()/grouping_id() with Spark's types
     hoist_lambda_aggregates,  # last: it moves the aggregates the rewrites above produced
 )
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
 
+from airflow_idu.engines.duckdb.spark_compat.bitwise_operators import repair_bitwise
+
 __all__ = ["calls", "repair_parse", "text_refusal"]
 
 
@@ -74,6 +76,7 @@ def text_refusal(code: str) -> tuple[str, int, str] | None:
 
 def repair_parse(tree: exp.Expr) -> exp.Expr:
     """The parsed tree with what sqlglot reads inconsistently made consistent (in place)."""
+    tree = repair_bitwise(tree)  # Spark's precedence of << >> >>> & ^ |
     for node in tree.find_all(exp.StrToUnix):
         fmt = node.args.get("format")
         if isinstance(fmt, exp.Literal) and fmt.is_string and "%" not in fmt.this:

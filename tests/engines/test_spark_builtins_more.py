@@ -1,0 +1,68 @@
+"""Spark built-ins and operators added for the function inventory (tests/fidelity/test_functions.py):
+values local Spark gives, and the refusals. DuckDB only: fast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from airflow_idu.engines.duckdb.spark_compat.library import register_functions
+from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    for macro in COMPAT_MACROS:
+        connection.execute(macro)
+    register_functions(connection)
+    connection.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) AS v(g, x)")
+    return connection
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    [duck] = translate_statement(sql).statements
+    return con.execute(duck).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("4 & 6 >> 1", 0),  # Spark: the shifts bind tighter than &, & than ^, ^ than |
+        ("5 | 2 ^ 3 & 1", 7),
+        ("3 ^ 5 | 1", 7),
+        ("1 + 8 >> 1 + 1", 2),
+        ("-8 >>> 1", 2147483644),  # sqlglot does not parse >>>
+        ("1 << 2 >>> 1 & 7 | 8", 10),
+        ("(5 | 2) & 1", 1),
+        ("'a >>> b'", "a >>> b"),
+    ],
+)
+def test_bitwise_operators_as_spark_groups_them(
+    con: duckdb.DuckDBPyConnection, expression: str, expected: Any
+) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+def test_grouping_functions_under_cube(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT g, grouping(g), grouping_id(), sum(x) FROM t GROUP BY CUBE(g) ORDER BY g NULLS LAST"
+    assert rows(con, sql) == [("a", 0, 0, 3), ("b", 0, 0, 3), (None, 1, 1, 6)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT g, grouping(g) FROM t GROUP BY g",  # Spark raises without grouping sets
+        "SELECT nth_value(x, 0) OVER (ORDER BY x) FROM t",
+    ],
+)
+def test_refused(sql: str) -> None:
+    with pytest.raises(TranslationError):
+        translate_statement(sql)
+
+
+def test_window_functions(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT x, nth_value(x, 2) OVER (ORDER BY x), cume_dist() OVER (PARTITION BY g ORDER BY x) FROM t ORDER BY x"
+    assert rows(con, sql) == [(1, None, 0.5), (2, 2, 1.0), (3, 2, 1.0)]
