@@ -132,7 +132,7 @@ CROSS JOIN mode WHERE mode.full = 0;
 def canonicalize_incremental(config: UnifyConfig, target: Target) -> str:
     names = table_names(config)
     final, graph = target.table(names.loop_final), target.table(names.graph())
-    graph_next, affected = target.table(names.graph_next), target.table(names.affected)
+    affected = target.table(names.affected)
     merged = (
         f"WITH {_incremental_mode(target, config)}\n"
         f"SELECT {_columns()} FROM {final}\nUNION ALL\n"
@@ -142,16 +142,16 @@ def canonicalize_incremental(config: UnifyConfig, target: Target) -> str:
         "CROSS JOIN mode WHERE mode.full = 0 AND a.id IS NULL"
     )
     purpose = (
-        "Incremental: the converged components beside the untouched ones, then canonical ids;\n"
-        "-- <p>_graph is replaced in one statement, so a retry rebuilds the same graph."
+        "Incremental: the converged components beside the untouched ones, then canonical ids.\n"
+        "-- <p>_graph is replaced in one statement that reads it: the loop's final table holds only\n"
+        "-- reached identifiers, so a retry (the final table is kept until the last statement)\n"
+        "-- computes the same graph from the replaced one."
     )
     return (
         header(target, config, purpose)
         + "\n"
-        + create_table_as(target, names.graph_next, merged)
+        + create_table_as(target, names.graph(), merged)
         + "\n"
-        + canonical_tables(config, target, graph_next)
-        + "\n"
-        + create_table_as(target, names.graph(), f"SELECT {_columns()} FROM {graph_next}")
-        + f"\nDROP TABLE IF EXISTS {graph_next};\nDROP TABLE IF EXISTS {final};\n"
+        + canonical_tables(config, target, graph)
+        + f"\nDROP TABLE IF EXISTS {final};\n"
     )

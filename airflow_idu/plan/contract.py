@@ -244,11 +244,6 @@ class TableNames:
         return self._t("affected")
 
     @property
-    def graph_next(self) -> str:
-        """The converged components of this run beside the untouched ones, before it replaces ``graph``."""
-        return self._t("graph_next")
-
-    @property
     def keys(self) -> str:
         return self._t("keys")
 
