@@ -66,3 +66,43 @@ def test_refused(sql: str) -> None:
 def test_window_functions(con: duckdb.DuckDBPyConnection) -> None:
     sql = "SELECT x, nth_value(x, 2) OVER (ORDER BY x), cume_dist() OVER (PARTITION BY g ORDER BY x) FROM t ORDER BY x"
     assert rows(con, sql) == [(1, None, 0.5), (2, 2, 1.0), (3, 2, 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("map_keys(map_concat(map('b', 1, 'a', 2), map('c', 3)))", ["b", "a", "c"]),  # Spark's order
+        ("map_from_entries(array(struct(1, 'a'), NULL))", None),
+        ("str_to_map('a:1:2,,b')", {"a": "1:2", "": None, "b": None}),
+        ("map_filter(map(1, 0, 2, 2, 3, -1), (k, v) -> k > v)", {1: 0, 3: -1}),
+        ("transform_keys(map(2, 1, 1, 2), (k, v) -> k * 10)", {20: 1, 10: 2}),
+        ("transform_values(map(1, 1, 2, 2), (k, v) -> k + v)", {1: 2, 2: 4}),
+        ("map_keys(map_zip_with(map('c', 1, 'a', 2), map('b', 3, 'a', 4, 'd', 5), (k, v1, v2) -> v1))",
+         ["c", "a", "b", "d"]),  # m1's keys, then m2's new ones
+        ("map_zip_with(map('a', 1, 'b', 2), map('b', 3), (k, v1, v2) -> coalesce(v1, 0) + coalesce(v2, 0))",
+         {"a": 1, "b": 5}),
+        ("zip_with(array(1), array(2, 3), (x, y) -> (y, x + 1))", [{"y": 2, "col2": 2}, {"y": 3, "col2": None}]),
+        ("arrays_zip(array(1, 2), array('a'))", [{"0": 1, "1": "a"}, {"0": 2, "1": None}]),
+    ],
+)  # fmt: skip
+def test_map_and_pair_functions(con: duckdb.DuckDBPyConnection, expression: str, expected: Any) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("expression", "error"),
+    [
+        ("map_concat(map(1, 'a'), map(1, 'c'))", "DUPLICATED_MAP_KEY"),
+        ("transform_keys(map(1, 1, 2, 2), (k, v) -> 1)", "DUPLICATED_MAP_KEY"),
+        ("map_from_entries(array(struct(NULL, 'a')))", "NULL_MAP_KEY"),
+        ("str_to_map('a:1,a:2')", "DUPLICATED_MAP_KEY"),
+    ],
+)
+def test_map_keys_raise_as_spark(con: duckdb.DuckDBPyConnection, expression: str, error: str) -> None:
+    with pytest.raises(duckdb.Error, match=error):
+        rows(con, f"SELECT {expression}")
+
+
+def test_str_to_map_with_a_regex_delimiter_is_refused() -> None:
+    with pytest.raises(TranslationError, match="regular expression"):
+        translate_statement("SELECT str_to_map('a.1|b.2', '|', '.')")

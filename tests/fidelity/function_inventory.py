@@ -76,6 +76,17 @@ def _operator_forms() -> dict[str, tuple[str, ...]]:
 OPERATOR_FORMS = _operator_forms()
 # grouping()/grouping_id() need a GROUP BY CUBE: they run over ``GROUP BY CUBE(g)`` (kind "cube")
 GROUPING_FORMS = {"grouping": ("grouping(g)",), "grouping_id": ("grouping_id()", "grouping_id(g)")}
+# Functions whose examples' argument types have no column (maps of INT keys, lambdas): forms over m, arr, sarr
+EXTRA_FORMS = {
+    "map_concat": ("map_concat(m, map('zz', i))", "map_concat(m, m)", "map_concat(m, map(s2, k))"),
+    "map_filter": ("map_filter(m, (k, v) -> v > 1)", "map_filter(m, (k, v) -> k < s)"),
+    "transform_values": ("transform_values(m, (k, v) -> v + 1)", "transform_values(m, (k, v) -> concat(k, s2))"),
+    "transform_keys": ("transform_keys(m, (k, v) -> concat(k, 'x'))", "transform_keys(m, (k, v) -> s2)"),
+    "map_zip_with": ("map_zip_with(m, map('a', k, s2, 1), (k, v1, v2) -> coalesce(v1, 0) + coalesce(v2, 0))",
+                     "map_zip_with(m, m, (k, v1, v2) -> (v1, v2))"),
+    "map_from_entries": ("map_from_entries(map_entries(m))", "map_from_entries(arrays_zip(sarr, arr))"),
+    "zip_with": ("zip_with(arr, sarr, (x, y) -> concat(y, x))", "zip_with(arr, arr, (x, y) -> x + y)"),
+}  # fmt: skip
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 
@@ -245,6 +256,8 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
             kept = [a if _LITERAL.fullmatch(a) else c for c, a in zip(columns, call.args, strict=True)]
             if all(kept):
                 add(f"{name}({', '.join(a for a in kept if a)})")
+    for expression in EXTRA_FORMS.get(function.name, ()):
+        add(expression)
     if kind == "window":  # each also over the whole table, without PARTITION BY
         forms += [Form(function=f.function, expression=f"{f.expression} OVER (ORDER BY id)", kind="scalar")
                   for f in list(forms)]  # fmt: skip

@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
+from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -338,6 +339,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
+    map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
