@@ -24,6 +24,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     map_functions,
     more_functions,
     scalars,
+    try_datetime,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
@@ -84,7 +85,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 })  # fmt: skip
 
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
-_MODULES = (scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions)
+_MODULES = (scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, try_datetime)
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS

@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat.more_functions import more_function
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
+from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -337,6 +338,7 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
+    try_datetime,  # try_to_date, try_to_timestamp
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
