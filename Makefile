@@ -89,8 +89,8 @@ persistent-ids-large: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/runstate
 
 # Incremental runs against a full rebuild after each daily delivery (seven for 24 people, ten DAG runs
-# for 50,000), a failed run, a retry part-way through every task (docs/incremental-runs.md); about
-# 25 minutes on 2 cores, so not in `make test`.
+# for 50,000), a failed run, a retry part-way through every task, the worker SIGKILLed in every task
+# (docs/incremental-runs.md); about 40 minutes on 2 cores, so not in `make test`.
 incremental-runs: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/incremental
 

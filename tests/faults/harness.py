@@ -146,6 +146,70 @@ def continue_run(dag: Any, logical_date: datetime) -> FaultRun:
     return FaultRun(result, tries=try_numbers(result))
 
 
+KILLED = -9  # subprocess return code of a process ended by SIGKILL
+
+
+def dags_test_killed(dag_id: str, logical_date: datetime, *faults: Any) -> Any:
+    """``airflow dags test`` of ``dag_id`` in a subprocess whose injected ``kill`` faults SIGKILL it
+    (the DAG file calls ``install_from_env()``); returns the ``CompletedProcess``."""
+    import os
+    import subprocess
+
+    from tests.conftest import REPO
+    from tests.faults import injector
+
+    env = {**os.environ, injector.ENV: injector.to_env(*faults), "PYTHONPATH": str(REPO)}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.run(
+        [airflow, "dags", "test", dag_id, logical_date.isoformat()],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def task_states(dag_id: str, logical_date: datetime) -> dict[str, tuple[str | None, int]]:
+    """(state, try_number) of each task instance of the run of ``logical_date`` (e.g. the one a killed
+    process left behind)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        dr = session.scalar(
+            select(DagRun).where(DagRun.dag_id == dag_id, DagRun.logical_date == logical_date)
+        )
+        assert dr is not None, "the killed process created no DAG run"
+        tis = {ti.task_id: (ti.state, int(ti.try_number)) for ti in dr.get_task_instances(session=session)}
+        return {t: (None if s is None else str(getattr(s, "value", s)), n) for t, (s, n) in tis.items()}
+
+
+def retry_orphan(dag: Any, logical_date: datetime, task_id: str) -> FaultRun:
+    """Mark the orphaned try of ``task_id`` up_for_retry (what the scheduler does on a heartbeat
+    timeout with retries left), then let ``dag.test()`` continue that same run."""
+    from datetime import UTC, timedelta
+
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        dr = session.scalar(
+            select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.logical_date == logical_date)
+        )
+        ti = session.scalar(
+            select(TaskInstance).filter_by(dag_id=dag.dag_id, run_id=dr.run_id, task_id=task_id)
+        )
+        ti.state = TaskInstanceState.UP_FOR_RETRY
+        ti.end_date = datetime.now(tz=UTC) - timedelta(seconds=1)  # retry_delay is 0: ready for retry now
+    return continue_run(dag, logical_date)
+
+
 def try_numbers(result: RunResult) -> dict[str, int]:
     return tries_of(result.dag_id, result.run_id)
 

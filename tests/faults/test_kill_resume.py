@@ -11,27 +11,26 @@ undisturbed run.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
 from tests.e2e.runner import dag_from_file
 from tests.faults import injector
 from tests.faults.harness import (
+    KILLED,
     Baseline,
-    FaultRun,
-    continue_run,
+    dags_test_killed,
     diff_tables,
     fault_dag_source,
     loop_log,
     next_date,
+    retry_orphan,
     snapshot,
+    task_states,
 )
 from tests.faults.reliability import BUG, IDENTICAL, Collector
 
@@ -42,7 +41,6 @@ LOOP = "loop.unify_loop"
 SOURCE = fault_dag_source(
     DAG_ID, extra="from tests.faults.injector import install_from_env\ninstall_from_env()"
 )
-KILLED = -9  # subprocess return code of a process ended by SIGKILL
 
 
 def _history(loop: dict[str, Any] | None) -> list[tuple[int, int, str]]:
@@ -51,52 +49,11 @@ def _history(loop: dict[str, Any] | None) -> list[tuple[int, int, str]]:
 
 def _kill_at(k: int, logical_date: datetime) -> subprocess.CompletedProcess[str]:
     """Run the whole DAG with ``airflow dags test`` in a subprocess that SIGKILLs itself in iteration ``k``."""
-    fault = injector.Fault(kind="kill", task_id=LOOP, label=rf"iteration {k}\b", statement=4)
-    env = {**os.environ, injector.ENV: injector.to_env(fault), "PYTHONPATH": str(REPO)}
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    return subprocess.run(
-        [airflow, "dags", "test", DAG_ID, logical_date.isoformat()],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    return dags_test_killed(
+        DAG_ID,
+        logical_date,
+        injector.Fault(kind="kill", task_id=LOOP, label=rf"iteration {k}\b", statement=4),
     )
-
-
-def _killed_run(logical_date: datetime) -> dict[str, tuple[str | None, int]]:
-    """(state, try_number) of each task instance of the run the killed process left behind."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        dr = session.scalar(
-            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == logical_date)
-        )
-        assert dr is not None, "the killed process created no DAG run"
-        tis = {ti.task_id: (ti.state, int(ti.try_number)) for ti in dr.get_task_instances(session=session)}
-        return {t: (None if s is None else str(getattr(s, "value", s)), n) for t, (s, n) in tis.items()}
-
-
-def _retry_in_same_run(dag: Any, logical_date: datetime) -> FaultRun:
-    """Mark the orphaned loop try up_for_retry (what the scheduler does on a heartbeat timeout with
-    retries left), then let ``dag.test()`` continue that same run."""
-    from airflow.models.dagrun import DagRun
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from airflow.utils.state import TaskInstanceState
-    from sqlalchemy import select
-
-    with create_session() as session:
-        dr = session.scalar(
-            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == logical_date)
-        )
-        ti = session.scalar(select(TaskInstance).filter_by(dag_id=DAG_ID, run_id=dr.run_id, task_id=LOOP))
-        ti.state = TaskInstanceState.UP_FOR_RETRY
-        ti.end_date = datetime.now(tz=UTC) - timedelta(seconds=1)  # retry_delay is 0: ready for retry now
-    return continue_run(dag, logical_date)
 
 
 @pytest.mark.parametrize(
@@ -124,13 +81,13 @@ def test_sigkill_in_loop_iteration_resumes_at_that_iteration(
     killed = _kill_at(k, logical_date)
     tail = (killed.stdout + killed.stderr)[-3000:]
     assert killed.returncode == KILLED, f"airflow dags test was not killed (rc {killed.returncode}):\n{tail}"
-    tis = _killed_run(logical_date)
+    tis = task_states(DAG_ID, logical_date)
     assert tis[LOOP] == ("running", 1), f"the killed try should be left running: {tis}"
     assert all(s == "success" for t, (s, _) in tis.items() if t.startswith("setup.")), tis
     assert [i for _, i, _ in loop_log(fault_db)] == list(range(1, k)), "the killed try logged 1..K-1"
 
     capfd.readouterr()
-    result = _retry_in_same_run(dag, logical_date)
+    result = retry_orphan(dag, logical_date, LOOP)
     captured = capfd.readouterr()
     console = captured.out + captured.err
     loop = result.xcom(LOOP)
