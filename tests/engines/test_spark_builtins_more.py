@@ -106,3 +106,31 @@ def test_map_keys_raise_as_spark(con: duckdb.DuckDBPyConnection, expression: str
 def test_str_to_map_with_a_regex_delimiter_is_refused() -> None:
     with pytest.raises(TranslationError, match="regular expression"):
         translate_statement("SELECT str_to_map('a.1|b.2', '|', '.')")
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("mask('AbCD123-@$#')", "XxXXnnn-@$#"),
+        (
+            "mask('Ünïcödé straße ǅ ª Ⓐ \u2170 ٣ 日本')",
+            "Xxxxxxx xxxxxx ǅ ª Ⓐ \u2170 n 日本",
+        ),  # Java's categories Lu, Ll, Nd
+        ("mask('ab', 'Q', NULL, 'd', 'o')", "ab"),
+        ("mask('aB1', 'b', 'c', 'd', 'o')", "cbd"),  # one pass: a replacement is not masked again
+        ("collation('x')", "SYSTEM.BUILTIN.UTF8_BINARY"),
+        ("assert_true(0 < 1)", None),
+        ("bitmap_bit_position(-32769)", 1),
+        ("bitmap_bucket_number(-32769)", -1),
+        ("bitmap_bucket_number(-9223372036854775808)", -281474976710656),
+    ],
+)
+def test_text_and_bit_functions(con: duckdb.DuckDBPyConnection, expression: str, expected: Any) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+def test_mask_refuses_letters_newer_than_java_s_unicode(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(duckdb.Error, match="IDU_REFUSED"):
+        rows(con, "SELECT mask('\u2c2f')")
+    with pytest.raises(duckdb.Error, match="USER_RAISED_EXCEPTION"):
+        rows(con, "SELECT assert_true(1 > 2)")

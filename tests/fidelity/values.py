@@ -28,7 +28,7 @@ _SIMPLE = {
     "int": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT", "tinyint": "TINYINT",
     "string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN",
     "date": "DATE", "timestamp": "TIMESTAMP", "timestamp_ntz": "TIMESTAMP", "binary": "BLOB",
-    "void": '"NULL"',
+    "void": "NULL",  # DuckDB's type of NULL, as duck_type() prints it
 }  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     functions,
     grouping_windows,
     library,
+    make_timestamp,
     map_functions,
     more_functions,
     scalars,
@@ -85,7 +86,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 })  # fmt: skip
 
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
-_MODULES = (scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, try_datetime)
+_MODULES = (scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, try_datetime, make_timestamp)
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS

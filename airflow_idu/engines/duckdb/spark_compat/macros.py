@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -341,6 +342,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *MORE_MACROS,
     *MAP_MACROS,
     *TRY_DATETIME_MACROS,
+    *MAKE_TIMESTAMP_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))
