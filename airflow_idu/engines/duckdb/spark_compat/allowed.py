@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     map_functions,
     more_functions,
     scalars,
+    text_functions,
     try_datetime,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
@@ -86,7 +87,17 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 })  # fmt: skip
 
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
-_MODULES = (scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, try_datetime, make_timestamp)
+_MODULES = (
+    scalars,
+    datetime_functions,
+    more_functions,
+    aggregates,
+    grouping_windows,
+    map_functions,
+    text_functions,
+    try_datetime,
+    make_timestamp,
+)
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS

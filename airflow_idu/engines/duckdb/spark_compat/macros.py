@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
+from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
@@ -341,6 +342,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,
+    *TEXT_MACROS,
     *TRY_DATETIME_MACROS,
     *MAKE_TIMESTAMP_MACROS,
 )
