@@ -134,3 +134,39 @@ def test_mask_refuses_letters_newer_than_java_s_unicode(con: duckdb.DuckDBPyConn
         rows(con, "SELECT mask('\u2c2f')")
     with pytest.raises(duckdb.Error, match="USER_RAISED_EXCEPTION"):
         rows(con, "SELECT assert_true(1 > 2)")
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("regexp_count('Steven Jones and Stephen Smith', 'Ste(v|ph)en')", 2),
+        ("regexp_substr('xyz', 'q')", None),
+        ("regexp_instr('😀c', 'c')", 2),  # code points
+        ("regexp_instr(r'\\abc', r'^\\\\abc$')", 1),
+        ("regexp_extract_all('ab', '(x)?b', 1)", [""]),  # a group that took no part
+        ("regexp_extract_all('x', 'b', 1)", []),  # no match: the group index is not checked
+        ("regexp_count('a\nb', 'a.b')", 0),
+    ],
+)
+def test_regexp_functions(con: duckdb.DuckDBPyConnection, expression: str, expected: Any) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "regexp_count('a\rb', 'a.b')",  # Java's . stops at \r
+        "regexp_count('ab\n', 'b$')",  # Java's $ matches before a final line terminator
+        "regexp_count('éa', r'\\ba')",  # Java's word characters are Unicode letters
+        "regexp_extract_all('ab', 'b', 1)",  # Spark: group 1 of a pattern without groups
+    ],
+)
+def test_regexp_refused_or_raising_when_run(con: duckdb.DuckDBPyConnection, expression: str) -> None:
+    with pytest.raises(duckdb.Error, match=r"IDU_REFUSED|REGEX_GROUP_INDEX"):
+        rows(con, f"SELECT {expression}")
+
+
+@pytest.mark.parametrize("pattern", ["a*", "(?i)a", "[a[b]]", "\\p{L}", "a{,2}", "\\1"])
+def test_regexp_patterns_refused(pattern: str) -> None:
+    with pytest.raises(TranslationError):
+        translate_statement(f"SELECT regexp_count('a', r'{pattern}')")  # a raw string: no escapes read

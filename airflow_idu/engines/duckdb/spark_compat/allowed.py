@@ -24,6 +24,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     make_timestamp,
     map_functions,
     more_functions,
+    regexp_functions,
     scalars,
     text_functions,
     try_datetime,
@@ -95,6 +96,7 @@ _MODULES = (
     grouping_windows,
     map_functions,
     text_functions,
+    regexp_functions,
     try_datetime,
     make_timestamp,
 )

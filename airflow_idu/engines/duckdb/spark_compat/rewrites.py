@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.regexp_functions import regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
@@ -346,6 +347,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
+    regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
