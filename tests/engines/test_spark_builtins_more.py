@@ -170,3 +170,40 @@ def test_regexp_refused_or_raising_when_run(con: duckdb.DuckDBPyConnection, expr
 def test_regexp_patterns_refused(pattern: str) -> None:
     with pytest.raises(TranslationError):
         translate_statement(f"SELECT regexp_count('a', r'{pattern}')")  # a raw string: no escapes read
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("hex(hmac('key', 'message'))", "6E9EF29B75FFFC5B7ABAE527D58FDADB2FE42E7219011976917343065F58ED4A"),
+        ("to_base32('foobar')", "MZXW6YTBOI======"),
+        ("from_base32('mzxw6ytboi')", b"foobar"),  # lower case, no padding
+        (
+            "aes_decrypt(unbase64('3lmwu+Mw0H3fi5NDvcu9lg=='), '1234567890abcdef', 'ECB', 'PKCS')",
+            b"Spark SQL",
+        ),
+        (
+            "aes_decrypt(unbase64('2NYmDCjgXTbbxGA3/SnJEfFC/JQ7olk2VQWReIAAFKo='), '1234567890abcdef', 'CBC')",
+            b"Apache Spark",
+        ),
+        (
+            "try_aes_decrypt(unhex('FF7CA17BBB468D3084B5744BCA729FB7B2B7BCB8E4472847D0'), '0000111122223333')",
+            None,
+        ),
+    ],
+)
+def test_crypto_functions(con: duckdb.DuckDBPyConnection, expression: str, expected: Any) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("expression", "error"),
+    [
+        ("from_base32('M1')", "IDU_REFUSED"),  # Spark decodes text that is not base32 its own way
+        ("hmac('', 'm')", "HMAC_CRYPTO_ERROR"),
+        ("aes_decrypt(unhex('00'), 'short')", "AES_KEY_LENGTH"),
+    ],
+)
+def test_crypto_functions_raise(con: duckdb.DuckDBPyConnection, expression: str, error: str) -> None:
+    with pytest.raises(duckdb.Error, match=error):
+        rows(con, f"SELECT {expression}")

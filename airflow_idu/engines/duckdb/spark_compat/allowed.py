@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
+    crypto_functions,
     datetime_functions,
     functions,
     grouping_windows,
@@ -97,6 +98,7 @@ _MODULES = (
     map_functions,
     text_functions,
     regexp_functions,
+    crypto_functions,
     try_datetime,
     make_timestamp,
 )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
@@ -118,4 +119,5 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register the Python functions (Spark's hashes, soundex) on ``con``; again is harmless."""
     register_hashes(con)
     register_python_functions(con)
+    register_crypto_functions(con)
     register_datetime_parsing(con)

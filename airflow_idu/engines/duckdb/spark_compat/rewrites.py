@@ -16,6 +16,7 @@ from airflow_idu.engines.duckdb.spark_compat import library
 from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
@@ -348,6 +349,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
+    crypto_functions,  # hmac, to_base32/from_base32, aes_decrypt (Python functions)
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
