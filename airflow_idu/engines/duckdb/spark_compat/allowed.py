@@ -28,6 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     regexp_functions,
     scalars,
     text_functions,
+    time_zones,
     try_datetime,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
@@ -101,6 +102,7 @@ _MODULES = (
     crypto_functions,
     try_datetime,
     make_timestamp,
+    time_zones,
 )
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

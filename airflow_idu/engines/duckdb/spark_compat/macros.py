@@ -28,6 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
@@ -347,6 +348,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *REGEXP_MACROS,
     *TRY_DATETIME_MACROS,
     *MAKE_TIMESTAMP_MACROS,
+    *TIME_ZONE_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

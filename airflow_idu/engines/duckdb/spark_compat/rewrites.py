@@ -30,6 +30,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
+from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
@@ -344,6 +345,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     try_datetime,  # try_to_date, try_to_timestamp
     make_timestamps,  # make_timestamp[_ntz|_ltz] and their try_ forms
+    time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
