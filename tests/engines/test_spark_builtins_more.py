@@ -207,3 +207,19 @@ def test_crypto_functions(con: duckdb.DuckDBPyConnection, expression: str, expec
 def test_crypto_functions_raise(con: duckdb.DuckDBPyConnection, expression: str, error: str) -> None:
     with pytest.raises(duckdb.Error, match=error):
         rows(con, f"SELECT {expression}")
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ("MARTHA", "MARHTA", 0.9611111111111111),
+        ("kitten", "sitting", 0.746031746031746),
+        ("abc", "ab" * 300 + "é", 0.6453318543168792),  # Spark boosts below 0.7 too
+        ("", "", 1.0),
+        ("", "a", 0.0),
+    ],
+)
+def test_jaro_winkler_similarity(
+    con: duckdb.DuckDBPyConnection, left: str, right: str, expected: float
+) -> None:
+    assert rows(con, f"SELECT jaro_winkler_similarity('{left}', '{right}')") == [(expected,)]

@@ -29,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
+from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
@@ -352,6 +353,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
     crypto_functions,  # hmac, to_base32/from_base32, aes_decrypt (Python functions)
+    string_similarity,  # jaro_winkler_similarity (a Python function)
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
