@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     make_timestamp,
     map_functions,
     more_functions,
+    number_conversion,
     regexp_functions,
     scalars,
     string_similarity,
@@ -105,6 +106,7 @@ _MODULES = (
     try_datetime,
     make_timestamp,
     time_zones,
+    number_conversion,
 )
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

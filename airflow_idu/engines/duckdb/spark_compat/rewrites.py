@@ -27,6 +27,7 @@ from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.number_conversion import number_conversion
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
@@ -347,6 +348,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     try_datetime,  # try_to_date, try_to_timestamp
     make_timestamps,  # make_timestamp[_ntz|_ltz] and their try_ forms
     time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
+    number_conversion,  # conv for every base
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...

@@ -1,0 +1,132 @@
+"""``conv(num, from_base, to_base)`` for every literal base Spark accepts (2-36, a negative ``to_base``).
+
+Spark's ``NumberConverter.convert``, as a Python function on the connection: the text (a number
+argument printed as Spark prints it) trimmed of spaces, an optional leading ``-``, then the ASCII
+digits and letters valid in ``from_base`` up to the first byte that is not one, read as an unsigned
+64-bit value (past 64 bits: ANSI's ``ARITHMETIC_OVERFLOW``); a negative input is its two's
+complement for a positive ``to_base`` (-1 when the value is 2^63 or more); for a negative
+``to_base`` the value is read as a signed long, printed with a ``-`` when negative or when the input
+was. Digits are upper case; an empty text or a base outside 2-36 is NULL. Bases 10 and 16 to 10, -10
+and 16 stay the SQL macro ``conv`` (the same rules, no Python call per row).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from airflow_idu.engines.duckdb.spark_compat.more_functions import text
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "anonymous_check",
+    "conv",
+    "number_conversion",
+    "register_conv",
+]
+
+_U64 = 1 << 64
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _read(digits: str, base: int) -> int:
+    value = 0
+    for ch in digits:
+        digit = int(ch, 36) if ch.isascii() and ch.isalnum() else -1
+        if not 0 <= digit < base:
+            break
+        value = value * base + digit
+        if value >= _U64:
+            raise ValueError("[ARITHMETIC_OVERFLOW] Overflow in function conv()")
+    return value
+
+
+def _signed(value: int) -> int:
+    value %= _U64
+    return value - _U64 if value >= 1 << 63 else value
+
+
+def conv(number: str | None, from_base: int | None, to_base: int | None) -> str | None:
+    if number is None or from_base is None or to_base is None:
+        return None
+    if not (2 <= from_base <= 36 and 2 <= abs(to_base) <= 36):
+        return None
+    trimmed = number.strip(" ")
+    if not trimmed:
+        return None
+    negative = trimmed.startswith("-")
+    value = _signed(_read(trimmed[1:] if negative else trimmed, from_base))
+    if negative and to_base > 0:
+        value = -1 if value < 0 else -value
+    if to_base < 0 and value < 0:
+        value, negative = _signed(-value), True
+    unsigned, out = value % _U64, []
+    while unsigned:
+        unsigned, digit = divmod(unsigned, abs(to_base))
+        out.append(_DIGITS[digit])
+    return ("-" if negative and to_base < 0 else "") + ("".join(reversed(out)) or "0")
+
+
+def _base(node: exp.Expr) -> int | None:
+    negative = isinstance(node, exp.Neg)
+    literal = node.this if negative else node
+    if isinstance(literal, exp.Literal) and not literal.is_string and literal.this.isdigit():
+        return -int(literal.this) if negative else int(literal.this)
+    return None
+
+
+def anonymous_check(node: exp.Anonymous) -> str | None:
+    args = node.expressions
+    if len(args) != 3 or _base(args[1]) is None or _base(args[2]) is None:
+        return "conv with bases that are not integer literals"
+    return None
+
+
+# the bases the SQL macro ``conv`` (spark_compat/macros.py) covers: kept there, in SQL (the canonical ids use it)
+_MACRO_BASES = (frozenset({10, 16}), frozenset({10, -10, 16}))
+
+
+def _conv(args: list[exp.Expr]) -> exp.Expr:
+    if _base(args[1]) in _MACRO_BASES[0] and _base(args[2]) in _MACRO_BASES[1]:
+        return _call("conv", *args)
+    return _call("idu_conv", text(args[0]), args[1], args[2])
+
+
+ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {"conv": _conv}
+CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
+FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
+
+
+def number_conversion(tree: exp.Expr) -> exp.Expr:
+    """Rewrite conv (innermost first), before the other rewrites see it."""
+    return rewrite_calls(
+        tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]
+    )
+
+
+def register_conv(con: duckdb.DuckDBPyConnection) -> None:
+    """Register ``idu_conv`` on ``con``; again is harmless."""
+    import duckdb
+    from duckdb import func
+    from duckdb import sqltypes as t
+
+    with contextlib.suppress(Exception):  # not registered yet
+        con.remove_function("idu_conv")
+    try:
+        con.create_function(
+            "idu_conv", conv, [t.VARCHAR, t.INTEGER, t.INTEGER], t.VARCHAR,
+            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
+        )  # fmt: skip
+    except duckdb.CatalogException as exc:
+        if "already exists" not in str(exc):
+            raise
