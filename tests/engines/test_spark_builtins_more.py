@@ -223,3 +223,31 @@ def test_jaro_winkler_similarity(
     con: duckdb.DuckDBPyConnection, left: str, right: str, expected: float
 ) -> None:
     assert rows(con, f"SELECT jaro_winkler_similarity('{left}', '{right}')") == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("bitmap_count(X '1010')", 2),  # Spark's typed-literal spelling, with a space
+        ("hex(X'0aF')", "00AF"),  # an odd digit count: a leading 0, as Spark
+        ("'X ''12'''", "X '12'"),  # inside a string: untouched (a doubled quote is a quote)
+    ],
+)
+def test_hex_literals(con: duckdb.DuckDBPyConnection, expression: str, expected: Any) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("'O''Brien'", "O'Brien"),  # Spark: a doubled quote is one quote (sqlglot: two literals)
+        ('"a""b"', 'a"b'),
+        ("'a' 'b'", "ab"),  # whitespace between: two literals, concatenated
+        ("''''", "'"),
+        ("'' 'z'", "z"),
+    ],
+)
+def test_doubled_quotes_as_spark_reads_them(
+    con: duckdb.DuckDBPyConnection, expression: str, expected: Any
+) -> None:
+    assert rows(con, f"SELECT {expression}") == [(expected,)]

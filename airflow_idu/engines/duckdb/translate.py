@@ -28,7 +28,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
-from airflow_idu.engines.duckdb.spark_compat.bitwise_operators import mark_unsigned_shifts
+from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -102,7 +102,7 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
 
 
 def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tuple[str, str]]]:
-    code = mark_unsigned_shifts(code)  # sqlglot does not parse Spark's >>>
+    code = repair_source(code)  # what Spark's lexer reads that sqlglot's does not: 'O''Brien', >>>, X 'hex'
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
     except SqlglotError as exc:

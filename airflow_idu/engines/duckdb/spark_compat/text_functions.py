@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -24,7 +25,15 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 
-__all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "TEXT_MACROS", "anonymous_check", "text_functions"]
+__all__ = [
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "TEXT_MACROS",
+    "anonymous_check",
+    "join_hex_literals",
+    "text_functions",
+]
 
 Build = Callable[[list[exp.Expr]], exp.Expr]
 _COLLATION = "SYSTEM.BUILTIN.UTF8_BINARY"
@@ -61,7 +70,31 @@ _BUILD: dict[type[exp.Expr], Build] = {
     exp.BitmapBucketNumber: lambda a: _call("idu_bitmap_bucket_number", _bigint(a[0])),
     exp.BitmapCount: lambda a: _call("idu_bitmap_count", a[0]),
 }
-FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BUILD)
+# and the literal X'hex': DuckDB's unhex('hex') gives Spark's bytes (an odd digit count padded with a leading 0)
+FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({*_BUILD, exp.HexString})
+_SPACED_HEX = re.compile(r"\b[Xx]\s+'(?=[0-9A-Fa-f]*')")
+
+
+def join_hex_literals(code: str) -> str:
+    """``X 'hex'`` (Spark's typed-literal spelling, which sqlglot does not parse) as ``X'hex'``."""
+    if not _SPACED_HEX.search(code):
+        return code
+    out, quote, start, i = [], "", 0, 0
+    while i < len(code):
+        ch = code[i]
+        if quote:
+            i += 2 if ch == "\\" and quote != "`" else 1
+            quote = "" if ch == quote else quote
+            continue
+        found = _SPACED_HEX.match(code, i) if ch in "Xx" else None
+        if found:
+            out.append(code[start:i] + ch + "'")
+            start = i = found.end()
+            quote = "'"
+            continue
+        quote = ch if ch in "'\"`" else ""
+        i += 1
+    return "".join(out) + code[start:]
 
 
 def _one_character(node: exp.Expr) -> bool:
