@@ -86,6 +86,15 @@ EXTRA_FORMS = {
                      "map_zip_with(m, m, (k, v1, v2) -> (v1, v2))"),
     "map_from_entries": ("map_from_entries(map_entries(m))", "map_from_entries(arrays_zip(sarr, arr))"),
     "zip_with": ("zip_with(arr, sarr, (x, y) -> concat(y, x))", "zip_with(arr, arr, (x, y) -> x + y)"),
+    # ordered-set aggregates and listagg/mode in the forms whose result the values define (WITHIN GROUP)
+    "percentile_cont": ("percentile_cont(0.25) WITHIN GROUP (ORDER BY i)", "percentile_cont(0.5) WITHIN GROUP (ORDER BY dec)",
+                        "percentile_cont(0.9) WITHIN GROUP (ORDER BY n)"),
+    "percentile_disc": ("percentile_disc(0.25) WITHIN GROUP (ORDER BY i)", "percentile_disc(0.5) WITHIN GROUP (ORDER BY dec)",
+                        "percentile_disc(0.9) WITHIN GROUP (ORDER BY n)"),
+    "listagg": ("listagg(s) WITHIN GROUP (ORDER BY s)", "listagg(s2, ', ') WITHIN GROUP (ORDER BY s2 DESC)"),
+    "string_agg": ("string_agg(s) WITHIN GROUP (ORDER BY s)", "string_agg(s2, '|') WITHIN GROUP (ORDER BY s2 DESC)"),
+    "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
+             "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 

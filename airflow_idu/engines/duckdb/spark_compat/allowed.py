@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     map_functions,
     more_functions,
     number_conversion,
+    ordered_aggregates,
     regexp_functions,
     scalars,
     string_similarity,
@@ -107,6 +108,7 @@ _MODULES = (
     make_timestamp,
     time_zones,
     number_conversion,
+    ordered_aggregates,
 )
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

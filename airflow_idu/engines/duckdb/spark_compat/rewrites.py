@@ -28,6 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat.more_functions import more_function
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import number_conversion
+from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
@@ -349,6 +350,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     make_timestamps,  # make_timestamp[_ntz|_ltz] and their try_ forms
     time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
     number_conversion,  # conv for every base
+    ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
