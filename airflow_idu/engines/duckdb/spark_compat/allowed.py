@@ -94,22 +94,10 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
 _MODULES = (
-    scalars,
-    datetime_functions,
-    more_functions,
-    aggregates,
-    grouping_windows,
-    map_functions,
-    text_functions,
-    regexp_functions,
-    crypto_functions,
-    string_similarity,
-    try_datetime,
-    make_timestamp,
-    time_zones,
-    number_conversion,
-    ordered_aggregates,
-)
+    scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
+    regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
+    number_conversion, ordered_aggregates,
+)  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS
