@@ -251,3 +251,18 @@ def test_doubled_quotes_as_spark_reads_them(
     con: duckdb.DuckDBPyConnection, expression: str, expected: Any
 ) -> None:
     assert rows(con, f"SELECT {expression}") == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rlike('ab\n', 'b$')",  # Java: true ($ before a final line terminator); RE2: false
+        "regexp_extract('a\rb', 'a.b', 0)",  # Java's . stops at \r
+        "rlike('É', '(?i)é')",  # Java's (?i) folds ASCII only
+    ],
+)
+def test_existing_regexp_functions_refuse_rows_java_reads_differently(
+    con: duckdb.DuckDBPyConnection, expression: str
+) -> None:
+    with pytest.raises(duckdb.Error, match="IDU_REFUSED"):
+        rows(con, f"SELECT {expression}")

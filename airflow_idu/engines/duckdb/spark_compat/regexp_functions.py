@@ -41,6 +41,7 @@ __all__ = [
     "FUNCTIONS",
     "REGEXP_MACROS",
     "anonymous_check",
+    "guard_java_patterns",
     "java_pattern_check",
     "regexp_functions",
 ]
@@ -73,38 +74,51 @@ def _escape(pattern: str, i: int, guards: set[str]) -> str | None:
     return None
 
 
+def _flags(pattern: str, i: int, guards: set[str]) -> None:
+    """Guards for an inline flag group at ``pattern[i]``: Java's (?i) folds ASCII only, (?m) knows more
+    line terminators."""
+    flags = re.match(r"\(\?([a-zA-Z-]*)", pattern[i:])
+    letters = flags.group(1) if flags else ""
+    if "i" in letters:
+        guards.add("boundary")
+    if "m" in letters:
+        guards.add("dollar")
+
+
 def _scan(pattern: str) -> tuple[str | None, set[str], int]:
-    """(refusal, guards, number of capturing groups) of a Java pattern."""
+    """(the first refusal, guards, number of capturing groups) of a Java pattern; the guards of the
+    whole pattern even where it is refused (they protect the functions :mod:`.allowed` accepts too)."""
     guards: set[str] = set()
+    refusals: list[str] = []
     groups, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            refusal = _escape(pattern, i, guards)
-            if refusal:
-                return refusal, guards, groups
+            refusals.append(_escape(pattern, i, guards) or "")
             i += 2
             continue
         if in_class:
             if ch == "[" or pattern.startswith("&&", i):
-                return "a nested class or a class intersection (Java only)", guards, groups
+                refusals.append("a nested class or a class intersection (Java only)")
             in_class = ch != "]"
         elif ch == "[":
-            if pattern[i + 1 : i + 3] in ("]", "^]") or pattern[i + 1 : i + 2] == "]":
-                return "a class starting with ]", guards, groups
+            if pattern[i + 1 : i + 2] == "]" or pattern[i + 1 : i + 3] == "^]":
+                refusals.append("a class starting with ]")
             in_class = True
             i += 2 if pattern[i + 1 : i + 2] == "^" else 1
             continue
         elif ch == "(":
             if pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
-                return "a (? group other than (?: (flags, lookaround, named groups)", guards, groups
+                refusals.append("a (? group other than (?: (flags, lookaround, named groups)")
+                _flags(pattern, i, guards)
             groups += pattern[i + 1 : i + 2] != "?"
         elif ch in ".$":
             guards.add("dot" if ch == "." else "dollar")
         elif pattern.startswith("{,", i):
-            return "a quantifier {,n} (Java rejects it, RE2 reads it literally)", guards, groups
+            refusals.append("a quantifier {,n} (Java rejects it, RE2 reads it literally)")
         i += 1
-    return ("an unclosed class" if in_class else None), guards, groups
+    refusals.append("an unclosed class" if in_class else "")
+    return next((r for r in refusals if r), None), guards, groups
 
 
 def _matches_empty(pattern: str) -> bool:
@@ -169,6 +183,20 @@ def _build(node: exp.Expr) -> exp.Expr:
     if index > _scan(pattern)[2]:
         return _call("idu_regexp_group_error", value, p, exp.Literal.number(index))
     return _call("idu_regexp_extract_all", value, p, exp.Literal.number(index))
+
+
+_JAVA_PATTERNS = (exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.RegexpSplit)
+
+
+def guard_java_patterns(tree: exp.Expr) -> exp.Expr:
+    """rlike, regexp_extract, regexp_replace and split (accepted by :mod:`.allowed`'s own check):
+    the rows where Java and RE2 read their literal pattern differently refused when run. After the
+    implicit casts, so that the guarded value is already text."""
+    for node in tree.find_all(*_JAVA_PATTERNS):
+        pattern = node.args.get("expression")
+        if isinstance(pattern, exp.Literal | exp.RawString) and node.this is not None:
+            node.set("this", _guard(node.this.copy(), pattern.this))
+    return tree
 
 
 def regexp_functions(tree: exp.Expr) -> exp.Expr:

@@ -29,7 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import number_conversion
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
-from airflow_idu.engines.duckdb.spark_compat.regexp_functions import regexp_functions
+from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
@@ -359,6 +359,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     crypto_functions,  # hmac, to_base32/from_base32, aes_decrypt (Python functions)
     string_similarity,  # jaro_winkler_similarity (a Python function)
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
+    guard_java_patterns,  # rows where Java and RE2 read rlike/regexp_extract/replace/split's pattern differently
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
     _casts,  # first: it must see only the statement's own CASTs, not the ones the rewrites add
