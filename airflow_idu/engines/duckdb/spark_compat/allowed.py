@@ -21,11 +21,13 @@ from airflow_idu.engines.duckdb.spark_compat import (
     datetime_functions,
     functions,
     grouping_windows,
+    json_functions,
     library,
     make_timestamp,
     map_functions,
     more_functions,
     number_conversion,
+    number_format,
     ordered_aggregates,
     regexp_functions,
     scalars,
@@ -96,7 +98,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
-    number_conversion, ordered_aggregates,
+    number_conversion, ordered_aggregates, json_functions, number_format,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -22,7 +22,9 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
+from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
+from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
@@ -125,3 +127,5 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_similarity(con)
     register_datetime_parsing(con)
     register_conv(con)
+    register_json_functions(con)
+    register_format_number(con)

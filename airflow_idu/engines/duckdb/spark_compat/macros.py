@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAM
 from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.number_format import NUMBER_FORMAT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
@@ -351,6 +352,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *MAKE_TIMESTAMP_MACROS,
     *TIME_ZONE_MACROS,
     *ORDERED_AGGREGATE_MACROS,
+    *NUMBER_FORMAT_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))
