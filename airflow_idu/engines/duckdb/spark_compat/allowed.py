@@ -31,6 +31,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     ordered_aggregates,
     regexp_functions,
     scalars,
+    scaled_rounding,
     string_similarity,
     text_functions,
     time_zones,
@@ -98,7 +99,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
-    number_conversion, ordered_aggregates, json_functions, number_format,
+    number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

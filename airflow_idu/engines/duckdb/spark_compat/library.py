@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
+from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
 
@@ -129,3 +130,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_conv(con)
     register_json_functions(con)
     register_format_number(con)
+    register_scaled_rounding(con)

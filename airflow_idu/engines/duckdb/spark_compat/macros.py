@@ -29,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.number_format import NUMBER_FORMAT_
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
+from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
@@ -353,6 +354,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *TIME_ZONE_MACROS,
     *ORDERED_AGGREGATE_MACROS,
     *NUMBER_FORMAT_MACROS,
+    *SCALED_ROUNDING_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))
