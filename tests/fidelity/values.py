@@ -28,6 +28,7 @@ _SIMPLE = {
     "int": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT", "tinyint": "TINYINT",
     "string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN",
     "date": "DATE", "timestamp": "TIMESTAMP", "timestamp_ntz": "TIMESTAMP", "binary": "BLOB",
+    "interval day to second": "INTERVAL",  # a DuckDB INTERVAL of no months: the same span
     "void": "NULL",  # DuckDB's type of NULL, as duck_type() prints it
 }  # fmt: skip
 

@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     datetime_functions,
     functions,
     grouping_windows,
+    intervals,
     json_functions,
     library,
     make_timestamp,
@@ -100,6 +101,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
+    intervals,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
+from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
@@ -357,6 +358,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     json_functions,  # json_array_length, json_object_keys
     number_format,  # format_number of integers and DECIMALs
     scaled_rounding,  # floor/ceil with a scale
+    intervals,  # make_dt_interval
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
