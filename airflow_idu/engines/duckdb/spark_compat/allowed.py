@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     crypto_functions,
     datetime_functions,
+    format_string,
     functions,
     grouping_windows,
     intervals,
@@ -101,7 +102,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals,
+    intervals, format_string,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -20,6 +20,7 @@ from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.intervals import INTERVAL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
@@ -357,6 +358,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *NUMBER_FORMAT_MACROS,
     *SCALED_ROUNDING_MACROS,
     *INTERVAL_MACROS,
+    *FORMAT_STRING_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

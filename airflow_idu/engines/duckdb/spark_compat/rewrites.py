@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
+from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
@@ -359,6 +360,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_format,  # format_number of integers and DECIMALs
     scaled_rounding,  # floor/ceil with a scale
     intervals,  # make_dt_interval
+    format_strings,  # format_string/printf of %s and %d
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
