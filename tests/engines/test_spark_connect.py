@@ -124,22 +124,27 @@ class DuckDBRun:
             return {n: t for n, t in duckdb_tables(con, SCHEMA).items() if n not in RUN_SPECIFIC}
 
 
-@pytest.fixture(scope="module")
-def duckdb_run(airflow_db: Path, sources: Path, tmp_path_factory: pytest.TempPathFactory) -> DuckDBRun:
-    """The example DAG on DuckDB, on the same sources: what every Spark Connect run must equal."""
-    duck = tmp_path_factory.mktemp("duckdb-run") / "idu.duckdb"
+def run_on_duckdb(sources: Path, duck: Path, logical_date: Any) -> DuckDBRun:
+    """The example DAG on a copy of ``sources`` in ``duck``: what a Spark Connect run must equal."""
     shutil.copy(sources, duck)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(
             f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps({"conn_type": "duckdb", "host": str(duck)})
         )
-        result = run_dag(example_dag(), logical_date=pendulum.datetime(2027, 1, 1, tz="UTC"))
+        result = run_dag(example_dag(), logical_date=logical_date)
     assert result.state == "success", result.failed()
     return DuckDBRun(
         database=duck,
         history=result.xcom("loop.unify_loop")["history"],
         row_counts=result.xcom("report")["row_counts"],
     )
+
+
+@pytest.fixture(scope="module")
+def duckdb_run(airflow_db: Path, sources: Path, tmp_path_factory: pytest.TempPathFactory) -> DuckDBRun:
+    """The example DAG on DuckDB, on the same sources: what every Spark Connect run must equal."""
+    duck = tmp_path_factory.mktemp("duckdb-run") / "idu.duckdb"
+    return run_on_duckdb(sources, duck, pendulum.datetime(2027, 1, 1, tz="UTC"))
 
 
 def assert_equals_duckdb_and_networkx(
@@ -184,6 +189,30 @@ def test_example_dag_on_spark_connect_equals_duckdb_and_networkx(
     assert _history(loop["history"]) == _history(duckdb_run.history)
     assert on_spark.xcom("report")["row_counts"] == duckdb_run.row_counts
     assert_equals_duckdb_and_networkx(spark_connect_server, duckdb_run, sources, tmp_path)
+
+
+LARGE_PEOPLE = 50_000
+
+
+def test_a_generated_case_of_50000_people_on_spark_connect_equals_duckdb_and_networkx(
+    airflow_db: Path,
+    spark_connect_server: LocalSparkConnect,
+    spark: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's size: 50,000 demo people (about 600,000 source records), the example DAG on both
+    engines from the same rows."""
+    large = tmp_path / "sources.duckdb"
+    create_demo_data(large, schema="customer_db", people=LARGE_PEOPLE, seed=13)
+    expected = run_on_duckdb(large, tmp_path / "duck.duckdb", pendulum.datetime(2027, 4, 1, tz="UTC"))
+    load_sources(spark, large)
+    use_spark_connect(monkeypatch, spark_connect_server)
+    on_spark = run_dag(example_dag(), logical_date=pendulum.datetime(2027, 4, 2, tz="UTC"))
+    assert on_spark.state == "success", on_spark.failed()
+    assert _history(on_spark.xcom("loop.unify_loop")["history"]) == _history(expected.history)
+    assert on_spark.xcom("report")["row_counts"] == expected.row_counts
+    assert_equals_duckdb_and_networkx(spark_connect_server, expected, large, tmp_path)
 
 
 def _history(history: list[dict[str, Any]]) -> list[tuple[int, int, str]]:

@@ -9,6 +9,7 @@ metadata - must match row for row, canonical ids included.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,17 @@ def _run_on_both(spark: Any, sql_dir: Path, rows: dict[str, list[tuple[Any, ...]
     return duck_run, con
 
 
+def _hashable(value: Any) -> Any:
+    """``value`` with lists, tuples, dicts and sets made hashable; equal values stay equal."""
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return frozenset((k, _hashable(v)) for k, v in value.items())
+    if isinstance(value, set | frozenset):
+        return frozenset(_hashable(v) for v in value)
+    return value
+
+
 def assert_same_tables(expected: dict[str, Any], actual: dict[str, Any]) -> None:
     """Spark's tables (``expected``) and DuckDB's hold the same names, columns and rows."""
     assert sorted(actual) == sorted(expected)
@@ -145,8 +157,11 @@ def assert_same_tables(expected: dict[str, Any], actual: dict[str, Any]) -> None
     for name, (columns, table_rows) in expected.items():
         assert actual[name][0] == columns, f"{name}: columns differ"
         assert table_rows, f"{name}: empty on Spark, the comparison would prove nothing"
-        missing = [r for r in table_rows if r not in actual[name][1]]
-        extra = [r for r in actual[name][1] if r not in table_rows]
+        # multisets of rows (a Counter, not list membership: linear, so a 600,000-row table compares in
+        # seconds, and a row duplicated on one side only is a difference)
+        spark_rows, duck_rows = Counter(map(_hashable, table_rows)), Counter(map(_hashable, actual[name][1]))
+        missing = list((spark_rows - duck_rows).elements())
+        extra = list((duck_rows - spark_rows).elements())
         if missing or extra:
             differences.append(f"{name}: Spark-only rows {missing[:3]}, DuckDB-only rows {extra[:3]}")
     assert not differences, "\n".join(differences)
