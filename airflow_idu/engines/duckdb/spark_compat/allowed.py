@@ -24,6 +24,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     grouping_windows,
     intervals,
     json_functions,
+    json_path,
     library,
     make_timestamp,
     map_functions,
@@ -102,7 +103,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string,
+    intervals, format_string, json_path,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

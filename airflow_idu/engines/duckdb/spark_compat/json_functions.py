@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.json_path import json_path
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -108,7 +109,9 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 
 
 def json_functions(tree: exp.Expr) -> exp.Expr:
-    """Rewrite the functions above (innermost first), before the other rewrites see them."""
+    """Rewrite the functions above and get_json_object (:mod:`.json_path`), innermost first, before the
+    other rewrites see them."""
+    tree = json_path(tree)
     return rewrite_calls(
         tree,
         by_type=_BUILD,

@@ -23,6 +23,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
+from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
@@ -129,5 +130,6 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_datetime_parsing(con)
     register_conv(con)
     register_json_functions(con)
+    register_json_path(con)
     register_format_number(con)
     register_scaled_rounding(con)

@@ -52,12 +52,22 @@ _TRUNC = frozenset({"YEAR", "YYYY", "YY", "QUARTER", "MONTH", "MM", "MON", "WEEK
 _DATE_TRUNC = _TRUNC | {"DAY", "DD", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"}
 
 
+_JSON_PATH = re.compile(r"""(['"])\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*\1""")
+
+
 def _unit(text: str, units: frozenset[str]) -> bool:
     return len(text) > 1 and text[0] == text[-1] == "'" and text[1:-1].upper() in units
 
 
 def text_refusal(code: str) -> tuple[str, int, str] | None:
     """(construct, line, reason) of the first call sqlglot would read differently, or None."""
+    for line, args in calls(code, "get_json_object"):  # sqlglot reads 'a' as '$.a'; Spark gives NULL
+        if len(args) == 2 and not _JSON_PATH.fullmatch(args[1]):
+            return (
+                "get_json_object",
+                line,
+                "get_json_object with a path other than a literal $ of .names and [indexes]",
+            )
     for line, args in calls(code, "percentile"):
         if len(args) > 2:
             return "percentile", line, "percentile with a frequency argument"

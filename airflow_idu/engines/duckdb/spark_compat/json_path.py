@@ -1,0 +1,202 @@
+"""``get_json_object(json, path)`` with a literal path of names and indexes (``$.a['b c'][0]``).
+
+Spark reads the first JSON value with Jackson (control characters allowed; malformed text is NULL;
+what follows the value is not read) and walks the path: a name takes the first field of that name
+of an object, an index the element of an array, anything else is NULL. The value found is printed:
+a string as its text, JSON ``null`` as NULL after a name and ``null`` after an index (as Spark
+does), an integer as its value, ``true``/``false``, an object
+or an array compactly re-serialized (Jackson's escapes: ``\\n``-style for the usual controls,
+``\\u00XX`` in capitals for the others). Python's ``json`` reads the same first value
+(:mod:`.json_functions`); refused when run: a value holding a fraction (Jackson prints Java's double
+digits), single-quoted strings (Jackson reads them). Refused at translation: wildcards (``[*]``,
+``.*``) and paths that are not literals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from airflow_idu.engines.duckdb.spark_compat.more_functions import text
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "anonymous_check",
+    "get_json_object",
+    "json_path",
+    "register_json_path",
+]
+
+_STEP = re.compile(r"\.([^.\[\]*]+)|\['([^']*)'\]|\[([0-9]+)\]")
+_WHITESPACE = " \t\n\r"
+_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+class _Fraction(str):
+    """A JSON number with a fraction or an exponent, as written."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+class _Pairs(list):  # type: ignore[type-arg]
+    """An object's fields in order (a list of (key, value) pairs)."""
+
+
+_DECODER = json.JSONDecoder(
+    parse_constant=_no_constant, parse_float=_Fraction, object_pairs_hook=_Pairs, strict=False
+)
+
+
+@lru_cache(maxsize=256)
+def parse_path(path: str) -> tuple[str | int, ...] | None:
+    """The steps of a path of names and indexes, None for any other path."""
+    if not path.startswith("$"):
+        return None
+    steps, at = [], 1
+    while at < len(path):
+        found = _STEP.match(path, at)
+        if found is None:
+            return None
+        name, quoted, index = found.groups()
+        steps.append(int(index) if index is not None else name if name is not None else quoted)
+        at = found.end()
+    return tuple(steps)
+
+
+_MISSING = object()
+
+
+def _walk(value: Any, steps: tuple[str | int, ...]) -> Any:
+    for step in steps:
+        if isinstance(step, int):
+            if not isinstance(value, list) or isinstance(value, _Pairs) or step >= len(value):
+                return _MISSING
+            value = value[step]
+        else:
+            if not isinstance(value, _Pairs):
+                return _MISSING
+            value = next((v for k, v in value if k == step), _MISSING)
+    return value
+
+
+def _quote(value: str) -> str:
+    return '"' + "".join(_SHORT.get(c, f"\\u{ord(c):04X}" if ord(c) < 32 else c) for c in value) + '"'
+
+
+def _write(value: Any) -> str:
+    if isinstance(value, _Fraction):
+        raise RuntimeError(
+            "[IDU_REFUSED] get_json_object of a number with a fraction (Jackson prints Java's digits)"
+        )
+    if isinstance(value, _Pairs):
+        return "{" + ",".join(_quote(k) + ":" + _write(v) for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_write(v) for v in value) + "]"
+    if isinstance(value, str):
+        return _quote(value)
+    if value is None:
+        return "null"
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def get_json_object(document: str | None, path: str | None) -> str | None:
+    steps = parse_path(path) if path is not None else None
+    if document is None or steps is None:
+        return None
+    trimmed = document.lstrip(_WHITESPACE)
+    try:
+        value, _ = _DECODER.raw_decode(trimmed)
+    except RecursionError:
+        raise RuntimeError("[IDU_REFUSED] JSON nested deeper than Python reads") from None
+    except ValueError:
+        if "'" in trimmed:
+            raise RuntimeError(
+                "[IDU_REFUSED] JSON with single-quoted strings (Spark's Jackson reads them)"
+            ) from None
+        return None
+    if not steps and not isinstance(value, list):
+        raise RuntimeError(
+            "[IDU_REFUSED] get_json_object(json, '$') of a JSON value that is not an object or an array "
+            "(Jackson reads a top-level number or null differently)"
+        )
+    found = _walk(value, steps)
+    if found is _MISSING or (found is None and isinstance(steps[-1], str)):
+        return None  # Spark: a field holding JSON null is NULL, an array element holding it "null"
+    return found if isinstance(found, str) and not isinstance(found, _Fraction) else _write(found)
+
+
+_REFUSED_PATH = "get_json_object with a path other than a literal $ of .names and [indexes] (no wildcards)"
+
+
+def _path_text(node: exp.Expr | None) -> str | None:
+    """The path sqlglot read (source_calls.py checks its text is of the form read here), as Spark's text."""
+    if not isinstance(node, exp.JSONPath):
+        return None
+    text = ""
+    for part in node.expressions:
+        if isinstance(part, exp.JSONPathRoot) and not text:
+            text = "$"
+        elif isinstance(part, exp.JSONPathKey) and isinstance(part.this, str) and part.this.isidentifier():
+            text += "." + part.this
+        elif isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int) and part.this >= 0:
+            text += f"[{part.this}]"
+        else:
+            return None
+    return text if parse_path(text) is not None else None
+
+
+ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {}
+CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
+    exp.JSONExtractScalar: lambda n: None if _path_text(n.expression) else _REFUSED_PATH,
+}
+# the parsed path's nodes (their text checked in source_calls.py, their shape in _path_text)
+FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
+    {*CHECKS, exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey, exp.JSONPathSubscript}
+)
+
+
+def anonymous_check(node: exp.Anonymous) -> str | None:
+    return None
+
+
+def json_path(tree: exp.Expr) -> exp.Expr:
+    """Rewrite get_json_object (innermost first), before the other rewrites see it."""
+    return rewrite_calls(
+        tree,
+        by_type={exp.JSONExtractScalar: lambda a: _call("idu_get_json_object", text(a[0]), a[1])},
+        by_name={},
+        arguments=lambda n: [n.this.copy(), exp.Literal.string(_path_text(n.expression) or "")],
+    )
+
+
+def register_json_path(con: duckdb.DuckDBPyConnection) -> None:
+    """Register ``idu_get_json_object`` on ``con``; again is harmless."""
+    import duckdb
+    from duckdb import func
+    from duckdb import sqltypes as t
+
+    with contextlib.suppress(Exception):  # not registered yet
+        con.remove_function("idu_get_json_object")
+    try:
+        con.create_function(
+            "idu_get_json_object", get_json_object, [t.VARCHAR, t.VARCHAR], t.VARCHAR,
+            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
+        )  # fmt: skip
+    except duckdb.CatalogException as exc:
+        if "already exists" not in str(exc):
+            raise
