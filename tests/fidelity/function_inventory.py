@@ -93,6 +93,8 @@ EXTRA_FORMS = {
                         "percentile_disc(0.9) WITHIN GROUP (ORDER BY n)"),
     "listagg": ("listagg(s) WITHIN GROUP (ORDER BY s)", "listagg(s2, ', ') WITHIN GROUP (ORDER BY s2 DESC)"),
     "string_agg": ("string_agg(s) WITHIN GROUP (ORDER BY s)", "string_agg(s2, '|') WITHIN GROUP (ORDER BY s2 DESC)"),
+    # maps built in the query (a map column's entry order is PySpark's, not the table's)
+    "to_json": ("to_json(map('b', k, 'a', i))", "to_json(map('x', s, 'y', s2))", "to_json(array(map('k', k), map('n', i)))"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

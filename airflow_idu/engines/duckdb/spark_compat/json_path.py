@@ -9,7 +9,10 @@ or an array compactly re-serialized (Jackson's escapes: ``\\n``-style for the us
 ``\\u00XX`` in capitals for the others). Python's ``json`` reads the same first value
 (:mod:`.json_functions`); refused when run: a value holding a fraction (Jackson prints Java's double
 digits), single-quoted strings (Jackson reads them). Refused at translation: wildcards (``[*]``,
-``.*``) and paths that are not literals.
+``.*``) and paths that are not literals. ``to_json`` of a map of strings to integers, strings or
+booleans (or arrays of such maps): DuckDB's ``to_json`` keeps the keys and their order, and is
+re-written with Jackson's escapes; other values (structs, whose NULL fields Spark drops, fractions,
+dates) are refused when run.
 """
 
 from __future__ import annotations
@@ -25,17 +28,33 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 
 if TYPE_CHECKING:
     import duckdb
 
+# to_json of a map of string keys (or arrays of them) of integers, strings and booleans: DuckDB's
+# to_json holds the same keys in the same order, re-serialized with Jackson's escapes; a struct (Spark
+# drops its NULL fields), a DOUBLE, a DECIMAL, a date or a timestamp is refused when run
+_TO_JSON_TYPES = r"^MAP\(VARCHAR, (TINYINT|SMALLINT|INTEGER|BIGINT|VARCHAR|BOOLEAN)\)(\[\])*$"
+JSON_PATH_MACROS: tuple[str, ...] = (
+    _macro(
+        "idu_to_json(x)",
+        f"CASE WHEN NOT regexp_matches(typeof(x), '{_TO_JSON_TYPES}') THEN error('[IDU_REFUSED] to_json of a "
+        "value other than a map of strings to integers, strings or booleans, or arrays of them') "
+        "WHEN x IS NULL THEN NULL ELSE idu_jackson_json(CAST(to_json(x) AS VARCHAR)) END",
+    ),
+)
+
 __all__ = [
     "ANONYMOUS",
     "CHECKS",
     "FUNCTIONS",
+    "JSON_PATH_MACROS",
     "anonymous_check",
     "get_json_object",
+    "jackson_json",
     "json_path",
     "register_json_path",
 ]
@@ -114,6 +133,11 @@ def _write(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def jackson_json(document: str | None) -> str | None:
+    """DuckDB's ``to_json`` text of a map or an array (keys in order) as Spark's Jackson writes it."""
+    return None if document is None else _write(_DECODER.decode(document))
+
+
 def get_json_object(document: str | None, path: str | None) -> str | None:
     steps = parse_path(path) if path is not None else None
     if document is None or steps is None:
@@ -163,6 +187,7 @@ def _path_text(node: exp.Expr | None) -> str | None:
 ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {}
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.JSONExtractScalar: lambda n: None if _path_text(n.expression) else _REFUSED_PATH,
+    exp.JSONFormat: lambda n: "to_json with options" if n.args.get("options") is not None else None,
 }
 # the parsed path's nodes (their text checked in source_calls.py, their shape in _path_text)
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
@@ -178,9 +203,16 @@ def json_path(tree: exp.Expr) -> exp.Expr:
     """Rewrite get_json_object (innermost first), before the other rewrites see it."""
     return rewrite_calls(
         tree,
-        by_type={exp.JSONExtractScalar: lambda a: _call("idu_get_json_object", text(a[0]), a[1])},
+        by_type={
+            exp.JSONExtractScalar: lambda a: _call("idu_get_json_object", text(a[0]), a[1]),
+            exp.JSONFormat: lambda a: _call("idu_to_json", a[0]),
+        },
         by_name={},
-        arguments=lambda n: [n.this.copy(), exp.Literal.string(_path_text(n.expression) or "")],
+        arguments=lambda n: (
+            [n.this.copy()]
+            if isinstance(n, exp.JSONFormat)
+            else [n.this.copy(), exp.Literal.string(_path_text(n.expression) or "")]
+        ),
     )
 
 
@@ -190,13 +222,18 @@ def register_json_path(con: duckdb.DuckDBPyConnection) -> None:
     from duckdb import func
     from duckdb import sqltypes as t
 
-    with contextlib.suppress(Exception):  # not registered yet
-        con.remove_function("idu_get_json_object")
-    try:
-        con.create_function(
-            "idu_get_json_object", get_json_object, [t.VARCHAR, t.VARCHAR], t.VARCHAR,
-            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
-        )  # fmt: skip
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+    functions: list[tuple[str, Callable[..., Any], list[Any]]] = [
+        ("idu_get_json_object", get_json_object, [t.VARCHAR, t.VARCHAR]),
+        ("idu_jackson_json", jackson_json, [t.VARCHAR]),
+    ]
+    for name, function, parameters in functions:
+        with contextlib.suppress(Exception):  # not registered yet
+            con.remove_function(name)
+        try:
+            con.create_function(
+                name, function, parameters, t.VARCHAR, null_handling=func.FunctionNullHandling.SPECIAL,
+                side_effects=False,
+            )  # fmt: skip
+        except duckdb.CatalogException as exc:
+            if "already exists" not in str(exc):
+                raise
