@@ -31,6 +31,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     more_functions,
     number_conversion,
     number_format,
+    number_to_char,
     ordered_aggregates,
     regexp_functions,
     scalars,
@@ -103,7 +104,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path,
+    intervals, format_string, json_path, number_to_char,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -29,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.number_format import NUMBER_FORMAT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.number_to_char import NUMBER_TO_CHAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
@@ -361,6 +362,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *INTERVAL_MACROS,
     *FORMAT_STRING_MACROS,
     *JSON_PATH_MACROS,
+    *NUMBER_TO_CHAR_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

@@ -19,6 +19,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.number_to_char import number_to_char
 
 if TYPE_CHECKING:
     import duckdb
@@ -64,7 +65,9 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 
 
 def number_format(tree: exp.Expr) -> exp.Expr:
-    """Rewrite format_number (innermost first), before the other rewrites see it."""
+    """Rewrite format_number and to_char/to_varchar (:mod:`.number_to_char`), innermost first, before the
+    other rewrites see them."""
+    tree = number_to_char(tree)
     return rewrite_calls(
         tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]
     )
