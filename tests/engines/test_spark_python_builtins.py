@@ -4,7 +4,7 @@ format_number and floor/ceil with a scale, on values whose Spark result was read
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
@@ -125,6 +125,13 @@ def con() -> duckdb.DuckDBPyConnection:
         ("from_utc_timestamp('2016-08-31', 'Asia/Seoul')", datetime(2016, 8, 31, 9)),
         ("conv('zz', 36, 16)", "50F"),
         ("floor(3.1411, -3)", 0),
+        ("format_string('%s-%d%%', 'a', 7)", "a-7%"),
+        ("to_char(45, '099')", "045"),
+        ("try_to_number(' 4 5', '999')", 45),
+        ('get_json_object(\'{"a":[{"b":"x\\\\ny"}]}\', \'$.a[0]\')', '{"b":"x\\ny"}'),
+        ("to_json(map('k', 1, 'n', CAST(NULL AS INT)))", '{"k":1,"n":null}'),
+        ("make_dt_interval(-1, 1)", timedelta(days=-1, hours=1)),
+        ("mode() WITHIN GROUP (ORDER BY x DESC) FROM (VALUES (1), (2), (2), (3), (3)) AS t(x)", 3),
     ],
 )
 def test_translated_calls(con: duckdb.DuckDBPyConnection, spark_sql: str, expected: object) -> None:
