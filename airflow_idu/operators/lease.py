@@ -36,7 +36,8 @@ def run_holder(context: Context) -> tuple[str, str]:
 class LeaseGuard:
     """Each writing task's ``pre_execute``: fail before the first write unless this run holds the lease.
 
-    Renews the lease (its TTL starts again). If nobody holds it (a task cleared in a finished run
+    Reads the lease and renews it (its TTL starts again) once a quarter TTL has passed since the
+    last renewal (:data:`~airflow_idu.lease.model.RENEW_AFTER_FRACTION`). If nobody holds it (a task cleared in a finished run
     without ``lease_acquire``; the UI's Clear includes it), the run takes it again. If another
     run holds it, the task fails at once, without retry, naming the holder: this run's earlier
     writes may have been overwritten, so it must not go on.
@@ -91,7 +92,9 @@ class LeaseGuard:
         task: IduBaseOperator, lease: WriterLease, token: str, holder: str
     ) -> LeaseHolder | None:
         try:
-            current = lease.renew(token)
+            current = lease.holder()
+            if not lease.is_fresh(current, token):
+                current = lease.renew(token)
         except StatementError as err:
             if is_conflict(err):
                 raise

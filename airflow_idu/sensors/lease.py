@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, DagRunState, PokeReturnValue, TaskInstanceState, timezone
 
 from airflow_idu.engines.base import StatementError
-from airflow_idu.lease.model import DEFAULT_LEASE_POKE_INTERVAL, DEFAULT_LEASE_TTL, WriterLease, is_conflict
+from airflow_idu.lease.model import (
+    DEFAULT_LEASE_POKE_INTERVAL,
+    DEFAULT_LEASE_TTL,
+    RENEW_AFTER_FRACTION,
+    WriterLease,
+    is_conflict,
+)
 from airflow_idu.operators.base import IduBaseOperator
 from airflow_idu.operators.lease import LeaseGuard, run_holder
 from airflow_idu.sensors.unify_loop import UnifyLoopSensor
@@ -145,7 +151,7 @@ class LeasedUnifyLoopSensor(UnifyLoopSensor):
     """``loop.unify_loop`` with the writer lease: checked before the first iteration of each process,
     then renewed before any iteration that starts a quarter TTL or more after the last renewal.
 
-    A lease renewed every quarter TTL cannot expire while the loop runs, so a long loop keeps it;
+    A lease renewed every quarter TTL (:data:`~airflow_idu.lease.model.RENEW_AFTER_FRACTION`) cannot expire while the loop runs, so a long loop keeps it;
     fast iterations send no extra statements (the round trips per iteration stay 3 or 4).
     """
 
@@ -170,10 +176,9 @@ class LeasedUnifyLoopSensor(UnifyLoopSensor):
         return super().execute_complete(context, event)
 
     def _renew_lease(self, context: Context) -> None:
-        now = time.monotonic()
-        if (
-            self._lease_renewed is None
-            or now - self._lease_renewed >= self.lease_guard.ttl.total_seconds() / 4
-        ):
-            self.lease_guard.check(self, context)
-            self._lease_renewed = now
+        ttl = self.lease_guard.ttl.total_seconds()
+        if self._lease_renewed is None or time.time() - self._lease_renewed >= ttl * RENEW_AFTER_FRACTION:
+            current = self.lease_guard.check(self, context)
+            # when the lease was last renewed (the guard renews only a lease renewed a quarter TTL ago):
+            # the lease's own clock (epoch seconds), so the next check comes exactly when it is due
+            self._lease_renewed = current.expires_at - ttl

@@ -133,3 +133,19 @@ def test_lease_table_is_per_schema() -> None:
 def test_settings_are_validated(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=f"LeaseSettings.{field}"):
         LeaseSettings(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "fresh"),
+    [(0.0, True), (TTL * 0.24, True), (TTL * 0.25, False), (TTL * 0.9, False)],
+    ids=["just-renewed", "under-a-quarter-ttl", "a-quarter-ttl", "nearly-expired"],
+)
+def test_a_holder_renews_only_once_a_quarter_ttl_has_passed(
+    lease: WriterLease, clock: Clock, elapsed: float, fresh: bool
+) -> None:
+    """Each task checks the lease; it writes (renews) only when the last renewal is a quarter TTL old."""
+    lease.take("a", "dag / run a")
+    clock.now += elapsed
+    assert lease.is_fresh(lease.holder(), "a") is fresh
+    assert not lease.is_fresh(lease.holder(), "b")  # not the holder: never fresh for b
+    assert not lease.is_fresh(None, "a")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -49,3 +50,35 @@ def test_release_leaves_closing_its_engine_to_the_base_class(lease_conn_id: str)
     release = LeaseReleaseOperator(task_id="lease_release", conn_id=lease_conn_id, catalog="cat", schema="s")
     release.execute(run_context("d", "r"))  # type: ignore[arg-type]
     assert "engine" not in release.__dict__  # closed: the DuckDB file is free for the next task
+
+
+def test_guard_reads_a_fresh_lease_and_renews_a_stale_one(lease_conn_id: str) -> None:
+    """Two tasks in a row: the second finds the lease renewed moments ago and sends no UPDATE; with
+    the lease's last renewal a quarter TTL back it renews (its expiry moves on)."""
+    from airflow_idu.engines.duckdb import DuckDBEngine
+    from airflow_idu.plan.contract import lease_table
+
+    run = run_context("d", "fresh")
+    assert acquire_sensor(lease_conn_id).poke(run)  # type: ignore[arg-type]
+    task = LeaseReleaseOperator(task_id="stats.06", conn_id=lease_conn_id, catalog="cat", schema="s")
+    guard = LeaseGuard(ttl=timedelta(minutes=5))
+    sent: list[str] = []
+    engine = task.engine
+    run_script = engine.run_script
+
+    def recording(sql: str, *, label: str) -> object:
+        sent.append(label)
+        return run_script(sql, label=label)
+
+    engine.run_script = recording  # type: ignore[method-assign]
+    first = guard.check(task, run)  # type: ignore[arg-type]
+    assert "writer lease renew" not in sent  # acquired moments ago: read, not written
+    task.close_engine()
+
+    assert first.expires_at - time.time() > 225  # acquired with the sensor's TTL: fresh for this guard
+    con = DuckDBEngine(lease_conn_id)  # 2 minutes left: renewed more than a quarter TTL (75 s) ago
+    con.run_script(f"UPDATE {lease_table('cat', 's')} SET expires_at = {time.time() + 120!r}", label="test")
+    con.close()
+    renewed = guard.check(task, run)  # type: ignore[arg-type]
+    assert renewed.expires_at > time.time() + 250  # renewed now: the guard's 5 minutes ahead
+    task.close_engine()

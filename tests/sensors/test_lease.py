@@ -46,11 +46,12 @@ def test_loop_checks_the_lease_first_then_every_quarter_ttl(monkeypatch: pytest.
     class Guard:
         ttl = timedelta(minutes=4)
 
-        def check(self, task: Any, context: Any) -> None:
-            checks.append(now[0])
+        def check(self, task: Any, context: Any) -> Any:
+            checks.append(now[0])  # renewed now: the lease expires a TTL from now
+            return SimpleNamespace(expires_at=now[0] + self.ttl.total_seconds())
 
     monkeypatch.setattr(UnifyLoopSensor, "poke", lambda self, context: False)
-    monkeypatch.setattr(lease_sensors.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(lease_sensors.time, "time", lambda: now[0])
     loop = LeasedUnifyLoopSensor(
         task_id="unify_loop", loop_files=["x.sql"], canonical_id="p", lease_guard=Guard()
     )
@@ -123,3 +124,32 @@ def test_a_free_lease_goes_to_the_earliest_running_run_of_the_dag(
     context["ti"] = ti
     assert bool(acquire_sensor(lease_conn_id).poke(context)) is takes  # type: ignore[arg-type]  # the lease is free
     assert ti.asked == ([] if logical_date is None else ["running"])  # only running runs go first
+
+
+def test_loop_checks_again_when_the_lease_it_found_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard left a fresh lease as it was (renewed 50 s before the loop began): the loop's next
+    check comes a quarter TTL after that renewal, not after its own first check."""
+    from airflow_idu.sensors import lease as lease_sensors
+    from airflow_idu.sensors.lease import LeasedUnifyLoopSensor
+    from airflow_idu.sensors.unify_loop import UnifyLoopSensor
+
+    checks: list[float] = []
+    now = [100.0]
+
+    class Guard:
+        ttl = timedelta(minutes=4)
+
+        def check(self, task: Any, context: Any) -> Any:
+            checks.append(now[0])
+            renewed = 50.0 if len(checks) == 1 else now[0]
+            return SimpleNamespace(expires_at=renewed + self.ttl.total_seconds())
+
+    monkeypatch.setattr(UnifyLoopSensor, "poke", lambda self, context: False)
+    monkeypatch.setattr(lease_sensors.time, "time", lambda: now[0])
+    loop = LeasedUnifyLoopSensor(
+        task_id="unify_loop", loop_files=["x.sql"], canonical_id="p", lease_guard=Guard()
+    )
+    for step in (0, 5, 10, 30):  # iterations at 100, 105, 115, 145 (due at 50 + 60 = 110, then 175)
+        now[0] += step
+        loop.poke({})  # type: ignore[arg-type]
+    assert checks == [100.0, 115.0]
