@@ -40,6 +40,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     text_functions,
     time_zones,
     try_datetime,
+    url_parsing,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
@@ -104,7 +105,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path, number_to_char,
+    intervals, format_string, json_path, number_to_char, url_parsing,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

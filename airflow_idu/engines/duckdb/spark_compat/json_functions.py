@@ -23,6 +23,7 @@ from airflow_idu.engines.duckdb.spark_compat.json_path import json_path
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.url_parsing import url_parsing
 
 if TYPE_CHECKING:
     import duckdb
@@ -109,9 +110,9 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 
 
 def json_functions(tree: exp.Expr) -> exp.Expr:
-    """Rewrite the functions above and get_json_object (:mod:`.json_path`), innermost first, before the
-    other rewrites see them."""
-    tree = json_path(tree)
+    """Rewrite the functions above, get_json_object and to_json (:mod:`.json_path`) and parse_url
+    (:mod:`.url_parsing`), innermost first, before the other rewrites see them."""
+    tree = url_parsing(json_path(tree))
     return rewrite_calls(
         tree,
         by_type=_BUILD,

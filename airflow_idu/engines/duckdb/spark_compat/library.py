@@ -30,6 +30,7 @@ from airflow_idu.engines.duckdb.spark_compat.python_functions import register_py
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
+from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
 
 if TYPE_CHECKING:
     import duckdb
@@ -131,5 +132,6 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_conv(con)
     register_json_functions(con)
     register_json_path(con)
+    register_url_parsing(con)
     register_format_number(con)
     register_scaled_rounding(con)

@@ -356,7 +356,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
-    json_functions,  # json_array_length, json_object_keys, get_json_object
+    json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
     scaled_rounding,  # floor/ceil with a scale
     intervals,  # make_dt_interval
