@@ -18,7 +18,6 @@ with Python's standard implementations of the same standards, so the bytes are t
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac as hmac_lib
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -175,8 +175,6 @@ def crypto_functions(tree: exp.Expr) -> exp.Expr:
 
 def register_crypto_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register the Python functions on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
     blob, varchar = t.BLOB, t.VARCHAR
@@ -188,14 +186,4 @@ def register_crypto_functions(con: duckdb.DuckDBPyConnection) -> None:
         ("idu_try_aes_decrypt", try_aes_decrypt, [blob, blob, varchar, varchar, blob], blob),
     )
     for name, function, parameters, result in functions:
-        with contextlib.suppress(Exception):  # not registered yet
-            con.remove_function(name)
-        try:
-            special = func.FunctionNullHandling.SPECIAL if name.startswith("idu_try_") else None
-            con.create_function(
-                name, function, parameters, result, side_effects=False,
-                null_handling=special or func.FunctionNullHandling.DEFAULT,
-            )  # fmt: skip
-        except duckdb.CatalogException as exc:
-            if "already exists" not in str(exc):
-                raise
+        register_udf(con, name, function, parameters, result, sees_nulls=name.startswith("idu_try_"))

@@ -16,7 +16,6 @@ argument's type. A type without a known Spark layout (maps, structs, HUGEINT) ra
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -26,6 +25,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -246,30 +247,10 @@ def sha2(kind: str, text: str | None, bits: int | None) -> str | None:
 
 
 def register_hashes(con: duckdb.DuckDBPyConnection) -> None:
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
     text3 = [t.VARCHAR, t.VARCHAR, t.VARCHAR]
-    functions: list[tuple[str, Callable[..., Any], list[Any], Any]] = [
-        ("idu_murmur3", murmur3, [*text3, t.INTEGER], t.INTEGER),
-        ("idu_xxhash64", xxhash64, [*text3, t.BIGINT], t.BIGINT),
-        ("idu_crc32", crc32, [t.VARCHAR, t.VARCHAR], t.BIGINT),
-        ("idu_sha2", sha2, [t.VARCHAR, t.VARCHAR, t.INTEGER], t.VARCHAR),
-    ]
-    for name, function, parameters, result in functions:
-        with contextlib.suppress(Exception):  # not registered yet
-            con.remove_function(name)
-        try:
-            con.create_function(
-                name,
-                function,
-                parameters,
-                result,
-                null_handling=func.FunctionNullHandling.SPECIAL,
-                side_effects=False,
-            )
-        except duckdb.CatalogException as exc:
-            # another connection of this process to the same database registered it already
-            if "already exists" not in str(exc):
-                raise
+    register_udf(con, "idu_murmur3", murmur3, [*text3, t.INTEGER], t.INTEGER)
+    register_udf(con, "idu_xxhash64", xxhash64, [*text3, t.BIGINT], t.BIGINT)
+    register_udf(con, "idu_crc32", crc32, [t.VARCHAR, t.VARCHAR], t.BIGINT)
+    register_udf(con, "idu_sha2", sha2, [t.VARCHAR, t.VARCHAR, t.INTEGER], t.VARCHAR)

@@ -12,7 +12,6 @@ is read as its UTF-8 text (bytes that are not UTF-8 are refused when run, as eve
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from airflow_idu.engines.duckdb.spark_compat.json_path import json_path
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import url_parsing
 
 if TYPE_CHECKING:
@@ -124,21 +124,7 @@ def json_functions(tree: exp.Expr) -> exp.Expr:
 def register_json_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register the functions above on ``con``; again is harmless."""
     import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    functions: list[tuple[str, Callable[..., Any], Any]] = [
-        ("idu_json_array_length", json_array_length, t.INTEGER),
-        ("idu_json_object_keys", json_object_keys, duckdb.list_type(t.VARCHAR)),
-    ]
-    for name, function, result in functions:
-        with contextlib.suppress(Exception):  # not registered yet
-            con.remove_function(name)
-        try:
-            con.create_function(
-                name, function, [t.VARCHAR], result, null_handling=func.FunctionNullHandling.SPECIAL,
-                side_effects=False,
-            )  # fmt: skip
-        except duckdb.CatalogException as exc:
-            if "already exists" not in str(exc):
-                raise
+    register_udf(con, "idu_json_array_length", json_array_length, [t.VARCHAR], t.INTEGER)
+    register_udf(con, "idu_json_object_keys", json_object_keys, [t.VARCHAR], duckdb.list_type(t.VARCHAR))

@@ -17,7 +17,6 @@ dates) are refused when run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -218,22 +218,7 @@ def json_path(tree: exp.Expr) -> exp.Expr:
 
 def register_json_path(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``idu_get_json_object`` on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    functions: list[tuple[str, Callable[..., Any], list[Any]]] = [
-        ("idu_get_json_object", get_json_object, [t.VARCHAR, t.VARCHAR]),
-        ("idu_jackson_json", jackson_json, [t.VARCHAR]),
-    ]
-    for name, function, parameters in functions:
-        with contextlib.suppress(Exception):  # not registered yet
-            con.remove_function(name)
-        try:
-            con.create_function(
-                name, function, parameters, t.VARCHAR, null_handling=func.FunctionNullHandling.SPECIAL,
-                side_effects=False,
-            )  # fmt: skip
-        except duckdb.CatalogException as exc:
-            if "already exists" not in str(exc):
-                raise
+    register_udf(con, "idu_get_json_object", get_json_object, [t.VARCHAR, t.VARCHAR], t.VARCHAR)
+    register_udf(con, "idu_jackson_json", jackson_json, [t.VARCHAR], t.VARCHAR)

@@ -12,7 +12,6 @@ and 16 stay the SQL macro ``conv`` (the same rules, no Python call per row).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -116,17 +116,6 @@ def number_conversion(tree: exp.Expr) -> exp.Expr:
 
 def register_conv(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``idu_conv`` on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    with contextlib.suppress(Exception):  # not registered yet
-        con.remove_function("idu_conv")
-    try:
-        con.create_function(
-            "idu_conv", conv, [t.VARCHAR, t.INTEGER, t.INTEGER], t.VARCHAR,
-            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
-        )  # fmt: skip
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+    register_udf(con, "idu_conv", conv, [t.VARCHAR, t.INTEGER, t.INTEGER], t.VARCHAR)

@@ -9,7 +9,6 @@ same way; a negative value that rounds to zero keeps its ``-`` as Java's does. R
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.number_to_char import number_to_char
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -89,17 +89,6 @@ NUMBER_FORMAT_MACROS: tuple[str, ...] = (
 
 def register_format_number(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``idu_format_exact`` on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    with contextlib.suppress(Exception):  # not registered yet
-        con.remove_function("idu_format_exact")
-    try:
-        con.create_function(
-            "idu_format_exact", format_number, [t.VARCHAR, t.INTEGER], t.VARCHAR,
-            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
-        )  # fmt: skip
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+    register_udf(con, "idu_format_exact", format_number, [t.VARCHAR, t.INTEGER], t.VARCHAR)

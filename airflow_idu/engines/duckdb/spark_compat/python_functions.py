@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["register_python_functions", "soundex", "url_decode", "url_encode"]
+__all__ = ["register_python_functions", "register_udf", "soundex", "url_decode", "url_encode"]
 
 _US_ENGLISH = "01230127022455012623017202"  # A..Z
 
@@ -110,20 +110,34 @@ _FUNCTIONS: tuple[tuple[str, Callable[..., Any], bool], ...] = (
 )
 
 
-def register_python_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the functions above on ``con``; again is harmless."""
+def register_udf(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    function: Callable[..., Any],
+    parameters: list[Any],
+    result: Any,
+    *,
+    sees_nulls: bool = True,
+) -> None:
+    """Register the Python function ``name`` on ``con``; again is harmless (another connection of this
+    process to the same database may have registered it already). ``sees_nulls``: the function is
+    called with NULL arguments (DuckDB's SPECIAL handling) instead of DuckDB answering NULL for it."""
     import duckdb
     from duckdb import func
+
+    with contextlib.suppress(Exception):  # not registered yet
+        con.remove_function(name)
+    handling = func.FunctionNullHandling.SPECIAL if sees_nulls else func.FunctionNullHandling.DEFAULT
+    try:
+        con.create_function(name, function, parameters, result, null_handling=handling, side_effects=False)
+    except duckdb.CatalogException as exc:
+        if "already exists" not in str(exc):
+            raise
+
+
+def register_python_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the functions above on ``con``; again is harmless."""
     from duckdb import sqltypes as t
 
     for name, function, special in _FUNCTIONS:
-        with contextlib.suppress(Exception):  # not registered yet
-            con.remove_function(name)
-        handling = func.FunctionNullHandling.SPECIAL if special else func.FunctionNullHandling.DEFAULT
-        try:
-            con.create_function(
-                name, function, [t.VARCHAR], t.VARCHAR, null_handling=handling, side_effects=False
-            )
-        except duckdb.CatalogException as exc:
-            if "already exists" not in str(exc):
-                raise
+        register_udf(con, name, function, [t.VARCHAR], t.VARCHAR, sees_nulls=special)

@@ -13,7 +13,6 @@ without a scale is the same with scale 0 (of a column: functions.py, which refus
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -131,17 +131,6 @@ SCALED_ROUNDING_MACROS: tuple[str, ...] = (
 
 def register_scaled_rounding(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``idu_round_to_scale`` on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    with contextlib.suppress(Exception):  # not registered yet
-        con.remove_function("idu_round_to_scale")
-    try:
-        con.create_function(
-            "idu_round_to_scale", round_to_scale, [t.VARCHAR, t.INTEGER, t.BOOLEAN], t.VARCHAR,
-            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
-        )  # fmt: skip
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+    register_udf(con, "idu_round_to_scale", round_to_scale, [t.VARCHAR, t.INTEGER, t.BOOLEAN], t.VARCHAR)

@@ -12,7 +12,6 @@ DuckDB's own ``jaro_winkler_similarity`` applies the threshold and reads bytes.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -94,15 +94,6 @@ def string_similarity(tree: exp.Expr) -> exp.Expr:
 
 def register_similarity(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``idu_jaro_winkler`` on ``con``; again is harmless."""
-    import duckdb
     from duckdb import sqltypes as t
 
-    with contextlib.suppress(Exception):  # not registered yet
-        con.remove_function("idu_jaro_winkler")
-    try:
-        con.create_function(
-            "idu_jaro_winkler", jaro_winkler, [t.VARCHAR, t.VARCHAR], t.DOUBLE, side_effects=False
-        )
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+    register_udf(con, "idu_jaro_winkler", jaro_winkler, [t.VARCHAR, t.VARCHAR], t.DOUBLE, sees_nulls=False)

@@ -14,10 +14,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -30,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.datetime_parsing import (
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -136,23 +136,8 @@ TRY_DATETIME_MACROS: tuple[str, ...] = (
 
 def register_datetime_parsing(con: duckdb.DuckDBPyConnection) -> None:
     """Register Spark's string-to-date/timestamp reading on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    functions: list[tuple[str, Callable[..., Any], Any, Any]] = [
-        ("idu_spark_date", spark_string_to_date, t.VARCHAR, t.DATE),
-        ("idu_spark_timestamp", spark_string_to_timestamp, t.VARCHAR, t.TIMESTAMP),
-        ("idu_utf8_lossy", utf8_lossy, t.BLOB, t.VARCHAR),
-    ]
-    for name, function, parameter, result in functions:
-        with contextlib.suppress(Exception):  # not registered yet
-            con.remove_function(name)
-        try:
-            con.create_function(
-                name, function, [parameter], result, null_handling=func.FunctionNullHandling.SPECIAL,
-                side_effects=False,
-            )  # fmt: skip
-        except duckdb.CatalogException as exc:
-            if "already exists" not in str(exc):
-                raise
+    register_udf(con, "idu_spark_date", spark_string_to_date, [t.VARCHAR], t.DATE)
+    register_udf(con, "idu_spark_timestamp", spark_string_to_timestamp, [t.VARCHAR], t.TIMESTAMP)
+    register_udf(con, "idu_utf8_lossy", utf8_lossy, [t.BLOB], t.VARCHAR)

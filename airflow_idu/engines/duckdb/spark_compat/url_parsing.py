@@ -13,16 +13,16 @@ that is not a literal (a key of letters, digits and ``_``).
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
     import duckdb
@@ -133,18 +133,6 @@ def url_parsing(tree: exp.Expr) -> exp.Expr:
 
 def register_url_parsing(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``idu_parse_url`` on ``con``; again is harmless."""
-    import duckdb
-    from duckdb import func
     from duckdb import sqltypes as t
 
-    function: Callable[..., Any] = parse_url
-    with contextlib.suppress(Exception):  # not registered yet
-        con.remove_function("idu_parse_url")
-    try:
-        con.create_function(
-            "idu_parse_url", function, [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN], t.VARCHAR,
-            null_handling=func.FunctionNullHandling.SPECIAL, side_effects=False,
-        )  # fmt: skip
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+    register_udf(con, "idu_parse_url", parse_url, [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN], t.VARCHAR)
