@@ -8,16 +8,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
+from airflow_idu.engines.duckdb.macros import install_macros
+from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    for macro in COMPAT_MACROS:
-        connection.execute(macro)
-    register_functions(connection)
+    install_macros(connection)  # the session settings, the Python functions and the macros
     connection.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) AS v(g, x)")
     return connection
 

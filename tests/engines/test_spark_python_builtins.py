@@ -9,16 +9,16 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 
+from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.datetime_parsing import (
     spark_string_to_date,
     spark_string_to_timestamp,
 )
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_array_length, json_object_keys
-from airflow_idu.engines.duckdb.spark_compat.library import register_functions
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import format_number
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import round_to_scale
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 
 
 @pytest.mark.parametrize(
@@ -105,9 +105,7 @@ def test_format_number_and_scaled_rounding() -> None:
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    register_functions(connection)
-    for macro in COMPAT_MACROS:
-        connection.execute(macro)
+    install_macros(connection)  # the session settings, the Python functions and the macros
     return connection
 
 
