@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,8 +18,9 @@ from unittest import mock
 import duckdb
 import pendulum
 
-from tests.conftest import EXAMPLE_SQL
+from tests.conftest import EXAMPLE_SQL, REPO
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
+from tests.faults import injector
 
 LOG_TABLE_SUFFIX = "_unify_loop_log"
 # Run bookkeeping (which run snapshotted the previous lookup): holds the run id, so it differs per run.
@@ -149,15 +152,11 @@ def continue_run(dag: Any, logical_date: datetime) -> FaultRun:
 KILLED = -9  # subprocess return code of a process ended by SIGKILL
 
 
-def dags_test_killed(dag_id: str, logical_date: datetime, *faults: Any) -> Any:
+def dags_test_killed(
+    dag_id: str, logical_date: datetime, *faults: injector.Fault
+) -> subprocess.CompletedProcess[str]:
     """``airflow dags test`` of ``dag_id`` in a subprocess whose injected ``kill`` faults SIGKILL it
-    (the DAG file calls ``install_from_env()``); returns the ``CompletedProcess``."""
-    import os
-    import subprocess
-
-    from tests.conftest import REPO
-    from tests.faults import injector
-
+    (the DAG file calls ``install_from_env()``)."""
     env = {**os.environ, injector.ENV: injector.to_env(*faults), "PYTHONPATH": str(REPO)}
     airflow = str(Path(sys.executable).with_name("airflow"))
     return subprocess.run(

@@ -7,7 +7,9 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -22,6 +24,7 @@ from airflow_idu.runstate.incremental_steps import RunWindow, commit_incremental
 from bench.incremental_cost import differences as table_differences
 from tests.conftest import EXAMPLE_YML
 from tests.generate.sqlrun import duckdb_adapter, run_directory
+from tests.incremental.case import BRIDGE_DAY, IncrementalCase
 
 TABLES = TableNames(prefix="unified_customer_id", catalog="idu_demo", schema="unified")
 RAW = TableNames(prefix="unified_customer_id", schema="unified")
@@ -133,3 +136,26 @@ def watermarks(database: Path) -> list[tuple]:
 def copy(database: Path, to: Path) -> Path:
     shutil.copyfile(database, to)
     return to
+
+
+@dataclass(frozen=True, kw_only=True)
+class BridgeDayState:
+    """Day 1 committed by a DAG run, the bridge day delivered: what each fault case starts from."""
+
+    committed: list[tuple]  # the watermarks after day 1
+    snapshot: Path  # the database with that state, copied back before each case
+    reference: Path  # a full rebuild of the default directory over the same rows
+
+
+def bridge_day_state(case: IncrementalCase, dag: Any, start: Any, tmp_path: Path) -> BridgeDayState:
+    """Run ``dag`` over day 1 at ``start``, deliver the bridge day, and keep that state and its rebuild."""
+    from tests.e2e.runner import run_dag
+
+    case.deliver(1)
+    assert run_dag(dag, logical_date=start).failed() == {}
+    committed = watermarks(case.database)
+    case.deliver(BRIDGE_DAY)
+    snapshot = copy(case.database, tmp_path / "snapshot.duckdb")
+    reference = tmp_path / "ref.duckdb"
+    rebuild(snapshot, reference, generate(tmp_path / "full", incremental=False))
+    return BridgeDayState(committed=committed, snapshot=snapshot, reference=reference)

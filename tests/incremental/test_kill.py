@@ -23,11 +23,11 @@ import pendulum
 import pytest
 
 from airflow_idu.plan.statements import split_statements
-from tests.e2e.runner import dag_from_file, run_dag
+from tests.e2e.runner import dag_from_file
 from tests.faults import injector
 from tests.faults.harness import KILLED, dags_test_killed, retry_orphan, task_states
 from tests.incremental import driver
-from tests.incremental.case import BRIDGE_DAY, IncrementalCase
+from tests.incremental.case import IncrementalCase
 from tests.incremental.test_retries import AFTER, FILE_TASKS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.beyond_test]
@@ -85,13 +85,8 @@ def test_a_worker_killed_in_any_task_and_retried_leaves_the_tables_of_an_undistu
     sql_dir = driver.generate(tmp_path / "inc", incremental=True)
     dag = dag_from_file(DAG_ID, DAG_SOURCE.format(dag_id=DAG_ID, sql_dir=str(sql_dir)))
     start = pendulum.datetime(2026, 11, 1, tz="UTC")
-    case.deliver(1)
-    assert run_dag(dag, logical_date=start).failed() == {}
-    committed = driver.watermarks(case.database)
-    case.deliver(BRIDGE_DAY)
-    snapshot = driver.copy(case.database, tmp_path / "snapshot.duckdb")
-    reference = tmp_path / "ref.duckdb"
-    driver.rebuild(snapshot, reference, driver.generate(tmp_path / "full", incremental=False))
+    state = driver.bridge_day_state(case, dag, start, tmp_path)
+    committed, snapshot, reference = state.committed, state.snapshot, state.reference
 
     problems = {}
     for n, (name, task_id, faults) in enumerate(_cases(sql_dir), start=1):
