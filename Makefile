@@ -10,7 +10,7 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(DEMO)/airflow \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW_CONN_IDU_DEFAULT='{"conn_type": "duckdb", "host": "$(DEMO)/idu_demo.duckdb"}'
 
-.PHONY: bench-smoke fidelity-functions spark-connect persistent-ids-large incremental-runs install demo test unit lint bench fidelity clean wheel-check
+.PHONY: bench-smoke fidelity-functions fidelity-spark-connect spark-connect persistent-ids-large incremental-runs install demo test unit lint bench fidelity clean wheel-check
 
 install: $(VENV)/.installed
 
@@ -78,13 +78,20 @@ test: install
 
 # Spark's whole function list against the embedded engine (red while docs/compatibility.md lists a MISMATCH)
 fidelity-functions: install
-	IDU_WRITE_COMPATIBILITY=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/fidelity
+	IDU_WRITE_COMPATIBILITY=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/fidelity \
+	  --ignore=tests/fidelity/test_directories_dag.py
 
-# Every Spark Connect test on a local server: the example DAG (400 people) and the SQL error, which
-# `make test` runs too, plus a generated case of 50,000 people and the server restarted mid-loop
-# (about 35 minutes on 2 cores)
+# The Spark side of every fidelity and faithfulness suite on the local Spark Connect server instead of
+# classic local Spark (the same assertions; one server for the session)
+fidelity-spark-connect: install
+	IDU_SPARK_SIDE=connect $(BIN)/python -m pytest -q -p no:cacheprovider -m "not beyond_test" tests/fidelity tests/spark
+
+# Every Spark Connect test on a local server: the example DAG (400 people), one published-style
+# variant's DAGs and the SQL error, which `make test` runs too, plus the other three variants, a
+# generated case of 50,000 people and the server restarted mid-loop (about 40 minutes on 2 cores)
 spark-connect: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/engines/test_spark_connect.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/engines/test_spark_connect.py \
+	  tests/fidelity/test_directories_dag.py
 
 # Persistent ids over ten daily deliveries of 50,000 people, checked against networkx (docs/persistent-ids.md)
 persistent-ids-large: install

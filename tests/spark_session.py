@@ -6,6 +6,11 @@ ANSI mode on and the session time zone UTC. Tests that flip a setting restore it
 At shutdown py4j's logger is silenced before the gateway closes: otherwise its
 shutdown messages hit pytest's already-closed capture stream and print a
 ``--- Logging error --- ValueError: I/O operation on closed file`` traceback.
+
+With ``IDU_SPARK_SIDE=connect`` the same fixture is a Spark Connect session on the test session's
+one local Spark Connect server (``tests/spark_connect_server.py``), so every suite that compares
+with Spark can take the ``spark_connect`` engine's server as its Spark side (``make
+fidelity-spark-connect``). Classic is the default: a JVM in process starts faster.
 """
 
 from __future__ import annotations
@@ -19,7 +24,12 @@ from typing import Any
 
 import pytest
 
-__all__ = ["spark", "spark_skip_reason"]
+__all__ = ["SPARK_SIDE", "spark", "spark_skip_reason"]
+
+SPARK_SIDES = ("classic", "connect")
+SPARK_SIDE = os.environ.get("IDU_SPARK_SIDE", "classic")
+if SPARK_SIDE not in SPARK_SIDES:
+    raise ValueError(f"IDU_SPARK_SIDE={SPARK_SIDE!r}: use one of {', '.join(SPARK_SIDES)}")
 
 
 def spark_skip_reason() -> str | None:
@@ -31,10 +41,13 @@ def spark_skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def spark(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     reason = spark_skip_reason()
     if reason:
         pytest.skip(reason)
+    if SPARK_SIDE == "connect":
+        yield from _connect_session(request.getfixturevalue("spark_connect_server").url)
+        return
     from pyspark.sql import SparkSession
 
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
@@ -58,6 +71,18 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield session
     finally:
         _quiet_py4j()
+        session.stop()
+
+
+def _connect_session(url: str) -> Iterator[Any]:
+    """A session on the shared server, whose settings match the classic session's (ANSI, UTC)."""
+    from pyspark.sql.connect.session import SparkSession
+
+    session = SparkSession.builder.remote(url).create()
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    try:
+        yield session
+    finally:
         session.stop()
 
 
