@@ -74,9 +74,9 @@ def _add_generate_command(sub: Any) -> None:
     gen.add_argument(
         "--loop",
         choices=["full", "incremental"],
-        default="full",
-        help="unify loop: 'full' rewrites the graph every iteration (default); 'incremental' recomputes "
-        "only around changed identifiers (same output tables; docs/sql-directory-contract.md)",
+        default="incremental",
+        help="unify loop: 'incremental' recomputes only around changed identifiers (default); 'full' "
+        "rewrites the graph every iteration (same output tables; docs/sql-directory-contract.md)",
     )
     gen.add_argument(
         "--incremental",

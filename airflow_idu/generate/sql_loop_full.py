@@ -1,7 +1,8 @@
 """The full-rewrite loop: every iteration rewrites the whole graph (``LoopAlgorithm.FULL``).
 
-Kept so tests and bench/ can compare the incremental loop (sql_loop.py) with it
-(`render_sql_files(..., loop=LoopAlgorithm.FULL)`); new directories use sql_loop.py.
+Written by ``airflow-idu generate --loop full`` (`render_sql_files(..., loop=LoopAlgorithm.FULL)`),
+and kept so tests and bench/ can compare the incremental loop (sql_loop.py) with it; directories
+get sql_loop.py by default.
 
 Rows of the graph table say "follower belongs to leader". The loop reads them
 as undirected links between identifiers (a row whose follower is its own leader
