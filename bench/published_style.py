@@ -208,7 +208,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clusters", type=int, default=270_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
-        "--loop", choices=["full", "incremental"], default="full", help="our directory's loop"
+        "--loop",
+        choices=["full", "incremental"],
+        default="full",
+        help="our directory's loop (default full: what section 12 of docs/benchmarks.md measured; "
+        "`airflow-idu generate` itself defaults to incremental)",
     )
     parser.add_argument("--top", type=int, default=12, help="slowest statements listed per directory")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

@@ -4,11 +4,11 @@ Three measurements, each interleaved (ABAB: the variants alternate inside every 
 order flipping between repeats) so that load from other work on the machine hits both alike:
 
 ``loop``  engine time of the unify loop (``bench.raw --loop-only``, loop seconds) for the
-          incremental directory vs the full-rewrite directory (``LoopAlgorithm.FULL``, the
-          generator's default), on the demo data and on a long-chain data set.
+          incremental directory (the generator's default) vs the full-rewrite directory
+          (``LoopAlgorithm.FULL``, ``--loop full``), on the demo data and on a long-chain data set.
 ``e2e``   wall time of the script baseline (``bench.script_baseline``) on the SQL users had
           (``bench/baseline_sql``, frozen) vs ``airflow dags test idu_example`` on the incremental
-          directory, plus the same DAG on the full-rewrite example directory, the raw engine,
+          directory, plus the same DAG on the full-rewrite directory, the raw engine,
           and Airflow's own floor (DAGs of no-op tasks, ``bench/floor_dags``).
 ``memory`` peak RSS of the whole DAG run, full-rewrite vs incremental directory.
 
@@ -209,7 +209,7 @@ def _e2e_variant(name: str, db: Path, base: Path, dirs: dict[str, Path], work: P
         return dags_test(
             f"idu_{name}", work=work, db=db, log=base / f"{name}.log", dags_folder=FLOOR_DAGS
         ).wall, None
-    sql_dir = dirs["incremental"] if name == "airflow" else EXAMPLE / "sql"
+    sql_dir = dirs["incremental"] if name == "airflow" else dirs["full"]
     env = {"IDU_EXAMPLE_SQL_DIR": str(sql_dir)}
     return dags_test("idu_example", work=work, db=db, log=base / f"{name}.log", env=env).wall, None
 
@@ -257,9 +257,9 @@ def bench_e2e(args: argparse.Namespace) -> None:
         "order reversing between repeats). `script` = bench.script_baseline on the SQL users had "
         "(`bench/baseline_sql`: the example directory before the incremental loop, frozen; full-rewrite loop, "
         "USE/OPTIMIZE per iteration, 2 s sleeps); "
-        "`airflow` = `airflow dags test idu_example` on the directory `airflow-idu generate --loop "
-        "incremental` writes for the example unify.yml; `airflow (full loop)` = the same DAG on the "
-        "committed example directory (full-rewrite loop); `raw` = bench.raw on the incremental "
+        "`airflow` = `airflow dags test idu_example` on the directory `airflow-idu generate` (its "
+        "default, incremental loop) writes for the example unify.yml; `airflow (full loop)` = the same "
+        "DAG on the directory `--loop full` writes (full-rewrite loop); `raw` = bench.raw on the incremental "
         "directory (engine only, no Airflow); `floor 1` / `floor 16` = `airflow dags test` of a DAG of "
         "1 / 16 no-op Python tasks (bench/floor_dags): what Airflow costs by itself. Targets: "
         "script/airflow ≥ 1.5 at 1.2M records and ≥ 1 at 120k; airflow - raw ≤ 4 s at 1.2M.\n\n"
