@@ -1,5 +1,8 @@
 """The generated unify loop, run on DuckDB, converges to the right answer and fast enough.
 
+The default loop (incremental) runs every case; the full-rewrite loop (``--loop full``) the chains
+and the derived-iteration rule too.
+
 The contract's stop rule is "no row of K that was not in K-1". These tests stop
 at exactly that point and then demand the full answer: every identifier has
 exactly one leader, the smallest (ns, id) of its connected component, and its
@@ -17,7 +20,7 @@ from typing import Any
 import pytest
 
 from airflow_idu.generate.config import parse_unify_config
-from airflow_idu.generate.sql import generate_sql_directory
+from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
 from airflow_idu.plan import derive_iteration_sql
 from tests.generate import sqlrun
 from tests.generate.sqlrun import Record, duckdb_connection, setup_records
@@ -43,11 +46,26 @@ CONFIG = {
 }
 
 
+LOOPS = ("default", "full")  # what generate writes without --loop (incremental), and --loop full
+
+
+def generate(config: dict[str, Any], out: Path, loop: str) -> None:
+    kwargs = {"loop": LoopAlgorithm.FULL} if loop == "full" else {}
+    generate_sql_directory(parse_unify_config(config), catalog="cat", schema="sch", out_dir=out, **kwargs)
+
+
 @pytest.fixture(scope="module")
-def sql_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("loop_sql")
-    generate_sql_directory(parse_unify_config(CONFIG), catalog="cat", schema="sch", out_dir=out)
+def sql_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = {}
+    for loop in LOOPS:
+        out[loop] = tmp_path_factory.mktemp(f"loop_sql_{loop}")
+        generate(CONFIG, out[loop], loop)
     return out
+
+
+@pytest.fixture(scope="module")
+def sql_dir(sql_dirs: dict[str, Path]) -> Path:
+    return sql_dirs["default"]
 
 
 def run_loop(sql_dir: Path, records: list[Record]) -> tuple[int, list[tuple[Any, ...]]]:
@@ -134,16 +152,17 @@ CHAINS = [
 ]
 
 
+@pytest.mark.parametrize("loop", LOOPS)
 @pytest.mark.parametrize(
     ("length", "order", "leader_first"),
     CHAINS,
     ids=[f"L{c[0]}-{c[1]}-{'fwd' if c[2] else 'rev'}" for c in CHAINS],
 )
 def test_chain_converges_in_log_iterations(
-    sql_dir: Path, length: int, order: str, leader_first: bool
+    sql_dirs: dict[str, Path], loop: str, length: int, order: str, leader_first: bool
 ) -> None:
     records = chain(length, order, leader_first)
-    iterations, rows = run_loop(sql_dir, records)
+    iterations, rows = run_loop(sql_dirs[loop], records)
     assert_converged_correctly(rows, records)
     assert iterations <= math.ceil(math.log2(length)) + 3
 
@@ -156,13 +175,15 @@ def test_mixed_key_types_leader_is_smallest_ns(sql_dir: Path) -> None:
     assert_converged_correctly(rows, records)
 
 
-def test_derived_iteration_equals_generated_file(sql_dir: Path) -> None:
+@pytest.mark.parametrize("loop", LOOPS)
+def test_derived_iteration_equals_generated_file(
+    sql_dirs: dict[str, Path], tmp_path: Path, loop: str
+) -> None:
     """The runner's renumbering of the last file gives exactly what the generator would write."""
-    config = parse_unify_config(
-        dict(CONFIG, canonical_ids=[dict(CONFIG["canonical_ids"][0], merge_iterations=7)])
+    generate(
+        dict(CONFIG, canonical_ids=[dict(CONFIG["canonical_ids"][0], merge_iterations=7)]), tmp_path, loop
     )
-    generate_sql_directory(config, catalog="cat", schema="sch", out_dir=sql_dir.parent / "seven")
-    last = (sql_dir / "04_unify_loop_iteration_02.sql").read_text()
+    last = (sql_dirs[loop] / "04_unify_loop_iteration_02.sql").read_text()
     for k in range(3, 8):
-        generated = (sql_dir.parent / "seven" / f"04_unify_loop_iteration_{k:02d}.sql").read_text()
+        generated = (tmp_path / f"04_unify_loop_iteration_{k:02d}.sql").read_text()
         assert derive_iteration_sql(last, prefix="uid", last=2, target=k) == generated
