@@ -35,6 +35,11 @@ from bench.published_style import CATALOG, EXAMPLE_YML, SCHEMA, SOURCE, create_d
 from bench.workspace import child_airflow_env
 
 VARIANTS = ("script/published", "dag/published", "dag/ours", "dag/ours-incremental", "floor/published")
+# Under a real scheduler (LocalExecutor): our DAG and Airflow's floor there (bench.warehouse_scheduled)
+SCHEDULED = ("sched/published", "sched/ours-incremental", "schedfloor/published", "schedprovider/published")
+# whose tasks a run's tasks are compared with: no-op tasks (Airflow's floor), and under the scheduler also
+# the Databricks provider's SELECT 1 tasks (the floor of any Databricks SQL task)
+FLOORS = {"dag/": ("floor/",), "sched/": ("schedfloor/", "schedprovider/")}
 
 
 def prepare(work: Path, clusters: int, seed: int) -> tuple[Path, dict[str, Path], int]:
@@ -101,11 +106,17 @@ def run_one(
         raise RuntimeError(f"{variant} at {statement_ms} ms ended {result['state']}; see {log}")
     result.update(
         variant=variant, statement_ms=statement_ms, process_seconds=process, load=os.getloadavg()[0],
-        canonical_ids=canonical_ids(db) if client != "floor" else None,
+        canonical_ids=canonical_ids(db) if client in ("script", "dag", "sched") else None,
     )  # fmt: skip
     db.unlink()
     print(json.dumps({k: v for k, v in result.items() if k not in ("tasks", "by_kind")}), flush=True)
     return result
+
+
+def per_run_key(variant: str) -> str:
+    """What one run costs: the whole process for the script and ``dag.test()`` (each run starts one);
+    from queued to end under a scheduler, which is already running when a run is triggered."""
+    return "wall_seconds" if variant.startswith("sched") else "process_seconds"
 
 
 def summary(runs: list[dict[str, Any]], latencies: list[float], variants: list[str]) -> str:
@@ -116,11 +127,12 @@ def summary(runs: list[dict[str, Any]], latencies: list[float], variants: list[s
         for v in variants:
             these = [r for r in runs if r["statement_ms"] == ms and r["variant"] == v]
             wall = median(r["process_seconds"] for r in these)
+            per_run = median(r[per_run_key(v)] for r in these)
             rows.append([
                 f"{ms:g}", v, wall, median(r["wall_seconds"] for r in these),
                 median(r["statement_seconds"] for r in these), median(r.get("sleep_seconds", 0.0) for r in these),
                 int(median(r["statements"] for r in these)), int(median(r["sessions"] for r in these)),
-                f"{base_wall / wall:.2f}x" if base else "n/a", median(r["load"] for r in these),
+                f"{base_wall / per_run:.2f}x" if base else "n/a", median(r["load"] for r in these),
                 sorted({r["canonical_ids"] for r in these}),
             ])  # fmt: skip
     return table(
@@ -172,7 +184,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fetch-ms", type=float, default=0.0, help="latency per separately fetched page")
     parser.add_argument("--sleep", type=float, default=2.0, help="the script's pause between iterations")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated runs; under a real scheduler also {','.join(SCHEDULED)}",
+    )
     parser.add_argument("--section", default="", help="suffix of the docs block (runs written separately)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "warehouse_e2e")
@@ -197,18 +213,28 @@ def main(argv: list[str] | None = None) -> None:
 def own_share(runs: list[dict[str, Any]], latencies: list[float], variants: list[str]) -> str:
     """Per task, the time outside the warehouse above a no-op task's (the first task excluded: under
     ``dag.test()`` it carries the in-process execution API's start-up, ours and the floor's alike)."""
+
+    def task_medians(ms: float, prefix: str, outside: bool) -> float | None:
+        seconds = [t["seconds"] - (t["statement_seconds"] if outside else 0.0)
+                   for r in runs if r["statement_ms"] == ms and r["variant"].startswith(prefix)
+                   for t in sorted(r["tasks"], key=lambda t: t["start"])[1:]]  # fmt: skip
+        return median(seconds) if seconds else None
+
     rows = []
-    for ms in latencies:
-        floor = [t["seconds"] for r in runs if r["statement_ms"] == ms and r["variant"].startswith("floor/")
-                 for t in sorted(r["tasks"], key=lambda t: t["start"])[1:]]  # fmt: skip
-        for v in (v for v in variants if v.startswith("dag/")):
-            outside = [t["seconds"] - t["statement_seconds"] for r in runs if r["statement_ms"] == ms and r["variant"] == v
-                       for t in sorted(r["tasks"], key=lambda t: t["start"])[1:]]  # fmt: skip
-            if floor and outside:
-                rows.append([f"{ms:g}", v, median(outside), median(floor), median(outside) - median(floor)])
+    for ms, (ours, floors) in ((ms, pair) for ms in latencies for pair in FLOORS.items()):
+        noop = task_medians(ms, floors[0], outside=False)
+        provider = task_medians(ms, floors[1], outside=True) if len(floors) > 1 else None
+        for v in (v for v in variants if v.startswith(ours)):
+            outside = task_medians(ms, v, outside=True)
+            if noop is None or outside is None:
+                continue
+            above_provider = "n/a" if provider is None else outside - provider
+            rows.append([f"{ms:g}", v, outside, noop, outside - noop, provider or "n/a", above_provider])
     return table(
-        ["ms/statement", "run", "task outside the warehouse (s, median)", "no-op task (s)", "ours (s)"], rows
-    )
+        ["ms/statement", "run", "task outside the warehouse (s, median)", "no-op task (s)", "above no-op (s)",
+         "provider's SELECT 1 task outside the warehouse (s)", "above the provider's (s)"],
+        rows,
+    )  # fmt: skip
 
 
 def write(args: Any, runs: list[dict[str, Any]], rows: int, clusters: int, command: str) -> None:
@@ -219,16 +245,22 @@ def write(args: Any, runs: list[dict[str, Any]], rows: int, clusters: int, comma
         f"Source rows: {rows:,} ({clusters:,} clusters). Fetch latency {args.fetch_ms:g} ms; the script pauses "
         f"{args.sleep:g} s between iterations (column `sleeps`). Medians of {repeat} interleaved runs on a shared, "
         "loaded machine (load: 1-minute load average after each run). `process wall` includes the Python start-up "
-        "and imports of the run's process; `client wall` is the script's run or `dag.test()` alone.",
+        "and imports of the run's process (for `sched/` runs also the stack's start-up); `client wall` is the script's "
+        "run, `dag.test()` alone, or for `sched/` runs (a real scheduler, LocalExecutor) the run from queued to end. "
+        "`script / this` compares one run's cost: the script's process wall against the process wall of a "
+        "`dag.test()` run, or against the client wall of a run under the already running scheduler.",
         summary(runs, latencies, variants),
     ]
-    if any(v.startswith("floor/") for v in variants):
+    if any(v.startswith(tuple(f[0] for f in FLOORS.values())) for v in variants):
         parts += [
             "Our share of a task: time a task spends outside the warehouse, above a no-op task of the floor DAG "
-            "run beside it (medians over tasks and repeats):",
+            "run beside it, and (under the scheduler) above a task of the Databricks provider's own "
+            "`DatabricksSqlOperator` sending `SELECT 1` (its hook, the connector and a session: what any "
+            "Databricks SQL task costs); medians over tasks and repeats, each run's first task excluded:",
             own_share(runs, latencies, variants),
         ]
-    picks = [(ms, "dag/published") for ms in latencies] + [(latencies[-1], "dag/ours-incremental")]
+    picks = [(ms, v) for ms in latencies for v in ("dag/published", "sched/published")]
+    picks += [(latencies[-1], v) for v in ("dag/ours-incremental", "sched/ours-incremental")]
     parts += [b for ms, v in picks if v in variants for b in [breakdown(runs, ms, v)] if b]
     body = "\n\n".join(parts)
     write_results(

@@ -1,9 +1,10 @@
 """One measured run on the local SQL warehouse, in a process of its own (``bench.warehouse_e2e``'s child).
 
 The warehouse (``airflow_idu.warehouse``, with the given per-statement and per-fetch latency)
-serves on a loopback port inside this process; the client is either the replaced script's
-sequence (``bench.script_warehouse``, real connector) or our DAG under ``dag.test()`` on a
-``databricks`` connection (real ``DatabricksSqlHook`` and connector). The warehouse stamps every
+serves on a loopback port inside this process; the client is the replaced script's sequence
+(``bench.script_warehouse``, real connector), our DAG under ``dag.test()`` on a ``databricks``
+connection (real ``DatabricksSqlHook`` and connector), or our DAG run by a real scheduler
+(``bench.warehouse_scheduled``). The warehouse stamps every
 statement and session with the wall clock, so each is attributed to the task running then.
 
     .venv/bin/python -m bench.warehouse_run SPEC.json    (written by bench.warehouse_e2e)
@@ -131,8 +132,13 @@ def main(spec_file: str) -> None:
     warehouse = StampedWarehouse(spec["db"], latency=latency)
     server = WarehouseServer(warehouse, auth=Auth(token=TOKEN)).start()
     try:
-        runner = run_script if spec["client"] == "script" else run_dag
-        result = runner(spec, server.connection())
+        if spec["client"].startswith("sched"):
+            from bench.warehouse_scheduled import run_scheduled
+
+            result = run_scheduled({**spec, "tasks": FLOOR_TASKS}, server.connection(), FLOOR_SOURCE)
+        else:
+            runner = run_script if spec["client"] == "script" else run_dag
+            result = runner(spec, server.connection())
     finally:
         server.stop()
         warehouse.close()
