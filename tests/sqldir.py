@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
 
 LOOP_1 = """USE CATALOG cat;
 USE SCHEMA sch;
@@ -45,3 +48,45 @@ def contract_dir(root: Path, *, iterations: int = 2, extra: dict[str, str | byte
     files.update({f"04_unify_loop_iteration_{k:02d}.sql": loop_file(k) for k in range(1, iterations + 1)})
     files.update(extra or {})
     return make_sql_dir(root, files)
+
+
+def generate_example(out: Path, *, loop: Any = None, merge_iterations: int | None = None) -> Path:
+    """``examples/customer_unification/unify.yml`` generated into ``out`` with the README's target
+    (catalog ``idu_demo``, schema ``unified``, sources in ``customer_db``): the default loop unless
+    ``loop`` (a ``LoopAlgorithm``) is given, ``merge_iterations`` (iteration files) overriding unify.yml's."""
+    import yaml
+
+    from airflow_idu.generate.config import parse_unify_config
+    from airflow_idu.generate.sql import generate_sql_directory
+
+    raw = yaml.safe_load(
+        (REPO / "examples" / "customer_unification" / "unify.yml").read_text(encoding="utf-8")
+    )
+    if merge_iterations is not None:
+        for canonical in raw["canonical_ids"]:
+            canonical["merge_iterations"] = merge_iterations
+    generate_sql_directory(
+        parse_unify_config(raw),
+        catalog="idu_demo",
+        schema="unified",
+        source_catalog="idu_demo",
+        source_schema="customer_db",
+        out_dir=out,
+        **({} if loop is None else {"loop": loop}),
+    )
+    return out
+
+
+def append_chain(database: Path, length: int, schema: str = "customer_db") -> None:
+    """One chain of ``length`` identifiers (``create_chain_data``'s, worst case for label propagation)
+    appended to the four source tables in ``schema`` of ``database``. Its identifiers are those of the
+    demo data's person 0 (always a chain) and more, so in demo data it extends that person's chain."""
+    import duckdb
+
+    from airflow_idu.demo.data import TABLES, create_chain_data
+
+    create_chain_data(database, schema="idu_chain_tmp", length=length)
+    with duckdb.connect(str(database)) as con:
+        for table in TABLES:
+            con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM idu_chain_tmp.{table}")
+        con.execute("DROP SCHEMA idu_chain_tmp CASCADE")

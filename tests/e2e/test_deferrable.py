@@ -26,7 +26,7 @@ import pendulum
 import pytest
 
 from airflow_idu.demo.data import create_demo_data
-from airflow_idu.plan import read_plan
+from airflow_idu.plan import read_plan, split_statements
 from airflow_idu.warehouse.core import StatementState
 from tests.conftest import EXAMPLE_SQL, REPO
 from tests.e2e.runner import RunResult, dag_from_file, run_dag
@@ -161,8 +161,11 @@ def test_sql_error_in_iteration_fails_at_once_naming_file_iteration_and_error_cl
     assert result.task_states[LOOP] == "failed"
     assert _tries(result) == 1  # retries=2 in the DAG: a SQL error is not retried
     console = "".join(capfd.readouterr())
+    # the sabotaged statement: the first of iteration 2 naming loop_2, its CREATE
+    iteration_2 = split_statements((sql / "04_unify_loop_iteration_02.sql").read_text())
+    n = next(i for i, s in enumerate(iteration_2, start=1) if ITERATION_2.strip() in s)
     assert (
-        "04_unify_loop_iteration_02.sql (iteration 2): statement 3 failed (CREATE OR REPLACE TABLE "
+        f"04_unify_loop_iteration_02.sql (iteration 2): statement {n} failed (CREATE OR REPLACE TABLE "
         "idu_demo.unified.unified_customer_id_graph_unify_loop_2" in console
     )
     assert "in iteration 2: TABLE_OR_VIEW_NOT_FOUND: [TABLE_OR_VIEW_NOT_FOUND]" in console

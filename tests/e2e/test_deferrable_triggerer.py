@@ -231,7 +231,7 @@ def test_deferred_under_a_real_triggerer_and_triggerer_killed_mid_iteration(
     local_warehouse, direct_db = big
     sql = _loop_only(tmp_path)
     direct_loop = _direct(sql, direct_db)
-    assert direct_loop["iterations"] >= 3
+    assert direct_loop["iterations"] >= 2  # the kill lands in iteration 2
     local_warehouse.use(monkeypatch, "idu_databricks")
     monkeypatch.setattr("airflow.sdk.definitions.dag._run_task", _no_inline())
     local_warehouse.warehouse.slow_statements[ITERATION_2_INSERT] = 60

@@ -13,6 +13,7 @@ from airflow_idu.demo.data import create_chain_data
 from tests.conftest import EXAMPLE_YML, REPO
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
+from tests.sqldir import generate_example
 
 pytestmark = pytest.mark.e2e
 
@@ -22,6 +23,14 @@ LOOKUP = "unified.unified_customer_id_lookup"
 
 def example_dag():
     return dag_from_file("idu_example", (REPO / "dags" / "idu_example.py").read_text())
+
+
+@pytest.fixture(scope="module")
+def full_loop_sql(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example directory as ``airflow-idu generate --loop full`` writes it (three iteration files)."""
+    from airflow_idu.generate.sql import LoopAlgorithm
+
+    return generate_example(tmp_path_factory.mktemp("full_loop_sql"), loop=LoopAlgorithm.FULL)
 
 
 def test_example_dag_unifies_demo_data(airflow_db: Path, demo_db: Path) -> None:
@@ -36,8 +45,10 @@ def test_example_dag_unifies_demo_data(airflow_db: Path, demo_db: Path) -> None:
     assert [h["iteration"] for h in history] == list(range(1, loop["iterations"] + 1))
     assert history[-1]["updated_count"] == 0
     assert all(h["updated_count"] > 0 for h in history[:-1])
-    # merge_iterations is 3 in unify.yml and the demo plants long chains: derived iterations ran.
-    assert {h["source"] for h in history} == {"file", "derived"}
+    # The default (incremental) loop settles the demo's chains (13-40 identifiers) within the three
+    # iteration files of unify.yml's merge_iterations; the DAG's derived iterations are run below
+    # (test_long_chain_..., test_incremental_directory_...).
+    assert {h["source"] for h in history} == {"file"}
     assert loop["final_table"] == "idu_demo.unified.unified_customer_id_graph_unify_loop_final"
 
     graph = load_identifier_graph(demo_db, EXAMPLE_YML, source_schema="customer_db")
@@ -78,8 +89,16 @@ def test_report_figures_match_the_tables(airflow_db: Path, demo_db: Path) -> Non
 
 @pytest.mark.parametrize("length", [1000], ids=["chain_1000"])
 def test_long_chain_converges_within_log_bound(
-    airflow_db: Path, tmp_path: Path, duckdb_conn, length: int
+    airflow_db: Path,
+    tmp_path: Path,
+    duckdb_conn,
+    full_loop_sql: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    length: int,
 ) -> None:
+    """The example DAG on the full-rewrite loop (``--loop full``): a chain of ``length`` takes it
+    past its three iteration files (derived iterations) and converges within the log bound."""
+    monkeypatch.setenv("IDU_EXAMPLE_SQL_DIR", str(full_loop_sql))
     database = duckdb_conn(tmp_path / "chain.duckdb")
     create_chain_data(database, schema="customer_db", length=length)
     result = run_dag(example_dag(), logical_date=pendulum.datetime(2026, 2, 1, tz="UTC"))
@@ -87,6 +106,7 @@ def test_long_chain_converges_within_log_bound(
     loop = result.xcom("loop.unify_loop")
     assert loop["iterations"] <= math.ceil(math.log2(length)) + 3
     assert loop["iterations"] > 3  # beyond the three iteration files
+    assert {h["source"] for h in loop["history"]} == {"file", "derived"}
     graph = load_identifier_graph(database, EXAMPLE_YML, source_schema="customer_db")
     assert graph.number_of_nodes() == length
     assert_lookup_matches(database, lookup_table=LOOKUP, graph=graph, merge_by_keys=MERGE_BY_KEYS)
@@ -117,21 +137,10 @@ def test_keep_iterations_leaves_one_loop_table(airflow_db: Path, demo_db: Path) 
 def test_incremental_directory_runs_as_a_dag_and_drops_its_work_tables(
     airflow_db: Path, tmp_path: Path, duckdb_conn
 ) -> None:
-    """``generate --loop incremental`` for the example unify.yml, run by the DAG factory on a chain of
-    1,000: networkx's components, and ``keep_iterations`` drops the loop's work tables too."""
-    from airflow_idu.generate.config import load_unify_config
-    from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
-
-    sql_dir = tmp_path / "sql"
-    generate_sql_directory(
-        load_unify_config(EXAMPLE_YML),
-        catalog="idu_demo",
-        schema="unified",
-        source_catalog="idu_demo",
-        source_schema="customer_db",
-        out_dir=sql_dir,
-        loop=LoopAlgorithm.INCREMENTAL,
-    )
+    """``generate`` (its default, incremental loop) for the example unify.yml with two iteration files,
+    run by the DAG factory on a chain of 1,000: past the files (a derived iteration), networkx's
+    components, and ``keep_iterations`` drops the loop's work tables too."""
+    sql_dir = generate_example(tmp_path / "sql", merge_iterations=2)
     database = duckdb_conn(tmp_path / "incremental.duckdb")
     create_chain_data(database, schema="customer_db", length=1000)
     source = (
@@ -145,6 +154,8 @@ def test_incremental_directory_runs_as_a_dag_and_drops_its_work_tables(
     assert result.state == "success", result.failed()
     loop = result.xcom("loop.unify_loop")
     assert 2 <= loop["iterations"] <= 4  # eight rounds per iteration; the full loop needs 11
+    assert [h["source"] for h in loop["history"]] == ["file", "file"] + ["derived"] * (loop["iterations"] - 2)
+    assert loop["iterations"] > 2, "the chain must outrun the two iteration files"
     with duckdb.connect(str(database), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert "unified_customer_id_lookup" in tables

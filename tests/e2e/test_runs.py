@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
 from tests.e2e.runner import dag_from_file, run_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
+from tests.sqldir import append_chain, generate_example
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +52,8 @@ def test_manual_trigger_param_max_iterations_is_a_hard_limit(
     airflow_db: Path, demo_db: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     dag = dag_from_file("idu_params", dag_source("idu_params", EXAMPLE_SQL))
-    result = run_dag(dag, logical_date=pendulum.datetime(2026, 4, 1, tz="UTC"), conf={"max_iterations": 2})
+    # One iteration never converges (its count compares loop_1 with the unmerged loop_0).
+    result = run_dag(dag, logical_date=pendulum.datetime(2026, 4, 1, tz="UTC"), conf={"max_iterations": 1})
     assert result.state == "failed"
     assert result.task_states["loop.unify_loop"] == "failed"
     # Nothing downstream reads a graph that has not converged.
@@ -59,7 +61,7 @@ def test_manual_trigger_param_max_iterations_is_a_hard_limit(
     assert result.task_states["report"] == "upstream_failed"
     captured = capfd.readouterr()
     console = captured.out + captured.err
-    assert "did not converge in 2 iterations (max_iterations); last updated_count" in console
+    assert "did not converge in 1 iterations (max_iterations); last updated_count" in console
     assert "raise max_iterations" in console
     # Failed at once, without the retry the DAG allows for transient errors.
     from airflow.models.taskinstance import TaskInstance
@@ -148,14 +150,17 @@ def test_scheduled_run_uses_the_timetables_interval(
     assert row[2] == result.run_id
 
 
-def test_reschedule_mode_keeps_history_between_pokes(airflow_db: Path, demo_db: Path) -> None:
-    poke = dag_from_file("idu_poke", dag_source("idu_poke", EXAMPLE_SQL))
+def test_reschedule_mode_keeps_history_between_pokes(airflow_db: Path, demo_db: Path, tmp_path: Path) -> None:
+    """One iteration per poke, each poke a new process reading the loop log: the same history as in
+    poke mode. The default loop with two iteration files, on the demo data plus a chain of 1,000
+    identifiers: three pokes, the last one a derived iteration."""
+    sql_dir = generate_example(tmp_path / "sql", merge_iterations=2)
+    append_chain(demo_db, 1000)
+    poke = dag_from_file("idu_poke", dag_source("idu_poke", sql_dir))
     poke_history = run_dag(poke, logical_date=pendulum.datetime(2026, 6, 1, tz="UTC")).xcom("loop.unify_loop")
     reschedule = dag_from_file(
         "idu_reschedule",
-        dag_source(
-            "idu_reschedule", EXAMPLE_SQL, after='dag.get_task("loop.unify_loop").mode = "reschedule"'
-        ),
+        dag_source("idu_reschedule", sql_dir, after='dag.get_task("loop.unify_loop").mode = "reschedule"'),
     )
     assert reschedule.get_task("loop.unify_loop").mode == "reschedule"
     result = run_dag(reschedule, logical_date=pendulum.datetime(2026, 6, 2, tz="UTC"))
@@ -163,7 +168,8 @@ def test_reschedule_mode_keeps_history_between_pokes(airflow_db: Path, demo_db: 
     loop = result.xcom("loop.unify_loop")
     strip = [{k: v for k, v in h.items() if k != "seconds"} for h in loop["history"]]
     assert strip == [{k: v for k, v in h.items() if k != "seconds"} for h in poke_history["history"]]
-    assert loop["history"][-1]["updated_count"] == 0 and loop["iterations"] > 3
+    assert loop["history"][-1]["updated_count"] == 0 and loop["iterations"] > 2  # past the two files
+    assert loop["history"][-1]["source"] == "derived"
 
 
 def test_optimize_is_a_logged_no_op_on_duckdb(
