@@ -14,7 +14,8 @@ Planted identities (see ``examples/customer_unification/unify.yml``):
 * a *singleton* (~5%) has exactly one identifier: an email seen only in web sessions, or a
   customer id seen only in orders whose phone column is always invalid.
 * a *chain* person (~2%) has 13-40 identifiers linked only as a path (>= 12 hops) whose
-  smallest identifier sits at one end, so label propagation needs > 3 iterations.
+  smallest identifier sits at one end, so the full-rewrite loop (``generate --loop full``) needs
+  more than 3 iterations; the default, incremental loop settles them in two.
 
 With ``junk_phone_share`` > 0, that share of the normal people also filed a support ticket with
 :data:`JUNK_PHONE` (a store's phone, valid by the rules): one junk key that glues them all into
