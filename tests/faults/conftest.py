@@ -1,4 +1,5 @@
-"""Fixtures of the fault suite: demo data made once and copied, one undisturbed baseline run."""
+"""Fixtures of the fault suite: demo data made once and copied, the suite's SQL directory, one
+undisturbed baseline run."""
 
 from __future__ import annotations
 
@@ -13,17 +14,31 @@ from airflow_idu.demo.data import create_demo_data
 from tests.faults import injector
 from tests.faults.harness import Baseline, FaultDag, fault_dag_source, run, snapshot
 from tests.faults.reliability import Collector
+from tests.sqldir import append_chain, generate_example
 
 PEOPLE = 200
 SEED = 7
+# The default (incremental) loop settles the demo's chains (13-40 identifiers) in two iterations; one
+# chain of 1,000 identifiers takes it to a third, which the directory's two iteration files make a
+# derived one.
+CHAIN = 1000
+MERGE_ITERATIONS = 2
 
 
 @pytest.fixture(scope="session")
 def source_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Demo source data, generated once; every test works on its own copy."""
+    """Demo source data plus one long chain, generated once; every test works on its own copy."""
     database = tmp_path_factory.mktemp("source") / "source.duckdb"
     create_demo_data(database, schema="customer_db", people=PEOPLE, seed=SEED)
+    append_chain(database, CHAIN)
     return database
+
+
+@pytest.fixture(scope="session")
+def fault_sql_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example unify.yml as ``airflow-idu generate`` writes it by default (the incremental loop),
+    with two iteration files instead of three: iteration 3 on is derived."""
+    return generate_example(tmp_path_factory.mktemp("fault_sql"), merge_iterations=MERGE_ITERATIONS)
 
 
 def use_connection(mp: pytest.MonkeyPatch, database: Path) -> Path:
@@ -40,9 +55,9 @@ def fault_db(source_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture(scope="session")
-def fault_dag(airflow_db: Path) -> FaultDag:
-    """The example SQL directory as a DAG with fast retries (2, no delay)."""
-    return FaultDag.load("idu_faults", fault_dag_source("idu_faults"))
+def fault_dag(airflow_db: Path, fault_sql_dir: Path) -> FaultDag:
+    """The suite's SQL directory as a DAG with fast retries (2, no delay)."""
+    return FaultDag.load("idu_faults", fault_dag_source("idu_faults", fault_sql_dir))
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +71,9 @@ def baseline(fault_dag: FaultDag, source_db: Path, tmp_path_factory: pytest.Temp
         result = run(fault_dag.dag)
     assert result.state == "success", result.failed()
     loop = result.xcom("loop.unify_loop")
-    assert loop["iterations"] >= 5, "the fault suite needs derived iterations (>= 4) and a long loop"
+    assert [h["source"] for h in loop["history"]][:3] == ["file", "file", "derived"], (
+        "the fault suite needs a derived iteration (iteration 3: the directory has two iteration files)"
+    )
     return Baseline(database=database, tables=snapshot(database), loop=loop, task_states=result.task_states)
 
 

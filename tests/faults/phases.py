@@ -1,4 +1,9 @@
-"""Where faults are injected: one target per phase of the example workflow, and what each phase publishes."""
+"""Where faults are injected: one target per phase of the example workflow, and what each phase publishes.
+
+The loop targets are those of the fault suite's directory (``fault_sql_dir`` in conftest.py: the default,
+incremental loop with two iteration files, so iteration 3 is derived from the second file). Statement 13
+of an iteration is its INSERT into ``loop_K``, after the label rounds on the work tables.
+"""
 
 from __future__ import annotations
 
@@ -63,10 +68,10 @@ TARGETS: dict[str, Target] = {
             phase="loop",
             task_id="loop.unify_loop",
             label=r"^04_unify_loop_iteration_02\.sql \(iteration 2\)$",
-            statement=4,
+            statement=13,
             expect=(
                 "04_unify_loop_iteration_02.sql",
-                "statement 4",
+                "statement 13",
                 f"INSERT INTO idu_demo.unified.{P}_graph_unify_loop_2",
             ),
         ),
@@ -74,21 +79,21 @@ TARGETS: dict[str, Target] = {
             name="loop iteration (derived)",
             phase="loop",
             task_id="loop.unify_loop",
-            label=r"^iteration 5, derived from ",
-            statement=4,
+            label=r"^iteration 3, derived from ",
+            statement=13,
             expect=(
                 # a derived iteration has no file of its own: the file it was derived from
-                "04_unify_loop_iteration_03.sql",
-                "statement 4",
-                f"INSERT INTO idu_demo.unified.{P}_graph_unify_loop_5",
+                "04_unify_loop_iteration_02.sql",
+                "statement 13",
+                f"INSERT INTO idu_demo.unified.{P}_graph_unify_loop_3",
             ),
         ),
         Target(
             name="convergence query",
             phase="loop",
             task_id="loop.unify_loop",
-            query=rf"updated_count .*{P}_graph_unify_loop_3 EXCEPT",
-            expect=("SELECT COUNT(*) AS updated_count", f"{P}_graph_unify_loop_3"),
+            query=rf"updated_count .*{P}_graph_unify_loop_2 EXCEPT",
+            expect=("SELECT COUNT(*) AS updated_count", f"{P}_graph_unify_loop_2"),
         ),
         Target(
             name="canonicalize",

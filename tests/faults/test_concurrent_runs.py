@@ -7,7 +7,7 @@ and a second DAG is not limited by the first one's settings at all. The writer l
 them take turns: every run succeeds, no two runs' writing tasks overlap in time (task-instance
 start and end times from the metadata DB), the backfill writes its dates in logical-date order,
 and the tables left behind equal a single run's
-(the fault suite's undisturbed baseline run, on the same source data).
+(the fault suite's undisturbed baseline run, of the same directory on the same source data).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 
 from airflow_idu.factory import LEASE_ACQUIRE_TASK_ID, LEASE_RELEASE_TASK_ID
-from tests.conftest import EXAMPLE_SQL
 from tests.faults.harness import Baseline, Rows, snapshot
 from tests.scheduler.stack import Stack, TaskSpan, reschedules, task_spans
 
@@ -33,7 +32,7 @@ DAG_B = "idu_lease_b"
 LEASE_TASKS = {LEASE_ACQUIRE_TASK_ID, LEASE_RELEASE_TASK_ID}
 
 
-def dag_source(dag_id: str) -> str:
+def dag_source(dag_id: str, sql_dir: Path) -> str:
     # end_date: the scheduler creates no run of its own; only the backfill and the triggers do.
     return f"""
 from datetime import timedelta
@@ -43,7 +42,7 @@ from airflow_idu.factory import LeaseSettings
 
 dag = create_unification_dag(
     {dag_id!r},
-    {str(EXAMPLE_SQL)!r},
+    {str(sql_dir)!r},
     conn_id="idu_default",
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
@@ -76,13 +75,13 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def outcome(
-    tmp_path_factory: pytest.TempPathFactory, source_db: Path, baseline: Baseline
+    tmp_path_factory: pytest.TempPathFactory, source_db: Path, fault_sql_dir: Path, baseline: Baseline
 ) -> Iterator[Outcome]:
     work = tmp_path_factory.mktemp("lease")
     shared = work / "shared.duckdb"
     shutil.copy(source_db, shared)
     conn = {"conn_type": "duckdb", "host": str(shared)}
-    stack = Stack.prepare(work / "airflow", {d: dag_source(d) for d in (DAG_A, DAG_B)}, conn)
+    stack = Stack.prepare(work / "airflow", {d: dag_source(d, fault_sql_dir) for d in (DAG_A, DAG_B)}, conn)
     stack.start(scheduler=False)  # the runs are created first, then the scheduler starts them together
     try:
         # A backfill of 2 dates with Airflow's defaults (what `airflow backfill create --dag-id idu_lease_a
