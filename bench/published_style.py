@@ -30,7 +30,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import DEFAULT_OUT, DEFAULT_WORK, REPO, command_line, compile_package, table, write_results
+from bench.common import (
+    DEFAULT_OUT,
+    DEFAULT_WORK,
+    REPO,
+    command_line,
+    compile_package,
+    median,
+    table,
+    write_results,
+)
 from bench.raw import EXAMPLE_SQL, RawResult, RawRunner
 
 EXAMPLE_YML = REPO / "examples" / "customer_unification" / "unify.yml"
@@ -229,6 +238,31 @@ def run_one(source: Path, work: Path, name: str, sql_dir: Path) -> dict[str, Any
     }
 
 
+def interleaved_runs(
+    source: Path, work: Path, dirs: dict[str, Path], repeat: int
+) -> dict[str, dict[str, Any]]:
+    """Each directory ``repeat`` times, alternating (the order flipping every round, so that load from
+    other work hits both alike); per directory its median run by end-to-end time, with the medians of
+    the end-to-end and loop seconds and every run's figures. The median run keeps its database."""
+    done: dict[str, list[dict[str, Any]]] = {name: [] for name in dirs}
+    for r in range(repeat):
+        for name in list(dirs) if r % 2 == 0 else list(reversed(dirs)):
+            done[name].append(run_one(source, work, f"{name}_{r}", dirs[name]))
+    out = {}
+    for name, these in done.items():
+        pick = sorted(these, key=lambda x: x["total_seconds"])[len(these) // 2]
+        for other in these:
+            if other is not pick:
+                Path(other["db"]).unlink()
+        out[name] = {
+            **pick,
+            "total_seconds": median(x["total_seconds"] for x in these),
+            "loop_seconds": median(x["loop_seconds"] for x in these),
+            "each_run": [(x["total_seconds"], x["loop_seconds"]) for x in these],
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -248,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
         help="identifiers per key of a chain, MIN-MAX (0.4%% of the clusters are chains; default %(default)s)",
     )
     parser.add_argument("--section", default="", help="suffix of the docs block (e.g. _chains)")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs per directory (medians)")
     parser.add_argument("--top", type=int, default=12, help="slowest statements listed per directory")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "published_style")
@@ -259,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     low, high = (int(x) for x in args.chain_lengths.split("-"))
     counts = create_data(source, args.clusters, args.seed, (low, high))
     dirs = directories(args.work, source, args.loop)
-    runs = {name: run_one(source, args.work, name, path) for name, path in dirs.items()}
+    runs = interleaved_runs(source, args.work, dirs, args.repeat)
     ours, pub = runs["ours"], runs["published"]
     differ = different_clusters(Path(ours["db"]), Path(pub["db"]))
     for run in runs.values():
@@ -296,9 +331,15 @@ def main(argv: list[str] | None = None) -> None:
         + table(["statement", "seconds"], [[f"`{s}`", t] for s, t in r["statements"][: args.top]])
         for n, r in runs.items()
     )
+    each = "; ".join(
+        f"{n}: " + ", ".join(f"{t:.1f}/{lp:.1f} s" for t, lp in r["each_run"]) for n, r in runs.items()
+    )
     body = f"""Source rows: {sum(counts.values()):,} ({", ".join(f"{k} {v:,}" for k, v in counts.items())}).
 
 {summary}
+
+End to end and loop: medians of {args.repeat} interleaved run(s) per directory ({each}); the other
+columns and the statements below are the median run's.
 
 Published / ours: **{ratio:.2f}x** (limit {LIMIT_RATIO:.0f}x); slowest published statement {slowest:.1f} s
 (limit {LIMIT_STATEMENT:.0f} s): acceptance **{verdict}**.
