@@ -1,7 +1,8 @@
 """The script baseline on the warehouse sends the replaced script's documented sequence
 (``/work/shared/seed/script-behaviour.md``) through the real connector: USE CATALOG / USE SCHEMA at
-connect, before every file and before every loop iteration; per iteration USE x2, CREATE, INSERT,
-the diff count, OPTIMIZE; the pause between iterations; ``_final`` after the count reaches 0."""
+connect, before every file and before every loop iteration; per iteration USE x2, the iteration's
+statements (the default loop's label rounds, then CREATE and INSERT of the loop table), the diff count,
+OPTIMIZE; the pause between iterations; ``_final`` after the count reaches 0."""
 
 from __future__ import annotations
 
@@ -45,7 +46,17 @@ def test_the_script_sequence_reaches_the_warehouse(tmp_path: Path) -> None:
             break
         before_loop += use + [kind_of(s) for s in naive_split(f.path.read_text(encoding="utf-8"))]
     k = result.iterations
-    loop = [*use, "CREATE", "INSERT", "diff count", "OPTIMIZE"] * k + ["CREATE"]  # then _final
+    loop = []
+    for i in range(1, k + 1):
+        body = "\n".join(
+            line
+            for line in plan.loop.sql_for_iteration(i)[0].splitlines()
+            if not line.lstrip().upper().startswith("USE ")
+        )
+        own = [kind_of(s) for s in naive_split(body)]
+        assert own[-2:] == ["CREATE", "INSERT"]  # the loop table, after the label rounds
+        loop += [*use, *own, "diff count", "OPTIMIZE"]
+    loop.append("CREATE")  # then _final
     assert sent[: len(before_loop) + len(loop)] == before_loop + loop
     assert k >= 2 and result.updated_counts[-1] == 0 and all(c > 0 for c in result.updated_counts[:-1])
     assert pauses == [2.0] * (k - 1) and result.sleep_seconds == 2.0 * (k - 1)
