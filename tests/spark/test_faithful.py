@@ -1,5 +1,9 @@
 """Faithfulness: the example directory gives identical tables on Spark SQL and on DuckDB.
 
+So do the directories of the other loop and of fewer iteration files, whose runs go past the
+files (derived iterations): the example unify.yml with ``--loop full``, and with the default
+(incremental) loop and two iteration files.
+
 Spark runs the Databricks SQL nearly verbatim (only Delta/Unity Catalog syntax that
 local Spark lacks is adapted below); DuckDB runs it through airflow_idu's translator.
 Every table of the target schema - loop tables, lookup, stats, enriched, master,
@@ -120,10 +124,34 @@ def _sorted(rows: Any) -> list[tuple[Any, ...]]:
 
 
 def test_example_directory_is_identical_on_spark_and_duckdb(spark: Any) -> None:
-    duck_run, con = _run_on_both(spark, EXAMPLE_SQL, demo_rows())
-    assert duck_run.derived_iterations > 0, "the demo data must exercise derived iterations"
+    # The default (incremental) loop settles this data within the example's three iteration files;
+    # derived iterations on both engines: the two generated directories' tests below.
+    _, con = _run_on_both(spark, EXAMPLE_SQL, demo_rows())  # it checks both ran the same iterations
     expected, actual = spark_tables(spark), duckdb_tables(con)
     assert f"{'unified_customer_id'}_lookup" in expected and "customer_master" in expected
+    assert_same_tables(expected, actual)
+
+
+def test_full_loop_directory_is_identical_on_spark_and_duckdb(spark: Any, tmp_path: Path) -> None:
+    """``generate --loop full`` for the example unify.yml (three iteration files): the demo data's
+    chain takes the full-rewrite loop past them, so later iterations are derived."""
+    from airflow_idu.generate.config import load_unify_config
+    from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
+
+    schema = "unified_full"
+    generate_sql_directory(
+        load_unify_config(EXAMPLE_SQL.parent / "unify.yml"),
+        catalog=CATALOG,
+        schema=schema,
+        source_catalog=CATALOG,
+        source_schema="customer_db",
+        out_dir=tmp_path,
+        loop=LoopAlgorithm.FULL,
+    )
+    duck_run, con = _run_on_both(spark, tmp_path, demo_rows())
+    assert duck_run.derived_iterations > 0, "the demo data must take the full loop past its iteration files"
+    expected, actual = spark_tables(spark, schema), duckdb_tables(con, schema)
+    assert "unified_customer_id_lookup" in expected and "customer_master" in expected
     assert_same_tables(expected, actual)
 
 
@@ -197,8 +225,8 @@ def test_canonical_id_sql_on_spark_matches_python(spark: Any) -> None:
 
 
 def test_generated_incremental_loop_is_identical_on_spark_and_duckdb(spark: Any, tmp_path: Path) -> None:
-    """``generate --loop incremental`` with two iteration files, so later iterations are derived:
-    every table (work tables and loop tables included) is the same on Spark and on DuckDB."""
+    """``generate`` (its default, incremental loop) with two iteration files, so later iterations are
+    derived: every table (work tables and loop tables included) is the same on Spark and on DuckDB."""
     import yaml
 
     from airflow_idu.generate.config import parse_unify_config
