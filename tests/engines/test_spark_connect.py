@@ -187,7 +187,8 @@ def test_example_dag_on_spark_connect_equals_duckdb_and_networkx(
     assert on_spark.state == "success", on_spark.failed()
     loop = on_spark.xcom("loop.unify_loop")
     assert loop["converged"] is True
-    assert {h["source"] for h in loop["history"]} == {"file", "derived"}
+    # the default (incremental) loop converges within the example's three iteration files here
+    assert {h["source"] for h in loop["history"]} == {"file"}
     assert _history(loop["history"]) == _history(duckdb_run.history)
     assert on_spark.xcom("report")["row_counts"] == duckdb_run.row_counts
     assert_equals_duckdb_and_networkx(spark_connect_server, duckdb_run, sources, tmp_path)
