@@ -129,14 +129,14 @@ def summary(runs: list[dict[str, Any]], latencies: list[float], variants: list[s
             wall = median(r["process_seconds"] for r in these)
             per_run = median(r[per_run_key(v)] for r in these)
             rows.append([
-                f"{ms:g}", v, wall, median(r["wall_seconds"] for r in these),
+                f"{ms:g}", v, len(these), wall, median(r["wall_seconds"] for r in these),
                 median(r["statement_seconds"] for r in these), median(r.get("sleep_seconds", 0.0) for r in these),
                 int(median(r["statements"] for r in these)), int(median(r["sessions"] for r in these)),
                 f"{base_wall / per_run:.2f}x" if base else "n/a", median(r["load"] for r in these),
                 sorted({r["canonical_ids"] for r in these}),
             ])  # fmt: skip
     return table(
-        ["ms/statement", "run", "process wall (s)", "client wall (s)", "in warehouse (s)", "sleeps (s)",
+        ["ms/statement", "run", "runs", "process wall (s)", "client wall (s)", "in warehouse (s)", "sleeps (s)",
          "statements", "sessions", "script / this", "load (1 min)", "canonical ids"],
         rows,
     )  # fmt: skip
@@ -240,10 +240,9 @@ def own_share(runs: list[dict[str, Any]], latencies: list[float], variants: list
 def write(args: Any, runs: list[dict[str, Any]], rows: int, clusters: int, command: str) -> None:
     latencies = list(dict.fromkeys(r["statement_ms"] for r in runs))
     variants = list(dict.fromkeys(r["variant"] for r in runs))
-    repeat = len(runs) // max(1, len(latencies) * len(variants))
     parts = [
         f"Source rows: {rows:,} ({clusters:,} clusters). Fetch latency {args.fetch_ms:g} ms; the script pauses "
-        f"{args.sleep:g} s between iterations (column `sleeps`). Medians of {repeat} interleaved runs on a shared, "
+        f"{args.sleep:g} s between iterations (column `sleeps`). Medians of each row's interleaved runs (column `runs`) on a shared, "
         "loaded machine (load: 1-minute load average after each run). `process wall` includes the Python start-up "
         "and imports of the run's process (for `sched/` runs also the stack's start-up); `client wall` is the script's "
         "run, `dag.test()` alone, or for `sched/` runs (a real scheduler, LocalExecutor) the run from queued to end. "
