@@ -103,9 +103,11 @@ persistent-ids-large: install
 incremental-runs: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/incremental
 
-# Every benchmark at a tiny size: they still run and write their sections (about 4 minutes)
+# Every benchmark at a tiny size: they still run and write their sections (about 7 minutes; the
+# scheduled warehouse runs start a scheduler stack each)
 bench-smoke: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/test_bench_smoke.py tests/test_bench_published_style.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/test_bench_smoke.py tests/test_bench_published_style.py \
+	  tests/test_bench_warehouse_scheduled.py
 
 # The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
 # (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`
