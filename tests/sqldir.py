@@ -50,10 +50,13 @@ def contract_dir(root: Path, *, iterations: int = 2, extra: dict[str, str | byte
     return make_sql_dir(root, files)
 
 
-def generate_example(out: Path, *, loop: Any = None, merge_iterations: int | None = None) -> Path:
+def generate_example(
+    out: Path, *, loop: Any = None, merge_iterations: int | None = None, schema: str = "unified"
+) -> Path:
     """``examples/customer_unification/unify.yml`` generated into ``out`` with the README's target
-    (catalog ``idu_demo``, schema ``unified``, sources in ``customer_db``): the default loop unless
-    ``loop`` (a ``LoopAlgorithm``) is given, ``merge_iterations`` (iteration files) overriding unify.yml's."""
+    (catalog ``idu_demo``, schema ``unified`` unless ``schema`` is given, sources in ``customer_db``):
+    the default loop unless ``loop`` (a ``LoopAlgorithm``) is given, ``merge_iterations`` (iteration
+    files) overriding unify.yml's."""
     import yaml
 
     from airflow_idu.generate.config import parse_unify_config
@@ -68,7 +71,7 @@ def generate_example(out: Path, *, loop: Any = None, merge_iterations: int | Non
     generate_sql_directory(
         parse_unify_config(raw),
         catalog="idu_demo",
-        schema="unified",
+        schema=schema,
         source_catalog="idu_demo",
         source_schema="customer_db",
         out_dir=out,

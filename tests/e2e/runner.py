@@ -24,6 +24,11 @@ def dag_from_file(name: str, source: str) -> Any:
     return module.dag
 
 
+def loop_history(history: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    """The loop's history without its timings: (iteration, updated count, file or derived) each."""
+    return [(h["iteration"], h["updated_count"], h["source"]) for h in history]
+
+
 @dataclass
 class RunResult:
     dag_id: str

@@ -21,7 +21,7 @@ import pytest
 
 from airflow_idu.demo.data import create_demo_data
 from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML
-from tests.e2e.runner import dag_from_file, run_dag
+from tests.e2e.runner import dag_from_file, loop_history, run_dag
 from tests.e2e.test_example_dag import LOOKUP, MERGE_BY_KEYS, example_dag
 from tests.ground_truth import assert_lookup_matches, load_identifier_graph
 from tests.spark.test_faithful import assert_same_tables, duckdb_tables
@@ -189,7 +189,7 @@ def test_example_dag_on_spark_connect_equals_duckdb_and_networkx(
     assert loop["converged"] is True
     # the default (incremental) loop converges within the example's three iteration files here
     assert {h["source"] for h in loop["history"]} == {"file"}
-    assert _history(loop["history"]) == _history(duckdb_run.history)
+    assert loop_history(loop["history"]) == loop_history(duckdb_run.history)
     assert on_spark.xcom("report")["row_counts"] == duckdb_run.row_counts
     assert_equals_duckdb_and_networkx(spark_connect_server, duckdb_run, sources, tmp_path)
 
@@ -214,13 +214,9 @@ def test_a_generated_case_of_50000_people_on_spark_connect_equals_duckdb_and_net
     use_spark_connect(monkeypatch, spark_connect_server)
     on_spark = run_dag(example_dag(), logical_date=pendulum.datetime(2027, 4, 2, tz="UTC"))
     assert on_spark.state == "success", on_spark.failed()
-    assert _history(on_spark.xcom("loop.unify_loop")["history"]) == _history(expected.history)
+    assert loop_history(on_spark.xcom("loop.unify_loop")["history"]) == loop_history(expected.history)
     assert on_spark.xcom("report")["row_counts"] == expected.row_counts
     assert_equals_duckdb_and_networkx(spark_connect_server, expected, large, tmp_path)
-
-
-def _history(history: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
-    return [(h["iteration"], h["updated_count"], h["source"]) for h in history]
 
 
 BROKEN = "CREATE TABLE idu_demo.unified.broken AS SELECT no_such_column FROM idu_demo.unified.unified_customer_id_graph_unify_loop_0"
@@ -319,5 +315,5 @@ def test_server_stopped_mid_loop_fails_transiently_and_the_retry_resumes_there(
     assert len(iteration_1) == 1, "the retry started the loop over instead of resuming it"
     first, second = (f"04_unify_loop_iteration_0{k}.sql (iteration {k})" for k in (1, 2))
     assert loop_labels[:3] == [first, second, second], loop_labels[:4]  # try 2 began at iteration 2
-    assert _history(result.xcom("loop.unify_loop")["history"]) == _history(duckdb_run.history)
+    assert loop_history(result.xcom("loop.unify_loop")["history"]) == loop_history(duckdb_run.history)
     assert_equals_duckdb_and_networkx(spark_connect_server, duckdb_run, sources, tmp_path)

@@ -74,14 +74,20 @@ def as_compared(tables: Tables) -> Tables:
     return out
 
 
-def _lookup_clusters(con: Any, schema: str, canonical_id: str) -> set[frozenset[tuple[int, str]]]:
-    rows = con.execute(
-        f'SELECT canonical_id, id_key_type, id FROM "{schema}"."{canonical_id}_lookup"'
-    ).fetchall()
+def lookup_clusters(rows: list[tuple[Any, ...]]) -> set[frozenset[tuple[int, str]]]:
+    """The clusters of a lookup's ``(canonical_id, id_key_type, id)`` rows, as sets of (key type, id)."""
     clusters: dict[str, set[tuple[int, str]]] = {}
     for cid, ns, ident in rows:
         clusters.setdefault(cid, set()).add((ns, ident))
     return {frozenset(c) for c in clusters.values()}
+
+
+def _lookup_clusters(con: Any, schema: str, canonical_id: str) -> set[frozenset[tuple[int, str]]]:
+    return lookup_clusters(
+        con.execute(
+            f'SELECT canonical_id, id_key_type, id FROM "{schema}"."{canonical_id}_lookup"'
+        ).fetchall()
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])

@@ -26,12 +26,12 @@ import pendulum
 import pytest
 
 from airflow_idu.plan.contract import WRITER_LEASE_TABLE
-from tests.e2e.runner import RunResult, dag_from_file, run_dag
+from tests.e2e.runner import RunResult, dag_from_file, loop_history, run_dag
 from tests.fidelity.directories.data import expected_clusters, load_duckdb, load_spark, source_rows
 from tests.fidelity.directories.spec import DirectorySpec
 from tests.fidelity.directories.variants import VARIANTS, Variant
 from tests.fidelity.directories.writer import write_directory
-from tests.fidelity.test_directories import NOW, as_compared
+from tests.fidelity.test_directories import NOW, as_compared, lookup_clusters
 from tests.spark.test_faithful import assert_same_tables, duckdb_tables, spark_tables
 from tests.spark_connect_server import LocalSparkConnect
 
@@ -75,17 +75,8 @@ def run_directories(dirs: list[Path], engine: str, day: int) -> list[RunResult]:
     return results
 
 
-def loop_history(result: RunResult) -> list[tuple[int, int, str]]:
-    return [
-        (h["iteration"], h["updated_count"], h["source"]) for h in result.xcom("loop.unify_loop")["history"]
-    ]
-
-
-def lookup_clusters(rows: list[tuple[Any, ...]]) -> set[frozenset[tuple[int, str]]]:
-    clusters: dict[str, set[tuple[int, str]]] = {}
-    for canonical_id, key_type, identifier in rows:
-        clusters.setdefault(canonical_id, set()).add((key_type, identifier))
-    return {frozenset(c) for c in clusters.values()}
+def history(result: RunResult) -> list[tuple[int, int, str]]:
+    return loop_history(result.xcom("loop.unify_loop")["history"])
 
 
 @pytest.mark.parametrize("variant", [_params(v) for v in VARIANTS])
@@ -125,8 +116,8 @@ def test_published_style_directory_dags_are_identical_on_spark_connect_and_duckd
     finally:
         spark.stop()
 
-    assert [loop_history(r) for r in on_spark] == [loop_history(r) for r in on_duckdb]
-    assert any(h[2] == "derived" for r in on_spark for h in loop_history(r)), "chains must outrun the files"
+    assert [history(r) for r in on_spark] == [history(r) for r in on_duckdb]
+    assert any(h[2] == "derived" for r in on_spark for h in history(r)), "chains must outrun the files"
     assert [r.xcom("report")["row_counts"] for r in on_spark] == [
         r.xcom("report")["row_counts"] for r in on_duckdb
     ]

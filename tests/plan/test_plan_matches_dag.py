@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from airflow_idu.cli import main
-from airflow_idu.generate.config import load_unify_config
-from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
-from tests.conftest import EXAMPLE_SQL, EXAMPLE_YML, REPO
+from airflow_idu.generate.sql import LoopAlgorithm
+from tests.conftest import EXAMPLE_SQL, REPO
+from tests.sqldir import generate_example
 
 EXAMPLE_DAG_FILE = REPO / "dags" / "idu_example.py"
 
@@ -32,18 +32,9 @@ def example_dag(sql_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> An
 
 
 @pytest.fixture(scope="module")
-def incremental_sql(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("incremental_sql")
-    generate_sql_directory(
-        load_unify_config(EXAMPLE_YML),
-        catalog="idu_demo",
-        schema="unified",
-        source_catalog="idu_demo",
-        source_schema="customer_db",
-        out_dir=out,
-        loop=LoopAlgorithm.INCREMENTAL,
-    )
-    return out
+def full_loop_sql(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example directory is the default (incremental) loop; this is the one ``--loop full`` writes."""
+    return generate_example(tmp_path_factory.mktemp("full_loop_sql"), loop=LoopAlgorithm.FULL)
 
 
 def plan_json(sql_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
@@ -51,14 +42,14 @@ def plan_json(sql_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, An
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("directory", ["example", "incremental"])
+@pytest.mark.parametrize("directory", ["example", "full_loop"])
 def test_plan_upstream_is_the_dags_upstream_for_every_task(
     directory: str,
-    incremental_sql: Path,
+    full_loop_sql: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sql_dir = EXAMPLE_SQL if directory == "example" else incremental_sql
+    sql_dir = EXAMPLE_SQL if directory == "example" else full_loop_sql
     dag = example_dag(sql_dir, monkeypatch, directory)
     planned = {task["task_id"]: task["upstream"] for task in plan_json(sql_dir, capsys)["tasks"]}
     expected = {task.task_id: sorted(task.upstream_task_ids) for task in dag.tasks}

@@ -32,6 +32,7 @@ from tests.generate.sqlrun import (
     run_directory,
 )
 from tests.generate.test_sql import reference_canonical_id, sample_ids
+from tests.sqldir import generate_example
 
 pytestmark = pytest.mark.spark
 
@@ -135,19 +136,10 @@ def test_example_directory_is_identical_on_spark_and_duckdb(spark: Any) -> None:
 def test_full_loop_directory_is_identical_on_spark_and_duckdb(spark: Any, tmp_path: Path) -> None:
     """``generate --loop full`` for the example unify.yml (three iteration files): the demo data's
     chain takes the full-rewrite loop past them, so later iterations are derived."""
-    from airflow_idu.generate.config import load_unify_config
-    from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
+    from airflow_idu.generate.sql import LoopAlgorithm
 
     schema = "unified_full"
-    generate_sql_directory(
-        load_unify_config(EXAMPLE_SQL.parent / "unify.yml"),
-        catalog=CATALOG,
-        schema=schema,
-        source_catalog=CATALOG,
-        source_schema="customer_db",
-        out_dir=tmp_path,
-        loop=LoopAlgorithm.FULL,
-    )
+    generate_example(tmp_path, loop=LoopAlgorithm.FULL, schema=schema)
     duck_run, con = _run_on_both(spark, tmp_path, demo_rows())
     assert duck_run.derived_iterations > 0, "the demo data must take the full loop past its iteration files"
     expected, actual = spark_tables(spark, schema), duckdb_tables(con, schema)
@@ -227,24 +219,8 @@ def test_canonical_id_sql_on_spark_matches_python(spark: Any) -> None:
 def test_generated_incremental_loop_is_identical_on_spark_and_duckdb(spark: Any, tmp_path: Path) -> None:
     """``generate`` (its default, incremental loop) with two iteration files, so later iterations are
     derived: every table (work tables and loop tables included) is the same on Spark and on DuckDB."""
-    import yaml
-
-    from airflow_idu.generate.config import parse_unify_config
-    from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
-
-    raw = yaml.safe_load((EXAMPLE_SQL.parent / "unify.yml").read_text())
-    for canonical in raw["canonical_ids"]:
-        canonical["merge_iterations"] = 2
     schema = "unified_incremental"
-    generate_sql_directory(
-        parse_unify_config(raw),
-        catalog=CATALOG,
-        schema=schema,
-        source_catalog=CATALOG,
-        source_schema="customer_db",
-        out_dir=tmp_path,
-        loop=LoopAlgorithm.INCREMENTAL,
-    )
+    generate_example(tmp_path, merge_iterations=2, schema=schema)
     duck_run, con = _run_on_both(spark, tmp_path, demo_rows(seed=5, people=40, chain=INCREMENTAL_CHAIN))
     assert duck_run.derived_iterations > 0, "the chain must need more iterations than the two files"
     expected, actual = spark_tables(spark, schema), duckdb_tables(con, schema)
