@@ -151,19 +151,24 @@ def column_types(db: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def generate_ours(out: Path, loop: str) -> Path:
+    """``airflow-idu generate`` for the example unify.yml into ``out`` (replaced), with ``--loop loop``."""
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "airflow-idu"), "generate", str(EXAMPLE_YML), "--catalog", CATALOG,
+         "--schema", SCHEMA, "--source-catalog", CATALOG, "--source-schema", SOURCE, "-o", str(out), "--loop", loop],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return out
+
+
 def directories(work: Path, db: Path, loop: str) -> dict[str, Path]:
     import yaml
 
     from tests.fidelity.directories.unify import spec_from_unify
     from tests.fidelity.directories.writer import write_directory
 
-    ours = work / "sql_ours"
-    shutil.rmtree(ours, ignore_errors=True)
-    subprocess.run(
-        [str(REPO / ".venv" / "bin" / "airflow-idu"), "generate", str(EXAMPLE_YML), "--catalog", CATALOG,
-         "--schema", SCHEMA, "--source-catalog", CATALOG, "--source-schema", SOURCE, "-o", str(ours), "--loop", loop],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    ours = generate_ours(work / "sql_ours", loop)
     published = work / "sql_published"
     shutil.rmtree(published, ignore_errors=True)
     spec = spec_from_unify(

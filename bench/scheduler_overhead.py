@@ -37,11 +37,9 @@ dag = create_unification_dag("idu_speed", {sql!r}, conn_id="idu_default")
 """
 
 
-def _when(value: object) -> datetime:
-    return datetime.fromisoformat(str(value).replace(" ", "T"))
-
-
 def _measure(stack: Any, dag_id: str) -> dict[str, float]:
+    from tests.scheduler.stack import when
+
     before = len(stack.query("SELECT run_id FROM dag_run WHERE dag_id = ?", dag_id))
     stack.post_together((f"dags/{dag_id}/dagRuns", {"logical_date": None}))
     runs = stack.wait_for_runs([dag_id], before + 1, timeout=1800)
@@ -52,8 +50,8 @@ def _measure(stack: Any, dag_id: str) -> dict[str, float]:
     spans = stack.query(
         "SELECT start_date, end_date FROM task_instance WHERE run_id = ? AND start_date IS NOT NULL", run_id
     )
-    wall = (_when(end) - _when(start)).total_seconds()
-    intervals = sorted((_when(s), _when(e)) for s, e in spans)
+    wall = (when(end) - when(start)).total_seconds()
+    intervals = sorted((when(s), when(e)) for s, e in spans)
     busy = sum((e - s).total_seconds() for s, e in intervals)
     return {
         "wall": wall,

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import DEFAULT_OUT, DEFAULT_WORK, PYTHON, REPO, command_line, median, table, write_results
-from bench.published_style import CATALOG, EXAMPLE_YML, SCHEMA, SOURCE, create_data, directories
+from bench.published_style import SCHEMA, create_data, directories, generate_ours
 from bench.workspace import child_airflow_env
 
 VARIANTS = ("script/published", "dag/published", "dag/ours", "dag/ours-incremental", "floor/published")
@@ -47,14 +47,7 @@ def prepare(work: Path, clusters: int, seed: int) -> tuple[Path, dict[str, Path]
     source.unlink(missing_ok=True)
     rows = sum(create_data(source, clusters, seed).values())
     dirs = directories(work, source, "full")
-    incremental = work / "sql_ours_incremental"
-    shutil.rmtree(incremental, ignore_errors=True)
-    subprocess.run(
-        [str(REPO / ".venv" / "bin" / "airflow-idu"), "generate", str(EXAMPLE_YML), "--catalog", CATALOG,
-         "--schema", SCHEMA, "--source-catalog", CATALOG, "--source-schema", SOURCE, "-o", str(incremental),
-         "--loop", "incremental"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    incremental = generate_ours(work / "sql_ours_incremental", "incremental")
     return (
         source,
         {"published": dirs["published"], "ours": dirs["ours"], "ours-incremental": incremental},

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,10 @@ RUN_TIMEOUT = 6 * 3600.0  # seconds; a 12M-record run on a loaded 2-core machine
 
 
 def _epoch(value: object) -> float:
-    when = datetime.fromisoformat(str(value).replace(" ", "T"))
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    from tests.scheduler.stack import when
+
+    moment = when(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def run_scheduled(spec: dict[str, Any], connection: dict[str, Any], floor_source: str) -> dict[str, Any]:

@@ -151,7 +151,7 @@ def task_spans(stack: Stack, dag_ids: Iterable[str]) -> list[TaskSpan]:
             f"WHERE dag_id IN ({marks}) AND start_date IS NOT NULL AND end_date IS NOT NULL",
             *ids,
         )
-    return [TaskSpan(str(d), str(r), str(t), int(n), _when(s), _when(e)) for d, r, t, n, s, e in set(rows)]
+    return [TaskSpan(str(d), str(r), str(t), int(n), when(s), when(e)) for d, r, t, n, s, e in set(rows)]
 
 
 def reschedules(stack: Stack, task_id: str) -> dict[tuple[str, str], int]:
@@ -164,5 +164,6 @@ def reschedules(stack: Stack, task_id: str) -> dict[tuple[str, str], int]:
     return {(str(d), str(r)): int(n) for d, r, n in rows}
 
 
-def _when(value: object) -> datetime:
+def when(value: object) -> datetime:
+    """A timestamp as the metadata DB (SQLite) stores it."""
     return datetime.fromisoformat(str(value).replace(" ", "T"))
