@@ -73,6 +73,8 @@ def _let(value: str, name: str, body: str) -> str:
 
 
 _CONV: tuple[str, ...] = (
+    # a value below 2^63 in the target base (for it, -10 reads as 10)
+    _macro("idu_conv_small(v, to_base)", "CASE WHEN to_base = 16 THEN hex(v) ELSE CAST(v AS VARCHAR) END"),
     # the digits after an optional leading '-' of trimmed text, up to the first character invalid in the base
     _macro(
         "idu_conv_digits(text, from_base)",
@@ -109,16 +111,31 @@ _CONV: tuple[str, ...] = (
             + " END",
         ),
     ),
+    # Fast path first: text that is only digits of the base, too few to reach 2^63 (15 hex, 18
+    # decimal), is a non-negative value a plain cast reads exactly, whatever the target base. The
+    # canonical ids convert every identifier's hash four times, and the general path's trimming,
+    # sign handling and overflow checks cost three times as much. Any other text (signs, spaces,
+    # invalid digits, long values) takes the general path. The text is bound once (``_let``).
     _macro(
         "conv(num, from_base, to_base)",
         "CASE WHEN from_base NOT IN (10, 16) OR to_base NOT IN (10, -10, 16) "
         "THEN error('conv: only bases 10 and 16 to 10, -10 and 16 are supported on DuckDB') ELSE "
         + _let(
-            "idu_conv_u64(num, from_base)",
-            "v",
-            "CASE WHEN to_base = 16 THEN hex(CAST(v AS UBIGINT)) "
-            "WHEN to_base = 10 THEN CAST(v AS VARCHAR) "
-            f"ELSE CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR) END",
+            "CAST(num AS VARCHAR)",
+            "t",
+            "CASE WHEN t IS NULL THEN NULL "
+            "WHEN from_base = 16 AND regexp_full_match(t, '[0-9A-Fa-f]{1,15}') THEN "
+            "idu_conv_small(CAST(('0x' || t) AS UBIGINT), to_base) "
+            "WHEN from_base = 10 AND regexp_full_match(t, '[0-9]{1,18}') THEN "
+            "idu_conv_small(CAST(t AS UBIGINT), to_base) ELSE "
+            + _let(
+                "idu_conv_u64(t, from_base)",
+                "v",
+                "CASE WHEN to_base = 16 THEN hex(CAST(v AS UBIGINT)) "
+                "WHEN to_base = 10 THEN CAST(v AS VARCHAR) "
+                f"ELSE CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR) END",
+            )
+            + " END",
         )
         + " END",
     ),
