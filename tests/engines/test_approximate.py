@@ -224,3 +224,9 @@ def test_typeof_of_a_column_when_run(con: duckdb.DuckDBPyConnection) -> None:
                 "['a'] AS arr, MAP(['k'], [X'01']) AS m, {'a b': true} AS st")  # fmt: skip
     got = run(con, "SELECT typeof(s), typeof(d), typeof(dt), typeof(arr), typeof(m), typeof(st) FROM c")
     assert got == [("string", "double", "date", "array<string>", "map<string,binary>", "struct<a b:boolean>")]
+
+
+def test_a_group_without_values_is_null(con: duckdb.DuckDBPyConnection) -> None:
+    load(con, [(1, None), (1, None), (2, 7)])
+    sql = "SELECT g, percentile_approx(v, array(0.5, 0.9)), percentile_approx(v, 0.5), approx_count_distinct(v) FROM t GROUP BY g ORDER BY g"
+    assert run(con, sql) == [(1, None, None, 0), (2, [7, 7], 7, 1)]

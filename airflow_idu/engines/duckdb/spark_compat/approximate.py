@@ -130,8 +130,16 @@ def hll_precision(relative_sd: float) -> int | str:
     return p
 
 
+def _hll_arguments(node: exp.Expr) -> tuple[exp.Expr, exp.Expr | None]:
+    """The value and the relativeSD; DISTINCT (the same registers) holds both in sqlglot's parse."""
+    value = node.this
+    if isinstance(value, exp.Distinct) and 1 <= len(value.expressions) <= 2:
+        return value.expressions[0], (value.expressions[1] if len(value.expressions) == 2 else None)
+    return value, node.args.get("accuracy")
+
+
 def _relative_sd(node: exp.Expr) -> float | str:
-    given = node.args.get("accuracy")
+    given = _hll_arguments(node)[1]
     if given is None:
         return DEFAULT_RELATIVE_SD
     value = _number(given)
@@ -141,6 +149,8 @@ def _relative_sd(node: exp.Expr) -> float | str:
 def _approx_count_distinct_check(node: exp.Expr) -> str | None:
     if isinstance(node.parent, exp.Window):
         return "approx_count_distinct as a window function"
+    if isinstance(node.this, exp.Distinct) and not 1 <= len(node.this.expressions) <= 2:
+        return "approx_count_distinct of DISTINCT values of several columns"
     relative_sd = _relative_sd(node)
     if isinstance(relative_sd, str):
         return relative_sd
@@ -174,12 +184,9 @@ def _approx_count_distinct(node: exp.Expr) -> exp.Expr:
     assert not isinstance(relative_sd, str)  # checked in allowed.py
     p = hll_precision(relative_sd)
     assert isinstance(p, int)
-    value = node.this
-    if isinstance(value, exp.Distinct) and len(value.expressions) == 1:  # the registers are the same
-        value = value.expressions[0]
     return _call(
         "idu_approx_count_distinct",
-        value.copy(),
+        _hll_arguments(node)[0].copy(),
         exp.Literal.number(p),
         exp.Literal.number(THRESHOLDS[p - 4]),
     )
@@ -224,8 +231,8 @@ APPROXIMATE_MACROS: tuple[str, ...] = (
         f"WHEN bool_or(idu_pa_mark(x) = 'nan') OR (bool_or(idu_pa_mark(x) = '-0') AND bool_or(idu_pa_mark(x) = "
         f"'+0')) THEN {_REFUSED}' of DOUBLEs holding NaN, or both 0.0 and -0.0 (Spark''s order of them depends "
         "on its partitions)') "
-        "ELSE list_transform([list_sort(list(x) FILTER (WHERE x IS NOT NULL))], lambda idu_s: CASE WHEN len(idu_s) "
-        "= 0 THEN NULL ELSE list_transform(list_transform(string_split(qs, ','), lambda idu_t: CAST(idu_t AS "
+        "ELSE list_transform([list_sort(list(x) FILTER (WHERE x IS NOT NULL))], lambda idu_s: CASE WHEN idu_s IS NULL "
+        "OR len(idu_s) = 0 THEN NULL ELSE list_transform(list_transform(string_split(qs, ','), lambda idu_t: CAST(idu_t AS "
         "DOUBLE)), lambda idu_q: idu_s[greatest(CAST(ceil(idu_q * len(idu_s)) AS BIGINT), 1)]) END)[1] END",
     ),
     # the linear-counting estimate from the number of registers in use, or refused
