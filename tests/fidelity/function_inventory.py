@@ -95,6 +95,17 @@ EXTRA_FORMS = {
     "string_agg": ("string_agg(s) WITHIN GROUP (ORDER BY s)", "string_agg(s2, '|') WITHIN GROUP (ORDER BY s2 DESC)"),
     # maps built in the query (a map column's entry order is PySpark's, not the table's)
     "to_json": ("to_json(map('b', k, 'a', i))", "to_json(map('x', s, 'y', s2))", "to_json(array(map('k', k), map('n', i)))"),
+    # approximate aggregates with a literal accuracy (the examples' accuracy becomes a column, which Spark rejects);
+    # 12 makes the groups of 6 non-NULL values refused when run, of 5 exact
+    **{name: (f"{name}(i, 0.5)", f"{name}(n, array(0.25, 0.5, 0.75), 100)", f"{name}(dec, 0.5, 13)",
+              f"{name}(dt, array(0, 0.1, 0.9, 1))", f"{name}(ts, 0.3)", f"{name}(d, 0.5)", f"{name}(k, 0.5, 12)")
+       for name in ("percentile_approx", "approx_percentile")},
+    "approx_count_distinct": ("approx_count_distinct(s)", "approx_count_distinct(d, 0.3)", "approx_count_distinct(dec)",
+                              "approx_count_distinct(dt, 0.01)", "approx_count_distinct(ts)", "approx_count_distinct(bin)",
+                              "approx_count_distinct(arr)", "approx_count_distinct(b)"),
+    "typeof": ("typeof(s)", "typeof(bin)", "typeof(d)", "typeof(b)", "typeof(dt)", "typeof(sarr)", "typeof(dec)",
+               "typeof(ts)", "typeof(m)", "typeof(cast(i as decimal(12, 3)))", "typeof(named_struct('a', s, 'b', d))",
+               "typeof(array(s2, NULL))", "typeof(map(s, bin))", "typeof(-2147483648)", "typeof(1.50)", "typeof(1e3)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

@@ -33,6 +33,30 @@ def _cell(text: str, width: int = 220) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+# the exactness ranges of the approximate aggregates and typeof (spark_compat/approximate.py, type_names.py)
+_APPROXIMATE = (
+    "**Approximate aggregates and `typeof`** (tests/fidelity/test_approximate.py: local Spark with "
+    "one and four partitions). `percentile_approx`/`approx_percentile` give Spark's value while a "
+    "group has fewer than accuracy / 2 non-NULL values (default accuracy 10000: up to 4,999): every "
+    "sample of Spark's Greenwald-Khanna summary then has rank uncertainty 0 on any partitioning, and "
+    "its answer is the sorted values' element at rank ceil(p * n) (the minimum for p <= 1/accuracy, "
+    "the maximum for p >= 1 - 1/accuracy). From accuracy / 2 values on, Spark's value depends on how "
+    "its partitions' summaries merge (accuracy 100, one partition: it leaves the exact rank from 51 "
+    "values), so the engine refuses when run (`[IDU_REFUSED] percentile_approx ... over N non-NULL "
+    "values with accuracy A`: use `percentile` or a larger accuracy), as it does for BIGINTs and "
+    "TIMESTAMPs beyond 2^53, DECIMALs of more than 15 digits (Spark goes through DOUBLE) and DOUBLEs "
+    "with NaN or both 0.0 and -0.0. `approx_count_distinct` gives Spark's HyperLogLog++ "
+    "linear-counting estimate, round(m * ln(m / V)) over m = 2^p registers picked by Spark's "
+    "`xxhash64`, while it is at most Spark's threshold for p (default relativeSD 0.05: p = 9, "
+    "estimates up to 400); beyond, Spark answers its bias-corrected estimate and the engine refuses "
+    "when run (use `count(DISTINCT ...)`). `typeof` names the type the statement establishes "
+    "(literals, CASTs, arrays, maps and structs of those), else DuckDB's type where it is one Spark "
+    "type (string, binary, boolean, date, double, float, and arrays, maps and structs of those); an "
+    "integer, DECIMAL or TIMESTAMP column is refused when run (DuckDB's type can be wider than "
+    "Spark's, a TIMESTAMP may be Spark's TIMESTAMP_NTZ): CAST it."
+)
+
+
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
     share = 100 * s["identical"] / s["counted"] if s["counted"] else 0.0
@@ -49,6 +73,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         "**identical**: every form that is not refused gives Spark's value (or raises where Spark raises) "
         "on every row; **refused**: the translator refuses every form, with the reason shown; "
         "generators, table functions and non-deterministic functions are listed but not counted.",
+        "",
+        _APPROXIMATE,
         "",
         f"{s['listed']} functions listed; {s['counted']} counted (deterministic scalar, aggregate and window "
         f"functions); **{s['identical']} identical ({share:.1f} %)**, {s['refused']} refused, "

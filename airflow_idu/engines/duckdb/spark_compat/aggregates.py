@@ -138,8 +138,8 @@ AGGREGATE_MACROS: tuple[str, ...] = (
         "idu_percentiles(x, ps)",
         "CASE WHEN typeof(any_value(x)) IN ('DOUBLE', 'FLOAT') THEN error('[IDU_REFUSED] percentile/median "
         "of a DOUBLE (Spark and DuckDB order and count -0.0 and NaN differently): CAST it to DECIMAL') ELSE "
-        "list_transform([list_sort(list(x) FILTER (WHERE x IS NOT NULL))], lambda idu_s: CASE WHEN len(idu_s) = 0 "
-        "THEN NULL ELSE list_transform(ps, lambda idu_q: idu_interpolate(idu_s, CAST(len(idu_s) - 1 AS DOUBLE) * "
+        "list_transform([list_sort(list(x) FILTER (WHERE x IS NOT NULL))], lambda idu_s: CASE WHEN idu_s IS NULL "
+        "OR len(idu_s) = 0 THEN NULL ELSE list_transform(ps, lambda idu_q: idu_interpolate(idu_s, CAST(len(idu_s) - 1 AS DOUBLE) * "
         "CAST(idu_q AS DOUBLE))) END)[1] END",
     ),
 )

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
+    approximate,
     crypto_functions,
     datetime_functions,
     format_string,
@@ -40,6 +41,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     text_functions,
     time_zones,
     try_datetime,
+    type_names,
     url_parsing,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
@@ -105,7 +107,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path, number_to_char, url_parsing,
+    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
@@ -381,7 +383,7 @@ def construct_name(node: exp.Expr, code: str) -> str:
     if isinstance(node, exp.Anonymous):
         return node.name
     if isinstance(node, exp.Func):
-        return node.sql_name().lower()
+        return approximate.SPARK_NAMES.get(type(node)) or node.sql_name().lower()
     return node.key.upper().replace("_", " ")
 
 

@@ -30,6 +30,7 @@ from airflow_idu.engines.duckdb.spark_compat.python_functions import register_py
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
+from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
 
 if TYPE_CHECKING:
@@ -135,3 +136,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_url_parsing(con)
     register_format_number(con)
     register_scaled_rounding(con)
+    register_type_names(con)

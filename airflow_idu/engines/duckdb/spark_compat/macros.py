@@ -15,6 +15,7 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 from __future__ import annotations
 
 from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
+from airflow_idu.engines.duckdb.spark_compat.approximate import APPROXIMATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
@@ -365,6 +366,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *FUNCTION_MACROS,
     *SCALAR_MACROS,
     *AGGREGATE_MACROS,
+    *APPROXIMATE_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

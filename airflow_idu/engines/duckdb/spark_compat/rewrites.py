@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import library
 from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
+from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
@@ -40,11 +41,11 @@ from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_sim
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
+from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
 _INT = exp.DataType.build("INT")
-_BIGINT = exp.DataType.build("BIGINT")
 _DATE = exp.DataType.build("DATE")
 _TIMESTAMP = exp.DataType.build("TIMESTAMP")
 
@@ -130,11 +131,7 @@ def _result_types(tree: exp.Expr) -> exp.Expr:
         tree, exp.DayOfWeek, lambda n: _cast(exp.Add(this=n.copy(), expression=exp.Literal.number(1)), _INT)
     )
     tree = _replace_all(tree, (exp.TsOrDsAdd, exp.AddMonths), lambda n: _cast(n.copy(), _DATE))
-    tree = _replace_all(
-        tree,
-        exp.ArraySize,
-        lambda n: _cast(_call("cardinality", n.this.copy()), _INT),
-    )
+    tree = _replace_all(tree, exp.ArraySize, lambda n: _cast(_call("cardinality", n.this.copy()), _INT))
     tree = _replace_all(
         tree,
         exp.Anonymous,
@@ -349,6 +346,7 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
+    type_names,  # typeof: first, it names the types of the statement's own nodes
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     try_datetime,  # try_to_date, try_to_timestamp
@@ -363,6 +361,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     format_strings,  # format_string/printf of %s and %d
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
+    approximate,  # percentile_approx, approx_count_distinct where exact
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
