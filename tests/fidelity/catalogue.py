@@ -227,6 +227,14 @@ _HASHING = _cases(
         ("conv-10-16", "conv(CAST(k AS STRING), 10, 16)"),
         ("conv-2-10", "conv('101', 2, 10)"),
         ("conv-36", "conv(s2, 36, 10)"),
+        # the macro's fast path (only digits, below 2^63) and its edges: 15 and 16 hex digits,
+        # 18 and 19 decimal digits, leading zeros, a sign, spaces, a trailing invalid digit
+        ("conv-16-10-15-digits", "conv(substr(sha2(s, 256), 1, 15), 16, 10)"),
+        ("conv-16-10-16-digits", "conv(substr(sha2(s, 256), 1, 16), 16, 10)"),
+        ("conv-10-16-18-digits", "conv(concat(CAST(abs(k) % 1000 AS STRING), '123456789012345'), 10, 16)"),
+        ("conv-10-16-19-digits", "conv(concat(CAST(abs(k) % 1000 + 9000 AS STRING), '123456789012345'), 10, 16)"),
+        ("conv-leading-zeros", "conv(concat('0000', hex(k)), 16, 10)"),
+        ("conv-signed-spaced", "conv(concat(' -', CAST(abs(k) AS STRING), 'z'), 10, 16)"),
     ],
 )
 
