@@ -200,9 +200,9 @@ TIME_MACROS: tuple[str, ...] = (
         "ELSE error('[IDU_REFUSED] a TIME function of a value that is not a TIME') END",
     ),
     _macro(
-        "idu_cast_time(x, try_)",
+        "idu_cast_time(x, lenient)",
         "CASE WHEN typeof(x) = 'VARCHAR' THEN list_transform([idu_spark_time(CAST(x AS VARCHAR))], lambda idu_t: "
-        "CASE WHEN idu_t IS NULL AND x IS NOT NULL AND NOT try_ THEN error('[CAST_INVALID_INPUT] the value ''' "
+        "CASE WHEN idu_t IS NULL AND x IS NOT NULL AND NOT lenient THEN error('[CAST_INVALID_INPUT] the value ''' "
         "|| CAST(x AS VARCHAR) || ''' cannot be cast to TIME') ELSE idu_t END)[1] "
         "WHEN typeof(x) IN ('TIME', 'TIMESTAMP', '\"NULL\"') THEN CAST(x AS TIME) "
         "ELSE error('[IDU_REFUSED] CAST to TIME of a value that is not a STRING, TIMESTAMP or TIME') END",
@@ -214,16 +214,16 @@ TIME_MACROS: tuple[str, ...] = (
         "THEN CAST(t AS TIME) ELSE error('[IDU_REFUSED] a TIME function of a value that is not a TIME or a STRING') END",
     ),
     _macro(
-        "idu_to_time(x, try_)",
+        "idu_to_time(x, lenient)",
         "CASE WHEN typeof(x) IN ('VARCHAR', '\"NULL\"') THEN list_transform([idu_spark_time(CAST(x AS VARCHAR))], "
-        "lambda idu_t: CASE WHEN idu_t IS NULL AND x IS NOT NULL AND NOT try_ THEN error('[CANNOT_PARSE_TIME] the "
+        "lambda idu_t: CASE WHEN idu_t IS NULL AND x IS NOT NULL AND NOT lenient THEN error('[CANNOT_PARSE_TIME] the "
         "input string ''' || CAST(x AS VARCHAR) || ''' cannot be parsed to a TIME value') ELSE idu_t END)[1] "
         "ELSE error('[IDU_REFUSED] to_time of a value that is not a STRING') END",
     ),
     _macro(
-        "idu_to_time_format(x, fmt, try_)",
+        "idu_to_time_format(x, fmt, lenient)",
         "CASE WHEN typeof(x) IN ('VARCHAR', '\"NULL\"') THEN list_transform([idu_spark_time_format("
-        "CAST(x AS VARCHAR), fmt)], lambda idu_t: CASE WHEN idu_t IS NULL AND x IS NOT NULL AND NOT try_ THEN "
+        "CAST(x AS VARCHAR), fmt)], lambda idu_t: CASE WHEN idu_t IS NULL AND x IS NOT NULL AND NOT lenient THEN "
         "error('[CANNOT_PARSE_TIME] the input string ''' || CAST(x AS VARCHAR) || ''' does not match the format ''' "
         "|| fmt || '''') ELSE idu_t END)[1] ELSE error('[IDU_REFUSED] to_time of a value that is not a STRING') END",
     ),
@@ -275,7 +275,7 @@ def register_time(con: duckdb.DuckDBPyConnection) -> None:
     """Register Spark's string-to-TIME reading on ``con``; again is harmless."""
     from duckdb import sqltypes as t
 
-    register_udf(con, "idu_spark_time", spark_string_to_time, [t.VARCHAR], t.TIME, sees_nulls=False)
+    register_udf(con, "idu_spark_time", spark_string_to_time, [t.VARCHAR], t.TIME)
     register_udf(
-        con, "idu_spark_time_format", spark_string_to_time_format, [t.VARCHAR, t.VARCHAR], t.TIME, sees_nulls=False
+        con, "idu_spark_time_format", spark_string_to_time_format, [t.VARCHAR, t.VARCHAR], t.TIME
     )
