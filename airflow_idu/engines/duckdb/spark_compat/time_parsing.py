@@ -15,6 +15,7 @@ field is 0. :func:`format_refusal` says why another pattern is refused at transl
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import time
 
@@ -68,7 +69,7 @@ def format_refusal(fmt: str) -> str | None:
     fields = [t for t in tokens if t[0] in "HmsS"]
     if len({t[0] for t in fields}) != len(fields):
         return f"to_time format {fmt!r}: a field given twice"
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    for a, b in itertools.pairwise(tokens):
         if a[0] in "HmsS" and b[0] in "HmsS" and (len(a) == 1 or a[0] == "S"):
             return f"to_time format {fmt!r}: a field of variable width right before another field"
     return None

@@ -13,14 +13,14 @@ on, as ``tests/fidelity`` compares them. Every function's result is Spark's ``TI
   microseconds; of a DOUBLE or FLOAT refused when run.
 * ``time_to_seconds`` (DECIMAL(14,6)), ``time_to_millis`` (floor), ``time_to_micros`` (BIGINT).
 * ``time_trunc(unit, t)``, ``time_diff(unit, a, b)``: a literal unit HOUR MINUTE SECOND
-  MILLISECOND MICROSECOND (any case; another literal raises like Spark, a non-literal is refused);
+  MILLISECOND MICROSECOND (any case; another unit, where Spark raises, or a non-literal is refused);
   ``time_diff`` truncates toward zero. A STRING t is cast to TIME.
 * ``to_time``/``try_to_time``, ``CAST``/``TRY_CAST``/``time()`` to TIME: :mod:`.time_parsing`;
   a TIMESTAMP's time of day (UTC); a ``TIME(p)`` other than 6, or a literal of more than six
   fractional digits (Spark's ``TIME(7..9)``), is refused.
 
-sqlglot reads ``time_trunc``/``time_diff`` with their arguments shuffled (a bare column becomes an
-upper-cased ``Var``): :func:`repair` makes them plain calls again, before anything else sees them.
+sqlglot reads ``time_trunc``/``time_diff`` with their arguments shuffled: the Databricks parser is
+told to read them as plain calls (:func:`_unmodel_time_calls`); :func:`repair` reads ``time(x)`` as a CAST.
 """
 
 from __future__ import annotations
@@ -44,7 +44,16 @@ from airflow_idu.engines.duckdb.spark_compat.time_parsing import (
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "TIME_MACROS", "anonymous_check", "register_time", "repair", "times"]
+__all__ = [
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "TIME_MACROS",
+    "anonymous_check",
+    "register_time",
+    "repair",
+    "times",
+]
 
 _UNITS = {"HOUR": 3600000000, "MINUTE": 60000000, "SECOND": 1000000, "MILLISECOND": 1000, "MICROSECOND": 1}
 _ONE_ARGUMENT = ("time_from_seconds", "time_from_millis", "time_from_micros", "time_to_seconds",
@@ -64,24 +73,28 @@ def _literal_text(node: exp.Expr | None) -> str | None:
 # -- the parse ------------------------------------------------------------------------------
 
 
+def _unmodel_time_calls() -> None:
+    """sqlglot models ``time_trunc``/``time_diff`` as other dialects' functions and reads Spark's calls
+    with their arguments shuffled (a string or a bare column becomes an upper-cased ``Var``, the two
+    indistinguishable); the Databricks parser reads them as plain calls instead (a copy of its table:
+    the other dialects keep theirs)."""
+    from sqlglot.dialects.databricks import Databricks
+
+    functions = dict(Databricks.Parser.FUNCTIONS)
+    for name in ("TIME_TRUNC", "TIME_DIFF"):
+        functions.pop(name, None)
+    Databricks.Parser.FUNCTIONS = functions
+
+
+_unmodel_time_calls()
+
+
 def repair(tree: exp.Expr) -> exp.Expr:
-    """``time_trunc``/``time_diff`` as plain calls with Spark's argument order; ``time(x)`` as a CAST."""
-
-    def argument(node: exp.Expr | None) -> exp.Expr:
-        if isinstance(node, exp.Var):  # sqlglot's reading of a bare column name
-            return exp.column(node.name)
-        return node.copy() if node is not None else exp.Null()
-
-    def build(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.TimeTrunc):
-            return _call("time_trunc", argument(node.this), argument(node.args.get("unit")))
-        if isinstance(node, exp.TimeDiff):
-            keys = ("this", "expression", "unit")
-            return _call("time_diff", *(argument(node.args.get(k)) for k in keys))
-        return exp.Cast(this=node.this.copy(), to=exp.DataType.build("TIME"))
-
-    nodes = list(tree.find_all(exp.TimeTrunc, exp.TimeDiff, exp.Time))
-    return replace_each(tree, reversed(nodes), build)
+    """``time(x)``, which sqlglot reads as its own ``Time``, as Spark's ``CAST(x AS TIME)``."""
+    nodes = list(tree.find_all(exp.Time))
+    return replace_each(
+        tree, reversed(nodes), lambda n: exp.Cast(this=n.this.copy(), to=exp.DataType.build("TIME"))
+    )
 
 
 # -- the checks ------------------------------------------------------------------------------
@@ -111,6 +124,9 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
         unit = args[0]
         if not isinstance(unit, exp.Null) and _literal_text(unit) is None:
             return f"{name} with a unit that is not a string literal"
+        if not isinstance(unit, exp.Null) and (_literal_text(unit) or "").upper() not in _UNITS:
+            # Spark raises INVALID_PARAMETER_VALUE.TIME_UNIT on every row
+            return f"{name} unit {_literal_text(unit)!r}: Spark's units are {', '.join(_UNITS)}"
     if name in ("to_time", "try_to_time") and len(args) == 2 and not isinstance(args[1], exp.Null):
         fmt = _literal_text(args[1])
         if fmt is None:
@@ -128,15 +144,11 @@ CAST_CHECK = _time_type_check
 # -- the rewrites ----------------------------------------------------------------------------
 
 
-def _unit(name: str, unit: exp.Expr) -> exp.Expr:
-    """The unit in microseconds: NULL for a NULL unit, an error for a literal Spark does not know."""
+def _unit(unit: exp.Expr) -> exp.Expr:
+    """The unit in microseconds (the check let only Spark's units and NULL through)."""
     if isinstance(unit, exp.Null):
         return exp.Null()
-    text = _literal_text(unit) or ""
-    if text.upper() in _UNITS:
-        return exp.Literal.number(_UNITS[text.upper()])
-    message = f"[INVALID_PARAMETER_VALUE.TIME_UNIT] {name}: the unit {text!r}"
-    return _call("error", exp.Literal.string(message.replace("'", "''")))
+    return exp.Literal.number(_UNITS[(_literal_text(unit) or "").upper()])
 
 
 def _to_time(try_: bool) -> Callable[[list[exp.Expr]], exp.Expr]:
@@ -159,9 +171,9 @@ ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
     "time_to_seconds": lambda a: _call("idu_time_to_seconds", a[0]),
     "time_to_millis": lambda a: exp.IntDiv(this=_call("idu_time_us", a[0]), expression=exp.Literal.number(1000)),
     "time_to_micros": lambda a: _call("idu_time_us", a[0]),
-    "time_trunc": lambda a: _call("idu_time_trunc", _call("idu_time_arg", a[1]), _unit("time_trunc", a[0])),
+    "time_trunc": lambda a: _call("idu_time_trunc", _call("idu_time_arg", a[1]), _unit(a[0])),
     "time_diff": lambda a: _call(
-        "idu_time_diff", _call("idu_time_arg", a[1]), _call("idu_time_arg", a[2]), _unit("time_diff", a[0])
+        "idu_time_diff", _call("idu_time_arg", a[1]), _call("idu_time_arg", a[2]), _unit(a[0])
     ),
     "to_time": _to_time(False),
     "try_to_time": _to_time(True),
@@ -176,7 +188,9 @@ def _cast(node: exp.Expr) -> exp.Expr:
 
 def times(tree: exp.Expr) -> exp.Expr:
     """Rewrite the TIME functions and casts to TIME (innermost first), before the other rewrites."""
-    tree = rewrite_calls(tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions])
+    tree = rewrite_calls(
+        tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]
+    )
     casts = [n for n in tree.find_all(exp.Cast) if n.to.this == exp.DataType.Type.TIME]
     return replace_each(tree, reversed(casts), _cast)
 
@@ -276,6 +290,4 @@ def register_time(con: duckdb.DuckDBPyConnection) -> None:
     from duckdb import sqltypes as t
 
     register_udf(con, "idu_spark_time", spark_string_to_time, [t.VARCHAR], t.TIME)
-    register_udf(
-        con, "idu_spark_time_format", spark_string_to_time_format, [t.VARCHAR, t.VARCHAR], t.TIME
-    )
+    register_udf(con, "idu_spark_time_format", spark_string_to_time_format, [t.VARCHAR, t.VARCHAR], t.TIME)
