@@ -28,7 +28,10 @@ NOT_COUNTED = ("generator_funcs", "table_funcs")
 _WIDTH = 60  # forms per wide query
 _ENVIRONMENT_FORMS = frozenset({"unix_timestamp()"})  # the clock: differs between any two runs
 _CHECKED = 1  # rows DuckDB raises on that are run alone on Spark, per form
-_GROUPED = ("agg", "cube")  # one value per group g (and for "cube", GROUP BY CUBE(g), the total: key None)
+_GROUPED = ("agg", "cube")
+# Spark 4.3 gates its TIME type (off by default: every TIME function fails analysis with
+# UNSUPPORTED_TIME_TYPE); on while the functions run, so the TIME family's values can be compared
+TIME_TYPE = "spark.sql.timeType.enabled"  # one value per group g (and for "cube", GROUP BY CUBE(g), the total: key None)
 
 
 @dataclass(frozen=True)
@@ -452,6 +455,15 @@ def _not_counted(function: Function, deterministic: bool) -> str | None:
 def evaluate_functions(
     spark: Any, con: duckdb.DuckDBPyConnection, functions: Sequence[Function]
 ) -> list[Verdict]:
+    before = spark.conf.get(TIME_TYPE, "false")
+    spark.conf.set(TIME_TYPE, "true")
+    try:
+        return _evaluate(spark, con, functions)
+    finally:
+        spark.conf.set(TIME_TYPE, before)
+
+
+def _evaluate(spark: Any, con: duckdb.DuckDBPyConnection, functions: Sequence[Function]) -> list[Verdict]:
     load_spark(spark)
     calls = [c for f in functions for c in calls_of(f)]
     types, nondeterministic = argument_types(spark, calls)
@@ -506,7 +518,7 @@ def _conclude(verdict: Verdict) -> Verdict:
         verdict.verdict, verdict.detail = "MISMATCH", f"`{bad.form.expression}`: {bad.detail}"
     elif ran:
         verdict.verdict = "identical values, wider type" if Status.WIDER in statuses else "identical"
-        types = sorted({c for f in ran for c in re.findall(r"\b(s2?|i|k|n|d|dec|b|dt|ts|bin|arr|sarr|m|g|id)\b",
+        types = sorted({c for f in ran for c in re.findall(r"\b(s2?|i|k|n|d|dec|b|dt|ts|bin|arr|sarr|m|g|id|tm)\b",
                                                           f.form.expression)})  # fmt: skip
         verdict.detail = f"{len(ran)} forms over columns {', '.join(types) or '(literals)'}"
         if refused:

@@ -11,7 +11,7 @@ arrays, arrays holding NULL, empty maps. ``k`` is a small INT for size arguments
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("arr", "ARRAY<INT>", "INTEGER[]"),
     ("sarr", "ARRAY<STRING>", "VARCHAR[]"),
     ("m", "MAP<STRING,INT>", "MAP(VARCHAR, INTEGER)"),
+    ("tm", "TIME", "TIME"),  # Spark's TIME(6) (spark.sql.timeType.enabled)
 )
 
 # Spark's typeof() of an argument -> the column that replaces it
@@ -52,6 +53,7 @@ COLUMN_OF_TYPE: dict[str, str] = {
     "array<int>": "arr",
     "array<string>": "sarr",
     "map<string,int>": "m",
+    "time(6)": "tm",
 }
 
 _S = (
@@ -127,9 +129,19 @@ _M: tuple[dict[str, int | None] | None, ...] = (
     {"a": None, "b": None}, {" ": 1}, {"z": 26}, {"c": 3}, {"m": 13}, {"n": 14, "o": 15}, {"p": 16}, {"a": 42},
 )  # fmt: skip
 
+_TM = tuple(
+    None if v is None else time.fromisoformat(v)
+    for v in (
+        "09:32:05.359", None, "00:00:00", "23:59:59.999999", "12:00:00", "00:00:00.000001", "14:30:00.5",
+        "06:30:45.887", "20:30:29", "21:30:28", "12:34:56.000100", "01:02:03.123456", "23:00:00", "00:59:59.999",
+        "13:25:59.999999", "11:27:00", "18:00:00.1", "07:07:07.070707", "00:30:00", "15:45:00", "22:22:22.22",
+        "03:00:00.000999", "16:59:00", "10:10:10.5",
+    )
+)  # fmt: skip
+
 ROWS: tuple[tuple[Any, ...], ...] = tuple(
     (n + 1, "abcd"[n // 6], *values)
     for n, values in enumerate(
-        zip(_S, _S2, _I, _K, _N, _D, _DEC, _B, _DT, _TS, _BIN, _ARR, _SARR, _M, strict=True)
+        zip(_S, _S2, _I, _K, _N, _D, _DEC, _B, _DT, _TS, _BIN, _ARR, _SARR, _M, _TM, strict=True)
     )
 )

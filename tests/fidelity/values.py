@@ -29,6 +29,7 @@ _SIMPLE = {
     "string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN",
     "date": "DATE", "timestamp": "TIMESTAMP", "timestamp_ntz": "TIMESTAMP", "binary": "BLOB",
     "interval day to second": "INTERVAL",  # a DuckDB INTERVAL of no months: the same span
+    "time(6)": "TIME",  # Spark's TIME of microseconds, DuckDB's TIME
     "void": "NULL",  # DuckDB's type of NULL, as duck_type() prints it
 }  # fmt: skip
 

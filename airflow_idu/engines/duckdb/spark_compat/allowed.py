@@ -39,6 +39,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     scaled_rounding,
     string_similarity,
     text_functions,
+    time_type,
     time_zones,
     try_datetime,
     type_names,
@@ -105,7 +106,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
 _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
-    regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones,
+    regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names,
 )  # fmt: skip
@@ -354,6 +355,8 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.FirstValue: _unordered_first_last,
     exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,
+    exp.Cast: time_type.CAST_CHECK,
+    exp.TryCast: time_type.CAST_CHECK,
     **library.CHECKS,
     **functions.CHECKS,
     **{kind: check for m in _MODULES for kind, check in m.CHECKS.items()},

@@ -29,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.number_format import register_forma
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
+from airflow_idu.engines.duckdb.spark_compat.time_type import register_time
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
@@ -130,6 +131,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_crypto_functions(con)
     register_similarity(con)
     register_datetime_parsing(con)
+    register_time(con)
     register_conv(con)
     register_json_functions(con)
     register_json_path(con)

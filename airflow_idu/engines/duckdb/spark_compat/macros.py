@@ -36,6 +36,7 @@ from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACR
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 
@@ -373,6 +374,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *TEXT_MACROS,
     *REGEXP_MACROS,
     *TRY_DATETIME_MACROS,
+    *TIME_MACROS,
     *MAKE_TIMESTAMP_MACROS,
     *TIME_ZONE_MACROS,
     *ORDERED_AGGREGATE_MACROS,

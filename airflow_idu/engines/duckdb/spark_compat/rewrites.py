@@ -39,6 +39,7 @@ from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
+from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
@@ -351,6 +352,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     try_datetime,  # try_to_date, try_to_timestamp
     make_timestamps,  # make_timestamp[_ntz|_ltz] and their try_ forms
+    times,  # the TIME functions and casts to TIME
     time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode

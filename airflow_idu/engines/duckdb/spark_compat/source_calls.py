@@ -17,6 +17,7 @@ from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
 
 from airflow_idu.engines.duckdb.spark_compat.bitwise_operators import repair_bitwise
+from airflow_idu.engines.duckdb.spark_compat.time_type import repair as repair_times
 
 __all__ = ["calls", "repair_parse", "text_refusal"]
 
@@ -87,6 +88,7 @@ def text_refusal(code: str) -> tuple[str, int, str] | None:
 def repair_parse(tree: exp.Expr) -> exp.Expr:
     """The parsed tree with what sqlglot reads inconsistently made consistent (in place)."""
     tree = repair_bitwise(tree)  # Spark's precedence of << >> >>> & ^ |
+    tree = repair_times(tree)  # time_trunc/time_diff's arguments, time(x)
     for node in tree.find_all(exp.StrToUnix):
         fmt = node.args.get("format")
         if isinstance(fmt, exp.Literal) and fmt.is_string and "%" not in fmt.this:
