@@ -12,7 +12,14 @@ from airflow_idu.engines.duckdb.spark_compat.time_parsing import (
     spark_string_to_time,
     spark_string_to_time_format,
 )
+from airflow_idu.engines.duckdb.spark_compat.time_type import ENABLED_ENV
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
+
+
+@pytest.fixture(autouse=True)
+def _time_type_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These cases mirror a Spark with spark.sql.timeType.enabled on (the default is off, tested last)."""
+    monkeypatch.setenv(ENABLED_ENV, "true")
 
 
 @pytest.mark.parametrize(
@@ -109,3 +116,17 @@ def test_a_t_prefix_is_refused() -> None:
 )
 def test_spark_string_to_time_with_a_format(text: str, fmt: str, expected: time | None) -> None:
     assert spark_string_to_time_format(text, fmt) == expected
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SELECT make_time(6, 30, 45.887)", "SELECT time_to_seconds(t) FROM x", "SELECT to_time(s) FROM x"],
+    ids=["make_time", "time_to_seconds", "to_time"],
+)
+def test_refused_like_sparks_default(monkeypatch: pytest.MonkeyPatch, sql: str) -> None:
+    """Spark's TIME type is off by default (it fails at analysis): so are the functions here, by name."""
+    monkeypatch.delenv(ENABLED_ENV, raising=False)
+    with pytest.raises(TranslationError, match=r"TIME type is off by default \(spark.sql.timeType.enabled"):
+        translate_statement(sql)
+    monkeypatch.setenv(ENABLED_ENV, "true")
+    assert translate_statement(sql).statements  # the cache keeps one translation per setting

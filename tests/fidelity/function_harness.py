@@ -9,6 +9,7 @@ is compared row by row: both raise, or it is a mismatch.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.spark_compat.time_type import ENABLED_ENV
 from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
 from tests.fidelity.function_inputs import COLUMNS, ROWS, TABLE
 from tests.fidelity.function_inventory import ENVIRONMENT, Call, Form, Function, calls_of, forms_of
@@ -457,10 +459,17 @@ def evaluate_functions(
 ) -> list[Verdict]:
     before = spark.conf.get(TIME_TYPE, "false")
     spark.conf.set(TIME_TYPE, "true")
+    # the engine mirrors the setting (time_type.ENABLED_ENV); off, both sides refuse every TIME function
+    env_before = os.environ.get(ENABLED_ENV)
+    os.environ[ENABLED_ENV] = "true"
     try:
         return _evaluate(spark, con, functions)
     finally:
         spark.conf.set(TIME_TYPE, before)
+        if env_before is None:
+            os.environ.pop(ENABLED_ENV, None)
+        else:
+            os.environ[ENABLED_ENV] = env_before
 
 
 def _evaluate(spark: Any, con: duckdb.DuckDBPyConnection, functions: Sequence[Function]) -> list[Verdict]:

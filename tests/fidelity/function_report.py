@@ -56,6 +56,22 @@ _APPROXIMATE = (
     "Spark's, a TIMESTAMP may be Spark's TIMESTAMP_NTZ): CAST it."
 )
 
+_TIME = (
+    "**Spark's TIME type** (spark_compat/time_type.py, time_parsing.py; edges in tests/fidelity/test_"
+    "time_functions.py). Spark 4.3 gates it behind `spark.sql.timeType.enabled`, off by default: Spar"
+    "k then fails every TIME function at analysis (`UNSUPPORTED_TIME_TYPE`), and so does the embedded"
+    " engine, refusing them by name, unless `IDU_SPARK_TIME_TYPE=true` says the Spark it stands in fo"
+    "r has the type on (the rows below compare them with it on, on both sides). It runs as DuckDB's T"
+    "IME: both hold the microseconds of the day and print alike (`12:34:56.0001`, trailing fractional"
+    " zeros dropped). `make_time`, `time_from_seconds/millis/micros`, `time_to_seconds/millis/micros`"
+    ", `to_time`/`try_to_time`, `time_trunc`, `time_diff` and `CAST`/`TRY_CAST`/`time()` to TIME give"
+    " Spark's values and raise where Spark raises (an hour of 24, seconds that round to 60, a time ou"
+    "tside the day, a text Spark does not read); refused: a unit or `to_time` format that is not a li"
+    "teral, a format beyond the fields `HH H mm m ss s S..SSSSSSSSS` and the separators `: . -` and s"
+    "pace, `TIME(p)` other than 6 and literals of more than six fractional digits (Spark's TIME(7..9)"
+    "), and when run seconds of a DOUBLE/FLOAT/STRING and texts starting with `T`."
+)
+
 
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
@@ -73,6 +89,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         "**identical**: every form that is not refused gives Spark's value (or raises where Spark raises) "
         "on every row; **refused**: the translator refuses every form, with the reason shown; "
         "generators, table functions and non-deterministic functions are listed but not counted.",
+        "",
+        _TIME,
         "",
         _APPROXIMATE,
         "",

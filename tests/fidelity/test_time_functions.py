@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from airflow_idu.engines.duckdb.spark_compat.time_type import ENABLED_ENV
 from tests.fidelity.function_harness import TIME_TYPE, load_duckdb, translate
 from tests.fidelity.harness import RUNTIME_REFUSAL
 from tests.fidelity.values import duck_type, duck_type_of_spark, norm
@@ -121,12 +122,15 @@ CASES: dict[str, str] = {
 
 @pytest.fixture(scope="module")
 def timed_spark(spark: Any) -> Iterator[Any]:
+    """Spark with its TIME type on, and the engine mirroring that setting."""
     before = spark.conf.get(TIME_TYPE, "false")
     spark.conf.set(TIME_TYPE, "true")
-    try:
-        yield spark
-    finally:
-        spark.conf.set(TIME_TYPE, before)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENABLED_ENV, "true")
+        try:
+            yield spark
+        finally:
+            spark.conf.set(TIME_TYPE, before)
 
 
 @pytest.fixture(scope="module")

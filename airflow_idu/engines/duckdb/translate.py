@@ -29,6 +29,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
+from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -62,10 +63,14 @@ _SET_TIME_ZONE = re.compile(r"SET\s+TIME\s+ZONE\s+(?:'([^']*)'|(\S+))$", re.IGNO
 _UTC = frozenset({"utc", "etc/utc", "z", "+00:00", "gmt"})
 
 
-@functools.lru_cache(maxsize=4096)
 def translate_statement(statement: str) -> Translation:
     """Translate one Databricks statement (without the trailing ``;``). Cached, because the
-    unify loop runs the same text many times."""
+    unify loop runs the same text many times; per setting of the Spark being mirrored."""
+    return _translate(statement, time_type_enabled())
+
+
+@functools.lru_cache(maxsize=4096)
+def _translate(statement: str, _time_type: bool) -> Translation:
     blanked = blank_comments(statement)
     code = blanked.strip().rstrip(";").strip()
     if not code:

@@ -45,7 +45,12 @@ from airflow_idu.engines.duckdb.spark_compat import (
     type_names,
     url_parsing,
 )
-from airflow_idu.engines.duckdb.spark_compat.refusals import ANONYMOUS_REASONS, REASONS
+from airflow_idu.engines.duckdb.spark_compat.refusals import (
+    ANONYMOUS_REASONS,
+    REASONS,
+    construct_name,
+    node_line,
+)
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
@@ -374,30 +379,5 @@ def find_refusal(tree: exp.Expr, code: str) -> Refusal | None:
         if reason is None and kind in _CHECKS:
             reason = _CHECKS[kind](node)
         if reason is not None:
-            return Refusal(construct=construct_name(node, code), line=_line(node), reason=reason)
-    return None
-
-
-def construct_name(node: exp.Expr, code: str) -> str:
-    """The construct as written: a function's name from the source text, else the SQL keyword."""
-    meta = node.meta if isinstance(node, exp.Func) else {}
-    if "start" in meta and "end" in meta:
-        return code[meta["start"] : meta["end"] + 1]
-    if isinstance(node, exp.Anonymous):
-        return node.name
-    if isinstance(node, exp.Func):
-        return approximate.SPARK_NAMES.get(type(node)) or node.sql_name().lower()
-    return node.key.upper().replace("_", " ")
-
-
-def _line(node: exp.Expr) -> int | None:
-    for candidate in (node, *node.walk()):
-        line = candidate.meta.get("line") if candidate.meta else None
-        if line is not None:
-            return int(line)
-    parent = node.parent
-    while parent is not None:
-        if parent.meta and parent.meta.get("line") is not None:
-            return int(parent.meta["line"])
-        parent = parent.parent
+            return Refusal(construct=construct_name(node, code), line=node_line(node), reason=reason)
     return None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["ANONYMOUS_REASONS", "REASONS"]
+from airflow_idu.engines.duckdb.spark_compat.approximate import SPARK_NAMES
+
+__all__ = ["ANONYMOUS_REASONS", "REASONS", "construct_name", "node_line"]
 
 _MOMENTS = (
     "floating-point moments: Spark updates them row by row in its partitions' order (Welford's "
@@ -64,3 +66,29 @@ REASONS: dict[type[exp.Expr], str] = {
 
 # functions sqlglot does not model
 ANONYMOUS_REASONS: dict[str, str] = {"std": _MOMENTS, **dict.fromkeys(("expm1", "log1p", "hypot"), _LIBM)}
+
+
+def construct_name(node: exp.Expr, code: str) -> str:
+    """The construct as written: a function's name from the source text, else the SQL keyword."""
+    meta = node.meta if isinstance(node, exp.Func) else {}
+    if "start" in meta and "end" in meta:
+        return code[meta["start"] : meta["end"] + 1]
+    if isinstance(node, exp.Anonymous):
+        return node.name
+    if isinstance(node, exp.Func):
+        return SPARK_NAMES.get(type(node)) or node.sql_name().lower()
+    return node.key.upper().replace("_", " ")
+
+
+def node_line(node: exp.Expr) -> int | None:
+    """The source line of the node, or of the nearest node inside or around it that kept one."""
+    for candidate in (node, *node.walk()):
+        line = candidate.meta.get("line") if candidate.meta else None
+        if line is not None:
+            return int(line)
+    parent = node.parent
+    while parent is not None:
+        if parent.meta and parent.meta.get("line") is not None:
+            return int(parent.meta["line"])
+        parent = parent.parent
+    return None

@@ -2,8 +2,10 @@
 23:59:59.999999; printed alike, trailing fractional zeros dropped).
 
 Spark 4.3 gates the type behind ``spark.sql.timeType.enabled`` (off by default: Spark then raises
-``UNSUPPORTED_TIME_TYPE`` at analysis for every TIME function); the values here are Spark's with it
-on, as ``tests/fidelity`` compares them. Every function's result is Spark's ``TIME(6)``:
+``UNSUPPORTED_TIME_TYPE`` at analysis for every TIME function). The engine mirrors that gate: the TIME
+functions are refused unless ``IDU_SPARK_TIME_TYPE=true`` says the Spark being mirrored has it on
+(a directory that runs here then runs there too); the values are Spark's with it on, as
+``tests/fidelity`` compares them. Every function's result is Spark's ``TIME(6)``:
 
 * ``make_time(h, m, s)``: h and m cast to INT, s to DECIMAL(16,6) (half-up); h 0-23, m 0-59, s
   below 60 or ``DATETIME_FIELD_OUT_OF_BOUNDS``. Seconds of a DOUBLE, FLOAT or STRING are refused
@@ -25,6 +27,7 @@ told to read them as plain calls (:func:`_unmodel_time_calls`); :func:`repair` r
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -115,8 +118,21 @@ def _time_type_check(node: exp.Expr) -> str | None:
     return None
 
 
+ENABLED_ENV = "IDU_SPARK_TIME_TYPE"  # "true": mirror a Spark with spark.sql.timeType.enabled on
+
+
+def enabled() -> bool:
+    """Whether the Spark being mirrored has its TIME type on (``translate_statement`` caches per value)."""
+    return os.environ.get(ENABLED_ENV, "").strip().lower() == "true"
+
+
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
+    if not enabled():
+        return (
+            f"{name}: Spark's TIME type is off by default (spark.sql.timeType.enabled=false: Spark fails "
+            f"at analysis with UNSUPPORTED_TIME_TYPE); set {ENABLED_ENV}=true where the Spark you run on has it on"
+        )
     args = list(node.expressions)
     if len(args) not in _ARITY[name]:
         return f"{name} with {len(args)} arguments"
