@@ -156,14 +156,16 @@ _SPARK: tuple[str, ...] = (
         f"CASE WHEN typeof(x) IN {_TIMESTAMP_TYPES} THEN CAST(floor(epoch(CAST(x AS TIMESTAMP))) AS BIGINT) "
         "ELSE CAST(floor(epoch(idu_strptime(CAST(x AS VARCHAR), fmt, pattern))) AS BIGINT) END",
     ),
-    # base64: Spark's MIME encoder breaks lines after 76 characters with CRLF
+    # base64: Spark's MIME encoder breaks lines after 76 characters with CRLF; up to 57 bytes (76
+    # characters, every canonical id) there is no break, and the line splitting is skipped
     _macro(
         "idu_base64(b)",
         _let(
             "to_base64(b)",
             "e",
+            "CASE WHEN length(e) <= 76 THEN e ELSE "
             "array_to_string(list_transform(range(0, CAST(ceil(length(e) / 76) AS BIGINT)), "
-            "lambda i: substr(e, CAST(i * 76 + 1 AS BIGINT), 76)), chr(13) || chr(10))",
+            "lambda i: substr(e, CAST(i * 76 + 1 AS BIGINT), 76)), chr(13) || chr(10)) END",
         ),
     ),
     # unbase64: Spark's MIME decoder skips line breaks

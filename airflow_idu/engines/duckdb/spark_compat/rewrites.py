@@ -38,6 +38,7 @@ from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
+from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
@@ -164,19 +165,6 @@ def _substring(tree: exp.Expr) -> exp.Expr:
                                      true=exp.Literal.number(1))], default=start.copy()),
             )  # fmt: skip
     return tree
-
-
-def _text_substring(tree: exp.Expr) -> exp.Expr:
-    """substr of text (binary ones are already idu_binary_substr): Spark's clamping, exactly."""
-
-    def build(node: exp.Expr) -> exp.Expr:
-        start = node.args.get("start") or exp.Literal.number(1)
-        length = node.args.get("length") or exp.Literal.number(2147483647)
-        args = [a if isinstance(a, exp.Literal | exp.Neg | exp.Anonymous) else _call("idu_to_integer", a)
-                for a in (start, length)]  # fmt: skip
-        return _call("idu_substr", node.this.copy(), *(a.copy() for a in args))
-
-    return _replace_all(tree, exp.Substring, build)
 
 
 def _range_table(tree: exp.Expr) -> exp.Expr:
@@ -382,7 +370,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _regexp_replacement,
     _case_mapping,
     binary_types,  # after _casts/_case_mapping/_substring, before _by_name (it owns octet_length)
-    _text_substring,
+    text_substrings,
     _by_name,
     _lambdas,
     _arrays,
