@@ -37,6 +37,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     regexp_functions,
     scalars,
     scaled_rounding,
+    strict_math,
     string_similarity,
     text_functions,
     time_type,
@@ -113,7 +114,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names,
+    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

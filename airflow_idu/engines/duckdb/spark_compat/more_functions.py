@@ -23,6 +23,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.strict_math import strict_math
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "MORE_MACROS", "anonymous_check", "more_functions"]
@@ -160,8 +161,9 @@ def _arguments(node: exp.Expr) -> list[exp.Expr]:
 
 
 def more_functions(tree: exp.Expr) -> exp.Expr:
-    """Rewrite the functions above (innermost first), before the other rewrites see them."""
-    return rewrite_calls(tree, by_type=_BUILD, by_name=ANONYMOUS, arguments=_arguments)
+    """Rewrite the functions above (innermost first), before the other rewrites see them; and the
+    fdlibm math functions (spark_compat/strict_math.py)."""
+    return strict_math(rewrite_calls(tree, by_type=_BUILD, by_name=ANONYMOUS, arguments=_arguments))
 
 
 MORE_MACROS: tuple[str, ...] = (

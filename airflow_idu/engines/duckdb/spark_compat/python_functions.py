@@ -118,18 +118,24 @@ def register_udf(
     result: Any,
     *,
     sees_nulls: bool = True,
+    arrow: bool = False,
 ) -> None:
     """Register the Python function ``name`` on ``con``; again is harmless (another connection of this
     process to the same database may have registered it already). ``sees_nulls``: the function is
-    called with NULL arguments (DuckDB's SPECIAL handling) instead of DuckDB answering NULL for it."""
+    called with NULL arguments (DuckDB's SPECIAL handling) instead of DuckDB answering NULL for it.
+    ``arrow``: it takes and returns pyarrow arrays, a chunk at a time (a native function's NaN
+    result reaches SQL as NULL; an arrow array keeps it)."""
     import duckdb
     from duckdb import func
 
     with contextlib.suppress(Exception):  # not registered yet
         con.remove_function(name)
     handling = func.FunctionNullHandling.SPECIAL if sees_nulls else func.FunctionNullHandling.DEFAULT
+    kind = func.PythonUDFType.ARROW if arrow else func.PythonUDFType.NATIVE
     try:
-        con.create_function(name, function, parameters, result, null_handling=handling, side_effects=False)
+        con.create_function(
+            name, function, parameters, result, type=kind, null_handling=handling, side_effects=False
+        )
     except duckdb.CatalogException as exc:
         if "already exists" not in str(exc):
             raise

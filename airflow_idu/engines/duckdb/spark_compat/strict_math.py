@@ -1,0 +1,148 @@
+"""Spark's math functions whose Java implementation is fdlibm, run by the Python port of fdlibm.
+
+Spark's ``asin``, ``acos``, ``atan``, ``atan2``, ``cbrt``, ``sinh``, ``cosh``, ``tanh`` and ``hypot``
+call ``java.lang.Math``, whose methods of those names delegate to ``StrictMath``; ``expm1`` and
+``log1p`` call ``StrictMath`` directly. ``StrictMath`` is specified to give fdlibm 5.3's results
+bit for bit, and HotSpot compiles none of these eleven to an intrinsic of its own on JDK 17 to 23
+(JDK 24 added one for ``Math.tanh`` and JDK 25 one for ``Math.cbrt`` on x86_64, which are not
+fdlibm's). So on those JDKs Spark's value is fdlibm's, and :mod:`.fdlibm`, :mod:`.fdlibm_trig` and
+:mod:`.fdlibm_hyperbolic` compute it to the last bit: they run as Python functions on the
+connection. (Spark's ``sin``, ``cos``, ``tan``, ``exp``... stay refused: see :mod:`.refusals`.)
+
+Spark's edges, from its expressions (``mathExpressions.scala``): NULL in, NULL out; ``log1p`` of a
+value <= -1 is NULL (``UnaryLogExpression``'s asymptote), not NaN or -Infinity; ``atan2(y, x)`` is
+``Math.atan2(y + 0.0, x + 0.0)`` (a -0.0 argument counts as 0.0); NaN and out-of-domain arguments
+give fdlibm's NaN (``asin(2)`` is NaN). Spark casts the argument to DOUBLE: integers, FLOAT, DOUBLE
+and DECIMALs of up to 15 digits (the nearest DOUBLE in Java and DuckDB alike) are cast here too;
+any other type is refused when run (a STRING, whose parsing Java and DuckDB do differently, a wide
+DECIMAL, a HUGEINT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_trig
+from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
+from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "STRICT_MATH_MACROS",
+    "anonymous_check",
+    "register_strict_math",
+    "strict_math",
+]
+
+Build = Callable[[list[exp.Expr]], exp.Expr]
+
+
+def spark_log1p(x: float) -> float | None:
+    """Spark's ``log1p``: NULL at and below -1 (NaN is not <= -1: it stays NaN)."""
+    return None if x <= -1.0 else fdlibm_hyperbolic.log1p(x)
+
+
+def spark_atan2(y: float, x: float) -> float:
+    """Spark's ``atan2``: ``Math.atan2(y + 0.0, x + 0.0)``, so -0.0 reads as 0.0."""
+    return fdlibm_trig.atan2(y + 0.0, x + 0.0)
+
+
+# Spark name -> (UDF, the Python function, its arity)
+_UDFS: dict[str, tuple[str, Callable[..., float | None], int]] = {
+    "asin": ("idu_fdlibm_asin", fdlibm_trig.asin, 1),
+    "acos": ("idu_fdlibm_acos", fdlibm_trig.acos, 1),
+    "atan": ("idu_fdlibm_atan", fdlibm_trig.atan, 1),
+    "atan2": ("idu_fdlibm_atan2", spark_atan2, 2),
+    "cbrt": ("idu_fdlibm_cbrt", fdlibm.cbrt, 1),
+    "sinh": ("idu_fdlibm_sinh", fdlibm_hyperbolic.sinh, 1),
+    "cosh": ("idu_fdlibm_cosh", fdlibm_hyperbolic.cosh, 1),
+    "tanh": ("idu_fdlibm_tanh", fdlibm_hyperbolic.tanh, 1),
+    "expm1": ("idu_fdlibm_expm1", fdlibm_hyperbolic.expm1, 1),
+    "log1p": ("idu_fdlibm_log1p", spark_log1p, 1),
+    "hypot": ("idu_fdlibm_hypot", fdlibm.hypot, 2),
+}
+
+
+def _build(name: str) -> Build:
+    udf = _UDFS[name][0]
+    what = exp.Literal.string(name)
+    return lambda a: _call(udf, *(_call("idu_fdlibm_arg", x, what.copy()) for x in a))
+
+
+_BY_TYPE: dict[type[exp.Expr], Build] = {
+    exp.Asin: _build("asin"),
+    exp.Acos: _build("acos"),
+    exp.Atan: _build("atan"),
+    exp.Atan2: _build("atan2"),
+    exp.Cbrt: _build("cbrt"),
+    exp.Sinh: _build("sinh"),
+    exp.Cosh: _build("cosh"),
+    exp.Tanh: _build("tanh"),
+}
+ANONYMOUS: dict[str, Build] = {name: _build(name) for name in ("expm1", "log1p", "hypot")}
+FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BY_TYPE)
+CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
+
+
+def anonymous_check(node: exp.Anonymous) -> str | None:
+    name = node.name.lower()
+    arity = _UDFS[name][2]
+    if len(node.expressions) != arity:
+        return f"{name} with {len(node.expressions)} arguments"
+    return None
+
+
+def _arguments(node: exp.Expr) -> list[exp.Expr]:
+    if isinstance(node, exp.Anonymous):
+        return [a.copy() for a in node.expressions]
+    return [a.copy() for a in (node.this, node.args.get("expression")) if isinstance(a, exp.Expr)]
+
+
+def strict_math(tree: exp.Expr) -> exp.Expr:
+    """Rewrite the functions above (innermost first) into their fdlibm Python functions."""
+    return rewrite_calls(tree, by_type=_BY_TYPE, by_name=ANONYMOUS, arguments=_arguments)
+
+
+_PRECISION = "CAST(regexp_extract(typeof(x), 'DECIMAL\\((\\d+),', 1) AS INTEGER)"
+STRICT_MATH_MACROS: tuple[str, ...] = (
+    # Spark's implicit cast of the argument to DOUBLE, where DuckDB's CAST gives the same DOUBLE
+    _macro(
+        "idu_fdlibm_arg(x, f)",
+        "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', '\"NULL\"') "
+        f"OR (typeof(x) LIKE 'DECIMAL(%' AND {_PRECISION} <= 15) THEN CAST(x AS DOUBLE) "
+        "ELSE error('[IDU_REFUSED] ' || f || ' of a ' || typeof(x) || ' value: only integers, FLOAT, DOUBLE "
+        "and DECIMALs of up to 15 digits go through Spark''s cast to DOUBLE exactly; CAST it to DOUBLE') END",
+    ),
+)
+
+
+def _on_arrays(function: Callable[..., float | None], arity: int) -> Callable[..., Any]:
+    """``function`` over a chunk of rows as pyarrow arrays: NULL where an argument is NULL, NaN kept
+    (DuckDB reads a native Python function's NaN result as NULL). DuckDB counts the parameters."""
+    import pyarrow as pa
+
+    def run(columns: tuple[Any, ...]) -> Any:
+        rows = zip(*(c.to_pylist() for c in columns), strict=True)
+        return pa.array([None if None in row else function(*row) for row in rows], type=pa.float64())
+
+    if arity == 1:
+        return lambda x: run((x,))
+    return lambda y, x: run((y, x))
+
+
+def register_strict_math(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the fdlibm functions on ``con``; again is harmless."""
+    from duckdb import sqltypes as t
+
+    for udf, function, arity in _UDFS.values():
+        register_udf(con, udf, _on_arrays(function, arity), [t.DOUBLE] * arity, t.DOUBLE, arrow=True)
