@@ -232,7 +232,10 @@ _HASHING = _cases(
         ("conv-16-10-15-digits", "conv(substr(sha2(s, 256), 1, 15), 16, 10)"),
         ("conv-16-10-16-digits", "conv(substr(sha2(s, 256), 1, 16), 16, 10)"),
         ("conv-10-16-18-digits", "conv(concat(CAST(abs(k) % 1000 AS STRING), '123456789012345'), 10, 16)"),
-        ("conv-10-16-19-digits", "conv(concat(CAST(abs(k) % 1000 + 9000 AS STRING), '123456789012345'), 10, 16)"),
+        (
+            "conv-10-16-19-digits",
+            "conv(concat(CAST(abs(k) % 1000 + 9000 AS STRING), '123456789012345'), 10, 16)",
+        ),
         ("conv-leading-zeros", "conv(concat('0000', hex(k)), 16, 10)"),
         ("conv-signed-spaced", "conv(concat(' -', CAST(abs(k) AS STRING), 'z'), 10, 16)"),
     ],
