@@ -114,7 +114,7 @@ def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tu
         raise TranslationError(f"{_first_line(statement)}: cannot parse as Databricks SQL: {exc}") from exc
     if len(parsed) != 1 or parsed[0] is None:
         raise TranslationError(f"{_first_line(statement)}: expected exactly one statement, got {len(parsed)}")
-    tree = repair_parse(parsed[0])
+    tree = repair_parse(parsed[0], code)
     if isinstance(tree, exp.Command):
         raise TranslationError(f"{_first_line(statement)}: unsupported statement for DuckDB ({tree.name})")
     catalog_schemas = frozenset(

@@ -45,19 +45,13 @@ REASONS: dict[type[exp.Expr], str] = {
             exp.Cot,
             exp.Sec,
             exp.Csc,
-            exp.Asinh,
-            exp.Acosh,
-            exp.Atanh,
-            exp.Exp,
-            exp.Ln,
-            exp.Log,
         ),
         _LIBM,
     ),
 }
 
 # functions sqlglot does not model
-# (expm1, log1p and hypot, like asin, atan2, cbrt, sinh..., are fdlibm: spark_compat/strict_math.py)
+# (expm1, log1p, hypot and log10, like asin, atan2, cbrt, sinh, exp, ln..., are fdlibm: spark_compat/strict_math.py)
 ANONYMOUS_REASONS: dict[str, str] = {"std": _MOMENTS}
 
 

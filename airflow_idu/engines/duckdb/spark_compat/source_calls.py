@@ -1,11 +1,13 @@
 """Calls of a function as written in the statement's text, for what sqlglot's parse loses.
 
-sqlglot drops ``percentile``'s third argument (a frequency), reads ``trunc(x, col)`` as
-``trunc(x, 'COL')`` and expands abbreviated units (``'Q'`` becomes QUARTER, where Spark's ``trunc``
+sqlglot drops ``percentile``'s third argument (a frequency) and all but ``log10``/``log2``'s first,
+reads ``trunc(x, col)`` as ``trunc(x, 'COL')`` and expands abbreviated units (``'Q'`` becomes QUARTER, where Spark's ``trunc``
 and ``date_trunc`` give NULL): :func:`text_refusal` refuses those from the text before the tree is
 read.
 It leaves ``to_unix_timestamp``'s format in Spark's notation (``unix_timestamp``'s is converted
-to strftime's): :func:`repair_parse` converts it the same way.
+to strftime's): :func:`repair_parse` converts it the same way. It reads ``log10(x)`` as
+``log(10, x)``, which Spark computes differently (``StrictMath.log10(x)``, not ``log(x)/log(10)``):
+:func:`repair_parse` makes it a call of ``log10`` again, from the name written.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ def text_refusal(code: str) -> tuple[str, int, str] | None:
                 line,
                 "get_json_object with a path other than a literal $ of .names and [indexes]",
             )
+    for name in ("log10", "log2"):  # sqlglot keeps the first argument only
+        for line, args in calls(code, name):
+            if len(args) != 1:
+                return name, line, f"{name} with {len(args)} arguments"
     for line, args in calls(code, "percentile"):
         if len(args) > 2:
             return "percentile", line, "percentile with a frequency argument"
@@ -85,8 +91,22 @@ def text_refusal(code: str) -> tuple[str, int, str] | None:
     return None
 
 
-def repair_parse(tree: exp.Expr) -> exp.Expr:
-    """The parsed tree with what sqlglot reads inconsistently made consistent (in place)."""
+def _repair_log10(tree: exp.Expr, code: str) -> exp.Expr:
+    """Each ``log10(x)`` (read as ``log(10, x)``) as the call ``log10(x)``, its position kept."""
+    for node in list(tree.find_all(exp.Log)):
+        meta = node.meta
+        if "start" in meta and "end" in meta and code[meta["start"] : meta["end"] + 1].lower() == "log10":
+            call = exp.Anonymous(this="log10", expressions=[node.expression])
+            call.meta.update(meta)
+            if node is tree:
+                return call
+            node.replace(call)
+    return tree
+
+
+def repair_parse(tree: exp.Expr, code: str) -> exp.Expr:
+    """The parsed tree (from ``code``) with what sqlglot reads inconsistently made consistent (in place)."""
+    tree = _repair_log10(tree, code)
     tree = repair_bitwise(tree)  # Spark's precedence of << >> >>> & ^ |
     tree = repair_times(tree)  # time_trunc/time_diff's arguments, time(x)
     for node in tree.find_all(exp.StrToUnix):

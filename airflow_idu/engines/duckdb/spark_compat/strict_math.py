@@ -1,21 +1,26 @@
 """Spark's math functions whose Java implementation is fdlibm, run by the Python port of fdlibm.
 
 Spark's ``asin``, ``acos``, ``atan``, ``atan2``, ``cbrt``, ``sinh``, ``cosh``, ``tanh`` and ``hypot``
-call ``java.lang.Math``, whose methods of those names delegate to ``StrictMath``; ``expm1`` and
-``log1p`` call ``StrictMath`` directly. ``StrictMath`` is specified to give fdlibm 5.3's results
-bit for bit, and HotSpot compiles none of these eleven to an intrinsic of its own on JDK 17 to 23
-(JDK 24 added one for ``Math.tanh`` and JDK 25 one for ``Math.cbrt`` on x86_64, which are not
-fdlibm's). So on those JDKs Spark's value is fdlibm's, and :mod:`.fdlibm`, :mod:`.fdlibm_trig` and
-:mod:`.fdlibm_hyperbolic` compute it to the last bit: they run as Python functions on the
-connection. (Spark's ``sin``, ``cos``, ``tan``, ``exp``... stay refused: see :mod:`.refusals`.)
+call ``java.lang.Math``, whose methods of those names delegate to ``StrictMath``; ``expm1``,
+``log1p``, ``exp``, ``ln``/``log``, ``log10`` and ``log2`` call ``StrictMath`` directly, and
+``asinh``/``acosh``/``atanh`` are Spark's formulas on ``StrictMath.log``/``log1p`` and the correctly
+rounded ``Math.sqrt`` (spark-catalyst 4.3's bytecode, read with ``javap -c``). ``StrictMath`` is
+specified to give fdlibm 5.3's results bit for bit, and HotSpot compiles none of these to an
+intrinsic of its own on JDK 17 to 23 (JDK 24 added one for ``Math.tanh`` and JDK 25 one for
+``Math.cbrt`` on x86_64, which are not fdlibm's; ``Math.exp``/``Math.log`` are intrinsics, but Spark
+calls ``StrictMath``'s). So on those JDKs Spark's value is fdlibm's, and :mod:`.fdlibm`,
+:mod:`.fdlibm_trig`, :mod:`.fdlibm_hyperbolic` and :mod:`.fdlibm_log` compute it to the last bit:
+they run as Python functions on the connection. (Spark's ``sin``, ``cos``, ``tan``... are HotSpot
+intrinsics and stay refused: see :mod:`.refusals`.)
 
 Spark's edges, from its expressions (``mathExpressions.scala``): NULL in, NULL out; ``log1p`` of a
-value <= -1 is NULL (``UnaryLogExpression``'s asymptote), not NaN or -Infinity; ``atan2(y, x)`` is
-``Math.atan2(y + 0.0, x + 0.0)`` (a -0.0 argument counts as 0.0); NaN and out-of-domain arguments
-give fdlibm's NaN (``asin(2)`` is NaN). Spark casts the argument to DOUBLE: integers, FLOAT, DOUBLE
-and DECIMALs of up to 15 digits (the nearest DOUBLE in Java and DuckDB alike) are cast here too;
-any other type is refused when run (a STRING, whose parsing Java and DuckDB do differently, a wide
-DECIMAL, a HUGEINT).
+value <= -1 is NULL (``UnaryLogExpression``'s asymptote), not NaN or -Infinity, and so are ``ln``,
+``log``, ``log10`` and ``log2`` of a value <= 0 (-0.0 included) and ``log(base, x)`` of a base <= 0;
+``atan2(y, x)`` is ``Math.atan2(y + 0.0, x + 0.0)`` (a -0.0 argument counts as 0.0); NaN and
+out-of-domain arguments give fdlibm's NaN (``asin(2)``, ``acosh(0)`` and ``atanh(2)`` are NaN). Spark
+casts the argument to DOUBLE: integers, FLOAT, DOUBLE and DECIMALs of up to 15 digits (the nearest
+DOUBLE in Java and DuckDB alike) are cast here too; any other type is refused when run (a STRING,
+whose parsing Java and DuckDB do differently, a wide DECIMAL, a HUGEINT).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_trig
+from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_log, fdlibm_trig
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -52,6 +57,26 @@ def spark_log1p(x: float) -> float | None:
     return None if x <= -1.0 else fdlibm_hyperbolic.log1p(x)
 
 
+def spark_ln(x: float) -> float | None:
+    """Spark's ``ln`` (``Log``) and one-argument ``log``: NULL at and below 0 (-0.0 included)."""
+    return None if x <= 0.0 else fdlibm_log.log(x)
+
+
+def spark_log10(x: float) -> float | None:
+    """Spark's ``log10``: NULL at and below 0."""
+    return None if x <= 0.0 else fdlibm_log.log10(x)
+
+
+def spark_log2(x: float) -> float | None:
+    """Spark's ``log2``: NULL at and below 0."""
+    return None if x <= 0.0 else fdlibm_log.log2(x)
+
+
+def spark_log(base: float, x: float) -> float | None:
+    """Spark's ``log(base, x)`` (``Logarithm``): NULL when either is at or below 0."""
+    return None if base <= 0.0 or x <= 0.0 else fdlibm_log.logarithm(base, x)
+
+
 def spark_atan2(y: float, x: float) -> float:
     """Spark's ``atan2``: ``Math.atan2(y + 0.0, x + 0.0)``, so -0.0 reads as 0.0."""
     return fdlibm_trig.atan2(y + 0.0, x + 0.0)
@@ -70,6 +95,14 @@ _UDFS: dict[str, tuple[str, Callable[..., float | None], int]] = {
     "expm1": ("idu_fdlibm_expm1", fdlibm_hyperbolic.expm1, 1),
     "log1p": ("idu_fdlibm_log1p", spark_log1p, 1),
     "hypot": ("idu_fdlibm_hypot", fdlibm.hypot, 2),
+    "exp": ("idu_fdlibm_exp", fdlibm.exp, 1),
+    "ln": ("idu_fdlibm_ln", spark_ln, 1),
+    "log": ("idu_fdlibm_log", spark_log, 2),
+    "log10": ("idu_fdlibm_log10", spark_log10, 1),
+    "log2": ("idu_fdlibm_log2", spark_log2, 1),
+    "asinh": ("idu_fdlibm_asinh", fdlibm_log.asinh, 1),
+    "acosh": ("idu_fdlibm_acosh", fdlibm_log.acosh, 1),
+    "atanh": ("idu_fdlibm_atanh", fdlibm_log.atanh, 1),
 }
 
 
@@ -88,10 +121,25 @@ _BY_TYPE: dict[type[exp.Expr], Build] = {
     exp.Sinh: _build("sinh"),
     exp.Cosh: _build("cosh"),
     exp.Tanh: _build("tanh"),
+    exp.Exp: _build("exp"),
+    exp.Ln: _build("ln"),
+    exp.Log: _build("log"),  # log(base, x), and log2(x): Spark's Log2 is log(2, x)'s formula
+    exp.Asinh: _build("asinh"),
+    exp.Acosh: _build("acosh"),
+    exp.Atanh: _build("atanh"),
 }
-ANONYMOUS: dict[str, Build] = {name: _build(name) for name in ("expm1", "log1p", "hypot")}
+# log10 reaches here as a call by name: sqlglot reads it as log(10, x), repaired by source_calls.py
+ANONYMOUS: dict[str, Build] = {name: _build(name) for name in ("expm1", "log1p", "hypot", "log10")}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BY_TYPE)
-CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
+
+
+def _log_check(node: exp.Expr) -> str | None:
+    if node.args.get("expression") is None:
+        return "log with 1 argument read as a base"
+    return None
+
+
+CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {exp.Log: _log_check}
 
 
 def anonymous_check(node: exp.Anonymous) -> str | None:
