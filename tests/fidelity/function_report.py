@@ -75,17 +75,21 @@ _TIME = (
 
 _FDLIBM = (
     "**Math functions that are fdlibm** (spark_compat/strict_math.py, fdlibm*.py; bit for bit in "
-    "tests/fidelity/test_fdlibm.py and tests/engines/test_fdlibm.py). Spark's `asin`, `acos`, `atan`, "
-    "`atan2`, `cbrt`, `sinh`, `cosh`, `tanh` and `hypot` call `java.lang.Math`, which delegates them to "
-    "`StrictMath`, and `expm1`/`log1p` call `StrictMath`: specified to be fdlibm 5.3's algorithms bit for "
-    "bit, and not replaced by HotSpot intrinsics on JDK 17 to 23 (JDK 24 adds one for `Math.tanh`, JDK 25 "
-    "one for `Math.cbrt` on x86_64). The engine runs a line-by-line Python port of OpenJDK's `FdLibm`, "
-    "so these give Spark's value to the last bit on a Spark running on JDK 17 to 23 (compared here on "
-    "OpenJDK 17: thousands of random and edge doubles each, NaN, ±Infinity, -0.0 and subnormals "
-    "included), with Spark's edges: `log1p` of -1 or less is NULL, `atan2` reads -0.0 as 0.0, `asin(2)` "
-    "is NaN. An argument of a type other than an integer, FLOAT, DOUBLE or a DECIMAL of up to 15 digits "
-    "is refused when run (CAST it to DOUBLE). `sin`, `cos`, `tan`, `exp`, `ln`/`log` and the functions "
-    "built on them stay refused."
+    "tests/fidelity/test_fdlibm.py, test_fdlibm_log.py and tests/engines/test_fdlibm.py, "
+    "test_fdlibm_log.py). Spark's `asin`, `acos`, `atan`, `atan2`, `cbrt`, `sinh`, `cosh`, `tanh` and "
+    "`hypot` call `java.lang.Math`, which delegates them to `StrictMath`; `expm1`, `log1p`, `exp`, "
+    "`ln`/`log`, `log10` and `log2` call `StrictMath`, and `asinh`, `acosh`, `atanh` are Spark's "
+    "formulas on `StrictMath.log`/`log1p` and the correctly rounded `Math.sqrt`: specified to be fdlibm "
+    "5.3's algorithms bit for bit, and not replaced by HotSpot intrinsics on JDK 17 to 23 (JDK 24 adds "
+    "one for `Math.tanh`, JDK 25 one for `Math.cbrt` on x86_64). The engine runs a line-by-line Python "
+    "port of OpenJDK's `FdLibm` and Spark's formulas in the same operation order, so these give Spark's "
+    "value to the last bit on a Spark running on JDK 17 to 23 (compared here on OpenJDK 17: thousands "
+    "of random and edge doubles each, NaN, ±Infinity, -0.0 and subnormals included), with Spark's "
+    "edges: `log1p` of -1 or less is NULL, so are `ln`, `log`, `log10`, `log2` of 0 or less and "
+    "`log(base, x)` of a base of 0 or less; `log(1, x)` divides by 0.0 (Infinity or NaN); `atan2` reads "
+    "-0.0 as 0.0; `asin(2)`, `acosh(0)` and `atanh(2)` are NaN. An argument of a type other than an "
+    "integer, FLOAT, DOUBLE or a DECIMAL of up to 15 digits is refused when run (CAST it to DOUBLE). "
+    "`sin`, `cos`, `tan`, `cot`, `sec` and `csc` (HotSpot intrinsics, not fdlibm) stay refused."
 )
 
 
