@@ -20,6 +20,7 @@ from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_trig
 from airflow_idu.engines.duckdb.spark_compat.strict_math import spark_atan2, spark_log1p
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
+from tests.fdlibm_bits import from_hex, hex_bits, matches_spark, run
 
 PORT = {
     "asin": fdlibm_trig.asin,
@@ -305,23 +306,15 @@ SPARK = [
 ]
 
 
-def _float(text: str) -> float:
-    return math.nan if text == "nan" else float.fromhex(text)
-
-
-def _hex(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return "nan" if math.isnan(value) else value.hex()
-
-
 @pytest.mark.parametrize(
     ("name", "args", "expected"),
     SPARK,
     ids=[f"{n}({', '.join(a)})" for n, a, _ in SPARK],
 )
 def test_port_gives_spark_s_bits(name: str, args: tuple[str, ...], expected: str | None) -> None:
-    assert _hex(PORT[name](*map(_float, args))) == (None if expected is None else _hex(_float(expected)))
+    assert hex_bits(PORT[name](*map(from_hex, args))) == (
+        None if expected is None else hex_bits(from_hex(expected))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -330,11 +323,6 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     install_macros(connection)
     yield connection
     connection.close()
-
-
-def _run(con: duckdb.DuckDBPyConnection, spark_sql: str) -> object:
-    [sql] = translate_statement(f"SELECT {spark_sql}").statements
-    return con.execute(sql).fetchone()[0]  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
@@ -360,12 +348,7 @@ def _run(con: duckdb.DuckDBPyConnection, spark_sql: str) -> object:
 def test_engine_gives_spark_s_edges(
     con: duckdb.DuckDBPyConnection, spark_sql: str, expected: str | None
 ) -> None:
-    value = _run(con, spark_sql)
-    assert (
-        value is None
-        if expected is None
-        else isinstance(value, float) and _hex(value) == _hex(_float(expected))
-    )
+    assert matches_spark(run(con, spark_sql), expected)
 
 
 @pytest.mark.parametrize(
@@ -377,7 +360,7 @@ def test_engine_refuses_arguments_it_cannot_cast_as_spark(
     con: duckdb.DuckDBPyConnection, spark_sql: str
 ) -> None:
     with pytest.raises(duckdb.Error, match=r"\[IDU_REFUSED\] \w+ of a .* value"):
-        _run(con, spark_sql)
+        run(con, spark_sql)
 
 
 @pytest.mark.parametrize("spark_sql", ["sin(1)", "cot(1)", "hypot(1)", "log1p(1, 2)"])

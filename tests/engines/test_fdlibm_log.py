@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_log
 from airflow_idu.engines.duckdb.spark_compat.strict_math import spark_ln, spark_log, spark_log2, spark_log10
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
+from tests.fdlibm_bits import from_hex, hex_bits, matches_spark, run
 
 PORT: dict[str, Callable[..., float | None]] = {
     "exp": fdlibm.exp,
@@ -156,23 +157,15 @@ SPARK = [
 ]
 
 
-def _float(text: str) -> float:
-    return math.nan if text == "nan" else float.fromhex(text)
-
-
-def _hex(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return "nan" if math.isnan(value) else value.hex()
-
-
 @pytest.mark.parametrize(
     ("name", "args", "expected"),
     SPARK,
     ids=[f"{n}({', '.join(a)})" for n, a, _ in SPARK],
 )
 def test_port_gives_spark_s_bits(name: str, args: tuple[str, ...], expected: str | None) -> None:
-    assert _hex(PORT[name](*map(_float, args))) == (None if expected is None else _hex(_float(expected)))
+    assert hex_bits(PORT[name](*map(from_hex, args))) == (
+        None if expected is None else hex_bits(from_hex(expected))
+    )
 
 
 def test_log_of_e_is_one() -> None:
@@ -187,11 +180,6 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     install_macros(connection)
     yield connection
     connection.close()
-
-
-def _run(con: duckdb.DuckDBPyConnection, spark_sql: str) -> object:
-    [sql] = translate_statement(f"SELECT {spark_sql}").statements
-    return con.execute(sql).fetchone()[0]  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
@@ -231,12 +219,7 @@ def _run(con: duckdb.DuckDBPyConnection, spark_sql: str) -> object:
 def test_engine_gives_spark_s_edges(
     con: duckdb.DuckDBPyConnection, spark_sql: str, expected: str | None
 ) -> None:
-    value = _run(con, spark_sql)
-    assert (
-        value is None
-        if expected is None
-        else isinstance(value, float) and _hex(value) == _hex(_float(expected))
-    )
+    assert matches_spark(run(con, spark_sql), expected)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +231,7 @@ def test_engine_refuses_arguments_it_cannot_cast_as_spark(
     con: duckdb.DuckDBPyConnection, spark_sql: str
 ) -> None:
     with pytest.raises(duckdb.Error, match=r"\[IDU_REFUSED\] \w+ of a .* value"):
-        _run(con, spark_sql)
+        run(con, spark_sql)
 
 
 @pytest.mark.parametrize("spark_sql", ["log10(1, 2)", "log2()", "log2(1, 2)", "tan(1)", "csc(1)"])

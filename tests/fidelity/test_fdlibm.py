@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import math
 import random
-import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_trig
 from airflow_idu.engines.duckdb.spark_compat.strict_math import spark_atan2, spark_log1p
-from airflow_idu.engines.duckdb.translate import translate_statement
+from tests.fdlibm_bits import edges, engine_connection, engine_rows, from_bits, hex_bits, spark_rows
 
 UNARY: dict[str, Callable[[float], float | None]] = {
     "asin": fdlibm_trig.asin,
@@ -45,23 +43,13 @@ _EDGES = [
 ]  # fmt: skip
 
 
-def _edges() -> list[float]:
-    around = [math.nextafter(e, d) for e in _EDGES for d in (math.inf, -math.inf)]
-    values = [*_EDGES, *around]
-    return [*values, *(-v for v in values), math.inf, -math.inf, math.nan]
-
-
-def _from_bits(bits: int) -> float:
-    return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
-
-
 def _random(count: int, seed: int) -> list[float]:
     rng = random.Random(seed)
     values: list[float] = []
     while len(values) < count:
         kind = len(values) % 4
         if kind == 0:
-            value = _from_bits(rng.getrandbits(64))
+            value = from_bits(rng.getrandbits(64))
         elif kind == 1:
             value = rng.choice((-1, 1)) * 10 ** rng.uniform(-20, 3)
         elif kind == 2:
@@ -73,68 +61,47 @@ def _random(count: int, seed: int) -> list[float]:
     return values
 
 
-VALUES = _edges() + _random(3000, seed=20)
-PAIRS = [(y, x) for y in _edges()[::4] for x in _edges()[::4]] + list(
+VALUES = edges(_EDGES) + _random(3000, seed=20)
+PAIRS = [(y, x) for y in edges(_EDGES)[::4] for x in edges(_EDGES)[::4]] + list(
     zip(_random(2000, seed=21), _random(2000, seed=22), strict=True)
 )
 
 
-def _bits(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return "nan" if math.isnan(value) else value.hex()
-
-
 @pytest.fixture(scope="module")
 def engine() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect()
-    install_macros(con)
-    con.execute("CREATE TABLE v (i INTEGER, x DOUBLE)")
-    con.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(VALUES)))
-    con.execute("CREATE TABLE p (i INTEGER, y DOUBLE, x DOUBLE)")
-    con.executemany("INSERT INTO p VALUES (?, ?, ?)", [(i, y, x) for i, (y, x) in enumerate(PAIRS)])
+    con = engine_connection(VALUES, PAIRS, "y")
     yield con
     con.close()
 
 
-def _spark_rows(spark: Any, query: str, rows: list[tuple[Any, ...]], schema: str) -> list[Any]:
-    spark.createDataFrame(rows, schema).createOrReplaceTempView("fdlibm_in")
-    return sorted(spark.sql(query).collect(), key=lambda r: r[0])
-
-
-def _engine_rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[Any, ...]]:
-    [sql] = translate_statement(query).statements
-    return sorted(con.execute(sql).fetchall(), key=lambda r: r[0])
-
-
 def test_unary_functions_match_spark_bit_for_bit(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
     select = ", ".join(f"{name}(x)" for name in UNARY)
-    spark_rows = _spark_rows(
+    want_rows = spark_rows(
         spark, f"SELECT i, x, {select} FROM fdlibm_in", list(enumerate(VALUES)), "i INT, x DOUBLE"
     )
-    engine_rows = _engine_rows(engine, f"SELECT i, x, {select} FROM v")
+    got_rows = engine_rows(engine, f"SELECT i, x, {select} FROM v")
     differences = []
-    for got, want in zip(engine_rows, spark_rows, strict=True):
+    for got, want in zip(got_rows, want_rows, strict=True):
         for n, (name, function) in enumerate(UNARY.items(), start=2):
             port = function(want[1])
-            if not _bits(port) == _bits(got[n]) == _bits(want[n]):
+            if not hex_bits(port) == hex_bits(got[n]) == hex_bits(want[n]):
                 differences.append(
-                    f"{name}({_bits(want[1])}): spark {want[n]!r}, port {port!r}, engine {got[n]!r}"
+                    f"{name}({hex_bits(want[1])}): spark {want[n]!r}, port {port!r}, engine {got[n]!r}"
                 )
     assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:20])
 
 
 def test_binary_functions_match_spark_bit_for_bit(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
     rows = [(i, y, x) for i, (y, x) in enumerate(PAIRS)]
-    spark_rows = _spark_rows(
+    want_rows = spark_rows(
         spark, "SELECT i, y, x, atan2(y, x), hypot(y, x) FROM fdlibm_in", rows, "i INT, y DOUBLE, x DOUBLE"
     )
-    engine_rows = _engine_rows(engine, "SELECT i, y, x, atan2(y, x), hypot(y, x) FROM p")
+    got_rows = engine_rows(engine, "SELECT i, y, x, atan2(y, x), hypot(y, x) FROM p")
     differences = []
-    for got, want in zip(engine_rows, spark_rows, strict=True):
+    for got, want in zip(got_rows, want_rows, strict=True):
         for n, (name, function) in enumerate(BINARY.items(), start=3):
             port = function(want[1], want[2])
-            if not _bits(port) == _bits(got[n]) == _bits(want[n]):
+            if not hex_bits(port) == hex_bits(got[n]) == hex_bits(want[n]):
                 differences.append(
                     f"{name}({want[1]!r}, {want[2]!r}): spark {want[n]!r}, port {port!r}, engine {got[n]!r}"
                 )

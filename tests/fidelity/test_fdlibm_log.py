@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import math
 import random
-import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_log
 from airflow_idu.engines.duckdb.spark_compat.strict_math import spark_ln, spark_log, spark_log2, spark_log10
 from airflow_idu.engines.duckdb.translate import translate_statement
+from tests.fdlibm_bits import edges, engine_connection, engine_rows, from_bits, hex_bits, spark_rows
 
 # Spark's SQL -> the Python function of x it must equal (log(x) is Logarithm(E, x): ln's value)
 UNARY: dict[str, Callable[[float], float | None]] = {
@@ -46,23 +45,13 @@ _EDGES = [
 ]  # fmt: skip
 
 
-def _edges() -> list[float]:
-    around = [math.nextafter(e, d) for e in _EDGES for d in (math.inf, -math.inf)]
-    values = [*_EDGES, *around]
-    return [*values, *(-v for v in values), math.inf, -math.inf, math.nan]
-
-
-def _from_bits(bits: int) -> float:
-    return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
-
-
 def _random(count: int, seed: int) -> list[float]:
     rng = random.Random(seed)
     values: list[float] = []
     while len(values) < count:
         kind = len(values) % 6
         if kind == 0:
-            value = _from_bits(rng.getrandbits(64))
+            value = from_bits(rng.getrandbits(64))
         elif kind == 1:
             value = rng.choice((-1, 1)) * 10 ** rng.uniform(-300, 300)
         elif kind == 2:
@@ -78,74 +67,53 @@ def _random(count: int, seed: int) -> list[float]:
     return values
 
 
-VALUES = _edges() + _random(4000, seed=30)
-PAIRS = [(b, x) for b in _edges()[::3] for x in _edges()[::3]] + list(
+VALUES = edges(_EDGES) + _random(4000, seed=30)
+PAIRS = [(b, x) for b in edges(_EDGES)[::3] for x in edges(_EDGES)[::3]] + list(
     zip(_random(2000, seed=31), _random(2000, seed=32), strict=True)
 )
 
 
-def _bits(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return "nan" if math.isnan(value) else value.hex()
-
-
 @pytest.fixture(scope="module")
 def engine() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect()
-    install_macros(con)
-    con.execute("CREATE TABLE v (i INTEGER, x DOUBLE)")
-    con.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(VALUES)))
-    con.execute("CREATE TABLE p (i INTEGER, b DOUBLE, x DOUBLE)")
-    con.executemany("INSERT INTO p VALUES (?, ?, ?)", [(i, b, x) for i, (b, x) in enumerate(PAIRS)])
+    con = engine_connection(VALUES, PAIRS, "b")
     yield con
     con.close()
 
 
-def _spark_rows(spark: Any, query: str, rows: list[tuple[Any, ...]], schema: str) -> list[Any]:
-    spark.createDataFrame(rows, schema).createOrReplaceTempView("fdlibm_in")
-    return sorted(spark.sql(query).collect(), key=lambda r: r[0])
-
-
-def _engine_rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[Any, ...]]:
-    [sql] = translate_statement(query).statements
-    return sorted(con.execute(sql).fetchall(), key=lambda r: r[0])
-
-
 def test_unary_functions_match_spark_bit_for_bit(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
     select = ", ".join(UNARY)
-    spark_rows = _spark_rows(
+    want_rows = spark_rows(
         spark, f"SELECT i, x, {select} FROM fdlibm_in", list(enumerate(VALUES)), "i INT, x DOUBLE"
     )
-    engine_rows = _engine_rows(engine, f"SELECT i, x, {select} FROM v")
+    got_rows = engine_rows(engine, f"SELECT i, x, {select} FROM v")
     differences = []
-    for got, want in zip(engine_rows, spark_rows, strict=True):
+    for got, want in zip(got_rows, want_rows, strict=True):
         for n, (form, function) in enumerate(UNARY.items(), start=2):
             port = function(want[1])
-            if not _bits(port) == _bits(got[n]) == _bits(want[n]):
+            if not hex_bits(port) == hex_bits(got[n]) == hex_bits(want[n]):
                 differences.append(
-                    f"{form} at {_bits(want[1])}: spark {want[n]!r}, port {port!r}, engine {got[n]!r}"
+                    f"{form} at {hex_bits(want[1])}: spark {want[n]!r}, port {port!r}, engine {got[n]!r}"
                 )
     assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:20])
 
 
 def test_log_with_a_base_matches_spark_bit_for_bit(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
     rows = [(i, b, x) for i, (b, x) in enumerate(PAIRS)]
-    spark_rows = _spark_rows(
+    want_rows = spark_rows(
         spark, "SELECT i, b, x, log(b, x) FROM fdlibm_in", rows, "i INT, b DOUBLE, x DOUBLE"
     )
-    engine_rows = _engine_rows(engine, "SELECT i, b, x, log(b, x) FROM p")
+    got_rows = engine_rows(engine, "SELECT i, b, x, log(b, x) FROM p")
     differences = []
-    for got, want in zip(engine_rows, spark_rows, strict=True):
+    for got, want in zip(got_rows, want_rows, strict=True):
         port = spark_log(want[1], want[2])
-        if not _bits(port) == _bits(got[3]) == _bits(want[3]):
+        if not hex_bits(port) == hex_bits(got[3]) == hex_bits(want[3]):
             differences.append(
                 f"log({want[1]!r}, {want[2]!r}): spark {want[3]!r}, port {port!r}, engine {got[3]!r}"
             )
     assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:20])
 
 
-def test_literal_arguments_fold_to_the_same_bits(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
+def test_literal_arguments_fold_to_the_samehex_bits(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
     """Literal arguments: Spark folds them with its interpreted eval (log(x) as log(x)/log(Math.E))."""
     forms = [
         "exp(1)",
@@ -163,4 +131,4 @@ def test_literal_arguments_fold_to_the_same_bits(spark: Any, engine: duckdb.Duck
     [sql] = translate_statement(query).statements
     got = engine.execute(sql).fetchone()
     assert got is not None
-    assert [_bits(v) for v in got] == [_bits(v) for v in want]
+    assert [hex_bits(v) for v in got] == [hex_bits(v) for v in want]
