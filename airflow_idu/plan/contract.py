@@ -239,9 +239,10 @@ class TableNames:
         return self._t("edges_delta")
 
     @property
-    def affected(self) -> str:
-        """The identifiers of the components this run's links reach (the loop runs over these only)."""
-        return self._t("affected")
+    def moves(self) -> str:
+        """Incremental runs: canonical ids enriched rows may still carry that moved since the last commit
+        (``old_id`` and an identifier of its component: the id moved to that identifier's id)."""
+        return self._t("moves")
 
     @property
     def keys(self) -> str:
@@ -254,6 +255,12 @@ class TableNames:
     @property
     def source_key_stats(self) -> str:
         return self._t("source_key_stats")
+
+    @property
+    def source_key_counts(self) -> str:
+        """Incremental runs: the row counts of ``source_key_stats`` per source column and hour of the
+        window column, so a run counts again only the hours its window reaches."""
+        return self._t("source_key_counts")
 
     @property
     def result_key_stats(self) -> str:
