@@ -272,9 +272,7 @@ def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
     updates = ", ".join(f"{c} = c.{c}" for c in _LOOKUP_NAMES if c not in ("id", "id_key_type"))
     return f"""DELETE FROM {lookup} WHERE {full};
 INSERT INTO {lookup} ({columns})
-SELECT * FROM (
-{lookup_query(config, f"SELECT * FROM {graph}")}
-) AS every_row WHERE {full};
+{lookup_query(config, f"SELECT * FROM {graph} WHERE {full}")};
 
 MERGE INTO {lookup} l
 USING (

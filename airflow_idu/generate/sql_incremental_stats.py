@@ -54,63 +54,71 @@ def _one_column_per_key(config: UnifyConfig) -> bool:
     )
 
 
-def _since(target: Target, config: UnifyConfig, index: int) -> str:
+def _start(target: Target, config: UnifyConfig, index: int) -> str:
+    """One row: the first second of the hours this run counts again for source table ``index``
+    (NULL: every row, on a full refresh or for a table without a watermark). Joined rather than
+    compared per row with a scalar subquery, so the engine computes it once."""
     window = target.table(table_names(config).run_window)
-    return f"(SELECT MAX(since) FROM {window} WHERE source_table_id = {index})"
-
-
-def _counted_again(target: Target, config: UnifyConfig, index: int, time: str) -> str:
-    """Rows (by their window column ``time``) of the hours this run counts again."""
-    since = _since(target, config, index)
     return (
-        f"({since} IS NULL OR CAST({time} AS BIGINT) >= FLOOR({since} / {BUCKET_SECONDS}) * {BUCKET_SECONDS})"
+        f"SELECT FLOOR(MAX(since) / {BUCKET_SECONDS}) * {BUCKET_SECONDS} AS start FROM {window}"
+        f" WHERE source_table_id = {index}"
     )
 
 
 def _count_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig) -> str:
     names = table_names(config)
     counts = target.table(names.source_key_counts)
+    indexes = sorted({index for index, _, _ in _columns(config)})
     deletes = " OR\n  ".join(
-        f"(source_table_id = {index} AND ({_since(target, config, index)} IS NULL OR "
-        f"bucket >= FLOOR({_since(target, config, index)} / {BUCKET_SECONDS})))"
-        for index in sorted({index for index, _, _ in _columns(config)})
+        f"(source_table_id = {i} AND (({_start(target, config, i)}) IS NULL\n"
+        f"    OR bucket >= ({_start(target, config, i)}) / {BUCKET_SECONDS}))"
+        for i in indexes
     )
-    inserts = []
+    ctes, inserts = [], []
     for index, table in enumerate(config.tables, start=1):
-        time = col(settings.time_column_of(table))
-        for c in merged_columns(config, table):
-            raw = f"CAST({col(c.column)} AS STRING)"
-            inserts.append(
-                f"SELECT CAST({index} AS BIGINT) AS source_table_id, {string_literal(c.column)} AS column_name,\n"
-                f"  CAST(FLOOR(CAST({time} AS BIGINT) / {BUCKET_SECONDS}) AS BIGINT) AS bucket,\n"
-                "  COUNT(*) AS total_rows,\n"
-                f"  COUNT(CASE WHEN {raw} IS NOT NULL AND {valid_id_sql(c.column, c.key)} IS NULL THEN 1 END)"
-                " AS invalid_count,\n"
-                f"  COUNT(CASE WHEN {raw} IS NULL THEN 1 END) AS null_count\n"
-                f"FROM {target.source(table)}\nWHERE {_counted_again(target, config, index, time)}\n"
-                f"GROUP BY CAST(FLOOR(CAST({time} AS BIGINT) / {BUCKET_SECONDS}) AS BIGINT)"
-            )
+        columns = merged_columns(config, table)
+        if not columns:
+            continue
+        time = col(settings.time_column_of(table), "s")
+        bucket = f"CAST(FLOOR(CAST({time} AS BIGINT) / {BUCKET_SECONDS}) AS BIGINT)"
+        tallies = "".join(
+            f",\n    COUNT(CASE WHEN CAST({col(c.column, 's')} AS STRING) IS NOT NULL"
+            f" AND {valid_id_sql(c.column, c.key, 's')} IS NULL THEN 1 END) AS invalid_{k},\n"
+            f"    COUNT(CASE WHEN CAST({col(c.column, 's')} AS STRING) IS NULL THEN 1 END) AS null_{k}"
+            for k, c in enumerate(columns, start=1)
+        )
+        # one scan per table (each column's counts side by side), turned into a row per column below
+        ctes.append(
+            f"t{index}_counts AS (\n  SELECT {bucket} AS bucket, COUNT(*) AS total_rows{tallies}\n"
+            f"  FROM {target.source(table)} s\n  JOIN ({_start(target, config, index)}) b\n"
+            f"    ON b.start IS NULL OR CAST({time} AS BIGINT) >= b.start\n  GROUP BY {bucket}\n)"
+        )
+        which = "\n    UNION ALL ".join(
+            f"SELECT {k} AS k, {string_literal(c.column)} AS column_name"
+            for k, c in enumerate(columns, start=1)
+        )
+
+        def pick(kind: str, n: int = len(columns)) -> str:
+            return f"CASE c.k {' '.join(f'WHEN {k} THEN t.{kind}_{k}' for k in range(1, n + 1))} END"
+
+        inserts.append(
+            f"SELECT CAST({index} AS BIGINT) AS source_table_id, c.column_name, t.bucket, t.total_rows,\n"
+            f"  {pick('invalid')} AS invalid_count, {pick('null')} AS null_count\n"
+            f"FROM t{index}_counts t CROSS JOIN (\n    {which}\n  ) c"
+        )
     return (
         f"CREATE TABLE IF NOT EXISTS {counts} (source_table_id BIGINT, column_name STRING, bucket BIGINT, "
         "total_rows BIGINT, invalid_count BIGINT, null_count BIGINT) USING DELTA;\n"
         f"\nDELETE FROM {counts}\nWHERE {deletes};\n"
-        f"\nINSERT INTO {counts}\n" + "\nUNION ALL\n".join(inserts) + ";\n"
+        f"\nINSERT INTO {counts}\nWITH\n" + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(inserts) + ";\n"
     )
 
 
 def _distinct_sql(config: UnifyConfig, target: Target) -> str:
-    """CTEs ``stored_ids`` and ``added_ids``: per (table, key type) the identifiers counted."""
+    """CTE ``distinct_ids`` (``follower_ns, source_table_id, n``): per key type and table, the
+    identifiers counted: the stored rows' tables, and this run's tables their stored row lacks."""
     names = table_names(config)
     graph, delta, window = (target.table(t) for t in (names.graph(), names.edges_delta, names.run_window))
-    pairs = sorted({(index, c.ns) for index, _, c in _columns(config)})
-
-    def counts(ids: str, extra: str = "", ns_column: str = "follower_ns") -> str:
-        return ",\n    ".join(
-            f"COUNT(CASE WHEN {ns_column} = {ns} AND array_contains({ids}, CAST({i} AS BIGINT)){extra.format(i=i)}"
-            f" THEN 1 END) AS d_{i}_{ns}"
-            for i, ns in pairs
-        )
-
     return f"""mode AS (
   SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) AS full FROM {window}
 ),
@@ -121,16 +129,21 @@ run AS (
   SELECT follower_id, follower_ns, array_distinct(flatten(collect_list(follower_source_table_ids))) AS ids
   FROM {delta} GROUP BY follower_id, follower_ns
 ),
-stored_ids AS (
-  SELECT
-    {counts("ids")}
-  FROM stored
+added AS (
+  -- this run's identifiers in a table their stored row does not list (or new ones)
+  SELECT follower_ns, source_table_id FROM (
+    SELECT r.follower_ns, explode(r.ids) AS source_table_id, s.ids AS stored_ids
+    FROM run r LEFT JOIN stored s ON s.follower_id = r.follower_id AND s.follower_ns = r.follower_ns
+  ) AS run_tables
+  WHERE NOT COALESCE(array_contains(stored_ids, source_table_id), false)
 ),
-added_ids AS (
-  -- this run's identifiers in a table their stored row does not have (or new ones)
-  SELECT
-    {counts("r.ids", " AND NOT COALESCE(array_contains(s.ids, CAST({i} AS BIGINT)), false)", "r.follower_ns")}
-  FROM run r LEFT JOIN stored s ON s.follower_id = r.follower_id AND s.follower_ns = r.follower_ns
+distinct_ids AS (
+  SELECT follower_ns, source_table_id, COUNT(*) AS n FROM (
+    SELECT follower_ns, explode(ids) AS source_table_id FROM stored
+    UNION ALL
+    SELECT follower_ns, source_table_id FROM added
+  ) AS identifier_tables
+  GROUP BY follower_ns, source_table_id
 )"""
 
 
@@ -140,17 +153,28 @@ def source_key_stats_incremental(config: UnifyConfig, target: Target, settings: 
         return source_key_stats(config, target)
     names = table_names(config)
     counts = target.table(names.source_key_counts)
-    rows = "\nUNION ALL\n".join(
-        f"SELECT {string_literal(name)} AS from_table, {string_literal(c.key.name)} AS key_name,"
-        f" CAST({c.ns} AS BIGINT) AS key_type, {string_literal(c.column)} AS column_name,\n"
-        "  CAST(COALESCE(SUM(total_rows), 0) AS BIGINT) AS total_rows,\n"
-        f"  CAST((SELECT d_{index}_{c.ns} FROM stored_ids) + (SELECT d_{index}_{c.ns} FROM added_ids) AS BIGINT)"
-        " AS distinct_valid_ids,\n"
-        "  CAST(COALESCE(SUM(invalid_count), 0) AS BIGINT) AS invalid_count,\n"
-        "  CAST(COALESCE(SUM(null_count), 0) AS BIGINT) AS null_count\n"
-        f"FROM {counts} WHERE source_table_id = {index} AND column_name = {string_literal(c.column)}"
+    columns = "\n  UNION ALL\n".join(
+        f"  SELECT {string_literal(name)} AS from_table, {string_literal(c.key.name)} AS key_name,"
+        f" CAST({c.ns} AS BIGINT) AS key_type, {string_literal(c.column)} AS column_name,"
+        f" CAST({index} AS BIGINT) AS source_table_id"
         for index, name, c in _columns(config)
     )
+    rows = f"""columns AS (
+{columns}
+),
+sums AS (
+  SELECT source_table_id, column_name, SUM(total_rows) AS total_rows, SUM(invalid_count) AS invalid_count,
+    SUM(null_count) AS null_count
+  FROM {counts} GROUP BY source_table_id, column_name
+)
+SELECT c.from_table, c.key_name, c.key_type, c.column_name,
+  CAST(COALESCE(s.total_rows, 0) AS BIGINT) AS total_rows,
+  CAST(COALESCE(d.n, 0) AS BIGINT) AS distinct_valid_ids,
+  CAST(COALESCE(s.invalid_count, 0) AS BIGINT) AS invalid_count,
+  CAST(COALESCE(s.null_count, 0) AS BIGINT) AS null_count
+FROM columns c
+LEFT JOIN sums s ON s.source_table_id = c.source_table_id AND s.column_name = c.column_name
+LEFT JOIN distinct_ids d ON d.source_table_id = c.source_table_id AND d.follower_ns = c.key_type"""
     purpose = (
         "Incremental: key quality of the source tables; rows counted per hour of the window column\n"
         "-- (only the hours this run's window reaches again), distinct ids from the graph and this run's links."
@@ -160,5 +184,5 @@ def source_key_stats_incremental(config: UnifyConfig, target: Target, settings: 
         + "\n"
         + _count_sql(config, target, settings)
         + "\n"
-        + create_table_as(target, names.source_key_stats, f"WITH {_distinct_sql(config, target)}\n{rows}")
+        + create_table_as(target, names.source_key_stats, f"WITH {_distinct_sql(config, target)},\n{rows}")
     )

@@ -146,8 +146,8 @@ class TableNames:
     def source_links(self, *, incremental: bool) -> str:
         """Every link the source records make, as an expression to read FROM (the graph columns).
 
-        A full run's loop 0 holds them all. An incremental run's loop 0 holds only the components
-        the run reached, seeded with their previous stars (links the records do not make), so there
+        A full run's loop 0 holds them all. An incremental run's loop 0 holds only the contracted
+        links between previous leaders and new identifiers (links the records do not make), so there
         the links are the stored ones (``edges``) beside this run's (``edges_delta``, which already
         merged the stored values of the links it repeats): a link may appear twice, never wrongly.
         A full refresh of an incremental directory has them all in loop 0 again."""
