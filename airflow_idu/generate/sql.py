@@ -86,7 +86,11 @@ def render_sql_files(
         if settings is None
         else sql_incremental.canonicalize_incremental(config, target)
     )
-    files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
+    files["06_result_key_stats.sql"] = (
+        sql_graph.result_key_stats(config, target)
+        if settings is None
+        else sql_incremental_stats.result_key_stats_incremental(config, target)
+    )
     for index, table in enumerate(config.tables, start=1):
         files[f"10_enrich_{table.table}.sql"] = (
             sql_outputs.enrich(config, target, table)

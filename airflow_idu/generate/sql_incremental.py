@@ -251,11 +251,10 @@ _LOOKUP_NAMES = [c.split()[0] for c in LOOKUP_COLUMNS.split(", ")]
 
 
 def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
-    """``<p>_lookup`` from ``<p>_graph``: every row on a full refresh (delete, then insert), else the
-    rows of every component holding an identifier of this run's links (its leader, or its totals,
-    changed) merged in, in one statement that reads the graph as canonicalize left it (a retry
-    writes the same rows). Columns are named: a persistent-id column stays until the stage step
-    rewrites it."""
+    """``<p>_lookup`` from ``<p>_graph``: every row on a full refresh, else the rows of every component
+    holding an identifier of this run's links (its leader, or its totals, changed); deleted, then
+    inserted, from the graph as canonicalize left it (a retry writes the same rows). Columns are
+    named: a persistent-id column stays (NULL on the new rows) until the stage step rewrites it."""
     names = table_names(config)
     graph, lookup = target.table(names.graph()), target.table(names.lookup)
     delta, window = target.table(names.edges_delta), target.table(names.run_window)
@@ -269,18 +268,20 @@ def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
       ON d.follower_id = r.follower_id AND d.follower_ns = r.follower_ns
     JOIN {window} w ON w.source_table_id = 1 AND NOT w.full_refresh
   ) k ON k.leader_id = g.leader_id AND k.leader_ns = g.leader_ns"""
-    updates = ", ".join(f"{c} = c.{c}" for c in _LOOKUP_NAMES if c not in ("id", "id_key_type"))
+    key = "concat(CAST({a}id_key_type AS STRING), ':', {a}id)"
+    member_keys = f"SELECT concat(CAST(g.follower_ns AS STRING), ':', g.follower_id) FROM (\n{members}\n) g"
     return f"""DELETE FROM {lookup} WHERE {full};
 INSERT INTO {lookup} ({columns})
 {lookup_query(config, f"SELECT * FROM {graph} WHERE {full}")};
 
-MERGE INTO {lookup} l
-USING (
-{lookup_query(config, members)}
-) c
-ON l.id = c.id AND l.id_key_type = c.id_key_type
-WHEN MATCHED THEN UPDATE SET {updates}
-WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({", ".join(f"c.{n}" for n in _LOOKUP_NAMES)});
+-- the changed components' rows: deleted, then inserted (both read the graph as canonicalize left it,
+-- so a retry after either deletes and inserts the same rows; DuckDB updates rows in place slower)
+DELETE FROM {lookup}
+WHERE {key.format(a="")} IN (
+{member_keys}
+);
+INSERT INTO {lookup} ({columns})
+{lookup_query(config, members)};
 """
 
 

@@ -109,10 +109,11 @@ def _changed_ids(
     p = config.canonical_id.name
     window = target.table(table_names(config).run_window)
     # every table, not only the master's sources: a new component needs its row (NULL attributes too)
+    # the window joined (one row), not a scalar subquery per row: the engine computes it once
     windowed = [
-        f"SELECT {p} AS canonical_id FROM {target.table(f'enriched_{t.table}')}\n"
-        f"    WHERE CAST({col(settings.time_column_of(t))} AS BIGINT) > "
-        f"(SELECT MAX(since) FROM {window} WHERE source_table_id = {index})"
+        f"SELECT e.{p} AS canonical_id FROM {target.table(f'enriched_{t.table}')} e\n"
+        f"    JOIN (SELECT MAX(since) AS since FROM {window} WHERE source_table_id = {index}) w\n"
+        f"      ON CAST({col(settings.time_column_of(t), 'e')} AS BIGINT) > w.since"
         for index, t in enumerate(config.tables, start=1)
     ]
     pairs = _pairs(target, config)

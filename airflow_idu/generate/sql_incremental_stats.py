@@ -32,7 +32,7 @@ from airflow_idu.generate.sqltext import (
     valid_id_sql,
 )
 
-__all__ = ["source_key_stats_incremental"]
+__all__ = ["result_key_stats_incremental", "source_key_stats_incremental"]
 
 # An hour of the window column (epoch seconds): the unit counted again
 BUCKET_SECONDS = 3600
@@ -186,3 +186,86 @@ LEFT JOIN distinct_ids d ON d.source_table_id = c.source_table_id AND d.follower
         + "\n"
         + create_table_as(target, names.source_key_stats, f"WITH {_distinct_sql(config, target)},\n{rows}")
     )
+
+
+def result_key_stats_incremental(config: UnifyConfig, target: Target) -> str:
+    """``<p>_result_key_stats`` as the default file computes it, from one pass over ``<p>_graph``:
+    each leader's identifiers per key type counted for every scope side by side (one group-by), then
+    one row per (scope, leader) that has an identifier in the scope (the default file groups the
+    graph once per scope)."""
+    names = table_names(config)
+    key_count = len(config.canonical_id.merge_by_keys)
+    merge_by = config.canonical_id.merge_by_keys
+    scopes = [("*", None)] + [(t.table, i) for i, t in enumerate(config.tables, start=1)]
+    tallies = ",\n    ".join(
+        f"COUNT(CASE WHEN follower_ns = {ns}"
+        + ("" if i is None else f" AND array_contains(follower_source_table_ids, CAST({i} AS BIGINT))")
+        + f" THEN 1 END) AS s{s}_{ns}"
+        for s, (_, i) in enumerate(scopes)
+        for ns in range(1, key_count + 1)
+    )
+    which = "\n    UNION ALL ".join(
+        f"SELECT {s} AS scope, {string_literal(name)} AS from_table" for s, (name, _) in enumerate(scopes)
+    )
+    picks = ",\n    ".join(
+        f"CASE s.scope {' '.join(f'WHEN {s} THEN p.s{s}_{ns}' for s in range(len(scopes)))} END AS n_{ns}"
+        for ns in range(1, key_count + 1)
+    )
+    any_id = " + ".join(f"n_{ns}" for ns in range(1, key_count + 1))
+    unpivot = "\n  UNION ALL\n".join(
+        f"  SELECT from_table, {ns} AS key_type, n_{ns} AS n FROM per_canonical WHERE n_{ns} > 0"
+        for ns in range(1, key_count + 1)
+    )
+    counts_by_key = ",\n    ".join(
+        f"COUNT(CASE WHEN n_{ns} > 0 THEN 1 END) AS distinct_with_{k}"
+        for ns, k in enumerate(merge_by, start=1)
+    )
+    histogram_by_key = ",\n    ".join(
+        f"MAX(CASE WHEN key_type = {ns} THEN histogram END) AS histogram_{k}"
+        for ns, k in enumerate(merge_by, start=1)
+    )
+    selected = ", ".join([f"t.distinct_with_{k}" for k in merge_by] + [f"h.histogram_{k}" for k in merge_by])
+    query = f"""WITH per_leader AS (
+  SELECT leader_id, leader_ns,
+    {tallies}
+  FROM {target.table(names.graph())}
+  GROUP BY leader_id, leader_ns
+),
+per_canonical AS (
+  SELECT from_table, leader_id, leader_ns, {", ".join(f"n_{ns}" for ns in range(1, key_count + 1))} FROM (
+    SELECT s.from_table, p.leader_id, p.leader_ns,
+    {picks}
+    FROM per_leader p CROSS JOIN (
+    {which}
+    ) s
+  ) AS scoped
+  WHERE {any_id} > 0
+),
+sizes AS (
+{unpivot}
+),
+histograms AS (
+  -- "n:c,..." = c canonical ids have n ids of this key type, ascending n
+  SELECT from_table, key_type,
+    array_join(transform(array_sort(collect_list(struct(n, canonical_ids))),
+      x -> concat(CAST(x.n AS STRING), ':', CAST(x.canonical_ids AS STRING))), ',') AS histogram
+  FROM (SELECT from_table, key_type, n, COUNT(*) AS canonical_ids FROM sizes GROUP BY from_table, key_type, n)
+  GROUP BY from_table, key_type
+),
+histograms_by_key AS (
+  SELECT from_table,
+    {histogram_by_key}
+  FROM histograms
+  GROUP BY from_table
+),
+totals AS (
+  SELECT from_table, COUNT(*) AS total_distinct,
+    {counts_by_key}
+  FROM per_canonical
+  GROUP BY from_table
+)
+SELECT t.from_table, t.total_distinct, {selected}
+FROM totals t
+LEFT JOIN histograms_by_key h ON h.from_table = t.from_table"""
+    purpose = "Incremental: unification result statistics, from one pass over the graph."
+    return header(target, config, purpose) + "\n" + create_table_as(target, names.result_key_stats, query)
