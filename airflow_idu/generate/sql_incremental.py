@@ -52,7 +52,7 @@ def _incremental_mode(target: Target, config: UnifyConfig) -> str:
 
 
 def _delta_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig) -> str:
-    """This run's links: the graph rows of the source rows in the window, one per link."""
+    """This run's links (rows in the window) merged with their stored values (none on a full refresh)."""
     names = table_names(config)
     window = target.table(names.run_window)
 
@@ -64,8 +64,26 @@ def _delta_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig)
             f"    WHERE w.since IS NULL OR CAST({time} AS BIGINT) > w.since\n  ) s"
         )
 
-    # the stored values are merged by the commit (and, for the graph, by canonicalize): min/max/union
-    return "WITH\n" + ",\n".join(link_ctes(config, target, windowed)) + "\n" + AGGREGATE_LINKS
+    ctes = link_ctes(config, target, windowed)
+    on = " AND ".join(f"e.{k} = r.{k}" for k in _KEY)
+    return (
+        "WITH\n"
+        + ",\n".join([*ctes, f"run_links AS (\n{AGGREGATE_LINKS}\n)", _incremental_mode(target, config)])
+        + f""",
+stored AS (
+  -- the stored values of this run's links (none on a full refresh)
+  SELECT {_columns("e")} FROM {target.table(names.edges)} e
+  JOIN (SELECT DISTINCT {", ".join(_KEY)} FROM run_links) r ON {on}
+  CROSS JOIN mode WHERE mode.full = 0
+)
+SELECT {", ".join(_KEY)},
+  MIN(follower_first_seen_at) AS follower_first_seen_at,
+  MAX(follower_last_seen_at) AS follower_last_seen_at,
+  array_sort(array_distinct(flatten(collect_list(follower_source_table_ids)))) AS follower_source_table_ids,
+  MAX(follower_last_processed_at) AS follower_last_processed_at
+FROM (SELECT {_columns()} FROM run_links UNION ALL SELECT {_columns()} FROM stored)
+GROUP BY {", ".join(_KEY)}"""
+    )
 
 
 def _contracted_sql(config: UnifyConfig, target: Target) -> str:
@@ -110,8 +128,8 @@ def extract_merge_incremental(config: UnifyConfig, target: Target, settings: Inc
     names = table_names(config)
     loop0 = target.table(names.loop(0))
     purpose = (
-        "Incremental: links of the rows in this run's window (<p>_run_window); loop 0 = those links\n"
-        "-- between the previous components they join (contracted graph)."
+        "Incremental: links of the rows in this run's window (<p>_run_window) merged with their stored\n"
+        "-- values; loop 0 = those links between the previous components they join (contracted graph)."
     )
     return (
         header(target, config, purpose)

@@ -148,8 +148,8 @@ class TableNames:
 
         A full run's loop 0 holds them all. An incremental run's loop 0 holds only the contracted
         links between previous leaders and new identifiers (links the records do not make), so there
-        the links are the stored ones (``edges``) beside this run's (``edges_delta``, this run's
-        values of the links it repeats): a link may appear twice, its values to be merged.
+        the links are the stored ones (``edges``) beside this run's (``edges_delta``, which already
+        merged the stored values of the links it repeats): a link may appear twice, never wrongly.
         A full refresh of an incremental directory has them all in loop 0 again."""
         if not incremental:
             return self.source_graph
@@ -235,7 +235,7 @@ class TableNames:
 
     @property
     def edges_delta(self) -> str:
-        """This run's links (from its window); merged into ``edges`` by the commit."""
+        """This run's links (from its window), merged with their stored values; committed into ``edges``."""
         return self._t("edges_delta")
 
     @property

@@ -35,13 +35,6 @@ __all__ = [
 _GRAPH_COLUMNS = ", ".join(GRAPH_COLUMNS)
 _KEY = ("follower_id", "follower_ns", "leader_id", "leader_ns")
 _VALUES = [c.split()[0] for c in GRAPH_COLUMNS if c.split()[0] not in _KEY]
-# how a stored link's value and this run's merge (NULLs skipped, as the aggregates do)
-_MERGED = {
-    "follower_first_seen_at": "LEAST({e}, {d})",
-    "follower_last_seen_at": "GREATEST({e}, {d})",
-    "follower_source_table_ids": "array_sort(array_union({e}, {d}))",  # a link always has one
-    "follower_last_processed_at": "GREATEST({e}, {d})",
-}
 
 
 class RefreshReason(StrEnum):
@@ -138,12 +131,11 @@ def write_window_sql(
 
 def commit_edges_sql(tables: TableNames, *, full_refresh: bool) -> str:
     """This run's links into the stored ones, in one statement (so a retry gives the same table):
-    replaced on a full refresh, else merged: a stored link's values with this run's (min first seen,
-    max last seen, union of source tables, max last processed; merging twice changes nothing)."""
+    replaced on a full refresh, else merged (``edges_delta`` holds the merged values)."""
     if full_refresh:
         return f"CREATE OR REPLACE TABLE {tables.edges} USING DELTA AS SELECT * FROM {tables.edges_delta}"
     on = " AND ".join(f"e.{k} = d.{k}" for k in _KEY)
-    updates = ", ".join(f"{c} = {_MERGED[c].format(e=f'e.{c}', d=f'd.{c}')}" for c in _VALUES)
+    updates = ", ".join(f"{c} = d.{c}" for c in _VALUES)
     names = [*_KEY, *_VALUES]
     return (
         f"MERGE INTO {tables.edges} e USING {tables.edges_delta} d ON {on}\n"
