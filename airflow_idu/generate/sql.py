@@ -13,6 +13,7 @@ from airflow_idu.generate import (
     sql_graph,
     sql_incremental,
     sql_incremental_outputs,
+    sql_incremental_stats,
     sql_loop,
     sql_loop_full,
     sql_outputs,
@@ -75,7 +76,9 @@ def render_sql_files(
         "02_extract_merge.sql": sql_graph.extract_merge(config, target)
         if settings is None
         else sql_incremental.extract_merge_incremental(config, target, settings),
-        "03_source_key_stats.sql": sql_graph.source_key_stats(config, target),
+        "03_source_key_stats.sql": sql_graph.source_key_stats(config, target)
+        if settings is None
+        else sql_incremental_stats.source_key_stats_incremental(config, target, settings),
     }
     files.update(_iteration_files(config, target, loop))
     files["05_canonicalize.sql"] = (
@@ -83,7 +86,11 @@ def render_sql_files(
         if settings is None
         else sql_incremental.canonicalize_incremental(config, target)
     )
-    files["06_result_key_stats.sql"] = sql_graph.result_key_stats(config, target)
+    files["06_result_key_stats.sql"] = (
+        sql_graph.result_key_stats(config, target)
+        if settings is None
+        else sql_incremental_stats.result_key_stats_incremental(config, target)
+    )
     for index, table in enumerate(config.tables, start=1):
         files[f"10_enrich_{table.table}.sql"] = (
             sql_outputs.enrich(config, target, table)
@@ -94,7 +101,7 @@ def render_sql_files(
         files[f"20_master_{spec.name}.sql"] = (
             sql_outputs.master(config, target, spec)
             if settings is None
-            else sql_incremental_outputs.master_incremental(config, target, spec)
+            else sql_incremental_outputs.master_incremental(config, target, settings, spec)
         )
     files["30_unification_metadata.sql"] = sql_outputs.unification_metadata(config, target)
     files["31_filter_lookup.sql"] = sql_outputs.filter_lookup(config, target)

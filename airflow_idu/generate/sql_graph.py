@@ -28,6 +28,8 @@ __all__ = [
     "extract_merge",
     "graph_table",
     "link_ctes",
+    "lookup_query",
+    "one_leader_per_follower",
     "result_key_stats",
     "source_key_stats",
 ]
@@ -134,17 +136,22 @@ def canonicalize(config: UnifyConfig, target: Target) -> str:
     )
 
 
-def canonical_tables(config: UnifyConfig, target: Target, final: str) -> str:
-    """``<p>_lookup``, ``<p>_keys`` and ``<p>_tables`` from the converged graph ``final``."""
-    names = table_names(config)
-    merge_by = config.canonical_id.merge_by_keys
-    cid = canonical_id_sql("leader_id", "leader_ns", len(merge_by))
-    lookup = f"""WITH graph AS (
-  -- one leader per follower even if the loop stopped at its safety limit unconverged
-  SELECT * FROM (
+def one_leader_per_follower(final: str) -> str:
+    """The rows of ``final``, one per follower (its smallest leader) even if the loop stopped at its
+    safety limit unconverged."""
+    return f"""SELECT * FROM (
     SELECT g.*, ROW_NUMBER() OVER (PARTITION BY follower_id, follower_ns ORDER BY leader_ns, leader_id) AS rn
     FROM {final} g
-  ) WHERE rn = 1
+  ) WHERE rn = 1"""
+
+
+def lookup_query(config: UnifyConfig, rows: str) -> str:
+    """The lookup rows of the graph rows ``rows`` (a query, one row per follower): every follower with
+    its leader's canonical id and the leader's component totals (so ``rows`` holds whole components)."""
+    cid = canonical_id_sql("leader_id", "leader_ns", len(config.canonical_id.merge_by_keys))
+    return f"""WITH graph AS (
+  -- one leader per follower even if the loop stopped at its safety limit unconverged
+  {rows}
 ),
 leaders AS (
   -- the canonical id once per leader, not once per identifier
@@ -166,6 +173,13 @@ SELECT
   g.follower_last_processed_at AS id_last_processed_at
 FROM graph g
 JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
+
+
+def canonical_tables(config: UnifyConfig, target: Target, final: str, *, lookup: bool = True) -> str:
+    """``<p>_lookup`` (unless ``lookup`` is false: the caller writes it), ``<p>_keys`` and
+    ``<p>_tables`` from the converged graph ``final``."""
+    names = table_names(config)
+    merge_by = config.canonical_id.merge_by_keys
     keys = "\nUNION ALL\n".join(
         f"SELECT {string_literal(k)} AS key_name, CAST({ns} AS BIGINT) AS key_type"
         for ns, k in enumerate(merge_by, start=1)
@@ -175,8 +189,11 @@ JOIN leaders l ON l.leader_id = g.leader_id AND l.leader_ns = g.leader_ns"""
         for i, t in enumerate(config.tables, start=1)
     )
     return (
-        create_table_as(target, names.lookup, lookup)
-        + "\n"
+        (
+            create_table_as(target, names.lookup, lookup_query(config, one_leader_per_follower(final))) + "\n"
+            if lookup
+            else ""
+        )
         + create_table_as(target, names.keys, keys)
         + "\n"
         + create_table_as(target, names.source_tables, tables)

@@ -3,16 +3,16 @@
 An enriched row is a source row with the canonical id of its best key. It changes only when the row
 is new (in this run's window) or its component's canonical id moved (the component merged into one
 with another leader, or a new identifier leads it). So each enrich file deletes and enriches again
-the window's rows, then re-labels older rows in place with a MERGE on the old id (``_moved``). A
-master row is a function of the enriched rows of one canonical id: the rows of every id a reached
-component had or has are deleted and the reached components' rows computed again. Every other row
-stays as the last run left it (docs/incremental-runs.md, "Why the result is exact"). On a full
-refresh every row is deleted and inserted.
+the window's rows, then re-labels older rows in place with a MERGE from the moved ids
+(``<p>_moves``, written by canonicalize, cleared by the commit). A master row is a function of the
+enriched rows of one canonical id: the rows of the ids of the window's enriched rows and of the
+moved ids (old and new) are deleted and the ones still in use computed again. Every other row stays
+as the last run left it (docs/incremental-runs.md, "Why the result is exact"). On a full refresh
+every row is deleted and inserted.
 
-Each statement reads the sources, the lookup, ``<p>_affected`` and ``<p>_run_window``, and a MERGE
-moves a row only from an id that no longer exists, so a retry (of the task, or of a failed run,
-whose window and reached components are a superset) repeats the work exactly. The first run creates
-the tables empty.
+Each statement reads the sources, the lookup, ``<p>_moves`` and ``<p>_run_window``; ``<p>_moves``
+holds every move since the last commit, so a retry (of the task, or of a failed run, whose window is
+a superset) repeats the work exactly. The first run creates the tables empty.
 """
 
 from __future__ import annotations
@@ -21,11 +21,8 @@ from airflow_idu.generate.config import IncrementalConfig, MasterTableSpec, Tabl
 from airflow_idu.generate.sql_outputs import enrich_query, master_query
 from airflow_idu.generate.sqltext import (
     Target,
-    best_key_sql,
-    canonical_id_sql,
     col,
     header,
-    merged_columns,
     table_names,
 )
 
@@ -46,14 +43,19 @@ def _full(target: Target, config: UnifyConfig) -> str:
     return f"(SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) FROM {window}) = 1"
 
 
-def _reached(target: Target, config: UnifyConfig, value: str) -> str:
-    """``value`` of every reached identifier (``<p>_affected``: id, ns); none on a full refresh, which
-    changes every row anyway (so a full refresh never computes it over every identifier)."""
+def _pairs(target: Target, config: UnifyConfig) -> str:
+    """(old id, new id) of every canonical id that moved since the last commit (``<p>_moves``): the
+    lookup's id of an identifier that was in the old id's component. Links are only added between
+    full refreshes, so a component only grows or merges: every row of an old id belongs to one
+    component now, the one holding that identifier. None on a full refresh (every row is new)."""
     names = table_names(config)
-    window, affected = target.table(names.run_window), target.table(names.affected)
+    window, moves, lookup = (target.table(t) for t in (names.run_window, names.moves, names.lookup))
     return (
-        f"SELECT {value} FROM {affected} a\n"
-        f"    JOIN {window} w ON w.source_table_id = 1 AND NOT w.full_refresh"
+        f"SELECT v.old_id, MIN(l.canonical_id) AS new_id FROM {moves} v\n"
+        f"  JOIN {lookup} l ON l.id = v.id AND l.id_key_type = v.id_key_type\n"
+        f"  JOIN {window} w ON w.source_table_id = 1 AND NOT w.full_refresh\n"
+        "  WHERE l.canonical_id <> v.old_id\n"
+        "  GROUP BY v.old_id"
     )
 
 
@@ -71,26 +73,6 @@ def _in_window(
     time = col(settings.time_column_of(table), alias)
     since = f"(SELECT MAX(since) FROM {window} WHERE source_table_id = {index})"
     return f"{_full(target, config)}\n  OR CAST({time} AS BIGINT) > {since}"
-
-
-def _moved(config: UnifyConfig, target: Target, table: TableSpec) -> str:
-    """(old id, new id) for every canonical id enriched rows carry that the lookup no longer has.
-
-    Links are only added between full refreshes, so a component only grows or merges: an id that is
-    still in the lookup is still its rows' id (its leader still leads them), and all rows of an id
-    that is gone moved to one new component. One row per gone id is enough to find it: its best key's
-    id in the lookup. Only the rows that carry a gone id are looked up, and the condition reads the
-    table's state, not this run's inputs, so an interrupted run's successor finishes the job."""
-    p = config.canonical_id.name
-    lookup = target.table(table_names(config).lookup)
-    best_id, best_ns = best_key_sql(merged_columns(config, table), alias="s")
-    return (
-        f"SELECT s.{p} AS old_id, MIN(l.canonical_id) AS new_id\n"
-        f"  FROM {target.table(f'enriched_{table.table}')} s\n"
-        f"  JOIN {lookup} l ON l.id = {best_id} AND l.id_key_type = {best_ns}\n"
-        f"  WHERE s.{p} NOT IN (SELECT canonical_id FROM {lookup})\n"
-        f"  GROUP BY s.{p}"
-    )
 
 
 def enrich_incremental(
@@ -113,43 +95,60 @@ def enrich_incremental(
         + f"\nINSERT INTO {name}\n"
         + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))
         + ";\n"
-        + f"\nMERGE INTO {name} e\nUSING (\n  {_moved(config, target, table)}\n) m\nON e.{p} = m.old_id\n"
+        + f"\nMERGE INTO {name} e\nUSING (\n  {_pairs(target, config)}\n) m\nON e.{p} = m.old_id\n"
         + f"WHEN MATCHED THEN UPDATE SET {p} = m.new_id;\n"
     )
 
 
-def master_incremental(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
-    """A master table: the rows of every canonical id a reached component had or has, deleted; the
-    reached components' rows computed again.
-
-    A component's canonical id is computed from its leader, and the leader of every component a
-    reached identifier was in (in any run since this table was written) is itself a reached
-    identifier. So the ids an affected identifier would have as a leader hold every id to delete,
-    computed from ``<p>_affected`` alone (no scan of the lookup)."""
+def _changed_ids(
+    config: UnifyConfig, target: Target, settings: IncrementalConfig, spec: MasterTableSpec
+) -> tuple[str, str]:
+    """(ids computed again, ids deleted) of a master table: the ids of the enriched rows in this
+    run's window (new rows, or rows enriched again) and the new ids of moved ids; the old ids are
+    only deleted. Every other id's enriched rows are as the last run left them."""
     p = config.canonical_id.name
-    names = table_names(config)
-    lookup, table = target.table(names.lookup), target.table(spec.name)
-    reached = (
-        f"SELECT l.canonical_id FROM {lookup} l\n  JOIN (\n    {_reached(target, config, 'a.id, a.ns')}\n  ) r "
-        "ON r.id = l.id AND r.ns = l.id_key_type"
-    )
-    as_leader = canonical_id_sql("a.id", "a.ns", len(config.canonical_id.merge_by_keys))
+    window = target.table(table_names(config).run_window)
+    # every table, not only the master's sources: a new component needs its row (NULL attributes too)
+    # the window joined (one row), not a scalar subquery per row: the engine computes it once
+    windowed = [
+        f"SELECT e.{p} AS canonical_id FROM {target.table(f'enriched_{t.table}')} e\n"
+        f"    JOIN (SELECT MAX(since) AS since FROM {window} WHERE source_table_id = {index}) w\n"
+        f"      ON CAST({col(settings.time_column_of(t), 'e')} AS BIGINT) > w.since"
+        for index, t in enumerate(config.tables, start=1)
+    ]
+    pairs = _pairs(target, config)
+    computed = "\n    UNION\n    ".join([*windowed, f"SELECT new_id FROM (\n  {pairs}\n  ) AS pairs"])
+    return computed, f"SELECT old_id FROM (\n  {pairs}\n  ) AS pairs"
+
+
+def master_incremental(
+    config: UnifyConfig, target: Target, settings: IncrementalConfig, spec: MasterTableSpec
+) -> str:
+    """A master table: the rows of every canonical id whose enriched rows changed, deleted and
+    computed again from those rows (on a full refresh: every row)."""
+    p = config.canonical_id.name
+    lookup, table = target.table(table_names(config).lookup), target.table(spec.name)
+    computed, gone = _changed_ids(config, target, settings, spec)
+    full = _full(target, config)
     query = master_query(
         config,
         target,
         spec,
-        ctes=(f"reached AS (\n  {reached}\n)",),
-        ids=f"SELECT canonical_id FROM reached\n  UNION\n  SELECT canonical_id FROM {lookup} WHERE {_full(target, config)}",
+        ctes=(f"changed AS (\n    {computed}\n)",),
+        ids=(
+            f"SELECT canonical_id FROM changed WHERE canonical_id IS NOT NULL AND NOT {full}\n"
+            f"  UNION\n  SELECT canonical_id FROM {lookup} WHERE {full}"
+        ),
         rows=f"\n    AND {p} IN (SELECT canonical_id FROM ids)",
     )
     purpose = (
-        f"Incremental: master table {spec.name}; only the canonical ids of the components this run\n"
-        "-- reached are deleted and computed again."
+        f"Incremental: master table {spec.name}; only the canonical ids whose enriched rows changed\n"
+        "-- (this run's window, moved ids) are deleted and computed again."
     )
     return (
         header(target, config, purpose)
         + "\n"
         + _create_empty(target, spec.name, master_query(config, target, spec))
-        + f"\nDELETE FROM {table}\nWHERE {_full(target, config)}\n  OR {p} IN ({_reached(target, config, as_leader)});\n"
+        + f"\nDELETE FROM {table}\nWHERE {full}\n  OR {p} IN ({computed}\n    UNION\n    {gone});\n"
         + f"\nINSERT INTO {table}\n{query};\n"
     )

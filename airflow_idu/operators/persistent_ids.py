@@ -25,15 +25,23 @@ class PersistentIdsStageOperator(TablesOperator):
     """Map this run's clusters to persistent ids into ``<p>_id_map_staging`` and put them in the lookup.
 
     :param mode: ``beside`` (a ``persistent_id`` column) or ``replace`` (``canonical_id`` holds it).
+    :param incremental: the directory is incremental-capable (its lookup is updated in place).
     The state ``<p>_id_map`` is only read: a run that fails after this task leaves it as it was.
     """
 
     template_fields: Sequence[str] = (*IduBaseOperator.template_fields, "mode")
     ui_color = "#e3f4e8"
 
-    def __init__(self, *, mode: PersistentIdMode | str = PersistentIdMode.BESIDE, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        mode: PersistentIdMode | str = PersistentIdMode.BESIDE,
+        incremental: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.mode = mode
+        self.incremental = incremental  # the directory updates the lookup in place
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_idu.runstate.steps import stage_persistent_ids
@@ -49,7 +57,9 @@ class PersistentIdsStageOperator(TablesOperator):
                 "persistent ids are off: this task should not exist; re-render the DAG"
             )
         try:
-            changes = stage_persistent_ids(self.engine, self.tables, run_id=context["ti"].run_id, mode=mode)
+            changes = stage_persistent_ids(
+                self.engine, self.tables, run_id=context["ti"].run_id, mode=mode, incremental=self.incremental
+            )
         except StatementError as err:
             raise self.task_error(err) from err
         return changes.to_dict()

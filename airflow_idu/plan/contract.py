@@ -146,8 +146,8 @@ class TableNames:
     def source_links(self, *, incremental: bool) -> str:
         """Every link the source records make, as an expression to read FROM (the graph columns).
 
-        A full run's loop 0 holds them all. An incremental run's loop 0 holds only the components
-        the run reached, seeded with their previous stars (links the records do not make), so there
+        A full run's loop 0 holds them all. An incremental run's loop 0 holds only the contracted
+        links between previous leaders and new identifiers (links the records do not make), so there
         the links are the stored ones (``edges``) beside this run's (``edges_delta``, which already
         merged the stored values of the links it repeats): a link may appear twice, never wrongly.
         A full refresh of an incremental directory has them all in loop 0 again."""
@@ -239,9 +239,10 @@ class TableNames:
         return self._t("edges_delta")
 
     @property
-    def affected(self) -> str:
-        """The identifiers of the components this run's links reach (the loop runs over these only)."""
-        return self._t("affected")
+    def moves(self) -> str:
+        """Incremental runs: canonical ids enriched rows may still carry that moved since the last commit
+        (``old_id`` and an identifier of its component: the id moved to that identifier's id)."""
+        return self._t("moves")
 
     @property
     def keys(self) -> str:
@@ -254,6 +255,12 @@ class TableNames:
     @property
     def source_key_stats(self) -> str:
         return self._t("source_key_stats")
+
+    @property
+    def source_key_counts(self) -> str:
+        """Incremental runs: the row counts of ``source_key_stats`` per source column and hour of the
+        window column, so a run counts again only the hours its window reaches."""
+        return self._t("source_key_counts")
 
     @property
     def result_key_stats(self) -> str:

@@ -27,6 +27,10 @@ def render_persistent_ids_stage(plan: Plan, mode: PersistentIdMode, common: Mapp
     """The ``persistent_ids`` group (one task, ``stage``); the caller chains it after canonicalize."""
     with TaskGroup(group_id=PERSISTENT_IDS_GROUP_ID) as group:
         PersistentIdsStageOperator(
-            task_id=PERSISTENT_IDS_STAGE_TASK_ID, canonical_id=plan.canonical_id, mode=mode.value, **common
+            task_id=PERSISTENT_IDS_STAGE_TASK_ID,
+            canonical_id=plan.canonical_id,
+            mode=mode.value,
+            incremental=plan.incremental is not None,
+            **common,
         )
     return group

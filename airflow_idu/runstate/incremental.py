@@ -20,6 +20,7 @@ from airflow_idu.runstate.persistent_ids import run_literal
 __all__ = [
     "RefreshReason",
     "WindowRow",
+    "clear_moves_sql",
     "commit_edges_sql",
     "commit_state_sql",
     "ddl_sql",
@@ -80,7 +81,8 @@ def ddl_sql(tables: TableNames) -> str:
         "source_table STRING, time_column STRING, since BIGINT, upper BIGINT, full_refresh BOOLEAN, "
         "reason STRING, digest STRING) USING DELTA;\n"
         f"CREATE TABLE IF NOT EXISTS {tables.edges} ({_GRAPH_COLUMNS}) USING DELTA;\n"
-        f"CREATE TABLE IF NOT EXISTS {tables.graph()} ({_GRAPH_COLUMNS}) USING DELTA"
+        f"CREATE TABLE IF NOT EXISTS {tables.graph()} ({_GRAPH_COLUMNS}) USING DELTA;\n"
+        f"CREATE TABLE IF NOT EXISTS {tables.moves} (old_id STRING, id STRING, id_key_type BIGINT) USING DELTA"
     )
 
 
@@ -140,6 +142,11 @@ def commit_edges_sql(tables: TableNames, *, full_refresh: bool) -> str:
         f"WHEN MATCHED THEN UPDATE SET {updates}\n"
         f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join(f'd.{c}' for c in names)})"
     )
+
+
+def clear_moves_sql(tables: TableNames) -> str:
+    """Every canonical id that moved before this commit is in the enriched and master tables now."""
+    return f"DELETE FROM {tables.moves}"
 
 
 def commit_state_sql(tables: TableNames, run_id: str) -> str:

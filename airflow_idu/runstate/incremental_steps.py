@@ -122,6 +122,7 @@ def commit_incremental(engine: Engine, tables: TableNames, *, run_id: str) -> di
         )
     full = bool(runs[0][1])
     engine.run_script(sql.commit_edges_sql(tables, full_refresh=full), label="incremental: commit links")
+    engine.run_script(sql.clear_moves_sql(tables), label="incremental: clear moves")
     engine.run_script(sql.commit_state_sql(tables, run_id), label="incremental: commit watermarks")
     state = engine.query(sql.state_sql(tables), label="incremental: state")
     watermarks = {str(row[1]): row[3] for row in state}

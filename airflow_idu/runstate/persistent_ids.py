@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from airflow_idu.generate.sqltext import canonical_id_sql
 from airflow_idu.plan.contract import TableNames
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "committed_base_sql",
     "committed_rows_sql",
     "ddl_sql",
+    "default_ids_sql",
     "restage_committed_sql",
     "run_literal",
     "stage_sql",
@@ -99,12 +101,26 @@ def ddl_sql(tables: TableNames) -> str:
     )
 
 
-def _previous_parts(tables: TableNames) -> str:
+def default_ids_sql(tables: TableNames, key_count: int) -> str:
+    """The lookup's rows with the canonical id of their leader in ``<p>_graph`` (a subquery).
+
+    An incremental-capable directory updates the lookup in place: in ``replace`` mode the rows it did
+    not touch still hold the persistent ids the last stage wrote, which may equal a touched
+    cluster's canonical id. Staging reads clusters from this instead, so they are told apart as in a
+    lookup computed in full."""
+    cid = canonical_id_sql("g.leader_id", "g.leader_ns", key_count)
+    return (
+        f"(SELECT {cid} AS canonical_id, l.id, l.id_key_type, l.id_first_seen_at FROM {tables.lookup} l "
+        f"JOIN {tables.graph()} g ON g.follower_id = l.id AND g.follower_ns = l.id_key_type)"
+    )
+
+
+def _previous_parts(tables: TableNames, lookup: str) -> str:
     """CTEs ``cur`` (lookup rows with their previous id) and ``ranked`` (previous clusters' parts)."""
     return f"""cur AS (
   SELECT l.canonical_id, l.id, l.id_key_type, l.id_first_seen_at,
          m.persistent_id AS old_id, m.persistent_id_first_seen_at AS old_first_seen
-  FROM {tables.lookup} l
+  FROM {lookup} l
   LEFT JOIN {tables.id_map} m ON m.id = l.id AND m.id_key_type = l.id_key_type
 ),
 parts AS (
@@ -149,9 +165,10 @@ assigned AS (
 )"""
 
 
-def stage_sql(tables: TableNames, run_id: str, base_run_id: str | None) -> str:
-    """``<p>_id_map_staging`` from ``<p>_lookup`` (just canonicalized) and ``<p>_id_map`` (the state,
-    committed by ``base_run_id``)."""
+def stage_sql(tables: TableNames, run_id: str, base_run_id: str | None, *, lookup: str | None = None) -> str:
+    """``<p>_id_map_staging`` from ``<p>_lookup`` (just canonicalized; or ``lookup``, its rows with
+    default canonical ids, :func:`default_ids_sql`) and ``<p>_id_map`` (the state, committed by
+    ``base_run_id``)."""
     run, base = run_literal(run_id), base_literal(base_run_id)
     reason = (
         f"CASE WHEN cur.old_id IS NULL THEN '{ChangeReason.NEW}' "
@@ -159,7 +176,7 @@ def stage_sql(tables: TableNames, run_id: str, base_run_id: str | None) -> str:
         f"WHEN r.part_rank = 1 THEN '{ChangeReason.MERGED}' ELSE '{ChangeReason.SPLIT}' END"
     )
     return f"""CREATE OR REPLACE TABLE {tables.id_map_staging} USING DELTA AS
-WITH {_previous_parts(tables)},
+WITH {_previous_parts(tables, lookup or tables.lookup)},
 {_assigned(tables, run)}
 SELECT {run} AS run_id, cur.id, cur.id_key_type, a.persistent_id, a.persistent_id_first_seen_at,
        cur.canonical_id, cur.old_id, {reason} AS reason, {base} AS base_run_id

@@ -55,13 +55,23 @@ def _lookup_has_column(engine: Engine, tables: TableNames) -> bool:
     return True
 
 
+def _default_ids(engine: Engine, tables: TableNames) -> str:
+    """The lookup's rows with their graph leader's canonical id (an incremental directory's lookup
+    in ``replace`` mode mixes persistent ids and canonical ids until this stage rewrites it)."""
+    key_count = engine.scalar(
+        f"SELECT MAX(leader_ns) FROM {tables.graph()}", label="persistent ids: key types"
+    )
+    return sql.default_ids_sql(tables, int(key_count or 1))
+
+
 def stage_persistent_ids(
-    engine: Engine, tables: TableNames, *, run_id: str, mode: PersistentIdMode
+    engine: Engine, tables: TableNames, *, run_id: str, mode: PersistentIdMode, incremental: bool = False
 ) -> IdChanges:
     """Compute this run's ids into ``<p>_id_map_staging`` and put them in the lookup (``mode``).
 
     Leaves ``<p>_id_map`` and ``<p>_id_changes`` as they are. When this run committed already (the
     run was cleared after its commit), staging is rebuilt from the committed state instead.
+    ``incremental``: the directory is incremental-capable (its lookup is updated in place).
     """
     if mode is PersistentIdMode.OFF:
         raise ValueError("persistent ids are off: nothing to stage")
@@ -73,7 +83,8 @@ def stage_persistent_ids(
         engine.run_script(sql.restage_committed_sql(tables, run_id, base), label="persistent ids: restage")
     else:
         base = engine.scalar(sql.base_run_sql(tables), label="persistent ids: base")
-        engine.run_script(sql.stage_sql(tables, run_id, base), label="persistent ids: stage")
+        lookup = _default_ids(engine, tables) if incremental and mode is PersistentIdMode.REPLACE else None
+        engine.run_script(sql.stage_sql(tables, run_id, base, lookup=lookup), label="persistent ids: stage")
     apply = sql.apply_to_lookup_sql(tables, mode, has_column=_lookup_has_column(engine, tables))
     engine.run_script(apply, label="persistent ids: lookup")
     changes = IdChanges(run_id=run_id, counts=_counts(engine, tables, run_id, staged=True), restaged=restaged)

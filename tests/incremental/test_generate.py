@@ -63,9 +63,10 @@ def test_the_marker_names_every_source_and_its_window(doc, flag, lookback, time_
     [
         ("01_create_graph.sql", False),
         ("02_extract_merge.sql", True),
+        ("03_source_key_stats.sql", True),
         ("04_unify_loop_iteration_01.sql", False),
         ("05_canonicalize.sql", True),
-        ("06_result_key_stats.sql", False),
+        ("06_result_key_stats.sql", True),
         ("10_enrich_orders.sql", True),
         ("20_master_customer_master.sql", True),
         ("30_unification_metadata.sql", False),
