@@ -188,12 +188,8 @@ LEFT JOIN distinct_ids d ON d.source_table_id = c.source_table_id AND d.follower
     )
 
 
-def result_key_stats_incremental(config: UnifyConfig, target: Target) -> str:
-    """``<p>_result_key_stats`` as the default file computes it, from one pass over ``<p>_graph``:
-    each leader's identifiers per key type counted for every scope side by side (one group-by), then
-    one row per (scope, leader) that has an identifier in the scope (the default file groups the
-    graph once per scope)."""
-    names = table_names(config)
+def _result_stats_parts(config: UnifyConfig) -> dict[str, str]:
+    """The per-scope and per-key-type column lists of the incremental result statistics."""
     key_count = len(config.canonical_id.merge_by_keys)
     merge_by = config.canonical_id.merge_by_keys
     scopes = [("*", None)] + [(t.table, i) for i, t in enumerate(config.tables, start=1)]
@@ -225,24 +221,37 @@ def result_key_stats_incremental(config: UnifyConfig, target: Target) -> str:
         for ns, k in enumerate(merge_by, start=1)
     )
     selected = ", ".join([f"t.distinct_with_{k}" for k in merge_by] + [f"h.histogram_{k}" for k in merge_by])
+    ids = ", ".join(f"n_{ns}" for ns in range(1, key_count + 1))
+    return {"tallies": tallies, "which": which, "picks": picks, "any_id": any_id, "unpivot": unpivot,
+            "counts_by_key": counts_by_key, "histogram_by_key": histogram_by_key, "selected": selected,
+            "ids": ids}  # fmt: skip
+
+
+def result_key_stats_incremental(config: UnifyConfig, target: Target) -> str:
+    """``<p>_result_key_stats`` as the default file computes it, from one pass over ``<p>_graph``:
+    each leader's identifiers per key type counted for every scope side by side (one group-by), then
+    one row per (scope, leader) that has an identifier in the scope (the default file groups the
+    graph once per scope)."""
+    names = table_names(config)
+    parts = _result_stats_parts(config)
     query = f"""WITH per_leader AS (
   SELECT leader_id, leader_ns,
-    {tallies}
+    {parts["tallies"]}
   FROM {target.table(names.graph())}
   GROUP BY leader_id, leader_ns
 ),
 per_canonical AS (
-  SELECT from_table, leader_id, leader_ns, {", ".join(f"n_{ns}" for ns in range(1, key_count + 1))} FROM (
+  SELECT from_table, leader_id, leader_ns, {parts["ids"]} FROM (
     SELECT s.from_table, p.leader_id, p.leader_ns,
-    {picks}
+    {parts["picks"]}
     FROM per_leader p CROSS JOIN (
-    {which}
+    {parts["which"]}
     ) s
   ) AS scoped
-  WHERE {any_id} > 0
+  WHERE {parts["any_id"]} > 0
 ),
 sizes AS (
-{unpivot}
+{parts["unpivot"]}
 ),
 histograms AS (
   -- "n:c,..." = c canonical ids have n ids of this key type, ascending n
@@ -254,17 +263,17 @@ histograms AS (
 ),
 histograms_by_key AS (
   SELECT from_table,
-    {histogram_by_key}
+    {parts["histogram_by_key"]}
   FROM histograms
   GROUP BY from_table
 ),
 totals AS (
   SELECT from_table, COUNT(*) AS total_distinct,
-    {counts_by_key}
+    {parts["counts_by_key"]}
   FROM per_canonical
   GROUP BY from_table
 )
-SELECT t.from_table, t.total_distinct, {selected}
+SELECT t.from_table, t.total_distinct, {parts["selected"]}
 FROM totals t
 LEFT JOIN histograms_by_key h ON h.from_table = t.from_table"""
     purpose = "Incremental: unification result statistics, from one pass over the graph."
