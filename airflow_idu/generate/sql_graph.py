@@ -5,7 +5,7 @@ The unify loop (04) lives in sql_loop.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from airflow_idu.generate.config import TableSpec, UnifyConfig
 from airflow_idu.generate.sqltext import (
@@ -31,6 +31,7 @@ __all__ = [
     "lookup_query",
     "one_leader_per_follower",
     "result_key_stats",
+    "result_stats_tail",
     "source_key_stats",
 ]
 
@@ -213,19 +214,6 @@ def result_key_stats(config: UnifyConfig, target: Target) -> str:
     counts = ",\n    ".join(
         f"COUNT(CASE WHEN follower_ns = {ns} THEN 1 END) AS n_{ns}" for ns in range(1, len(merge_by) + 1)
     )
-    unpivot = "\n  UNION ALL\n".join(
-        f"  SELECT from_table, {ns} AS key_type, n_{ns} AS n FROM per_canonical WHERE n_{ns} > 0"
-        for ns in range(1, len(merge_by) + 1)
-    )
-    counts_by_key = ",\n    ".join(
-        f"COUNT(CASE WHEN n_{ns} > 0 THEN 1 END) AS distinct_with_{k}"
-        for ns, k in enumerate(merge_by, start=1)
-    )
-    histogram_by_key = ",\n    ".join(
-        f"MAX(CASE WHEN key_type = {ns} THEN histogram END) AS histogram_{k}"
-        for ns, k in enumerate(merge_by, start=1)
-    )
-    selected = ", ".join([f"t.distinct_with_{k}" for k in merge_by] + [f"h.histogram_{k}" for k in merge_by])
     scoped = "\n  UNION ALL\n".join(scopes)
     query = f"""WITH graph AS (
   SELECT leader_id, leader_ns, follower_ns, follower_source_table_ids FROM {target.table(names.graph())}
@@ -239,7 +227,31 @@ per_canonical AS (
   FROM scoped
   GROUP BY from_table, leader_id, leader_ns
 ),
-sizes AS (
+""" + result_stats_tail(merge_by)
+    return (
+        header(target, config, "Unification result statistics.")
+        + "\n"
+        + create_table_as(target, names.result_key_stats, query)
+    )
+
+
+def result_stats_tail(merge_by: Sequence[str]) -> str:
+    """The result statistics after ``per_canonical`` (``from_table``, a leader, ``n_1..n_k`` ids per key
+    type): sizes, histograms, totals and the final SELECT. Shared by the default and incremental 06."""
+    unpivot = "\n  UNION ALL\n".join(
+        f"  SELECT from_table, {ns} AS key_type, n_{ns} AS n FROM per_canonical WHERE n_{ns} > 0"
+        for ns in range(1, len(merge_by) + 1)
+    )
+    counts_by_key = ",\n    ".join(
+        f"COUNT(CASE WHEN n_{ns} > 0 THEN 1 END) AS distinct_with_{k}"
+        for ns, k in enumerate(merge_by, start=1)
+    )
+    histogram_by_key = ",\n    ".join(
+        f"MAX(CASE WHEN key_type = {ns} THEN histogram END) AS histogram_{k}"
+        for ns, k in enumerate(merge_by, start=1)
+    )
+    selected = ", ".join([f"t.distinct_with_{k}" for k in merge_by] + [f"h.histogram_{k}" for k in merge_by])
+    return f"""sizes AS (
 {unpivot}
 ),
 histograms AS (
@@ -265,8 +277,3 @@ totals AS (
 SELECT t.from_table, t.total_distinct, {selected}
 FROM totals t
 LEFT JOIN histograms_by_key h ON h.from_table = t.from_table"""
-    return (
-        header(target, config, "Unification result statistics.")
-        + "\n"
-        + create_table_as(target, names.result_key_stats, query)
-    )

@@ -19,7 +19,7 @@ counted until a full refresh, as for the graph (docs/incremental-runs.md).
 from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, UnifyConfig
-from airflow_idu.generate.sql_graph import source_key_stats
+from airflow_idu.generate.sql_graph import result_stats_tail, source_key_stats
 from airflow_idu.generate.sqltext import (
     MergedColumn,
     Target,
@@ -191,7 +191,6 @@ LEFT JOIN distinct_ids d ON d.source_table_id = c.source_table_id AND d.follower
 def _result_stats_parts(config: UnifyConfig) -> dict[str, str]:
     """The per-scope and per-key-type column lists of the incremental result statistics."""
     key_count = len(config.canonical_id.merge_by_keys)
-    merge_by = config.canonical_id.merge_by_keys
     scopes = [("*", None)] + [(t.table, i) for i, t in enumerate(config.tables, start=1)]
     tallies = ",\n    ".join(
         f"COUNT(CASE WHEN follower_ns = {ns}"
@@ -208,23 +207,8 @@ def _result_stats_parts(config: UnifyConfig) -> dict[str, str]:
         for ns in range(1, key_count + 1)
     )
     any_id = " + ".join(f"n_{ns}" for ns in range(1, key_count + 1))
-    unpivot = "\n  UNION ALL\n".join(
-        f"  SELECT from_table, {ns} AS key_type, n_{ns} AS n FROM per_canonical WHERE n_{ns} > 0"
-        for ns in range(1, key_count + 1)
-    )
-    counts_by_key = ",\n    ".join(
-        f"COUNT(CASE WHEN n_{ns} > 0 THEN 1 END) AS distinct_with_{k}"
-        for ns, k in enumerate(merge_by, start=1)
-    )
-    histogram_by_key = ",\n    ".join(
-        f"MAX(CASE WHEN key_type = {ns} THEN histogram END) AS histogram_{k}"
-        for ns, k in enumerate(merge_by, start=1)
-    )
-    selected = ", ".join([f"t.distinct_with_{k}" for k in merge_by] + [f"h.histogram_{k}" for k in merge_by])
     ids = ", ".join(f"n_{ns}" for ns in range(1, key_count + 1))
-    return {"tallies": tallies, "which": which, "picks": picks, "any_id": any_id, "unpivot": unpivot,
-            "counts_by_key": counts_by_key, "histogram_by_key": histogram_by_key, "selected": selected,
-            "ids": ids}  # fmt: skip
+    return {"tallies": tallies, "which": which, "picks": picks, "any_id": any_id, "ids": ids}
 
 
 def result_key_stats_incremental(config: UnifyConfig, target: Target) -> str:
@@ -234,6 +218,7 @@ def result_key_stats_incremental(config: UnifyConfig, target: Target) -> str:
     graph once per scope)."""
     names = table_names(config)
     parts = _result_stats_parts(config)
+    merge_by = config.canonical_id.merge_by_keys
     query = f"""WITH per_leader AS (
   SELECT leader_id, leader_ns,
     {parts["tallies"]}
@@ -250,31 +235,6 @@ per_canonical AS (
   ) AS scoped
   WHERE {parts["any_id"]} > 0
 ),
-sizes AS (
-{parts["unpivot"]}
-),
-histograms AS (
-  -- "n:c,..." = c canonical ids have n ids of this key type, ascending n
-  SELECT from_table, key_type,
-    array_join(transform(array_sort(collect_list(struct(n, canonical_ids))),
-      x -> concat(CAST(x.n AS STRING), ':', CAST(x.canonical_ids AS STRING))), ',') AS histogram
-  FROM (SELECT from_table, key_type, n, COUNT(*) AS canonical_ids FROM sizes GROUP BY from_table, key_type, n)
-  GROUP BY from_table, key_type
-),
-histograms_by_key AS (
-  SELECT from_table,
-    {parts["histogram_by_key"]}
-  FROM histograms
-  GROUP BY from_table
-),
-totals AS (
-  SELECT from_table, COUNT(*) AS total_distinct,
-    {parts["counts_by_key"]}
-  FROM per_canonical
-  GROUP BY from_table
-)
-SELECT t.from_table, t.total_distinct, {parts["selected"]}
-FROM totals t
-LEFT JOIN histograms_by_key h ON h.from_table = t.from_table"""
+""" + result_stats_tail(merge_by)
     purpose = "Incremental: unification result statistics, from one pass over the graph."
     return header(target, config, purpose) + "\n" + create_table_as(target, names.result_key_stats, query)
