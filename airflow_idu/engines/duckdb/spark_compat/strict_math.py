@@ -82,32 +82,36 @@ def spark_atan2(y: float, x: float) -> float:
     return fdlibm_trig.atan2(y + 0.0, x + 0.0)
 
 
-# Spark name -> (UDF, the Python function, its arity)
-_UDFS: dict[str, tuple[str, Callable[..., float | None], int]] = {
-    "asin": ("idu_fdlibm_asin", fdlibm_trig.asin, 1),
-    "acos": ("idu_fdlibm_acos", fdlibm_trig.acos, 1),
-    "atan": ("idu_fdlibm_atan", fdlibm_trig.atan, 1),
-    "atan2": ("idu_fdlibm_atan2", spark_atan2, 2),
-    "cbrt": ("idu_fdlibm_cbrt", fdlibm.cbrt, 1),
-    "sinh": ("idu_fdlibm_sinh", fdlibm_hyperbolic.sinh, 1),
-    "cosh": ("idu_fdlibm_cosh", fdlibm_hyperbolic.cosh, 1),
-    "tanh": ("idu_fdlibm_tanh", fdlibm_hyperbolic.tanh, 1),
-    "expm1": ("idu_fdlibm_expm1", fdlibm_hyperbolic.expm1, 1),
-    "log1p": ("idu_fdlibm_log1p", spark_log1p, 1),
-    "hypot": ("idu_fdlibm_hypot", fdlibm.hypot, 2),
-    "exp": ("idu_fdlibm_exp", fdlibm.exp, 1),
-    "ln": ("idu_fdlibm_ln", spark_ln, 1),
-    "log": ("idu_fdlibm_log", spark_log, 2),
-    "log10": ("idu_fdlibm_log10", spark_log10, 1),
-    "log2": ("idu_fdlibm_log2", spark_log2, 1),
-    "asinh": ("idu_fdlibm_asinh", fdlibm_log.asinh, 1),
-    "acosh": ("idu_fdlibm_acosh", fdlibm_log.acosh, 1),
-    "atanh": ("idu_fdlibm_atanh", fdlibm_log.atanh, 1),
+# Spark name -> (the Python function, its arity); its UDF is ``_udf(name)``
+_UDFS: dict[str, tuple[Callable[..., float | None], int]] = {
+    "asin": (fdlibm_trig.asin, 1),
+    "acos": (fdlibm_trig.acos, 1),
+    "atan": (fdlibm_trig.atan, 1),
+    "atan2": (spark_atan2, 2),
+    "cbrt": (fdlibm.cbrt, 1),
+    "sinh": (fdlibm_hyperbolic.sinh, 1),
+    "cosh": (fdlibm_hyperbolic.cosh, 1),
+    "tanh": (fdlibm_hyperbolic.tanh, 1),
+    "expm1": (fdlibm_hyperbolic.expm1, 1),
+    "log1p": (spark_log1p, 1),
+    "hypot": (fdlibm.hypot, 2),
+    "exp": (fdlibm.exp, 1),
+    "ln": (spark_ln, 1),
+    "log": (spark_log, 2),
+    "log10": (spark_log10, 1),
+    "log2": (spark_log2, 1),
+    "asinh": (fdlibm_log.asinh, 1),
+    "acosh": (fdlibm_log.acosh, 1),
+    "atanh": (fdlibm_log.atanh, 1),
 }
 
 
+def _udf(name: str) -> str:
+    return f"idu_fdlibm_{name}"
+
+
 def _build(name: str) -> Build:
-    udf = _UDFS[name][0]
+    udf = _udf(name)
     what = exp.Literal.string(name)
     return lambda a: _call(udf, *(_call("idu_fdlibm_arg", x, what.copy()) for x in a))
 
@@ -146,7 +150,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {exp.Log: _log_
 
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
-    arity = _UDFS[name][2]
+    arity = _UDFS[name][1]
     if len(node.expressions) != arity:
         return f"{name} with {len(node.expressions)} arguments"
     return None
@@ -194,5 +198,5 @@ def register_strict_math(con: duckdb.DuckDBPyConnection) -> None:
     """Register the fdlibm functions on ``con``; again is harmless."""
     from duckdb import sqltypes as t
 
-    for udf, function, arity in _UDFS.values():
-        register_udf(con, udf, _on_arrays(function, arity), [t.DOUBLE] * arity, t.DOUBLE, arrow=True)
+    for name, (function, arity) in _UDFS.items():
+        register_udf(con, _udf(name), _on_arrays(function, arity), [t.DOUBLE] * arity, t.DOUBLE, arrow=True)
