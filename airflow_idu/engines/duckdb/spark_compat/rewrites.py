@@ -44,6 +44,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -377,6 +378,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _empty_collections,
     _arithmetic,
     *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
+    vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
     hoist_lambda_aggregates,  # last: it moves the aggregates the rewrites above produced
 )
