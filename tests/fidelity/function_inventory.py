@@ -140,6 +140,9 @@ EXTRA_FORMS = {
                "typeof(array(s2, NULL))", "typeof(map(s, bin))", "typeof(-2147483648)", "typeof(1.50)", "typeof(1e3)"),
     # ARRAY<FLOAT> vectors (no column of that type): the INT arrays, and 9 elements (a block of 8 and one more)
     **_vector_forms(),
+    # collate's example is the COLLATE operator inside collation(); TIME casts have no example
+    "collate": ("collate(s, 'UTF8_BINARY')", "collate(s2, 'utf8_binary')", "collate(s, 'UTF8_LCASE')", "s COLLATE UTF8_BINARY"),
+    "time": ("time(s)", "time(ts)", "time(tm)", "time(s2)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

@@ -18,6 +18,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
+    collations,
     crypto_functions,
     datetime_functions,
     format_string,
@@ -116,7 +117,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    vector_functions,
+    vector_functions, collations,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

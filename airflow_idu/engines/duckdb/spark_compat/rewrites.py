@@ -17,6 +17,7 @@ from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.collations import collations
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
@@ -337,6 +338,7 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     type_names,  # typeof: first, it names the types of the statement's own nodes
+    collations,  # collate(s, 'UTF8_BINARY'): the string itself
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     try_datetime,  # try_to_date, try_to_timestamp

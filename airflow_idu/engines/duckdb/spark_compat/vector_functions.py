@@ -230,7 +230,8 @@ def _refused(what: str) -> str:
 VECTOR_MACROS: tuple[str, ...] = (
     # Spark casts nothing into these functions: any other type fails its analysis
     _macro(
-        "idu_vector_arg(x, f)", f"CASE WHEN typeof(x) = 'FLOAT[]' THEN CAST(x AS FLOAT[]) ELSE {_refused('ARRAY<FLOAT>')} END"
+        "idu_vector_arg(x, f)",
+        f"CASE WHEN typeof(x) = 'FLOAT[]' THEN CAST(x AS FLOAT[]) ELSE {_refused('ARRAY<FLOAT>')} END",
     ),
     _macro(
         "idu_vector_degree(x, f)",
