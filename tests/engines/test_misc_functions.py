@@ -106,6 +106,7 @@ REFUSED = [
     ("SELECT typeof(collate('a', 'UTF8_BINARY'))", "typeof of a collated string"),
     ("SELECT time_bucket(INTERVAL '1' MONTH, TIMESTAMP '2024-01-01 00:00:00')", "year-month"),
     ("SELECT time_bucket(INTERVAL '0' HOUR, TIMESTAMP '2024-01-01 00:00:00')", "positive"),
+    ("SELECT time_bucket(INTERVAL '1' HOUR, ts, ts) FROM t", "foldable"),
     ("SELECT counter_diff(c) FROM t", "outside an OVER"),
     ("SELECT counter_diff(c) OVER (PARTITION BY m) FROM t", "ORDER BY"),
     ("SELECT counter_diff(c) OVER (ORDER BY t ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "frame"),

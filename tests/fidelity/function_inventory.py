@@ -147,7 +147,7 @@ EXTRA_FORMS = {
                      "counter_diff(abs(d), ts)", "counter_diff(float(abs(d)))", "counter_diff(d)", "counter_diff(dec)"),
     "time_bucket": ("time_bucket(INTERVAL '15' MINUTE, TIMESTAMP '2024-01-01 11:27:00', ts)",
                     "time_bucket(INTERVAL '7' DAY, ts, TIMESTAMP '2000-01-03 12:00:00')", "time_bucket(INTERVAL '1.5' SECOND, ts)",
-                    "time_bucket(INTERVAL '90' MINUTE, ts, ts)", "time_bucket(INTERVAL '1' MONTH, ts)"),
+                    "time_bucket(INTERVAL '1' MONTH, ts)"),
     "time": ("time(s)", "time(ts)", "time(tm)", "time(s2)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),

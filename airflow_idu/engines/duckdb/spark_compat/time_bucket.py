@@ -6,8 +6,9 @@ origin, size)`` in microseconds (``subtractExact``), the bucket ``origin + k * s
 and steps ``k`` until the bucket holds ``ts``, which in UTC (the engine's session time zone) is the
 same plain addition. The origin defaults to 1970-01-01 00:00:00. DuckDB's BIGINT arithmetic raises
 on the same overflows. Refused: a size that is not a positive literal INTERVAL of one day-time unit
-(DAY, HOUR, MINUTE, SECOND), a year-month size (calendar months: not ported); when run, a ``ts`` or
-origin that is not a TIMESTAMP (Spark rejects a DATE or a string there).
+(DAY, HOUR, MINUTE, SECOND), a year-month size (calendar months: not ported), an origin that is not
+a constant (Spark rejects it); when run, a ``ts`` or origin that is not a TIMESTAMP (Spark rejects a
+DATE or a string there).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
             "time_bucket with a size that is not a positive INTERVAL literal of one unit of DAY, HOUR, MINUTE "
             "or SECOND (year-month buckets follow the calendar: not supported)"
         )
+    if len(node.expressions) == 3 and any(node.expressions[2].find_all(exp.Column)):
+        return "time_bucket with an origin that is not a constant (Spark requires a foldable origin)"
     return None
 
 
