@@ -141,13 +141,14 @@ EXTRA_FORMS = {
     # ARRAY<FLOAT> vectors (no column of that type): the INT arrays, and 9 elements (a block of 8 and one more)
     **_vector_forms(),
     # collate's example is the COLLATE operator inside collation(); TIME casts have no example
-    "collate": ("collate(s, 'UTF8_BINARY')", "collate(s2, 'utf8_binary')", "collate(s, 'UTF8_LCASE')", "s COLLATE UTF8_BINARY"),
+    "collate": ("collate(s, 'UTF8_BINARY')", "collate(s2, 'utf8_binary')", "collate(s, 'UTF8_LCASE')",
+                "s COLLATE UTF8_BINARY"),
     # counters: non-negative ones (and the negative INT column, which raises), FLOAT/DOUBLE, a start time
-    "counter_diff": ("counter_diff(k % 5 + 5)", "counter_diff(k % 5 + 5, ts)", "counter_diff(k % 5 + 5, timestamp_seconds(id div 4))", "counter_diff(n & 9223372036854775807)",
-                     "counter_diff(abs(d), ts)", "counter_diff(float(abs(d)))", "counter_diff(d)", "counter_diff(dec)"),
-    "time_bucket": ("time_bucket(INTERVAL '15' MINUTE, TIMESTAMP '2024-01-01 11:27:00', ts)",
-                    "time_bucket(INTERVAL '7' DAY, ts, TIMESTAMP '2000-01-03 12:00:00')", "time_bucket(INTERVAL '1.5' SECOND, ts)",
-                    "time_bucket(INTERVAL '1' MONTH, ts)"),
+    "counter_diff": ("counter_diff(k % 5 + 5)", "counter_diff(k % 5 + 5, ts)", "counter_diff(k % 5 + 5, timestamp_seconds(id div 4))",
+                     "counter_diff(n & 9223372036854775807)", "counter_diff(abs(d), ts)", "counter_diff(float(abs(d)))",
+                     "counter_diff(d)", "counter_diff(dec)"),
+    "time_bucket": ("time_bucket(INTERVAL '7' DAY, ts, TIMESTAMP '2000-01-03 12:00:00')",
+                    "time_bucket(INTERVAL '1.5' SECOND, ts)", "time_bucket(INTERVAL '1' MONTH, ts)"),
     "time": ("time(s)", "time(ts)", "time(tm)", "time(s2)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
