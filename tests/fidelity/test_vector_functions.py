@@ -41,7 +41,7 @@ def _vector(rng: random.Random, n: int) -> list[float | None]:
 def _rows() -> list[tuple[int, list[float | None], list[float | None]]]:
     rng = random.Random(20)
     rows = []
-    for n in range(60):
+    for n in range(42):
         size = n % 21
         a, b = _vector(rng, size), _vector(rng, size)
         if n % 17 == 5 and size:
