@@ -74,6 +74,38 @@ def _operator_forms() -> dict[str, tuple[str, ...]]:
 
 
 OPERATOR_FORMS = _operator_forms()
+
+
+def _vector_forms() -> dict[str, tuple[str, ...]]:
+    f = "transform(arr, x -> float(x))"
+    g = "transform(arr, x -> float(x * 3 - 1))"
+    a9 = "array(float(d), float(i), float(n), float(dec), float(k), float(d / 7), float(i / 3), float(n / 11), float(k / 9))"
+    b9 = "array(float(dec), float(d / 3), float(k), float(i), float(n / 7), float(d), float(k / 9), float(i / 5), float(d * 3))"
+    pairs = {
+        name: (
+            f"{name}({f}, {f})",
+            f"{name}({f}, {g})",
+            f"{name}({a9}, {b9})",
+            f"{name}({f}, array(float(d), float(k)))",
+        )
+        for name in ("vector_inner_product", "vector_l2_distance", "vector_cosine_similarity")
+    }
+    norms = {
+        name: (
+            f"{name}({f})",
+            f"{name}({f}, float(1))",
+            f"{name}({f}, float('inf'))",
+            f"{name}({a9}, float(2))",
+            f"{name}({a9}, float(1))",
+            f"{name}({a9}, float('inf'))",
+            f"{name}({f}, float(k))",
+        )
+        for name in ("vector_norm", "vector_normalize")
+    }
+    sums = {name: (f"{name}({f})",) for name in ("vector_sum", "vector_avg")}
+    return {**pairs, **norms, **sums}
+
+
 # grouping()/grouping_id() need a GROUP BY CUBE: they run over ``GROUP BY CUBE(g)`` (kind "cube")
 GROUPING_FORMS = {"grouping": ("grouping(g)",), "grouping_id": ("grouping_id()", "grouping_id(g)")}
 # Functions whose examples' argument types have no column (maps of INT keys, lambdas): forms over m, arr, sarr
@@ -106,6 +138,18 @@ EXTRA_FORMS = {
     "typeof": ("typeof(s)", "typeof(bin)", "typeof(d)", "typeof(b)", "typeof(dt)", "typeof(sarr)", "typeof(dec)",
                "typeof(ts)", "typeof(m)", "typeof(cast(i as decimal(12, 3)))", "typeof(named_struct('a', s, 'b', d))",
                "typeof(array(s2, NULL))", "typeof(map(s, bin))", "typeof(-2147483648)", "typeof(1.50)", "typeof(1e3)"),
+    # ARRAY<FLOAT> vectors (no column of that type): the INT arrays, and 9 elements (a block of 8 and one more)
+    **_vector_forms(),
+    # collate's example is the COLLATE operator inside collation(); TIME casts have no example
+    "collate": ("collate(s, 'UTF8_BINARY')", "collate(s2, 'utf8_binary')", "collate(s, 'UTF8_LCASE')",
+                "s COLLATE UTF8_BINARY"),
+    # counters: non-negative ones (and the negative INT column, which raises), FLOAT/DOUBLE, a start time
+    "counter_diff": ("counter_diff(k % 5 + 5)", "counter_diff(k % 5 + 5, ts)", "counter_diff(k % 5 + 5, timestamp_seconds(id div 4))",
+                     "counter_diff(n & 9223372036854775807)", "counter_diff(abs(d), ts)", "counter_diff(float(abs(d)))",
+                     "counter_diff(d)", "counter_diff(dec)"),
+    "time_bucket": ("time_bucket(INTERVAL '7' DAY, ts, TIMESTAMP '2000-01-03 12:00:00')",
+                    "time_bucket(INTERVAL '1.5' SECOND, ts)", "time_bucket(INTERVAL '1' MONTH, ts)"),
+    "time": ("time(s)", "time(ts)", "time(tm)", "time(s2)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

@@ -18,6 +18,8 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
+    collations,
+    counter_diff,
     crypto_functions,
     datetime_functions,
     format_string,
@@ -40,11 +42,13 @@ from airflow_idu.engines.duckdb.spark_compat import (
     strict_math,
     string_similarity,
     text_functions,
+    time_bucket,
     time_type,
     time_zones,
     try_datetime,
     type_names,
     url_parsing,
+    vector_functions,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
@@ -115,6 +119,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
+    vector_functions, collations, counter_diff, time_bucket,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat.approximate import APPROXIMATE_MACR
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.counter_diff import COUNTER_DIFF_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
@@ -37,9 +38,11 @@ from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.time_bucket import TIME_BUCKET_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
+from airflow_idu.engines.duckdb.spark_compat.vector_functions import VECTOR_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
 
@@ -388,6 +391,9 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *JSON_PATH_MACROS,
     *NUMBER_TO_CHAR_MACROS,
     *STRICT_MATH_MACROS,
+    *VECTOR_MACROS,
+    *COUNTER_DIFF_MACROS,
+    *TIME_BUCKET_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

@@ -17,6 +17,8 @@ from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.collations import collations
+from airflow_idu.engines.duckdb.spark_compat.counter_diff import counter_diffs
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
@@ -40,10 +42,12 @@ from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_round
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
+from airflow_idu.engines.duckdb.spark_compat.time_bucket import time_buckets
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -336,6 +340,8 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     type_names,  # typeof: first, it names the types of the statement's own nodes
+    collations,  # collate(s, 'UTF8_BINARY'): the string itself
+    time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     try_datetime,  # try_to_date, try_to_timestamp
@@ -377,6 +383,8 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _empty_collections,
     _arithmetic,
     *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
+    counter_diffs,  # counter_diff(...) OVER (...): last_value of the earlier rows and a macro
+    vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
     hoist_lambda_aggregates,  # last: it moves the aggregates the rewrites above produced
 )
