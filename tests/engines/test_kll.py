@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from airflow_idu.engines.duckdb.macros import install_macros
-from airflow_idu.engines.duckdb.spark_compat.kll_values import decode, quantile, rank
+from airflow_idu.engines.duckdb.spark_compat.kll_values import decode, quantile, rank, summary
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 # Spark's kll_sketch_agg_* bytes: bigint 1, 2, 3 (level 0 holds them as 2, 3, 1); bigint 5 alone; an empty
@@ -144,11 +144,32 @@ def test_refused_when_run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         "SELECT kll_sketch_get_n_bigint(kll_sketch_agg_bigint(v, g)) FROM t",
         "SELECT kll_sketch_get_quantile_bigint(kll_sketch_agg_bigint(v), g / 2) FROM t GROUP BY g",
         "SELECT kll_sketch_get_rank_float(kll_sketch_agg_float(CAST(v AS FLOAT)), 0.1) FROM t",
-        "SELECT kll_sketch_to_string_bigint(X'00')",
+        "SELECT kll_sketch_get_n_bigint(kll_sketch_agg_bigint(DISTINCT v)) FROM t",
     ],
     ids=["output", "hex", "subquery-column", "other-type", "window", "k-column", "rank-column",
-         "float-not-exact", "to-string"],
+         "float-not-exact", "distinct"],
 )  # fmt: skip
 def test_refused_when_translated(sql: str) -> None:
     with pytest.raises(TranslationError):
         translate_statement(sql)
+
+
+# Spark's kll_sketch_to_string_double of -2.0, -0.0 and 0.0 with k 1000 (NaN ignored)
+SPARK_SUMMARY = (
+    "\n### KllKllDoublesSketch Summary:\n   K                      : 1000\n   Dynamic min K          : 1000\n"
+    "   M                      : 8\n   N                      : 3\n   Epsilon                : 0.278%\n"
+    "   Epsilon PMF            : 0.362%\n   Empty                  : false\n   Estimation Mode        : false\n"
+    "   Levels                 : 1\n   Level 0 Sorted         : false\n   Capacity Items         : 1000\n"
+    "   Retained Items         : 3\n   Free Space             : 997\n   ReadOnly               : false\n"
+    "   Updatable Storage Bytes: 8044\n   Compact Storage Bytes  : 64\n   Min Item               : -2.0\n"
+    "   Max Item               : 0.0\n### End sketch summary\n"
+)
+
+
+def test_summary(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT kll_sketch_to_string_double(kll_sketch_agg_double(d, 1000)) FROM t WHERE d <> 1.5 OR d IS NULL"
+    assert run(con, sql) == [(SPARK_SUMMARY,)]
+    with pytest.raises(ValueError, match="IDU_REFUSED"):  # Java's digits of 0.1 are not reproduced
+        summary({"k": 200, "n": 1, "items": [0.1], "mk": 200, "sorted": False}, "double", "f")
+    with pytest.raises(duckdb.Error, match="IDU_REFUSED"):  # a merge aggregate without k: K unknown
+        run(con, f"SELECT kll_sketch_to_string_bigint(kll_merge_agg_bigint(x)) FROM (VALUES (X'{B5}')) v(x)")

@@ -124,6 +124,7 @@ def _kll_forms() -> dict[str, tuple[str, ...]]:
             f"kll_sketch_get_n_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}))",
             f"kll_sketch_get_quantile_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}), array(0, 0.5, 1))",
             f"kll_sketch_get_rank_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}, 100), 0)",
+            f"kll_sketch_to_string_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}, 100))",
         )
         forms[f"kll_sketch_merge_{t}"] = (
             f"kll_sketch_get_n_{t}(kll_sketch_merge_{t}({prefix}, {_KLL_PICK[t]}))",
@@ -137,6 +138,12 @@ def _kll_forms() -> dict[str, tuple[str, ...]]:
         forms[f"kll_sketch_get_quantile_{t}"] = (
             f"kll_sketch_get_quantile_{t}({prefix}, array(0, 0.25, 0.5, 0.75, 1))",
             f"kll_sketch_get_quantile_{t}({_KLL_PICK[t]}, 0.6)",
+        )
+        small = f"(SELECT kll_sketch_agg_{t}({c if t == 'bigint' else f'CAST(k AS {t.upper()})'}) FROM fn_in t WHERE t.id <= fn_in.id)"
+        forms[f"kll_sketch_to_string_{t}"] = (
+            f"kll_sketch_to_string_{t}({small})",
+            f"kll_sketch_to_string_{t}({_KLL_PICK[t]})",
+            f"kll_sketch_to_string_{t}(kll_sketch_merge_{t}({_KLL_PICK[t]}, {_KLL_PICK[t]}))",
         )
         forms[f"kll_sketch_get_rank_{t}"] = (
             f"kll_sketch_get_rank_{t}({prefix}, {ranks})",

@@ -12,7 +12,10 @@ sketch may have compacted (more than ``k`` items, or a merge beyond the left ske
 quantiles and ranks are refused when run (``n`` stays exact). A sketch read from a BINARY value
 (Spark's bytes in a table) is decoded where Spark wrote it uncompacted, refused when run otherwise.
 A merge aggregate without ``k`` takes the first sketch's k or 200 (its empty buffer), which depends
-on the order: the smallest of them bounds it here. ``kll_sketch_to_string_*`` stays refused.
+on the order: the smallest of them bounds it here, and its ``kll_sketch_to_string_*`` (which prints K)
+is refused when run. ``kll_sketch_to_string_*`` is DataSketches' summary of the heapified sketch
+(:func:`.kll_values.summary`): K, min K (``mk``), N, the epsilons of min K, the level-0-sorted flag
+(``sorted``: Spark's bytes' flag, kept by a merge with an empty sketch, else false), sizes, min, max.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def _flow_check(node: exp.Anonymous, role: str, kind: str) -> str | None:
         return None
     if their_role == "merge_agg" and index == 0:  # an aggregate's argument: a row's sketch only
         return None if role == "merge" and node.parent is consumer else bytes_reason
-    if their_role in ("n", "quantile", "rank") and index == 0:
+    if their_role in ("n", "quantile", "rank", "to_string") and index == 0:
         return None
     return bytes_reason
 
@@ -152,11 +155,6 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
     role, kind = _NAMES[name]
     low, high = _ARITY[role]
-    if role == "to_string":
-        return (
-            f"{name}: its text (DataSketches' summary: levels, 'Level 0 Sorted', storage bytes, Java's "
-            "number formatting) is not reproduced"
-        )
     if not low <= len(node.expressions) <= high:
         return f"{name} with {len(node.expressions)} arguments"
     if role in ("agg", "merge_agg"):
@@ -225,13 +223,17 @@ def _builders(kind: str) -> dict[str, Build]:
         name("kll_sketch_get_n"): lambda a: _call(
             "struct_extract", _sketch(a[0], kind, name("kll_sketch_get_n")), exp.Literal.string("n")
         ),
+        name("kll_sketch_to_string"): lambda a: _call(
+            f"idu_kll_summary_{kind}",
+            _sketch(a[0], kind, name("kll_sketch_to_string")),
+            exp.Literal.string(name("kll_sketch_to_string")),
+        ),
         name("kll_sketch_get_quantile"): quantile_or_rank("quantile"),
         name("kll_sketch_get_rank"): quantile_or_rank("rank"),
     }
 
 
 ANONYMOUS: dict[str, Build] = {n: b for kind in _KINDS for n, b in _builders(kind).items()}
-ANONYMOUS.update({f"kll_sketch_to_string_{kind}": lambda a: a[0] for kind in _KINDS})  # refused: never built
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 
@@ -264,7 +266,8 @@ def _kind_macros(kind: str) -> tuple[str, ...]:
             f"'[IDU_REFUSED] kll_sketch_agg_{kind} of a ' || typeof(idu_x) || ' column: Spark takes only {_SHOWN[kind]} "
             f"values') ELSE list_transform([coalesce(list_filter(CAST(idu_x AS {d}[]), lambda idu_v: idu_v IS NOT NULL"
             f"{_NAN[kind]}), {empty})], lambda idu_i: struct_pack(k := CAST(k AS INTEGER), n := CAST(len(idu_i) AS "
-            "BIGINT), items := CASE WHEN len(idu_i) > k THEN NULL ELSE idu_i END))[1] END)[1]",
+            "BIGINT), items := CASE WHEN len(idu_i) > k THEN NULL ELSE idu_i END, mk := CAST(k AS INTEGER), sorted := "
+            "false))[1] END)[1]",
         ),
         _macro(
             f"idu_kll_merge_{kind}(a, b)",
@@ -272,7 +275,8 @@ def _kind_macros(kind: str) -> tuple[str, ...]:
             f"struct_pack(k := {field}(idu_p[1], 'k'), n := {field}(idu_p[1], 'n') + {field}(idu_p[2], 'n'), items := "
             f"CASE WHEN {field}(idu_p[1], 'items') IS NULL OR {field}(idu_p[2], 'items') IS NULL OR {field}(idu_p[1], "
             f"'n') + {field}(idu_p[2], 'n') > {field}(idu_p[1], 'k') THEN NULL ELSE list_concat({field}(idu_p[1], "
-            f"'items'), {field}(idu_p[2], 'items')) END) END)[1]",
+            f"'items'), {field}(idu_p[2], 'items')) END, mk := {field}(idu_p[1], 'mk'), sorted := {field}(idu_p[2], 'n') "
+            f"= 0 AND {field}(idu_p[1], 'sorted')) END)[1]",
         ),
         _macro(
             f"idu_kll_merge_agg_{kind}(l, kv)",
@@ -282,7 +286,8 @@ def _kind_macros(kind: str) -> tuple[str, ...]:
             f"list_transform(idu_ss, lambda idu_s: {field}(idu_s, 'n'))), 0)], lambda idu_n: struct_pack(k := CAST("
             "idu_cap AS INTEGER), n := CAST(idu_n AS BIGINT), items := CASE WHEN idu_n > idu_cap OR coalesce("
             f"list_bool_or(list_transform(idu_ss, lambda idu_s: {field}(idu_s, 'items') IS NULL)), false) THEN NULL "
-            f"ELSE coalesce(flatten(list_transform(idu_ss, lambda idu_s: {field}(idu_s, 'items'))), {empty}) END))"
+            f"ELSE coalesce(flatten(list_transform(idu_ss, lambda idu_s: {field}(idu_s, 'items'))), {empty}) END, mk := "
+            "CAST(kv AS INTEGER), sorted := false))"
             "[1])[1])[1]",
         ),
         _macro(

@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["decode", "quantile", "rank", "register_kll"]
+__all__ = ["decode", "quantile", "rank", "register_kll", "summary"]
 
 _TAIL_ROUNDING = 1e7  # QuantilesAPI.tailRoundingFactor
 _ITEM = {"bigint": "q", "double": "d", "float": "f"}  # struct format of one item
@@ -68,9 +69,10 @@ def decode(data: bytes | None, kind: str, what: str) -> Sketch | None:
     if family != 15 or m != 8 or spare != 0 or not 8 <= k <= 65535:
         raise _refuse_bytes(what, "whose preamble is not a KLL sketch's")
     if (pre, version, flags) == (2, 1, 1) and len(data) == 8:
-        return {"k": k, "n": 0, "items": []}
+        return {"k": k, "n": 0, "items": [], "mk": k, "sorted": False}
     if (pre, version, flags) == (2, 2, 4) and len(data) == 8 + width:
-        return _checked({"k": k, "n": 1, "items": list(struct.unpack_from("<" + item, data, 8))}, what)
+        single = list(struct.unpack_from("<" + item, data, 8))
+        return _checked({"k": k, "n": 1, "items": single, "mk": k, "sorted": False}, what)
     if pre != 5 or version != 1 or flags not in (0, 2) or len(data) < 24:
         raise _refuse_bytes(what, "in a form other than Spark's")
     n, min_k, levels, spare2, level0 = struct.unpack_from("<qHBBi", data, 8)
@@ -90,9 +92,11 @@ def decode(data: bytes | None, kind: str, what: str) -> Sketch | None:
     low, high, items = values[0], values[1], values[2:]
     if flags == 2 and items != sorted(items, key=_java_key):
         raise _refuse_bytes(what, "flagged sorted whose items are not")
-    sketch = _checked({"k": k, "n": n, "items": items}, what)
-    if low != min(items) or high != max(items):  # Java's != (0.0 == -0.0): Spark reads them as its ends
-        raise _refuse_bytes(what, "whose min or max is not its items'")
+    sketch = _checked({"k": k, "n": n, "items": items, "mk": min_k, "sorted": flags == 2}, what)
+    if _java_key(low) != _java_key(min(items, key=_java_key)) or _java_key(high) != _java_key(
+        max(items, key=_java_key)
+    ):
+        raise _refuse_bytes(what, "whose min or max is not its items'")  # Spark reads them as its ends
     return sketch
 
 
@@ -152,6 +156,57 @@ def rank(sketch: Sketch, values: Sequence[float | int], what: str) -> list[float
     return out
 
 
+_CLASS = {"bigint": "KllKllLongsSketch", "double": "KllKllDoublesSketch", "float": "KllKllFloatsSketch"}
+_EPSILON = ((2.296, 0.9723), (2.446, 0.9433))  # KllHelper's CDF and PMF coefficient and exponent
+
+
+def _percent(min_k: int, pmf: bool, what: str) -> str:
+    """``String.format("%.3f%%", error * 100)``; refused within 1e-6 of a rounding tie (Java's
+    ``Math.pow`` may differ from C's in the last bit, and Java rounds its digits, not the value)."""
+    coefficient, exponent = _EPSILON[pmf]
+    value = coefficient / math.pow(min_k, exponent) * 100
+    if abs(value * 1000 - math.floor(value * 1000) - 0.5) < 1e-6:
+        raise ValueError(f"{_REFUSED}{what} with min k {min_k}: its epsilon is too close to a rounding tie")
+    return f"{value:.3f}%"
+
+
+def _shown(value: float | int, kind: str, what: str) -> str:
+    """Java's ``Long.toString``; ``Double/Float.toString`` of a value from 1e-3 to below 1e7 whose exact
+    binary value has at most 9 significant digits (``FloatingDecimal`` develops those digits exactly:
+    "1.5", "-0.0", "3.0"); other values refused (JDK 17's digit search is not reproduced)."""
+    if kind == "bigint":
+        return str(value)
+    exact = Decimal(value)
+    digits = exact.normalize().as_tuple().digits
+    if value != 0 and (not 1e-3 <= abs(value) < 1e7 or len(digits) > 9):
+        raise ValueError(f"{_REFUSED}{what} of a sketch whose min or max {value!r} Java prints its own way")
+    text = format(abs(exact), "f")
+    text = text if "." in text else text + ".0"
+    return ("-" if math.copysign(1.0, value) < 0 else "") + text
+
+
+def summary(sketch: Sketch, kind: str, what: str) -> str:
+    """``KllSketch.toString()`` of the sketch Spark heapifies from its bytes (one level, never compacted)."""
+    if sketch["items"] is None or sketch["mk"] is None:
+        raise ValueError(
+            f"{_REFUSED}{what} of a sketch that may have compacted, or of a merge aggregate without k (whose K "
+            "is the first sketch's): its summary depends on the order rows reach Spark"
+        )
+    k, n, items, width = sketch["k"], sketch["n"], sketch["items"], struct.calcsize(_ITEM[kind])
+    compact = 8 if n == 0 else 8 + width if n == 1 else 24 + (2 + n) * width
+    low = "NaN" if n == 0 else _shown(min(items, key=_java_key), kind, what)
+    high = "NaN" if n == 0 else _shown(max(items, key=_java_key), kind, what)
+    fields = (
+        ("K", k), ("Dynamic min K", sketch["mk"]), ("M", 8), ("N", n), ("Epsilon", _percent(sketch["mk"], False, what)),
+        ("Epsilon PMF", _percent(sketch["mk"], True, what)), ("Empty", n == 0), ("Estimation Mode", False),
+        ("Levels", 1), ("Level 0 Sorted", sketch["sorted"]), ("Capacity Items", k), ("Retained Items", n),
+        ("Free Space", k - n), ("ReadOnly", False), ("Updatable Storage Bytes", 28 + (2 + k) * width),
+        ("Compact Storage Bytes", compact), ("Min Item", low), ("Max Item", high),
+    )  # fmt: skip
+    lines = [f"   {name:<23}: {str(v).lower() if isinstance(v, bool) else v}" for name, v in fields]
+    return "\n### " + _CLASS[kind] + " Summary:\n" + "\n".join(lines) + "\n### End sketch summary\n"
+
+
 def _numbers(text: str, kind: str) -> list[Any]:
     """The ranks (``kind`` "rank": always DOUBLEs) or the values of a sketch's type, from their text."""
     return [int(t) if kind == "bigint" else float(t) for t in text.split(",")]
@@ -171,6 +226,10 @@ def _array(compute: Callable[[Sketch, Sequence[Any], str], list[Any]], kind: str
     return run
 
 
+def _summary(kind: str) -> Callable[[Sketch | None, str], str | None]:
+    return lambda sketch, what: None if sketch is None else summary(sketch, kind, what)
+
+
 def _decoder(kind: str) -> Callable[[bytes | None, str], Sketch | None]:
     return lambda data, what: decode(data, kind, what)
 
@@ -183,10 +242,13 @@ def register_kll(con: duckdb.DuckDBPyConnection) -> None:
     from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
     for kind, item in (("bigint", t.BIGINT), ("double", t.DOUBLE), ("float", t.FLOAT)):
-        sketch = db.struct_type({"k": t.INTEGER, "n": t.BIGINT, "items": db.list_type(item)})
+        sketch = db.struct_type(
+            {"k": t.INTEGER, "n": t.BIGINT, "items": db.list_type(item), "mk": t.INTEGER, "sorted": t.BOOLEAN}
+        )
         text = [sketch, t.VARCHAR, t.VARCHAR]
         register_udf(con, f"idu_kll_decode_{kind}", _decoder(kind), [t.BLOB, t.VARCHAR], sketch)
         register_udf(con, f"idu_kll_quantile_{kind}", _scalar(quantile, "rank"), text, item)
         register_udf(con, f"idu_kll_quantiles_{kind}", _array(quantile, "rank"), text, db.list_type(item))
         register_udf(con, f"idu_kll_rank_{kind}", _scalar(rank, kind), text, t.DOUBLE)
         register_udf(con, f"idu_kll_ranks_{kind}", _array(rank, kind), text, db.list_type(t.DOUBLE))
+        register_udf(con, f"idu_kll_summary_{kind}", _summary(kind), [sketch, t.VARCHAR], t.VARCHAR)
