@@ -5,9 +5,10 @@ and ranks are functions of the multiset (:mod:`.kll_values`). Its BINARY bytes a
 keeps the items in the order they arrived (Spark: ``kll_sketch_agg_bigint`` of 1, 2, 3 and of 3, 1,
 2 differ), which depends on Spark's partitions. So a sketch the engine makes (``kll_sketch_agg_*``,
 ``kll_merge_agg_*``, ``kll_sketch_merge_*``) is accepted only where it goes straight into another
-KLL function of its type (``kll_sketch_get_n/quantile/rank_*``, a merge), as an argument or as a
-scalar subquery's only column; anywhere else (the output, a table, ``hex``...) it is refused when
-translated. Inside the engine a sketch is ``STRUCT(k, n, items)``; ``items`` becomes NULL once Spark's
+KLL function of its type (``kll_sketch_get_n/quantile/rank_*``, ``kll_sketch_to_string_*``, a merge),
+as an argument or as a scalar subquery's only column; anywhere else (the output, a table, ``hex``, a
+derived table's column...) it is refused when translated. Inside the engine a sketch is
+``STRUCT(k, n, items, mk, sorted)``; ``items`` becomes NULL once Spark's
 sketch may have compacted (more than ``k`` items, or a merge beyond the left sketch's k), and then
 quantiles and ranks are refused when run (``n`` stays exact). A sketch read from a BINARY value
 (Spark's bytes in a table) is decoded where Spark wrote it uncompacted, refused when run otherwise.

@@ -3,8 +3,9 @@
 A DataSketches KLL sketch (datasketches-java 6.2.0, Spark 4.3's ``kll_*`` functions) keeps every
 item in its level 0 until it holds ``k`` of them; only the next update compacts (sorts level 0 and
 keeps a random half). Until then ``getN``, ``getQuantile`` and ``getRank`` are functions of the
-multiset of items, whatever their order. Here a sketch is ``{k, n, items}``: ``items`` is NULL once
-the sketch may have compacted (``n`` stays exact: it is a count).
+multiset of items, whatever their order. Here a sketch is ``{k, n, items, mk, sorted}`` (min K and
+the level-0-sorted flag, which only the summary prints): ``items`` is NULL once the sketch may have
+compacted (``n`` stays exact: it is a count).
 
 ``getQuantile(rank)`` (INCLUSIVE) over the sorted items (``Arrays.sort``: -0.0 before 0.0) is the
 item at 1-based position ``ceil(round(rank * n * 1e7) / 1e7)`` (at least 1; Java's ``Math.round``,
