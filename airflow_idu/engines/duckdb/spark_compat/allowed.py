@@ -28,6 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     intervals,
     json_functions,
     json_path,
+    kll,
     library,
     make_timestamp,
     map_functions,
@@ -118,7 +119,7 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
+    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math, kll,
     vector_functions, collations, counter_diff, time_bucket,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (

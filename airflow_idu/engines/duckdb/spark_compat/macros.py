@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.intervals import INTERVAL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.json_path import JSON_PATH_MACROS
+from airflow_idu.engines.duckdb.spark_compat.kll import KLL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
@@ -394,6 +395,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *VECTOR_MACROS,
     *COUNTER_DIFF_MACROS,
     *TIME_BUCKET_MACROS,
+    *KLL_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

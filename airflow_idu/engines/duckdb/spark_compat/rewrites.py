@@ -27,6 +27,7 @@ from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
+from airflow_idu.engines.duckdb.spark_compat.kll import kll
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
 from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
@@ -358,6 +359,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     approximate,  # percentile_approx, approx_count_distinct where exact
+    kll,  # the kll_sketch_* functions where the sketch never compacted
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
