@@ -51,13 +51,13 @@ from airflow_idu.engines.duckdb.spark_compat import (
     url_parsing,
     vector_functions,
 )
+from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
     REASONS,
     construct_name,
     node_line,
 )
-from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
