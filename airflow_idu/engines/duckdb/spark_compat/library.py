@@ -30,6 +30,7 @@ from airflow_idu.engines.duckdb.spark_compat.python_functions import register_py
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.strict_math import register_strict_math
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
+from airflow_idu.engines.duckdb.spark_compat.theta_functions import register_theta
 from airflow_idu.engines.duckdb.spark_compat.time_type import register_time
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
@@ -141,3 +142,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_scaled_rounding(con)
     register_type_names(con)
     register_strict_math(con)
+    register_theta(con)

@@ -37,6 +37,7 @@ from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
@@ -371,6 +372,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *SCALAR_MACROS,
     *AGGREGATE_MACROS,
     *APPROXIMATE_MACROS,
+    *THETA_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,
