@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fidelity.function_inputs import COLUMN_OF_TYPE
+from tests.fidelity.sketch_forms import AGGREGATED_FORMS, SKETCH_FORMS
 
 __all__ = ["Form", "Function", "forms_of", "spark_functions"]
 
@@ -109,83 +110,7 @@ EXTRA_FORMS = {
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
-# Theta sketches (Spark's bytes, from local Spark): {1, 2, 3}, {1}, empty, 0..99 at lgNomEntries 4 (16 of
-# 100 hashes, theta < 1) and its intersection with 1000..1099 (no hash, theta < 1)
-_THETA_A = "X'0104033e011acc930316861af72df7e4558fbe9c3477e9eaefb2e5966badaa3dc0'"
-_THETA_1, _THETA_E = "X'01030300003acc9315f97dcbbd86a105'", "X'01030300001e0000'"
-_THETA_BIG = (
-    "X'0204033a011acc936a918b0b0be72c0f1057e1c72df6c88282f9cf6d19e16f188993241a609050d48321d8ac4ad90e37b3cdc48cb"
-    "e847cf84cd7d310b26b31ad78c3b4a027f8c606fbd5e208e2a84314369cdf9230678cf87f915eba7a2652b374198ceeb08aad29bc2f23"
-    "22b464d242759fd19422faf31a4354a9e08545494be26bed49d1'"
-)
-_THETA_NONE = "X'03030300001acc93000000000000803f6a918b0b0be72c0f'"
-_THETA_ROW = f"CASE WHEN k > 3 THEN {_THETA_A} WHEN b THEN {_THETA_BIG} WHEN i > 0 THEN {_THETA_1} ELSE {_THETA_NONE} END"
-_THETA_ROW2 = f"CASE WHEN b THEN {_THETA_A} WHEN k < 2 THEN {_THETA_E} WHEN n > 0 THEN {_THETA_BIG} END"
-EXTRA_FORMS.update(
-    {
-        "theta_sketch_agg": (
-            "theta_sketch_agg(i)",
-            "theta_sketch_agg(n, 4)",
-            "theta_sketch_agg(d)",
-            "theta_sketch_agg(s)",
-            "theta_sketch_agg(s2, 26)",
-            "theta_sketch_agg(bin)",
-            "theta_sketch_agg(arr)",
-            "theta_sketch_agg(k, 4)",
-            "theta_sketch_agg(CAST(d AS FLOAT))",
-            "theta_sketch_agg(CAST(arr AS ARRAY<BIGINT>))",
-        ),
-        "theta_union_agg": (
-            f"theta_union_agg({_THETA_ROW})",
-            f"theta_union_agg({_THETA_ROW2}, 4)",
-            f"theta_union_agg({_THETA_ROW}, 5)",
-        ),
-        "theta_intersection_agg": (
-            f"theta_intersection_agg({_THETA_ROW})",
-            f"theta_intersection_agg({_THETA_ROW2})",
-            f"theta_intersection_agg(IF(k > 3, {_THETA_A}, {_THETA_BIG}))",
-        ),
-        "theta_sketch_estimate": (
-            f"theta_sketch_estimate({_THETA_ROW})",
-            f"theta_sketch_estimate({_THETA_ROW2})",
-        ),
-        "theta_union": (
-            f"theta_union({_THETA_ROW}, {_THETA_ROW2})",
-            f"theta_union({_THETA_ROW2}, {_THETA_ROW}, 4)",
-        ),
-        "theta_intersection": (
-            f"theta_intersection({_THETA_ROW}, {_THETA_ROW2})",
-            f"theta_intersection({_THETA_ROW2}, {_THETA_ROW})",
-        ),
-        "theta_difference": (
-            f"theta_difference({_THETA_ROW}, {_THETA_ROW2})",
-            f"theta_difference({_THETA_ROW2}, {_THETA_ROW})",
-        ),
-    }
-)
-# Scalar functions of aggregates: run grouped (GROUP BY g), each group's sketches built from its rows
-AGGREGATED_FORMS = {
-    "theta_sketch_estimate": (
-        "theta_sketch_estimate(theta_sketch_agg(s))",
-        "theta_sketch_estimate(theta_sketch_agg(d))",
-        "theta_sketch_estimate(theta_sketch_agg(bin, 4))",
-        "theta_sketch_estimate(theta_sketch_agg(arr))",
-        "theta_sketch_estimate(theta_sketch_agg(n, 4))",
-    ),
-    "theta_union": (
-        "theta_union(theta_sketch_agg(i), theta_sketch_agg(n))",
-        "theta_union(theta_sketch_agg(s), theta_sketch_agg(s2), 4)",
-        "theta_union(theta_sketch_agg(k), theta_sketch_agg(arr))",
-    ),
-    "theta_intersection": (
-        "theta_intersection(theta_sketch_agg(i), theta_sketch_agg(k))",
-        "theta_intersection(theta_sketch_agg(s, 4), theta_sketch_agg(s2))",
-    ),
-    "theta_difference": (
-        "theta_difference(theta_sketch_agg(i), theta_sketch_agg(k))",
-        "theta_difference(theta_sketch_agg(s2), theta_sketch_agg(s))",
-    ),
-}
+EXTRA_FORMS.update(SKETCH_FORMS)
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 

@@ -44,6 +44,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     time_type,
     time_zones,
     try_datetime,
+    tuple_functions,
     type_names,
     url_parsing,
 )
@@ -116,7 +117,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    theta_functions,
+    theta_functions, tuple_functions,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

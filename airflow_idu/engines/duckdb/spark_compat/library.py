@@ -33,6 +33,7 @@ from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_s
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import register_theta
 from airflow_idu.engines.duckdb.spark_compat.time_type import register_time
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
+from airflow_idu.engines.duckdb.spark_compat.tuple_functions import register_tuple
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
 
@@ -143,3 +144,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_type_names(con)
     register_strict_math(con)
     register_theta(con)
+    register_tuple(con)

@@ -41,6 +41,7 @@ from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
+from airflow_idu.engines.duckdb.spark_compat.tuple_functions import TUPLE_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
 
@@ -373,6 +374,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *AGGREGATE_MACROS,
     *APPROXIMATE_MACROS,
     *THETA_MACROS,
+    *TUPLE_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

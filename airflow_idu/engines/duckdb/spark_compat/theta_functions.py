@@ -65,7 +65,7 @@ def _refuse(why: str) -> ValueError:
 # -- a value's hash ---------------------------------------------------------------------
 
 
-def _float32_bits(text: str) -> float:
+def float32_value(text: str) -> float:
     """The FLOAT DuckDB printed as ``text``, as a DOUBLE; refused if the print is ambiguous."""
     value = struct.unpack("<f", struct.pack("<f", float(text)))[0]
     if value != value or value in (float("inf"), float("-inf")):
@@ -89,7 +89,7 @@ def _value_bytes(kind: str, text: str, json_text: str | None) -> bytes:
     if kind == "DOUBLE":
         return _double_bytes(float(text))
     if kind == "FLOAT":
-        return _double_bytes(_float32_bits(text))
+        return _double_bytes(float32_value(text))
     if kind == "VARCHAR":
         return text.encode("utf-8")
     if kind == "BLOB":
