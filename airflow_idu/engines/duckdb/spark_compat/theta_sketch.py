@@ -135,8 +135,17 @@ def union(sketches: list[Theta], lg_k: int) -> Theta:
 
 
 def intersect(sketches: list[Theta]) -> Theta:
+    """An Intersection of the sketches in any order, or refused where the order matters: two exact
+    sketches without a common hash make it empty for good (IntersectionImpl.performIntersect) only
+    if they come before every sketch of theta < 1."""
     if not sketches or any(s.empty for s in sketches):
         return EMPTY
+    exact = [set(s.hashes) for s in sketches if s.theta == MAX_THETA]
+    if 2 <= len(exact) < len(sketches) and not set.intersection(*exact):
+        raise ValueError(
+            "[IDU_REFUSED] theta_intersection_agg: exact sketches without a common hash beside sketches in "
+            "estimation mode: Spark's result is empty or not depending on the order it meets them in"
+        )
     theta = min(s.theta for s in sketches)
     common = set(sketches[0].hashes)
     for s in sketches[1:]:

@@ -18,7 +18,7 @@ integer literal from 4 to 26, the mode a string literal (sum, min, max, alwayson
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -126,6 +126,13 @@ def summary(data: bytes, mode: str, integer: bool) -> float | int:
     return tp.summarize(_read(data, integer, what), mode, integer, what)
 
 
+def _summary_arrays(sketches: Any, modes: Any) -> Any:
+    import pyarrow as pa
+
+    rows = zip(sketches.to_pylist(), modes.to_pylist(), strict=True)
+    return pa.array([None if s is None else summary(s, m, False) for s, m in rows], type=pa.float64())
+
+
 def _union(a: bytes, b: bytes, lg: int, mode: str, integer: bool, with_theta: bool) -> bytes:
     what = _name("tuple_union_theta" if with_theta else "tuple_union", integer)
     second = _theta_as_tuple(b, mode, integer, what) if with_theta else _read(b, integer, what)
@@ -141,7 +148,7 @@ def _intersection(a: bytes, b: bytes, mode: str, integer: bool, with_theta: bool
 def _difference(a: bytes, b: bytes, integer: bool, with_theta: bool) -> bytes:
     what = _name("tuple_difference_theta" if with_theta else "tuple_difference", integer)
     second = _theta_as_tuple(b, "sum", integer, what) if with_theta else _read(b, integer, what)
-    result = tp.anotb(_read(a, integer, what), second.entries, second.theta, second.empty)
+    result = tp.anotb(_read(a, integer, what), second.entries, second.theta, second.empty, what)
     return tp.serialize(result, "sum", integer)
 
 
@@ -265,7 +272,6 @@ def register_tuple(con: duckdb.DuckDBPyConnection) -> None:
     udfs: list[tuple[str, Callable[..., object], list[object], object]] = [
         ("idu_tuple_estimate", estimate, [b, flag], t.DOUBLE),
         ("idu_tuple_theta", theta, [b, flag], t.DOUBLE),
-        ("idu_tuple_summary_double", lambda s, m: summary(s, m, False), [b, v], t.DOUBLE),
         ("idu_tuple_summary_integer", lambda s, m: summary(s, m, True), [b, v], t.BIGINT),
         ("idu_tuple_union", lambda a, c, n, m, f: _union(a, c, n, m, f, False), [b, b, i, v, flag], b),
         ("idu_tuple_union_theta", lambda a, c, n, m, f: _union(a, c, n, m, f, True), [b, b, i, v, flag], b),
@@ -281,6 +287,8 @@ def register_tuple(con: duckdb.DuckDBPyConnection) -> None:
     ]
     for name, function, parameters, result in udfs:
         register_udf(con, name, function, parameters, result, sees_nulls=False)
+    # over arrow arrays: a NaN summary stays NaN (DuckDB reads a native function's NaN as NULL)
+    register_udf(con, "idu_tuple_summary_double", _summary_arrays, [b, v], t.DOUBLE, arrow=True)
     register_udf(con, "idu_tuple_build", build, [items, i, v, flag], b)
     register_udf(con, "idu_tuple_union_list", union_list, [blobs, i, v, flag], b)
     register_udf(con, "idu_tuple_intersection_list", intersection_list, [blobs, v, flag], b)

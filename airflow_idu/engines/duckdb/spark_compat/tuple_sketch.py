@@ -126,7 +126,7 @@ def union(sketches: list[Tuple], lg_k: int, mode: str, integer: bool, what: str)
     if len(hashes) > 1 << lg_k:
         theta = hashes[1 << lg_k]
         entries = {h: entries[h] for h in hashes[: 1 << lg_k]}
-    return Tuple(theta, entries)
+    return _normal(Tuple(theta, entries))  # the gadget of no hash and theta 1.0 stays empty
 
 
 def intersect(sketches: list[Tuple], mode: str, integer: bool, what: str) -> Tuple:
@@ -137,12 +137,15 @@ def intersect(sketches: list[Tuple], mode: str, integer: bool, what: str) -> Tup
     theta = min(s.theta for s in sketches)
     found = _gather(sketches, theta)
     common = {h: v for h, v in found.items() if len(v) == len(sketches)}
-    return _normal(Tuple(theta, {h: combine(v, mode, integer, what) for h, v in common.items()}))
+    # no sticky empty state here (tuple.Intersection): no common hash keeps the smallest theta
+    return Tuple(theta, {h: combine(v, mode, integer, what) for h, v in common.items()})
 
 
-def anotb(a: Tuple, b_hashes: Iterable[int], b_theta: int, b_empty: bool) -> Tuple:
+def anotb(a: Tuple, b_hashes: Iterable[int], b_theta: int, b_empty: bool, what: str) -> Tuple:
     if a.empty or b_empty:
         return a
+    if not a.entries and a.theta == ts.MAX_THETA:  # AnotB's corner cases of a degenerate A
+        raise _refuse(what, "a sketch without hashes, theta 1.0 and not empty as the first argument")
     theta, lacking = min(a.theta, b_theta), set(b_hashes)
     return _normal(Tuple(theta, {h: v for h, v in a.entries.items() if h < theta and h not in lacking}))
 
@@ -224,4 +227,4 @@ def deserialize(data: bytes, integer: bool, what: str) -> Tuple:
         if not 0 < h < theta or h in entries or data[at + 8 + size - 1] > 3:
             raise bad
         entries[h] = value
-    return _normal(Tuple(theta, entries))
+    return Tuple(theta, entries)  # without hashes and theta 1.0 but not empty: as Spark reads it
