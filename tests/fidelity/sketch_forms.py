@@ -181,7 +181,14 @@ def _tuple_forms(kind: str, value: str) -> tuple[dict[str, tuple[str, ...]], dic
     return rows, grouped
 
 
+# each function returning a tuple sketch also as a value, which the engine refuses (its bytes follow Spark's row order)
+_BARE = {"sketch_agg": "i, {v}", "union_agg": "bin", "intersection_agg": "bin", "union": "bin, bin",
+         "union_theta": "bin, bin", "intersection": "bin, bin", "intersection_theta": "bin, bin",
+         "difference": "bin, bin", "difference_theta": "bin, bin"}  # fmt: skip
 for _kind, _value in (("double", "CAST(k AS DOUBLE)"), ("integer", "k")):
     _rows, _grouped = _tuple_forms(_kind, _value)
+    for _name, _args in _BARE.items():
+        _function = f"tuple_{_name}_{_kind}"
+        _rows[_function] = (f"{_function}({_args.format(v=_value)})", *_rows[_function])
     SKETCH_FORMS.update(_rows)
     AGGREGATED_FORMS.update(_grouped)
