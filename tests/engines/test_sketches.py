@@ -124,9 +124,12 @@ def test_refused_at_translation(sql: str, why: str) -> None:
         ("SELECT theta_sketch_agg(CAST(v AS DECIMAL(10, 2))) FROM t", "Spark takes INT, BIGINT"),
         ("SELECT tuple_sketch_estimate_integer(tuple_sketch_agg_integer(v, x)) FROM t", "casts it to INT"),
         ("SELECT tuple_sketch_estimate_double(X'01030300001e0000')", "not a compact tuple sketch"),
+        ("SELECT tuple_sketch_estimate_integer(tuple_difference_integer(tuple_sketch_agg_integer(v, 1), "
+         "tuple_intersection_integer(tuple_sketch_agg_integer(v, 1), tuple_sketch_agg_integer(v + 100, 1)))) FROM t",
+         "of theta 1.0 and not empty"),
     ],
     ids=["beyond-nominal", "inexact-sum", "signed-zeros", "intersection-order", "not-a-sketch", "decimal-key",
-         "double-as-int", "theta-as-tuple"],
+         "double-as-int", "theta-as-tuple", "degenerate-difference"],
 )  # fmt: skip
 def test_refused_when_run(con: duckdb.DuckDBPyConnection, sql: str, why: str) -> None:
     con.execute("CREATE OR REPLACE TABLE t (v BIGINT, x DOUBLE)")
@@ -164,3 +167,13 @@ def test_tuple_round_trip_keeps_summaries() -> None:
     sketch = tp.Tuple(ts.MAX_THETA - 5, {3: 1.5, 9: -0.0})
     for integer, data in ((False, sketch), (True, tp.Tuple(ts.MAX_THETA, {3: 7, 9: -2}))):
         assert tp.deserialize(tp.serialize(data, "min", integer), integer, "t") == data
+
+
+def test_tuple_intersection_without_common_hash_keeps_theta(con: duckdb.DuckDBPyConnection) -> None:
+    """Local Spark: 0.6166394693249589 (tuple.Intersection has no sticky empty state)."""
+    sql = (
+        "SELECT tuple_sketch_theta_integer(tuple_intersection_integer(tuple_intersection_integer(tuple_sketch_agg_"
+        "integer(k, 1), tuple_sketch_agg_integer(k + 10, 1)), tuple_union_integer(tuple_sketch_agg_integer(k, 1), "
+        "tuple_sketch_agg_integer(k + 20, 1), 4))) FROM range(0, 10) t(k)"
+    )
+    assert run(con, sql) == [(0.6166394693249589,)]

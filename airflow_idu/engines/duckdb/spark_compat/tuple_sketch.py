@@ -142,12 +142,16 @@ def intersect(sketches: list[Tuple], mode: str, integer: bool, what: str) -> Tup
 
 
 def anotb(a: Tuple, b_hashes: Iterable[int], b_theta: int, b_empty: bool, what: str) -> Tuple:
+    b_hashes = set(b_hashes)
+    degenerate = (not a.entries and a.theta == ts.MAX_THETA and not a.empty) or (
+        not b_hashes and b_theta == ts.MAX_THETA and not b_empty
+    )
+    if degenerate:  # no hash, theta 1.0, not empty (an intersection's): AnotB's corner cases, Spark may fail
+        raise _refuse(what, "a sketch without hashes, of theta 1.0 and not empty (a disjoint intersection's)")
     if a.empty or b_empty:
         return a
-    if not a.entries and a.theta == ts.MAX_THETA:  # AnotB's corner cases of a degenerate A
-        raise _refuse(what, "a sketch without hashes, theta 1.0 and not empty as the first argument")
-    theta, lacking = min(a.theta, b_theta), set(b_hashes)
-    return _normal(Tuple(theta, {h: v for h, v in a.entries.items() if h < theta and h not in lacking}))
+    theta = min(a.theta, b_theta)
+    return _normal(Tuple(theta, {h: v for h, v in a.entries.items() if h < theta and h not in b_hashes}))
 
 
 def _normal(sketch: Tuple) -> Tuple:
