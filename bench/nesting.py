@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-from airflow_idu.engines.duckdb.spark_compat.macros import COMPAT_MACROS, UNBOUND_MACROS
+from airflow_idu.engines.duckdb.spark_compat.macro_catalog import COMPAT_MACROS, UNBOUND_MACROS
 from airflow_idu.engines.duckdb.translate import translate_statement
 from bench.common import base_parser, command_line, median, table, write_results
 

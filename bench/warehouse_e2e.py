@@ -81,6 +81,7 @@ def run_one(
     spec = {
         "client": client, "sql_dir": str(sql_dir), "db": str(db), "statement_ms": statement_ms,
         "fetch_ms": args.fetch_ms, "sleep": args.sleep, "dag_id": f"idu_wh_{tag}", "result": str(work / f"{tag}.json"),
+        "preload": args.preload == "on",
     }  # fmt: skip
     spec_file = work / f"{tag}.spec.json"
     spec_file.write_text(json.dumps(spec))
@@ -181,6 +182,12 @@ def main(argv: list[str] | None = None) -> None:
         "--variants",
         default=",".join(VARIANTS),
         help=f"comma-separated runs; under a real scheduler also {','.join(SCHEDULED)}",
+    )
+    parser.add_argument(
+        "--preload",
+        choices=("on", "off"),
+        default="on",
+        help="sched runs: warm task processes (airflow_idu.preload, as docker-compose.yaml deploys) or cold",
     )
     parser.add_argument("--section", default="", help="suffix of the docs block (runs written separately)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

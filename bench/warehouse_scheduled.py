@@ -55,7 +55,7 @@ def run_scheduled(spec: dict[str, Any], connection: dict[str, Any], floor_source
     home = Path(spec["result"]).with_suffix(".home")
     shutil.rmtree(home, ignore_errors=True)
     stack = Stack.prepare(home, {dag_id: source.format(dag_id=dag_id, sql=spec["sql_dir"], tasks=spec["tasks"])},
-                          conn=connection)  # fmt: skip
+                          conn=connection, preload=spec.get("preload", True))  # fmt: skip
     stack.start()
     try:
         time.sleep(5)  # let the scheduler settle after start-up

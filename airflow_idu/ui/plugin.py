@@ -23,10 +23,19 @@ EXTERNAL_VIEW = {
 
 
 class IduReportPlugin(AirflowPlugin):
-    """An "Identity report" tab on every DAG run, served by a FastAPI app inside the API server."""
+    """An "Identity report" tab on every DAG run, served by a FastAPI app inside the API server; when
+    loaded in a scheduler or worker, optionally the warm-up of task processes."""
 
     name = "airflow_idu_report"
     external_views = [EXTERNAL_VIEW]
+
+    @classmethod
+    def on_load(cls, *args: Any, **kwargs: Any) -> None:
+        """With ``[idu] preload_task_modules`` set, import what tasks need before the scheduler forks
+        them (:mod:`airflow_idu.preload`); nothing otherwise."""
+        from airflow_idu.preload import preload_if_configured
+
+        preload_if_configured()
 
     @property
     def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from airflow_idu.factory import LEASE_ACQUIRE_TASK_ID, LEASE_RELEASE_TASK_ID
+from airflow_idu.preload import TASK_MODULES
 from tests.faults.harness import Baseline, Rows, snapshot
 from tests.scheduler.stack import Stack, TaskSpan, reschedules, task_spans
 
@@ -61,6 +62,7 @@ class Outcome:
     tables: dict[str, Rows]
     single_run_tables: dict[str, Rows]
     logs: str
+    scheduler_log: str
 
     def writing_window(self, dag_id: str, run_id: str) -> tuple[datetime, datetime]:
         spans = [
@@ -108,6 +110,7 @@ def outcome(
         tables=snapshot(shared),
         single_run_tables=baseline.tables,
         logs=stack.logs(),
+        scheduler_log=(stack.logs_dir / "scheduler.log").read_text(errors="replace"),
     )
 
 
@@ -115,6 +118,12 @@ def test_every_run_succeeds(outcome: Outcome) -> None:
     kinds = sorted((dag, run.split("__")[0]) for dag, run, _ in outcome.runs)
     assert kinds == [(DAG_A, "backfill")] * 2 + [(DAG_A, "manual"), (DAG_B, "manual")]
     assert all(state == "success" for _, _, state in outcome.runs), outcome.runs
+
+
+def test_the_scheduler_preloaded_the_task_modules_before_forking(outcome: Outcome) -> None:
+    """The stack deploys warm task processes as docker-compose.yaml does (airflow_idu.preload)."""
+    count = sum(len(modules) for modules in TASK_MODULES.values())
+    assert f"airflow-idu preload: {count} task modules imported" in outcome.scheduler_log
 
 
 def test_no_two_runs_write_at_the_same_time(outcome: Outcome) -> None:

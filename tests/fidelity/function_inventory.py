@@ -75,8 +75,116 @@ def _operator_forms() -> dict[str, tuple[str, ...]]:
 
 
 OPERATOR_FORMS = _operator_forms()
+
+
+def _vector_forms() -> dict[str, tuple[str, ...]]:
+    f = "transform(arr, x -> float(x))"
+    g = "transform(arr, x -> float(x * 3 - 1))"
+    a9 = "array(float(d), float(i), float(n), float(dec), float(k), float(d / 7), float(i / 3), float(n / 11), float(k / 9))"
+    b9 = "array(float(dec), float(d / 3), float(k), float(i), float(n / 7), float(d), float(k / 9), float(i / 5), float(d * 3))"
+    pairs = {
+        name: (
+            f"{name}({f}, {f})",
+            f"{name}({f}, {g})",
+            f"{name}({a9}, {b9})",
+            f"{name}({f}, array(float(d), float(k)))",
+        )
+        for name in ("vector_inner_product", "vector_l2_distance", "vector_cosine_similarity")
+    }
+    norms = {
+        name: (
+            f"{name}({f})",
+            f"{name}({f}, float(1))",
+            f"{name}({f}, float('inf'))",
+            f"{name}({a9}, float(2))",
+            f"{name}({a9}, float(1))",
+            f"{name}({a9}, float('inf'))",
+            f"{name}({f}, float(k))",
+        )
+        for name in ("vector_norm", "vector_normalize")
+    }
+    sums = {name: (f"{name}({f})",) for name in ("vector_sum", "vector_avg")}
+    return {**pairs, **norms, **sums}
+
+
 # grouping()/grouping_id() need a GROUP BY CUBE: they run over ``GROUP BY CUBE(g)`` (kind "cube")
 GROUPING_FORMS = {"grouping": ("grouping(g)",), "grouping_id": ("grouping_id()", "grouping_id(g)")}
+# Spark's bytes of KLL sketches (kll_sketch_agg_*): bigint 1, 2, 3; bigint 5 alone; bigint 4, -9, 4 with k 8;
+# an empty bigint sketch; double 1.5, -2, 0.0, -0.0; float 1.5, -2, 0.25; and 20 bigints with k 8 (compacted)
+_KLL = {
+    "b": (
+        "X'05010F00C80008000300000000000000C8000100C500000001000000000000000300000000000000020000000000000003000"
+        "000000000000100000000000000'"
+    ),
+    "b1": "X'02020F04C80008000500000000000000'",
+    "b8": (
+        "X'05010F000800080003000000000000000800010005000000F7FFFFFFFFFFFFFF0400000000000000F7FFFFFFFFFFFFFF0400"
+        "0000000000000400000000000000'"
+    ),
+    "b0": "X'02010F01C8000800'",
+    "d": (
+        "X'05010F00C80008000400000000000000C8000100C400000000000000000000C0000000000000F83F000000000000000000000"
+        "00000000080000000000000F83F00000000000000C0'"
+    ),
+    "f": "X'05010F00C80008000300000000000000C8000100C5000000000000C00000C03F000000C00000803E0000C03F'",
+    "big": (
+        "X'05010F0008000800140000000000000008000200040000000800000000000000000000001300000000000000120000000000"
+        "000013000000000000000800000000000000090000000000000000000000000000000200000000000000040000000000000006"
+        "000000000000000B000000000000000D000000000000000F000000000000001100000000000000'"
+    ),
+}
+_KLL_VALUES = {"bigint": ("i", "n", "k"), "double": ("d", "CAST(i AS DOUBLE)", "d"),
+               "float": ("CAST(i AS FLOAT)", "CAST(k AS FLOAT)", "CAST(i AS FLOAT)")}  # fmt: skip
+_KLL_PICK = {"bigint": f"CASE WHEN k > 3 THEN {_KLL['b']} WHEN k > 0 THEN {_KLL['b8']} WHEN k < 0 THEN {_KLL['b1']} END",
+             "double": f"CASE WHEN k > 0 THEN {_KLL['d']} END", "float": f"CASE WHEN k > 0 THEN {_KLL['f']} END"}  # fmt: skip
+
+
+def _kll_forms() -> dict[str, tuple[str, ...]]:
+    forms: dict[str, tuple[str, ...]] = {}
+    for t, (a, b, c) in _KLL_VALUES.items():
+        # the rows so far (never empty: row 1 has values); a form raising on a row would be rerun over some rows
+        # with its first FROM fn_in replaced (function_harness._only_rows): these never raise
+        prefix = f"(SELECT kll_sketch_agg_{t}({b}) FROM fn_in t WHERE t.id <= fn_in.id)"
+        ranks, value = ("array(-3, 0, 3, 7)", "1") if t == "bigint" else ("array(-3, 0, 2.5, 7)", "1.5")
+        forms[f"kll_sketch_agg_{t}"] = (
+            f"kll_sketch_get_n_{t}(kll_sketch_agg_{t}({a}))",
+            f"kll_sketch_get_quantile_{t}(kll_sketch_agg_{t}({a}), array(0, 0.2, 0.5, 0.9, 1))",
+            f"kll_sketch_get_quantile_{t}(kll_sketch_agg_{t}({b}, 8), 0.5)",
+            f"kll_sketch_get_rank_{t}(kll_sketch_agg_{t}({c}), {ranks})",
+            f"kll_sketch_get_n_{t}(kll_sketch_merge_{t}(kll_sketch_agg_{t}({a}), kll_sketch_agg_{t}({b}, 8)))",
+        )
+        forms[f"kll_merge_agg_{t}"] = (
+            f"kll_sketch_get_n_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}))",
+            f"kll_sketch_get_quantile_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}), array(0, 0.5, 1))",
+            f"kll_sketch_get_rank_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}, 100), 0)",
+            f"kll_sketch_to_string_{t}(kll_merge_agg_{t}({_KLL_PICK[t]}, 100))",
+        )
+        forms[f"kll_sketch_merge_{t}"] = (
+            f"kll_sketch_get_n_{t}(kll_sketch_merge_{t}({prefix}, {_KLL_PICK[t]}))",
+            f"kll_sketch_get_quantile_{t}(kll_sketch_merge_{t}({prefix}, {_KLL_PICK[t]}), 0.5)",
+            f"kll_sketch_get_rank_{t}(kll_sketch_merge_{t}({_KLL_PICK[t]}, {_KLL_PICK[t]}), 1)",
+        )
+        forms[f"kll_sketch_get_n_{t}"] = (
+            f"kll_sketch_get_n_{t}({prefix})",
+            f"kll_sketch_get_n_{t}({_KLL_PICK[t]})",
+        )
+        forms[f"kll_sketch_get_quantile_{t}"] = (
+            f"kll_sketch_get_quantile_{t}({prefix}, array(0, 0.25, 0.5, 0.75, 1))",
+            f"kll_sketch_get_quantile_{t}({_KLL_PICK[t]}, 0.6)",
+        )
+        small = f"(SELECT kll_sketch_agg_{t}({c if t == 'bigint' else f'CAST(k AS {t.upper()})'}) FROM fn_in t WHERE t.id <= fn_in.id)"
+        forms[f"kll_sketch_to_string_{t}"] = (
+            f"kll_sketch_to_string_{t}({small})",
+            f"kll_sketch_to_string_{t}({_KLL_PICK[t]})",
+            f"kll_sketch_to_string_{t}(kll_sketch_merge_{t}({_KLL_PICK[t]}, {_KLL_PICK[t]}))",
+        )
+        forms[f"kll_sketch_get_rank_{t}"] = (
+            f"kll_sketch_get_rank_{t}({prefix}, {ranks})",
+            f"kll_sketch_get_rank_{t}({_KLL_PICK[t]}, {value})",
+        )
+    return forms
+
+
 # Functions whose examples' argument types have no column (maps of INT keys, lambdas): forms over m, arr, sarr
 EXTRA_FORMS = {
     "map_concat": ("map_concat(m, map('zz', i))", "map_concat(m, m)", "map_concat(m, map(s2, k))"),
@@ -107,6 +215,21 @@ EXTRA_FORMS = {
     "typeof": ("typeof(s)", "typeof(bin)", "typeof(d)", "typeof(b)", "typeof(dt)", "typeof(sarr)", "typeof(dec)",
                "typeof(ts)", "typeof(m)", "typeof(cast(i as decimal(12, 3)))", "typeof(named_struct('a', s, 'b', d))",
                "typeof(array(s2, NULL))", "typeof(map(s, bin))", "typeof(-2147483648)", "typeof(1.50)", "typeof(1e3)"),
+    # ARRAY<FLOAT> vectors (no column of that type): the INT arrays, and 9 elements (a block of 8 and one more)
+    **_vector_forms(),
+    # collate's example is the COLLATE operator inside collation(); TIME casts have no example
+    "collate": ("collate(s, 'UTF8_BINARY')", "collate(s2, 'utf8_binary')", "collate(s, 'UTF8_LCASE')",
+                "s COLLATE UTF8_BINARY"),
+    # counters: non-negative ones (and the negative INT column, which raises), FLOAT/DOUBLE, a start time
+    "counter_diff": ("counter_diff(k % 5 + 5)", "counter_diff(k % 5 + 5, ts)", "counter_diff(k % 5 + 5, timestamp_seconds(id div 4))",
+                     "counter_diff(n & 9223372036854775807)", "counter_diff(abs(d), ts)", "counter_diff(float(abs(d)))",
+                     "counter_diff(d)", "counter_diff(dec)"),
+    "time_bucket": ("time_bucket(INTERVAL '7' DAY, ts, TIMESTAMP '2000-01-03 12:00:00')",
+                    "time_bucket(INTERVAL '1.5' SECOND, ts)", "time_bucket(INTERVAL '1' MONTH, ts)"),
+    "time": ("time(s)", "time(ts)", "time(tm)", "time(s2)"),
+    # KLL sketches go straight into the functions reading them (a sketch's bytes depend on row order: refused);
+    # per row: scalar subqueries over the rows so far, and Spark's own bytes as literals (_KLL)
+    **_kll_forms(),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

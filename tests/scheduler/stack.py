@@ -24,7 +24,9 @@ from tests.stack import AirflowProcesses, airflow_env, free_port, repo_path
 TERMINAL = ("success", "failed")
 
 
-def stack_env(home: Path, port: int, conn: dict[str, object]) -> dict[str, str]:
+def stack_env(home: Path, port: int, conn: dict[str, object], *, preload: bool = True) -> dict[str, str]:
+    """The stack's environment; ``preload``: warm task processes as docker-compose.yaml deploys them
+    (plugins loaded at start, airflow_idu.preload's modules imported before the scheduler forks)."""
     outer = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
     env = airflow_env(
         home=home, dags=home / "dags", port=port, path=[*repo_path(), *outer], drop=("AIRFLOW",)
@@ -40,6 +42,10 @@ def stack_env(home: Path, port: int, conn: dict[str, object]) -> dict[str, str]:
             "AIRFLOW_CONN_IDU_DEFAULT": json.dumps(conn),
         }
     )
+    if preload:
+        env.update(
+            {"AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False", "AIRFLOW__IDU__PRELOAD_TASK_MODULES": "True"}
+        )
     return env
 
 
@@ -52,13 +58,15 @@ class Stack(AirflowProcesses):
         return self.env
 
     @classmethod
-    def prepare(cls, home: Path, dag_files: dict[str, str], conn: dict[str, object]) -> Stack:
+    def prepare(
+        cls, home: Path, dag_files: dict[str, str], conn: dict[str, object], *, preload: bool = True
+    ) -> Stack:
         """Write the DAG files and migrate the DB (no process left running)."""
         (home / "dags").mkdir(parents=True, exist_ok=True)
         for name, source in dag_files.items():
             (home / "dags" / f"{name}.py").write_text(source, encoding="utf-8")
         port = free_port()
-        stack = cls(logs_dir=home, port=port, home=home, env=stack_env(home, port, conn))
+        stack = cls(logs_dir=home, port=port, home=home, env=stack_env(home, port, conn, preload=preload))
         stack.cli("db", "migrate")
         return stack
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from airflow_idu.engines.duckdb.spark_compat.macros import COMPAT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.macro_catalog import COMPAT_MACROS
 
 if TYPE_CHECKING:
     import duckdb

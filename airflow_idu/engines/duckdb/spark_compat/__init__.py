@@ -6,7 +6,7 @@ The engine runs :data:`COMPAT_MACROS` once per connection.
 """
 
 from airflow_idu.engines.duckdb.spark_compat.allowed import Refusal, find_refusal
-from airflow_idu.engines.duckdb.spark_compat.macros import COMPAT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.macro_catalog import COMPAT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.rewrites import apply as apply_rewrites
 from airflow_idu.engines.duckdb.spark_compat.source_calls import repair_parse
 

@@ -18,6 +18,8 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
+    collations,
+    counter_diff,
     crypto_functions,
     datetime_functions,
     format_string,
@@ -26,6 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     intervals,
     json_functions,
     json_path,
+    kll,
     library,
     make_timestamp,
     map_functions,
@@ -41,12 +44,14 @@ from airflow_idu.engines.duckdb.spark_compat import (
     string_similarity,
     text_functions,
     theta_functions,
+    time_bucket,
     time_type,
     time_zones,
     try_datetime,
     tuple_functions,
     type_names,
     url_parsing,
+    vector_functions,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
@@ -116,7 +121,8 @@ _MODULES = (
     scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
+    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math, kll,
+    vector_functions, collations, counter_diff, time_bucket,
     theta_functions, tuple_functions,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (

@@ -34,7 +34,7 @@ _MACRO = re.compile(r"CREATE OR REPLACE MACRO\s+(\w+)\s*\(", re.I)
 def _aggregate_macros() -> frozenset[str]:
     """Names of the compatibility macros that aggregate (their calls are aggregates too)."""
     from airflow_idu.engines.duckdb.spark_compat.binding import is_aggregate_macro
-    from airflow_idu.engines.duckdb.spark_compat.macros import UNBOUND_MACROS
+    from airflow_idu.engines.duckdb.spark_compat.macro_catalog import UNBOUND_MACROS
 
     names = (_MACRO.match(d) for d in UNBOUND_MACROS if is_aggregate_macro(d))
     return frozenset(m.group(1).lower() for m in names if m is not None)

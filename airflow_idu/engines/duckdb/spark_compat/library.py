@@ -24,6 +24,7 @@ from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_cr
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
+from airflow_idu.engines.duckdb.spark_compat.kll_values import register_kll
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
@@ -36,6 +37,7 @@ from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_dateti
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import register_tuple
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
+from airflow_idu.engines.duckdb.spark_compat.vector_functions import register_vectors
 
 if TYPE_CHECKING:
     import duckdb
@@ -143,5 +145,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_scaled_rounding(con)
     register_type_names(con)
     register_strict_math(con)
+    register_vectors(con)
+    register_kll(con)
     register_theta(con)
     register_tuple(con)

@@ -1,7 +1,7 @@
 """DuckDB macros that give Spark's results where a DuckDB built-in differs.
 
 The rewrites (:mod:`.rewrites`) call these by name; the engine runs
-:data:`COMPAT_MACROS` once per connection. Each macro follows Spark with ANSI mode on
+:data:`.macro_catalog.COMPAT_MACROS` (these and every family's) once per connection. Each macro follows Spark with ANSI mode on
 (Databricks SQL warehouses' default): where Spark raises, the macro raises with
 Spark's error class in the message, so a run never carries on with a different value.
 
@@ -14,36 +14,9 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 
 from __future__ import annotations
 
-from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
-from airflow_idu.engines.duckdb.spark_compat.approximate import APPROXIMATE_MACROS
-from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
-from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
-from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
-from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
-from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
-from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
-from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
-from airflow_idu.engines.duckdb.spark_compat.intervals import INTERVAL_MACROS
-from airflow_idu.engines.duckdb.spark_compat.json_path import JSON_PATH_MACROS
-from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
-from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
-from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
-from airflow_idu.engines.duckdb.spark_compat.number_format import NUMBER_FORMAT_MACROS
-from airflow_idu.engines.duckdb.spark_compat.number_to_char import NUMBER_TO_CHAR_MACROS
-from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_AGGREGATE_MACROS
-from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
-from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
-from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
-from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
-from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
-from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
-from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
-from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
-from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
-from airflow_idu.engines.duckdb.spark_compat.tuple_functions import TUPLE_MACROS
 
-__all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
+__all__ = ["CORE_MACROS", "SPECIAL_UPPER"]
 
 _TWO_63 = "CAST(9223372036854775808 AS HUGEINT)"
 _TWO_64 = "CAST(18446744073709551616 AS HUGEINT)"
@@ -361,37 +334,5 @@ _SPARK: tuple[str, ...] = (
     ),
 )
 
-# The macros as written; COMPAT_MACROS binds their arguments once (spark_compat/binding.py). Kept
-# apart so that bench/nesting.py can show what the binding is worth.
-UNBOUND_MACROS: tuple[str, ...] = (
-    *_CONV,
-    *_SPARK,
-    *BINARY_MACROS,
-    *COERCION_MACROS,
-    *EXACT_MACROS,
-    *FUNCTION_MACROS,
-    *SCALAR_MACROS,
-    *AGGREGATE_MACROS,
-    *APPROXIMATE_MACROS,
-    *THETA_MACROS,
-    *TUPLE_MACROS,
-    *DATETIME_MACROS,
-    *MORE_MACROS,
-    *MAP_MACROS,
-    *TEXT_MACROS,
-    *REGEXP_MACROS,
-    *TRY_DATETIME_MACROS,
-    *TIME_MACROS,
-    *MAKE_TIMESTAMP_MACROS,
-    *TIME_ZONE_MACROS,
-    *ORDERED_AGGREGATE_MACROS,
-    *NUMBER_FORMAT_MACROS,
-    *SCALED_ROUNDING_MACROS,
-    *INTERVAL_MACROS,
-    *FORMAT_STRING_MACROS,
-    *JSON_PATH_MACROS,
-    *NUMBER_TO_CHAR_MACROS,
-    *STRICT_MATH_MACROS,
-)
-
-COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))
+# This module's own macros; macro_catalog.py gathers them with every family's.
+CORE_MACROS: tuple[str, ...] = (*_CONV, *_SPARK)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat import spark_only
 from airflow_idu.engines.duckdb.spark_compat.approximate import SPARK_NAMES
+from airflow_idu.engines.duckdb.spark_compat.vector_functions import REASONS as VECTOR_REASONS
 
 __all__ = ["ANONYMOUS_REASONS", "REASONS", "construct_name", "node_line"]
 
@@ -48,11 +50,12 @@ REASONS: dict[type[exp.Expr], str] = {
         ),
         _LIBM,
     ),
+    **spark_only.TYPE_REASONS,
 }
 
 # functions sqlglot does not model
 # (expm1, log1p, hypot and log10, like asin, atan2, cbrt, sinh, exp, ln..., are fdlibm: spark_compat/strict_math.py)
-ANONYMOUS_REASONS: dict[str, str] = {"std": _MOMENTS}
+ANONYMOUS_REASONS: dict[str, str] = {"std": _MOMENTS, **VECTOR_REASONS, **spark_only.ANONYMOUS_REASONS}
 
 
 def construct_name(node: exp.Expr, code: str) -> str:

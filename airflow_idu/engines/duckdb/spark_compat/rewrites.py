@@ -17,6 +17,8 @@ from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.collations import collations
+from airflow_idu.engines.duckdb.spark_compat.counter_diff import counter_diffs
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
@@ -25,6 +27,7 @@ from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
+from airflow_idu.engines.duckdb.spark_compat.kll import kll
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
 from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
@@ -41,11 +44,13 @@ from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_sim
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import theta_functions
+from airflow_idu.engines.duckdb.spark_compat.time_bucket import time_buckets
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import tuple_functions
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -338,6 +343,8 @@ def _casts(tree: exp.Expr) -> exp.Expr:
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     type_names,  # typeof: first, it names the types of the statement's own nodes
+    collations,  # collate(s, 'UTF8_BINARY'): the string itself
+    time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
     try_datetime,  # try_to_date, try_to_timestamp
@@ -354,6 +361,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     approximate,  # percentile_approx, approx_count_distinct where exact
+    kll,  # the kll_sketch_* functions where the sketch never compacted
     theta_functions,  # theta sketches, byte for byte
     tuple_functions,  # tuple sketches, only inside tuple functions
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
@@ -381,6 +389,8 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _empty_collections,
     _arithmetic,
     *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
+    counter_diffs,  # counter_diff(...) OVER (...): last_value of the earlier rows and a macro
+    vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
     hoist_lambda_aggregates,  # last: it moves the aggregates the rewrites above produced
 )
