@@ -28,7 +28,12 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
-from airflow_idu.engines.duckdb.spark_compat.theta_functions import DEFAULT_LG, float32_value, value_hash
+from airflow_idu.engines.duckdb.spark_compat.theta_functions import (
+    DEFAULT_LG,
+    float32_value,
+    theta_functions,
+    value_hash,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -40,6 +45,7 @@ __all__ = [
     "TUPLE_MACROS",
     "anonymous_check",
     "register_tuple",
+    "sketch_functions",
     "tuple_functions",
 ]
 
@@ -250,6 +256,11 @@ def tuple_functions(tree: exp.Expr) -> exp.Expr:
     return rewrite_calls(
         tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]
     )
+
+
+def sketch_functions(tree: exp.Expr) -> exp.Expr:
+    """The theta, then the tuple sketch functions (one entry of rewrites.REWRITES)."""
+    return tuple_functions(theta_functions(tree))
 
 
 TUPLE_MACROS: tuple[str, ...] = (
