@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fidelity.function_inputs import COLUMN_OF_TYPE
+from tests.fidelity.sketch_forms import AGGREGATED_FORMS, SKETCH_FORMS
 
 __all__ = ["Form", "Function", "forms_of", "spark_functions"]
 
@@ -232,6 +233,7 @@ EXTRA_FORMS = {
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
+EXTRA_FORMS.update(SKETCH_FORMS)
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 
@@ -403,6 +405,10 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
                 add(f"{name}({', '.join(a for a in kept if a)})")
     for expression in EXTRA_FORMS.get(function.name, ()):
         add(expression)
+    forms += [
+        Form(function=function.name, expression=e, kind="agg")
+        for e in AGGREGATED_FORMS.get(function.name, ())
+    ]
     if kind == "window":  # each also over the whole table, without PARTITION BY
         forms += [Form(function=f.function, expression=f"{f.expression} OVER (ORDER BY id)", kind="scalar")
                   for f in list(forms)]  # fmt: skip

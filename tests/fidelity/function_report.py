@@ -92,6 +92,27 @@ _FDLIBM = (
     "`sin`, `cos`, `tan`, `cot`, `sec` and `csc` (HotSpot intrinsics, not fdlibm) stay refused."
 )
 
+# the theta and tuple sketch functions (spark_compat/theta_*.py, tuple_*.py)
+_SKETCHES = (
+    "**Theta and tuple sketches** (spark_compat/theta_sketch.py, tuple_sketch.py; tests/fidelity/test_"
+    "sketches.py: local Spark with one and four partitions). `theta_sketch_agg` hashes each value as "
+    "Spark feeds it to DataSketches (MurmurHash3 x64, seed 9001: INT/BIGINT as a long, FLOAT/DOUBLE as "
+    "the DOUBLE's bits with -0.0 as 0.0, STRING as UTF-8, BINARY, ARRAY<INT>/<BIGINT> with a NULL "
+    "element as 0; NULL, '' and empty values skipped) and keeps the k = 2^lgNomEntries smallest hashes, "
+    "the (k+1)-th as theta: Spark's result on any partitioning, in exact and estimation mode alike, "
+    "written byte for byte in DataSketches' compressed compact form; `theta_union`/`_agg`, "
+    "`theta_intersection`/`_agg`, `theta_difference` and `theta_sketch_estimate` read and write those "
+    "bytes. Refused: lgNomEntries other than an integer literal from 4 to 26, window use, a buffer that "
+    "is not a compact theta sketch (when run), and `theta_intersection_agg` where two exact sketches "
+    "without a common hash meet a sketch in estimation mode (Spark's empty flag then follows the "
+    "input order). Spark writes a tuple sketch's entries in hash-table order, which follows the rows' "
+    "order: a tuple function returning a sketch is accepted only as the sketch argument of another "
+    "tuple function (estimate, summary, theta, union, intersection, difference), never as a value. "
+    "Summaries fold as DataSketches does (an INT sum wraps; min/max skip NaN); refused when run where "
+    "Spark's order could show: a DOUBLE sum with a partial sum that is not exact, a min/max that is a "
+    "zero of both signs, `tuple_sketch_agg` over more distinct keys than its nominal entries."
+)
+
 
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
@@ -115,6 +136,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         _APPROXIMATE,
         "",
         _FDLIBM,
+        "",
+        _SKETCHES,
         "",
         f"{s['listed']} functions listed; {s['counted']} counted (deterministic scalar, aggregate and window "
         f"functions); **{s['identical']} identical ({share:.1f} %)**, {s['refused']} refused, "

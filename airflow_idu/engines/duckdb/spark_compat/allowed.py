@@ -43,10 +43,12 @@ from airflow_idu.engines.duckdb.spark_compat import (
     strict_math,
     string_similarity,
     text_functions,
+    theta_functions,
     time_bucket,
     time_type,
     time_zones,
     try_datetime,
+    tuple_functions,
     type_names,
     url_parsing,
     vector_functions,
@@ -121,6 +123,7 @@ _MODULES = (
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math, kll,
     vector_functions, collations, counter_diff, time_bucket,
+    theta_functions, tuple_functions,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

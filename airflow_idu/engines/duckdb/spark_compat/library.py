@@ -31,8 +31,10 @@ from airflow_idu.engines.duckdb.spark_compat.python_functions import register_py
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.strict_math import register_strict_math
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
+from airflow_idu.engines.duckdb.spark_compat.theta_functions import register_theta
 from airflow_idu.engines.duckdb.spark_compat.time_type import register_time
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
+from airflow_idu.engines.duckdb.spark_compat.tuple_functions import register_tuple
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import register_vectors
@@ -145,3 +147,5 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_strict_math(con)
     register_vectors(con)
     register_kll(con)
+    register_theta(con)
+    register_tuple(con)

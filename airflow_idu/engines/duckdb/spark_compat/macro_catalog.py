@@ -30,10 +30,12 @@ from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_bucket import TIME_BUCKET_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
+from airflow_idu.engines.duckdb.spark_compat.tuple_functions import TUPLE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import VECTOR_MACROS
 
 __all__ = ["COMPAT_MACROS", "UNBOUND_MACROS"]
@@ -70,6 +72,8 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *COUNTER_DIFF_MACROS,
     *TIME_BUCKET_MACROS,
     *KLL_MACROS,
+    *THETA_MACROS,
+    *TUPLE_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

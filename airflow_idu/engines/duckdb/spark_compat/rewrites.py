@@ -61,6 +61,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_bucket import time_buckets
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
+from airflow_idu.engines.duckdb.spark_compat.tuple_functions import sketch_functions
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 
@@ -87,6 +88,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     aggregates,  # any, regr_count, median, percentile
     approximate,  # percentile_approx, approx_count_distinct where exact
     kll,  # the kll_sketch_* functions where the sketch never compacted
+    sketch_functions,  # theta sketches byte for byte; tuple sketches only inside tuple functions
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
