@@ -106,6 +106,14 @@ EXTRA_FORMS = {
     "typeof": ("typeof(s)", "typeof(bin)", "typeof(d)", "typeof(b)", "typeof(dt)", "typeof(sarr)", "typeof(dec)",
                "typeof(ts)", "typeof(m)", "typeof(cast(i as decimal(12, 3)))", "typeof(named_struct('a', s, 'b', d))",
                "typeof(array(s2, NULL))", "typeof(map(s, bin))", "typeof(-2147483648)", "typeof(1.50)", "typeof(1e3)"),
+    # the bitmap aggregates over positions (bitmap_bit_position of a column, or a column: out of range fails)
+    # and over BINARY bitmaps of every length (shorter than 4096 bytes, empty, NULL)
+    "bitmap_construct_agg": ("bitmap_construct_agg(bitmap_bit_position(i))", "bitmap_construct_agg(bitmap_bit_position(n))",
+                             "bitmap_count(bitmap_construct_agg(bitmap_bit_position(k)))", "bitmap_construct_agg(k)",
+                             "bitmap_construct_agg(abs(k) * 4000)"),
+    "bitmap_or_agg": ("bitmap_or_agg(bin)", "bitmap_count(bitmap_or_agg(bin))", "bitmap_or_agg(CASE WHEN b THEN bin END)"),
+    "bitmap_and_agg": ("bitmap_and_agg(bin)", "bitmap_count(bitmap_and_agg(bin))",
+                       "bitmap_and_agg(CASE WHEN b THEN bin END)", "bitmap_and_agg(CASE WHEN k > 100 THEN bin END)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

@@ -18,6 +18,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
+    bitmap_aggregates,
     crypto_functions,
     datetime_functions,
     format_string,
@@ -115,6 +116,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
+    bitmap_aggregates,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

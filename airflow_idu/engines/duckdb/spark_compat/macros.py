@@ -18,6 +18,7 @@ from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.approximate import APPROXIMATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
+from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import BITMAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
@@ -371,6 +372,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *SCALAR_MACROS,
     *AGGREGATE_MACROS,
     *APPROXIMATE_MACROS,
+    *BITMAP_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

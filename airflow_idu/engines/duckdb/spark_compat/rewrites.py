@@ -16,6 +16,7 @@ from airflow_idu.engines.duckdb.spark_compat import library
 from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
+from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import bitmap_aggregates
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
@@ -352,6 +353,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     approximate,  # percentile_approx, approx_count_distinct where exact
+    bitmap_aggregates,  # bitmap_construct_agg, bitmap_or_agg, bitmap_and_agg
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
