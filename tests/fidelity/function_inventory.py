@@ -114,6 +114,10 @@ EXTRA_FORMS = {
     "bitmap_or_agg": ("bitmap_or_agg(bin)", "bitmap_count(bitmap_or_agg(bin))", "bitmap_or_agg(CASE WHEN b THEN bin END)"),
     "bitmap_and_agg": ("bitmap_and_agg(bin)", "bitmap_count(bitmap_and_agg(bin))",
                        "bitmap_and_agg(CASE WHEN b THEN bin END)", "bitmap_and_agg(CASE WHEN k > 100 THEN bin END)"),
+    # exact while a group's values are distinct and at most nb (k % 3 repeats a value: refused when run)
+    "histogram_numeric": ("histogram_numeric(i, 10)", "histogram_numeric(n, 6)", "histogram_numeric(d, 10)",
+                          "histogram_numeric(dec, 10)", "histogram_numeric(dt, 10)", "histogram_numeric(ts, 10)",
+                          "histogram_numeric(k, 10)", "histogram_numeric(i, 5)", "histogram_numeric(k % 3, 10)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
