@@ -118,8 +118,18 @@ EXTRA_FORMS = {
     "histogram_numeric": ("histogram_numeric(i, 10)", "histogram_numeric(n, 6)", "histogram_numeric(d, 10)",
                           "histogram_numeric(dec, 10)", "histogram_numeric(dt, 10)", "histogram_numeric(ts, 10)",
                           "histogram_numeric(k, 10)", "histogram_numeric(i, 5)", "histogram_numeric(k % 3, 10)"),
+    # the estimate of a sketch in its coupon mode (the sketch's own bytes depend on Spark's partitions: refused)
+    "hll_sketch_agg": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(n, 4))",
+                       "hll_sketch_estimate(hll_sketch_agg(s))", "hll_sketch_estimate(hll_sketch_agg(s2, 8))",
+                       "hll_sketch_estimate(hll_sketch_agg(bin, 21))", "hll_sketch_estimate(hll_sketch_agg(k, 5))",
+                       "hll_sketch_agg(i)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
+}  # fmt: skip
+# Scalar functions of an aggregate's result (a sketch): forms run over GROUP BY g
+GROUPED_FORMS = {
+    "hll_sketch_estimate": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(s, 4))",
+                            "hll_sketch_estimate(hll_sketch_agg(bin, 10))"),
 }  # fmt: skip
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
@@ -292,6 +302,8 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
                 add(f"{name}({', '.join(a for a in kept if a)})")
     for expression in EXTRA_FORMS.get(function.name, ()):
         add(expression)
+    for expression in GROUPED_FORMS.get(function.name, ()):
+        forms.append(Form(function=function.name, expression=expression, kind="agg"))
     if kind == "window":  # each also over the whole table, without PARTITION BY
         forms += [Form(function=f.function, expression=f"{f.expression} OVER (ORDER BY id)", kind="scalar")
                   for f in list(forms)]  # fmt: skip

@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     functions,
     grouping_windows,
     histogram_numeric,
+    hll_sketch,
     intervals,
     json_functions,
     json_path,
@@ -117,7 +118,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    bitmap_aggregates, histogram_numeric,
+    bitmap_aggregates, histogram_numeric, hll_sketch,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

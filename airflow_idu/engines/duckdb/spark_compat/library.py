@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
+from airflow_idu.engines.duckdb.spark_compat.hll_coupons import register_hll_coupons
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
@@ -140,4 +141,5 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_format_number(con)
     register_scaled_rounding(con)
     register_type_names(con)
+    register_hll_coupons(con)
     register_strict_math(con)

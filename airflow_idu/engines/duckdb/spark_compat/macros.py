@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.histogram_numeric import HISTOGRAM_MACROS
+from airflow_idu.engines.duckdb.spark_compat.hll_sketch import HLL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.intervals import INTERVAL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.json_path import JSON_PATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
@@ -375,6 +376,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *APPROXIMATE_MACROS,
     *BITMAP_MACROS,
     *HISTOGRAM_MACROS,
+    *HLL_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

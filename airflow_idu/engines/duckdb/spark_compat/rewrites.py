@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.histogram_numeric import histogram_numeric
+from airflow_idu.engines.duckdb.spark_compat.hll_sketch import hll_sketch
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
@@ -356,6 +357,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     approximate,  # percentile_approx, approx_count_distinct where exact
     bitmap_aggregates,  # bitmap_construct_agg, bitmap_or_agg, bitmap_and_agg
     histogram_numeric,  # where its bins are the distinct values
+    hll_sketch,  # hll_sketch_estimate(hll_sketch_agg(...)) in coupon mode
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
