@@ -27,7 +27,10 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["ANONYMOUS", "BITMAP_MACROS", "CHECKS", "FUNCTIONS", "anonymous_check", "bitmap_aggregates"]
 
-_NAMES = {exp.BitmapConstructAgg: "bitmap_construct_agg", exp.BitmapOrAgg: "bitmap_or_agg"}
+_NAMES: dict[type[exp.Expr], str] = {
+    exp.BitmapConstructAgg: "bitmap_construct_agg",
+    exp.BitmapOrAgg: "bitmap_or_agg",
+}
 _AND = "bitmap_and_agg"
 
 
@@ -53,7 +56,10 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     kind: _window_check(name) for kind, name in _NAMES.items()
 }
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(CHECKS)
-_MACRO_OF = {exp.BitmapConstructAgg: "idu_bitmap_construct_agg", exp.BitmapOrAgg: "idu_bitmap_or_agg"}
+_MACRO_OF: dict[type[exp.Expr], str] = {
+    exp.BitmapConstructAgg: "idu_bitmap_construct_agg",
+    exp.BitmapOrAgg: "idu_bitmap_or_agg",
+}
 
 
 def _build(node: exp.Expr) -> exp.Expr:
