@@ -1,5 +1,5 @@
-"""The bitmap aggregates, histogram_numeric and hll_sketch_estimate(hll_sketch_agg(...)) on the embedded
-engine, against models written from Spark's and DataSketches' source, and their refusals. DuckDB only:
+"""The bitmap aggregates, histogram_numeric, hll_sketch_estimate(hll_sketch_agg(...)) and count_min_sketch on
+the embedded engine, against models written from Spark's and DataSketches' source, and their refusals. DuckDB only:
 fast. tests/fidelity/test_sketches.py compares the same with local Spark."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from airflow_idu.engines.duckdb.macros import install_macros
+from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import java_random_ints, shape
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import coupon, estimate
 from airflow_idu.engines.duckdb.spark_compat.hll_sketch import max_coupons
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
@@ -183,5 +184,48 @@ def test_hll_sketch_estimate_refused_in_hll_mode(con: duckdb.DuckDBPyConnection)
     ],
 )
 def test_refused_at_translate_time(sql: str) -> None:
+    with pytest.raises(TranslationError):
+        translate_statement(sql)
+
+
+def test_java_random_ints() -> None:
+    # java.util.Random(seed).nextInt(Integer.MAX_VALUE), from Java 17
+    assert java_random_ints(1, 3) == [1569548985, 215764588, 880641847]
+    assert java_random_ints(-5, 2) == [578319411, 780466721]
+
+
+@pytest.mark.parametrize(
+    ("eps", "confidence", "expected"),
+    [(0.5, 0.5, (1, 4)), (0.001, 0.99, (7, 2000)), (0.3, 0.6, (2, 7)), (0.0, 0.5, None), (1e-6, 0.999, None)],
+    ids=["example", "common", "ceil", "zero-eps", "too-big"],
+)
+def test_count_min_sketch_shape(eps: float, confidence: float, expected: tuple[int, int] | None) -> None:
+    found = shape(eps, confidence)
+    assert found == expected if expected else isinstance(found, str)
+
+
+def test_count_min_sketch_bytes(con: duckdb.DuckDBPyConnection) -> None:
+    # local Spark 4.3: SELECT hex(count_min_sketch(col, 0.5d, 0.5d, 1)) FROM VALUES (1), (2), (1) AS tab(col)
+    spark = (
+        "0000000100000000000000030000000100000004000000005D8D6AB9"
+        + "0" * 16
+        + f"{2:016X}{1:016X}"
+        + "0" * 16
+    )
+    sql = "SELECT hex(count_min_sketch(col, 0.5d, 0.5d, 1)) FROM VALUES (1), (2), (1), (NULL) AS tab(col)"
+    assert run(con, sql) == [(spark,)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count_min_sketch(x, e, 0.5d, 1) FROM t",
+        "SELECT count_min_sketch(x, 0.5d, 1.0d, 1) FROM t",
+        "SELECT count_min_sketch(x, 0.5d, 0.5d, 1.5) FROM t",
+        "SELECT count_min_sketch(x, 0.5d, 0.5d, 1) OVER () FROM t",
+    ],
+    ids=["eps-column", "confidence-one", "fractional-seed", "window"],
+)
+def test_count_min_sketch_refused_at_translate_time(sql: str) -> None:
     with pytest.raises(TranslationError):
         translate_statement(sql)

@@ -123,3 +123,23 @@ def test_hll_sketch_estimate_at_its_coupon_limit(
     sql = f"SELECT hll_sketch_estimate(hll_sketch_agg(v, {lg_k})) FROM t WHERE g = 0"
     with pytest.raises(duckdb.Error, match=r"IDU_REFUSED\] hll_sketch_estimate"):
         con.execute(translate_statement(sql).statements[-1]).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("kind", "select"),
+    [
+        ("VARCHAR", "count_min_sketch(v, 0.01d, 0.95d, 11)"),
+        pytest.param("BIGINT", "count_min_sketch(v, 0.001d, 0.99d, -3)", marks=_SWEEP),
+        pytest.param("BLOB", "count_min_sketch(v, 0.3d, 0.5d, 0)", marks=_SWEEP),
+    ],
+    ids=["string", "bigint", "binary"],
+)
+def test_count_min_sketch(spark: Any, con: duckdb.DuckDBPyConnection, kind: str, select: str) -> None:
+    rnd = random.Random(5)
+
+    def value() -> Any:
+        n = rnd.randint(-50, 50) * 10**15
+        return {"VARCHAR": f"ключ-{n}", "BLOB": n.to_bytes(8, "big", signed=True)}.get(kind, n)
+
+    rows = [(g, None if rnd.random() < 0.05 else value()) for g in range(3) for _ in range(200)] + [(3, None)]
+    compare(spark, con, kind, rows, select)

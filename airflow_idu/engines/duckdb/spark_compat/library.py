@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import register_count_min_sketch
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import register_hll_coupons
@@ -142,4 +143,5 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_scaled_rounding(con)
     register_type_names(con)
     register_hll_coupons(con)
+    register_count_min_sketch(con)
     register_strict_math(con)

@@ -20,6 +20,7 @@ from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
 from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import BITMAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import CMS_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
@@ -377,6 +378,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *BITMAP_MACROS,
     *HISTOGRAM_MACROS,
     *HLL_MACROS,
+    *CMS_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

@@ -18,6 +18,7 @@ from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import bitmap_aggregates
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
+from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import count_min_sketch
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
@@ -358,6 +359,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     bitmap_aggregates,  # bitmap_construct_agg, bitmap_or_agg, bitmap_and_agg
     histogram_numeric,  # where its bins are the distinct values
     hll_sketch,  # hll_sketch_estimate(hll_sketch_agg(...)) in coupon mode
+    count_min_sketch,  # its bytes, from the values' counts
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
