@@ -127,6 +127,12 @@ EXTRA_FORMS = {
     "count_min_sketch": ("count_min_sketch(i, 0.5d, 0.5d, 1)", "count_min_sketch(n, 0.1d, 0.9d, 42)",
                          "count_min_sketch(s, 0.2d, 0.95d, -7)", "count_min_sketch(bin, 0.3d, 0.6d, 0)",
                          "count_min_sketch(k % 3, 0.5d, 0.75d, 2147483647)", "count_min_sketch(s2, 0.05d, 0.99d, 5)"),
+    # literal k and maxItemsTracked; exact where no two items tie at a count that decides the answer
+    "approx_top_k": ("approx_top_k(sign(k), 1)", "approx_top_k(k % 3, 2)", "approx_top_k(b, 2)",
+                     "approx_top_k(s, 1)", "approx_top_k(sign(i), 2, 100)", "approx_top_k(i, 1, 4)"),
+    "approx_top_k_accumulate": ("approx_top_k_estimate(approx_top_k_accumulate(sign(k)), 1)",
+                                "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)",
+                                "approx_top_k_accumulate(i)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
@@ -134,6 +140,9 @@ EXTRA_FORMS = {
 GROUPED_FORMS = {
     "hll_sketch_estimate": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(s, 4))",
                             "hll_sketch_estimate(hll_sketch_agg(bin, 10))"),
+    "approx_top_k_estimate": ("approx_top_k_estimate(approx_top_k_accumulate(sign(k)), 1)",
+                              "approx_top_k_estimate(approx_top_k_accumulate(b, 100))",
+                              "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)"),
 }  # fmt: skip
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 

@@ -46,6 +46,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     text_functions,
     time_type,
     time_zones,
+    top_k,
     try_datetime,
     type_names,
     url_parsing,
@@ -119,7 +120,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    bitmap_aggregates, histogram_numeric, hll_sketch, count_min_sketch,
+    bitmap_aggregates, histogram_numeric, hll_sketch, count_min_sketch, top_k,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

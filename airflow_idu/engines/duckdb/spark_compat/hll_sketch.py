@@ -101,7 +101,7 @@ HLL_MACROS: tuple[str, ...] = (
     _macro(
         "idu_hll_coupon_count(x, lgk, most)",
         f"CASE WHEN {_COUNT} > most THEN error('[IDU_REFUSED] hll_sketch_estimate(hll_sketch_agg(...)) of ' || "
-        f"{_COUNT} || ' distinct coupons with lgConfigK ' || lgk || ': beyond ' || most || ' Spark''s sketch is "
+        f"{_COUNT} || ' distinct coupons with lgConfigK ' || lgk || ': beyond ' || most || ', Spark''s sketch is "
         "in HLL mode, whose estimate depends on how its partitions'' sketches merge. Use count(DISTINCT ...) for "
         f"the exact count') ELSE {_COUNT} END",
     ),

@@ -43,6 +43,7 @@ from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACR
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
+from airflow_idu.engines.duckdb.spark_compat.top_k import TOP_K_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
@@ -379,6 +380,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *HISTOGRAM_MACROS,
     *HLL_MACROS,
     *CMS_MACROS,
+    *TOP_K_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

@@ -46,6 +46,7 @@ from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
+from airflow_idu.engines.duckdb.spark_compat.top_k import top_k
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 
@@ -360,6 +361,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     histogram_numeric,  # where its bins are the distinct values
     hll_sketch,  # hll_sketch_estimate(hll_sketch_agg(...)) in coupon mode
     count_min_sketch,  # its bytes, from the values' counts
+    top_k,  # approx_top_k and approx_top_k_estimate(approx_top_k_accumulate(...)) where exact
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
