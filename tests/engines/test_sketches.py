@@ -1,5 +1,5 @@
-"""The bitmap aggregates, histogram_numeric, hll_sketch_estimate(hll_sketch_agg(...)) and count_min_sketch on
-the embedded engine, against models written from Spark's and DataSketches' source, and their refusals. DuckDB only:
+"""The bitmap aggregates, histogram_numeric, hll_sketch_estimate(hll_sketch_agg(...)), count_min_sketch and
+approx_top_k on the embedded engine, against models written from Spark's and DataSketches' source, and their refusals. DuckDB only:
 fast. tests/fidelity/test_sketches.py compares the same with local Spark."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import java_random_ints, shape
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import coupon, estimate
 from airflow_idu.engines.duckdb.spark_compat.hll_sketch import max_coupons
+from airflow_idu.engines.duckdb.spark_compat.top_k import exact_items
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 
@@ -207,10 +208,7 @@ def test_count_min_sketch_shape(eps: float, confidence: float, expected: tuple[i
 def test_count_min_sketch_bytes(con: duckdb.DuckDBPyConnection) -> None:
     # local Spark 4.3: SELECT hex(count_min_sketch(col, 0.5d, 0.5d, 1)) FROM VALUES (1), (2), (1) AS tab(col)
     spark = (
-        "0000000100000000000000030000000100000004000000005D8D6AB9"
-        + "0" * 16
-        + f"{2:016X}{1:016X}"
-        + "0" * 16
+        "0000000100000000000000030000000100000004000000005D8D6AB9" + "0" * 16 + f"{2:016X}{1:016X}" + "0" * 16
     )
     sql = "SELECT hex(count_min_sketch(col, 0.5d, 0.5d, 1)) FROM VALUES (1), (2), (1), (NULL) AS tab(col)"
     assert run(con, sql) == [(spark,)]
@@ -227,5 +225,62 @@ def test_count_min_sketch_bytes(con: duckdb.DuckDBPyConnection) -> None:
     ids=["eps-column", "confidence-one", "fractional-seed", "window"],
 )
 def test_count_min_sketch_refused_at_translate_time(sql: str) -> None:
+    with pytest.raises(TranslationError):
+        translate_statement(sql)
+
+
+@pytest.mark.parametrize(("tracked", "most"), [(10000, 12288), (1, 6), (3, 6), (6, 6), (7, 12), (100, 192)])
+def test_top_k_exact_items(tracked: int, most: int) -> None:
+    assert exact_items(tracked) == most
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "approx_top_k(x, 3) FROM VALUES (1), (1), (NULL), (NULL), (2), (3), (3), (3)",
+            [(3, 3), (1, 2), (None, 2)],
+        ),
+        ("approx_top_k(x, 1) FROM VALUES (1), (2), (2), (3)", [(2, 2)]),
+        (
+            "approx_top_k_estimate(approx_top_k_accumulate(x, 10), 2) FROM VALUES ('a'), ('b'), ('b')",
+            [("b", 2), ("a", 1)],
+        ),
+        ("approx_top_k(x) FROM (SELECT 1 AS x) WHERE false", []),
+    ],
+    ids=["null-after-equal-items", "tie-beyond-k+1", "accumulated", "empty"],
+)
+def test_approx_top_k(con: duckdb.DuckDBPyConnection, sql: str, expected: list[tuple[Any, int]]) -> None:
+    assert run(con, f"SELECT {sql} AS t(x)" if "VALUES" in sql else f"SELECT {sql}") == [
+        ([{"item": i, "count": c} for i, c in expected],)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("approx_top_k(x, 2) FROM VALUES (1), (2)", "tied"),
+        ("approx_top_k(x, 1, 3) FROM VALUES (1), (2), (3), (4), (5), (6), (7)", "over 7 distinct values"),
+        ("approx_top_k(x, 1) FROM VALUES (0.0D), (-0.0D)", "0.0 and -0.0"),
+    ],
+    ids=["tie", "purged", "signed-zeros"],
+)
+def test_approx_top_k_refused_when_run(con: duckdb.DuckDBPyConnection, sql: str, reason: str) -> None:
+    with pytest.raises(duckdb.Error, match=rf"IDU_REFUSED\] approx_top_k.*{reason}"):
+        run(con, f"SELECT {sql} AS t(x)")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT approx_top_k_accumulate(x) FROM t",
+        "SELECT approx_top_k_estimate(s, 2) FROM t",
+        "SELECT approx_top_k_combine(s, 10) FROM t",
+        "SELECT approx_top_k(x, k) FROM t",
+        "SELECT approx_top_k(x, 20, 10) FROM t",
+    ],
+    ids=["accumulated-sketch", "stored-sketch", "combine", "k-column", "k-over-tracked"],
+)
+def test_approx_top_k_refused_at_translate_time(sql: str) -> None:
     with pytest.raises(TranslationError):
         translate_statement(sql)

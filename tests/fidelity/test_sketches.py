@@ -143,3 +143,25 @@ def test_count_min_sketch(spark: Any, con: duckdb.DuckDBPyConnection, kind: str,
 
     rows = [(g, None if rnd.random() < 0.05 else value()) for g in range(3) for _ in range(200)] + [(3, None)]
     compare(spark, con, kind, rows, select)
+
+
+@pytest.mark.parametrize(
+    ("kind", "select"),
+    [
+        ("BIGINT", "approx_top_k(v, 3)"),
+        pytest.param("VARCHAR", "approx_top_k_estimate(approx_top_k_accumulate(v, 20), 4)", marks=_SWEEP),
+        pytest.param("DOUBLE", "approx_top_k(v, 2, 12)", marks=_SWEEP),
+    ],
+    ids=["bigint", "string-accumulated", "double"],
+)
+def test_approx_top_k_without_ties(
+    spark: Any, con: duckdb.DuckDBPyConnection, kind: str, select: str
+) -> None:
+    """Counts 1, 2, 3... per group (no ties), NULLs among them; up to the exact range (15 items at 20 tracked)."""
+
+    def value(i: int) -> Any:
+        return {"VARCHAR": f"v{i}", "DOUBLE": i / 3}.get(kind, i * 10**12)
+
+    rows = [(g, value(i)) for g in range(3) for i in range(1, 9 - g) for _ in range(i)]
+    rows += [(1, None)] * 4 + [(2, None)] * 7
+    compare(spark, con, kind, rows, select)
