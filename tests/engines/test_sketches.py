@@ -153,6 +153,26 @@ def test_hll_sketch_estimate_counts_coupons(con: duckdb.DuckDBPyConnection) -> N
     assert run(con, sql) == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("rows", "lg_ks", "expected"),
+    [
+        ("(1, 4), (1, 4), (2, 5), (2, 5), (3, 6)", "", 6),
+        ("(1, 1), (2, 2), (3, 3), (4, 10), (5, 11)", ", 4), hll_sketch_agg(b, 5), true", 7),
+        ("(1, NULL), (2, NULL)", ", 4), hll_sketch_agg(b, 5), true", 2),
+    ],
+    ids=["example", "different-lgk", "one-empty"],
+)
+def test_hll_union(con: duckdb.DuckDBPyConnection, rows: str, lg_ks: str, expected: int) -> None:
+    union = f"hll_union(hll_sketch_agg(a{lg_ks or '), hll_sketch_agg(b)'})"
+    assert run(con, f"SELECT hll_sketch_estimate({union}) FROM VALUES {rows} AS t(a, b)") == [(expected,)]
+
+
+def test_hll_union_refused_beyond_the_smaller_lgk(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT hll_sketch_estimate(hll_union(hll_sketch_agg(a, 4), hll_sketch_agg(b, 5), true)) FROM "
+    with pytest.raises(duckdb.Error, match=r"IDU_REFUSED\] hll_sketch_estimate\(hll_union"):
+        run(con, sql + "VALUES (1, 1), (2, 2), (3, 3), (4, 10), (5, 11), (6, 12) AS t(a, b)")
+
+
 def test_hll_sketch_estimate_refused_in_hll_mode(con: duckdb.DuckDBPyConnection) -> None:
     sql = "SELECT hll_sketch_estimate(hll_sketch_agg(id, 4)) FROM range(8)"
     with pytest.raises(duckdb.Error, match=r"IDU_REFUSED\] hll_sketch_estimate.* 8 distinct coupons"):
@@ -164,7 +184,9 @@ def test_hll_sketch_estimate_refused_in_hll_mode(con: duckdb.DuckDBPyConnection)
     [
         "SELECT hll_sketch_agg(x) FROM t",
         "SELECT hll_sketch_estimate(s) FROM t",
-        "SELECT hll_sketch_estimate(hll_union(hll_sketch_agg(x), hll_sketch_agg(y))) FROM t",
+        "SELECT hll_union(hll_sketch_agg(x), hll_sketch_agg(y)) FROM t",
+        "SELECT hll_sketch_estimate(hll_union(hll_sketch_agg(x, 4), hll_sketch_agg(y, 5))) FROM t",
+        "SELECT hll_sketch_estimate(hll_union(hll_sketch_agg(x), s)) FROM t",
         "SELECT hll_sketch_estimate(hll_union_agg(s)) FROM t",
         "SELECT hll_sketch_estimate(hll_sketch_agg(x, 22)) FROM t",
         "SELECT histogram_numeric(x, y) FROM t",
@@ -175,7 +197,9 @@ def test_hll_sketch_estimate_refused_in_hll_mode(con: duckdb.DuckDBPyConnection)
     ids=[
         "sketch-bytes",
         "stored-sketch",
-        "union",
+        "union-bytes",
+        "union-different-lgk",
+        "union-stored",
         "union-agg",
         "lgk",
         "bins-column",

@@ -140,6 +140,9 @@ EXTRA_FORMS = {
 GROUPED_FORMS = {
     "hll_sketch_estimate": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(s, 4))",
                             "hll_sketch_estimate(hll_sketch_agg(bin, 10))"),
+    "hll_union": ("hll_sketch_estimate(hll_union(hll_sketch_agg(i), hll_sketch_agg(k)))",
+                  "hll_sketch_estimate(hll_union(hll_sketch_agg(s, 10), hll_sketch_agg(s2, 12), true))",
+                  "hll_sketch_estimate(hll_union(hll_sketch_agg(bin, 4), hll_sketch_agg(n, 4), false))"),
     "approx_top_k_estimate": ("approx_top_k_estimate(approx_top_k_accumulate(sign(k)), 1)",
                               "approx_top_k_estimate(approx_top_k_accumulate(b, 100))",
                               "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)"),

@@ -165,3 +165,11 @@ def test_approx_top_k_without_ties(
     rows = [(g, value(i)) for g in range(3) for i in range(1, 9 - g) for _ in range(i)]
     rows += [(1, None)] * 4 + [(2, None)] * 7
     compare(spark, con, kind, rows, select)
+
+
+@_SWEEP
+def test_hll_union(spark: Any, con: duckdb.DuckDBPyConnection) -> None:
+    """Two sketches of one row's columns (v and v + 1000), lgConfigK 8 and 10: their union at lgConfigK 8."""
+    rows = [(g, i * 31) for g in range(3) for i in range(6 + 3 * g)] + [(3, None)]
+    select = "hll_sketch_estimate(hll_union(hll_sketch_agg(v, 8), hll_sketch_agg(v + 1000, 10), true))"
+    compare(spark, con, "BIGINT", rows, select)

@@ -28,8 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "HLL_MACROS", "anonymous_check", "hll_sketch", "max_coupons"]
 
 _AGG, _ESTIMATE = "hll_sketch_agg", "hll_sketch_estimate"
-_UNIONS = ("hll_union", "hll_union_agg")
-ANONYMOUS: frozenset[str] = frozenset({_AGG, _ESTIMATE, *_UNIONS})
+ANONYMOUS: frozenset[str] = frozenset({_AGG, _ESTIMATE, "hll_union", "hll_union_agg"})
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 _DEFAULT_LG_K = 12
@@ -59,32 +58,59 @@ def _is(node: exp.Expr | None, name: str) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.lower() == name
 
 
+def _union_check(node: exp.Anonymous) -> str | None:
+    args = node.expressions
+    if not _is(node.parent, _ESTIMATE):
+        return f"hll_union outside hll_sketch_estimate: {_SKETCH_BYTES}"
+    if len(args) not in (2, 3) or not all(_is(a, _AGG) for a in args[:2]):
+        return "hll_union of other than two hll_sketch_agg(...) (a stored sketch's bytes)"
+    allow = args[2] if len(args) == 3 else exp.false()
+    if not isinstance(allow, exp.Boolean):
+        return "hll_union with an allowDifferentLgConfigK other than a boolean literal"
+    lg_ks = [_lg_k(a) for a in args[:2] if isinstance(a, exp.Anonymous)]
+    if lg_ks[0] != lg_ks[1] and not allow.this:
+        return "hll_union of sketches of different lgConfigK without allowDifferentLgConfigK (Spark fails)"
+    return None
+
+
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
-    if name in _UNIONS:
+    if name == "hll_union_agg":
         return f"{name}: {_SKETCH_BYTES}"
+    if name == "hll_union":
+        return _union_check(node)
     if name == _ESTIMATE:
         given = node.expressions
-        if len(given) != 1 or not _is(given[0], _AGG):
-            return "hll_sketch_estimate of other than hll_sketch_agg(...) (a stored sketch's bytes)"
+        if len(given) != 1 or not (_is(given[0], _AGG) or _is(given[0], "hll_union")):
+            return "hll_sketch_estimate of other than hll_sketch_agg(...) or hll_union(...) of them (a stored sketch)"
         return None
     if name == _AGG:
-        if not _is(node.parent, _ESTIMATE):
+        if not (_is(node.parent, _ESTIMATE) or _is(node.parent, "hll_union")):
             return f"hll_sketch_agg outside hll_sketch_estimate: {_SKETCH_BYTES}"
         if _lg_k(node) is None:
             return "hll_sketch_agg with an lgConfigK other than an integer literal between 4 and 21"
     return None
 
 
-def _estimate(node: exp.Expr) -> exp.Expr:
-    assert isinstance(node, exp.Anonymous)
-    agg = node.expressions[0]
+def _limit(agg: exp.Expr) -> exp.Expr:
     assert isinstance(agg, exp.Anonymous)
     lg_k = _lg_k(agg)
     assert lg_k is not None  # checked in allowed.py
-    limit = exp.Literal.number(max_coupons(lg_k))
-    count = _call("idu_hll_coupon_count", agg.expressions[0].copy(), exp.Literal.number(lg_k), limit)
-    return _call("idu_hll_estimate", count)
+    return exp.Literal.number(max_coupons(lg_k))
+
+
+def _estimate(node: exp.Expr) -> exp.Expr:
+    assert isinstance(node, exp.Anonymous)
+    given = node.expressions[0]
+    assert isinstance(given, exp.Anonymous)
+    if given.name.lower() == "hll_union":  # the union's lgConfigK: the smaller, or the non-empty one's
+        a, b = given.expressions[:2]
+        assert isinstance(a, exp.Anonymous) and isinstance(b, exp.Anonymous)
+        values = (a.expressions[0].copy(), b.expressions[0].copy())
+        return _call("idu_hll_estimate", _call("idu_hll_union_count", *values, _limit(a), _limit(b)))
+    return _call(
+        "idu_hll_estimate", _call("idu_hll_coupon_count", given.expressions[0].copy(), _limit(given))
+    )
 
 
 def hll_sketch(tree: exp.Expr) -> exp.Expr:
@@ -93,16 +119,29 @@ def hll_sketch(tree: exp.Expr) -> exp.Expr:
     return replace_each(tree, reversed(nodes), _estimate)
 
 
-_COUNT = "count(DISTINCT CASE WHEN x IS NOT NULL THEN idu_hll_coupon(typeof(x), CAST(x AS VARCHAR)) END)"
+_COUPON = "CASE WHEN {0} IS NOT NULL THEN idu_hll_coupon(typeof({0}), CAST({0} AS VARCHAR)) END"
+_COUNT = f"count(DISTINCT {_COUPON.format('x')})"
+_COUNT_A, _COUNT_B = (f"count(DISTINCT {_COUPON.format(v)})" for v in "ab")
+_UNION = f"len(list_distinct(list_concat(list(DISTINCT {_COUPON.format('a')}), list(DISTINCT {_COUPON.format('b')}))))"
 
 HLL_MACROS: tuple[str, ...] = (
     # the distinct coupons, or refused; the estimate's UDF is called by the rewrite (a macro's body may not
     # name a UDF outside CASE WHEN: DuckDB looks it up when the macro is created, before the UDFs exist)
     _macro(
-        "idu_hll_coupon_count(x, lgk, most)",
+        "idu_hll_coupon_count(x, most)",
         f"CASE WHEN {_COUNT} > most THEN error('[IDU_REFUSED] hll_sketch_estimate(hll_sketch_agg(...)) of ' || "
-        f"{_COUNT} || ' distinct coupons with lgConfigK ' || lgk || ': beyond ' || most || ', Spark''s sketch is "
+        f"{_COUNT} || ' distinct coupons: beyond ' || most || ' (its lgConfigK''s limit), Spark''s sketch is "
         "in HLL mode, whose estimate depends on how its partitions'' sketches merge. Use count(DISTINCT ...) for "
         f"the exact count') ELSE {_COUNT} END",
+    ),
+    # hll_union: each sketch's coupons, and their union's, within the limits of their lgConfigK
+    _macro(
+        "idu_hll_union_count(a, b, most_a, most_b)",
+        f"CASE WHEN {_COUNT_A} > most_a OR {_COUNT_B} > most_b OR {_UNION} > CASE "
+        f"WHEN {_COUNT_A} = 0 THEN most_b WHEN {_COUNT_B} = 0 THEN most_a ELSE "
+        "least(most_a, most_b) END THEN error('[IDU_REFUSED] hll_sketch_estimate(hll_union(...)): a sketch or "
+        "their union holds more distinct coupons than its lgConfigK keeps in coupon mode; beyond, Spark''s HLL "
+        "estimate depends on how its partitions'' sketches merge. Use count(DISTINCT ...) for the exact count') "
+        f"ELSE {_UNION} END",
     ),
 )
