@@ -76,11 +76,16 @@ def _union_check(node: exp.Anonymous) -> str | None:
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
     if name == "hll_union_agg":
-        return f"{name}: {_SKETCH_BYTES}"
+        return (
+            "hll_union_agg of stored sketches: the engine does not read DataSketches' bytes (Spark's depend on its "
+            "partitions); use hll_sketch_estimate(hll_sketch_agg(...)) over the values, or count(DISTINCT ...)"
+        )
     if name == "hll_union":
         return _union_check(node)
     if name == _ESTIMATE:
         given = node.expressions
+        if len(given) == 1 and _is(given[0], "hll_union_agg"):
+            return None  # hll_union_agg says why
         if len(given) != 1 or not (_is(given[0], _AGG) or _is(given[0], "hll_union")):
             return "hll_sketch_estimate of other than hll_sketch_agg(...) or hll_union(...) of them (a stored sketch)"
         return None
