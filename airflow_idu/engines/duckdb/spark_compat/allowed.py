@@ -18,15 +18,11 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
-    bitmap_aggregates,
-    count_min_sketch,
     crypto_functions,
     datetime_functions,
     format_string,
     functions,
     grouping_windows,
-    histogram_numeric,
-    hll_sketch,
     intervals,
     json_functions,
     json_path,
@@ -46,7 +42,6 @@ from airflow_idu.engines.duckdb.spark_compat import (
     text_functions,
     time_type,
     time_zones,
-    top_k,
     try_datetime,
     type_names,
     url_parsing,
@@ -58,6 +53,7 @@ from airflow_idu.engines.duckdb.spark_compat.refusals import (
     node_line,
 )
 from airflow_idu.engines.duckdb.spark_compat.rewrites import unsupported_format
+from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MODULES
 from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
@@ -120,7 +116,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    bitmap_aggregates, histogram_numeric, hll_sketch, count_min_sketch, top_k,
+    *SKETCH_MODULES,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -20,16 +20,15 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import register_count_min_sketch
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
-from airflow_idu.engines.duckdb.spark_compat.hll_coupons import register_hll_coupons
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
+from airflow_idu.engines.duckdb.spark_compat.sketches import register_sketches
 from airflow_idu.engines.duckdb.spark_compat.strict_math import register_strict_math
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
 from airflow_idu.engines.duckdb.spark_compat.time_type import register_time
@@ -142,6 +141,5 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_format_number(con)
     register_scaled_rounding(con)
     register_type_names(con)
-    register_hll_coupons(con)
-    register_count_min_sketch(con)
+    register_sketches(con)
     register_strict_math(con)

@@ -18,15 +18,11 @@ from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.approximate import APPROXIMATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
-from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import BITMAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
-from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import CMS_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
-from airflow_idu.engines.duckdb.spark_compat.histogram_numeric import HISTOGRAM_MACROS
-from airflow_idu.engines.duckdb.spark_compat.hll_sketch import HLL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.intervals import INTERVAL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.json_path import JSON_PATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
@@ -39,11 +35,11 @@ from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_A
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
+from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
-from airflow_idu.engines.duckdb.spark_compat.top_k import TOP_K_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
@@ -376,11 +372,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *SCALAR_MACROS,
     *AGGREGATE_MACROS,
     *APPROXIMATE_MACROS,
-    *BITMAP_MACROS,
-    *HISTOGRAM_MACROS,
-    *HLL_MACROS,
-    *CMS_MACROS,
-    *TOP_K_MACROS,
+    *SKETCH_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
     *MAP_MACROS,

@@ -16,17 +16,13 @@ from airflow_idu.engines.duckdb.spark_compat import library
 from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
-from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import bitmap_aggregates
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
-from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import count_min_sketch
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
-from airflow_idu.engines.duckdb.spark_compat.histogram_numeric import histogram_numeric
-from airflow_idu.engines.duckdb.spark_compat.hll_sketch import hll_sketch
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
@@ -41,12 +37,12 @@ from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_a
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
+from airflow_idu.engines.duckdb.spark_compat.sketches import sketches
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
-from airflow_idu.engines.duckdb.spark_compat.top_k import top_k
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 
@@ -357,11 +353,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     approximate,  # percentile_approx, approx_count_distinct where exact
-    bitmap_aggregates,  # bitmap_construct_agg, bitmap_or_agg, bitmap_and_agg
-    histogram_numeric,  # where its bins are the distinct values
-    hll_sketch,  # hll_sketch_estimate(hll_sketch_agg(...)) in coupon mode
-    count_min_sketch,  # its bytes, from the values' counts
-    top_k,  # approx_top_k and approx_top_k_estimate(approx_top_k_accumulate(...)) where exact
+    sketches,  # bitmap_*_agg, histogram_numeric, hll_*, count_min_sketch, approx_top_k* where exact
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
