@@ -193,6 +193,10 @@ def test_hll_sketch_estimate_refused_in_hll_mode(con: duckdb.DuckDBPyConnection)
         "SELECT histogram_numeric(x, 1) FROM t",
         "SELECT bitmap_or_agg(b) OVER (ORDER BY x) FROM t",
         "SELECT bitmap_and_agg(b) OVER () FROM t",
+        "SELECT bitmap_or_agg(DISTINCT b) FROM t",
+        "SELECT hll_sketch_estimate(hll_sketch_agg(DISTINCT x)) FROM t",
+        "SELECT approx_top_k(DISTINCT x) FROM t",
+        "SELECT approx_top_k_estimate(approx_top_k_accumulate(DISTINCT x)) FROM t",
     ],
     ids=[
         "sketch-bytes",
@@ -206,6 +210,10 @@ def test_hll_sketch_estimate_refused_in_hll_mode(con: duckdb.DuckDBPyConnection)
         "one-bin",
         "window",
         "and-window",
+        "distinct-bitmap",
+        "distinct-hll",
+        "distinct-top-k",
+        "distinct-accumulate",
     ],
 )
 def test_refused_at_translate_time(sql: str) -> None:

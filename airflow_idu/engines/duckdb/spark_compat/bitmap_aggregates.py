@@ -38,6 +38,8 @@ def _window_check(name: str) -> Callable[[exp.Expr], str | None]:
     def check(node: exp.Expr) -> str | None:
         if isinstance(node.parent, exp.Window):
             return f"{name} as a window function"
+        if any(isinstance(a, exp.Distinct) for a in node.iter_expressions()):
+            return f"{name} of DISTINCT values"
         if len(list(node.iter_expressions())) != 1:
             return f"{name} with other than one argument"
         return None

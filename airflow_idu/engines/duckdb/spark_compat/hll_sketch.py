@@ -92,6 +92,8 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     if name == _AGG:
         if not (_is(node.parent, _ESTIMATE) or _is(node.parent, "hll_union")):
             return f"hll_sketch_agg outside hll_sketch_estimate: {_SKETCH_BYTES}"
+        if node.expressions and isinstance(node.expressions[0], exp.Distinct):
+            return "hll_sketch_agg of DISTINCT values"
         if _lg_k(node) is None:
             return "hll_sketch_agg with an lgConfigK other than an integer literal between 4 and 21"
     return None

@@ -61,6 +61,8 @@ def _shape(k_node: exp.Expr | None, tracked_node: exp.Expr | None) -> tuple[int,
 def _top_k_check(node: exp.Expr) -> str | None:
     if isinstance(node.parent, exp.Window):
         return "approx_top_k as a window function"
+    if isinstance(node.this, exp.Distinct):
+        return "approx_top_k of DISTINCT values"
     found = _shape(node.args.get("expression"), node.args.get("counters"))
     return found if isinstance(found, str) else None
 
@@ -69,6 +71,8 @@ def _estimate_check(node: exp.Expr) -> str | None:
     sketch = node.this
     if not isinstance(sketch, exp.ApproxTopKAccumulate):
         return "approx_top_k_estimate of other than approx_top_k_accumulate(...) (a stored sketch)"
+    if isinstance(sketch.this, exp.Distinct):
+        return "approx_top_k_accumulate of DISTINCT values"
     found = _shape(node.args.get("expression"), sketch.args.get("expression"))
     return found if isinstance(found, str) else None
 
