@@ -16,6 +16,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     hll_sketch,
     top_k,
 )
+from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import register_bitmap_merge
 from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import register_count_min_sketch
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import register_hll_coupons
 
@@ -50,5 +51,6 @@ def sketches(tree: exp.Expr) -> exp.Expr:
 
 
 def register_sketches(con: duckdb.DuckDBPyConnection) -> None:
+    register_bitmap_merge(con)
     register_hll_coupons(con)
     register_count_min_sketch(con)
