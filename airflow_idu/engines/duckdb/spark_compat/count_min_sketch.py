@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.fdlibm_hyperbolic import log1p
-from airflow_idu.engines.duckdb.spark_compat.hashing import blob_bytes, murmur3
+from airflow_idu.engines.duckdb.spark_compat.hashing import blob_bytes, murmur3_bytes
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -143,9 +143,8 @@ def _cells(kind: str, text: str, depth: int, width: int, hash_a: list[int]) -> l
             f"[IDU_REFUSED] count_min_sketch of a {kind} value: Spark takes integers, STRING, BINARY"
         )
     data = text.encode("utf-8") if kind == "VARCHAR" else blob_bytes(text)
-    escaped = "".join(f"\\x{b:02X}" for b in data)  # hashing's BLOB text
-    h1 = murmur3("BLOB", escaped, None, 0)
-    h2 = murmur3("BLOB", escaped, None, h1)
+    h1 = murmur3_bytes(data, 0)
+    h2 = murmur3_bytes(data, h1)
     return [abs(_java_rem(_signed(h1 + i * h2, 32), width)) for i in range(depth)]
 
 
