@@ -82,6 +82,9 @@ def _number(node: exp.Expr) -> float | None:
         inner = inner.this
     if not isinstance(inner, exp.Literal) or inner.is_string:
         return None
+    digits = inner.this.replace(".", "").lstrip("0")
+    if "e" not in inner.this.lower() and len(digits) > 15:  # Spark's DECIMAL to DOUBLE: certain up to 15 digits
+        return None
     value = float(inner.this)
     return -value if negative else value
 
