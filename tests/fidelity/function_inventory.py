@@ -230,10 +230,49 @@ EXTRA_FORMS = {
     # KLL sketches go straight into the functions reading them (a sketch's bytes depend on row order: refused);
     # per row: scalar subqueries over the rows so far, and Spark's own bytes as literals (_KLL)
     **_kll_forms(),
+    # the bitmap aggregates over positions (bitmap_bit_position of a column, or a column: out of range fails)
+    # and over BINARY bitmaps of every length (shorter than 4096 bytes, empty, NULL)
+    "bitmap_construct_agg": ("bitmap_construct_agg(bitmap_bit_position(i))", "bitmap_construct_agg(bitmap_bit_position(n))",
+                             "bitmap_count(bitmap_construct_agg(bitmap_bit_position(k)))", "bitmap_construct_agg(k)",
+                             "bitmap_construct_agg(abs(k) * 4000)"),
+    "bitmap_or_agg": ("bitmap_or_agg(bin)", "bitmap_count(bitmap_or_agg(bin))", "bitmap_or_agg(CASE WHEN b THEN bin END)"),
+    "bitmap_and_agg": ("bitmap_and_agg(bin)", "bitmap_count(bitmap_and_agg(bin))",
+                       "bitmap_and_agg(CASE WHEN b THEN bin END)", "bitmap_and_agg(CASE WHEN k > 100 THEN bin END)"),
+    # exact while a group's values are distinct and at most nb (k % 3 repeats a value: refused when run)
+    "histogram_numeric": ("histogram_numeric(i, 10)", "histogram_numeric(n, 6)", "histogram_numeric(d, 10)",
+                          "histogram_numeric(dec, 10)", "histogram_numeric(dt, 10)", "histogram_numeric(ts, 10)",
+                          "histogram_numeric(k, 10)", "histogram_numeric(i, 5)", "histogram_numeric(k % 3, 10)"),
+    # the estimate of a sketch in its coupon mode (the sketch's own bytes depend on Spark's partitions: refused)
+    "hll_sketch_agg": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(n, 4))",
+                       "hll_sketch_estimate(hll_sketch_agg(s))", "hll_sketch_estimate(hll_sketch_agg(s2, 8))",
+                       "hll_sketch_estimate(hll_sketch_agg(bin, 21))", "hll_sketch_estimate(hll_sketch_agg(k, 5))",
+                       "hll_sketch_agg(i)"),
+    "hll_union_agg": ("hll_sketch_estimate(hll_union_agg(bin))",),  # a stored sketch: refused
+    # literal eps, confidence and seed (the example's become columns, which Spark rejects)
+    "count_min_sketch": ("count_min_sketch(i, 0.5d, 0.5d, 1)", "count_min_sketch(n, 0.1d, 0.9d, 42)",
+                         "count_min_sketch(s, 0.2d, 0.95d, -7)", "count_min_sketch(bin, 0.3d, 0.6d, 0)",
+                         "count_min_sketch(k % 3, 0.5d, 0.75d, 2147483647)", "count_min_sketch(s2, 0.05d, 0.99d, 5)"),
+    # literal k and maxItemsTracked; exact where no two items tie at a count that decides the answer
+    "approx_top_k": ("approx_top_k(sign(k), 1)", "approx_top_k(k % 3, 2)", "approx_top_k(b, 2)",
+                     "approx_top_k(s, 1)", "approx_top_k(sign(i), 2, 100)", "approx_top_k(i, 1, 4)"),
+    "approx_top_k_accumulate": ("approx_top_k_estimate(approx_top_k_accumulate(sign(k)), 1)",
+                                "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)",
+                                "approx_top_k_accumulate(i)"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
 EXTRA_FORMS.update(SKETCH_FORMS)
+# Scalar functions of an aggregate's result (a sketch): forms run over GROUP BY g
+GROUPED_FORMS = {
+    "hll_sketch_estimate": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(s, 4))",
+                            "hll_sketch_estimate(hll_sketch_agg(bin, 10))"),
+    "hll_union": ("hll_sketch_estimate(hll_union(hll_sketch_agg(i), hll_sketch_agg(k)))",
+                  "hll_sketch_estimate(hll_union(hll_sketch_agg(s, 10), hll_sketch_agg(s2, 12), true))",
+                  "hll_sketch_estimate(hll_union(hll_sketch_agg(bin, 4), hll_sketch_agg(n, 4), false))"),
+    "approx_top_k_estimate": ("approx_top_k_estimate(approx_top_k_accumulate(sign(k)), 1)",
+                              "approx_top_k_estimate(approx_top_k_accumulate(b, 100))",
+                              "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)"),
+}  # fmt: skip
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 
@@ -409,6 +448,8 @@ def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
         Form(function=function.name, expression=e, kind="agg")
         for e in AGGREGATED_FORMS.get(function.name, ())
     ]
+    for expression in GROUPED_FORMS.get(function.name, ()):
+        forms.append(Form(function=function.name, expression=expression, kind="agg"))
     if kind == "window":  # each also over the whole table, without PARTITION BY
         forms += [Form(function=f.function, expression=f"{f.expression} OVER (ORDER BY id)", kind="scalar")
                   for f in list(forms)]  # fmt: skip

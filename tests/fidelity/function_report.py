@@ -56,6 +56,21 @@ _APPROXIMATE = (
     "Spark's, a TIMESTAMP may be Spark's TIMESTAMP_NTZ): CAST it."
 )
 
+# the exactness ranges of the sketch aggregates (spark_compat/bitmap_aggregates.py, histogram_numeric.py,
+# hll_sketch.py, count_min_sketch.py, top_k.py)
+_SKETCHES = (
+    "**Sketches** (tests/fidelity/test_counting_sketches.py: local Spark with one and four partitions). "
+    "`bitmap_construct_agg`/`bitmap_or_agg`/`bitmap_and_agg` and `count_min_sketch` give Spark's bytes "
+    "(bits ORed/ANDed, counts added: whatever the partitions). `histogram_numeric` gives Spark's bins while a "
+    "group's values are distinct and at most nb (a value seen in two partitions is two bins on Spark); "
+    "`hll_sketch_estimate` of `hll_sketch_agg` (or of `hll_union` of two) while the DataSketches sketch stays "
+    "in its coupon mode (lgConfigK 12: up to 384 distinct coupons); `approx_top_k` and "
+    "`approx_top_k_estimate(approx_top_k_accumulate(...))` while the ItemsSketch counts exactly (default: "
+    "up to 12,288 distinct items) and no two items tie at a count that decides the answer (Spark orders "
+    "them by hash-map slot). Beyond, refused when run; the sketches' own bytes (`hll_sketch_agg`, "
+    "`approx_top_k_accumulate`) and the functions reading stored sketches are refused."
+)
+
 _TIME = (
     "**Spark's TIME type** (spark_compat/time_type.py, time_parsing.py; edges in tests/fidelity/test_"
     "time_functions.py). Spark 4.3 gates it behind `spark.sql.timeType.enabled`, off by default: Spar"
@@ -134,6 +149,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         _TIME,
         "",
         _APPROXIMATE,
+        "",
+        _SKETCHES,
         "",
         _FDLIBM,
         "",

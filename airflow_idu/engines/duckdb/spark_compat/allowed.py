@@ -60,6 +60,7 @@ from airflow_idu.engines.duckdb.spark_compat.refusals import (
     construct_name,
     node_line,
 )
+from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MODULES
 from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
@@ -124,6 +125,7 @@ _MODULES = (
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math, kll,
     vector_functions, collations, counter_diff, time_bucket,
     theta_functions, tuple_functions,
+    *SKETCH_MODULES,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -31,7 +31,7 @@ from airflow_idu.engines.duckdb.spark_compat.python_functions import register_ud
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["murmur3", "register_hashes", "xxhash64"]
+__all__ = ["murmur3", "murmur3_bytes", "register_hashes", "xxhash64"]
 
 _M32 = 0xFFFFFFFF
 _M64 = 0xFFFFFFFFFFFFFFFF
@@ -144,6 +144,11 @@ def _murmur3_step(layout: str, value: Any, seed: int) -> int:
             h1 = _mix_h1(h1, _mix_k1((byte - 256 if byte > 127 else byte) & _M32))
         h1 = _fmix32(h1, len(data))
     return h1 - (1 << 32) if h1 & 0x80000000 else h1
+
+
+def murmur3_bytes(data: bytes, seed: int) -> int:
+    """Spark's Murmur3 x86_32 ``hashUnsafeBytes`` of ``data`` (signed)."""
+    return _murmur3_step("bytes", data, seed)
 
 
 def murmur3(kind: str, text: str | None, json_text: str | None, seed: int) -> int:

@@ -29,6 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_c
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import register_scaled_rounding
+from airflow_idu.engines.duckdb.spark_compat.sketches import register_sketches
 from airflow_idu.engines.duckdb.spark_compat.strict_math import register_strict_math
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import register_similarity
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import register_theta
@@ -144,6 +145,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_format_number(con)
     register_scaled_rounding(con)
     register_type_names(con)
+    register_sketches(con)
     register_strict_math(con)
     register_vectors(con)
     register_kll(con)

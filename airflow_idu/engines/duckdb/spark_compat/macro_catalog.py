@@ -28,6 +28,7 @@ from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_A
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
+from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
@@ -72,6 +73,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *COUNTER_DIFF_MACROS,
     *TIME_BUCKET_MACROS,
     *KLL_MACROS,
+    *SKETCH_MACROS,
     *THETA_MACROS,
     *TUPLE_MACROS,
 )

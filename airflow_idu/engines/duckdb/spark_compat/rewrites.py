@@ -54,6 +54,7 @@ from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_a
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
+from airflow_idu.engines.duckdb.spark_compat.sketches import sketches
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
@@ -89,6 +90,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     approximate,  # percentile_approx, approx_count_distinct where exact
     kll,  # the kll_sketch_* functions where the sketch never compacted
     sketch_functions,  # theta sketches byte for byte; tuple sketches only inside tuple functions
+    sketches,  # bitmap_*_agg, histogram_numeric, hll_*, count_min_sketch, approx_top_k* where exact
     map_functions,  # map_concat, str_to_map, map_filter, transform_keys/values, zip_with, arrays_zip...
     text_functions,  # mask, collation, assert_true, bitmap_*
     regexp_functions,  # regexp_count/substr/instr/extract_all with Java's meaning on RE2
