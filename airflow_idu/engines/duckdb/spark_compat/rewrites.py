@@ -44,6 +44,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.xpath_functions import xpath_functions
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -345,6 +346,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
+    xpath_functions,  # xpath, xpath_string, xpath_boolean, xpath_int... (Python functions)
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
     scaled_rounding,  # floor/ceil with a scale
     intervals,  # make_dt_interval
