@@ -37,6 +37,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     regexp_functions,
     scalars,
     scaled_rounding,
+    schema_inference,
     strict_math,
     string_similarity,
     text_functions,
@@ -116,7 +117,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    xpath_functions,
+    xpath_functions, schema_inference,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -37,6 +37,7 @@ from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_a
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
+from airflow_idu.engines.duckdb.spark_compat.schema_inference import schema_inference
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
@@ -346,6 +347,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
+    schema_inference,  # schema_of_json, schema_of_csv of a literal: folded to the schema's text
     xpath_functions,  # xpath, xpath_string, xpath_boolean, xpath_int... (Python functions)
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
     scaled_rounding,  # floor/ceil with a scale
