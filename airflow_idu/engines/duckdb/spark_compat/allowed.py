@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     intervals,
     json_functions,
     json_path,
+    json_reading,
     library,
     make_timestamp,
     map_functions,
@@ -117,7 +118,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    xpath_functions, schema_inference,
+    xpath_functions, schema_inference, json_reading,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

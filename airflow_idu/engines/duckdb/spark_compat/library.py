@@ -24,6 +24,7 @@ from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_cr
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
+from airflow_idu.engines.duckdb.spark_compat.json_reading import register_json_reading
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_python_functions
@@ -143,3 +144,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_type_names(con)
     register_strict_math(con)
     register_xpath(con)
+    register_json_reading(con)

@@ -25,6 +25,7 @@ from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
+from airflow_idu.engines.duckdb.spark_compat.json_reading import json_reading
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
 from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
@@ -347,6 +348,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
+    json_reading,  # from_json with a literal STRUCT schema (a Python function and json_transform)
     schema_inference,  # schema_of_json, schema_of_csv of a literal: folded to the schema's text
     xpath_functions,  # xpath, xpath_string, xpath_boolean, xpath_int... (Python functions)
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
