@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
     crypto_functions,
+    csv_reading,
     datetime_functions,
     format_string,
     functions,
@@ -118,7 +119,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    xpath_functions, schema_inference, json_reading,
+    xpath_functions, schema_inference, json_reading, csv_reading,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

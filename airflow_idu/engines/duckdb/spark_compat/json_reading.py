@@ -45,6 +45,7 @@ __all__ = [
     "from_json",
     "json_reading",
     "parse_schema",
+    "read_back",
     "register_json_reading",
 ]
 
@@ -301,10 +302,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def from_json_text(text: str | None, schema: str) -> str | None:
-    """``from_json`` as JSON text of the converted row (NULL for a NULL result)."""
-    row = from_json(text, parse_schema(schema))
+def read_back(row: dict[str, Any] | None) -> str | None:
+    """A converted row as JSON text json_transform reads back exactly (NULL for a NULL row)."""
     return None if row is None else json.dumps(_plain(row), ensure_ascii=False)
+
+
+def from_json_text(text: str | None, schema: str) -> str | None:
+    """``from_json`` as JSON text of the converted row."""
+    return read_back(from_json(text, parse_schema(schema)))
 
 
 def _check(node: exp.Expr) -> str | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
+from airflow_idu.engines.duckdb.spark_compat.csv_reading import register_csv_reading
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
@@ -145,3 +146,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_strict_math(con)
     register_xpath(con)
     register_json_reading(con)
+    register_csv_reading(con)

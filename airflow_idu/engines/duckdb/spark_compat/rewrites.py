@@ -18,6 +18,7 @@ from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
+from airflow_idu.engines.duckdb.spark_compat.csv_reading import csv_reading
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
@@ -348,6 +349,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
+    csv_reading,  # from_csv with a literal flat schema (a Python function and json_transform)
     json_reading,  # from_json with a literal STRUCT schema (a Python function and json_transform)
     schema_inference,  # schema_of_json, schema_of_csv of a literal: folded to the schema's text
     xpath_functions,  # xpath, xpath_string, xpath_boolean, xpath_int... (Python functions)
