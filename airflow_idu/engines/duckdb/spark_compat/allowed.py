@@ -42,6 +42,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     schema_inference,
     strict_math,
     string_similarity,
+    struct_writing,
     text_functions,
     time_type,
     time_zones,
@@ -119,7 +120,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
-    xpath_functions, schema_inference, json_reading, csv_reading,
+    xpath_functions, schema_inference, json_reading, csv_reading, struct_writing,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -36,6 +36,7 @@ from airflow_idu.engines.duckdb.spark_compat.regexp_functions import REGEXP_MACR
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
+from airflow_idu.engines.duckdb.spark_compat.struct_writing import STRUCT_WRITING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
@@ -388,6 +389,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *JSON_PATH_MACROS,
     *NUMBER_TO_CHAR_MACROS,
     *STRICT_MATH_MACROS,
+    *STRUCT_WRITING_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

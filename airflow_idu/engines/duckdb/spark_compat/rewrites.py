@@ -41,6 +41,7 @@ from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
 from airflow_idu.engines.duckdb.spark_compat.schema_inference import schema_inference
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
+from airflow_idu.engines.duckdb.spark_compat.struct_writing import struct_writing
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_type import times
@@ -351,6 +352,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
     csv_reading,  # from_csv with a literal flat schema (a Python function and json_transform)
     json_reading,  # from_json with a literal STRUCT schema (a Python function and json_transform)
+    struct_writing,  # to_csv, to_xml of a named_struct/struct written in the statement
     schema_inference,  # schema_of_json, schema_of_csv of a literal: folded to the schema's text
     xpath_functions,  # xpath, xpath_string, xpath_boolean, xpath_int... (Python functions)
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
