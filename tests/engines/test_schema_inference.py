@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_idu.engines.duckdb.spark_compat.schema_inference import Unsupported, csv_schema, json_schema
+from airflow_idu.engines.duckdb.spark_compat.schema_inference import (
+    Unsupported,
+    csv_schema,
+    json_schema,
+    xml_schema,
+)
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 JSON = [
@@ -81,3 +86,23 @@ def test_folded_to_a_literal() -> None:
 def test_refused_forms(sql: str) -> None:
     with pytest.raises(TranslationError):
         translate_statement(sql)
+
+
+XML = [
+    ("<p><a>1</a></p>", "STRUCT<a: BIGINT>"),
+    ("<p><b>0.8</b><a>x y</a><c>True</c><d></d></p>", "STRUCT<a: STRING, b: DOUBLE, c: BOOLEAN, d: STRING>"),
+    ("<p><a-b>1</a-b><B>3</B></p>", "STRUCT<B: BIGINT, `a-b`: BIGINT>"),
+]
+REFUSED_XML = ["abc", "<p></p>", "<p>t</p>", "<p a='1'><x>1</x></p>", "<p><a>1</a><a>2</a></p>", "<p><a><b/></a></p>",
+               "<p><a>1e5</a></p>", "<p><a>NaN</a></p>", "<p><a>9223372036854775808</a></p>"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), XML, ids=[t for t, _ in XML])
+def test_xml_schema(text: str, expected: str) -> None:
+    assert xml_schema(text) == expected
+
+
+@pytest.mark.parametrize("text", REFUSED_XML, ids=repr)
+def test_xml_outside_the_subset(text: str) -> None:
+    with pytest.raises(Unsupported):
+        xml_schema(text)

@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from airflow_idu.engines.duckdb.spark_compat.schema_inference import Unsupported, csv_schema, json_schema
+from airflow_idu.engines.duckdb.spark_compat.schema_inference import (
+    Unsupported,
+    csv_schema,
+    json_schema,
+    xml_schema,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -34,6 +39,14 @@ CSV = [
 ]  # fmt: skip
 
 
+XML = [
+    "<p><a>1</a></p>", "<p><a>1</a><b>0.8</b><c>x</c><d>true</d><e></e></p>", "<p><b>1</b><a>2</a></p>",
+    "<p> <a>1</a>\n <b>TRUE</b> </p>", "<p><a-b>1</a-b><a.c>2</a.c><B>3</B></p>", '<?xml version="1.0"?><p><a>1</a></p>',
+    "<p><a>01</a><b>-5</b><c>+5</c><d>-0.5</d><e>1.0</e><f>False</f><g>abc def</g></p>",
+    "<p><a>999999999999999999</a><b>-999999999999999999</b><c> 12.50 </c><d/></p>", "<row><x>y</x></row>",
+]  # fmt: skip
+
+
 def _spark(spark: Any, function: str, literals: list[str]) -> list[str]:
     def quoted(text: str) -> str:
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -54,7 +67,8 @@ def _engine(infer: Any, literals: list[str]) -> tuple[list[str], list[str | None
 
 
 @pytest.mark.parametrize(("function", "infer", "literals"), [("schema_of_json", json_schema, JSON),
-                                                             ("schema_of_csv", csv_schema, CSV)])  # fmt: skip
+                                                             ("schema_of_csv", csv_schema, CSV),
+                                                             ("schema_of_xml", xml_schema, XML)])  # fmt: skip
 def test_inferred_schemas_are_spark_s(spark: Any, function: str, infer: Any, literals: list[str]) -> None:
     accepted, values = _engine(infer, literals)
     assert len(accepted) >= len(literals) - 2, set(literals) - set(accepted)

@@ -1,4 +1,4 @@
-"""``schema_of_json`` and ``schema_of_csv`` of a string literal: a constant, inferred when translated.
+"""``schema_of_json``, ``schema_of_csv`` and ``schema_of_xml`` of a string literal: a constant, inferred when translated.
 
 Spark requires a foldable argument and folds the call to its schema's DDL (``sql`` form). The
 engine infers it from the literal exactly as Spark's default options do, for the texts below, and
@@ -18,6 +18,13 @@ when it is an optionally signed integer (by range), DOUBLE when it has digits on
 ``.``, BOOLEAN for ``true``/``false`` in any case, STRING when empty or made of ASCII letters and
 inner spaces (not ``NaN``/``Infinity``); columns are ``_c0``, ``_c1``... A field of anything else
 (quotes, blanks at its ends, dates, exponents) is refused: Spark's readings of those vary.
+
+XML (``XmlInferSchema``): a root element (:mod:`.xml_document`'s subset) without attributes whose
+children are distinct elements holding only text: each a field, in Java's ``String`` order, BIGINT for
+an optionally signed integer of up to 18 digits, DOUBLE for digits with a ``.``, BOOLEAN for
+``true``/``false`` in any case, STRING for words or nothing (blanks around trimmed). Repeated,
+nested or attributed elements, text in the root, and other values (exponents, dates, ``NaN``) are
+refused.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.xml_document import parse_document
 
 __all__ = [
     "ANONYMOUS",
@@ -185,7 +193,52 @@ def csv_schema(text: str) -> str:
     return "STRUCT<" + ", ".join(f"_c{n}: {t}" for n, t in enumerate(fields)) + ">"
 
 
-_INFER: dict[str, Callable[[str], str]] = {"schema_of_json": json_schema, "schema_of_csv": csv_schema}
+_XML_LONG = re.compile(r"[+-]?[0-9]{1,18}")
+_XML_DOUBLE = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
+def _xml_value(text: str) -> str:
+    value = text.strip(" \t\r\n")
+    if not value or (
+        _CSV_WORDS.fullmatch(value) and value.lower() not in ("true", "false", "nan", "infinity", "inf")
+    ):
+        return "STRING"
+    if _XML_LONG.fullmatch(value):
+        return "BIGINT"
+    if _XML_DOUBLE.fullmatch(value):
+        return "DOUBLE"
+    if value.lower() in ("true", "false"):
+        return "BOOLEAN"
+    raise Unsupported(f"the XML value {value!r} (only integers, decimals, booleans, words and empty values)")
+
+
+def xml_schema(text: str) -> str:
+    """Spark's ``schema_of_xml(text)`` for a root of distinct text-only child elements; raises
+    Unsupported outside that subset."""
+    try:
+        root = parse_document(text).children[0]
+    except ValueError:
+        raise Unsupported("XML outside the subset the engine parses") from None
+    fields: dict[str, str] = {}
+    for child in root.children:
+        if child.kind == "text" and not child.value.strip(" \t\r\n"):
+            continue
+        if child.kind != "element" or child.attributes or child.name in fields:
+            raise Unsupported("XML whose root holds text, attributes or repeated elements")
+        if any(c.kind != "text" for c in child.children):
+            raise Unsupported("XML with nested elements")
+        fields[child.name] = _xml_value("".join(c.value for c in child.children))
+    if root.attributes or not fields:
+        raise Unsupported("XML whose root has attributes or no child element")
+    names = sorted(fields, key=lambda n: n.encode("utf-16-be", "surrogatepass"))
+    return "STRUCT<" + ", ".join(f"{_name(n)}: {fields[n]}" for n in names) + ">"
+
+
+_INFER: dict[str, Callable[[str], str]] = {
+    "schema_of_json": json_schema,
+    "schema_of_csv": csv_schema,
+    "schema_of_xml": xml_schema,
+}
 
 
 def anonymous_check(node: exp.Anonymous) -> str | None:
