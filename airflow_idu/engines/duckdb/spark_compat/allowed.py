@@ -15,52 +15,15 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat import (
-    aggregates,
-    approximate,
-    collations,
-    counter_diff,
-    crypto_functions,
-    datetime_functions,
-    format_string,
-    functions,
-    grouping_windows,
-    intervals,
-    json_functions,
-    json_path,
-    kll,
-    library,
-    make_timestamp,
-    map_functions,
-    more_functions,
-    number_conversion,
-    number_format,
-    number_to_char,
-    ordered_aggregates,
-    regexp_functions,
-    scalars,
-    scaled_rounding,
-    strict_math,
-    string_similarity,
-    text_functions,
-    theta_functions,
-    time_bucket,
-    time_type,
-    time_zones,
-    try_datetime,
-    tuple_functions,
-    type_names,
-    url_parsing,
-    vector_functions,
-)
+from airflow_idu.engines.duckdb.spark_compat import functions, library, time_type
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
+from airflow_idu.engines.duckdb.spark_compat.families import FAMILIES
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
     REASONS,
     construct_name,
     node_line,
 )
-from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MODULES
 from airflow_idu.engines.duckdb.spark_compat.source_calls import text_refusal
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
@@ -118,21 +81,12 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
 })  # fmt: skip
 
 # each: FUNCTIONS, CHECKS, ANONYMOUS, anonymous_check
-_MODULES = (
-    scalars, datetime_functions, more_functions, aggregates, grouping_windows, map_functions, text_functions,
-    regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
-    number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
-    intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math, kll,
-    vector_functions, collations, counter_diff, time_bucket,
-    theta_functions, tuple_functions,
-    *SKETCH_MODULES,
-)  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE
     | _FUNCTIONS
     | library.FUNCTIONS
     | functions.FUNCTIONS
-    | frozenset().union(*(m.FUNCTIONS for m in _MODULES))
+    | frozenset().union(*(m.FUNCTIONS for m in FAMILIES))
 )
 
 # Functions sqlglot does not model, provided as DuckDB macros or rewritten by name
@@ -153,7 +107,7 @@ _ANONYMOUS = (
     )
     | frozenset(library.ANONYMOUS)
     | functions.ANONYMOUS
-    | frozenset().union(*(m.ANONYMOUS for m in _MODULES))
+    | frozenset().union(*(m.ANONYMOUS for m in FAMILIES))
 )
 
 # Java regex constructs RE2 lacks or reads differently
@@ -224,7 +178,7 @@ def _anonymous(node: exp.Expr) -> str | None:
         return ANONYMOUS_REASONS.get(name, "unknown function")
     if name == "regexp" and len(node.expressions) == 2:  # rlike: the same regular expression check
         return _regex(exp.RegexpLike(this=node.expressions[0].copy(), expression=node.expressions[1].copy()))
-    for module in _MODULES:
+    for module in FAMILIES:
         if name in module.ANONYMOUS:
             return module.anonymous_check(node)  # type: ignore[arg-type]
     if name == "conv":
@@ -376,7 +330,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.TryCast: time_type.CAST_CHECK,
     **library.CHECKS,
     **functions.CHECKS,
-    **{kind: check for m in _MODULES for kind, check in m.CHECKS.items()},
+    **{kind: check for m in FAMILIES for kind, check in m.CHECKS.items()},
 }
 
 

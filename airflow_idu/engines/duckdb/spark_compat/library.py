@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
+from airflow_idu.engines.duckdb.spark_compat.csv_reading import register_csv_reading
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
+from airflow_idu.engines.duckdb.spark_compat.json_reading import register_json_reading
 from airflow_idu.engines.duckdb.spark_compat.kll_values import register_kll
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
@@ -39,6 +41,7 @@ from airflow_idu.engines.duckdb.spark_compat.tuple_functions import register_tup
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import register_vectors
+from airflow_idu.engines.duckdb.spark_compat.xpath_functions import register_xpath
 
 if TYPE_CHECKING:
     import duckdb
@@ -151,3 +154,6 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_kll(con)
     register_theta(con)
     register_tuple(con)
+    register_xpath(con)
+    register_json_reading(con)
+    register_csv_reading(con)

@@ -30,6 +30,7 @@ from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
+from airflow_idu.engines.duckdb.spark_compat.struct_writing import STRUCT_WRITING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_bucket import TIME_BUCKET_MACROS
@@ -76,6 +77,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *SKETCH_MACROS,
     *THETA_MACROS,
     *TUPLE_MACROS,
+    *STRUCT_WRITING_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

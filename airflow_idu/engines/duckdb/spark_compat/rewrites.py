@@ -36,6 +36,7 @@ from airflow_idu.engines.duckdb.spark_compat.core_rewrites import (
 )
 from airflow_idu.engines.duckdb.spark_compat.counter_diff import counter_diffs
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
+from airflow_idu.engines.duckdb.spark_compat.csv_reading import csv_reading
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
@@ -43,6 +44,7 @@ from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
+from airflow_idu.engines.duckdb.spark_compat.json_reading import json_reading
 from airflow_idu.engines.duckdb.spark_compat.kll import kll
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
@@ -54,8 +56,10 @@ from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_a
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
+from airflow_idu.engines.duckdb.spark_compat.schema_inference import schema_inference
 from airflow_idu.engines.duckdb.spark_compat.sketches import sketches
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
+from airflow_idu.engines.duckdb.spark_compat.struct_writing import struct_writing
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
 from airflow_idu.engines.duckdb.spark_compat.time_bucket import time_buckets
@@ -65,6 +69,7 @@ from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import sketch_functions
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
+from airflow_idu.engines.duckdb.spark_compat.xpath_functions import xpath_functions
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -81,6 +86,11 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
+    csv_reading,  # from_csv with a literal flat schema (a Python function and json_transform)
+    json_reading,  # from_json with a literal STRUCT schema (a Python function and json_transform)
+    struct_writing,  # to_csv, to_xml of a named_struct/struct written in the statement
+    schema_inference,  # schema_of_json, schema_of_csv of a literal: folded to the schema's text
+    xpath_functions,  # xpath, xpath_string, xpath_boolean, xpath_int... (Python functions)
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
     scaled_rounding,  # floor/ceil with a scale
     intervals,  # make_dt_interval
