@@ -45,6 +45,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     try_datetime,
     type_names,
     url_parsing,
+    variant,
 )
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
@@ -115,6 +116,7 @@ _MODULES = (
     regexp_functions, crypto_functions, string_similarity, try_datetime, make_timestamp, time_zones, time_type,
     number_conversion, ordered_aggregates, json_functions, number_format, scaled_rounding,
     intervals, format_string, json_path, number_to_char, url_parsing, approximate, type_names, strict_math,
+    variant,
 )  # fmt: skip
 ALLOWED: frozenset[type[exp.Expr]] = (
     _STRUCTURE

@@ -34,6 +34,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_type import register_time
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_datetime_parsing
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
+from airflow_idu.engines.duckdb.spark_compat.variant import register_variant
 
 if TYPE_CHECKING:
     import duckdb
@@ -141,3 +142,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_scaled_rounding(con)
     register_type_names(con)
     register_strict_math(con)
+    register_variant(con)

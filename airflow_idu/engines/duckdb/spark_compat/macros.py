@@ -40,6 +40,7 @@ from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
+from airflow_idu.engines.duckdb.spark_compat.variant import VARIANT_MACROS
 
 __all__ = ["COMPAT_MACROS", "SPECIAL_UPPER", "UNBOUND_MACROS"]
 
@@ -388,6 +389,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *JSON_PATH_MACROS,
     *NUMBER_TO_CHAR_MACROS,
     *STRICT_MATH_MACROS,
+    *VARIANT_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

@@ -44,6 +44,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_type import times
 from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.variant import variants
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
@@ -344,6 +345,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
+    variants,  # parse_json, variant_get...: Spark's VARIANT as its JSON text (Python functions)
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
     number_format,  # format_number of integers and DECIMALs, to_char/to_varchar of integers
     scaled_rounding,  # floor/ceil with a scale

@@ -1,0 +1,140 @@
+"""Spark's ``variant_get``/``try_variant_get``: a path into a VARIANT and a cast of what it finds.
+
+The path is Spark's ``VariantPathParser`` (spark-catalyst 4.3, no whitespace skipped): ``$``, then
+any of ``.key`` (up to the next ``.`` or ``[``), ``['key']``, ``["key"]`` and ``[digits]`` (an INT:
+more is an invalid path); an invalid path raises in both forms. A key of a non-object, an index of
+a non-array, a missing key or an index past the end gives NULL.
+
+The cast (``VariantGet.cast``): a JSON null is NULL for every type; to STRING a string is itself and
+anything else its JSON text (:func:`.variant_values.to_json_text`); to BOOLEAN a number is ``<> 0``;
+to an integer type a boolean is 1/0, an integer is range-checked, a DECIMAL truncated towards zero
+and range-checked; to ``DECIMAL(p,s)`` a number is rounded half up to ``s`` digits and must fit
+``p``, a boolean is 1/0. A string to an integer type is Spark's ANSI parse (an optional sign and
+digits) and to BOOLEAN ``t true y yes 1`` / ``f false n no 0`` (any case); a string with whitespace,
+control or non-ASCII characters there (Spark trims some of them) and a string to DECIMAL are refused
+when run. An object or array to anything but STRING, and every other failing cast, raise in
+``variant_get`` and give NULL in ``try_variant_get``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+from airflow_idu.engines.duckdb.spark_compat.variant_values import (
+    VariantError,
+    parse_variant,
+    refuse,
+    to_json_text,
+)
+
+__all__ = ["INTEGER_RANGES", "parse_path", "variant_get"]
+
+INTEGER_RANGES = {
+    "tinyint": (-(2**7), 2**7 - 1),
+    "smallint": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+_INDEX = re.compile(r"\[([0-9]+)\]")
+_DOT_KEY = re.compile(r"\.([^.\[]+)")
+_QUOTED_KEY = re.compile(r"\['([^']*)'\]|\[\"([^\"]*)\"\]")
+_TRUE = frozenset({"t", "true", "y", "yes", "1"})
+_FALSE = frozenset({"f", "false", "n", "no", "0"})
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_TYPE = re.compile(r"decimal\((\d+),(\d+)\)")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """The segments of a Spark variant path (key: str, index: int); VariantError if invalid."""
+    if not path.startswith("$"):
+        raise VariantError(f"variant_get: invalid path {path!r}")
+    segments: list[str | int] = []
+    at = 1
+    while at < len(path):
+        dot, quoted, index = (p.match(path, at) for p in (_DOT_KEY, _QUOTED_KEY, _INDEX))
+        if dot:
+            segments.append(dot.group(1))
+        elif quoted:
+            segments.append(quoted.group(1) if quoted.group(1) is not None else quoted.group(2))
+        elif index and int(index.group(1)) <= 2**31 - 1:
+            segments.append(int(index.group(1)))
+        else:
+            raise VariantError(f"variant_get: invalid path {path!r}")
+        at = (dot or quoted or index).end()  # type: ignore[union-attr]
+    return segments
+
+
+def _find(value: Any, segments: list[str | int]) -> tuple[bool, Any]:
+    for segment in segments:
+        is_key = isinstance(segment, str) and isinstance(value, dict) and segment in value
+        if not (is_key or (isinstance(segment, int) and isinstance(value, list) and segment < len(value))):
+            return False, None
+        value = value[segment]
+    return True, value
+
+
+def _string_source(value: str, target: str) -> Any:
+    if any(ch <= " " or not ch.isascii() or ch == "\x7f" for ch in value):
+        raise refuse(f"variant_get of a string with whitespace, control or non-ASCII characters to {target}")
+    if target == "boolean":
+        if value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        raise VariantError(f"variant_get: {value!r} is not a BOOLEAN")
+    if target in INTEGER_RANGES and _DIGITS.fullmatch(value):
+        return int(value)
+    if target in INTEGER_RANGES:
+        raise VariantError(f"variant_get: {value!r} is not an integer")
+    raise refuse(f"variant_get of a string to {target.upper()}: only numbers cast exactly")
+
+
+def _to_decimal(number: Decimal, precision: int, scale: int) -> str:
+    with localcontext(prec=100):  # quantize is bounded by the context's precision (28 by default)
+        rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    if len(rounded.as_tuple().digits) > precision or abs(rounded) >= Decimal(10) ** (precision - scale):
+        raise VariantError(f"variant_get: {number} does not fit DECIMAL({precision},{scale})")
+    return format(rounded, "f")
+
+
+def _cast(value: Any, target: str) -> str:
+    """``value`` cast to ``target`` as text (DuckDB casts it to the type)."""
+    if target == "string":
+        return value if isinstance(value, str) else to_json_text(value)
+    if isinstance(value, dict | list):
+        raise VariantError(f"variant_get: an object or array is not a {target.upper()}")
+    if isinstance(value, str):
+        value = _string_source(value, target)
+    if target == "boolean":
+        return "true" if value else "false"
+    number = Decimal(int(value)) if isinstance(value, bool) else Decimal(value)
+    if target in INTEGER_RANGES:
+        low, high = INTEGER_RANGES[target]
+        whole = int(number.to_integral_value(rounding=ROUND_DOWN))
+        if not low <= whole <= high:
+            raise VariantError(f"variant_get: {value} does not fit {target.upper()}")
+        return str(whole)
+    found = _DECIMAL_TYPE.fullmatch(target)
+    if found is None:
+        raise refuse(f"variant_get to {target.upper()}")
+    return _to_decimal(number, int(found.group(1)), int(found.group(2)))
+
+
+def variant_get(variant: str | None, path: str | None, target: str, is_try: bool) -> str | None:
+    """``(try_)variant_get(variant, path, target)`` as text; target ``variant``: Spark's JSON text."""
+    if variant is None or path is None:
+        return None
+    segments = parse_path(path)  # an invalid path raises in try_variant_get too
+    found, value = _find(parse_variant(variant), segments)
+    if not found:
+        return None
+    if target == "variant":
+        return to_json_text(value)
+    if value is None:
+        return None
+    try:
+        return _cast(value, target)
+    except VariantError:
+        if is_try:
+            return None
+        raise
