@@ -180,3 +180,54 @@ def test_a_variant_is_accepted_where_nothing_else_reads_it(sql: str) -> None:
 def test_a_variant_anywhere_else_is_refused(sql: str) -> None:
     with pytest.raises(TranslationError, match=r"variant|parse_json"):
         translate_statement(sql)
+
+
+# Spark 4.3's ExpressionInfo examples and edges read off local Spark (NULL: the try_ form's NULL)
+EDITS = [
+    ("variant_strip_nulls(parse_json('[null, {\"a\":null}, [null]]'))", "[{},[]]"),
+    ("variant_strip_nulls(parse_json('[null, {\"a\":null}, [null]]'), false)", "[null,{},[null]]"),
+    ("variant_strip_nulls(parse_json('[1]'), NULL)", None),
+    ("variant_delete(parse_json('{\"a\": 1, \"b\": 2, \"c\": 3}'), NULL, '$.a', '$.c')", '{"b":2}'),
+    ("variant_delete(parse_json('{\"items\": [1, 2, 3]}'), '$.items[0]', '$.items[0]')", '{"items":[3]}'),
+    ("variant_delete(parse_json('{\"a\":1}'), '$.a.b')", '{"a":1}'),
+    ("variant_delete(parse_json('1'), '$[0]')", "1"),
+    ("try_variant_set(parse_json('{\"a\":1}'), '$.a.b', 2)", None),
+    ("try_variant_set(parse_json('{\"a\":1}'), '$.b[2].c', 2)", '{"a":1,"b":[null,null,{"c":2}]}'),
+    ("try_variant_set(parse_json('null'), '$.b', 2)", None),
+    ("try_variant_set(parse_json('{\"a\":1}'), '$.b.c', 2, false)", '{"a":1}'),
+    ("variant_set(parse_json('[\"a\",\"b\",\"c\"]'), '$[5]', 'z')", '["a","b","c",null,null,"z"]'),
+    ("variant_set(parse_json('{\"a\":1}'), '$.a', 1.50)", '{"a":1.5}'),
+    ("variant_set(parse_json('{\"a\":1}'), '$.a', 'x\"y')", '{"a":"x\\"y"}'),
+    ("variant_set(parse_json('{\"a\":1}'), '$.a', parse_json('null'))", '{"a":null}'),
+    ("variant_set(parse_json('{\"a\":1}'), '$.a', NULL)", None),
+    ("try_variant_insert(parse_json('{\"a\": 1}'), '$.a', 2)", None),
+    ("try_variant_insert(parse_json('[1,2]'), '$[0]', 0)", "[0,1,2]"),
+    ("try_variant_insert(parse_json('{}'), '$.a[1]', 3)", '{"a":[null,3]}'),
+    ("variant_insert(parse_json('[\"a\",\"b\"]'), '$[5]', 'z')", '["a","b",null,null,null,"z"]'),
+    ("try_variant_array_append(parse_json('{\"a\": 1}'), '$.a', 2)", None),
+    ("try_variant_array_append(parse_json('{\"a\": [[1]]}'), '$.a[0]', 2)", '{"a":[[1,2]]}'),
+    ("try_variant_array_append(parse_json('{\"a\": [[1]]}'), '$.a[3]', 2)", '{"a":[[1]]}'),
+    ("variant_array_append(parse_json('[1]'), '$', parse_json('[2, 3]'))", "[1,[2,3]]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("expression", "expected"), EDITS, ids=[e[:70] for e, _ in EDITS])
+def test_editing_functions_give_spark_s_value(
+    con: duckdb.DuckDBPyConnection, expression: str, expected: Any
+) -> None:
+    assert value(con, expression) == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["try_variant_set(parse_json('{}'), '$', 1)", "variant_delete(parse_json('{}'), '$')",
+     "try_variant_insert(parse_json('{}'), 'x', 1)", "variant_set(parse_json('{}'), '$.a', 1.5d)"],
+)  # fmt: skip
+def test_root_or_invalid_paths_and_doubles_raise(con: duckdb.DuckDBPyConnection, expression: str) -> None:
+    with pytest.raises(duckdb.Error, match=r"path|IDU_REFUSED"):
+        value(con, expression)
+
+
+def test_a_non_literal_flag_is_refused() -> None:
+    with pytest.raises(TranslationError, match="non-literal flag"):
+        translate_statement("SELECT variant_strip_nulls(parse_json(s), k > 1) FROM t")

@@ -134,3 +134,51 @@ def test_an_invalid_path_raises_on_both(spark: Any, engine: Any, path: str) -> N
         ).collect()
     _, error = _engine(engine, "try_variant_get(parse_json('1'), p, 'int')", p=path)
     assert "invalid path" in error
+
+
+EDIT_TEXTS = [
+    '{"a":1}',
+    '{"a":{"b":1}}',
+    '{"a":[1,[2]],"b":null}',
+    "[1,2]",
+    '["a",{"b":[]}]',
+    "null",
+    "3",
+    "[]",
+    "{}",
+]
+EDIT_PATHS = ["$", "$.a", "$.b", "$.a.b", "$.a.c.d", "$.a[0]", "$.a[1]", "$.a[1][0]", "$.a[5]", "$[0]", "$[1]",
+              "$[1].b", "$[2]", "$[4].x", "$.b.c", "$['a']"]  # fmt: skip
+EDITS = ["try_variant_set({v}, p, 7)", "try_variant_set({v}, p, 'z', false)", "try_variant_insert({v}, p, 7)",
+         "try_variant_array_append({v}, p, 7)", "try_variant_set({v}, p, parse_json('[null]'))",
+         "variant_delete({v}, p)", "variant_delete({v}, p, '$.a')", "variant_strip_nulls({v})"]  # fmt: skip
+
+
+def _rooted(edit: str) -> bool:
+    """Whether the edit takes ``$`` alone as its path (else that path raises, in ``try_`` forms too)."""
+    return "append" in edit or "strip" in edit
+
+
+@pytest.mark.beyond_test  # about 25 s
+def test_editing_functions_edit_like_spark(spark: Any, engine: Any) -> None:
+    """Each edit over each (text, path) on Spark (``to_json``) and on the engine's SQL; ``$`` alone
+    raises on both where Spark does not take it; a ``try_`` form's non-``try_`` twin raises on the
+    engine exactly where it gives NULL."""
+    rows = [(n, t, p) for n, (t, p) in enumerate((t, p) for t in EDIT_TEXTS for p in EDIT_PATHS)]
+    spark.createDataFrame(rows, "n INT, j STRING, p STRING").createOrReplaceTempView("ve")
+    engine.execute("CREATE OR REPLACE TABLE ve (n INTEGER, j VARCHAR, p VARCHAR)")
+    engine.executemany("INSERT INTO ve VALUES (?, ?, ?)", rows)
+    for edit in EDITS:
+        expression = edit.format(v="parse_json(j)")
+        where = "" if _rooted(edit) else " WHERE p <> '$'"
+        query = f"SELECT n, to_json({expression}) FROM ve{where}"
+        found = dict(spark.sql(query).collect())
+        query = f"SELECT n, {expression} FROM ve{where}"
+        assert dict(engine.execute(translate_statement(query).statements[-1]).fetchall()) == found, edit
+        if not _rooted(edit):
+            with pytest.raises(Exception, match="INVALID_VARIANT_PATH"):
+                spark.sql(f"SELECT {expression} FROM ve WHERE p = '$' LIMIT 1").collect()
+            assert _engine(engine, expression, j=EDIT_TEXTS[0], p="$")[1]
+        for n, text, path in rows:
+            if edit.startswith("try_") and n in found and found[n] is None:
+                assert _engine(engine, expression.removeprefix("try_"), j=text, p=path)[1], (edit, text, path)

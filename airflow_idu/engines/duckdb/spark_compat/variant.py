@@ -1,18 +1,19 @@
 """Spark's VARIANT functions: ``parse_json``, ``try_parse_json``, ``variant_get``, ``try_variant_get``,
-``is_variant_null`` and ``is_valid_variant``.
+``is_variant_null``, ``is_valid_variant``, and the editing ones of :mod:`.variant_editing`.
 
 A VARIANT is held as DuckDB ``JSON`` whose text is Spark's own text of the value
-(:mod:`.variant_values`), computed by Python functions on the connection (:mod:`.variant_cast`).
-That text is what Spark shows of a VARIANT, but Spark's VARIANT is not a string: a CAST, a string
-function (Spark casts a VARIANT string to its unquoted text), ``to_json``, a comparison would read
-the text differently. So a VARIANT value is accepted in two places only, where nothing else sees
-it: as the first argument of one of the functions above, and as a selected column of the statement's
-own top-level SELECT (no DISTINCT, GROUP BY or set operation: Spark cannot compare VARIANTs). Any
-other place is refused when translated, and so is a function above whose VARIANT argument is not
-one of these calls (a column: no table of the engine holds a VARIANT).
+(:mod:`.variant_values`), computed by Python functions on the connection (:mod:`.variant_cast`,
+:mod:`.variant_edit`). That text is what Spark shows of a VARIANT, but Spark's VARIANT is not a
+string: a CAST, a string function (Spark casts a VARIANT string to its unquoted text), ``to_json``,
+a comparison would read the text differently. So a VARIANT value is accepted in two places only,
+where nothing else sees it: as the VARIANT argument of one of these functions (the first; the value
+of ``variant_set``/``variant_insert``/``variant_array_append`` too), and as a selected column of the
+statement's own top-level SELECT (no DISTINCT, GROUP BY or set operation: Spark cannot compare
+VARIANTs). Any other place is refused when translated, and so is a function whose VARIANT argument
+is not one of these calls (a column: no table of the engine holds a VARIANT).
 
 ``variant_get``'s type is a literal (as in Spark): STRING, BOOLEAN, TINYINT, SMALLINT, INT, BIGINT or
-DECIMAL(p,s) (and their Spark spellings); any other type is refused. The path may be a column.
+DECIMAL(p,s) (and their Spark spellings); any other type is refused. Paths may be columns.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 from airflow_idu.engines.duckdb.spark_compat.variant_cast import variant_get
+from airflow_idu.engines.duckdb.spark_compat.variant_editing import (
+    EDIT_ARITY,
+    EDIT_MACROS,
+    VALUE_ARGUMENT,
+    edit_builders,
+    flag_check,
+    register_edits,
+)
 from airflow_idu.engines.duckdb.spark_compat.variant_values import VariantError, variant_text
 
 if TYPE_CHECKING:
@@ -46,7 +55,7 @@ __all__ = [
 Build = Callable[[list[exp.Expr]], exp.Expr]
 
 _GETTERS = ("variant_get", "try_variant_get")
-_CONSUMERS = frozenset({*_GETTERS, "is_variant_null", "is_valid_variant"})
+_CONSUMERS = frozenset({*_GETTERS, "is_variant_null", "is_valid_variant", *EDIT_ARITY})
 # Spark's spellings of the types variant_get casts to -> (the cast's name, DuckDB's type)
 _TYPES = {
     "string": ("string", "VARCHAR"),
@@ -93,14 +102,15 @@ def _is_producer(node: exp.Expr) -> bool:
     if not isinstance(node, exp.Anonymous):
         return False
     name = node.name.lower()
-    return name == "try_parse_json" or (name in _GETTERS and len(node.expressions) == 2)
+    return name in ("try_parse_json", *EDIT_ARITY) or (name in _GETTERS and len(node.expressions) == 2)
 
 
 def _placement(node: exp.Expr) -> str | None:
     """None where a VARIANT value may stand (see the module's docstring), else the reason."""
     parent = node.parent
     if isinstance(parent, exp.Anonymous) and parent.name.lower() in _CONSUMERS:
-        return None if parent.expressions and parent.expressions[0] is node else _PLACES
+        at = next((n for n, a in enumerate(parent.expressions) if a is node), -1)
+        return None if at == 0 or (at == 2 and parent.name.lower() in VALUE_ARGUMENT) else _PLACES
     column = parent if isinstance(parent, exp.Alias) else node
     select = column.parent
     if (
@@ -121,7 +131,7 @@ def _parse_json_check(node: exp.Expr) -> str | None:
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
     args = node.expressions
-    arity = {"variant_get": (2, 3), "try_variant_get": (2, 3)}.get(name, (1, 1))
+    arity = {"variant_get": (2, 3), "try_variant_get": (2, 3), **EDIT_ARITY}.get(name, (1, 1))
     if not arity[0] <= len(args) <= arity[1]:
         return f"{name} with {len(args)} arguments"
     if name in _CONSUMERS and not (_is_producer(args[0]) or isinstance(args[0], exp.Null)):
@@ -131,7 +141,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
         )
     if name in _GETTERS and _target(args[2] if len(args) > 2 else None) is None:
         return f"{name} to the type {args[2].sql('spark')}: only STRING, BOOLEAN, integers and DECIMAL(p,s)"
-    return _placement(node) if _is_producer(node) else None
+    return flag_check(name, args) or (_placement(node) if _is_producer(node) else None)
 
 
 def _text_argument(node: exp.Expr, what: str) -> exp.Expr:
@@ -163,12 +173,21 @@ def _getter(is_try: bool) -> Build:
     return build
 
 
+def _is_built_variant(node: exp.Expr) -> bool:
+    """Whether a rewritten argument is one of the VARIANT calls above (a CAST of its text to JSON)."""
+    inner = node.this if isinstance(node, exp.Cast) else None
+    return isinstance(inner, exp.Anonymous) and inner.name.lower().startswith(
+        ("idu_parse_json", "idu_variant_")
+    )
+
+
 ANONYMOUS: dict[str, Build] = {
     "try_parse_json": _parse(True),
     "variant_get": _getter(False),
     "try_variant_get": _getter(True),
     "is_variant_null": lambda a: _call("coalesce", exp.EQ(this=exp.Cast(this=a[0], to=exp.DataType.build("VARCHAR")), expression=exp.Literal.string("null")), exp.false()),
     "is_valid_variant": lambda a: exp.Case(ifs=[exp.If(this=exp.Is(this=a[0], expression=exp.Null()), true=exp.Null())], default=exp.true()),
+    **edit_builders(_is_built_variant),
 }  # fmt: skip
 _BY_TYPE: dict[type[exp.Expr], Build] = {exp.ParseJSON: _parse(False)}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BY_TYPE)
@@ -195,6 +214,7 @@ VARIANT_MACROS: tuple[str, ...] = (
         "ELSE error('[IDU_REFUSED] ' || f || ' of a ' || typeof(x) || ' value: only a STRING (or an integer) is "
         "cast to Spark''s text exactly; CAST it to STRING') END",
     ),
+    *EDIT_MACROS,
 )
 
 
@@ -219,3 +239,4 @@ def register_variant(con: duckdb.DuckDBPyConnection) -> None:
 
     register_udf(con, "idu_parse_json", _parse_json, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
     register_udf(con, "idu_variant_get", _get, [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN], t.VARCHAR)
+    register_edits(con)
