@@ -231,3 +231,25 @@ def test_root_or_invalid_paths_and_doubles_raise(con: duckdb.DuckDBPyConnection,
 def test_a_non_literal_flag_is_refused() -> None:
     with pytest.raises(TranslationError, match="non-literal flag"):
         translate_statement("SELECT variant_strip_nulls(parse_json(s), k > 1) FROM t")
+
+
+SCHEMAS = [
+    ("null", "VOID"), ('[{"b":true,"a":0}]', "ARRAY<OBJECT<a: BIGINT, b: BOOLEAN>>"), ("1.50", "DECIMAL(2,1)"),
+    ("100.00", "DECIMAL(3,0)"), ("0.00", "DECIMAL(1,0)"), ("0.00001", "DECIMAL(5,5)"), ("[1, 1.5]", "ARRAY<DECIMAL(21,1)>"),
+    ("[0.00000000000000000000000000000000000001, 1000]", "ARRAY<DOUBLE>"), ('[{"a":1}, {"a":"x"}]', "ARRAY<OBJECT<a: VARIANT>>"),
+    ('{"1":1,"1a":2,"a`b":3,"_":4,"":5}', "OBJECT<``: BIGINT, `1`: BIGINT, `1a`: BIGINT, _: BIGINT, `a``b`: BIGINT>"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), SCHEMAS, ids=[t for t, _ in SCHEMAS])
+def test_schema_of_variant_reads_the_parsed_text(
+    con: duckdb.DuckDBPyConnection, text: str, expected: str
+) -> None:
+    literal = text.replace("\\", "\\\\").replace("'", "\\'")
+    assert value(con, f"schema_of_variant(parse_json('{literal}'))") == expected
+
+
+def test_schema_of_an_edited_variant_is_refused() -> None:
+    """The held text no longer tells an integral DECIMAL (1.0) from an integer."""
+    with pytest.raises(TranslationError, match="schema_of_variant"):
+        translate_statement("SELECT schema_of_variant(variant_get(parse_json(s), '$.a')) FROM t")

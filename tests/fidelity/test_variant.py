@@ -56,6 +56,14 @@ def _engine(con: duckdb.DuckDBPyConnection, expression: str, **values: Any) -> t
         return None, str(exc)
 
 
+def _refused(text: str) -> bool:
+    try:
+        _parse_json(text, True)
+    except ValueError:
+        return True
+    return False
+
+
 def _literal(value: Any) -> str:
     return "NULL" if value is None else "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -182,3 +190,22 @@ def test_editing_functions_edit_like_spark(spark: Any, engine: Any) -> None:
         for n, text, path in rows:
             if edit.startswith("try_") and n in found and found[n] is None:
                 assert _engine(engine, expression.removeprefix("try_"), j=text, p=path)[1], (edit, text, path)
+
+
+SCHEMA_TEXTS = [
+    "[1, 1.5]", "[1.25, 1.5]", "[1, null]", '[{"a":1}, {"b":2}]', '[{"a":1}, {"a":"x"}]', "[[1],[null]]",
+    "[1.5, 100]", "[99999999999999999999.5, 1]", "[0.00000000000000000000000000000000000001, 1000]",
+    "[0.00000000000000000000000000000000000001, 1000, 2.5]", '{"a b":1, "c":[{"x":1.5},{"x":2}]}', "[[],[1]]",
+    '[{},{"a":1}]', "[null]", "[true, 1]", '{"1":1,"1a":2,"a`b":3,"_":4,"A_1":5}', "[[1],[[2]]]", '[{"a":[]},{"a":{}}]',
+    "[1.0, 2.00]", "[100.00, -0.0]", '["x", "y"]', "[0.5, 12345678901234567890123456789012345.5]",
+]  # fmt: skip
+
+
+def test_schema_of_variant_is_spark_s(spark: Any, engine: Any) -> None:
+    texts = [t for t in TEXTS + SCHEMA_TEXTS if not _refused(t)]
+    spark.createDataFrame(list(enumerate(texts)), "n INT, j STRING").createOrReplaceTempView("vs")
+    found = dict(spark.sql("SELECT n, schema_of_variant(try_parse_json(j)) FROM vs").collect())
+    engine.execute("CREATE OR REPLACE TABLE vs (n INTEGER, j VARCHAR)")
+    engine.executemany("INSERT INTO vs VALUES (?, ?)", list(enumerate(texts)))
+    sql = translate_statement("SELECT n, schema_of_variant(try_parse_json(j)) FROM vs").statements[-1]
+    assert dict(engine.execute(sql).fetchall()) == found

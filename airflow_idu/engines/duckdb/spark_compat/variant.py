@@ -1,5 +1,8 @@
 """Spark's VARIANT functions: ``parse_json``, ``try_parse_json``, ``variant_get``, ``try_variant_get``,
-``is_variant_null``, ``is_valid_variant``, and the editing ones of :mod:`.variant_editing`.
+``is_variant_null``, ``is_valid_variant``, ``schema_of_variant`` and the editing ones of
+:mod:`.variant_editing`. ``schema_of_variant`` takes only ``parse_json(x)``/``try_parse_json(x)``
+itself and reads the text x (the held text no longer tells an integral DECIMAL, ``1.0``, from an
+integer).
 
 A VARIANT is held as DuckDB ``JSON`` whose text is Spark's own text of the value
 (:mod:`.variant_values`), computed by Python functions on the connection (:mod:`.variant_cast`,
@@ -28,7 +31,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
-from airflow_idu.engines.duckdb.spark_compat.variant_cast import variant_get
+from airflow_idu.engines.duckdb.spark_compat.variant_cast import schema_of_json_text, variant_get
 from airflow_idu.engines.duckdb.spark_compat.variant_editing import (
     EDIT_ARITY,
     EDIT_MACROS,
@@ -55,7 +58,7 @@ __all__ = [
 Build = Callable[[list[exp.Expr]], exp.Expr]
 
 _GETTERS = ("variant_get", "try_variant_get")
-_CONSUMERS = frozenset({*_GETTERS, "is_variant_null", "is_valid_variant", *EDIT_ARITY})
+_CONSUMERS = frozenset({*_GETTERS, "is_variant_null", "is_valid_variant", "schema_of_variant", *EDIT_ARITY})
 # Spark's spellings of the types variant_get casts to -> (the cast's name, DuckDB's type)
 _TYPES = {
     "string": ("string", "VARCHAR"),
@@ -124,6 +127,20 @@ def _placement(node: exp.Expr) -> str | None:
     return _PLACES
 
 
+def _is_parsed(node: exp.Expr) -> bool:
+    """parse_json(x) or try_parse_json(x) (or NULL): its schema is read from the text x."""
+    parsed = isinstance(node, exp.Anonymous) and node.name.lower() == "try_parse_json"
+    return parsed or isinstance(node, exp.ParseJSON | exp.Null)
+
+
+def _schema(a: list[exp.Expr]) -> exp.Expr:
+    """schema_of_variant of a parse_json call (rewritten: CAST(idu_parse_json(text, try) AS JSON))."""
+    inner = a[0].this if isinstance(a[0], exp.Cast) else None
+    if not isinstance(inner, exp.Anonymous):
+        return exp.Null()  # schema_of_variant(NULL)
+    return _call("idu_schema_of_json", *(e.copy() for e in inner.expressions))
+
+
 def _parse_json_check(node: exp.Expr) -> str | None:
     return _placement(node)
 
@@ -139,6 +156,8 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
             f"{name} of a value that is not parse_json(...), try_parse_json(...) or variant_get(...) "
             "without a type (the engine holds no VARIANT column)"
         )
+    if name == "schema_of_variant" and not _is_parsed(args[0]):
+        return "schema_of_variant of a VARIANT that is not parse_json(...) or try_parse_json(...) itself"
     if name in _GETTERS and _target(args[2] if len(args) > 2 else None) is None:
         return f"{name} to the type {args[2].sql('spark')}: only STRING, BOOLEAN, integers and DECIMAL(p,s)"
     return flag_check(name, args) or (_placement(node) if _is_producer(node) else None)
@@ -187,6 +206,7 @@ ANONYMOUS: dict[str, Build] = {
     "try_variant_get": _getter(True),
     "is_variant_null": lambda a: _call("coalesce", exp.EQ(this=exp.Cast(this=a[0], to=exp.DataType.build("VARCHAR")), expression=exp.Literal.string("null")), exp.false()),
     "is_valid_variant": lambda a: exp.Case(ifs=[exp.If(this=exp.Is(this=a[0], expression=exp.Null()), true=exp.Null())], default=exp.true()),
+    "schema_of_variant": _schema,
     **edit_builders(_is_built_variant),
 }  # fmt: skip
 _BY_TYPE: dict[type[exp.Expr], Build] = {exp.ParseJSON: _parse(False)}
@@ -239,4 +259,5 @@ def register_variant(con: duckdb.DuckDBPyConnection) -> None:
 
     register_udf(con, "idu_parse_json", _parse_json, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
     register_udf(con, "idu_variant_get", _get, [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN], t.VARCHAR)
+    register_udf(con, "idu_schema_of_json", schema_of_json_text, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
     register_edits(con)

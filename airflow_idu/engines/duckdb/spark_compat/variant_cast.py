@@ -29,7 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.variant_values import (
     to_json_text,
 )
 
-__all__ = ["INTEGER_RANGES", "parse_path", "variant_get"]
+__all__ = ["INTEGER_RANGES", "parse_path", "schema_of_json_text", "variant_get"]
 
 INTEGER_RANGES = {
     "tinyint": (-(2**7), 2**7 - 1),
@@ -138,3 +138,93 @@ def variant_get(variant: str | None, path: str | None, target: str, is_try: bool
         if is_try:
             return None
         raise
+
+
+_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def _field(name: str) -> str:
+    """A field name as Spark's schema_of_variant writes it (seen on local Spark: ``1a`` is quoted)."""
+    return name if _NAME.fullmatch(name) else "`" + name.replace("`", "``") + "`"
+
+
+def _decimal_type(value: Decimal) -> tuple[int, int]:
+    """(precision, scale) of a DECIMAL as Spark's schema sees it: without its trailing zeros."""
+    if value == 0:
+        return 1, 0
+    _, digits, exponent = value.as_tuple()
+    scale = -exponent if isinstance(exponent, int) else 0
+    count = len(digits)
+    while scale > 0 and digits[count - 1] == 0:
+        count, scale = count - 1, scale - 1
+    if scale < 0:  # an integral value written with an exponent: its digits and zeros
+        count, scale = count - scale, 0
+    return max(count, scale), scale
+
+
+def _schema(value: Any) -> Any:
+    """A value's schema as a tree: a type name, ("decimal", p, s), ("array", e), ("object", {k: t})."""
+    if value is None:
+        return "VOID"
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT"
+    if isinstance(value, Decimal):
+        return ("decimal", *_decimal_type(value))
+    if isinstance(value, str):
+        return "STRING"
+    if isinstance(value, list):
+        element: Any = "VOID"
+        for item in value:
+            element = _merge(element, _schema(item))
+        return ("array", element)
+    return ("object", {k: _schema(v) for k, v in value.items()})
+
+
+def _merge(a: Any, b: Any) -> Any:
+    """Spark's ``mergeSchema`` of two variant schemas."""
+    if a == b or b == "VOID":
+        return a
+    if a == "VOID":
+        return b
+    numbers = [("decimal", 20, 0) if t == "BIGINT" else t for t in (a, b)]
+    if "DOUBLE" in numbers and all(
+        t == "DOUBLE" or (isinstance(t, tuple) and t[0] == "decimal") for t in numbers
+    ):
+        return "DOUBLE"
+    if all(isinstance(t, tuple) and t[0] == "decimal" for t in numbers):
+        scale = max(numbers[0][2], numbers[1][2])
+        whole = max(numbers[0][1] - numbers[0][2], numbers[1][1] - numbers[1][2])
+        return ("decimal", whole + scale, scale) if whole + scale <= 38 else "DOUBLE"
+    if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "array":
+        return ("array", _merge(a[1], b[1]))
+    if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "object":
+        keys = sorted({*a[1], *b[1]}, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        return ("object", {k: _merge(a[1].get(k, "VOID"), b[1].get(k, "VOID")) for k in keys})
+    return "VARIANT"
+
+
+def _schema_text(schema: Any) -> str:
+    if isinstance(schema, str):
+        return schema
+    if schema[0] == "decimal":
+        return f"DECIMAL({schema[1]},{schema[2]})"
+    if schema[0] == "array":
+        return f"ARRAY<{_schema_text(schema[1])}>"
+    keys = sorted(schema[1], key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+    return "OBJECT<" + ", ".join(f"{_field(k)}: {_schema_text(schema[1][k])}" for k in keys) + ">"
+
+
+def schema_of_json_text(text: str | None, is_try: bool) -> str | None:
+    """``schema_of_variant(parse_json(text))`` (``try_parse_json`` when ``is_try``), from the JSON text
+    itself: the engine's VARIANT text no longer tells an integral DECIMAL (``1.0``) from an integer."""
+    if text is None:
+        return None
+    try:
+        value = parse_variant(text)
+    except VariantError:
+        if is_try:
+            return None
+        raise
+    return _schema_text(_schema(value))
