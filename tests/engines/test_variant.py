@@ -253,3 +253,31 @@ def test_schema_of_an_edited_variant_is_refused() -> None:
     """The held text no longer tells an integral DECIMAL (1.0) from an integer."""
     with pytest.raises(TranslationError, match="schema_of_variant"):
         translate_statement("SELECT schema_of_variant(variant_get(parse_json(s), '$.a')) FROM t")
+
+
+OBJECTS = [
+    ("to_variant_object(named_struct('b', 1, 'a', 2))", '{"a":2,"b":1}'),
+    ("to_variant_object(array(1, NULL, 3))", "[1,null,3]"),
+    ("to_variant_object(array(map('a', 2)))", '[{"a":2}]'),
+    ("to_variant_object(named_struct('b', 1.50, 's', 'x\"é', 'c', array(map('x', true))))", '{"b":1.5,"c":[{"x":true}],"s":"x\\"é"}'),
+    ("variant_get(to_variant_object(array(1, 2, 3)), '$[1]', 'int')", 2),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("expression", "expected"), OBJECTS, ids=[e[:60] for e, _ in OBJECTS])
+def test_to_variant_object_gives_spark_s_text(
+    con: duckdb.DuckDBPyConnection, expression: str, expected: Any
+) -> None:
+    assert value(con, expression) == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["to_variant_object(array(1.5d))", "to_variant_object(map(1, 2))", "to_variant_object(1)",
+     "to_variant_object(array(DATE'2024-01-01'))"],
+)  # fmt: skip
+def test_to_variant_object_of_other_types_is_refused_when_run(
+    con: duckdb.DuckDBPyConnection, expression: str
+) -> None:
+    with pytest.raises(duckdb.Error, match=r"IDU_REFUSED\] to_variant_object"):
+        value(con, expression)

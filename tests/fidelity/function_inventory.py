@@ -106,6 +106,20 @@ EXTRA_FORMS = {
     "typeof": ("typeof(s)", "typeof(bin)", "typeof(d)", "typeof(b)", "typeof(dt)", "typeof(sarr)", "typeof(dec)",
                "typeof(ts)", "typeof(m)", "typeof(cast(i as decimal(12, 3)))", "typeof(named_struct('a', s, 'b', d))",
                "typeof(array(s2, NULL))", "typeof(map(s, bin))", "typeof(-2147483648)", "typeof(1.50)", "typeof(1e3)"),
+    # VARIANT functions (their examples take literals only): over the table's values through
+    # to_variant_object and parse_json of to_json (spark_compat/variant.py)
+    "to_variant_object": ("to_variant_object(arr)", "to_variant_object(sarr)", "to_variant_object(m)",
+                          "to_variant_object(named_struct('s', s, 'i', i, 'n', n, 'dec', dec, 'b', b, 'a', arr))"),
+    "parse_json": ("parse_json(to_json(map('s', s, 't', s2)))", "parse_json(to_json(map('k', k, 'i', i)))"),
+    "variant_get": ("variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.s', 'int')",
+                    "variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.dec', 'decimal(4,1)')",
+                    "variant_get(to_variant_object(named_struct('s', s2, 'a', arr)), '$.a[1]', 'tinyint')",
+                    "variant_get(to_variant_object(named_struct('s', s, 'b', b)), '$.s', 'boolean')"),
+    "try_variant_get": ("try_variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.s', 'bigint')",
+                        "try_variant_get(to_variant_object(named_struct('n', n, 'dec', dec)), '$.n', 'int')",
+                        "try_variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.dec', 'decimal(3,0)')"),
+    "schema_of_variant": ("schema_of_variant(parse_json(to_json(map('s', s, 't', s2))))",
+                          "schema_of_variant(try_parse_json(s))"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

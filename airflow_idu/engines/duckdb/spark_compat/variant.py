@@ -58,7 +58,11 @@ __all__ = [
 Build = Callable[[list[exp.Expr]], exp.Expr]
 
 _GETTERS = ("variant_get", "try_variant_get")
-_CONSUMERS = frozenset({*_GETTERS, "is_variant_null", "is_valid_variant", "schema_of_variant", *EDIT_ARITY})
+_CONSUMERS = frozenset(
+    {*_GETTERS, "is_variant_null", "is_valid_variant", "schema_of_variant", *EDIT_ARITY}
+) - {
+    "to_variant_object"  # its argument is a struct, array or map
+}
 # Spark's spellings of the types variant_get casts to -> (the cast's name, DuckDB's type)
 _TYPES = {
     "string": ("string", "VARCHAR"),

@@ -1,5 +1,12 @@
 """The SQL of Spark's VARIANT editing functions (:mod:`.variant_edit`): ``variant_strip_nulls``,
-``variant_delete``, ``(try_)variant_set``, ``(try_)variant_insert``, ``(try_)variant_array_append``.
+``variant_delete``, ``(try_)variant_set``, ``(try_)variant_insert``, ``(try_)variant_array_append``;
+and ``to_variant_object``.
+
+``to_variant_object`` of a struct, array or map of string keys is DuckDB's ``to_json`` of it read as
+JSON (:func:`.variant_values.variant_text`: keys sorted, DECIMALs without trailing zeros), for the
+types whose JSON text is Spark's VARIANT's: integers, BOOLEAN, STRING, DECIMAL, and structs, arrays
+and maps of them; any other type inside (a DOUBLE or FLOAT, whose text is Java's; a date or
+timestamp, which Spark writes with its zone; binary) is refused when run.
 
 Their first argument is a VARIANT (placed as :mod:`.variant` requires), the paths are strings
 (columns too), ``include_arrays``/``create_if_missing`` boolean literals (Spark requires constants).
@@ -11,6 +18,7 @@ date, an array...) is refused when run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -24,16 +32,26 @@ from airflow_idu.engines.duckdb.spark_compat.variant_edit import (
     strip_nulls_text,
     value_text,
 )
+from airflow_idu.engines.duckdb.spark_compat.variant_values import refuse, variant_text
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["EDIT_ARITY", "EDIT_MACROS", "VALUE_ARGUMENT", "edit_builders", "flag_check", "register_edits"]
+__all__ = [
+    "EDIT_ARITY",
+    "EDIT_MACROS",
+    "VALUE_ARGUMENT",
+    "edit_builders",
+    "flag_check",
+    "object_text",
+    "register_edits",
+]
 
 Build = Callable[[list[exp.Expr]], exp.Expr]
 _VALUED = ("variant_set", "variant_insert", "variant_array_append")
 EDIT_ARITY: dict[str, tuple[int, int]] = {
     "variant_strip_nulls": (1, 2),
+    "to_variant_object": (1, 1),
     "variant_delete": (2, 1000),
     **{name: (3, 4 if "set" in name else 3) for base in _VALUED for name in (base, "try_" + base)},
 }
@@ -87,7 +105,46 @@ def edit_builders(is_variant: Callable[[exp.Expr], bool]) -> dict[str, Build]:
 
         return build
 
-    return {"variant_strip_nulls": strip, "variant_delete": delete, **{n: edit(n) for n in VALUE_ARGUMENT}}
+    def to_object(a: list[exp.Expr]) -> exp.Expr:
+        duck = _call("typeof", a[0].copy())
+        return _json(_call("idu_to_variant_object", duck, _call("to_json", a[0])))
+
+    return {
+        "variant_strip_nulls": strip,
+        "variant_delete": delete,
+        "to_variant_object": to_object,
+        **{n: edit(n) for n in VALUE_ARGUMENT},
+    }
+
+
+_T = exp.DataType.Type
+_LEAVES = frozenset({_T.BOOLEAN, _T.TINYINT, _T.SMALLINT, _T.INT, _T.BIGINT, _T.DECIMAL, _T.VARCHAR, _T.TEXT})
+_NESTED = frozenset({_T.STRUCT, _T.ARRAY, _T.LIST, _T.MAP})
+
+
+@lru_cache(maxsize=256)
+def _object_type(duck_type: str) -> str | None:
+    """Why DuckDB's type ``duck_type`` is not cast to Spark's VARIANT exactly (None: it is)."""
+    try:
+        built = exp.DataType.build(duck_type, dialect="duckdb")
+    except Exception:  # a type sqlglot does not read (a struct of an untyped NULL...)
+        return f"to_variant_object of a {duck_type}"
+    if built.this not in _NESTED:
+        return f"to_variant_object of a {duck_type} (Spark takes only structs, arrays and maps)"
+    for node in built.find_all(exp.DataType):
+        if node.this not in _LEAVES | _NESTED:
+            return f"to_variant_object of a {duck_type}: only integers, BOOLEAN, STRING and DECIMAL inside"
+        if node.this == _T.MAP and node.expressions[0].this not in (_T.VARCHAR, _T.TEXT):
+            return f"to_variant_object of a {duck_type}: Spark takes only maps of STRING keys"
+    return None
+
+
+def object_text(duck_type: str, json_text: str | None) -> str | None:
+    """``to_variant_object`` of a value of DuckDB type ``duck_type`` whose ``to_json`` is ``json_text``."""
+    reason = _object_type(duck_type)
+    if reason is not None:
+        raise refuse(reason)
+    return None if json_text is None else variant_text(json_text)
 
 
 _INTEGERS = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT')"
@@ -114,6 +171,7 @@ def register_edits(con: duckdb.DuckDBPyConnection) -> None:
     register_udf(con, "idu_variant_delete", delete_text, [text, duckdb_list(text)], text)
     register_udf(con, "idu_variant_edit", edit_text, [text, text, text, text, flag], text)
     register_udf(con, "idu_variant_value_text", value_text, [text, text], text)
+    register_udf(con, "idu_to_variant_object", object_text, [text, text], text)
 
 
 def duckdb_list(element: object) -> object:
