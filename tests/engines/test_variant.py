@@ -281,3 +281,10 @@ def test_to_variant_object_of_other_types_is_refused_when_run(
 ) -> None:
     with pytest.raises(duckdb.Error, match=r"IDU_REFUSED\] to_variant_object"):
         value(con, expression)
+
+
+def test_schema_of_variant_agg_merges_the_group_s_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    sql = "SELECT schema_of_variant_agg(try_parse_json(j)) FROM VALUES ('1'), ('1.5'), ('x'), (NULL) AS t(j)"
+    assert con.execute(translate_statement(sql).statements[-1]).fetchall() == [("DECIMAL(21,1)",)]
+    sql = "SELECT schema_of_variant_agg(parse_json(j)) FROM VALUES ('1') AS t(j) WHERE false"
+    assert con.execute(translate_statement(sql).statements[-1]).fetchall() == [("VOID",)]

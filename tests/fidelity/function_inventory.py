@@ -118,11 +118,15 @@ EXTRA_FORMS = {
     "try_variant_get": ("try_variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.s', 'bigint')",
                         "try_variant_get(to_variant_object(named_struct('n', n, 'dec', dec)), '$.n', 'int')",
                         "try_variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.dec', 'decimal(3,0)')"),
+    "schema_of_variant_agg": ("schema_of_variant_agg(parse_json(to_json(map('s', s, 't', s2))))",
+                              "schema_of_variant_agg(try_parse_json(s))", "schema_of_variant_agg(try_parse_json(s2))"),
     "schema_of_variant": ("schema_of_variant(parse_json(to_json(map('s', s, 't', s2))))",
                           "schema_of_variant(try_parse_json(s))"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
+# aggregates Spark files under another group than agg_funcs
+AGGREGATES_ELSEWHERE = frozenset({"schema_of_variant_agg"})
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 
@@ -250,6 +254,7 @@ def _column(name: str, spark_type: str | None, index: int, used: dict[str, int])
 def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
     """The forms ``function`` runs as: each argument in turn by its column, then all of them."""
     kind = {"agg_funcs": "agg", "window_funcs": "window"}.get(function.group, "scalar")
+    kind = "agg" if function.name in AGGREGATES_ELSEWHERE else kind
     if function.name in OPERATOR_FORMS:
         return [Form(function=function.name, expression=e, kind=kind) for e in OPERATOR_FORMS[function.name]]
     if function.name in GROUPING_FORMS:

@@ -209,3 +209,14 @@ def test_schema_of_variant_is_spark_s(spark: Any, engine: Any) -> None:
     engine.executemany("INSERT INTO vs VALUES (?, ?)", list(enumerate(texts)))
     sql = translate_statement("SELECT n, schema_of_variant(try_parse_json(j)) FROM vs").statements[-1]
     assert dict(engine.execute(sql).fetchall()) == found
+
+
+def test_schema_of_variant_agg_is_spark_s(spark: Any, engine: Any) -> None:
+    texts = [t for t in SCHEMA_TEXTS + TEXTS if not _refused(t)]
+    spark.createDataFrame(list(enumerate(texts)), "n INT, j STRING").createOrReplaceTempView("va")
+    engine.execute("CREATE OR REPLACE TABLE va (n INTEGER, j VARCHAR)")
+    engine.executemany("INSERT INTO va VALUES (?, ?)", list(enumerate(texts)))
+    for groups in (3, 9, 29):  # the schemas merged over a few rows each, and over many
+        query = f"SELECT n % {groups}, schema_of_variant_agg(try_parse_json(j)) FROM va GROUP BY n % {groups}"
+        found = dict(spark.sql(query).collect())
+        assert dict(engine.execute(translate_statement(query).statements[-1]).fetchall()) == found

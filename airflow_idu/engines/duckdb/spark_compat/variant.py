@@ -1,6 +1,6 @@
 """Spark's VARIANT functions: ``parse_json``, ``try_parse_json``, ``variant_get``, ``try_variant_get``,
-``is_variant_null``, ``is_valid_variant``, ``schema_of_variant`` and the editing ones of
-:mod:`.variant_editing`. ``schema_of_variant`` takes only ``parse_json(x)``/``try_parse_json(x)``
+``is_variant_null``, ``is_valid_variant``, ``schema_of_variant(_agg)`` and the editing ones of
+:mod:`.variant_editing`. ``schema_of_variant(_agg)`` take only ``parse_json(x)``/``try_parse_json(x)``
 itself and reads the text x (the held text no longer tells an integral DECIMAL, ``1.0``, from an
 integer).
 
@@ -31,7 +31,11 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
-from airflow_idu.engines.duckdb.spark_compat.variant_cast import schema_of_json_text, variant_get
+from airflow_idu.engines.duckdb.spark_compat.variant_cast import (
+    schema_of_json_text,
+    schema_of_json_texts,
+    variant_get,
+)
 from airflow_idu.engines.duckdb.spark_compat.variant_editing import (
     EDIT_ARITY,
     EDIT_MACROS,
@@ -59,7 +63,14 @@ Build = Callable[[list[exp.Expr]], exp.Expr]
 
 _GETTERS = ("variant_get", "try_variant_get")
 _CONSUMERS = frozenset(
-    {*_GETTERS, "is_variant_null", "is_valid_variant", "schema_of_variant", *EDIT_ARITY}
+    {
+        *_GETTERS,
+        "is_variant_null",
+        "is_valid_variant",
+        "schema_of_variant",
+        "schema_of_variant_agg",
+        *EDIT_ARITY,
+    }
 ) - {
     "to_variant_object"  # its argument is a struct, array or map
 }
@@ -145,6 +156,15 @@ def _schema(a: list[exp.Expr]) -> exp.Expr:
     return _call("idu_schema_of_json", *(e.copy() for e in inner.expressions))
 
 
+def _schema_agg(a: list[exp.Expr]) -> exp.Expr:
+    """schema_of_variant_agg: the group's texts (a list, linear) merged by a Python function."""
+    inner = a[0].this if isinstance(a[0], exp.Cast) else None
+    if not isinstance(inner, exp.Anonymous):
+        return exp.Literal.string("VOID")  # schema_of_variant_agg(NULL)
+    text, is_try = (e.copy() for e in inner.expressions)
+    return _call("idu_schema_of_json_list", _call("list", text), is_try)
+
+
 def _parse_json_check(node: exp.Expr) -> str | None:
     return _placement(node)
 
@@ -160,8 +180,10 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
             f"{name} of a value that is not parse_json(...), try_parse_json(...) or variant_get(...) "
             "without a type (the engine holds no VARIANT column)"
         )
-    if name == "schema_of_variant" and not _is_parsed(args[0]):
-        return "schema_of_variant of a VARIANT that is not parse_json(...) or try_parse_json(...) itself"
+    if name.startswith("schema_of_variant") and not _is_parsed(args[0]):
+        return f"{name} of a VARIANT that is not parse_json(...) or try_parse_json(...) itself"
+    if name == "schema_of_variant_agg" and isinstance(node.parent, exp.Window):
+        return "schema_of_variant_agg as a window function"
     if name in _GETTERS and _target(args[2] if len(args) > 2 else None) is None:
         return f"{name} to the type {args[2].sql('spark')}: only STRING, BOOLEAN, integers and DECIMAL(p,s)"
     return flag_check(name, args) or (_placement(node) if _is_producer(node) else None)
@@ -211,6 +233,7 @@ ANONYMOUS: dict[str, Build] = {
     "is_variant_null": lambda a: _call("coalesce", exp.EQ(this=exp.Cast(this=a[0], to=exp.DataType.build("VARCHAR")), expression=exp.Literal.string("null")), exp.false()),
     "is_valid_variant": lambda a: exp.Case(ifs=[exp.If(this=exp.Is(this=a[0], expression=exp.Null()), true=exp.Null())], default=exp.true()),
     "schema_of_variant": _schema,
+    "schema_of_variant_agg": _schema_agg,
     **edit_builders(_is_built_variant),
 }  # fmt: skip
 _BY_TYPE: dict[type[exp.Expr], Build] = {exp.ParseJSON: _parse(False)}
@@ -257,6 +280,12 @@ def _get(variant: str | None, path: str | None, target: str, is_try: bool) -> An
     return variant_get(variant, path, target, is_try)
 
 
+def list_of_text() -> Any:
+    import duckdb
+
+    return duckdb.list_type(duckdb.sqltypes.VARCHAR)
+
+
 def register_variant(con: duckdb.DuckDBPyConnection) -> None:
     """Register the VARIANT functions on ``con``; again is harmless."""
     from duckdb import sqltypes as t
@@ -264,4 +293,5 @@ def register_variant(con: duckdb.DuckDBPyConnection) -> None:
     register_udf(con, "idu_parse_json", _parse_json, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
     register_udf(con, "idu_variant_get", _get, [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN], t.VARCHAR)
     register_udf(con, "idu_schema_of_json", schema_of_json_text, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
+    register_udf(con, "idu_schema_of_json_list", schema_of_json_texts, [list_of_text(), t.BOOLEAN], t.VARCHAR)
     register_edits(con)

@@ -29,7 +29,7 @@ from airflow_idu.engines.duckdb.spark_compat.variant_values import (
     to_json_text,
 )
 
-__all__ = ["INTEGER_RANGES", "parse_path", "schema_of_json_text", "variant_get"]
+__all__ = ["INTEGER_RANGES", "parse_path", "schema_of_json_text", "schema_of_json_texts", "variant_get"]
 
 INTEGER_RANGES = {
     "tinyint": (-(2**7), 2**7 - 1),
@@ -214,6 +214,21 @@ def _schema_text(schema: Any) -> str:
         return f"ARRAY<{_schema_text(schema[1])}>"
     keys = sorted(schema[1], key=lambda k: k.encode("utf-16-be", "surrogatepass"))
     return "OBJECT<" + ", ".join(f"{_field(k)}: {_schema_text(schema[1][k])}" for k in keys) + ">"
+
+
+def schema_of_json_texts(texts: list[str | None] | None, is_try: bool) -> str:
+    """``schema_of_variant_agg(parse_json(text))`` over a group's texts: their schemas merged (a NULL,
+    a try_parse_json NULL and an empty group add nothing: VOID)."""
+    merged: Any = "VOID"
+    for text in texts or []:
+        if text is None:
+            continue
+        try:
+            merged = _merge(merged, _schema(parse_variant(text)))
+        except VariantError:
+            if not is_try:
+                raise
+    return _schema_text(merged)
 
 
 def schema_of_json_text(text: str | None, is_try: bool) -> str | None:
