@@ -168,6 +168,9 @@ MISPLACED = [
     "SELECT variant_get(parse_json(s), '$.a', 'double') FROM t",
     "SELECT variant_get(parse_json(s), '$.a', s) FROM t",
     "SELECT variant_get(parse_json(s), '$.a', 'int', 1) FROM t",
+    "SELECT id, parse_json(s) AS v FROM t ORDER BY v",
+    "SELECT CAST(s AS VARIANT) FROM t",
+    "SELECT parse_json(s):a FROM t",
 ]
 
 

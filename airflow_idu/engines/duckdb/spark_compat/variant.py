@@ -123,6 +123,13 @@ def _is_producer(node: exp.Expr) -> bool:
     return name in ("try_parse_json", *EDIT_ARITY) or (name in _GETTERS and len(node.expressions) == 2)
 
 
+def _ordered_by(select: exp.Select, column: exp.Expr) -> bool:
+    """Whether the SELECT orders by this column's alias (Spark cannot order VARIANTs)."""
+    order = select.args.get("order")
+    name = column.alias if isinstance(column, exp.Alias) else ""
+    return bool(order and name and any(c.name == name for c in order.find_all(exp.Column)))
+
+
 def _placement(node: exp.Expr) -> str | None:
     """None where a VARIANT value may stand (see the module's docstring), else the reason."""
     parent = node.parent
@@ -137,6 +144,7 @@ def _placement(node: exp.Expr) -> str | None:
         and column.arg_key == "expressions"
         and not select.args.get("distinct")
         and not select.args.get("group")
+        and not _ordered_by(select, column)
     ):
         return None
     return _PLACES
@@ -238,7 +246,21 @@ ANONYMOUS: dict[str, Build] = {
 }  # fmt: skip
 _BY_TYPE: dict[type[exp.Expr], Build] = {exp.ParseJSON: _parse(False)}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(_BY_TYPE)
-CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {exp.ParseJSON: _parse_json_check}
+
+
+def _type_check(node: exp.Expr) -> str | None:
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.VARIANT:
+        return (
+            "the VARIANT type (a CAST to or from it, a VARIANT column): DuckDB's VARIANT is not Spark's; use "
+            "parse_json, to_variant_object and variant_get"
+        )
+    return None
+
+
+CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
+    exp.ParseJSON: _parse_json_check,
+    exp.DataType: _type_check,
+}
 
 
 def _arguments(node: exp.Expr) -> list[exp.Expr]:
