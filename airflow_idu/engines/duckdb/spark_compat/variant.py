@@ -274,13 +274,13 @@ def variants(tree: exp.Expr) -> exp.Expr:
     return rewrite_calls(tree, by_type=_BY_TYPE, by_name=ANONYMOUS, arguments=_arguments)
 
 
-_TEXT_TYPES = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'VARCHAR', '\"NULL\"')"
+_TEXT_TYPES = "('VARCHAR', '\"NULL\"')"
 VARIANT_MACROS: tuple[str, ...] = (
-    # Spark's implicit cast of a STRING argument: integers' text is DuckDB's too; other types refused
+    # a STRING argument (Spark would cast others to STRING: refused rather than proven)
     _macro(
         "idu_variant_text_arg(x, f)",
         f"CASE WHEN typeof(x) IN {_TEXT_TYPES} THEN CAST(x AS VARCHAR) "
-        "ELSE error('[IDU_REFUSED] ' || f || ' of a ' || typeof(x) || ' value: only a STRING (or an integer) is "
+        "ELSE error('[IDU_REFUSED] ' || f || ' of a ' || typeof(x) || ' value: only a STRING is "
         "cast to Spark''s text exactly; CAST it to STRING') END",
     ),
     *EDIT_MACROS,
