@@ -9,6 +9,7 @@ A row the engine refuses (``[IDU_REFUSED]``) is skipped, and must be one the rul
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -88,7 +89,17 @@ def test_parse_json_gives_spark_s_text_and_raises_where_spark_does(spark: Any, e
 PATHS = ["$", "$.a", "$.x", "$.x[0]", "$.x[1]", "$.x[2]", "$.x[3]", "$.x[4]", "$.x[5]", "$.x[6]", "$.x[7]",
          "$.x[8]", "$.x[9]", "$.x[10]", "$['a b']", '$["a.b"]', "$.a.b[1].c", "$.a.b[1]", "$[0]", "$[01]",
          "$.*", "$['']", "$.a.b"]  # fmt: skip
-TYPES = ["string", "int", "tinyint", "bigint", "boolean", "decimal(5,2)", "decimal(3,0)", "decimal(38,1)"]
+TYPES = [
+    "string",
+    "int",
+    "tinyint",
+    "bigint",
+    "boolean",
+    "decimal(5,2)",
+    "decimal(3,0)",
+    "decimal(38,1)",
+    "double",
+]
 
 
 def _python(text: str, path: str, target: str, is_try: bool) -> tuple[Any, str]:
@@ -101,6 +112,8 @@ def _python(text: str, path: str, target: str, is_try: bool) -> tuple[Any, str]:
         return value, ""
     if target == "boolean":
         return value == "true", ""
+    if target == "double":
+        return float(value), ""
     return (Decimal(value) if target.startswith("decimal") else int(value)), ""
 
 
@@ -126,7 +139,12 @@ def test_variant_get_casts_like_spark(spark: Any, engine: Any) -> None:
             _, raised = _python(text, path, target, False)
             assert bool(raised) == fails and REFUSED not in raised, (text, path, target, raised)
             compared += 1
-            if path in ("$", "$.x[4]") and target in ("int", "decimal(5,2)", "variant"):  # and through SQL
+            if path in ("$", "$.x[4]") and target in (
+                "int",
+                "decimal(5,2)",
+                "double",
+                "variant",
+            ):  # and through SQL
                 suffix = f", '{target}'" if target != "variant" else ""
                 sql = f"try_variant_get(try_parse_json(j), p{suffix})"
                 assert _engine(engine, sql, j=text, p=path) == (expected, ""), (text, path, target)
@@ -220,3 +238,22 @@ def test_schema_of_variant_agg_is_spark_s(spark: Any, engine: Any) -> None:
         query = f"SELECT n % {groups}, schema_of_variant_agg(try_parse_json(j)) FROM va GROUP BY n % {groups}"
         found = dict(spark.sql(query).collect())
         assert dict(engine.execute(translate_statement(query).statements[-1]).fetchall()) == found
+
+
+@pytest.mark.beyond_test  # a few seconds
+def test_variant_get_to_double_is_the_nearest_double(spark: Any) -> None:
+    """Spark's DECIMAL (and integer) to DOUBLE is correctly rounded, as Python's float of a Decimal:
+    the engine's rule, over random DECIMALs of 1 to 38 digits."""
+    rng = random.Random(7)
+    texts = []
+    for _ in range(3000):
+        digits = rng.randint(1, 38)
+        scale = rng.randint(0, digits)
+        text = str(rng.randint(0, 10**digits - 1)).rjust(scale + 1, "0")
+        text = (text[:-scale] + "." + text[-scale:]) if scale else text
+        texts.append(("-" if rng.random() < 0.5 else "") + text)
+    spark.createDataFrame(list(enumerate(texts)), "n INT, j STRING").createOrReplaceTempView("vd")
+    query = "SELECT n, variant_get(parse_json(j), '$', 'double'), variant_get(to_variant_object(array(j)), '$[0]', 'double') FROM vd"
+    for n, number, string in spark.sql(query).collect():
+        expected = float(_python(texts[n], "$", "double", False)[0])
+        assert number == expected == string, texts[n]

@@ -15,8 +15,8 @@ statement's own top-level SELECT (no DISTINCT, GROUP BY or set operation: Spark 
 VARIANTs). Any other place is refused when translated, and so is a function whose VARIANT argument
 is not one of these calls (a column: no table of the engine holds a VARIANT).
 
-``variant_get``'s type is a literal (as in Spark): STRING, BOOLEAN, TINYINT, SMALLINT, INT, BIGINT or
-DECIMAL(p,s) (and their Spark spellings); any other type is refused. Paths may be columns.
+``variant_get``'s type is a literal (as in Spark): STRING, BOOLEAN, TINYINT, SMALLINT, INT, BIGINT,
+DOUBLE or DECIMAL(p,s) (and their Spark spellings); any other type is refused. Paths may be columns.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ _TYPES = {
     "integer": ("int", "INTEGER"),
     "bigint": ("bigint", "BIGINT"),
     "long": ("bigint", "BIGINT"),
+    "double": ("double", "DOUBLE"),
 }
 _DECIMAL = re.compile(r"(?:decimal|dec|numeric)(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?")
 _PLACES = (
@@ -193,7 +194,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     if name == "schema_of_variant_agg" and isinstance(node.parent, exp.Window):
         return "schema_of_variant_agg as a window function"
     if name in _GETTERS and _target(args[2] if len(args) > 2 else None) is None:
-        return f"{name} to the type {args[2].sql('spark')}: only STRING, BOOLEAN, integers and DECIMAL(p,s)"
+        return f"{name} to the type {args[2].sql('spark')}: only STRING, BOOLEAN, integers, DOUBLE and DECIMAL(p,s)"
     return flag_check(name, args) or (_placement(node) if _is_producer(node) else None)
 
 
@@ -219,6 +220,8 @@ def _getter(is_try: bool) -> Build:
         value = _call(
             "idu_variant_get", variant, path, exp.Literal.string(target[0]), exp.Boolean(this=is_try)
         )
+        if target[1] == "DOUBLE":
+            return _call("idu_variant_get_double", *value.expressions)
         if target[1] == "VARCHAR":
             return value
         return exp.Cast(this=value, to=exp.DataType.build(target[1], dialect="duckdb"))
@@ -308,12 +311,19 @@ def list_of_text() -> Any:
     return duckdb.list_type(duckdb.sqltypes.VARCHAR)
 
 
+def _get_double(variant: str | None, path: str | None, target: str, is_try: bool) -> float | None:
+    text = variant_get(variant, path, target, is_try)
+    return None if text is None else float(text)
+
+
 def register_variant(con: duckdb.DuckDBPyConnection) -> None:
     """Register the VARIANT functions on ``con``; again is harmless."""
     from duckdb import sqltypes as t
 
     register_udf(con, "idu_parse_json", _parse_json, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
-    register_udf(con, "idu_variant_get", _get, [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN], t.VARCHAR)
+    arguments = [t.VARCHAR, t.VARCHAR, t.VARCHAR, t.BOOLEAN]
+    register_udf(con, "idu_variant_get", _get, arguments, t.VARCHAR)
+    register_udf(con, "idu_variant_get_double", _get_double, arguments, t.DOUBLE)
     register_udf(con, "idu_schema_of_json", schema_of_json_text, [t.VARCHAR, t.BOOLEAN], t.VARCHAR)
     register_udf(con, "idu_schema_of_json_list", schema_of_json_texts, [list_of_text(), t.BOOLEAN], t.VARCHAR)
     register_edits(con)
