@@ -103,7 +103,7 @@ _VARIANT = (
     "`parse_json` reads JSON as Spark's Jackson does (a duplicate key raises; `try_parse_json` gives NULL) "
     "and refuses when run a number Spark keeps as a DOUBLE (an exponent, more than 38 digits: its text is "
     "Java's `Double.toString`) and text after the value. `variant_get`/`try_variant_get` take Spark's "
-    "path syntax and cast to STRING, BOOLEAN, the integers and DECIMAL(p,s) with Spark's rules (other "
+    "path syntax and cast to STRING, BOOLEAN, the integers, DOUBLE and DECIMAL(p,s) with Spark's rules (other "
     "types refused). `schema_of_variant(_agg)` take `parse_json(x)` itself (the held text no longer tells "
     "`1.0`, a DECIMAL, from `1`). `to_variant_object` and the values of `variant_set`/`insert`/"
     "`array_append` are integers, BOOLEAN, STRING, DECIMAL (and structs, arrays, maps of them) or "
