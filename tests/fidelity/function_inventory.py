@@ -258,6 +258,25 @@ EXTRA_FORMS = {
     "approx_top_k_accumulate": ("approx_top_k_estimate(approx_top_k_accumulate(sign(k)), 1)",
                                 "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)",
                                 "approx_top_k_accumulate(i)"),
+    # VARIANT functions (their examples take literals only): over the table's values through
+    # to_variant_object and parse_json of to_json (spark_compat/variant.py)
+    "to_variant_object": ("to_variant_object(arr)", "to_variant_object(sarr)", "to_variant_object(m)",
+                          "to_variant_object(named_struct('s', s, 'i', i, 'n', n, 'dec', dec, 'b', b, 'a', arr))"),
+    "parse_json": ("parse_json(to_json(map('s', s, 't', s2)))", "parse_json(to_json(map('k', k, 'i', i)))"),
+    "variant_get": ("variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.s', 'int')",
+                    "variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.dec', 'decimal(4,1)')",
+                    "variant_get(to_variant_object(named_struct('s', s2, 'a', arr)), '$.a[1]', 'tinyint')",
+                    "variant_get(to_variant_object(named_struct('s', s, 'b', b)), '$.s', 'boolean')"),
+    "try_variant_get": ("try_variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.s', 'bigint')",
+                        "try_variant_get(to_variant_object(named_struct('n', n, 'dec', dec)), '$.n', 'int')",
+                        "try_variant_get(to_variant_object(named_struct('s', s, 'dec', dec)), '$.dec', 'decimal(3,0)')"),
+    "is_variant_null": ("is_variant_null(try_parse_json(s))", "is_variant_null(variant_get(to_variant_object(m), '$.k'))"),
+    "is_valid_variant": ("is_valid_variant(try_parse_json(s))",),
+    "variant_strip_nulls": ("variant_strip_nulls(to_variant_object(m))", "variant_strip_nulls(to_variant_object(arr), false)"),
+    "schema_of_variant_agg": ("schema_of_variant_agg(parse_json(to_json(map('s', s, 't', s2))))",
+                              "schema_of_variant_agg(try_parse_json(s))", "schema_of_variant_agg(try_parse_json(s2))"),
+    "schema_of_variant": ("schema_of_variant(parse_json(to_json(map('s', s, 't', s2))))",
+                          "schema_of_variant(try_parse_json(s))"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
@@ -273,6 +292,8 @@ GROUPED_FORMS = {
                               "approx_top_k_estimate(approx_top_k_accumulate(b, 100))",
                               "approx_top_k_estimate(approx_top_k_accumulate(k % 3, 10), 2)"),
 }  # fmt: skip
+# aggregates Spark files under another group than agg_funcs
+AGGREGATES_ELSEWHERE = frozenset({"schema_of_variant_agg"})
 _LITERAL = re.compile(r"-?\d+(\.\d+)?|'[^']*'|true|false|null", re.IGNORECASE)
 
 
@@ -400,6 +421,7 @@ def _column(name: str, spark_type: str | None, index: int, used: dict[str, int])
 def forms_of(function: Function, calls: Sequence[Call]) -> list[Form]:
     """The forms ``function`` runs as: each argument in turn by its column, then all of them."""
     kind = {"agg_funcs": "agg", "window_funcs": "window"}.get(function.group, "scalar")
+    kind = "agg" if function.name in AGGREGATES_ELSEWHERE else kind
     if function.name in OPERATOR_FORMS:
         return [Form(function=function.name, expression=e, kind=kind) for e in OPERATOR_FORMS[function.name]]
     if function.name in GROUPING_FORMS:

@@ -58,7 +58,7 @@ _APPROXIMATE = (
 
 # the exactness ranges of the sketch aggregates (spark_compat/bitmap_aggregates.py, histogram_numeric.py,
 # hll_sketch.py, count_min_sketch.py, top_k.py)
-_SKETCHES = (
+_COUNTING_SKETCHES = (
     "**Sketches** (tests/fidelity/test_counting_sketches.py: local Spark with one and four partitions). "
     "`bitmap_construct_agg`/`bitmap_or_agg`/`bitmap_and_agg` and `count_min_sketch` give Spark's bytes "
     "(bits ORed/ANDed, counts added: whatever the partitions). `histogram_numeric` gives Spark's bins while a "
@@ -128,6 +128,24 @@ _SKETCHES = (
     "zero of both signs, `tuple_sketch_agg` over more distinct keys than its nominal entries."
 )
 
+_VARIANT = (
+    "**VARIANT** (spark_compat/variant*.py; edges in tests/fidelity/test_variant.py and "
+    "tests/engines/test_variant.py). The engine holds a VARIANT as DuckDB `JSON` whose text is Spark's "
+    "own text of the value (`to_json`: keys sorted in UTF-16 order, no whitespace, DECIMALs without "
+    "trailing zeros, Jackson's escapes); a VARIANT column is compared here by that text. Spark's VARIANT "
+    "is no string (its casts and its implicit cast to STRING read it otherwise), so a VARIANT value is "
+    "accepted only as the VARIANT argument of the VARIANT functions or as a column of the statement's "
+    "top-level SELECT, and refused elsewhere when translated (CAST it with `variant_get(v, path, type)`). "
+    "`parse_json` reads JSON as Spark's Jackson does (a duplicate key raises; `try_parse_json` gives NULL) "
+    "and refuses when run a number Spark keeps as a DOUBLE (an exponent, more than 38 digits: its text is "
+    "Java's `Double.toString`) and text after the value. `variant_get`/`try_variant_get` take Spark's "
+    "path syntax and cast to STRING, BOOLEAN, the integers, DOUBLE and DECIMAL(p,s) with Spark's rules (other "
+    "types refused). `schema_of_variant(_agg)` take `parse_json(x)` itself (the held text no longer tells "
+    "`1.0`, a DECIMAL, from `1`). `to_variant_object` and the values of `variant_set`/`insert`/"
+    "`array_append` are integers, BOOLEAN, STRING, DECIMAL (and structs, arrays, maps of them) or "
+    "VARIANTs; a DOUBLE, date, timestamp or binary inside is refused when run."
+)
+
 
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
@@ -150,11 +168,13 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         "",
         _APPROXIMATE,
         "",
-        _SKETCHES,
+        _COUNTING_SKETCHES,
         "",
         _FDLIBM,
         "",
         _SKETCHES,
+        "",
+        _VARIANT,
         "",
         f"{s['listed']} functions listed; {s['counted']} counted (deterministic scalar, aggregate and window "
         f"functions); **{s['identical']} identical ({share:.1f} %)**, {s['refused']} refused, "

@@ -31,6 +31,7 @@ _SIMPLE = {
     "interval day to second": "INTERVAL",  # a DuckDB INTERVAL of no months: the same span
     "time(6)": "TIME",  # Spark's TIME of microseconds, DuckDB's TIME
     "void": "NULL",  # DuckDB's type of NULL, as duck_type() prints it
+    "variant": "JSON",  # the engine's VARIANT: Spark's JSON text of the value (spark_compat/variant.py)
 }  # fmt: skip
 
 
@@ -67,7 +68,23 @@ def duck_type(text: str) -> str:
     return re.sub(r'"(\w+)"', r"\1", text).replace("DECIMAL(", "DECIMAL(").replace(", ", ", ")
 
 
+def _variant_text(value: Any) -> str:
+    """A Spark VARIANT as Spark's own text (``to_json``): pyspark's ``toJson`` writes Python's."""
+    from airflow_idu.engines.duckdb.spark_compat.variant_values import to_json_text
+
+    def plain(v: Any) -> Any:  # a DOUBLE has Java's text, which the engine refuses: marked, never equal
+        if isinstance(v, float):
+            return f"<DOUBLE {v!r}>"
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return [plain(x) for x in v] if isinstance(v, list) else v
+
+    return to_json_text(plain(value.toPython()))
+
+
 def norm(value: Any) -> Any:
+    if type(value).__name__ == "VariantVal":
+        return _variant_text(value)
     if hasattr(value, "asDict"):  # a Spark Row (struct)
         return {k: norm(v) for k, v in value.asDict(recursive=False).items()}
     if isinstance(value, dict):

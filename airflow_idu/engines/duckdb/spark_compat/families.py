@@ -45,6 +45,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     tuple_functions,
     type_names,
     url_parsing,
+    variant,
     vector_functions,
     xpath_functions,
 )
@@ -60,5 +61,5 @@ FAMILIES: tuple[ModuleType, ...] = (
     vector_functions, collations, counter_diff, time_bucket,
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
-    xpath_functions, schema_inference, json_reading, csv_reading, struct_writing,
+    xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant,
 )  # fmt: skip

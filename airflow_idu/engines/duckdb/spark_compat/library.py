@@ -40,6 +40,7 @@ from airflow_idu.engines.duckdb.spark_compat.try_datetime import register_dateti
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import register_tuple
 from airflow_idu.engines.duckdb.spark_compat.type_names import register_type_names
 from airflow_idu.engines.duckdb.spark_compat.url_parsing import register_url_parsing
+from airflow_idu.engines.duckdb.spark_compat.variant import register_variant
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import register_vectors
 from airflow_idu.engines.duckdb.spark_compat.xpath_functions import register_xpath
 
@@ -157,3 +158,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_xpath(con)
     register_json_reading(con)
     register_csv_reading(con)
+    register_variant(con)

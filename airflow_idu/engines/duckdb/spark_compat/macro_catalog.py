@@ -38,6 +38,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import TUPLE_MACROS
+from airflow_idu.engines.duckdb.spark_compat.variant import VARIANT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import VECTOR_MACROS
 
 __all__ = ["COMPAT_MACROS", "UNBOUND_MACROS"]
@@ -78,6 +79,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *THETA_MACROS,
     *TUPLE_MACROS,
     *STRUCT_WRITING_MACROS,
+    *VARIANT_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

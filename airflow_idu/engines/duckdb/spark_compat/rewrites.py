@@ -68,6 +68,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import sketch_functions
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.variant import variants
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 from airflow_idu.engines.duckdb.spark_compat.xpath_functions import xpath_functions
 
@@ -85,6 +86,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     time_zones,  # from_utc_timestamp, to_utc_timestamp, convert_timezone
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
+    variants,  # parse_json, variant_get...: Spark's VARIANT as its JSON text (Python functions)
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
     csv_reading,  # from_csv with a literal flat schema (a Python function and json_transform)
     json_reading,  # from_json with a literal STRUCT schema (a Python function and json_transform)
