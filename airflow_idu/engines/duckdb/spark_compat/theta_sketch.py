@@ -27,6 +27,8 @@ import math
 import struct
 from dataclasses import dataclass
 
+from airflow_idu.engines.duckdb.spark_compat.murmur3_x64 import murmur3_x64_128
+
 __all__ = [
     "MAX_THETA",
     "Theta",
@@ -44,7 +46,6 @@ MAX_THETA = (1 << 63) - 1  # Long.MAX_VALUE: theta 1.0
 _SEED = 9001  # ThetaUtil.DEFAULT_UPDATE_SEED
 _SEED_HASH = 0x93CC  # ThetaUtil.computeSeedHash(9001)
 _M64 = (1 << 64) - 1
-_C1, _C2 = 0x87C37B91114253D5, 0x4CF5AD432745937F
 # preamble flags (PreambleUtil)
 _READ_ONLY, _EMPTY, _COMPACT, _ORDERED, _SINGLE = 2, 4, 8, 16, 32
 _COMPACT_FAMILY = 3
@@ -65,48 +66,9 @@ def _refuse(what: str, why: str) -> ValueError:
     return ValueError(f"[IDU_REFUSED] {what}: {why}")
 
 
-# -- MurmurHash3 x64_128, the first half ------------------------------------------------
-
-
-def _rotl(x: int, r: int) -> int:
-    return ((x << r) | (x >> (64 - r))) & _M64
-
-
-def _fmix(k: int) -> int:
-    k ^= k >> 33
-    k = (k * 0xFF51AFD7ED558CCD) & _M64
-    k ^= k >> 33
-    k = (k * 0xC4CEB9FE1A85EC53) & _M64
-    return k ^ (k >> 33)
-
-
-def _mix1(k1: int) -> int:
-    return (_rotl((k1 * _C1) & _M64, 31) * _C2) & _M64
-
-
-def _mix2(k2: int) -> int:
-    return (_rotl((k2 * _C2) & _M64, 33) * _C1) & _M64
-
-
 def murmur_hash(data: bytes) -> int:
     """DataSketches' hash of ``data``: MurmurHash3 x64_128 (seed 9001), first half >>> 1."""
-    h1 = h2 = _SEED
-    blocks = len(data) // 16
-    for i in range(blocks):
-        k1, k2 = struct.unpack_from("<QQ", data, 16 * i)
-        h1 = ((_rotl(h1 ^ _mix1(k1), 27) + h2) * 5 + 0x52DCE729) & _M64
-        h2 = ((_rotl(h2 ^ _mix2(k2), 31) + h1) * 5 + 0x38495AB5) & _M64
-    tail = data[16 * blocks :]
-    if len(tail) > 8:
-        h2 ^= _mix2(int.from_bytes(tail[8:], "little"))
-    if tail:
-        h1 ^= _mix1(int.from_bytes(tail[:8], "little"))
-    h1 ^= len(data)
-    h2 ^= len(data)
-    h1 = (h1 + h2) & _M64
-    h2 = (h2 + h1) & _M64
-    h1, h2 = _fmix(h1), _fmix(h2)
-    return ((h1 + h2) & _M64) >> 1
+    return murmur3_x64_128(data, _SEED)[0] >> 1
 
 
 # -- set operations -------------------------------------------------------------------
