@@ -32,6 +32,7 @@ CONFIG_KEY = "preload_task_modules"
 class ModuleSet(StrEnum):
     """Which engine's task modules a deployment preloads."""
 
+    DAGS = "dags"
     DATABRICKS = "databricks"
     DUCKDB = "duckdb"
 
@@ -46,6 +47,15 @@ TASK_MODULES: dict[ModuleSet, tuple[str, ...]] = {
         "pandas.core.arrays.arrow._arrow_utils",
         "pyarrow.vendored.version",
         "airflow_idu.engines.databricks",
+    ),
+    ModuleSet.DAGS: (
+        # what a task process imports when it parses a factory DAG file, before its task runs
+        "airflow_idu.factory",
+        "airflow.sdk.bases.sensor",
+        "airflow.sdk.definitions.timetables.interval",
+        "airflow.sdk.definitions.timetables.trigger",
+        "croniter",
+        "airflow.timetables.base",  # a DAG's timetable check: core's asset definitions, the providers' assets
     ),
     ModuleSet.DUCKDB: (
         "duckdb",
@@ -76,6 +86,8 @@ def preload(sets: tuple[ModuleSet, ...] = tuple(ModuleSet)) -> list[str]:
             )
             continue
         imported.append(name)
+    if ModuleSet.DAGS in sets:
+        _discover_asset_handlers()
     log.info(
         "airflow-idu preload: %d task modules imported in %.2f s",
         len(imported),
@@ -84,8 +96,19 @@ def preload(sets: tuple[ModuleSet, ...] = tuple(ModuleSet)) -> list[str]:
     return imported
 
 
+def _discover_asset_handlers() -> None:
+    """The providers' asset URI handlers, which the first ``idu://`` asset of a DAG parse looks up
+    (importing every provider's asset module): once here, not in every task process."""
+    try:
+        from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+        ProvidersManagerTaskRuntime().asset_uri_handlers  # noqa: B018 - the lookup fills its cache
+    except Exception:  # an SDK without it: each task process discovers them itself
+        log.warning("airflow-idu preload: asset URI handlers not discovered", exc_info=True)
+
+
 def _configured_sets(value: str) -> tuple[ModuleSet, ...]:
-    """``True``/``False`` or a comma-separated list of engines (``databricks``, ``duckdb``)."""
+    """``True``/``False`` or a comma-separated list of sets (``dags``, ``databricks``, ``duckdb``)."""
     text = value.strip().lower()
     if text in ("", "false", "0", "no", "off"):
         return ()

@@ -86,6 +86,31 @@ def test_an_unknown_engine_names_the_setting_and_the_choices() -> None:
         _configured_sets("snowflake")
 
 
+PARSE = """
+import json, runpy, sys
+import airflow.sdk
+from airflow_idu.preload import ModuleSet, preload
+preload((ModuleSet.DAGS,))
+before = set(sys.modules)
+dag = runpy.run_path({path!r})["dag"]
+print(json.dumps({{"tasks": len(dag.tasks), "new": sorted(set(sys.modules) - before)}}))
+"""
+
+
+def test_parsing_a_factory_dag_imports_nothing_after_the_preload(tmp_path: Path) -> None:
+    """A task process parses its DAG file first: our modules, the timetable and asset definitions
+    and the providers' asset handlers are there already."""
+    path = str(Path(__file__).parents[1] / "dags" / "idu_databricks.py")
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", PARSE.format(path=path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["tasks"] > 10
+    assert [m for m in result["new"] if m.startswith(("airflow", "croniter"))] == []
+
+
 def test_a_duckdb_task_imports_nothing_after_the_preload(tmp_path: Path) -> None:
     connection = {"conn_type": "duckdb", "host": str(tmp_path / "task.duckdb")}
     # a construct the translator rewrites into a macro: the translator and the macros run

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
 from airflow_idu.engines.duckdb.spark_compat.csv_reading import from_csv_text
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 
 pytestmark = pytest.mark.spark
 
@@ -57,18 +56,6 @@ def _reads(text: str, schema: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[duckdb.DuckDBPyConnection]:
-    from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-
-    con = duckdb.connect()
-    for macro in COMPAT_MACROS:
-        con.execute(macro)
-    register_functions(con)
-    yield con
-    con.close()
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)

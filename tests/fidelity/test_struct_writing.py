@@ -7,13 +7,12 @@ when run), its text equals Spark's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 
 pytestmark = pytest.mark.spark
 
@@ -33,20 +32,6 @@ EXPRESSIONS = [
     "to_xml(named_struct('n', n, 'm', cast(n AS BIGINT) - 5))",
     "to_xml(struct(n, s, f, 1))",
 ]
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[duckdb.DuckDBPyConnection]:
-    from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-
-    con = duckdb.connect()
-    for macro in COMPAT_MACROS:
-        con.execute(macro)
-    register_functions(con)
-    con.execute("CREATE TEMP TABLE w_in (i INTEGER, n INTEGER, f BOOLEAN, s VARCHAR)")
-    con.executemany("INSERT INTO w_in VALUES (?, ?, ?, ?)", ROWS)
-    yield con
-    con.close()
 
 
 def _engine_value(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

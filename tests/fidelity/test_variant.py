@@ -19,7 +19,7 @@ import pytest
 from airflow_idu.engines.duckdb.spark_compat.variant import _parse_json
 from airflow_idu.engines.duckdb.spark_compat.variant_cast import variant_get
 from airflow_idu.engines.duckdb.spark_compat.variant_values import REFUSED
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, translate_statement
+from airflow_idu.engines.duckdb.translate import translate_statement
 
 pytestmark = pytest.mark.spark
 
@@ -33,18 +33,6 @@ TEXTS = [
     " ", "abc", "2024-03-05", '"x\ty"', '"\\a"', '"\\u12"', "[1]]", '{"a":{"b":[1,{"c":"d"}]}}',
     '{"a b":1,"a.b":2,"x":[1,"2",true,null,1.75,-3,"yes","7","1.5"," 7"]}', "1e0", "[1, 2] x", "123456.789",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def engine() -> Any:
-    from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-
-    con = duckdb.connect()
-    for macro in COMPAT_MACROS:
-        con.execute(macro)
-    register_functions(con)
-    yield con
-    con.close()
 
 
 def _engine(con: duckdb.DuckDBPyConnection, expression: str, **values: Any) -> tuple[Any, str]:

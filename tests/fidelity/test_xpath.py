@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
 from airflow_idu.engines.duckdb.spark_compat.xml_document import REFUSED, parse_document
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
+from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 pytestmark = pytest.mark.spark
 
@@ -105,18 +104,6 @@ def _read(document: str) -> str:
     except ValueError as exc:
         return "refused" if REFUSED in str(exc) else "invalid"
     return "ok"
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[duckdb.DuckDBPyConnection]:
-    from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-
-    con = duckdb.connect()
-    for macro in COMPAT_MACROS:
-        con.execute(macro)
-    register_functions(con)
-    yield con
-    con.close()
 
 
 def _spark_values(spark: Any, rows: list[tuple[int, str]], selects: list[str]) -> dict[int, tuple[Any, ...]]:
