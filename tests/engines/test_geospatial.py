@@ -81,6 +81,19 @@ RESULTS = [
     (f"SELECT st_srid(st_setsrid(st_geogfromwkb(X'{POINT}'), 4269))", [(4269,)]),
     (f"SELECT hex(st_asbinary(st_setsrid(st_geogfromwkb(X'{POINT}'), 4326)))", [(POINT,)]),
     ("SELECT st_srid(st_geomfromwkb(NULL)), st_asbinary(st_geogfromwkb(NULL))", [(None, None)]),
+    (
+        f"SELECT hex(st_asbinary(st_geomfromwkb(X'{POINT}'), 'xdr'))",
+        [("00000000013FF00000000000004000000000000000",)],
+    ),
+    (
+        "SELECT hex(st_asbinary(st_geomfromwkb(X'0104000000020000000101000000000000000000F03F0000000000000040"
+        "00000000013FF00000000000004000000000000000'), 'XDR'))",
+        [
+            (
+                "00000000040000000200000000013FF0000000000000400000000000000000000000013FF00000000000004000000000000000",
+            )
+        ],
+    ),
 ]
 
 
@@ -113,7 +126,8 @@ REFUSED = [
     (f"SELECT st_srid(st_setsrid(st_geogfromwkb(X'{POINT}'), 3857))", "SRID other than"),
     (f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), NULL))", "SRID other than"),
     (f"SELECT st_srid(st_geomfromwkb(X'{POINT}', 2))", "SRID other than"),
-    (f"SELECT st_asbinary(st_geomfromwkb(X'{POINT}'), 'XDR')", "2 arguments"),
+    (f"SELECT st_asbinary(st_geomfromwkb(X'{POINT}'), 'abc')", "byte order"),
+    (f"SELECT st_asbinary(st_geomfromwkb(X'{POINT}'), NULL)", "byte order"),
 ]
 
 

@@ -53,6 +53,8 @@ GEO_FORMS: dict[str, tuple[str, ...]] = {
         f"st_asbinary(st_geomfromwkb({_ROW}))",
         f"st_asbinary(st_setsrid(st_geogfromwkb({_ROW}), 4269))",
         f"st_asbinary(st_geomfromwkb({_POINT_LE}, 4326))",
+        f"st_asbinary(st_geogfromwkb({_ROW}), 'XDR')",
+        f"st_asbinary(st_geomfromwkb({_POINT_BE}), 'ndr')",
     ),
     "st_srid": (
         f"st_srid(st_geomfromwkb({_ROW}))",

@@ -2,7 +2,7 @@
 function harness's rows. Every geometry type in 2D, Z, M and ZM, parts of either byte order, empty
 points (NaN), infinities, out-of-bounds geography coordinates, one-point lines, open and short rings,
 nested parts of another dimension or type, then truncated, corrupted, with trailing bytes or a bad byte
-order: st_asbinary's bytes and st_srid (with and without st_setsrid), or the error condition, agree."""
+order: st_asbinary's bytes (NDR and XDR) and st_srid (with and without st_setsrid), or the error condition, agree."""
 
 from __future__ import annotations
 
@@ -97,7 +97,10 @@ def test_random_wkb_agrees_with_spark(spark: Any, con: duckdb.DuckDBPyConnection
         reader = "st_geogfromwkb" if geography else "st_geomfromwkb"
         value = f"{reader}(X'{_wkb(rnd).hex()}')"
         srid = 4269 if geography else 3857
-        sql = f"SELECT hex(st_asbinary({value})), st_srid({value}), st_srid(st_setsrid({value}, {srid}))"
+        sql = (
+            f"SELECT hex(st_asbinary({value})), st_srid({value}), st_srid(st_setsrid({value}, {srid})), "
+            f"hex(st_asbinary({value}, 'XDR'))"
+        )
         expected = _outcome(lambda sql=sql: [tuple(r) for r in spark.sql(sql).collect()])
         mine = _outcome(lambda sql=sql: con.execute(translate_statement(sql).statements[-1]).fetchall())
         if mine == ("error", "IDU_REFUSED"):

@@ -2,7 +2,7 @@
 
 ``st_geomfromwkb``/``st_geogfromwkb`` read the bytes with validation level 1 (a geography also
 checks that every non-empty point's X is in [-180, 180] and Y in [-90, 90]); ``st_asbinary`` reads
-them again and writes them little-endian. So the bytes a GEOMETRY gives back are :func:`normalize`'s:
+them again and writes them little-endian (``'XDR'``: big-endian). So the bytes a GEOMETRY gives back are :func:`normalize`'s:
 every part little-endian, the type code the base type plus 1000 (Z), 2000 (M) or 3000 (ZM), the
 coordinates' bits as read, any bytes after the geometry dropped. Where the reader raises, this
 raises ``[WKB_PARSE_ERROR]`` with the same message and position. A NaN other than Java's canonical
@@ -34,9 +34,9 @@ class WkbError(ValueError):
 
 
 class _Reader:
-    def __init__(self, data: bytes, geography: bool) -> None:
+    def __init__(self, data: bytes, geography: bool, big_endian: bool) -> None:
         self.data, self.pos, self.geography, self.order = data, 0, geography, "<"
-        self.out = bytearray()
+        self.out, self.written = bytearray(), ">" if big_endian else "<"
 
     def remaining(self) -> int:
         return len(self.data) - self.pos
@@ -65,7 +65,7 @@ class _Reader:
             raise WkbError(f"Invalid count for {label}: {value}", start)
         if value > self.remaining() // size:
             raise WkbError(f"Invalid count for {label}: exceeds remaining bytes", start)
-        self.out += struct.pack("<i", value)
+        self.out += struct.pack(self.written + "i", value)
         return value
 
     def double(self, allow_nan: bool) -> float:
@@ -80,7 +80,7 @@ class _Reader:
                 "[IDU_REFUSED] st_geomfromwkb of a NaN coordinate other than Java's canonical NaN"
             )
         self.pos += 8
-        self.out += struct.pack("<Q", bits)
+        self.out += struct.pack(self.written + "Q", bits)
         return float(value)
 
     def point(self, dims: int, allow_nan: bool) -> tuple[float, ...]:
@@ -101,7 +101,7 @@ class _Reader:
         z, m = offset in (1000, 3000), offset in (2000, 3000)
         if expected is not None and (z, m) != expected:
             raise WkbError(f"Invalid or unsupported type {code}", start)
-        self.out += b"\x01" + struct.pack("<i", code)
+        self.out += (b"\x00" if self.written == ">" else b"\x01") + struct.pack(self.written + "i", code)
         return base, 4 if offset == 3000 else 3 if offset else 2, z, m
 
     def geometry(self, expected: tuple[bool, bool] | None) -> int:
@@ -145,24 +145,25 @@ class _Reader:
                 raise WkbError("Too few points in ring" if n < 4 else "Ring is not closed", start)
 
 
-def normalize(data: bytes | None, geography: bool) -> bytes | None:
-    """The WKB Spark's ``st_asbinary`` gives for the value ``st_geomfromwkb(data)`` (or ``st_geogfromwkb``)."""
+def normalize(data: bytes | None, geography: bool, big_endian: bool = False) -> bytes | None:
+    """The WKB Spark's ``st_asbinary`` gives for the value ``st_geomfromwkb(data)`` (or ``st_geogfromwkb``);
+    ``big_endian``: its ``st_asbinary(g, 'XDR')``."""
     if data is None:
         return None
     if len(data) < 1:
         raise WkbError("WKB data is empty or null", 0)
     if len(data) < 5:
         raise WkbError("Unexpected end of WKB buffer", 0)
-    reader = _Reader(bytes(data), geography)
+    reader = _Reader(bytes(data), geography, big_endian)
     reader.endianness()
     reader.geometry(None)
     return bytes(reader.out)
 
 
 def register_geo(con: duckdb.DuckDBPyConnection) -> None:
-    """``idu_wkb_normalize(wkb, geography)`` on ``con``; again is harmless."""
+    """``idu_wkb_normalize(wkb, geography, big_endian)`` on ``con``; again is harmless."""
     from duckdb import sqltypes as t
 
     from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
-    register_udf(con, "idu_wkb_normalize", normalize, [t.BLOB, t.BOOLEAN], t.BLOB)
+    register_udf(con, "idu_wkb_normalize", normalize, [t.BLOB, t.BOOLEAN, t.BOOLEAN], t.BLOB)

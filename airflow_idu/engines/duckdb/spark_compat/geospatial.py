@@ -10,6 +10,7 @@ SRID is known when translated: 0 for ``st_geomfromwkb``, 4326 for ``st_geogfromw
 integer literal given, among the SRIDs checked on Spark (:data:`GEOMETRY_SRIDS`,
 :data:`GEOGRAPHY_SRIDS`); any other SRID (a column, NULL, a literal outside them) is refused when
 translated. WKB given as anything but BINARY (Spark casts a STRING) is refused when run.
+``st_asbinary``'s byte order: the literal 'NDR' or 'XDR' (any case, as Spark), else refused when translated.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ GEOMETRY_SRIDS = frozenset({0, 2154, 3857, 4269, 4326, 32633})
 GEOGRAPHY_SRIDS = frozenset({4269, 4326})
 _PRODUCERS = frozenset({"st_geomfromwkb", "st_geogfromwkb", "st_setsrid"})
 _READERS = frozenset({"st_asbinary", "st_srid", "st_setsrid"})
-_ARITY = {"st_geomfromwkb": (1, 2), "st_geogfromwkb": (1, 1), "st_setsrid": (2, 2), "st_asbinary": (1, 1),
+_ARITY = {"st_geomfromwkb": (1, 2), "st_geogfromwkb": (1, 1), "st_setsrid": (2, 2), "st_asbinary": (1, 2),
           "st_srid": (1, 1)}  # fmt: skip
 
 
@@ -54,6 +55,13 @@ def _srid(node: exp.Expr) -> int | None:
     if isinstance(literal, exp.Literal) and not literal.is_string and literal.this.isdigit():
         return -int(literal.this) if isinstance(node, exp.Neg) else int(literal.this)
     return None
+
+
+def _big_endian(node: exp.Expr) -> bool | None:
+    """Whether st_asbinary's byte order literal is 'XDR' (Spark ignores its case); None if not a literal of it."""
+    node = _unparen(node)
+    text = node.this.lower() if isinstance(node, exp.Literal) and node.is_string else ""
+    return {"ndr": False, "xdr": True}.get(text)
 
 
 def _geo_call(node: exp.Expr) -> exp.Anonymous | None:
@@ -105,6 +113,8 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
         return f"{name} with {len(node.expressions)} arguments"
     if name in _READERS and _geo_call(node.expressions[0]) is None:
         return f"{name} of a value other than st_geomfromwkb, st_geogfromwkb or st_setsrid written in the statement"
+    if name == "st_asbinary" and len(node.expressions) == 2 and _big_endian(node.expressions[1]) is None:
+        return "a byte order other than the string literal 'NDR' or 'XDR'"
     if name == "st_setsrid":
         reason = _srid_check(node, 1, _kind(node))
         if reason:
@@ -116,22 +126,24 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return _flow_check(node) if name in _PRODUCERS else None
 
 
-def _value(node: exp.Expr) -> tuple[exp.Expr, int]:
-    """The normalized WKB and the SRID of a producer call (checked by :func:`anonymous_check`)."""
+def _value(node: exp.Expr, big_endian: bool) -> tuple[exp.Expr, int]:
+    """The WKB st_asbinary writes and the SRID of a producer call (checked by :func:`anonymous_check`)."""
     call = _geo_call(node)
     assert call is not None
     name, args = call.name.lower(), call.expressions
     if name == "st_setsrid":
-        wkb, _ = _value(args[0])
+        wkb, _ = _value(args[0], big_endian)
         return wkb, _srid(args[1]) or 0
     geography = name == "st_geogfromwkb"
     srid = 4326 if geography else (_srid(args[1]) or 0) if len(args) > 1 else 0
     what = exp.Literal.string(name)
-    return _call("idu_wkb_read", args[0].copy(), exp.Boolean(this=geography), what), srid
+    flags = [exp.Boolean(this=geography), exp.Boolean(this=big_endian)]
+    return _call("idu_wkb_read", args[0].copy(), *flags, what), srid
 
 
 def _build(node: exp.Expr) -> exp.Expr:
-    wkb, srid = _value(node.expressions[0])
+    args = node.expressions
+    wkb, srid = _value(args[0], len(args) > 1 and bool(_big_endian(args[1])))
     if node.name.lower() == "st_asbinary":
         return wkb
     return _call("idu_wkb_srid", wkb, exp.Literal.number(srid))
@@ -153,8 +165,9 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 
 GEO_MACROS: tuple[str, ...] = (
     _macro(
-        "idu_wkb_read(b, geography, what)",
-        "CASE WHEN typeof(b) IN ('BLOB', '\"NULL\"') THEN idu_wkb_normalize(CAST(b AS BLOB), geography) ELSE error("
+        "idu_wkb_read(b, geography, big_endian, what)",
+        "CASE WHEN typeof(b) IN ('BLOB', '\"NULL\"') THEN idu_wkb_normalize(CAST(b AS BLOB), geography, big_endian) "
+        "ELSE error("
         "'[IDU_REFUSED] ' || what || ' of a ' || typeof(b) || ' value: only BINARY (cast a STRING to BINARY "
         "explicitly)') END",
     ),
