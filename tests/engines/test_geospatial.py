@@ -79,6 +79,10 @@ RESULTS = [
     (f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), 3857))", [(3857,)]),
     (f"SELECT st_srid(st_geomfromwkb(X'{POINT}', 4326))", [(4326,)]),
     (f"SELECT st_srid(st_setsrid(st_geogfromwkb(X'{POINT}'), 4269))", [(4269,)]),
+    (
+        f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), 27700)), st_srid(st_geomfromwkb(X'{POINT}', 2000))",
+        [(27700, 2000)],
+    ),
     (f"SELECT hex(st_asbinary(st_setsrid(st_geogfromwkb(X'{POINT}'), 4326)))", [(POINT,)]),
     ("SELECT st_srid(st_geomfromwkb(NULL)), st_asbinary(st_geogfromwkb(NULL))", [(None, None)]),
     (
@@ -122,10 +126,18 @@ REFUSED = [
     (f"SELECT hex(st_geogfromwkb(X'{POINT}'))", "GEOMETRY/GEOGRAPHY value"),
     (f"SELECT CAST(st_setsrid(st_geomfromwkb(X'{POINT}'), 0) AS STRING)", "GEOMETRY/GEOGRAPHY value"),
     (f"SELECT st_srid(X'{POINT}')", "other than st_geomfromwkb"),
-    (f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), 1))", "SRID other than"),
-    (f"SELECT st_srid(st_setsrid(st_geogfromwkb(X'{POINT}'), 3857))", "SRID other than"),
-    (f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), NULL))", "SRID other than"),
-    (f"SELECT st_srid(st_geomfromwkb(X'{POINT}', 2))", "SRID other than"),
+    (
+        f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), 1))",
+        "SRID 1, which Spark refuses for a geometry",
+    ),
+    (
+        f"SELECT st_srid(st_setsrid(st_geogfromwkb(X'{POINT}'), 3857))",
+        "SRID 3857, which Spark refuses for a geography",
+    ),
+    (f"SELECT st_srid(st_setsrid(st_geogfromwkb(X'{POINT}'), 0))", "SRID 0, which Spark refuses"),
+    (f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), NULL))", "other than an integer literal"),
+    (f"SELECT st_srid(st_setsrid(st_geomfromwkb(X'{POINT}'), '3857'))", "other than an integer literal"),
+    (f"SELECT st_srid(st_geomfromwkb(X'{POINT}', 2))", "SRID 2, which"),
     (f"SELECT st_asbinary(st_geomfromwkb(X'{POINT}'), 'abc')", "byte order"),
     (f"SELECT st_asbinary(st_geomfromwkb(X'{POINT}'), NULL)", "byte order"),
 ]

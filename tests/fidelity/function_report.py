@@ -155,8 +155,8 @@ _GEOSPATIAL = (
     "Spark's: counts, one-point lines, open or short rings, part dimensions, infinities, a geography's "
     "bounds; `WKB_PARSE_ERROR` where Spark raises) and writer (every part little-endian, or big-endian "
     "for `'XDR'`; trailing bytes dropped). A NaN coordinate other than Java's canonical one is refused when run. SRIDs: 0 and 4326 by "
-    "default; `st_setsrid`/`st_geomfromwkb`'s SRID an integer literal among those checked on Spark "
-    "(GEOMETRY 0, 2154, 3857, 4269, 4326, 32633; GEOGRAPHY 4269, 4326), others refused when translated."
+    "default; `st_setsrid`/`st_geomfromwkb`'s SRID an integer literal Spark accepts (a GEOMETRY: 0 and "
+    "its SRS registry's; a GEOGRAPHY: the registry's geographic ones), others refused when translated."
 )
 
 

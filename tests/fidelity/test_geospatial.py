@@ -2,7 +2,8 @@
 function harness's rows. Every geometry type in 2D, Z, M and ZM, parts of either byte order, empty
 points (NaN), infinities, out-of-bounds geography coordinates, one-point lines, open and short rings,
 nested parts of another dimension or type, then truncated, corrupted, with trailing bytes or a bad byte
-order: st_asbinary's bytes (NDR and XDR) and st_srid (with and without st_setsrid), or the error condition, agree."""
+order: st_asbinary's bytes (NDR and XDR) and st_srid (with and without st_setsrid), or the error condition, agree;
+and SRIDs in and out of Spark's registry are accepted exactly where Spark accepts them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import duckdb
 import pytest
 
 from airflow_idu.engines.duckdb.macros import install_macros
-from airflow_idu.engines.duckdb.translate import translate_statement
+from airflow_idu.engines.duckdb.spark_compat.srs_ids import GEOMETRY_SRIDS
+from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 pytestmark = pytest.mark.spark
 _DIMS = {0: 2, 1000: 3, 2000: 3, 3000: 4}
@@ -109,3 +111,22 @@ def test_random_wkb_agrees_with_spark(spark: Any, con: duckdb.DuckDBPyConnection
         assert mine == expected, sql
         compared += 1
     assert compared >= 35, (compared, refused)
+
+
+def test_srids_accepted_where_spark_accepts_them(spark: Any) -> None:
+    """An SRID the engine accepts is one Spark accepts (and gives back); one it refuses, Spark raises on."""
+    rnd = random.Random(7)
+    srids = [*rnd.sample(sorted(GEOMETRY_SRIDS), 12), *rnd.sample(range(-10, 200000), 12), 0, 4326, 3857]
+    for reader in ("st_geomfromwkb", "st_geogfromwkb"):
+        for srid in srids:
+            sql = (
+                f"SELECT st_srid(st_setsrid({reader}(X'0101000000000000000000F03F0000000000000040'), {srid}))"
+            )
+            expected = _outcome(lambda sql=sql: [tuple(r) for r in spark.sql(sql).collect()])
+            try:
+                translated = translate_statement(sql)
+            except TranslationError:
+                assert expected == ("error", "ST_INVALID_SRID_VALUE"), sql
+                continue
+            assert expected == [(srid,)], sql
+            assert translated.statements

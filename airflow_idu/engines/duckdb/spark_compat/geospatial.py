@@ -7,9 +7,8 @@ Spark does, so a GEOMETRY/GEOGRAPHY value is accepted only as the first argument
 refused when translated. Inside the engine it is the WKB ``st_asbinary`` gives (:mod:`.geo_wkb`:
 Spark's reader and little-endian writer, raising ``[WKB_PARSE_ERROR]`` where Spark's does), and its
 SRID is known when translated: 0 for ``st_geomfromwkb``, 4326 for ``st_geogfromwkb``, else the
-integer literal given, among the SRIDs checked on Spark (:data:`GEOMETRY_SRIDS`,
-:data:`GEOGRAPHY_SRIDS`); any other SRID (a column, NULL, a literal outside them) is refused when
-translated. WKB given as anything but BINARY (Spark casts a STRING) is refused when run.
+integer literal given, one Spark accepts (:mod:`.srs_ids`: Spark's SRS registry); any other SRID (a
+column, NULL, a literal Spark refuses) is refused when translated. WKB given as anything but BINARY (Spark casts a STRING) is refused when run.
 ``st_asbinary``'s byte order: the literal 'NDR' or 'XDR' (any case, as Spark), else refused when translated.
 """
 
@@ -22,6 +21,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.srs_ids import GEOGRAPHY_SRIDS, GEOMETRY_SRIDS
 
 __all__ = [
     "ANONYMOUS",
@@ -33,10 +33,6 @@ __all__ = [
     "geospatial",
 ]
 
-# SRIDs Spark 4.3 accepts (checked on local Spark; 1, 2, 999999 and, for a geography, 0 and 3857 raise
-# ST_INVALID_SRID_VALUE). Spark accepts many more (its srs_registry.csv): those are refused here.
-GEOMETRY_SRIDS = frozenset({0, 2154, 3857, 4269, 4326, 32633})
-GEOGRAPHY_SRIDS = frozenset({4269, 4326})
 _PRODUCERS = frozenset({"st_geomfromwkb", "st_geogfromwkb", "st_setsrid"})
 _READERS = frozenset({"st_asbinary", "st_srid", "st_setsrid"})
 _ARITY = {"st_geomfromwkb": (1, 2), "st_geogfromwkb": (1, 1), "st_setsrid": (2, 2), "st_asbinary": (1, 2),
@@ -83,9 +79,11 @@ def _srid_check(node: exp.Anonymous, index: int, kind: str | None) -> str | None
         return None
     srid = _srid(node.expressions[index])
     allowed = GEOGRAPHY_SRIDS if kind == "geography" else GEOMETRY_SRIDS
-    if srid is None or srid not in allowed:
-        shown = ", ".join(map(str, sorted(allowed)))
-        return f"an SRID other than an integer literal among those checked on Spark ({shown})"
+    if srid is None:
+        return "an SRID other than an integer literal (Spark's SRID of a value is its type's)"
+    if srid not in allowed:  # Spark raises ST_INVALID_SRID_VALUE
+        registry = "geographic SRIDs" if kind == "geography" else "SRID 0 and the SRIDs"
+        return f"SRID {srid}, which Spark refuses for a {kind or 'geometry'}: it takes {registry} of its SRS registry"
     return None
 
 
