@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fidelity.function_inputs import COLUMN_OF_TYPE
+from tests.fidelity.geo_forms import GEO_FORMS
 from tests.fidelity.sketch_forms import AGGREGATED_FORMS, SKETCH_FORMS
 
 __all__ = ["Form", "Function", "forms_of", "spark_functions"]
@@ -281,6 +282,7 @@ EXTRA_FORMS = {
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
 EXTRA_FORMS.update(SKETCH_FORMS)
+EXTRA_FORMS.update(GEO_FORMS)
 # Scalar functions of an aggregate's result (a sketch): forms run over GROUP BY g
 GROUPED_FORMS = {
     "hll_sketch_estimate": ("hll_sketch_estimate(hll_sketch_agg(i))", "hll_sketch_estimate(hll_sketch_agg(s, 4))",

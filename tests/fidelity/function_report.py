@@ -147,6 +147,19 @@ _VARIANT = (
 )
 
 
+_GEOSPATIAL = (
+    "**GEOMETRY/GEOGRAPHY** (spark_compat/geospatial.py, geo_wkb.py; edges in "
+    "tests/fidelity/test_geospatial.py and tests/engines/test_geospatial.py). A GEOMETRY/GEOGRAPHY value is "
+    "accepted only as the first argument of `st_asbinary`, `st_srid` or `st_setsrid` (anywhere else: refused "
+    "when translated). The engine holds it as the WKB `st_asbinary` gives: Spark's reader (validation as "
+    "Spark's: counts, one-point lines, open or short rings, part dimensions, infinities, a geography's "
+    "bounds; `WKB_PARSE_ERROR` where Spark raises) and writer (every part little-endian, or big-endian "
+    "for `'XDR'`; trailing bytes dropped). A NaN coordinate other than Java's canonical one is refused when run. SRIDs: 0 and 4326 by "
+    "default; `st_setsrid`/`st_geomfromwkb`'s SRID an integer literal Spark accepts (a GEOMETRY: 0 and "
+    "its SRS registry's; a GEOGRAPHY: the registry's geographic ones), others refused when translated."
+)
+
+
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
     share = 100 * s["identical"] / s["counted"] if s["counted"] else 0.0
@@ -175,6 +188,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         _SKETCHES,
         "",
         _VARIANT,
+        "",
+        _GEOSPATIAL,
         "",
         f"{s['listed']} functions listed; {s['counted']} counted (deterministic scalar, aggregate and window "
         f"functions); **{s['identical']} identical ({share:.1f} %)**, {s['refused']} refused, "

@@ -16,6 +16,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     csv_reading,
     datetime_functions,
     format_string,
+    geospatial,
     grouping_windows,
     intervals,
     json_functions,
@@ -62,4 +63,5 @@ FAMILIES: tuple[ModuleType, ...] = (
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
     xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant,
+    geospatial,
 )  # fmt: skip

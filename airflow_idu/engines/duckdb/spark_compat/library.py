@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.csv_reading import register_csv_reading
+from airflow_idu.engines.duckdb.spark_compat.geo_wkb import register_geo
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
@@ -159,3 +160,4 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_json_reading(con)
     register_csv_reading(con)
     register_variant(con)
+    register_geo(con)

@@ -15,6 +15,7 @@ from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
+from airflow_idu.engines.duckdb.spark_compat.geospatial import GEO_MACROS
 from airflow_idu.engines.duckdb.spark_compat.intervals import INTERVAL_MACROS
 from airflow_idu.engines.duckdb.spark_compat.json_path import JSON_PATH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.kll import KLL_MACROS
@@ -80,6 +81,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *TUPLE_MACROS,
     *STRUCT_WRITING_MACROS,
     *VARIANT_MACROS,
+    *GEO_MACROS,
 )
 
 COMPAT_MACROS: tuple[str, ...] = ("SET TimeZone = 'UTC'", *map(bind_parameters_once, UNBOUND_MACROS))

@@ -41,6 +41,7 @@ from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
+from airflow_idu.engines.duckdb.spark_compat.geospatial import geospatial
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
@@ -100,6 +101,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     more_functions,  # factorial, rint, bin, find_in_set, quote, utf-8 checks, encode/decode...
     aggregates,  # any, regr_count, median, percentile
     approximate,  # percentile_approx, approx_count_distinct where exact
+    geospatial,  # st_asbinary/st_srid of st_geomfromwkb/st_geogfromwkb/st_setsrid (a Python WKB reader)
     kll,  # the kll_sketch_* functions where the sketch never compacted
     sketch_functions,  # theta sketches byte for byte; tuple sketches only inside tuple functions
     sketches,  # bitmap_*_agg, histogram_numeric, hll_*, count_min_sketch, approx_top_k* where exact

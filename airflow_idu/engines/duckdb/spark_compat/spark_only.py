@@ -10,10 +10,6 @@ from sqlglot import exp
 
 __all__ = ["ANONYMOUS_REASONS", "TYPE_REASONS"]
 
-_GEO = (
-    "Spark's GEOMETRY/GEOGRAPHY types (its WKB parsing and validation, SRIDs 0 and 4326 by default) have no "
-    "counterpart in the embedded engine"
-)
 _NANOS = (
     "Spark's nanosecond timestamps (TIMESTAMP_LTZ/NTZ(7..9), off by default: spark.sql.timestampNanosTypes."
     "enabled) have no counterpart; DuckDB's TIMESTAMP holds microseconds"
@@ -28,7 +24,6 @@ _WINDOWS = (
 )
 
 ANONYMOUS_REASONS: dict[str, str] = {
-    **dict.fromkeys(("st_geomfromwkb", "st_geogfromwkb", "st_asbinary", "st_srid", "st_setsrid"), _GEO),
     **dict.fromkeys(("unix_nanos", "timestamp_nanos"), _NANOS),
     "try_make_interval": _CALENDAR,
     "make_ym_interval": (
