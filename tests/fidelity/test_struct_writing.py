@@ -34,6 +34,14 @@ EXPRESSIONS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def engine(engine: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The shared engine connection (conftest) with this suite's input table."""
+    engine.execute("CREATE TEMP TABLE w_in (i INTEGER, n INTEGER, f BOOLEAN, s VARCHAR)")
+    engine.executemany("INSERT INTO w_in VALUES (?, ?, ?, ?)", ROWS)
+    return engine
+
+
 def _engine_value(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     try:
         return con.execute(sql).fetchall()[0][0]
