@@ -247,7 +247,6 @@ EXTRA_FORMS = {
                        "hll_sketch_estimate(hll_sketch_agg(s))", "hll_sketch_estimate(hll_sketch_agg(s2, 8))",
                        "hll_sketch_estimate(hll_sketch_agg(bin, 21))", "hll_sketch_estimate(hll_sketch_agg(k, 5))",
                        "hll_sketch_agg(i)"),
-    "hll_union_agg": ("hll_sketch_estimate(hll_union_agg(bin))",),  # a stored sketch: refused
     # literal eps, confidence and seed (the example's become columns, which Spark rejects)
     "count_min_sketch": ("count_min_sketch(i, 0.5d, 0.5d, 1)", "count_min_sketch(n, 0.1d, 0.9d, 42)",
                          "count_min_sketch(s, 0.2d, 0.95d, -7)", "count_min_sketch(bin, 0.3d, 0.6d, 0)",
