@@ -276,6 +276,12 @@ EXTRA_FORMS = {
                               "schema_of_variant_agg(try_parse_json(s))", "schema_of_variant_agg(try_parse_json(s2))"),
     "schema_of_variant": ("schema_of_variant(parse_json(to_json(map('s', s, 't', s2))))",
                           "schema_of_variant(try_parse_json(s))"),
+    # one field (the harness names one column): JSON objects built from the columns, nested values and strings
+    "json_tuple": ("json_tuple(s, 'a')", "json_tuple(s2, s)", "json_tuple(to_json(map('a', s, 'b', s2)), 'a')",
+                   "json_tuple(to_json(map('a', k, 'b', i)), 'b')", "json_tuple(concat('{\"a\":', s, '}'), 'a')",
+                   "json_tuple(concat('{\"a\": ', k, ', \"b\": {\"c\": [', i, ', \"', s2, '\", null, true]}, \"a\": null}'), 'b')",
+                   "json_tuple(concat('{\"a\": ', k, ', \"b\": 1', ', \"a\": ', n, '}  ', s), 'a')",
+                   "json_tuple(to_json(array(map('k', k))), 'k')"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip
