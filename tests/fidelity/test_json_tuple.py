@@ -1,6 +1,7 @@
 """json_tuple on local Spark against the embedded engine: JSON documents at the edges (repeated keys, JSON null,
 nested values with escapes and characters beyond U+FFFF, big integers, -0, malformed or truncated text, what
-follows the object, non-objects), several fields with default names and with AS (...) aliases."""
+follows the object, non-objects), several fields with default names and with AS (...) aliases; and
+get_json_object of the same fields (the same Jackson writing: a character beyond U+FFFF in a nested value)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.json_path import _DECODER, _Fraction, _Pairs, _write
+from airflow_idu.engines.duckdb.spark_compat.json_path import (
+    _DECODER,
+    _Fraction,
+    _Pairs,
+    _write,
+    utf8_generator_text,
+)
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
@@ -38,21 +44,6 @@ def _refuse(why: str) -> RuntimeError:
     return RuntimeError(
         f"[IDU_REFUSED] json_tuple {why}; use get_json_object(json, '$.name') where it applies"
     )
-
-
-def _beyond_bmp(text: str) -> str:
-    """Jackson's UTF-8 generator writes a character beyond U+FFFF in a string as its two UTF-16 escapes."""
-    if text.isascii():
-        return text
-    out = []
-    for c in text:
-        code = ord(c)
-        if code > 0xFFFF:
-            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-            out.append(f"\\u{high:04X}\\u{low:04X}")
-        else:
-            out.append(c)
-    return "".join(out)
 
 
 def json_tuple_value(document: str | None, kind: str, field: str | None, field_kind: str) -> str | None:
@@ -82,7 +73,7 @@ def json_tuple_value(document: str | None, kind: str, field: str | None, field_k
     if isinstance(found, _Fraction):
         raise _refuse("of a number with a fraction (Jackson prints Java's digits)")
     try:
-        result = found if isinstance(found, str) else _beyond_bmp(_write(found))
+        result = found if isinstance(found, str) else utf8_generator_text(_write(found))
     except RuntimeError:
         raise _refuse("of a value holding a number with a fraction (Jackson prints Java's digits)") from None
     if any("\ud800" <= c <= "\udfff" for c in result):
