@@ -75,8 +75,18 @@ def test_columns(con: duckdb.DuckDBPyConnection, select: str, names: list[str]) 
         "SELECT json_tuple(s, 'a', 'b') AS x FROM t",
         "SELECT json_tuple(s, 'a', 'b') AS (x, y, z) FROM t",
         "SELECT json_tuple(s) FROM t",
+        "SELECT json_tuple(s, 'a'), json_tuple(s, 'b') FROM t",
+        "SELECT explode(a), json_tuple(s, 'a') AS x FROM t",
     ],
-    ids=["nested", "lateral-view", "one-alias-two-fields", "three-aliases", "no-field"],
+    ids=[
+        "nested",
+        "lateral-view",
+        "one-alias-two-fields",
+        "three-aliases",
+        "no-field",
+        "two-generators",
+        "explode",
+    ],
 )
 def test_refused_at_translate_time(sql: str) -> None:
     with pytest.raises(TranslationError):

@@ -81,12 +81,29 @@ def json_tuple_value(document: str | None, kind: str, field: str | None, field_k
     return result
 
 
+_GENERATORS = tuple(getattr(exp, n) for n in ("Explode", "ExplodeOuter", "Posexplode", "PosexplodeOuter", "Inline",
+                                                "Stack", "Unnest") if hasattr(exp, n))  # fmt: skip
+
+
+def _generators(select: exp.Select) -> int:
+    """How many generators ``select``'s list holds (Spark allows one per SELECT)."""
+    found = 0
+    for item in select.expressions:
+        for node in item.walk():
+            named = isinstance(node, exp.Anonymous) and node.name.lower() in ("json_tuple", "stack", "inline")
+            found += bool(named or isinstance(node, _GENERATORS))
+    return found
+
+
 def _shape(node: exp.Anonymous) -> tuple[exp.Expr, list[str]] | str:
     """The projection json_tuple stands in and its columns' names, or why it is refused."""
     fields = len(node.expressions) - 1
     holder = node.parent
     if fields < 1:
         return "json_tuple without a field name"
+    select = holder.parent if isinstance(holder, (exp.Alias, exp.Aliases)) else holder
+    if isinstance(select, exp.Select) and _generators(select) > 1:
+        return "json_tuple beside another generator in one SELECT list (Spark fails)"
     if isinstance(holder, exp.Select) and node.arg_key == "expressions":
         return node, [f"c{i}" for i in range(fields)]
     if (
