@@ -68,10 +68,25 @@ def test_columns(con: duckdb.DuckDBPyConnection, select: str, names: list[str]) 
 
 
 @pytest.mark.parametrize(
+    ("sql", "names", "rows"),
+    [
+        ("SELECT id, v.x, y FROM t LATERAL VIEW json_tuple(s, 'a', 'b') v AS x, y ORDER BY id", ["id", "x", "y"],
+         [(1, "2", None), (2, None, None)]),
+        ("SELECT * FROM t LATERAL VIEW json_tuple(s, 'a') v WHERE c0 IS NULL", ["id", "s", "c0"], [(2, None, None)]),
+    ],
+    ids=["aliases", "default-names"],
+)  # fmt: skip
+def test_lateral_view(con: duckdb.DuckDBPyConnection, sql: str, names: list[str], rows: list[Any]) -> None:
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM (VALUES (1, '{\"a\": 2}'), (2, NULL)) v(id, s)")
+    assert _run(con, sql) == (names, rows)
+
+
+@pytest.mark.parametrize(
     "sql",
     [
         "SELECT upper(json_tuple(s, 'a')) FROM t",
-        "SELECT x FROM t LATERAL VIEW json_tuple(s, 'a') v AS x",
+        "SELECT x FROM t LATERAL VIEW json_tuple(s, 'a') v AS x, y",
+        "SELECT x FROM t LATERAL VIEW json_tuple(s, 'a') v AS x LATERAL VIEW explode(a) w AS y",
         "SELECT json_tuple(s, 'a', 'b') AS x FROM t",
         "SELECT json_tuple(s, 'a', 'b') AS (x, y, z) FROM t",
         "SELECT json_tuple(s) FROM t",
@@ -80,7 +95,8 @@ def test_columns(con: duckdb.DuckDBPyConnection, select: str, names: list[str]) 
     ],
     ids=[
         "nested",
-        "lateral-view",
+        "lateral-view-aliases",
+        "two-lateral-views",
         "one-alias-two-fields",
         "three-aliases",
         "no-field",

@@ -1,6 +1,6 @@
 """json_tuple on local Spark against the embedded engine: JSON documents at the edges (repeated keys, JSON null,
 nested values with escapes and characters beyond U+FFFF, big integers, -0, malformed or truncated text, what
-follows the object, non-objects), several fields with default names and with AS (...) aliases; and
+follows the object, non-objects), several fields with default names and with AS (...) aliases, in a SELECT list and a LATERAL VIEW; and
 get_json_object of the same fields (the same Jackson writing: a character beyond U+FFFF in a nested value)."""
 
 from __future__ import annotations
@@ -54,8 +54,23 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     ids=["default-names", "aliases", "one-field"],
 )
 def test_json_tuple(spark: Any, con: duckdb.DuckDBPyConnection, select: str) -> None:
+    compare(spark, con, f"SELECT {select} FROM t ORDER BY id")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT id, v.x, y FROM t LATERAL VIEW json_tuple(s, 'a', 'b') v AS x, y ORDER BY id",
+        "SELECT * FROM t LATERAL VIEW json_tuple(s, 'b', 'a') v WHERE id > 2 ORDER BY id",
+    ],
+    ids=["aliases", "default-names"],
+)
+def test_lateral_view(spark: Any, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    compare(spark, con, sql)
+
+
+def compare(spark: Any, con: duckdb.DuckDBPyConnection, sql: str) -> None:
     rows = list(enumerate(DOCUMENTS))
-    sql = f"SELECT {select} FROM t ORDER BY id"
     con.execute("CREATE OR REPLACE TABLE t (id INTEGER, s VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", rows)
     cursor = con.execute(translate_statement(sql).statements[-1])

@@ -8,8 +8,9 @@ text (written raw), anything else re-serialized by Jackson (:func:`.json_path._w
 beyond U+FFFF in its strings as two ``\\uXXXX`` escapes, as Jackson's UTF-8 generator writes it). Malformed JSON anywhere in
 the object makes every column NULL; what follows the object is not read. Python's ``json`` reads the
 same first value (:mod:`.json_path`); refused when run: a value holding a fraction (Jackson prints
-Java's double digits), single-quoted strings, text that is not a STRING. A generator anywhere but a
-SELECT list (``LATERAL VIEW``, inside an expression) is refused when translated.
+Java's double digits), single-quoted strings, text that is not a STRING. ``LATERAL VIEW json_tuple(...)
+v AS a, b`` (one row per row) is a ``CROSS JOIN LATERAL`` subquery of the columns (the only LATERAL VIEW
+of its SELECT); json_tuple inside an expression, or beside another generator, is refused when translated.
 """
 
 from __future__ import annotations
@@ -123,9 +124,17 @@ def _shape(node: exp.Anonymous) -> tuple[exp.Expr, list[str]] | str:
     ):
         names = [a.name for a in holder.expressions]
         return (holder, names) if len(names) == fields else "json_tuple with as many aliases as fields only"
-    return (
-        "json_tuple (a generator) other than as an item of a SELECT list (LATERAL VIEW, inside an expression)"
-    )
+    if isinstance(holder, exp.Lateral) and holder.args.get("view") and isinstance(holder.parent, exp.Select):
+        alias = holder.args.get("alias")
+        if len(holder.parent.args.get("laterals") or []) > 1 or not isinstance(alias, exp.TableAlias):
+            return "LATERAL VIEW json_tuple beside another LATERAL VIEW, or without a table alias"
+        names = [c.name for c in alias.columns] or [f"c{i}" for i in range(fields)]
+        return (
+            (holder, names)
+            if len(names) == fields
+            else "LATERAL VIEW json_tuple with as many aliases as fields only"
+        )
+    return "json_tuple (a generator) other than as an item of a SELECT list or a LATERAL VIEW (inside an expression)"
 
 
 def anonymous_check(node: exp.Anonymous) -> str | None:
@@ -160,6 +169,14 @@ def json_tuple(tree: exp.Expr) -> exp.Expr:
         item, names = found
         select = item.parent
         assert isinstance(select, exp.Select)
+        if isinstance(item, exp.Lateral):  # one row per row: a lateral subquery of its columns
+            view = exp.Lateral(
+                this=exp.select(*_columns(node, names)).subquery(),
+                alias=exp.TableAlias(this=item.args["alias"].this.copy()),
+            )
+            item.pop()
+            select.append("joins", exp.Join(this=view, kind="CROSS"))
+            continue
         at = next(i for i, e in enumerate(select.expressions) if e is item)
         select.set(
             "expressions", [*select.expressions[:at], *_columns(node, names), *select.expressions[at + 1 :]]
