@@ -248,7 +248,6 @@ EXTRA_FORMS = {
                        "hll_sketch_estimate(hll_sketch_agg(s))", "hll_sketch_estimate(hll_sketch_agg(s2, 8))",
                        "hll_sketch_estimate(hll_sketch_agg(bin, 21))", "hll_sketch_estimate(hll_sketch_agg(k, 5))",
                        "hll_sketch_agg(i)"),
-    "hll_union_agg": ("hll_sketch_estimate(hll_union_agg(bin))",),  # a stored sketch: refused
     # literal eps, confidence and seed (the example's become columns, which Spark rejects)
     "count_min_sketch": ("count_min_sketch(i, 0.5d, 0.5d, 1)", "count_min_sketch(n, 0.1d, 0.9d, 42)",
                          "count_min_sketch(s, 0.2d, 0.95d, -7)", "count_min_sketch(bin, 0.3d, 0.6d, 0)",
@@ -278,6 +277,12 @@ EXTRA_FORMS = {
                               "schema_of_variant_agg(try_parse_json(s))", "schema_of_variant_agg(try_parse_json(s2))"),
     "schema_of_variant": ("schema_of_variant(parse_json(to_json(map('s', s, 't', s2))))",
                           "schema_of_variant(try_parse_json(s))"),
+    # one field (the harness names one column): JSON objects built from the columns, nested values and strings
+    "json_tuple": ("json_tuple(s, 'a')", "json_tuple(s2, s)", "json_tuple(to_json(map('a', s, 'b', s2)), 'a')",
+                   "json_tuple(to_json(map('a', k, 'b', i)), 'b')", "json_tuple(concat('{\"a\":', s, '}'), 'a')",
+                   "json_tuple(concat('{\"a\": ', k, ', \"b\": {\"c\": [', i, ', \"', s2, '\", null, true]}, \"a\": null}'), 'b')",
+                   "json_tuple(concat('{\"a\": ', k, ', \"b\": 1', ', \"a\": ', n, '}  ', s), 'a')",
+                   "json_tuple(to_json(array(map('k', k))), 'k')"),
     "mode": ("mode(i, true)", "mode(k % 3, true)", "mode(s2, true)", "mode() WITHIN GROUP (ORDER BY k % 2)",
              "mode() WITHIN GROUP (ORDER BY k % 2 DESC)", "mode(b)"),
 }  # fmt: skip

@@ -67,8 +67,10 @@ _COUNTING_SKETCHES = (
     "in its coupon mode (lgConfigK 12: up to 384 distinct coupons); `approx_top_k` and "
     "`approx_top_k_estimate(approx_top_k_accumulate(...))` while the ItemsSketch counts exactly (default: "
     "up to 12,288 distinct items) and no two items tie at a count that decides the answer (Spark orders "
-    "them by hash-map slot). Beyond, refused when run; the sketches' own bytes (`hll_sketch_agg`, "
-    "`approx_top_k_accumulate`) and the functions reading stored sketches are refused."
+    "them by hash-map slot). `hll_sketch_estimate(hll_union_agg(...))` reads the sketches Spark stored "
+    "(tests/fidelity/test_hll_stored.py) while every one and their union stay in coupon mode. Beyond, refused "
+    "when run; the sketches' own bytes (`hll_sketch_agg`, `approx_top_k_accumulate`) and the other functions "
+    "reading stored sketches are refused."
 )
 
 _TIME = (

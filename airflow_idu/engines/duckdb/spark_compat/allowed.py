@@ -201,6 +201,8 @@ def _bracket(node: exp.Expr) -> str | None:
 
 def _aliases(node: exp.Expr) -> str | None:
     # posexplode(a) AS (pos, value) works; explode(map) AS (key, value) does not
+    if isinstance(node.this, exp.Anonymous) and node.this.name.lower() == "json_tuple":
+        return None  # json_tuple.py checks its aliases
     return None if isinstance(node.this, exp.Posexplode) else "a multi-column alias (explode of a map)"
 
 

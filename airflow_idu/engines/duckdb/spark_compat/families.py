@@ -22,6 +22,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     json_functions,
     json_path,
     json_reading,
+    json_tuple,
     kll,
     make_timestamp,
     map_functions,
@@ -62,6 +63,6 @@ FAMILIES: tuple[ModuleType, ...] = (
     vector_functions, collations, counter_diff, time_bucket,
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
-    xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant,
+    xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant, json_tuple,
     geospatial,
 )  # fmt: skip

@@ -11,8 +11,10 @@ more coupons than the group's distinct coupons, so up to that count, whatever Sp
 Spark's HLL array estimate depends on the merge order: refused when run.
 
 The sketch itself is a BINARY whose LIST-mode coupons come in the order they arrived (so its bytes
-depend on the partitions): ``hll_sketch_agg`` anywhere but directly in ``hll_sketch_estimate`` is
-refused, and so are ``hll_sketch_estimate`` of a stored sketch, ``hll_union`` and ``hll_union_agg``.
+depend on the partitions): ``hll_sketch_agg`` anywhere but directly in ``hll_sketch_estimate`` (or
+``hll_union``) is refused, and so are ``hll_sketch_estimate`` of a stored sketch and ``hll_union_agg``
+anywhere but directly in it (``hll_sketch_estimate(hll_union_agg(...))`` reads the stored sketches:
+:mod:`.hll_stored`).
 """
 
 from __future__ import annotations
@@ -73,13 +75,24 @@ def _union_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+def _union_agg_check(node: exp.Anonymous) -> str | None:
+    args = node.expressions
+    if not _is(node.parent, _ESTIMATE):
+        return (
+            "hll_union_agg outside hll_sketch_estimate: its BINARY sketch lists the coupons in the order they "
+            "arrived, which depends on Spark's partitions; use hll_sketch_estimate(hll_union_agg(...))"
+        )
+    if not args or len(args) > 2 or isinstance(args[0], exp.Distinct):
+        return "hll_union_agg of other than one sketch column (and allowDifferentLgConfigK), or of DISTINCT"
+    if len(args) == 2 and not isinstance(args[1], exp.Boolean):
+        return "hll_union_agg with an allowDifferentLgConfigK other than a boolean literal"
+    return None
+
+
 def anonymous_check(node: exp.Anonymous) -> str | None:
     name = node.name.lower()
     if name == "hll_union_agg":
-        return (
-            "hll_union_agg of stored sketches: the engine does not read DataSketches' bytes (Spark's depend on its "
-            "partitions); use hll_sketch_estimate(hll_sketch_agg(...)) over the values, or count(DISTINCT ...)"
-        )
+        return _union_agg_check(node)
     if name == "hll_union":
         return _union_check(node)
     if name == _ESTIMATE:
@@ -110,6 +123,15 @@ def _estimate(node: exp.Expr) -> exp.Expr:
     assert isinstance(node, exp.Anonymous)
     given = node.expressions[0]
     assert isinstance(given, exp.Anonymous)
+    if given.name.lower() == "hll_union_agg":  # stored sketches: hll_stored.union_estimate
+        sketch = given.expressions[0].copy()
+        allow = given.expressions[1].copy() if len(given.expressions) > 1 else exp.false()
+        return _call(
+            "idu_hll_union_estimate",
+            _call("list", sketch),
+            allow,
+            _call("min", _call("typeof", sketch.copy())),
+        )
     if given.name.lower() == "hll_union":  # the union's lgConfigK: the smaller, or the non-empty one's
         a, b = given.expressions[:2]
         assert isinstance(a, exp.Anonymous) and isinstance(b, exp.Anonymous)

@@ -6,7 +6,8 @@ of an object, an index the element of an array, anything else is NULL. The value
 a string as its text, JSON ``null`` as NULL after a name and ``null`` after an index (as Spark
 does), an integer as its value, ``true``/``false``, an object
 or an array compactly re-serialized (Jackson's escapes: ``\\n``-style for the usual controls,
-``\\u00XX`` in capitals for the others). Python's ``json`` reads the same first value
+``\\u00XX`` in capitals for the others; a character beyond U+FFFF as its two UTF-16 escapes, as
+Jackson's UTF-8 generator writes it, where the found string itself is written raw). Python's ``json`` reads the same first value
 (:mod:`.json_functions`); refused when run: a value holding a fraction (Jackson prints Java's double
 digits), single-quoted strings (Jackson reads them). Refused at translation: wildcards (``[*]``,
 ``.*``) and paths that are not literals. ``to_json`` of a map of strings to integers, strings or
@@ -57,6 +58,7 @@ __all__ = [
     "jackson_json",
     "json_path",
     "register_json_path",
+    "utf8_generator_text",
 ]
 
 _STEP = re.compile(r"\.([^.\[\]*]+)|\['([^']*)'\]|\[([0-9]+)\]")
@@ -133,6 +135,21 @@ def _write(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def utf8_generator_text(text: str) -> str:
+    """Jackson's UTF-8 generator writes a character beyond U+FFFF in a string as its two UTF-16 escapes."""
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        code = ord(c)
+        if code > 0xFFFF:
+            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+            out.append(f"\\u{high:04X}\\u{low:04X}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def jackson_json(document: str | None) -> str | None:
     """DuckDB's ``to_json`` text of a map or an array (keys in order) as Spark's Jackson writes it."""
     return None if document is None else _write(_DECODER.decode(document))
@@ -161,7 +178,9 @@ def get_json_object(document: str | None, path: str | None) -> str | None:
     found = _walk(value, steps)
     if found is _MISSING or (found is None and isinstance(steps[-1], str)):
         return None  # Spark: a field holding JSON null is NULL, an array element holding it "null"
-    return found if isinstance(found, str) and not isinstance(found, _Fraction) else _write(found)
+    if isinstance(found, str) and not isinstance(found, _Fraction):
+        return found  # written raw
+    return utf8_generator_text(_write(found))
 
 
 _REFUSED_PATH = "get_json_object with a path other than a literal $ of .names and [indexes] (no wildcards)"

@@ -27,6 +27,7 @@ from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_path import register_json_path
 from airflow_idu.engines.duckdb.spark_compat.json_reading import register_json_reading
+from airflow_idu.engines.duckdb.spark_compat.json_tuple import register_json_tuple
 from airflow_idu.engines.duckdb.spark_compat.kll_values import register_kll
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import register_conv
 from airflow_idu.engines.duckdb.spark_compat.number_format import register_format_number
@@ -146,6 +147,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     register_conv(con)
     register_json_functions(con)
     register_json_path(con)
+    register_json_tuple(con)
     register_url_parsing(con)
     register_format_number(con)
     register_scaled_rounding(con)

@@ -46,6 +46,7 @@ from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_wi
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
 from airflow_idu.engines.duckdb.spark_compat.json_functions import json_functions
 from airflow_idu.engines.duckdb.spark_compat.json_reading import json_reading
+from airflow_idu.engines.duckdb.spark_compat.json_tuple import json_tuple
 from airflow_idu.engines.duckdb.spark_compat.kll import kll
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
@@ -88,6 +89,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     number_conversion,  # conv for every base
     ordered_aggregates,  # regr_avgx/y, percentile_cont/disc, listagg, mode
     variants,  # parse_json, variant_get...: Spark's VARIANT as its JSON text (Python functions)
+    json_tuple,  # json_tuple in a SELECT list: a column per field (Python functions)
     json_functions,  # json_array_length, json_object_keys, get_json_object, to_json; parse_url
     csv_reading,  # from_csv with a literal flat schema (a Python function and json_transform)
     json_reading,  # from_json with a literal STRUCT schema (a Python function and json_transform)

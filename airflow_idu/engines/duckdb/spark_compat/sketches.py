@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
 from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import register_bitmap_merge
 from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import register_count_min_sketch
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import register_hll_coupons
+from airflow_idu.engines.duckdb.spark_compat.hll_stored import register_hll_stored
 
 if TYPE_CHECKING:
     import duckdb
@@ -53,4 +54,5 @@ def sketches(tree: exp.Expr) -> exp.Expr:
 def register_sketches(con: duckdb.DuckDBPyConnection) -> None:
     register_bitmap_merge(con)
     register_hll_coupons(con)
+    register_hll_stored(con)
     register_count_min_sketch(con)

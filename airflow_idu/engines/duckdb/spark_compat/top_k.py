@@ -69,6 +69,12 @@ def _top_k_check(node: exp.Expr) -> str | None:
 
 def _estimate_check(node: exp.Expr) -> str | None:
     sketch = node.this
+    if isinstance(sketch, exp.ApproxTopKCombine):
+        return (
+            "approx_top_k_estimate(approx_top_k_combine(...)) of stored states: the engine does not read "
+            "DataSketches' ItemsSketch bytes (each item type's own serialization; the answer's item type is the "
+            "type of the state struct's itemDataType field); use approx_top_k(...) over the values"
+        )
     if not isinstance(sketch, exp.ApproxTopKAccumulate):
         return "approx_top_k_estimate of other than approx_top_k_accumulate(...) (a stored sketch)"
     if isinstance(sketch.this, exp.Distinct):
