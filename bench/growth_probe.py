@@ -1,4 +1,4 @@
-"""A quick probe: this stop's new translations and UDFs at 10k and 1M rows (100x), median of 3.
+"""A quick probe: new translations and UDFs (stops 32 and 33) at 10k and 1M rows (100x), median of 3.
 
 Each is the Spark SQL a directory would hold, translated as the engine translates it. An exponent
 near 1 (or below: fixed costs dominate at 10k) is linear; 2 would be quadratic. Timings, not a test.
@@ -24,6 +24,17 @@ FORMS = {
     "base64 short": "SELECT count(base64(unhex(h))) FROM t",
     "percentile_approx (one group)": "SELECT percentile_approx(i, 0.5, 2147483647) FROM t",
     "approx_count_distinct (per group of 50)": "SELECT sum(c) FROM (SELECT approx_count_distinct(i) AS c FROM t GROUP BY g)",
+    # stop 33's families: sketches (one group, or groups of 50 where exactness needs small groups)
+    "theta_sketch_agg + estimate (one group)": "SELECT theta_sketch_estimate(theta_sketch_agg(i)) FROM t",
+    "hll_sketch_agg + estimate (groups of 50)": "SELECT sum(c) FROM (SELECT hll_sketch_estimate(hll_sketch_agg(i)) AS c FROM t GROUP BY g)",
+    "kll quantile (groups of 50)": "SELECT sum(q) FROM (SELECT kll_sketch_get_quantile_bigint(kll_sketch_agg_bigint(i), 0.5) AS q FROM t GROUP BY g)",
+    "count_min_sketch (one group)": "SELECT length(count_min_sketch(i, 0.01d, 0.99d, 1)) FROM t",
+    "bitmap_or_agg (groups of 50)": "SELECT count(b) FROM (SELECT bitmap_construct_agg(bitmap_bit_position(i)) AS b FROM t GROUP BY g)",
+    # per-row Python functions
+    "xpath_int": "SELECT sum(xpath_int(concat('<a><b>', CAST(i AS STRING), '</b></a>'), 'a/b')) FROM t",
+    "from_json": "SELECT count(from_json(concat('{\"a\":', CAST(i AS STRING), '}'), 'a INT')) FROM t",
+    "variant_get(parse_json)": "SELECT sum(variant_get(parse_json(concat('{\"a\":', CAST(i AS STRING), '}')), '$.a', 'int')) FROM t",
+    "st_asbinary(st_geomfromwkb)": "SELECT count(st_asbinary(st_geomfromwkb(unhex(concat('0101000000000000000000F03F', h, '00000000'))))) FROM t",
 }
 
 
