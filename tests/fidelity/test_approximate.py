@@ -18,11 +18,10 @@ import pytest
 
 from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
-from tests.fidelity.values import norm
+from tests.fidelity.partitioned import both
 
 pytestmark = pytest.mark.spark
 
-PARTITIONS = (1, 4)
 Make = Callable[[random.Random], Any]
 _DAY0, _TS0 = date(1900, 1, 1), datetime(1900, 1, 1)
 MAKERS: dict[str, tuple[str, Make]] = {
@@ -56,25 +55,6 @@ def groups(make: Make, sizes: list[int], seed: int) -> list[tuple[int, Any]]:
         values += [rnd.choice(values) for _ in range(n - len(values))] if values else []
         rows += [(g, v) for v in values] + [(g, None)]
     return rows
-
-
-def both(spark: Any, con: duckdb.DuckDBPyConnection, kind: str, rows: list[tuple[int, Any]], sql: str) -> Any:
-    """``sql`` (Spark SQL over t(g, v)) on DuckDB and on Spark with each partitioning: DuckDB's rows, or
-    its error; and Spark's rows per partitioning."""
-    con.execute(f"CREATE OR REPLACE TABLE t (g INTEGER, v {kind.replace('STRING', 'VARCHAR')})")
-    con.executemany("INSERT INTO t VALUES (?, ?)", rows)
-    frame = spark.createDataFrame(rows, f"g INT, v {kind}")
-    spark_rows = {}
-    for parts in PARTITIONS:
-        (frame.coalesce(1) if parts == 1 else frame.repartition(parts)).createOrReplaceTempView("t")
-        spark_rows[parts] = [tuple(norm(x) for x in r) for r in spark.sql(sql).collect()]
-    try:
-        mine: Any = [
-            tuple(norm(x) for x in r) for r in con.execute(translate_statement(sql).statements[-1]).fetchall()
-        ]
-    except duckdb.Error as exc:
-        mine = str(exc)
-    return mine, spark_rows
 
 
 PERCENTAGES = "array(0, 0.0001, 0.01, 0.1, 0.25, 0.333, 0.5, 0.75, 0.9, 0.99, 0.9999, 1)"

@@ -14,12 +14,10 @@ import duckdb
 import pytest
 
 from airflow_idu.engines.duckdb.macros import install_macros
-from airflow_idu.engines.duckdb.translate import translate_statement
-from tests.fidelity.values import norm
+from tests.fidelity.partitioned import both
 
 pytestmark = pytest.mark.spark
 
-PARTITIONS = (1, 4)
 RANKS = "array(0, 0.001, 0.1, 0.25, 0.3333333, 0.5, 0.6666667, 0.75, 0.9, 0.999, 1)"
 SPECIAL = [0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-300, -1.5]
 
@@ -46,23 +44,6 @@ def rows_of(kind: str, sizes: list[int], seed: int) -> list[tuple[int, Any]]:
             rows.append((g, value))
         rows.append((g, None))
     return rows
-
-
-def both(spark: Any, con: duckdb.DuckDBPyConnection, kind: str, rows: list[tuple[int, Any]], sql: str) -> Any:
-    con.execute(f"CREATE OR REPLACE TABLE t (g INTEGER, v {kind})")
-    con.executemany("INSERT INTO t VALUES (?, ?)", rows)
-    frame = spark.createDataFrame(rows, f"g INT, v {kind}")
-    spark_rows = {}
-    for parts in PARTITIONS:
-        (frame.coalesce(1) if parts == 1 else frame.repartition(parts)).createOrReplaceTempView("t")
-        spark_rows[parts] = [tuple(norm(x) for x in r) for r in spark.sql(sql).collect()]
-    try:
-        mine: Any = [
-            tuple(norm(x) for x in r) for r in con.execute(translate_statement(sql).statements[-1]).fetchall()
-        ]
-    except duckdb.Error as exc:
-        mine = str(exc)
-    return mine, spark_rows
 
 
 def _typed(kind: str) -> tuple[str, str]:
