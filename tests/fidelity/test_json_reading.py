@@ -8,7 +8,6 @@ refuses some when run), its row equals Spark's. Doubles compared through ``float
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from airflow_idu.engines.duckdb.spark_compat.json_reading import from_json, parse_schema
 from airflow_idu.engines.duckdb.translate import translate_statement
+from tests.fidelity.values import bits
 
 pytestmark = pytest.mark.spark
 
@@ -56,18 +56,6 @@ def _generated(count: int, seed: int) -> list[str]:
 ALL_TEXTS = TEXTS + _generated(200, seed=11)
 
 
-def _norm(value: Any) -> Any:
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else value.hex()
-    if isinstance(value, dict):
-        return {k: _norm(v) for k, v in value.items()}
-    if hasattr(value, "asDict"):
-        return {k: _norm(v) for k, v in value.asDict().items()}
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    return value
-
-
 def _reads(text: str, schema: str) -> bool:
     try:
         from_json(text, parse_schema(schema))
@@ -81,12 +69,10 @@ def test_from_json_matches_spark(spark: Any, engine: duckdb.DuckDBPyConnection, 
     rows = [(n, t) for n, t in enumerate(ALL_TEXTS) if _reads(t, schema)]
     assert len(rows) >= len(ALL_TEXTS) - 20
     spark.createDataFrame(rows, schema="i INT, x STRING").createOrReplaceTempView("json_in")
-    want = {
-        r[0]: _norm(r[1]) for r in spark.sql(f"SELECT i, from_json(x, '{schema}') FROM json_in").collect()
-    }
+    want = {r[0]: bits(r[1]) for r in spark.sql(f"SELECT i, from_json(x, '{schema}') FROM json_in").collect()}
     engine.execute("CREATE OR REPLACE TEMP TABLE json_in (i INTEGER, x VARCHAR)")
     engine.executemany("INSERT INTO json_in VALUES (?, ?)", rows)
     sql = translate_statement(f"SELECT i, from_json(x, '{schema}') FROM json_in").statements[-1]
-    got = {i: _norm(v) for i, v in engine.execute(sql).fetchall()}
+    got = {i: bits(v) for i, v in engine.execute(sql).fetchall()}
     bad = [(ALL_TEXTS[i], want[i], got[i]) for i, _ in rows if want[i] != got[i]]
     assert not bad, bad[:3]

@@ -14,6 +14,7 @@ __all__ = [
     "FLOAT_TOLERANCE",
     "NOW_TOLERANCE_SECONDS",
     "all_equal",
+    "bits",
     "close_to_now",
     "duck_type",
     "duck_type_of_spark",
@@ -138,3 +139,17 @@ def close_to_now(value: Any) -> bool:
     if isinstance(value, int):
         return abs(value - now.timestamp()) < NOW_TOLERANCE_SECONDS
     return False
+
+
+def bits(value: Any) -> Any:
+    """``value`` with every float as its exact bits (``float.hex``, NaN as ``"nan"``), through Spark
+    rows, dicts and lists: a comparison that no rounding in printing can blur."""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else value.hex()
+    if isinstance(value, dict):
+        return {k: bits(v) for k, v in value.items()}
+    if hasattr(value, "asDict"):
+        return {k: bits(v) for k, v in value.asDict().items()}
+    if isinstance(value, list):
+        return [bits(v) for v in value]
+    return value
