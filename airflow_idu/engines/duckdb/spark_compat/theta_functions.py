@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -38,7 +38,9 @@ __all__ = [
     "FUNCTIONS",
     "THETA_MACROS",
     "anonymous_check",
+    "lg_entries",
     "register_theta",
+    "sketch_call_check",
     "theta_functions",
     "value_hash",
 ]
@@ -154,7 +156,9 @@ def difference2(a: bytes, b: bytes) -> bytes:
 # -- translation ----------------------------------------------------------------------------
 
 
-def _lg(node: exp.Expr | None) -> int | None:
+def lg_entries(node: exp.Expr | None) -> int | None:
+    """lgNomEntries as written (the default when absent); None when it is not an integer literal
+    from 4 to 26."""
     if node is None:
         return DEFAULT_LG
     if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
@@ -163,19 +167,28 @@ def _lg(node: exp.Expr | None) -> int | None:
     return None
 
 
-def anonymous_check(node: exp.Anonymous) -> str | None:
+def sketch_call_check(
+    node: exp.Anonymous, *, aggregate: bool, counts: Container[int], lg_at: int | None
+) -> str | None:
+    """What theta and tuple sketch calls share: the argument count, no window or FILTER for an
+    aggregate, no DISTINCT, a literal lgNomEntries."""
     name = node.name.lower()
-    counts, lg_at = _ARITY[name]
     args = node.expressions
     if len(args) not in counts:
         return f"{name} with {len(args)} arguments"
-    if name in _AGGREGATES and isinstance(node.parent, (exp.Window, exp.Filter)):
+    if aggregate and isinstance(node.parent, (exp.Window, exp.Filter)):
         return f"{name} as a window function or with FILTER"
     if any(isinstance(a, exp.Distinct) for a in args):
         return f"{name} of DISTINCT values"
-    if lg_at is not None and _lg(args[lg_at] if len(args) > lg_at else None) is None:
+    if lg_at is not None and lg_entries(args[lg_at] if len(args) > lg_at else None) is None:
         return f"{name} with an lgNomEntries other than an integer literal from 4 to 26"
     return None
+
+
+def anonymous_check(node: exp.Anonymous) -> str | None:
+    name = node.name.lower()
+    counts, lg_at = _ARITY[name]
+    return sketch_call_check(node, aggregate=name in _AGGREGATES, counts=counts, lg_at=lg_at)
 
 
 def _gathered(name: str, args: list[exp.Expr]) -> list[exp.Expr]:
@@ -190,7 +203,7 @@ def _gathered(name: str, args: list[exp.Expr]) -> list[exp.Expr]:
 
 def _with_lg(name: str, lg_at: int) -> Callable[[list[exp.Expr]], exp.Expr]:
     def build(args: list[exp.Expr]) -> exp.Expr:
-        lg = _lg(args[lg_at] if len(args) > lg_at else None)
+        lg = lg_entries(args[lg_at] if len(args) > lg_at else None)
         udf = "idu_theta_build" if name == "idu_theta_sketch_agg" else name
         return _call(udf, *_gathered(name, args[:lg_at]), exp.Literal.number(lg))
 

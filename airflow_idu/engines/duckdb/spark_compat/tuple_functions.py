@@ -29,8 +29,9 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import (
-    DEFAULT_LG,
     float32_value,
+    lg_entries,
+    sketch_call_check,
     theta_functions,
     value_hash,
 )
@@ -173,14 +174,6 @@ def intersection_list(sketches: list[bytes | None] | None, mode: str, integer: b
 # -- translation ----------------------------------------------------------------------------
 
 
-def _lg(node: exp.Expr | None) -> int | None:
-    if node is None:
-        return DEFAULT_LG
-    if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
-        return int(node.this) if 4 <= int(node.this) <= 26 else None
-    return None
-
-
 def _mode(node: exp.Expr | None) -> str | None:
     if node is None:
         return "sum"
@@ -203,14 +196,9 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     base, _ = _NAMES[name]
     counts, lg_at, mode_at, _, sketch_out = _SHAPES[base]
     args = node.expressions
-    if len(args) not in counts:
-        return f"{name} with {len(args)} arguments"
-    if base in _AGGREGATES and isinstance(node.parent, (exp.Window, exp.Filter)):
-        return f"{name} as a window function or with FILTER"
-    if any(isinstance(a, exp.Distinct) for a in args):
-        return f"{name} of DISTINCT values"
-    if lg_at is not None and _lg(args[lg_at] if len(args) > lg_at else None) is None:
-        return f"{name} with an lgNomEntries other than an integer literal from 4 to 26"
+    shared = sketch_call_check(node, aggregate=base in _AGGREGATES, counts=counts, lg_at=lg_at)
+    if shared:
+        return shared
     if mode_at is not None and _mode(args[mode_at] if len(args) > mode_at else None) is None:
         return f"{name} with a mode other than a string literal sum, min, max or alwaysone"
     if sketch_out and not _consumed(node):
@@ -228,7 +216,7 @@ def _build(name: str) -> Callable[[list[exp.Expr]], exp.Expr]:
     def build(args: list[exp.Expr]) -> exp.Expr:
         extra: list[exp.Expr] = []
         if lg_at is not None:
-            extra.append(exp.Literal.number(_lg(args[lg_at] if len(args) > lg_at else None)))
+            extra.append(exp.Literal.number(lg_entries(args[lg_at] if len(args) > lg_at else None)))
         if mode_at is not None:
             extra.append(exp.Literal.string(_mode(args[mode_at] if len(args) > mode_at else None) or "sum"))
         flag = exp.Boolean(this=integer)
