@@ -162,6 +162,25 @@ _GEOSPATIAL = (
 )
 
 
+_WINDOW_TIES = (
+    "**Window functions over tied rows** (spark_compat/window_ties.py; tests/fidelity/test_window_ties.py "
+    "and tests/engines/test_window_ties.py). Rows of a partition that tie on a window's ORDER BY (peers; "
+    "without an ORDER BY the whole partition) reach Spark's window in the order its partitions deliver "
+    "them, so `row_number`, `ntile`, `lag`, `lead`, `nth_value`, `first_value`/`last_value` "
+    "(`first`/`last`/`any_value`), `collect_list`, `counter_diff` and any aggregate over a ROWS frame "
+    "smaller than the partition can give peers either value (local Spark's answer changes with the input's "
+    "order). Such a window runs as it is when nothing the SELECT exposes tells peers apart: its output "
+    "expressions, QUALIFY, ORDER BY and every window's arguments are plain columns among the window's "
+    "PARTITION BY / ORDER BY keys (`*` is every input column), or it groups by keys all among them. "
+    "Otherwise it is refused when run where peers differ in those values (NULL against a value included): "
+    "`[IDU_REFUSED] row_number over rows that tie on its window (...)`; add a unique tie-breaker to the "
+    "ORDER BY. The check is MIN and MAX of the row of those values over PARTITION BY the window's keys "
+    "(linear after DuckDB's sort). Beside a generator (explode, inline, stack, json_tuple) such a window is "
+    "refused when translated. `rank`, `dense_rank`, `percent_rank`, `cume_dist` and aggregates over RANGE "
+    "frames or the whole partition give peers one value: accepted as before. Not told apart: 0.0 and -0.0."
+)
+
+
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
     share = 100 * s["identical"] / s["counted"] if s["counted"] else 0.0
@@ -192,6 +211,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         _VARIANT,
         "",
         _GEOSPATIAL,
+        "",
+        _WINDOW_TIES,
         "",
         f"{s['listed']} functions listed; {s['counted']} counted (deterministic scalar, aggregate and window "
         f"functions); **{s['identical']} identical ({share:.1f} %)**, {s['refused']} refused, "

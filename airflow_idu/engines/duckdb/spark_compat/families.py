@@ -49,6 +49,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     url_parsing,
     variant,
     vector_functions,
+    window_ties,
     xpath_functions,
 )
 from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MODULES
@@ -64,5 +65,5 @@ FAMILIES: tuple[ModuleType, ...] = (
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
     xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant, json_tuple,
-    geospatial,
+    geospatial, window_ties,
 )  # fmt: skip

@@ -72,6 +72,7 @@ from airflow_idu.engines.duckdb.spark_compat.tuple_functions import sketch_funct
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 from airflow_idu.engines.duckdb.spark_compat.variant import variants
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
+from airflow_idu.engines.duckdb.spark_compat.window_ties import window_ties
 from airflow_idu.engines.duckdb.spark_compat.xpath_functions import xpath_functions
 
 __all__ = ["REWRITES", "apply", "unsupported_format"]
@@ -132,6 +133,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     empty_collections,
     arithmetic,
     *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
+    window_ties,  # guards windows whose result depends on the order of tied rows (counter_diff's too)
     counter_diffs,  # counter_diff(...) OVER (...): last_value of the earlier rows and a macro
     vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
