@@ -80,6 +80,7 @@ __all__ = ["REWRITES", "apply", "unsupported_format"]
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     type_names,  # typeof: first, it names the types of the statement's own nodes
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
+    window_ties,  # guards windows that depend on the order of tied rows, on the nodes as written
     time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
@@ -133,7 +134,6 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     empty_collections,
     arithmetic,
     *library.REWRITES,  # Spark functions sqlglot does not model (spark_compat/library.py)
-    window_ties,  # guards windows whose result depends on the order of tied rows (counter_diff's too)
     counter_diffs,  # counter_diff(...) OVER (...): last_value of the earlier rows and a macro
     vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
