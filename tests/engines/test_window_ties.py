@@ -51,6 +51,7 @@ UNGUARDED = [
     ("graph-first_value", _RANKED),
     ("graph-smallest-neighbour", _NEIGHBOUR),
     ("graph-nodes", _NODES),
+    ("named-window-keys", "SELECT g, v, row_number() OVER w FROM t WINDOW w AS (PARTITION BY g ORDER BY k, v)"),
     ("count-star-beside", "SELECT g, k, count(*) OVER (PARTITION BY g), row_number() OVER (PARTITION BY g ORDER BY k) FROM t"),
 ]  # fmt: skip
 
@@ -73,6 +74,8 @@ GUARDED = [
     ("order-by-other-column", "SELECT g, k, row_number() OVER (PARTITION BY g ORDER BY k) AS rn FROM t ORDER BY v"),
     ("expression-key", "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY lower(v)) FROM t"),
     ("other-window-argument", "SELECT g, k, row_number() OVER (PARTITION BY g ORDER BY k), sum(n) OVER (PARTITION BY g) FROM t"),
+    ("named-window", "SELECT g, v, row_number() OVER (w) FROM t WINDOW w AS (PARTITION BY g ORDER BY k)"),
+    ("named-window-rows", "SELECT g, k, sum(n) OVER w FROM t WINDOW w AS (PARTITION BY g ORDER BY k ROWS 1 PRECEDING)"),
     ("qualify-star", "SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY g ORDER BY k) = 1"),
     ("qualify-star-join", "SELECT a.*, b.x FROM s.a AS a JOIN b ON a.id = b.id QUALIFY lead(a.v) OVER (PARTITION BY a.g ORDER BY b.k) = 1"),
     ("grouped-not-unique", "SELECT g, count(*), row_number() OVER (ORDER BY count(*)) FROM t GROUP BY g"),

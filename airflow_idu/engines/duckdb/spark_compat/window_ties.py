@@ -54,6 +54,19 @@ def _whole_partition(spec: exp.Expr) -> bool:
     return str(start).upper() == "UNBOUNDED" and str(end).upper() == "UNBOUNDED"
 
 
+def _definition(window: exp.Window) -> exp.Window:
+    """The window that holds ``window``'s PARTITION BY, ORDER BY and frame: itself, or the named
+    window (``WINDOW w AS (...)``) it refers to."""
+    name = window.args.get("alias")
+    select = window.find_ancestor(exp.Select)
+    if name is None or select is None or window.args.get("order") is not None or window.args.get("spec"):
+        return window
+    for named in select.args.get("windows") or []:
+        if isinstance(named, exp.Window) and named.name.lower() == name.name.lower():
+            return named
+    return window
+
+
 def order_sensitive(window: exp.Window) -> bool:
     """Whether peers of ``window`` can get different values depending on their order."""
     function = _function(window)
@@ -61,7 +74,7 @@ def order_sensitive(window: exp.Window) -> bool:
         return True
     if isinstance(function, exp.Anonymous) and function.name.lower() in _POSITIONAL_NAMES:
         return True
-    spec = window.args.get("spec")
+    spec = _definition(window).args.get("spec")
     return (
         isinstance(spec, exp.WindowSpec)
         and str(spec.args.get("kind") or "").upper() == "ROWS"
@@ -71,16 +84,22 @@ def order_sensitive(window: exp.Window) -> bool:
 
 def _keys(window: exp.Window) -> list[exp.Expr]:
     """The PARTITION BY and ORDER BY expressions: rows equal on them are peers."""
-    order = window.args.get("order")
+    definition = _definition(window)
+    order = definition.args.get("order")
     ordered = order.expressions if isinstance(order, exp.Order) else []
     return [
         *window.args.get("partition_by", []),
+        *(definition.args.get("partition_by", []) if definition is not window else []),
         *(o.this if isinstance(o, exp.Ordered) else o for o in ordered),
     ]
 
 
 def _own_windows(select: exp.Select) -> list[exp.Window]:
-    return [w for w in select.find_all(exp.Window) if w.find_ancestor(exp.Select) is select]
+    # not the definitions of named windows (WINDOW w AS (...)): the windows that refer to them
+    return [
+        w for w in select.find_all(exp.Window)
+        if w.find_ancestor(exp.Select) is select and w.arg_key != "windows"
+    ]  # fmt: skip
 
 
 def _is_star(node: exp.Expr) -> bool:
@@ -250,11 +269,15 @@ def _name(window: exp.Window) -> str:
 
 
 def _spec_text(window: exp.Window) -> str:
-    parts = []
-    if window.args.get("partition_by"):
-        parts.append("PARTITION BY " + ", ".join(p.sql("spark") for p in window.args["partition_by"]))
-    if window.args.get("order") is not None:
-        parts.append(window.args["order"].sql("spark").strip())
+    definition, parts = _definition(window), []
+    partition = [
+        *window.args.get("partition_by", []),
+        *(definition.args.get("partition_by", []) if definition is not window else []),
+    ]
+    if partition:
+        parts.append("PARTITION BY " + ", ".join(p.sql("spark") for p in partition))
+    if definition.args.get("order") is not None:
+        parts.append(definition.args["order"].sql("spark").strip())
     return " ".join(parts) or "the whole result"
 
 
