@@ -176,8 +176,10 @@ _WINDOW_TIES = (
     "`[IDU_REFUSED] row_number over rows that tie on its window (...)`; add a unique tie-breaker to the "
     "ORDER BY. The check is MIN and MAX of the row of those values over PARTITION BY the window's keys "
     "(linear after DuckDB's sort). Beside a generator (explode, inline, stack, json_tuple) such a window is "
-    "refused when translated. `rank`, `dense_rank`, `percent_rank`, `cume_dist` and aggregates over RANGE "
-    "frames or the whole partition give peers one value: accepted as before. Not told apart: 0.0 and -0.0."
+    "refused when translated. Beside an order-sensitive window of another PARTITION BY / ORDER BY (Spark and "
+    "DuckDB sort for each separately, so that window's values pair with peers either way), any two peers are "
+    "refused when run. `rank`, `dense_rank`, `percent_rank`, `cume_dist` and aggregates over RANGE "
+    "frames or the whole partition give peers one value: accepted as before. Not told apart: 0.0 and -0.0 (equal in both engines' comparisons)."
 )
 
 

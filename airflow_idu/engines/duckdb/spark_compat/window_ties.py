@@ -82,16 +82,17 @@ def order_sensitive(window: exp.Window) -> bool:
     )
 
 
+def _partition(window: exp.Window) -> list[exp.Expr]:
+    definition = _definition(window)
+    named = definition.args.get("partition_by", []) if definition is not window else []
+    return [*window.args.get("partition_by", []), *named]
+
+
 def _keys(window: exp.Window) -> list[exp.Expr]:
     """The PARTITION BY and ORDER BY expressions: rows equal on them are peers."""
-    definition = _definition(window)
-    order = definition.args.get("order")
+    order = _definition(window).args.get("order")
     ordered = order.expressions if isinstance(order, exp.Order) else []
-    return [
-        *window.args.get("partition_by", []),
-        *(definition.args.get("partition_by", []) if definition is not window else []),
-        *(o.this if isinstance(o, exp.Ordered) else o for o in ordered),
-    ]
+    return [*_partition(window), *(o.this if isinstance(o, exp.Ordered) else o for o in ordered)]
 
 
 def _own_windows(select: exp.Select) -> list[exp.Window]:
@@ -195,13 +196,20 @@ def _generator(select: exp.Select) -> exp.Expr | None:
     return None
 
 
-def guarded_windows(select: exp.Select) -> list[exp.Window]:
-    """The windows of ``select`` whose result depends on the order of peers it can expose."""
+def _signature(window: exp.Window) -> tuple[str, ...]:
+    order = _definition(window).args.get("order")
+    return (*sorted(k.sql() for k in _partition(window)), "|", order.sql() if order is not None else "")
+
+
+def guarded_windows(select: exp.Select) -> list[tuple[exp.Window, bool]]:
+    """The windows of ``select`` whose result depends on the order of peers it can expose, each with
+    whether it must see no peers at all: beside an order-sensitive window of another PARTITION BY /
+    ORDER BY (computed over another sort), that one's values tell equal peers apart."""
     windows = [w for w in _own_windows(select) if order_sensitive(w)]
-    if not windows:
-        return []
-    found = observables(select)
-    return [w for w in windows if not proven(select, w, found)]
+    if len({_signature(w) for w in windows}) > 1:
+        return [(w, True) for w in windows if not _groups_are_unique(select, _keys(w))]
+    found = observables(select) if windows else []
+    return [(w, False) for w in windows if not proven(select, w, found)]
 
 
 def _in_projection(window: exp.Expr, select: exp.Select) -> bool:
@@ -232,7 +240,8 @@ def _check(window: exp.Expr) -> str | None:
     select = window.find_ancestor(exp.Select)
     if not isinstance(window, exp.Window) or not isinstance(select, exp.Select):
         return None
-    if window not in guarded_windows(select):
+    unique = next((u for w, u in guarded_windows(select) if w is window), None)
+    if unique is None:
         return None
     if _generator(select) is not None:
         return (
@@ -240,7 +249,7 @@ def _check(window: exp.Expr) -> str | None:
             "stack, json_tuple): which rows tie cannot be told; add a unique tie-breaker to the ORDER BY "
             "and select only its columns, or move the generator into a subquery"
         )
-    if any(_is_star(e) for e in observables(select)) and _star_values(window, select) is None:
+    if not unique and any(_is_star(e) for e in observables(select)) and _star_values(window, select) is None:
         return (
             f"{_name(window)} over rows that may tie on its ORDER BY, in QUALIFY or ORDER BY beside a * over a "
             "source without a name: which columns tell tied rows apart cannot be told; name the source or "
@@ -294,18 +303,21 @@ def _row(found: list[exp.Expr], keys: list[exp.Expr], star: list[exp.Expr]) -> e
     return call("row", *values)
 
 
-def _guard(window: exp.Window, select: exp.Select, found: list[exp.Expr]) -> exp.Expr:
+def _guard(window: exp.Window, select: exp.Select, found: list[exp.Expr], unique: bool) -> exp.Expr:
     def over(function: exp.Expr) -> exp.Window:
         return exp.Window(this=function, partition_by=[k.copy() for k in _keys(window)], over="OVER")
 
+    what = "beside another window ordering them otherwise" if unique else "but differ in the values selected"
     message = (
-        f"[IDU_REFUSED] {_name(window)} over rows that tie on its window ({_spec_text(window)}) but differ "
-        "in the values selected: Spark's result depends on the order its partitions deliver the rows; add a "
-        "unique tie-breaker to the ORDER BY"
+        f"[IDU_REFUSED] {_name(window)} over rows that tie on its window ({_spec_text(window)}) {what}: Spark's "
+        "result depends on the order its partitions deliver the rows; add a unique tie-breaker to the ORDER BY"
     )
-    star = _star_values(window, select) or [exp.Columns(this=exp.Star(), unpack=True)]  # refused if None
-    row = _row(found, _keys(window), star)
-    differ = exp.NullSafeNEQ(this=over(exp.Min(this=row.copy())), expression=over(exp.Max(this=row.copy())))
+    if unique:
+        differ: exp.Expr = exp.GT(this=over(exp.Count(this=exp.Star())), expression=exp.Literal.number(1))
+    else:
+        star = _star_values(window, select) or [exp.Columns(this=exp.Star(), unpack=True)]  # refused if None
+        row = _row(found, _keys(window), star)
+        differ = exp.NullSafeNEQ(this=over(exp.Min(this=row.copy())), expression=over(exp.Max(this=row)))
     return exp.Case(
         ifs=[exp.If(this=differ, true=call("error", exp.Literal.string(message)))], default=window.copy()
     )
@@ -316,6 +328,6 @@ def window_ties(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
         windows = guarded_windows(select)
         found = observables(select) if windows else []
-        for window in windows:
-            window.replace(_guard(window, select, found))
+        for window, unique in windows:
+            window.replace(_guard(window, select, found, unique))
     return tree
