@@ -122,12 +122,13 @@ def _attribute_ctes(
     if attribute.array_elements is None:
         pick = f"{name} AS (\n{comment}\n  SELECT canonical_id, value FROM {name}_ranked WHERE rn = 1\n)"
         return [ranked, pick]
-    # array: distinct values in the order of their best occurrence, first N of them
+    # array: distinct values in the order of their best occurrence, first N of them (best_rn is unique
+    # per canonical_id; value as a tie-breaker lets the translator prove row_number sees no ties)
     pick = (
         f"{name} AS (\n{comment}\n"
         "  SELECT canonical_id, transform(array_sort(collect_list(struct(pos, value))), x -> x.value) AS value\n"
         "  FROM (\n"
-        "    SELECT canonical_id, value, ROW_NUMBER() OVER (PARTITION BY canonical_id ORDER BY best_rn) AS pos\n"
+        "    SELECT canonical_id, value, ROW_NUMBER() OVER (PARTITION BY canonical_id ORDER BY best_rn, value) AS pos\n"
         f"    FROM (SELECT canonical_id, value, MIN(rn) AS best_rn FROM {name}_ranked GROUP BY canonical_id, value)\n"
         f"  )\n  WHERE pos <= {attribute.array_elements}\n  GROUP BY canonical_id\n)"
     )

@@ -99,7 +99,7 @@ a5 AS (
   -- all_emails
   SELECT canonical_id, transform(array_sort(collect_list(struct(pos, value))), x -> x.value) AS value
   FROM (
-    SELECT canonical_id, value, ROW_NUMBER() OVER (PARTITION BY canonical_id ORDER BY best_rn) AS pos
+    SELECT canonical_id, value, ROW_NUMBER() OVER (PARTITION BY canonical_id ORDER BY best_rn, value) AS pos
     FROM (SELECT canonical_id, value, MIN(rn) AS best_rn FROM a5_ranked GROUP BY canonical_id, value)
   )
   WHERE pos <= 5
@@ -120,7 +120,7 @@ a6 AS (
   -- all_phones
   SELECT canonical_id, transform(array_sort(collect_list(struct(pos, value))), x -> x.value) AS value
   FROM (
-    SELECT canonical_id, value, ROW_NUMBER() OVER (PARTITION BY canonical_id ORDER BY best_rn) AS pos
+    SELECT canonical_id, value, ROW_NUMBER() OVER (PARTITION BY canonical_id ORDER BY best_rn, value) AS pos
     FROM (SELECT canonical_id, value, MIN(rn) AS best_rn FROM a6_ranked GROUP BY canonical_id, value)
   )
   WHERE pos <= 3
