@@ -41,6 +41,8 @@ SENSITIVE = {
     "nth_value": f"nth_value(v, 2) OVER {_UPTO}",
     "sum-rows": f"sum(n) OVER ({_W} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)",
     "collect_list": f"collect_list(v) OVER ({_W})",
+    "first": f"first(v) OVER ({_W})",
+    "counter_diff": f"counter_diff(n) OVER ({_W})",
 }
 # no ORDER BY: the whole partition ties (alone: beside a window of another order any peers are refused)
 UNORDERED = "first_value(v) OVER (PARTITION BY g, k)"
