@@ -139,10 +139,15 @@ def canonicalize(config: UnifyConfig, target: Target) -> str:
 
 def one_leader_per_follower(final: str) -> str:
     """The rows of ``final``, one per follower (its smallest leader) even if the loop stopped at its
-    safety limit unconverged."""
-    return f"""SELECT * FROM (
-    SELECT g.*, ROW_NUMBER() OVER (PARTITION BY follower_id, follower_ns ORDER BY leader_ns, leader_id) AS rn
-    FROM {final} g
+    safety limit unconverged. The columns are named and every one orders the rows: a follower's rows
+    never tie, so every engine picks the same row (and the embedded one can prove it, unguarded)."""
+    names = [c.split()[0] for c in GRAPH_COLUMNS]
+    keys = ["follower_id", "follower_ns", "leader_ns", "leader_id"]
+    order = ", ".join(["leader_ns", "leader_id", *(n for n in names if n not in keys)])
+    return f"""SELECT {", ".join(names)} FROM (
+    SELECT {", ".join(names)},
+      ROW_NUMBER() OVER (PARTITION BY follower_id, follower_ns ORDER BY {order}) AS rn
+    FROM {final}
   ) WHERE rn = 1"""
 
 

@@ -7,9 +7,10 @@ USE SCHEMA unified;
 CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_lookup USING DELTA AS
 WITH graph AS (
   -- one leader per follower even if the loop stopped at its safety limit unconverged
-  SELECT * FROM (
-    SELECT g.*, ROW_NUMBER() OVER (PARTITION BY follower_id, follower_ns ORDER BY leader_ns, leader_id) AS rn
-    FROM idu_demo.unified.unified_customer_id_graph_unify_loop_final g
+  SELECT follower_id, follower_ns, leader_id, leader_ns, follower_first_seen_at, follower_last_seen_at, follower_source_table_ids, follower_last_processed_at FROM (
+    SELECT follower_id, follower_ns, leader_id, leader_ns, follower_first_seen_at, follower_last_seen_at, follower_source_table_ids, follower_last_processed_at,
+      ROW_NUMBER() OVER (PARTITION BY follower_id, follower_ns ORDER BY leader_ns, leader_id, follower_first_seen_at, follower_last_seen_at, follower_source_table_ids, follower_last_processed_at) AS rn
+    FROM idu_demo.unified.unified_customer_id_graph_unify_loop_final
   ) WHERE rn = 1
 ),
 leaders AS (

@@ -11,9 +11,10 @@ same value: left alone.
 Such a window is accepted as it is when the order of peers cannot be seen: every value the SELECT
 exposes (its output expressions, QUALIFY, ORDER BY, every window's arguments and keys; ``*`` is every
 input column) is a plain column among the window's PARTITION BY / ORDER BY keys, or the SELECT groups
-by keys that are all among them (no two rows tie). Otherwise the window is guarded when run: where
-``MIN``/``MAX`` of the row of those values over ``PARTITION BY <partition keys>, <order keys>`` differ
-(``IS DISTINCT FROM``, so NULLs count), it raises ``[IDU_REFUSED]`` naming the function. A generator
+by keys that are all among them (no two rows tie). Otherwise the window is guarded when run: where a
+row's previous row in the window's own sort is a peer whose row of those values differs (``IS DISTINCT
+FROM``, so NULLs count), it raises ``[IDU_REFUSED]`` naming the function; ``LAG`` over the same
+PARTITION BY and ORDER BY reuses the window's sort. A generator
 (explode, inline, stack, json_tuple) beside such a window is refused before it runs: which rows tie
 cannot be told from the statement.
 """
@@ -303,21 +304,49 @@ def _row(found: list[exp.Expr], keys: list[exp.Expr], star: list[exp.Expr]) -> e
     return call("row", *values)
 
 
-def _guard(window: exp.Window, select: exp.Select, found: list[exp.Expr], unique: bool) -> exp.Expr:
-    def over(function: exp.Expr) -> exp.Window:
-        return exp.Window(this=function, partition_by=[k.copy() for k in _keys(window)], over="OVER")
+def _order_keys(window: exp.Window) -> list[exp.Expr]:
+    order = _definition(window).args.get("order")
+    return [o.this if isinstance(o, exp.Ordered) else o for o in (order.expressions if order else [])]
 
+
+def _differs_from_previous_peer(window: exp.Window, row: exp.Expr) -> exp.Expr:
+    """True on a row whose previous row in the window's own sort is a peer with other values. Peers
+    are adjacent in that sort whatever their order, so some adjacent pair differs exactly when not all
+    peers are equal; over the window's own PARTITION BY and ORDER BY, DuckDB computes it in the sort it
+    already does (another PARTITION BY would sort the rows again)."""
+    order = _definition(window).args.get("order")
+
+    def lag(value: exp.Expr, default: exp.Expr | None = None) -> exp.Window:
+        return exp.Window(
+            this=exp.Lag(this=value, offset=exp.Literal.number(1), default=default),
+            partition_by=[k.copy() for k in _partition(window)],
+            order=order.copy() if order is not None else None,
+            over="OVER",
+        )
+
+    # a previous row exists (FALSE on the first: no NOT, which DuckDB refuses beside *COLUMNS(*))
+    tests: list[exp.Expr] = [lag(exp.true(), exp.false())]
+    keys = _order_keys(window)
+    if keys:  # without an ORDER BY every row of the partition is a peer
+        keyed = call("row", *(k.copy() for k in keys))
+        tests.append(exp.NullSafeEQ(this=lag(keyed.copy()), expression=keyed))
+    tests.append(exp.NullSafeNEQ(this=lag(row.copy()), expression=row))
+    return exp.and_(*tests)
+
+
+def _guard(window: exp.Window, select: exp.Select, found: list[exp.Expr], unique: bool) -> exp.Expr:
     what = "beside another window ordering them otherwise" if unique else "but differ in the values selected"
     message = (
         f"[IDU_REFUSED] {_name(window)} over rows that tie on its window ({_spec_text(window)}) {what}: Spark's "
         "result depends on the order its partitions deliver the rows; add a unique tie-breaker to the ORDER BY"
     )
     if unique:
-        differ: exp.Expr = exp.GT(this=over(exp.Count(this=exp.Star())), expression=exp.Literal.number(1))
+        keys = [k.copy() for k in _keys(window)]
+        counted = exp.Window(this=exp.Count(this=exp.Star()), partition_by=keys, over="OVER")
+        differ: exp.Expr = exp.GT(this=counted, expression=exp.Literal.number(1))
     else:
         star = _star_values(window, select) or [exp.Columns(this=exp.Star(), unpack=True)]  # refused if None
-        row = _row(found, _keys(window), star)
-        differ = exp.NullSafeNEQ(this=over(exp.Min(this=row.copy())), expression=over(exp.Max(this=row)))
+        differ = _differs_from_previous_peer(window, _row(found, _keys(window), star))
     return exp.Case(
         ifs=[exp.If(this=differ, true=call("error", exp.Literal.string(message)))], default=window.copy()
     )
