@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 from sqlglot import parse_one
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.approximate import THRESHOLDS, hll_precision
 from airflow_idu.engines.duckdb.spark_compat.hashing import xxhash64
 from airflow_idu.engines.duckdb.spark_compat.type_names import spark_type_name
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

@@ -4,26 +4,16 @@ fast. tests/fidelity/test_counting_sketches.py compares the same with local Spar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import java_random_ints, shape
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import coupon, estimate
 from airflow_idu.engines.duckdb.spark_compat.hll_sketch import max_coupons
 from airflow_idu.engines.duckdb.spark_compat.top_k import exact_items
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

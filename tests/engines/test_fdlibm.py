@@ -11,12 +11,10 @@ Spark itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_trig
 from airflow_idu.engines.duckdb.spark_compat.strict_math import spark_atan2, spark_log1p
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
@@ -315,14 +313,6 @@ def test_port_gives_spark_s_bits(name: str, args: tuple[str, ...], expected: str
     assert hex_bits(PORT[name](*map(from_hex, args))) == (
         None if expected is None else hex_bits(from_hex(expected))
     )
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,11 @@ that is merely accurate. tests/fidelity/test_fdlibm_log.py compares thousands mo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_log
 from airflow_idu.engines.duckdb.spark_compat.strict_math import spark_ln, spark_log, spark_log2, spark_log10
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
@@ -172,14 +171,6 @@ def test_log_of_e_is_one() -> None:
     """Spark's one-argument log is Logarithm(E, x): its generated code runs log(x), its interpreted
     eval log(x) / log(Math.E); the same value because fdlibm's log(Math.E) is exactly 1.0."""
     assert fdlibm_log.log(math.e) == 1.0
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 @pytest.mark.parametrize(

@@ -5,25 +5,15 @@ expected values are local Spark 4.3's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.geo_wkb import WkbError, normalize
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 POINT = "0101000000000000000000F03F0000000000000040"  # POINT (1 2)
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

@@ -5,25 +5,14 @@ tests/fidelity/test_hll_stored.py compares with local Spark."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.hll_stored import coupons_of
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 from tests.fidelity.sketch_forms import _HLL
 
 _L3 = bytes.fromhex(_HLL["l3"][2:-1])
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def _union(con: duckdb.DuckDBPyConnection, names: list[str], extra: str = "") -> object:

@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat import theta_sketch as ts
 from airflow_idu.engines.duckdb.spark_compat import tuple_sketch as tp
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 _A = "0104033e011acc930316861af72df7e4558fbe9c3477e9eaefb2e5966badaa3dc0"  # {1, 2, 3}
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

@@ -4,25 +4,15 @@ where a VARIANT value is refused. DuckDB only: fast. tests/fidelity/test_variant
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.variant_cast import parse_path
 from airflow_idu.engines.duckdb.spark_compat.variant_values import VariantError, variant_text
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def value(con: duckdb.DuckDBPyConnection, expression: str) -> Any:

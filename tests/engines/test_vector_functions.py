@@ -4,24 +4,14 @@ tests/fidelity/test_vector_functions.py compares the same with local Spark."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import numpy as np
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import inner_product, norm
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

@@ -5,13 +5,11 @@ with Spark)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 from airflow_idu.generate.config import load_unify_config
 from airflow_idu.generate.sql import LoopAlgorithm, generate_sql_directory
@@ -151,14 +149,6 @@ def test_our_generated_directories_carry_no_tie_guard(
         if "over rows that tie" in "\n".join(translate_statement(statement).statements)
     ]
     assert guarded == []
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 # (g, k, v, n, m): peers on (g, k) in every table but the first
