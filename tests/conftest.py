@@ -104,6 +104,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, mark))
 
 
+@pytest.fixture(scope="module")
+def con() -> Iterator[Any]:
+    """An in-memory DuckDB connection with the engine's macros and Python functions (as a task's has),
+    one per test module."""
+    import duckdb
+
+    from airflow_idu.engines.duckdb.macros import install_macros
+
+    connection = duckdb.connect()
+    install_macros(connection)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """Migrate the metadata DB once per session (a few seconds) for tests that run DAGs."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 from tests.fidelity.partitioned import both
 
@@ -36,14 +35,6 @@ MAKERS: dict[str, tuple[str, Make]] = {
     "timestamp": ("TIMESTAMP", lambda r: _TS0 + timedelta(microseconds=r.randint(0, 6 * 10**15))),
     "string": ("STRING", lambda r: f"id-{r.randint(0, 10**6)}"),
 }
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def groups(make: Make, sizes: list[int], seed: int) -> list[tuple[int, Any]]:

@@ -7,13 +7,11 @@ leaves its coupon mode (just above it the engine refuses when run)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 from tests.fidelity.values import norm
 
@@ -21,14 +19,6 @@ pytestmark = pytest.mark.spark
 
 PARTITIONS = (1, 4)
 _SWEEP = pytest.mark.beyond_test  # the other cases of a test: out of `make test` (about 2 s each)
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def compare(

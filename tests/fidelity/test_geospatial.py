@@ -10,26 +10,16 @@ from __future__ import annotations
 import random
 import re
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.srs_ids import GEOMETRY_SRIDS
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 pytestmark = pytest.mark.spark
 _DIMS = {0: 2, 1000: 3, 2000: 3, 3000: 4}
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def _coord(rnd: random.Random) -> float:

@@ -5,24 +5,14 @@ embedded engine, just below the union's coupon limit; and Spark's error for sket
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def _sketches(spark: Any, plan: list[tuple[int, int, list[int]]]) -> list[tuple[int, bytes | None]]:

@@ -5,13 +5,11 @@ get_json_object of the same fields (the same Jackson writing: a character beyond
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 
 pytestmark = pytest.mark.spark
@@ -34,14 +32,6 @@ DOCUMENTS = [
     '{"A": 1, "a ": 2}',
     None,
 ]
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 @pytest.mark.parametrize(

@@ -7,27 +7,17 @@ compacts and the engine refuses quantiles and ranks when run (its count stays ex
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from tests.fidelity.partitioned import both
 
 pytestmark = pytest.mark.spark
 
 RANKS = "array(0, 0.001, 0.1, 0.25, 0.3333333, 0.5, 0.6666667, 0.75, 0.9, 0.999, 1)"
 SPECIAL = [0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-300, -1.5]
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def rows_of(kind: str, sizes: list[int], seed: int) -> list[tuple[int, Any]]:

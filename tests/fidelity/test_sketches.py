@@ -9,13 +9,12 @@ test_sketches.py)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 from tests.fidelity.values import norm
 
@@ -35,14 +34,6 @@ KEYS: dict[str, tuple[str, str, Make]] = {  # name: (Spark type, DuckDB type, ma
     "array_int": ("ARRAY<INT>", "INTEGER[]", lambda r: [r.choice([None, r.randint(-5, 5)]) for _ in range(r.randint(0, 3))]),
     "array_bigint": ("ARRAY<BIGINT>", "BIGINT[]", lambda r: [r.choice([None, r.randint(-(2**40), 2**40)]) for _ in range(r.randint(0, 3))]),
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 def rows_of(makers: list[Make], seed: int, sizes: tuple[int, ...] = SIZES) -> list[tuple[Any, ...]]:
