@@ -4,13 +4,17 @@ Expected values and types are local Spark 4's (ANSI on), as tests/fidelity/test_
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from airflow_idu.engines import StatementError
+from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.spark_compat.unify_types import spark_type, wider, wider_all
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
@@ -154,3 +158,26 @@ def test_literal_types_and_string_order() -> None:
     assert types == ["BIGINT", "DECIMAL(2,2)", "DOUBLE", "DECIMAL(20,0)"]
     assert wider_all(["INT", "STRING", "DECIMAL(2,1)"]) == "DECIMAL(21,1)"  # Spark: STRING with INT is BIGINT
     assert wider_all(["INT", "STRING"], strings=False) is None
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SELECT map('s', s, 'k', k) FROM u", "SELECT array(k, s) FROM u", "SELECT coalesce(s, 0) FROM u"],
+    ids=["map-values", "array-columns", "string-column-number"],
+)
+def test_engine_reports_unjoinable_columns_as_refused(
+    sql: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two arguments whose types are known only when run and DuckDB cannot join: a refusal, not a binder error."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IDU_UNIFY", json.dumps({"conn_type": "duckdb", "host": str(tmp_path / "u.duckdb")})
+    )
+    engine = DuckDBEngine("idu_unify")
+    try:
+        engine.run_script(
+            "CREATE TABLE u (s STRING, k INT); INSERT INTO u VALUES ('x', 1)", label="setup.sql"
+        )
+        with pytest.raises(StatementError, match=r"\[IDU_REFUSED\] a constructor or branch"):
+            engine.query(sql)
+    finally:
+        engine.close()

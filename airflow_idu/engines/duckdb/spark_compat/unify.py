@@ -26,7 +26,9 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.unify_types import spark_type, wider_all
 
-__all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "SET_FUNCTIONS", "UNIFY_MACROS", "set_check", "unify_types"]
+__all__ = [
+    "ANONYMOUS", "CHECKS", "FUNCTIONS", "SET_FUNCTIONS", "UNIFY_MACROS", "binder_refusal", "set_check", "unify_types",
+]  # fmt: skip
 
 SET_FUNCTIONS = frozenset({"array_union", "array_except", "array_intersect"})
 _DIGITS = {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 20}
@@ -134,6 +136,11 @@ def _duck(kind: str) -> str:
 
 
 def _cast(arg: exp.Expr, kind: str) -> exp.Expr:
+    """CAST to Spark's type; an array written out casts each element (Spark's cast of each, ANSI)."""
+    if isinstance(arg, exp.Array) and kind.startswith("ARRAY<") and arg.expressions:
+        element = kind[6:-1]
+        cast = [e if spark_type(e) in (element, "NULL") else _cast(e, element) for e in arg.expressions]
+        return exp.Array(expressions=cast)
     return exp.Cast(this=arg, to=exp.DataType.build(kind, dialect="databricks"))
 
 
@@ -172,6 +179,23 @@ def unify_types(tree: exp.Expr) -> exp.Expr:
     """Spark's casts into constructors and branches (innermost first), run-time guards where not known."""
     nodes = [n for n in tree.find_all(*_NAMES) if type(n) in _NAMES]
     return replace_each(tree, reversed(nodes), _unify)
+
+
+_BINDER_MIX = ("Cannot deduce template type", "Cannot mix values of type", "an explicit cast is required")
+
+
+def binder_refusal(sql: str, error: str) -> str | None:
+    """The refusal for DuckDB's binder error on a guarded construct whose arguments it cannot join
+    (their types are known only when run: two columns, a STRING and a number), else None."""
+    if "IDU_UNIFY_" not in sql.upper() or not any(m in error for m in _BINDER_MIX):
+        return None
+    first = error.strip().splitlines()[0]
+    return (
+        "[IDU_REFUSED] a constructor or branch (array, map, coalesce, if, CASE, greatest, IN...) mixes values "
+        f"of types DuckDB cannot join ({first}); Spark casts them to one type by its own rules (a STRING "
+        "to BIGINT, DOUBLE or the other type, failing where the text does not parse): CAST the arguments "
+        "to one type"
+    )
 
 
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
