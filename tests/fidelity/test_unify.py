@@ -132,7 +132,7 @@ def test_where_spark_fails_the_engine_fails_or_refuses(
     spark: Any, tables: duckdb.DuckDBPyConnection, expr: str
 ) -> None:
     sql = f"SELECT {expr} FROM unify_t"
-    with pytest.raises(Exception, match="CAST_INVALID_INPUT|DATATYPE_MISMATCH|CAST_WITHOUT_SUGGESTION"):
+    with pytest.raises(Exception, match=r"CAST_INVALID_INPUT|DATATYPE_MISMATCH|CAST_WITHOUT_SUGGESTION"):
         spark.sql(sql).collect()
     error = _engine_error(tables, sql)
     assert "CAST_INVALID_INPUT" in error or "refused" in error.lower() or "IDU_REFUSED" in error, error
