@@ -151,12 +151,14 @@ def _unify(node: exp.Expr) -> exp.Expr:
     types = [spark_type(_get(s)) for s in slots]
     target = _target(node, types) if None not in types else None
     if target is not None:
+        if duck_agrees([t for t in types if t is not None]):
+            return node  # DuckDB joins these types as Spark does: the literals stay as written for later rewrites
         for slot, kind in zip(slots, types, strict=True):
             if kind not in (target, "NULL"):
                 _put(slot, _cast(_get(slot).copy(), target))
         return node
     unknown = [s for s, t in zip(slots, types, strict=True) if t is None]
-    if not unknown or len(slots) < 2:
+    if not unknown or not _may_differ(unknown, {t for t in types if t not in (None, "NULL")}):
         return node
     what = exp.Literal.string(f"{_NAMES[type(node)]} of mixed types")
     if "STRING" in types:  # Spark casts the STRING to the other's type: only other STRINGs keep DuckDB's
@@ -173,6 +175,28 @@ def _unify(node: exp.Expr) -> exp.Expr:
         _call("idu_unify_guard", _get(unknown[0]).copy(), exp.Array(expressions=names), typed, what),
     )
     return node
+
+
+def duck_agrees(types: list[str]) -> bool:
+    """Whether DuckDB's common type of these (known) Spark types is Spark's: the Python twin of
+    ``idu_unify_differs`` (a literal integer takes the other's type in DuckDB, as an INT in Spark)."""
+    kinds = set(types) - {"NULL"}
+    if len(kinds) <= 1:
+        return True
+    if all(k.startswith("ARRAY<") for k in kinds):
+        return duck_agrees([k[6:-1] for k in kinds])
+    if kinds & {"STRING", "BOOLEAN", "BINARY"} or any(k.startswith(("MAP<", "ARRAY<")) for k in kinds):
+        return False
+    decimals = any(k.startswith("DECIMAL(") for k in kinds)
+    return not (("FLOAT" in kinds and kinds - {"FLOAT", "DOUBLE"}) or ("BIGINT" in kinds and decimals))
+
+
+def _may_differ(unknown: list[_Slot], known: set[str | None]) -> bool:
+    """Whether a guard can ever fire: not for one value alone (the same expression twice counts once,
+    NULLs aside), nor beside a DOUBLE (DuckDB joins a DOUBLE as Spark does, or fails to bind)."""
+    if known == {"DOUBLE"}:
+        return False
+    return bool(known) or len({_get(s).sql() for s in unknown}) > 1
 
 
 def unify_types(tree: exp.Expr) -> exp.Expr:
