@@ -73,6 +73,7 @@ TYPED: list[tuple[str, str, str, Any]] = [
     ("coalesce-decimal", "coalesce(NULL, 1, 2.5)", "DECIMAL(11,1)", Decimal("1.0")),
     ("if-string-int", "if(1 = 2, 1, '7')", "BIGINT", 7),
     ("case-int-decimal", "CASE WHEN 1 = 2 THEN 1 ELSE 2.5 END", "DECIMAL(11,1)", Decimal("2.5")),
+    ("simple-case-string-int", "CASE 1 WHEN 1 THEN '7' ELSE 2 END", "BIGINT", 7),
     ("nvl2-int-double", "nvl2(1, 2, 3.5D)", "DOUBLE", 2.0),
     ("greatest-int-bigint", "greatest(1, 2L)", "BIGINT", 2),
     ("concat-arrays", "concat(array(1), array(2.5))", "DECIMAL(11,1)[]", [Decimal("1.0"), Decimal("2.5")]),

@@ -51,6 +51,7 @@ ACCEPTED = (
     "array(dt, TIMESTAMP '2020-01-01 00:00:00')", "array('2020-01-02', DATE '2020-01-01')",
     "array(CAST(1 AS DECIMAL(38,0)), 0.5)", "named_struct('a', k, 'b', u)", "array_except(array(1L, 2L), array(1))",
     "coalesce(CAST(1 AS TINYINT), 300)", "array(1, CAST(0.5 AS FLOAT))", "greatest(k, 1L)",
+    "CASE 1 WHEN 1 THEN '7' ELSE 2 END", "CASE k WHEN 2 THEN k ELSE 2.5 END", "coalesce(k, l)", "array(u, 'ü', NULL)",
 )  # fmt: skip
 # forms Spark fails on (analysis or its ANSI cast): the engine fails or refuses too
 SPARK_FAILS = (

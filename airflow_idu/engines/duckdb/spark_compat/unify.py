@@ -80,8 +80,6 @@ def _applies(node: exp.Expr) -> bool:
         return bool(node.expressions) and all(
             str(spark_type(a) or "").startswith("ARRAY<") for a in node.expressions
         )
-    if isinstance(node, exp.Case):
-        return node.args.get("this") is None  # CASE x WHEN v: a comparison, not unified here
     return type(node) in _NAMES
 
 
@@ -233,7 +231,7 @@ UNIFY_MACROS: tuple[str, ...] = (
     _macro(
         "idu_unify_text(x, what)",
         "CASE WHEN typeof(x) NOT IN ('VARCHAR', '\"NULL\"') THEN "
-        + _REFUSED.format(why="' || typeof(x) || ' with a STRING: Spark casts the STRING to the other type")
+        + _REFUSED.format(why="' || typeof(x) || ' with a STRING: Spark casts the STRING to the other type, or fails")
         + " ELSE CAST(x AS VARCHAR) END",
     ),
     # the element types when every one is a list; else the types themselves
