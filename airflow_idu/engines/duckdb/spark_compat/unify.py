@@ -66,7 +66,7 @@ def _get(slot: _Slot) -> exp.Expr:
     return value[index] if index is not None else value
 
 
-def _put(slot: tuple[exp.Expr, str, int | None], value: exp.Expr) -> None:
+def _put(slot: _Slot, value: exp.Expr) -> None:
     parent, key, index = slot
     if index is None:
         parent.set(key, value)
