@@ -231,7 +231,9 @@ UNIFY_MACROS: tuple[str, ...] = (
     _macro(
         "idu_unify_text(x, what)",
         "CASE WHEN typeof(x) NOT IN ('VARCHAR', '\"NULL\"') THEN "
-        + _REFUSED.format(why="' || typeof(x) || ' with a STRING: Spark casts the STRING to the other type, or fails")
+        + _REFUSED.format(
+            why="' || typeof(x) || ' with a STRING: Spark casts the STRING to the other type, or fails"
+        )
         + " ELSE CAST(x AS VARCHAR) END",
     ),
     # the element types when every one is a list; else the types themselves
