@@ -70,6 +70,20 @@ column `f`. What the translation needs to know, and where it gets it:
   printed as Java prints it, anything else cast. A STRING argument of `hour`/`minute`/`second`/
   `last_day`/`date_trunc` is read as a TIMESTAMP only in ISO form (other text refused when run).
   `reverse`/`right`/`lpad` of a BINARY column, whose Spark result keeps bytes, are refused when run.
+- **One type for constructors and branches** (`spark_compat/unify.py`, `unify_types.py`):
+  `array`, `map` (keys and values apart), `coalesce`/`nvl`/`ifnull`, `if`, `CASE`, `nvl2`,
+  `greatest`/`least`, `IN` and `concat` of arrays cast their arguments to Spark's wider common type
+  (`AnsiTypeCoercion.findWiderCommonType`: a STRING with an integer is BIGINT and with a fraction
+  DOUBLE, cast the ANSI way so `array(1, 'a')` fails as in Spark; an integer with a FLOAT is DOUBLE;
+  an integer widens to DECIMAL(3/5/10/20,0); DECIMALs keep the larger integer part and scale, past 38
+  digits the integer part). Where every argument's type is known when translated (literals, CASTs,
+  nested constructors) the casts are inserted where DuckDB's join would differ, and a mix Spark cannot
+  join (`greatest(1, 'a')`, `if(c, 1, true)`, `array_union` of INT and DECIMAL arrays) is refused
+  naming the construct and line. Where a column is involved, DuckDB's join stands where it equals
+  Spark's, and a `typeof` guard refuses when run where it does not: a STRING literal with a column
+  that is not STRING, FLOAT with integers or DECIMALs, BOOLEAN with another type, BIGINT with a
+  DECIMAL (Spark counts 20 digits, DuckDB 19). Two columns DuckDB cannot join at all (a STRING
+  column and a number) are reported by the engine as refused rather than as DuckDB's binder error.
 - **Values at the edges** (`spark_compat/exact.py`, `functions.py`): `%` and `div` by zero raise,
   `sum` of integers raises on BIGINT overflow (and is refused where Spark's outcome depends on row
   order), `avg` of integers is refused past 2^53, `dec * dec` beyond 18 digits and `pow` with a

@@ -126,7 +126,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
             return None, None, translation.note or "no-op on DuckDB"
         rows: int | None = None
         for duck_sql in translation.statements:
-            result = self.connection.execute(duck_sql)
+            result = _run(self.connection, duck_sql)
             rows = _affected_rows(result)
         return rows, None, None
 
@@ -149,8 +149,8 @@ class DuckDBEngine(CatalogSchemaFromTask):
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         *setup, last = self._translate(sql).statements
         for statement in setup:
-            self.connection.execute(statement)
-        return self.connection.execute(last).fetchall()
+            _run(self.connection, statement)
+        return _run(self.connection, last).fetchall()
 
     def scalar(self, sql: str, *, label: str = "query") -> Any:
         rows = self.query(sql, label=label)
@@ -163,6 +163,22 @@ class DuckDBEngine(CatalogSchemaFromTask):
     def cancel(self) -> None:
         if "connection" in self.__dict__:
             self.connection.interrupt()
+
+
+def _run(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+    """Execute; DuckDB's binder error on arguments of types it cannot join, where Spark casts them to one
+    type (a STRING column with a number), is reported as the refusal it is (spark_compat/unify.py)."""
+    import duckdb
+
+    from airflow_idu.engines.duckdb.spark_compat.unify import binder_refusal
+
+    try:
+        return connection.execute(sql)
+    except duckdb.BinderException as err:
+        refusal = binder_refusal(sql, str(err))
+        if refusal is None:
+            raise
+        raise duckdb.BinderException(refusal) from err
 
 
 def _affected_rows(result: duckdb.DuckDBPyConnection) -> int | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat import functions, library, time_type
+from airflow_idu.engines.duckdb.spark_compat import functions, library, time_type, unify
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.families import FAMILIES
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
@@ -185,7 +185,7 @@ def _anonymous(node: exp.Expr) -> str | None:
         bases = [_literal(a) for a in node.expressions[1:]]
         if len(bases) != 2 or bases[0] not in ("10", "16") or bases[1] not in ("10", "-10", "16"):
             return "conv supports literal bases 10 and 16 to 10, -10 and 16"
-    return None
+    return unify.set_check(node) if name in unify.SET_FUNCTIONS else None
 
 
 def _lambda_function(node: exp.Expr) -> str | None:

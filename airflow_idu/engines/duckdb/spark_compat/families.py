@@ -46,6 +46,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     try_datetime,
     tuple_functions,
     type_names,
+    unify,
     url_parsing,
     variant,
     vector_functions,
@@ -65,5 +66,5 @@ FAMILIES: tuple[ModuleType, ...] = (
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
     xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant, json_tuple,
-    geospatial, window_ties,
+    geospatial, window_ties, unify,
 )  # fmt: skip

@@ -39,6 +39,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_type import TIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.time_zones import TIME_ZONE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import TRY_DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import TUPLE_MACROS
+from airflow_idu.engines.duckdb.spark_compat.unify import UNIFY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.variant import VARIANT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import VECTOR_MACROS
 
@@ -50,6 +51,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *CORE_MACROS,
     *BINARY_MACROS,
     *COERCION_MACROS,
+    *UNIFY_MACROS,
     *EXACT_MACROS,
     *FUNCTION_MACROS,
     *SCALAR_MACROS,

@@ -70,6 +70,7 @@ from airflow_idu.engines.duckdb.spark_compat.time_zones import time_zones
 from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import sketch_functions
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
+from airflow_idu.engines.duckdb.spark_compat.unify import unify_types
 from airflow_idu.engines.duckdb.spark_compat.variant import variants
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 from airflow_idu.engines.duckdb.spark_compat.window_ties import window_ties
@@ -81,6 +82,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     type_names,  # typeof: first, it names the types of the statement's own nodes
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
     window_ties,  # guards windows that depend on the order of tied rows, on the nodes as written
+    unify_types,  # Spark's casts into array/map/coalesce/if/CASE/greatest/IN, before rewrites hide their types
     time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc

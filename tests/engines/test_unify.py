@@ -1,0 +1,199 @@
+"""Constructors and branches get Spark's element type (spark_compat/unify.py): the translation's casts,
+its refusals when translated, and the guards that refuse when run where DuckDB's type would differ.
+Expected values and types are local Spark 4's (ANSI on), as tests/fidelity/test_unify.py checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from airflow_idu.engines import StatementError
+from airflow_idu.engines.duckdb import DuckDBEngine
+from airflow_idu.engines.duckdb.macros import install_macros
+from airflow_idu.engines.duckdb.spark_compat.unify_types import spark_type, wider, wider_all
+from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
+
+
+@pytest.fixture(scope="module")
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    install_macros(connection)
+    connection.execute(
+        "CREATE TABLE t (k INTEGER, l BIGINT, f FLOAT, d DOUBLE, m DECIMAL(5,2), s VARCHAR, b BOOLEAN)"
+    )
+    connection.execute("INSERT INTO t VALUES (2, 3, 1.5, 2.5, 1.25, 'x', true)")
+    yield connection
+    connection.close()
+
+
+# (id, expression, DuckDB type of the result, value): Spark's type and value
+TYPED: list[tuple[str, str, str, Any]] = [
+    ("array-int-decimal", "array(1, 2.5)", "DECIMAL(11,1)[]", [Decimal("1.0"), Decimal("2.5")]),
+    ("array-bigint-double", "array(1L, 2.5D)", "DOUBLE[]", [1.0, 2.5]),
+    ("array-string-int", "array(1, '7')", "BIGINT[]", [1, 7]),
+    ("array-string-double", "array(1.5D, '2')", "DOUBLE[]", [1.5, 2.0]),
+    ("array-bigint-decimal", "array(1L, 2.5)", "DECIMAL(21,1)[]", [Decimal("1.0"), Decimal("2.5")]),
+    (
+        "array-decimals-past-38",
+        "array(CAST(1 AS DECIMAL(38,0)), 0.5)",
+        "DECIMAL(38,0)[]",
+        [Decimal(1), Decimal(1)],
+    ),
+    (
+        "column-decimals-past-38",
+        "array(m, CAST(1 AS DECIMAL(38,0))) FROM t",
+        "DECIMAL(38,0)[]",
+        [Decimal(1), Decimal(1)],
+    ),
+    (
+        "array-nested",
+        "array(array(1), array(2.5))",
+        "DECIMAL(11,1)[][]",
+        [[Decimal("1.0")], [Decimal("2.5")]],
+    ),
+    ("array-int-float", "array(1, CAST(0.5 AS FLOAT))", "DOUBLE[]", [1.0, 0.5]),
+    (
+        "array-date-timestamp",
+        "array(DATE '2020-01-02', NULL)",
+        "DATE[]",
+        [__import__("datetime").date(2020, 1, 2), None],
+    ),
+    (
+        "map-values",
+        "map(1, 2.5, 2, 3)",
+        "MAP(INTEGER, DECIMAL(11,1))",
+        {1: Decimal("2.5"), 2: Decimal("3.0")},
+    ),
+    ("coalesce-decimal", "coalesce(NULL, 1, 2.5)", "DECIMAL(11,1)", Decimal("1.0")),
+    ("if-string-int", "if(1 = 2, 1, '7')", "BIGINT", 7),
+    ("case-int-decimal", "CASE WHEN 1 = 2 THEN 1 ELSE 2.5 END", "DECIMAL(11,1)", Decimal("2.5")),
+    ("simple-case-string-int", "CASE 1 WHEN 1 THEN '7' ELSE 2 END", "BIGINT", 7),
+    ("nvl2-int-double", "nvl2(1, 2, 3.5D)", "DOUBLE", 2.0),
+    ("greatest-int-bigint", "greatest(1, 2L)", "BIGINT", 2),
+    ("concat-arrays", "concat(array(1), array(2.5))", "DECIMAL(11,1)[]", [Decimal("1.0"), Decimal("2.5")]),
+    ("in-decimal", "1 IN (2.5, 1)", "BOOLEAN", True),
+    ("column-int-decimal", "coalesce(k, m) FROM t", "DECIMAL(12,2)", Decimal("2.00")),
+    ("column-int-double", "array(k, d) FROM t", "DOUBLE[]", [2.0, 2.5]),
+    ("column-string-literal", "coalesce(s, 'y') FROM t", "VARCHAR", "x"),
+]
+
+
+@pytest.mark.parametrize(("expr", "duck_type", "value"), [c[1:] for c in TYPED], ids=[c[0] for c in TYPED])
+def test_spark_type_and_value(con: duckdb.DuckDBPyConnection, expr: str, duck_type: str, value: Any) -> None:
+    cursor = con.execute(translate_statement(f"SELECT {expr}").statements[-1])
+    assert cursor.fetchall() == [(value,)]
+    assert str(cursor.description[0][1]).replace(" ", "") == duck_type.replace(" ", "")
+
+
+REFUSED = [
+    (
+        "greatest-string",
+        "SELECT greatest(1, 'a')",
+        "greatest (line 1 of the statement) is refused: Spark finds no",
+    ),
+    ("if-boolean", "SELECT if(1 = 1, 1, true)", "if (line 1 of the statement) is refused"),
+    ("array-date-int", "SELECT\n array(DATE '2020-01-01', 1)", "array (line 2 of the statement) is refused"),
+    (
+        "array-union-decimal",
+        "SELECT array_union(array(1, 2), array(2.5))",
+        "array_union (line 1 of the statement)",
+    ),
+    ("string-and-int-and-column", "SELECT coalesce(k, 1, 'x') FROM t", "mixes a STRING with other types"),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+def test_refused_when_translated(sql: str, message: str) -> None:
+    with pytest.raises(TranslationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        translate_statement(sql)
+
+
+REFUSED_WHEN_RUN = [
+    ("int-column-string", "SELECT coalesce(k, '5') FROM t", "INTEGER with a STRING"),
+    ("float-int", "SELECT array(f, k) FROM t", "FLOAT, INTEGER"),
+    ("bigint-decimal", "SELECT least(l, m) FROM t", "BIGINT, DECIMAL(5,2)"),
+    ("bigint-literal-decimal", "SELECT ifnull(l, 1.5) FROM t", "BIGINT, DECIMAL(2,1)"),
+    ("boolean-int", "SELECT coalesce(b, k) FROM t", "BOOLEAN, INTEGER"),
+    ("string-in-ints", "SELECT s IN (1, 2) FROM t", "VARCHAR, INTEGER"),
+    ("float-in-decimal", "SELECT f IN (0.1) FROM t", "FLOAT, DECIMAL(1,1)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("sql", "detail"), [c[1:] for c in REFUSED_WHEN_RUN], ids=[c[0] for c in REFUSED_WHEN_RUN]
+)
+def test_refused_when_run(con: duckdb.DuckDBPyConnection, sql: str, detail: str) -> None:
+    with pytest.raises(
+        duckdb.Error, match=r"\[IDU_REFUSED\].*" + detail.replace("(", r"\(").replace(")", r"\)")
+    ):
+        con.execute(translate_statement(sql).statements[-1]).fetchall()
+
+
+WIDER = [
+    ("STRING", "INT", "BIGINT"), ("STRING", "DECIMAL(5,2)", "DOUBLE"), ("STRING", "DATE", "DATE"),
+    ("INT", "FLOAT", "DOUBLE"), ("FLOAT", "FLOAT", "FLOAT"), ("BIGINT", "DECIMAL(5,2)", "DECIMAL(22,2)"),
+    ("DECIMAL(38,0)", "DECIMAL(5,2)", "DECIMAL(38,0)"), ("DECIMAL(38,1)", "DECIMAL(5,2)", "DECIMAL(38,1)"), ("DATE", "TIMESTAMP", "TIMESTAMP"),
+    ("BOOLEAN", "INT", None), ("ARRAY<INT>", "ARRAY<STRING>", "ARRAY<BIGINT>"),
+    ("MAP<INT,DECIMAL(5,2)>", "MAP<BIGINT,INT>", "MAP<BIGINT,DECIMAL(12,2)>"), ("DATE", "INT", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), WIDER, ids=[f"{a}+{b}" for a, b, _ in WIDER])
+def test_wider_is_sparks_ansi_rule(a: str, b: str, expected: str | None) -> None:
+    assert wider(a, b) == expected == wider(b, a)
+
+
+def test_literal_types_and_string_order() -> None:
+    from sqlglot import parse_one
+
+    types = [
+        spark_type(parse_one(f"SELECT {v}", read="databricks").expressions[0])
+        for v in ("2147483648", "0.50", "1e3", "99999999999999999999")
+    ]
+    assert types == ["BIGINT", "DECIMAL(2,2)", "DOUBLE", "DECIMAL(20,0)"]
+    assert wider_all(["INT", "STRING", "DECIMAL(2,1)"]) == "DECIMAL(21,1)"  # Spark: STRING with INT is BIGINT
+    assert wider_all(["INT", "STRING"], strings=False) is None
+
+
+def test_engine_reports_unjoinable_columns_as_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two arguments whose types are known only when run and DuckDB cannot join: a refusal, not a binder error."""
+    db = {"conn_type": "duckdb", "host": str(tmp_path / "u.duckdb")}
+    monkeypatch.setenv("AIRFLOW_CONN_IDU_UNIFY", json.dumps(db))
+    engine = DuckDBEngine("idu_unify")
+    try:
+        engine.run_script(
+            "CREATE TABLE u (s STRING, k INT); INSERT INTO u VALUES ('x', 1)", label="setup.sql"
+        )
+        for sql in (
+            "SELECT map('s', s, 'k', k) FROM u",
+            "SELECT array(k, s) FROM u",
+            "SELECT coalesce(s, 0) FROM u",
+        ):
+            with pytest.raises(StatementError, match=r"\[IDU_REFUSED\] a constructor or branch"):
+                engine.query(sql)
+    finally:
+        engine.close()
+
+
+UNTOUCHED = [
+    ("literals-duckdb-joins-alike", "SELECT array(0.1, 0.25), array(1, 2L), map(1, 2.5)"),
+    ("one-value-and-null", "SELECT if(k > 0, k, NULL) FROM t"),
+    ("same-value-twice", "SELECT array(m, m) FROM t"),
+    ("beside-a-double", "SELECT coalesce(d, 0.5D), if(k > 0, 1.5D, d) FROM t"),
+    ("window-tie-guard", "SELECT first_value(k) OVER (PARTITION BY s ORDER BY m) FROM t"),  # error(...) has no type
+]
+
+
+@pytest.mark.parametrize("sql", [c[1] for c in UNTOUCHED], ids=[c[0] for c in UNTOUCHED])
+def test_no_cast_or_guard_where_duckdb_joins_as_spark(sql: str) -> None:
+    """Literals stay as written for the rewrites that read them (percentile_approx's array of fractions)."""
+    [duck] = translate_statement(sql).statements
+    assert "IDU_UNIFY" not in duck and "CAST(" not in duck.replace("CAST(NULL", "")
