@@ -188,7 +188,10 @@ UNTOUCHED = [
     ("one-value-and-null", "SELECT if(k > 0, k, NULL) FROM t"),
     ("same-value-twice", "SELECT array(m, m) FROM t"),
     ("beside-a-double", "SELECT coalesce(d, 0.5D), if(k > 0, 1.5D, d) FROM t"),
-    ("window-tie-guard", "SELECT first_value(k) OVER (PARTITION BY s ORDER BY m) FROM t"),  # error(...) has no type
+    (
+        "window-tie-guard",
+        "SELECT first_value(k) OVER (PARTITION BY s ORDER BY m) FROM t",
+    ),  # error(...) has no type
 ]
 
 
