@@ -73,7 +73,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.ArrayMax, _E.ArrayMin, _E.ArrayPosition, _E.ArrayRemove, _E.ArrayIntersect, _E.ArrayAppend,
     # aggregates and windows
     _E.Count, _E.Sum, _E.Avg, _E.Min, _E.Max, _E.ArrayAgg, _E.ArrayUniqueAgg, _E.CountIf, _E.LogicalOr,
-    _E.LogicalAnd, _E.ArgMax, _E.ArgMin, _E.First, _E.Last, _E.RowNumber, _E.Rank, _E.DenseRank, _E.Lag,
+    _E.LogicalAnd, _E.First, _E.Last, _E.RowNumber, _E.Rank, _E.DenseRank, _E.Lag,
     _E.Lead, _E.FirstValue, _E.LastValue, _E.Ntile, _E.PercentRank,
     # semantics
     _E.Nvl2, _E.Greatest, _E.Least, _E.Abs, _E.Round, _E.Pow, _E.Sqrt, _E.Explode, _E.Posexplode, _E.ExplodeOuter,

@@ -10,6 +10,7 @@ from types import ModuleType
 from airflow_idu.engines.duckdb.spark_compat import (
     aggregates,
     approximate,
+    by_ties,
     collations,
     counter_diff,
     crypto_functions,
@@ -66,5 +67,5 @@ FAMILIES: tuple[ModuleType, ...] = (
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
     xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant, json_tuple,
-    geospatial, window_ties, unify,
+    geospatial, window_ties, unify, by_ties,
 )  # fmt: skip

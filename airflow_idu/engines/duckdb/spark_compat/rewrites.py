@@ -16,6 +16,7 @@ from airflow_idu.engines.duckdb.spark_compat import library
 from airflow_idu.engines.duckdb.spark_compat.aggregates import aggregates
 from airflow_idu.engines.duckdb.spark_compat.approximate import approximate
 from airflow_idu.engines.duckdb.spark_compat.binary import binary_types
+from airflow_idu.engines.duckdb.spark_compat.by_ties import by_ties
 from airflow_idu.engines.duckdb.spark_compat.coercion import coerce_arguments
 from airflow_idu.engines.duckdb.spark_compat.collations import collations
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import (
@@ -83,6 +84,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
     window_ties,  # guards windows that depend on the order of tied rows, on the nodes as written
     unify_types,  # Spark's casts into array/map/coalesce/if/CASE/greatest/IN, before rewrites hide their types
+    by_ties,  # max_by/min_by: Spark's NULLs, a guard where rows tie on the extreme ordering value
     time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
