@@ -184,6 +184,24 @@ _WINDOW_TIES = (
     "frames or the whole partition give peers one value: accepted as before. Not told apart: 0.0 and -0.0 (equal in both engines' comparisons)."
 )
 
+_BY_TIES = (
+    "**max_by / min_by over tied ordering values** (spark_compat/by_ties.py; tests/fidelity/test_by_ties.py "
+    "and tests/engines/test_by_ties.py). As Spark: rows whose ordering value is NULL are skipped, a NULL "
+    "value at the extreme is the answer, no ordering value gives NULL; a `struct(...)`/`named_struct(...)` "
+    "ordering value is ordered field by field with NULL fields first; any other array, struct or map "
+    "ordering value with a NULL inside is refused when run (Spark orders that NULL first, DuckDB last). "
+    "Where rows tie on the extreme ordering "
+    "value but differ in the value (NULL against a value included), Spark keeps the first its partitions "
+    "deliver (local Spark's answer changes with the input's order): refused when run, "
+    "`[IDU_REFUSED] max_by(v, k) over rows that tie on the ordering value ...`; add a unique tie-breaker, "
+    "e.g. `max_by(v, struct(k, v))`. The check is two more aggregates in the same pass (the sort keys of "
+    "the smallest and largest value among the tied rows; no sort), also as a window function. No check "
+    "where tied rows cannot differ: the value is the ordering value or one of its struct fields, or a "
+    "column the SELECT groups by (plain GROUP BY) or, over a window, one of its PARTITION BY columns. "
+    "DISTINCT is dropped (the same values tie). `max_by(x, y, n)` is refused when translated. Not told "
+    "apart: 0.0 and -0.0 (one sort key)."
+)
+
 
 def render_functions(verdicts: Sequence[Verdict]) -> str:
     s = summary(verdicts)
@@ -217,6 +235,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         _GEOSPATIAL,
         "",
         _WINDOW_TIES,
+        "",
+        _BY_TIES,
         "",
         f"{s['listed']} functions listed; {s['counted']} counted (deterministic scalar, aggregate and window "
         f"functions); **{s['identical']} identical ({share:.1f} %)**, {s['refused']} refused, "

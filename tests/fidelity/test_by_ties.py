@@ -31,6 +31,7 @@ ACCEPTED = {
     "struct-tie-breaker": ("SELECT g, max_by(v, struct(k, v)), min_by(v, named_struct('a', k, 'b', v)) FROM t "
                            "GROUP BY g", _DIFFER),
     "value-grouped": ("SELECT g, max_by(g, k), min_by(k, k) FROM t GROUP BY g", _DIFFER),
+    "array-key": ("SELECT g, max_by(v, array(k, n)), min_by(v, array(k, n)) FROM t GROUP BY g", _DIFFER),
     "struct-null-field": ("SELECT g, max_by(v, struct(k, n)), min_by(v, struct(k, n)) FROM t GROUP BY g",
                           _NULL_FIELDS),
 }  # fmt: skip
@@ -80,3 +81,15 @@ def test_differing_ties_change_sparks_answer_and_are_refused(
     assert forward != backward
     with pytest.raises(duckdb.Error, match=r"\[IDU_REFUSED\] m(ax|in)_by\(v, k\) over rows that tie"):
         _engine(engine, _DIFFER, sql)
+
+
+def test_array_ordering_value_with_a_null_inside_is_refused(
+    spark: Any, engine: duckdb.DuckDBPyConnection
+) -> None:
+    # Spark orders [1, NULL] below [1, 0] (DuckDB's sort keys: above): Spark's answer is y
+    sql = "SELECT max_by(v, array(k, n)) FROM t"
+    assert _spark(spark, _NULL_FIELDS[:2], sql) == [("y",)]
+    with pytest.raises(
+        duckdb.Error, match=r"\[IDU_REFUSED\] max_by\(v, ARRAY\(k, n\)\): an ordering value with a NULL"
+    ):
+        _engine(engine, _NULL_FIELDS[:2], sql)

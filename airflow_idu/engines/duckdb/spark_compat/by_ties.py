@@ -3,7 +3,9 @@
 Spark ignores the rows whose ``k`` is NULL and returns ``v`` of the row with the largest (smallest)
 ``k``, a NULL ``v`` included (DuckDB's ``arg_max`` skips rows with a NULL ``v``: ``arg_max_null``
 does not); no row with a ``k``: NULL. ``k`` is compared by its sort key; the fields of a ``struct(...)``
-or ``named_struct(...)`` written as ``k`` each NULLS FIRST, as Spark orders a struct's NULL fields.
+or ``named_struct(...)`` written as ``k`` each NULLS FIRST, as Spark orders a struct's NULL fields;
+any other array, struct or map with a NULL inside is refused when run (Spark orders that NULL first,
+DuckDB's sort keys last).
 
 Where rows tie on the extreme ``k`` but differ in ``v``, Spark keeps the first its partitions deliver
 (its docs: non-deterministic); DuckDB's pick can differ. So, in the same pass (no sort), the sort keys
@@ -22,14 +24,24 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.nodes import call
+from airflow_idu.engines.duckdb.spark_compat.nodes import call, macro
 
-__all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "anonymous_check", "by_ties"]
+__all__ = ["ANONYMOUS", "BY_TIES_MACROS", "CHECKS", "FUNCTIONS", "anonymous_check", "by_ties"]
 
 _KEY_ORDER = "ASC NULLS FIRST"  # of k's parts: Spark's NULL struct fields sort first
 # v's key ascending with NULL last, descending with NULL first: the two orders are exact reverses, so
 # the greatest key of each differs unless every tied v has the same key
 _UP, _DOWN = "ASC NULLS LAST", "DESC NULLS FIRST"
+
+BY_TIES_MACROS: tuple[str, ...] = (
+    # an array, struct or map with a NULL inside: Spark orders the NULL first, DuckDB's sort keys last
+    # (typeof folds to a constant, so other types pay nothing; a 'NULL' string inside also refuses)
+    macro(
+        "idu_by_key(x, what)",
+        "CASE WHEN (typeof(x) LIKE '%]' OR typeof(x) LIKE 'STRUCT(%' OR typeof(x) LIKE 'MAP(%') "
+        "AND contains(format('{}', x), 'NULL') THEN error(what) ELSE x END",
+    ),
+)
 
 
 def _name(node: exp.Expr) -> str:
@@ -97,12 +109,21 @@ def unguarded(node: exp.Expr) -> bool:
     return isinstance(value, exp.Column) and any(_same(value, c) for c in _constant_keys(node))
 
 
-def _key(key: exp.Expr, value: exp.Expr | None, order: str) -> exp.Expr:
+def _nested_null(part: exp.Expr, node: exp.Expr) -> exp.Expr:
+    message = (
+        f"[IDU_REFUSED] {_name(node)}({_value(node).sql('spark')}, {node.expression.sql('spark')}): an ordering "
+        "value with a NULL element or field inside (Spark orders it first, DuckDB last); replace the NULL "
+        "with coalesce, or order by a struct(...) of its fields"
+    )
+    return call("idu_by_key", part.copy(), exp.Literal.string(message))
+
+
+def _key(node: exp.Expr, value: exp.Expr | None, order: str) -> exp.Expr:
     """The sort key of ``k``'s parts then ``v``; NULL where ``k`` is NULL (Spark skips the row; a
     struct literal is never NULL, whatever its fields)."""
-    args: list[exp.Expr] = []
+    key, args = node.expression, []
     for part in _parts(key):
-        args += [part.copy(), exp.Literal.string(_KEY_ORDER)]
+        args += [_nested_null(part, node), exp.Literal.string(_KEY_ORDER)]
     if value is not None:
         args += [value.copy(), exp.Literal.string(order)]
     sort_key = call("create_sort_key", *args)
@@ -124,7 +145,7 @@ def _message(node: exp.Expr) -> str:
 def _rewrite(node: exp.Expr) -> exp.Expr:
     window = node.parent if isinstance(node.parent, exp.Window) else None
     function = "arg_max_null" if isinstance(node, exp.ArgMax) else "arg_min_null"
-    value, key = _value(node), node.expression
+    value = _value(node)
 
     def aggregate(what: exp.Expr, by: exp.Expr) -> exp.Expr:
         result = call(function, what, by)
@@ -135,8 +156,8 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
         return over
 
     if unguarded(node):
-        return aggregate(value.copy(), _key(key, None, _UP))
-    up, down = _key(key, value, _UP), _key(key, value, _DOWN)
+        return aggregate(value.copy(), _key(node, None, _UP))
+    up, down = _key(node, value, _UP), _key(node, value, _DOWN)
     down_key = call("create_sort_key", value.copy(), exp.Literal.string(_DOWN))
     differ = exp.NullSafeNEQ(this=aggregate(down_key.copy(), up), expression=aggregate(down_key, down))
     error = call("error", exp.Literal.string(_message(node)))

@@ -9,6 +9,7 @@ from airflow_idu.engines.duckdb.spark_compat.aggregates import AGGREGATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.approximate import APPROXIMATE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binary import BINARY_MACROS
 from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
+from airflow_idu.engines.duckdb.spark_compat.by_ties import BY_TIES_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.counter_diff import COUNTER_DIFF_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
@@ -67,6 +68,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *MAKE_TIMESTAMP_MACROS,
     *TIME_ZONE_MACROS,
     *ORDERED_AGGREGATE_MACROS,
+    *BY_TIES_MACROS,
     *NUMBER_FORMAT_MACROS,
     *SCALED_ROUNDING_MACROS,
     *INTERVAL_MACROS,
