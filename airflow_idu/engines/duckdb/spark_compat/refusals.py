@@ -58,6 +58,10 @@ REASONS: dict[type[exp.Expr], str] = {
 ANONYMOUS_REASONS: dict[str, str] = {"std": _MOMENTS, **VECTOR_REASONS, **spark_only.ANONYMOUS_REASONS}
 
 
+# Spark's names of nodes sqlglot names otherwise
+_SPARK_NAMES: dict[type[exp.Expr], str] = {**SPARK_NAMES, exp.ArgMax: "max_by", exp.ArgMin: "min_by"}
+
+
 def construct_name(node: exp.Expr, code: str) -> str:
     """The construct as written: a function's name from the source text, else the SQL keyword."""
     meta = node.meta if isinstance(node, exp.Func) else {}
@@ -66,7 +70,7 @@ def construct_name(node: exp.Expr, code: str) -> str:
     if isinstance(node, exp.Anonymous):
         return node.name
     if isinstance(node, exp.Func):
-        return SPARK_NAMES.get(type(node)) or node.sql_name().lower()
+        return _SPARK_NAMES.get(type(node)) or node.sql_name().lower()
     return node.key.upper().replace("_", " ")
 
 
