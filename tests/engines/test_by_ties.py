@@ -5,13 +5,11 @@ Spark: fast (tests/fidelity/test_by_ties.py compares with Spark)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 # tied rows cannot differ in the value returned: no guard
@@ -64,14 +62,6 @@ def test_guarded(sql: str) -> None:
 def test_refused(sql: str, reason: str) -> None:
     with pytest.raises(TranslationError, match=reason):
         translate_statement(sql)
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    install_macros(connection)
-    yield connection
-    connection.close()
 
 
 Row = tuple[Any, ...]

@@ -83,8 +83,10 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     type_names,  # typeof: first, it names the types of the statement's own nodes
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
     window_ties,  # guards windows that depend on the order of tied rows, on the nodes as written
+    # max_by/min_by: Spark's NULLs, a guard over ties; before unify, so its messages quote the arguments as
+    # written (unify reads the guard's error(...) branch as typeless)
+    by_ties,
     unify_types,  # Spark's casts into array/map/coalesce/if/CASE/greatest/IN, before rewrites hide their types
-    by_ties,  # max_by/min_by: Spark's NULLs, a guard where rows tie on the extreme ordering value
     time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
