@@ -24,6 +24,7 @@ from airflow_idu.engines.duckdb.spark_compat.macros import CORE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import MAKE_TIMESTAMP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.map_functions import MAP_MACROS
 from airflow_idu.engines.duckdb.spark_compat.more_functions import MORE_MACROS
+from airflow_idu.engines.duckdb.spark_compat.nested_order import NESTED_ORDER_MACROS
 from airflow_idu.engines.duckdb.spark_compat.number_format import NUMBER_FORMAT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.number_to_char import NUMBER_TO_CHAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ORDERED_AGGREGATE_MACROS
@@ -60,6 +61,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *APPROXIMATE_MACROS,
     *DATETIME_MACROS,
     *MORE_MACROS,
+    *NESTED_ORDER_MACROS,
     *MAP_MACROS,
     *TEXT_MACROS,
     *REGEXP_MACROS,

@@ -53,6 +53,7 @@ from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lamb
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
 from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
+from airflow_idu.engines.duckdb.spark_compat.nested_order import guard_nested_orders, tag_nested_orders
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import number_conversion
 from airflow_idu.engines.duckdb.spark_compat.number_format import number_format
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
@@ -80,6 +81,7 @@ from airflow_idu.engines.duckdb.spark_compat.xpath_functions import xpath_functi
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
+    tag_nested_orders,  # marks the orderings of possibly nested values as written (guarded last)
     type_names,  # typeof: first, it names the types of the statement's own nodes
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
     window_ties,  # guards windows that depend on the order of tied rows, on the nodes as written
@@ -143,6 +145,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     counter_diffs,  # counter_diff(...) OVER (...): last_value of the earlier rows and a macro
     vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
+    guard_nested_orders,  # the orderings marked first: refused when run on a NULL inside a nested value
     hoist_lambda_aggregates,  # last: it moves the aggregates the rewrites above produced
 )
 
