@@ -90,6 +90,11 @@ def _maybe_nested(node: exp.Expr | None) -> bool:
     return not isinstance(node, exp.Count | exp.Sum | exp.Avg | exp.Window)
 
 
+def _scalar(node: exp.Expr) -> bool:
+    """``node`` is certainly not nested (an untyped NULL could be anything)."""
+    return not isinstance(node, exp.Null) and not _maybe_nested(node)
+
+
 def _operands(node: exp.Expr) -> list[tuple[exp.Expr, str]]:
     """The ordered operands of ``node`` as written, each with what to name in a refusal."""
     if isinstance(node, _COMPARISONS):
@@ -120,7 +125,10 @@ _ORDERING = (*_COMPARISONS, exp.Between, exp.Min, exp.Max, exp.Greatest, exp.Lea
 def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
     """Mark each operand, as written, that orders a value that may be nested."""
     for node in tree.find_all(*_ORDERING):
-        for operand, what in _operands(node):
+        operands = _operands(node)
+        if len(operands) > 1 and any(_scalar(o) for o, _ in operands):
+            continue  # Spark compares only values of one type: the others are scalars too
+        for operand, what in operands:
             if _maybe_nested(operand):
                 operand.meta[_TAG] = (what, isinstance(node, exp.ArrayMax | exp.ArrayMin))
     return tree
