@@ -60,6 +60,8 @@ RUNS = [
     ("two-levels", f"SELECT a < b FROM {_DEEP}", "[IDU_REFUSED] comparing"),
     ("array_max-nested", f"SELECT array_max(b) FROM {_DEEP}", "[IDU_REFUSED] array_max/array_min"),
     ("array_max-flat-nulls", f"SELECT array_max(b) FROM {_NULLS}", [(1,)]),
+    ("order-by-alias", "SELECT n AS x FROM (SELECT 2 AS n, 1 AS x UNION ALL SELECT 1, 2) ORDER BY x", [(1,), (2,)]),
+    ("order-by-alias-nulls", f"SELECT b AS a FROM {_NULLS} ORDER BY a", "[IDU_REFUSED] ORDER BY"),
     ("top-level-null", "SELECT max(a) FROM (SELECT array(1) AS a UNION ALL SELECT NULL)", [([1],)]),
     ("equality-agrees", f"SELECT b = b, count(DISTINCT b) FROM {_NULLS} GROUP BY b", [(True, 1)]),
 ]  # fmt: skip

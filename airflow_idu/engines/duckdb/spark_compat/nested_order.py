@@ -142,19 +142,29 @@ def guard_nested_orders(tree: exp.Expr) -> exp.Expr:
                    for n in p.walk()}  # fmt: skip
     for node in marked:
         what, elements = node.meta.pop(_TAG)
-        window = _window_of_key(node)
         if id(node) in partitioned:
             continue
-        if window is None:
+        holder = _holder_of_key(node)
+        if holder is None:
             node.replace(_guard(node.copy(), node.copy(), what, elements))
-        else:  # DuckDB allows no error() in a window's ORDER BY: each row's result checks its own key
-            window.replace(_guard(window.copy(), node.copy(), what, elements))
+        elif isinstance(holder, exp.Window):  # DuckDB allows no error() in a window's ORDER BY:
+            holder.replace(_guard(holder.copy(), node.copy(), what, elements))  # each row checks its key
+        else:  # a SELECT alias: in an expression DuckDB would read the table's column of that name
+            holder.this.replace(_guard(holder.this.copy(), holder.this.copy(), what, elements))
     return tree
 
 
-def _window_of_key(node: exp.Expr) -> exp.Window | None:
-    """The window whose ORDER BY ``node`` is a key of, if any."""
+def _holder_of_key(node: exp.Expr) -> exp.Expr | None:
+    """Where the guard of an ORDER BY key ``node`` goes instead of the key: the window it orders, or
+    the SELECT's aliased expression the key names; None for the key itself."""
     ordered = node.parent
     order = ordered.parent if isinstance(ordered, exp.Ordered) else None
-    window = order.parent if isinstance(order, exp.Order) else None
-    return window if isinstance(window, exp.Window) else None
+    owner = order.parent if isinstance(order, exp.Order) else None
+    if isinstance(owner, exp.Window):
+        return owner
+    if isinstance(owner, exp.Select) and isinstance(node, exp.Column) and not node.table:
+        aliases = [
+            e for e in owner.expressions if isinstance(e, exp.Alias) and e.alias.lower() == node.name.lower()
+        ]
+        return aliases[0] if aliases else None
+    return None
