@@ -4,6 +4,7 @@ written, one with a NULL element or field is refused. No Spark (tests/fidelity/t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import duckdb
@@ -24,8 +25,7 @@ TRANSLATIONS = [
     ("max", "SELECT max(a) FROM t", "MAX(IDU_ORDERED(a,"),
     ("min-window", "SELECT min(s) OVER (PARTITION BY n) FROM t", "MIN(IDU_ORDERED(s,"),
     ("count-not-ordering", "SELECT count(a) FROM t", None),
-    ("greatest", "SELECT greatest(a, b) FROM t", "GREATEST(IDU_ORDERED(a,"),
-    ("max_by-key", "SELECT max_by(n, s) FROM t", "ARG_MAX(n, IDU_ORDERED(s,"),
+    ("greatest", "SELECT greatest(a, b) FROM t", "IDU_ORDERED(a,"),
     ("array_max", "SELECT array_max(a) FROM t", "LIST_MAX(IDU_ORDERED_ELEMENTS(a,"),
     ("equality-not-ordering", "SELECT a = b FROM t", None),
 ]  # fmt: skip
@@ -56,7 +56,7 @@ RUNS = [
     ("null-key-window-order", f"SELECT row_number() OVER (ORDER BY s) FROM {_NULLS}", "[IDU_REFUSED] ORDER BY"),
     ("window-order-no-null", f"SELECT row_number() OVER (ORDER BY s) FROM {_ROWS}", [(1,)]),
     ("null-field-greatest", f"SELECT greatest(s, s) FROM {_NULLS}", "[IDU_REFUSED] greatest/least"),
-    ("null-key-max_by", f"SELECT max_by(n, b) FROM {_NULLS}", "[IDU_REFUSED] the key of max_by"),
+    ("null-key-max_by", f"SELECT max_by(n, b) FROM {_NULLS}", "[IDU_REFUSED] max_by(n, b): an ordering value with a NULL"),
     ("two-levels", f"SELECT a < b FROM {_DEEP}", "[IDU_REFUSED] comparing"),
     ("array_max-nested", f"SELECT array_max(b) FROM {_DEEP}", "[IDU_REFUSED] array_max/array_min"),
     ("array_max-flat-nulls", f"SELECT array_max(b) FROM {_NULLS}", [(1,)]),
@@ -79,7 +79,7 @@ def duck() -> Iterator[duckdb.DuckDBPyConnection]:
 def test_run(duck: duckdb.DuckDBPyConnection, sql: str, expected: list[tuple[object, ...]] | str) -> None:
     (statement,) = translate_statement(sql).statements
     if isinstance(expected, str):
-        with pytest.raises(duckdb.Error, match=expected.replace("[", r"\[").replace("]", r"\]")):
+        with pytest.raises(duckdb.Error, match=re.escape(expected)):
             duck.sql(statement).fetchall()
     else:
         assert duck.sql(statement).fetchall() == expected

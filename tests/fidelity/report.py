@@ -100,9 +100,9 @@ any value (`array(NULL) < array(1)`); DuckDB puts it *after*, whatever NULLS FIR
 places only a NULL value itself). Both agree on values with no NULL inside (`-0.0 = 0.0`, NaN
 greatest), and on equality (`=`, `<=>`, IN, DISTINCT, GROUP BY treat NULLs inside alike). So every
 ordering of a value that may be nested (ORDER BY and window ORDER BY keys, `<`/`<=`/`>`/`>=`/
-BETWEEN, min/max, greatest/least, max_by/min_by keys, array_max/array_min, sort_array/array_sort
-elements) is refused when run where the value holds a NULL inside; the `typeof` dispatch folds
-away for scalars. Structs without NULL fields, like the unify loop's `MIN(STRUCT(ns, id)) OVER`,
+BETWEEN, min/max, greatest/least, array_max/array_min, sort_array/array_sort elements; max_by/
+min_by keys: `by_ties.py`) is refused when run where the value holds a NULL inside; the `typeof`
+dispatch folds away for scalars. Structs without NULL fields, like the unify loop's `MIN(STRUCT(ns, id)) OVER`,
 run (a million rows: 1.2 s where unguarded 0.8 s, the text check of each struct).
 
 Every array construct is translated at Spark's complexity (linear or n log n): `bench/complexity.py`

@@ -8,10 +8,10 @@ greatest), and on equality (``=``, ``<=>``, IN, DISTINCT, GROUP BY treat NULLs i
 
 The translation does not know column types, so every ordering of a value that may be nested
 (ORDER BY and window ORDER BY keys, ``<``/``<=``/``>``/``>=``/BETWEEN operands, min/max,
-greatest/least, max_by/min_by keys, array_max/array_min elements) is wrapped in a guard that
-dispatches on DuckDB's ``typeof()``: the binder folds it to a constant, so a scalar keeps its plain
-expression and pays nothing; an array or struct is refused when run where its text shows a NULL
-element or field (a quoted string 'NULL' does not match: DuckDB quotes such strings).
+greatest/least, array_max/array_min elements; max_by/min_by keys are spark_compat/by_ties.py's) is
+wrapped in a guard that dispatches on DuckDB's ``typeof()``: the binder folds it to a constant, so a
+scalar keeps its plain expression and pays nothing; an array or struct is refused when run where its
+text shows a NULL element or field (a quoted string 'NULL' does not match: DuckDB quotes such strings).
 
 The guard must reach only the statement's own orderings, not the ones other rewrites generate
 (window_ties compares ROW(...) values whose fields may well be NULL, in an order-free way), and
@@ -47,16 +47,18 @@ def nested_null_check(text: str, again: str) -> str:
 
 
 # Each parameter is named once, so the binding of spark_compat/binding.py leaves the arguments in
-# place: a scalar's typeof folds, the CASE folds to ``x`` and the VARCHAR is never made.
+# place: a scalar's typeof folds, the CASE folds to ``x`` and the VARCHAR is never made. The key comes
+# twice (``k``, ``k2``) for the same reason.
 NESTED_ORDER_MACROS: tuple[str, ...] = (
     _macro(
-        "idu_ordered(x, nested, text, again, what)",
-        f"CASE WHEN nested AND {nested_null_check('text', 'again')} THEN error({_REFUSED}) ELSE x END",
+        "idu_ordered(x, nested, k, k2, what)",
+        f"CASE WHEN nested AND {nested_null_check('CAST(k AS VARCHAR)', 'CAST(k2 AS VARCHAR)')} "
+        f"THEN error({_REFUSED}) ELSE x END",
     ),
     _macro(
-        "idu_ordered_elements(x, nested, texts, what)",
-        f"CASE WHEN nested AND list_bool_or(list_transform(texts, lambda idu_t: {nested_null_check('idu_t', 'idu_t')})) "
-        f"THEN error({_REFUSED}) ELSE x END",
+        "idu_ordered_elements(x, nested, k, what)",
+        "CASE WHEN nested AND list_bool_or(list_transform(k, lambda idu_e: "
+        f"{nested_null_check('CAST(idu_e AS VARCHAR)', 'CAST(idu_e AS VARCHAR)')})) THEN error({_REFUSED}) ELSE x END",
     ),
 )
 
@@ -69,13 +71,8 @@ def _guard(value: exp.Expr, key: exp.Expr, what: str, elements: bool) -> exp.Exp
     for column in list(nested.find_all(exp.Column)):
         column.replace(key.copy())
     if elements:
-        text: exp.Expr = exp.maybe_parse(
-            "list_transform(v, lambda idu_e: CAST(idu_e AS VARCHAR))", dialect="duckdb"
-        )
-        text.this.replace(key.copy())
-        return _call("idu_ordered_elements", value, nested, text, exp.Literal.string(what))
-    cast = exp.cast(key.copy(), exp.DataType.build("VARCHAR"))
-    return _call("idu_ordered", value, nested, cast, cast.copy(), exp.Literal.string(what))
+        return _call("idu_ordered_elements", value, nested, key.copy(), exp.Literal.string(what))
+    return _call("idu_ordered", value, nested, key.copy(), key.copy(), exp.Literal.string(what))
 
 
 def _maybe_nested(node: exp.Expr | None) -> bool:
@@ -105,8 +102,6 @@ def _operands(node: exp.Expr) -> list[tuple[exp.Expr, str]]:
         return [(node.this, "min/max")]
     if isinstance(node, exp.Greatest | exp.Least):
         return [(a, "greatest/least") for a in (node.this, *node.expressions)]
-    if isinstance(node, exp.ArgMax | exp.ArgMin):
-        return [(node.expression, "the key of max_by/min_by")]
     if isinstance(node, exp.ArrayMax | exp.ArrayMin):
         return [(node.this, "array_max/array_min")]
     # a query's or a window's ORDER BY (percentile's or listagg's orders scalars only)
@@ -118,7 +113,7 @@ def _operands(node: exp.Expr) -> list[tuple[exp.Expr, str]]:
     return []
 
 
-_ORDERING = (*_COMPARISONS, exp.Between, exp.Min, exp.Max, exp.Greatest, exp.Least, exp.ArgMax, exp.ArgMin,
+_ORDERING = (*_COMPARISONS, exp.Between, exp.Min, exp.Max, exp.Greatest, exp.Least,
              exp.ArrayMax, exp.ArrayMin, exp.Ordered)  # fmt: skip
 
 
