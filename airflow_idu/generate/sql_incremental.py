@@ -268,18 +268,21 @@ def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
       ON d.follower_id = r.follower_id AND d.follower_ns = r.follower_ns
     JOIN {window} w ON w.source_table_id = 1 AND NOT w.full_refresh
   ) k ON k.leader_id = g.leader_id AND k.leader_ns = g.leader_ns"""
-    key = "concat(CAST({a}id_key_type AS STRING), ':', {a}id)"
-    member_keys = f"SELECT concat(CAST(g.follower_ns AS STRING), ':', g.follower_id) FROM (\n{members}\n) g"
     return f"""DELETE FROM {lookup} WHERE {full};
 INSERT INTO {lookup} ({columns})
 {lookup_query(config, f"SELECT * FROM {graph} WHERE {full}")};
 
 -- the changed components' rows: deleted, then inserted (both read the graph as canonicalize left it,
--- so a retry after either deletes and inserts the same rows; DuckDB updates rows in place slower)
-DELETE FROM {lookup}
-WHERE {key.format(a="")} IN (
-{member_keys}
-);
+-- so a retry after either deletes and inserts the same rows; DuckDB updates rows in place slower).
+-- A MERGE deletes them by a join on the identifier (Delta's DELETE takes no two-column IN).
+MERGE INTO {lookup} l
+USING (
+SELECT g.follower_id, g.follower_ns FROM (
+{members}
+) g
+) c
+ON l.id = c.follower_id AND l.id_key_type = c.follower_ns
+WHEN MATCHED THEN DELETE;
 INSERT INTO {lookup} ({columns})
 {lookup_query(config, members)};
 """
