@@ -37,6 +37,7 @@ _NAMES: dict[type[exp.Expr], str] = {
     exp.Array: "array", exp.Coalesce: "coalesce", exp.If: "if", exp.Case: "CASE", exp.Nvl2: "nvl2",
     exp.Greatest: "greatest", exp.Least: "least", exp.In: "IN", exp.Concat: "concat",
 }  # fmt: skip
+_LAZY = (exp.If, exp.Nvl2, exp.Case, exp.Coalesce)
 _DUCK_NAMES = {"INT": "INTEGER", "STRING": "VARCHAR", "BINARY": "BLOB", "NULL": '"NULL"'}
 
 
@@ -159,15 +160,21 @@ def _unify(node: exp.Expr) -> exp.Expr:
     if not unknown or not _may_differ(unknown, {t for t in types if t not in (None, "NULL")}):
         return node
     what = exp.Literal.string(f"{_NAMES[type(node)]} of mixed types")
+    # a branch (if, CASE, coalesce, nvl2) runs only on the rows that take it, but its type is the whole
+    # result's: there the check guards the whole construct, so every row runs it
+    lazy = isinstance(node, _LAZY)
     if "STRING" in types:  # Spark casts the STRING to the other's type: only other STRINGs keep DuckDB's
+        kinds = exp.Array(expressions=[_call("typeof", _get(s).copy()) for s in unknown])
         for slot in unknown:
             _put(slot, _call("idu_unify_text", _get(slot).copy(), what.copy()))
-        return node
+        return _call("idu_unify_texts", node.copy(), kinds, what.copy()) if lazy else node
     names = [
         _call("typeof", _get(s).copy()) if t is None else exp.Literal.string(_duck(t))
         for s, t in zip(slots, types, strict=True)
     ]
     typed = exp.Boolean(this=not isinstance(node, exp.In))  # IN compares: BIGINT/DECIMAL widths do not matter
+    if lazy:
+        return _call("idu_unify_guard", node.copy(), exp.Array(expressions=names), typed, what)
     _put(
         unknown[0],
         _call("idu_unify_guard", _get(unknown[0]).copy(), exp.Array(expressions=names), typed, what),
@@ -235,6 +242,16 @@ UNIFY_MACROS: tuple[str, ...] = (
             why="' || typeof(x) || ' with a STRING: Spark casts the STRING to the other type, or fails"
         )
         + " ELSE CAST(x AS VARCHAR) END",
+    ),
+    # the whole construct of a STRING literal and values of the types ts: refused unless all are STRINGs
+    _macro(
+        "idu_unify_texts(x, ts, what)",
+        "CASE WHEN len(list_filter(ts, lambda t: t NOT IN ('VARCHAR', '\"NULL\"'))) > 0 THEN "
+        + _REFUSED.format(
+            why="' || array_to_string(ts, ', ') || ' with a STRING: Spark casts the STRING to the other type, "
+            "or fails"
+        )
+        + " ELSE x END",
     ),
     # the element types when every one is a list; else the types themselves
     _macro(
