@@ -31,7 +31,8 @@ def test_session_starts_in_its_schema_and_runs_databricks_sql(warehouse: Warehou
     upd = warehouse.execute("UPDATE t SET v = 'z' WHERE id > 1", session_id=session)
     assert upd.result is not None and (upd.result.columns, upd.result.rows) == (["num_affected_rows"], [(2,)])
     sel = warehouse.execute(
-        "SELECT id, v, collect_list(id) OVER () AS ids, conv('ff', 16, 10) AS c FROM t ORDER BY id",
+        "SELECT id, v, collect_list(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
+        "AS ids, conv('ff', 16, 10) AS c FROM t ORDER BY id",
         session_id=session,
     )
     assert sel.result is not None
