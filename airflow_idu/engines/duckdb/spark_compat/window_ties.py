@@ -89,11 +89,16 @@ def _partition(window: exp.Window) -> list[exp.Expr]:
     return [*window.args.get("partition_by", []), *named]
 
 
-def _keys(window: exp.Window) -> list[exp.Expr]:
-    """The PARTITION BY and ORDER BY expressions: rows equal on them are peers."""
+def _order_keys(window: exp.Window) -> list[exp.Expr]:
+    """The ORDER BY expressions, without their direction."""
     order = _definition(window).args.get("order")
     ordered = order.expressions if isinstance(order, exp.Order) else []
-    return [*_partition(window), *(o.this if isinstance(o, exp.Ordered) else o for o in ordered)]
+    return [o.this if isinstance(o, exp.Ordered) else o for o in ordered]
+
+
+def _keys(window: exp.Window) -> list[exp.Expr]:
+    """The PARTITION BY and ORDER BY expressions: rows equal on them are peers."""
+    return [*_partition(window), *_order_keys(window)]
 
 
 def _own_windows(select: exp.Select) -> list[exp.Window]:
@@ -302,11 +307,6 @@ def _row(found: list[exp.Expr], keys: list[exp.Expr], star: list[exp.Expr]) -> e
             seen.add(text)
             values.extend([s.copy() for s in star] if text == "*" else [value.copy()])
     return call("row", *values)
-
-
-def _order_keys(window: exp.Window) -> list[exp.Expr]:
-    order = _definition(window).args.get("order")
-    return [o.this if isinstance(o, exp.Ordered) else o for o in (order.expressions if order else [])]
 
 
 def _differs_from_previous_peer(window: exp.Window, row: exp.Expr) -> exp.Expr:
