@@ -25,10 +25,33 @@ TRANSLATIONS = [
     ("max", "SELECT max(a) FROM t", "MAX(IDU_ORDERED(a,"),
     ("min-window", "SELECT min(s) OVER (PARTITION BY n) FROM t", "MIN(IDU_ORDERED(s,"),
     ("count-not-ordering", "SELECT count(a) FROM t", None),
-    ("greatest", "SELECT greatest(a, b) FROM t", "IDU_ORDERED(a,"),
+    ("greatest", "SELECT greatest(a, b) FROM t", "IDU_ORDERED(b,"),
     ("array_max", "SELECT array_max(a) FROM t", "LIST_MAX(IDU_ORDERED_ELEMENTS(a,"),
     ("equality-not-ordering", "SELECT a = b FROM t", None),
 ]  # fmt: skip
+
+# (id, Spark SQL, the key's struct is traced to its constructor: fields tested by position)
+_LDR = "(SELECT f, STRUCT(p, id) AS ldr FROM t) r"
+SHAPES = [
+    ("constructor", "SELECT * FROM t ORDER BY named_struct('o', o, 'v', v)", True),
+    ("case-of-constructor", "SELECT max(CASE WHEN v IS NOT NULL THEN struct(o, v) END).v FROM t", True),
+    ("subquery-column", f"SELECT min(ldr) FROM {_LDR}", True),
+    ("window-then-column", f"SELECT older > newer FROM (SELECT ldr AS older, min(ldr) OVER (PARTITION BY f) AS newer "
+     f"FROM {_LDR}) w", True),
+    ("cte-column", "WITH c AS (SELECT struct(p, id) AS ldr FROM t) SELECT max(ldr) FROM c", True),
+    ("table-column", "SELECT max(s) FROM t", False),
+    ("union-column", "SELECT max(s) FROM (SELECT struct(1) AS s UNION ALL SELECT struct(2))", False),
+    ("order-by-own-alias", f"SELECT id AS ldr FROM {_LDR} ORDER BY ldr", False),
+    ("function-result", "SELECT max(from_json(j, 'a INT')) FROM t", False),
+    ("replaced-operand", "SELECT max(array_sort(a)) FROM t", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sql", "shaped"), [t[1:] for t in SHAPES], ids=[t[0] for t in SHAPES])
+def test_struct_shape(sql: str, shaped: bool) -> None:
+    out = translate_statement(sql).statements[0]
+    assert ("STRUCT_EXTRACT_AT(" in out) is shaped
+    assert ("IDU_ORDERED(" in out) is not shaped
 
 
 @pytest.mark.parametrize(("sql", "guarded"), [t[1:] for t in TRANSLATIONS], ids=[t[0] for t in TRANSLATIONS])
@@ -64,6 +87,21 @@ RUNS = [
     ("order-by-alias-nulls", f"SELECT b AS a FROM {_NULLS} ORDER BY a", "[IDU_REFUSED] ORDER BY"),
     ("top-level-null", "SELECT max(a) FROM (SELECT array(1) AS a UNION ALL SELECT NULL)", [([1],)]),
     ("equality-agrees", f"SELECT b = b, count(DISTINCT b) FROM {_NULLS} GROUP BY b", [(True, 1)]),
+    # an operand a later rewrite replaced keeps its guard
+    ("replaced-operand", f"SELECT max(array_sort(b)) FROM {_NULLS}", "[IDU_REFUSED] min/max of an array"),
+    ("replaced-operand-json", """SELECT max(from_json(j, 'a INT')) FROM (SELECT '{"a": null}' AS j)""",
+     "[IDU_REFUSED] min/max of an array"),
+    # struct keys traced to their constructors (spark_compat/nested_shape.py)
+    ("shaped-null-field", "SELECT max(CASE WHEN v > 0 THEN struct(o, v) END) FROM (SELECT NULL AS o, 1 AS v)",
+     "[IDU_REFUSED] min/max of an array"),
+    ("shaped-no-value", "SELECT max(CASE WHEN v > 0 THEN struct(o, v) END).o FROM (SELECT 1 AS o, 1 AS v UNION ALL "
+     "SELECT NULL, 0)", [(1,)]),
+    ("shaped-nested-field", "SELECT min(s) FROM (SELECT struct(1 AS x, array(1, NULL) AS y) AS s)",
+     "[IDU_REFUSED] min/max of an array"),
+    ("shaped-nested-field-clean", "SELECT min(s).y FROM (SELECT struct(1 AS x, array(1, 2) AS y) AS s)", [([1, 2],)]),
+    ("shaped-window-compare", "SELECT count(*) FROM (SELECT ldr AS older, min(ldr) OVER (PARTITION BY f) AS newer "
+     "FROM (SELECT f, struct(p, id) AS ldr FROM (SELECT 1 AS f, 2 AS p, 'b' AS id UNION ALL SELECT 1, 1, NULL))) "
+     "WHERE older > newer", "[IDU_REFUSED] min/max of an array"),
 ]  # fmt: skip
 
 

@@ -23,20 +23,23 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.nested_shape import Shape, Shapes, maybe_nested
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
 __all__ = ["NESTED_ORDER_MACROS", "guard_nested_orders", "nested_null_check", "tag_nested_orders"]
 
 _TAG = "idu_nested_order"
+_SLOTS = "idu_nested_order_slots"  # on the ordering node: the positions of its marked operands
 # a NULL element or field in DuckDB's text of a nested value ([NULL], [1, NULL], {'a': NULL})
 _PATTERN = r"(\[|\(|, |: )NULL(,|\]|\}|\))"
 _NESTED = "(typeof({x}) LIKE '%[]' OR typeof({x}) LIKE 'STRUCT(%')"
 _ELEMENTS_NESTED = "(typeof({x}) LIKE '%[][]' OR typeof({x}) LIKE 'STRUCT(%)[]')"
-_REFUSED = (
-    "'[IDU_REFUSED] ' || what || ' of an array or struct holding a NULL element or field: Spark orders a "
-    "NULL inside before any value, DuckDB after it; filter or coalesce the NULLs inside first'"
+_TAIL = (
+    " of an array or struct holding a NULL element or field: Spark orders a NULL inside before any value, "
+    "DuckDB after it; filter or coalesce the NULLs inside first"
 )
+_REFUSED = f"'[IDU_REFUSED] ' || what || '{_TAIL}'"  # SQL: the macros' message, ``what`` their parameter
 _COMPARISONS = (exp.LT, exp.LTE, exp.GT, exp.GTE)
 
 
@@ -63,33 +66,47 @@ NESTED_ORDER_MACROS: tuple[str, ...] = (
 )
 
 
-def _guard(value: exp.Expr, key: exp.Expr, what: str, elements: bool) -> exp.Expr:
+def _guard(value: exp.Expr, key: exp.Expr, what: str, elements: bool, shape: Shape | None) -> exp.Expr:
     """``value``, refused when run where the nested ``key`` holds a NULL inside (``what`` orders it)."""
-    nested: exp.Expr = exp.maybe_parse(
-        (_ELEMENTS_NESTED if elements else _NESTED).format(x="v"), dialect="duckdb"
-    )
-    for column in list(nested.find_all(exp.Column)):
-        column.replace(key.copy())
+    if shape is not None and not elements:
+        refused = exp.Anonymous(this="error", expressions=[exp.Literal.string(_refused(what))])
+        return exp.Case(ifs=[exp.If(this=_fields_null(key, shape), true=refused)], default=value)
+    nested = _placed((_ELEMENTS_NESTED if elements else _NESTED).format(x="v"), key)
     if elements:
         return _call("idu_ordered_elements", value, nested, key.copy(), exp.Literal.string(what))
     return _call("idu_ordered", value, nested, key.copy(), key.copy(), exp.Literal.string(what))
 
 
-def _maybe_nested(node: exp.Expr | None) -> bool:
-    """``node`` may be an array or struct (a literal, arithmetic or a cast to a scalar cannot)."""
-    if isinstance(node, exp.Paren):
-        return _maybe_nested(node.this)
-    scalar = exp.Literal | exp.Null | exp.Boolean | exp.Binary | exp.Unary
-    if node is None or (isinstance(node, scalar) and not isinstance(node, exp.Dot)):
-        return False
-    if isinstance(node, exp.Cast):
-        return node.to.this in (exp.DataType.Type.ARRAY, exp.DataType.Type.STRUCT)
-    return not isinstance(node, exp.Count | exp.Sum | exp.Avg | exp.Window)
+def _placed(template: str, key: exp.Expr) -> exp.Expr:
+    """``template`` (DuckDB SQL naming ``v``) with ``key`` in place of each ``v``."""
+    tree: exp.Expr = exp.maybe_parse(template, dialect="duckdb")
+    for column in list(tree.find_all(exp.Column)):
+        column.replace(key.copy())
+    return tree
+
+
+def _fields_null(key: exp.Expr, shape: Shape) -> exp.Expr:
+    """``key`` (a struct of ``shape``) is not NULL and a field is NULL, or a nested field holds one."""
+    tests: list[exp.Expr] = []
+    for position, nested in enumerate(shape, start=1):
+        field = _call("struct_extract_at", key.copy(), exp.Literal.number(position))
+        test: exp.Expr = exp.Is(this=field, expression=exp.Null())
+        if nested:  # the text test, on this field only: DuckDB folds the typeof for a scalar
+            text = nested_null_check("CAST(v AS VARCHAR)", "CAST(v AS VARCHAR)")
+            inside = _placed(f"({_NESTED.format(x='v')} AND {text})", field)
+            test = exp.or_(test, inside)
+        tests.append(test)
+    present = exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))
+    return exp.and_(present, exp.paren(exp.or_(*tests), copy=False))
+
+
+def _refused(what: str) -> str:
+    return f"[IDU_REFUSED] {what}{_TAIL}"
 
 
 def _scalar(node: exp.Expr) -> bool:
     """``node`` is certainly not nested (an untyped NULL could be anything)."""
-    return not isinstance(node, exp.Null) and not _maybe_nested(node)
+    return not isinstance(node, exp.Null) and not maybe_nested(node)
 
 
 def _operands(node: exp.Expr) -> list[tuple[exp.Expr, str]]:
@@ -123,29 +140,56 @@ def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
         operands = _operands(node)
         if len(operands) > 1 and any(_scalar(o) for o, _ in operands):
             continue  # Spark compares only values of one type: the others are scalars too
-        for operand, what in operands:
-            if _maybe_nested(operand):
-                operand.meta[_TAG] = (what, isinstance(node, exp.ArrayMax | exp.ArrayMin))
+        slots = {i for i, (operand, _) in enumerate(operands) if maybe_nested(operand)}
+        for i in slots:
+            operand, what = operands[i]
+            operand.meta[_TAG] = (what, isinstance(node, exp.ArrayMax | exp.ArrayMin))
+        if slots:
+            node.meta[_SLOTS] = slots
     return tree
 
 
+def _retag_replaced(tree: exp.Expr) -> None:
+    """Mark again the operands a later rewrite replaced (``array_sort(a)`` became a macro call, the
+    mark stayed on the node it dropped): their ordering node remembers which operands it marked."""
+    for node in list(tree.find_all(*_ORDERING)):
+        slots = (getattr(node, "_meta", None) or {}).pop(_SLOTS, None)
+        operands = _operands(node) if slots else []
+        for i in slots or ():
+            operand, what = operands[i] if i < len(operands) else (None, "")
+            if (
+                operand is not None
+                and _TAG not in (getattr(operand, "_meta", None) or {})
+                and maybe_nested(operand)
+            ):
+                operand.meta[_TAG] = (what, isinstance(node, exp.ArrayMax | exp.ArrayMin))
+
+
 def guard_nested_orders(tree: exp.Expr) -> exp.Expr:
-    """Wrap each marked operand that the rewrites kept in its run-time guard."""
+    """Wrap each marked operand in its run-time guard."""
+    _retag_replaced(tree)
     marked = [n for n in tree.find_all(exp.Expr) if _TAG in (getattr(n, "_meta", None) or {})]
     # window_ties copies ORDER BY keys into PARTITION BY; grouping by the plain key gives the same groups
     partitioned = {id(n) for w in tree.find_all(exp.Window) for p in w.args.get("partition_by") or ()
                    for n in p.walk()}  # fmt: skip
-    for node in marked:
+    shapes = Shapes(tree) if marked else None
+    plans = []
+    for node in marked:  # every shape first: the guards below change the tree the shapes are read from
         what, elements = node.meta.pop(_TAG)
         if id(node) in partitioned:
             continue
         holder = _holder_of_key(node)
+        key = holder.this if holder is not None and not isinstance(holder, exp.Window) else node
+        plans.append((node, holder, what, elements, shapes.of(key) if shapes else None))
+    for node, holder, what, elements, shape in plans:
         if holder is None:
-            node.replace(_guard(node.copy(), node.copy(), what, elements))
+            node.replace(_guard(node.copy(), node.copy(), what, elements, shape))
         elif isinstance(holder, exp.Window):  # DuckDB allows no error() in a window's ORDER BY:
-            holder.replace(_guard(holder.copy(), node.copy(), what, elements))  # each row checks its key
+            holder.replace(
+                _guard(holder.copy(), node.copy(), what, elements, shape)
+            )  # each row checks its key
         else:  # a SELECT alias: in an expression DuckDB would read the table's column of that name
-            holder.this.replace(_guard(holder.this.copy(), holder.this.copy(), what, elements))
+            holder.this.replace(_guard(holder.this.copy(), holder.this.copy(), what, elements, shape))
     return tree
 
 
