@@ -39,6 +39,8 @@ SHAPES = [
     ("window-then-column", f"SELECT older > newer FROM (SELECT ldr AS older, min(ldr) OVER (PARTITION BY f) AS newer "
      f"FROM {_LDR}) w", True),
     ("cte-column", "WITH c AS (SELECT struct(p, id) AS ldr FROM t) SELECT max(ldr) FROM c", True),
+    ("collect-list-elements", "SELECT sort_array(collect_list(CASE WHEN v IS NOT NULL THEN struct(o, v) END)) FROM t",
+     True),
     ("table-column", "SELECT max(s) FROM t", False),
     ("union-column", "SELECT max(s) FROM (SELECT struct(1) AS s UNION ALL SELECT struct(2))", False),
     ("order-by-own-alias", f"SELECT id AS ldr FROM {_LDR} ORDER BY ldr", False),
@@ -92,6 +94,11 @@ RUNS = [
     ("replaced-operand-json", """SELECT max(from_json(j, 'a INT')) FROM (SELECT '{"a": null}' AS j)""",
      "[IDU_REFUSED] min/max of an array"),
     # struct keys traced to their constructors (spark_compat/nested_shape.py)
+    ("shaped-elements-null-field", "SELECT sort_array(collect_list(struct(o, v))) FROM (SELECT 1 AS o, NULL AS v)",
+     "[IDU_REFUSED] array_sort of an array"),
+    ("shaped-elements", "SELECT sort_array(collect_list(struct(o, v)), false) FROM (SELECT 1 AS o, 2 AS v UNION ALL "
+     "SELECT 3, 4)", [([{"o": 3, "v": 4}, {"o": 1, "v": 2}],)]),
+    ("text-elements-null", f"SELECT array_sort(array(b, a)) FROM {_NULLS}", "[IDU_REFUSED] array_sort of an array"),
     ("shaped-null-field", "SELECT max(CASE WHEN v > 0 THEN struct(o, v) END) FROM (SELECT NULL AS o, 1 AS v)",
      "[IDU_REFUSED] min/max of an array"),
     ("shaped-no-value", "SELECT max(CASE WHEN v > 0 THEN struct(o, v) END).o FROM (SELECT 1 AS o, 1 AS v UNION ALL "

@@ -14,7 +14,6 @@ input being its two's complement (a negative input of magnitude >= 2^63 becomes
 
 from __future__ import annotations
 
-from airflow_idu.engines.duckdb.spark_compat.nested_order import nested_null_check
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
 __all__ = ["CORE_MACROS", "SPECIAL_UPPER"]
@@ -174,15 +173,9 @@ _SPARK: tuple[str, ...] = (
         "idu_array_position(a, v)",
         "CASE WHEN a IS NULL OR v IS NULL THEN NULL ELSE CAST(coalesce(list_position(a, v), 0) AS BIGINT) END",
     ),
-    # array_sort of structs or arrays: DuckDB orders a NULL field/element inside last, Spark first
-    # (spark_compat/nested_order.py); such arrays fail loudly
-    _macro(
-        "idu_array_sort(a, direction, nulls)",
-        "CASE WHEN (typeof(a) LIKE 'STRUCT%' OR typeof(a) LIKE '%[][]') AND list_bool_or(list_transform(a, "
-        f"lambda x: {nested_null_check('CAST(x AS VARCHAR)', 'CAST(x AS VARCHAR)')})) "
-        "THEN error('[IDU_REFUSED] array_sort: an element holding a NULL field or element (Spark and DuckDB order "
-        "those differently)') ELSE list_sort(a, direction, nulls) END",
-    ),
+    # array_sort of structs or arrays: DuckDB orders a NULL field/element inside last, Spark first;
+    # spark_compat/nested_order.py refuses such elements when run (array_sort orders its operand's elements)
+    _macro("idu_array_sort(a, direction, nulls)", "list_sort(a, direction, nulls)"),
     # CAST(x AS BIGINT/INT): Spark truncates fractions and refuses fractional strings (ANSI)
     *(
         _macro(

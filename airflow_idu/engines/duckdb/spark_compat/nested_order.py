@@ -68,9 +68,10 @@ NESTED_ORDER_MACROS: tuple[str, ...] = (
 
 def _guard(value: exp.Expr, key: exp.Expr, what: str, elements: bool, shape: Shape | None) -> exp.Expr:
     """``value``, refused when run where the nested ``key`` holds a NULL inside (``what`` orders it)."""
-    if shape is not None and not elements:
+    if shape is not None:
         refused = exp.Anonymous(this="error", expressions=[exp.Literal.string(_refused(what))])
-        return exp.Case(ifs=[exp.If(this=_fields_null(key, shape), true=refused)], default=value)
+        test = _elements_null(key, shape) if elements else _fields_null(key, shape)
+        return exp.Case(ifs=[exp.If(this=test, true=refused)], default=value)
     nested = _placed((_ELEMENTS_NESTED if elements else _NESTED).format(x="v"), key)
     if elements:
         return _call("idu_ordered_elements", value, nested, key.copy(), exp.Literal.string(what))
@@ -100,6 +101,14 @@ def _fields_null(key: exp.Expr, shape: Shape) -> exp.Expr:
     return exp.and_(present, exp.paren(exp.or_(*tests), copy=False))
 
 
+def _elements_null(key: exp.Expr, shape: Shape) -> exp.Expr:
+    """An element of the array ``key`` (structs of ``shape``) holds a NULL field."""
+    element = exp.Lambda(
+        this=_fields_null(exp.column("idu_e"), shape), expressions=[exp.to_identifier("idu_e")]
+    )
+    return _call("list_bool_or", _call("list_transform", key.copy(), element))
+
+
 def _refused(what: str) -> str:
     return f"[IDU_REFUSED] {what}{_TAIL}"
 
@@ -121,6 +130,8 @@ def _operands(node: exp.Expr) -> list[tuple[exp.Expr, str]]:
         return [(a, "greatest/least") for a in (node.this, *node.expressions)]
     if isinstance(node, exp.ArrayMax | exp.ArrayMin):
         return [(node.this, "array_max/array_min")]
+    if isinstance(node, exp.ArraySort):
+        return [(node.this, "array_sort")]
     # a query's or a window's ORDER BY (percentile's or listagg's orders scalars only)
     if isinstance(node, exp.Ordered) and isinstance(node.parent, exp.Order):
         if not isinstance(node.parent.parent, exp.Select | exp.SetOperation | exp.Window):
@@ -131,7 +142,8 @@ def _operands(node: exp.Expr) -> list[tuple[exp.Expr, str]]:
 
 
 _ORDERING = (*_COMPARISONS, exp.Between, exp.Min, exp.Max, exp.Greatest, exp.Least,
-             exp.ArrayMax, exp.ArrayMin, exp.Ordered)  # fmt: skip
+             exp.ArrayMax, exp.ArrayMin, exp.ArraySort, exp.Ordered)  # fmt: skip
+_ELEMENT_ORDERING = (exp.ArrayMax, exp.ArrayMin, exp.ArraySort)  # they order the elements of their operand
 
 
 def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
@@ -143,7 +155,7 @@ def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
         slots = {i for i, (operand, _) in enumerate(operands) if maybe_nested(operand)}
         for i in slots:
             operand, what = operands[i]
-            operand.meta[_TAG] = (what, isinstance(node, exp.ArrayMax | exp.ArrayMin))
+            operand.meta[_TAG] = (what, isinstance(node, _ELEMENT_ORDERING))
         if slots:
             node.meta[_SLOTS] = slots
     return tree
@@ -162,7 +174,7 @@ def _retag_replaced(tree: exp.Expr) -> None:
                 and _TAG not in (getattr(operand, "_meta", None) or {})
                 and maybe_nested(operand)
             ):
-                operand.meta[_TAG] = (what, isinstance(node, exp.ArrayMax | exp.ArrayMin))
+                operand.meta[_TAG] = (what, isinstance(node, _ELEMENT_ORDERING))
 
 
 def guard_nested_orders(tree: exp.Expr) -> exp.Expr:
@@ -180,7 +192,8 @@ def guard_nested_orders(tree: exp.Expr) -> exp.Expr:
             continue
         holder = _holder_of_key(node)
         key = holder.this if holder is not None and not isinstance(holder, exp.Window) else node
-        plans.append((node, holder, what, elements, shapes.of(key) if shapes else None))
+        shape = (shapes.of_elements(key) if elements else shapes.of(key)) if shapes else None
+        plans.append((node, holder, what, elements, shape))
     for node, holder, what, elements, shape in plans:
         if holder is None:
             node.replace(_guard(node.copy(), node.copy(), what, elements, shape))

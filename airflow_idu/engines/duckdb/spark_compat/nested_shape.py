@@ -40,10 +40,36 @@ class Shapes:
 
     def of(self, key: exp.Expr) -> Shape | None:
         """``key``'s fields, when every value it can take is a struct built in the statement."""
+        return self._shape(key, self._scope(key), 0)
+
+    def of_elements(self, key: exp.Expr) -> Shape | None:
+        """The fields of ``key``'s elements, when ``key`` is a ``collect_list`` or an ``array(...)`` of
+        structs built in the statement."""
+        return self._elements(key, self._scope(key), 0)
+
+    def _elements(self, node: exp.Expr | None, scope: Scope | None, depth: int) -> Shape | None:
+        if node is None or depth > _DEPTH:
+            return None
+        if isinstance(node, exp.Paren | exp.Alias | exp.Filter):  # Filter: collect_list's FILTER clause
+            return self._elements(node.this, scope, depth + 1)
+        if isinstance(node, exp.Coalesce) and all(_empty_array(e) for e in node.expressions):
+            return self._elements(node.this, scope, depth + 1)  # collect_list: ARRAY_AGG or []
+        if isinstance(node, exp.ArrayAgg):
+            element = node.this
+            if isinstance(element, exp.Distinct) and len(element.expressions) == 1:
+                element = element.expressions[0]
+            return self._shape(element, scope, depth + 1)
+        if isinstance(node, exp.Array):
+            return self._branches(list(node.expressions), scope, depth)
+        if isinstance(node, exp.Column) and scope is not None:
+            found = _source_projection(node, scope)
+            return self._elements(found[0], found[1], depth + 1) if found else None
+        return None
+
+    def _scope(self, key: exp.Expr) -> Scope | None:
         select = key.find_ancestor(exp.Select)  # the key's own columns, not a subquery's
         own = (c for c in key.find_all(exp.Column) if c.find_ancestor(exp.Select) is select)
-        scope = next((self._scope_of[id(c)] for c in own if id(c) in self._scope_of), None)
-        return self._shape(key, scope, 0)
+        return next((self._scope_of[id(c)] for c in own if id(c) in self._scope_of), None)
 
     def _shape(self, node: exp.Expr | None, scope: Scope | None, depth: int) -> Shape | None:
         if node is None or depth > _DEPTH:
@@ -98,6 +124,10 @@ def _results(node: exp.Case | exp.If) -> list[exp.Expr | None]:
     if isinstance(node, exp.If):
         return [node.args.get("true"), node.args.get("false")]
     return [i.args.get("true") for i in node.args.get("ifs") or ()] + [node.args.get("default")]
+
+
+def _empty_array(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Array) and not node.expressions
 
 
 def _null(node: exp.Expr | None) -> bool:
