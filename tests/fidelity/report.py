@@ -94,6 +94,14 @@ column `f`. What the translation needs to know, and where it gets it:
   text, `lpad` of a BINARY, `CAST` of a number to BINARY), the statement is refused, or refused
   when run with `[IDU_REFUSED]`, instead of giving a different value.
 
+**Function names Spark does not have** (`spark_compat/spark_names.py`): sqlglot reads other dialects'
+spellings as functions (`arg_max` as `max_by`, `array_length` as `size`, `starts_with` as `startswith`:
+397 names). Databricks fails each with `UNRESOLVED_ROUTINE`, so the embedded engine refuses a call of
+any of them when translating, naming the function and its line, instead of running a statement the
+warehouse rejects. The list is sqlglot's names less Spark's `SHOW FUNCTIONS` and Spark's three call-like
+syntaxes (`try_cast(x AS t)`, `timestampadd`, `timestampdiff`); `tests/fidelity/test_spark_names.py`
+derives it again and has Spark refuse each name.
+
 **Ordering arrays and structs** (`spark_compat/nested_order.py`): Spark orders them element by
 element (then the shorter array first) and field by field with a NULL element or field *before*
 any value (`array(NULL) < array(1)`); DuckDB puts it *after*, whatever NULLS FIRST/LAST says (that

@@ -19,6 +19,7 @@ from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
 
 from airflow_idu.engines.duckdb.spark_compat.bitwise_operators import repair_bitwise
+from airflow_idu.engines.duckdb.spark_compat.spark_names import unknown_call
 from airflow_idu.engines.duckdb.spark_compat.time_type import repair as repair_times
 
 __all__ = ["calls", "repair_parse", "text_refusal"]
@@ -64,6 +65,10 @@ def _unit(text: str, units: frozenset[str]) -> bool:
 
 def text_refusal(code: str) -> tuple[str, int, str] | None:
     """(construct, line, reason) of the first call sqlglot would read differently, or None."""
+    unknown = unknown_call(code)
+    if unknown is not None:  # sqlglot reads another dialect's spelling; Spark has no such function
+        name, line = unknown
+        return name, line, f"Spark has no function {name} (Databricks fails with UNRESOLVED_ROUTINE)"
     for line, args in calls(code, "get_json_object"):  # sqlglot reads 'a' as '$.a'; Spark gives NULL
         if len(args) == 2 and not _JSON_PATH.fullmatch(args[1]):
             return (
