@@ -120,6 +120,14 @@ text is checked. On the published loop's iteration (2M rows) the field test cost
 measurable, where the text check cost 0.3 s of 2.4 s. An operand that a later rewrite replaces
 (`max(array_sort(a))`, `max(from_json(...))`) keeps its check.
 
+**Structs compared, and joined in one type**: Spark compares two structs field by field in order,
+whatever their field names (`named_struct('a', 1) = named_struct('b', 1)` is true); DuckDB matches
+fields by name (false). So `=`, `<>`, `<=>`, `<`, `<=`, `>`, `>=` of two values that may be structs are
+refused when run where the structs' field names differ (case aside), at any level
+(`idu_same_fields`: both types are known when DuckDB binds, so the test folds away and a join keeps its
+hash join). Spark has no common type for structs with different field names in `array`, `coalesce`,
+`if`, `CASE`, `IN`... (it fails); DuckDB joins them by name into one wider struct: refused when run too.
+
 Every array construct is translated at Spark's complexity (linear or n log n): `bench/complexity.py`
 runs each one at 10k, 100k and 1M elements (docs/benchmarks.md, "Complexity").
 """

@@ -77,6 +77,12 @@ MASTER = (
     "(1, 3, 'a'), (1, 5, NULL), (1, 4, 'b'), (2, 1, NULL) AS t(g, o, v)) GROUP BY g ORDER BY g"
 )
 
+# structs compared field by field in order: names that differ only in case, fields that widen
+STRUCT_COMPARISONS = (
+    "SELECT s1 = s2, s1 < s2, s1 <=> s2, s1 > s3, s3 = s3 FROM (SELECT named_struct('a', 1, 'b', 'x') AS s1, "
+    "named_struct('A', 1, 'B', 'y') AS s2, named_struct('a', 0L, 'b', 'z') AS s3)"
+)
+
 
 def _run(engine: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in engine.execute(translate_statement(sql).statements[-1]).fetchall()]
@@ -124,3 +130,7 @@ def test_published_master_matches_spark(spark: Any, engine: duckdb.DuckDBPyConne
     expected = _spark(spark, MASTER)
     assert "STRUCT_EXTRACT_AT(" in translate_statement(MASTER).statements[-1]
     assert _run(engine, MASTER) == expected and len(expected) == 2
+
+
+def test_struct_comparisons_match_spark(spark: Any, engine: duckdb.DuckDBPyConnection) -> None:
+    assert _run(engine, STRUCT_COMPARISONS) == _spark(spark, STRUCT_COMPARISONS)

@@ -18,11 +18,21 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, build_scope
 
-__all__ = ["Shape", "Shapes", "maybe_nested"]
+__all__ = ["Shape", "Shapes", "field_names_sql", "maybe_nested"]
 
 # aggregates and window functions whose value is one of their argument's values (same type)
 _PICKS = (exp.Min, exp.Max, exp.AnyValue, exp.First, exp.Last, exp.FirstValue, exp.LastValue)
 _DEPTH = 32  # a bound on following columns (a CTE cannot name itself here, but be safe)
+
+# the field names in DuckDB's text of a type, at every level ('STRUCT(a INTEGER, b STRUCT(c VARCHAR)[])')
+_FIELD_NAME = r"""'(?:STRUCT\(|, )("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*) '"""
+
+
+def field_names_sql(type_text: str) -> str:
+    """DuckDB SQL: the lower-cased field names, in order and at every level, of the type whose text
+    (``typeof``) is the SQL expression ``type_text``; '' for a type without structs."""
+    return f"lower(array_to_string(regexp_extract_all({type_text}, {_FIELD_NAME}, 1), ','))"
+
 
 # A key's shape: for each field, whether it may itself be nested (an array or a struct).
 Shape = tuple[bool, ...]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -265,7 +266,10 @@ UNIFY_MACROS: tuple[str, ...] = (
         "list_transform([idu_unify_elements(list_distinct(list_filter(ts, lambda t: t <> '\"NULL\"')))], "
         "lambda u: len(u) > 1 AND (list_has_any(u, ['BOOLEAN', 'VARCHAR', 'BLOB']) "
         "OR (list_contains(u, 'FLOAT') AND len(list_filter(u, lambda t: t NOT IN ('FLOAT', 'DOUBLE'))) > 0) "
-        "OR (typed AND list_contains(u, 'BIGINT') AND len(list_filter(u, lambda t: t LIKE 'DECIMAL(%')) > 0)))[1]",
+        "OR (typed AND list_contains(u, 'BIGINT') AND len(list_filter(u, lambda t: t LIKE 'DECIMAL(%')) > 0) "
+        # structs whose field names differ: Spark has no common type, DuckDB joins them by name
+        "OR len(list_distinct(list_transform(list_filter(u, lambda t: t LIKE '%STRUCT(%'), "
+        f"lambda t: {field_names_sql('t')}))) > 1))[1]",
     ),
     _macro(
         "idu_unify_guard(x, ts, typed, what)",
