@@ -103,6 +103,8 @@ RUNS = [
     ("struct-names-array", "SELECT array(s1, s2) FROM (SELECT named_struct('a', 1) AS s1, named_struct('b', 1) AS s2)",
      "[IDU_REFUSED] array of mixed types (STRUCT(a INTEGER), STRUCT(b INTEGER)"),
     ("scalars-compared", "SELECT a = b, a < b FROM (SELECT 1 AS a, 2 AS b)", [(False, True)]),
+    ("merge-update-set", "MERGE INTO m USING (SELECT 1 AS a, 5 AS b) s ON m.a = s.a WHEN MATCHED THEN UPDATE SET b = "
+     "s.b WHEN NOT MATCHED THEN INSERT (a, b) VALUES (s.a, s.b)", [(1,)]),
     # an operand a later rewrite replaced keeps its guard
     ("replaced-operand", f"SELECT max(array_sort(b)) FROM {_NULLS}", "[IDU_REFUSED] min/max of an array"),
     ("replaced-operand-json", """SELECT max(from_json(j, 'a INT')) FROM (SELECT '{"a": null}' AS j)""",
@@ -130,6 +132,7 @@ RUNS = [
 def duck() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     install_macros(con)
+    con.execute("CREATE TABLE m AS SELECT 1 AS a, 2 AS b")  # a MERGE target
     yield con
     con.close()
 

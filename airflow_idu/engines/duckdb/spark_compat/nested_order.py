@@ -177,6 +177,8 @@ def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
     """Mark each operand, as written, that orders a value that may be nested, and each comparison of
     two values that may be structs."""
     for comparison in tree.find_all(*_COMPARING):
+        if isinstance(comparison.parent, exp.Update) and comparison.arg_key == "expressions":
+            continue  # UPDATE SET a = b assigns
         if not any(_scalar(o) for o in (comparison.this, comparison.expression)):
             comparison.meta[_NAMES] = True
     for node in tree.find_all(*_ORDERING):
