@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
-__all__ = ["CORE_MACROS", "SPECIAL_UPPER"]
+__all__ = ["CONV_BASES", "CORE_MACROS", "SPECIAL_UPPER"]
 
 _TWO_63 = "CAST(9223372036854775808 AS HUGEINT)"
 _TWO_64 = "CAST(18446744073709551616 AS HUGEINT)"
@@ -50,9 +50,90 @@ def _let(value: str, name: str, body: str) -> str:
     return f"list_transform([{value}], lambda {name}: {body})[1]"
 
 
+_INTEGERS = "('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')"
+_BAD_BASES = (
+    "CASE WHEN from_base NOT IN (10, 16) OR to_base NOT IN (10, -10, 16) "
+    "THEN error('conv: only bases 10 and 16 to 10, -10 and 16 are supported on DuckDB') ELSE "
+)
+# the base pairs the SQL macros cover, and the suffix of their specialised macros' names
+CONV_BASES = {(f, t): f"{f}_{'n10' if t < 0 else t}" for f in (10, 16) for t in (10, -10, 16)}
+
+
+def _choose(base: int | None, name: str, cases: dict[int, str]) -> str:
+    """The case for a literal base, or a CASE on the base parameter ``name`` (generic conv)."""
+    if base is not None:
+        return cases[base]
+    *first, last = cases.items()
+    return "CASE " + " ".join(f"WHEN {name} = {b} THEN {v}" for b, v in first) + f" ELSE {last[1]} END"
+
+
+def _conv_text(value: str, to_base: int | None) -> str:
+    cast = f"CAST({value} AS VARCHAR)"  # below 2^63: -10 prints as 10
+    return _choose(to_base, "to_base", {16: f"hex({value})", 10: cast, -10: cast})
+
+
+def _conv_lambda(from_base: int | None, to_base: int | None, to_bigint: bool) -> str:
+    """The body over the bound argument ``n``; with ``to_bigint``, CAST(conv(...) AS BIGINT) without the
+    text in between. ``CAST(n AS VARCHAR)`` costs nothing for a VARCHAR.
+
+    Fast path: text that is only digits of the base, too few to reach 2^63 (15 hex, 18 decimal), is a
+    non-negative value a plain cast reads exactly. An integer to base 16 (the canonical id's XOR) is
+    DuckDB's hex of the two's complement, Spark's unsigned reading, except -2^63 (Spark: -1). Any
+    other text (signs, spaces, invalid digits, long values) takes the general path.
+    """
+    t = "CAST(n AS VARCHAR)"
+    fast = _choose(
+        from_base,
+        "from_base",
+        {
+            16: f"regexp_full_match({t}, '[0-9A-Fa-f]{{1,15}}')",
+            10: f"regexp_full_match({t}, '[0-9]{{1,18}}')",
+        },
+    )
+    value = _choose(
+        from_base, "from_base", {16: f"CAST(('0x' || {t}) AS UBIGINT)", 10: f"CAST({t} AS UBIGINT)"}
+    )
+    general = _let(
+        f"idu_conv_u64({t}, {from_base or 'from_base'})",
+        "v",
+        _choose(
+            to_base,
+            "to_base",
+            {
+                16: "hex(CAST(v AS UBIGINT))",
+                10: "CAST(v AS VARCHAR)",
+                -10: f"CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR)",
+            },
+        ),
+    )
+    if to_bigint:
+        return f"CASE WHEN {fast} THEN CAST({value} AS BIGINT) WHEN n IS NULL THEN NULL ELSE CAST({general} AS BIGINT) END"
+    typed = (
+        f"WHEN typeof(n) IN {_INTEGERS} THEN replace(hex(CAST(n AS BIGINT)), '8000000000000000', 'FFFFFFFFFFFFFFFF') "
+        if (from_base, to_base) == (10, 16)
+        else ""
+    )
+    return f"CASE {typed}WHEN {fast} THEN {_conv_text(value, to_base)} WHEN n IS NULL THEN NULL ELSE {general} END"
+
+
+def _conv_macros() -> tuple[str, ...]:
+    """conv(num, from_base, to_base) for any bases (refusing others), and one macro per literal base
+    pair (number_conversion.py calls those): DuckDB does not fold constants inside a lambda, so a
+    comparison of the bases there would run on every row."""
+    specialised = [
+        _macro(f"idu_conv_{name}(num)", _let("num", "n", _conv_lambda(f, t, to_bigint=False)))
+        for (f, t), name in CONV_BASES.items()
+    ]
+    to_bigint = [
+        _macro(f"idu_conv_bigint_{name}(num)", _let("num", "n", _conv_lambda(f, t, to_bigint=True)))
+        for (f, t), name in CONV_BASES.items()
+        if t != 16
+    ]
+    generic = _BAD_BASES + _let("num", "n", _conv_lambda(None, None, to_bigint=False)) + " END"
+    return (_macro("conv(num, from_base, to_base)", generic), *specialised, *to_bigint)
+
+
 _CONV: tuple[str, ...] = (
-    # a value below 2^63 in the target base (for it, -10 reads as 10)
-    _macro("idu_conv_small(v, to_base)", "CASE WHEN to_base = 16 THEN hex(v) ELSE CAST(v AS VARCHAR) END"),
     # the digits after an optional leading '-' of trimmed text, up to the first character invalid in the base
     _macro(
         "idu_conv_digits(text, from_base)",
@@ -89,34 +170,7 @@ _CONV: tuple[str, ...] = (
             + " END",
         ),
     ),
-    # Fast path first: text that is only digits of the base, too few to reach 2^63 (15 hex, 18
-    # decimal), is a non-negative value a plain cast reads exactly, whatever the target base. The
-    # canonical ids convert every identifier's hash four times, and the general path's trimming,
-    # sign handling and overflow checks cost three times as much. Any other text (signs, spaces,
-    # invalid digits, long values) takes the general path. The text is bound once (``_let``).
-    _macro(
-        "conv(num, from_base, to_base)",
-        "CASE WHEN from_base NOT IN (10, 16) OR to_base NOT IN (10, -10, 16) "
-        "THEN error('conv: only bases 10 and 16 to 10, -10 and 16 are supported on DuckDB') ELSE "
-        + _let(
-            "CAST(num AS VARCHAR)",
-            "t",
-            "CASE WHEN t IS NULL THEN NULL "
-            "WHEN from_base = 16 AND regexp_full_match(t, '[0-9A-Fa-f]{1,15}') THEN "
-            "idu_conv_small(CAST(('0x' || t) AS UBIGINT), to_base) "
-            "WHEN from_base = 10 AND regexp_full_match(t, '[0-9]{1,18}') THEN "
-            "idu_conv_small(CAST(t AS UBIGINT), to_base) ELSE "
-            + _let(
-                "idu_conv_u64(t, from_base)",
-                "v",
-                "CASE WHEN to_base = 16 THEN hex(CAST(v AS UBIGINT)) "
-                "WHEN to_base = 10 THEN CAST(v AS VARCHAR) "
-                f"ELSE CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR) END",
-            )
-            + " END",
-        )
-        + " END",
-    ),
+    *_conv_macros(),
 )
 
 _SPARK: tuple[str, ...] = (
