@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.macros import CONV_BASES
+from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_BASES
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each, rewrite_calls
