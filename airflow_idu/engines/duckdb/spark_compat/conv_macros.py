@@ -85,20 +85,26 @@ def _conv_lambda(from_base: int | None, to_base: int | None, to_bigint: bool) ->
 
 
 def _conv_macros() -> tuple[str, ...]:
-    """conv(num, from_base, to_base) for any bases (refusing others), and one macro per literal base
-    pair (number_conversion.py calls those): DuckDB does not fold constants inside a lambda, so a
-    comparison of the bases there would run on every row."""
-    specialised = [
-        _macro(f"idu_conv_{name}(num)", _let("num", "n", _conv_lambda(f, t, to_bigint=False)))
-        for (f, t), name in CONV_BASES.items()
+    """conv(num, from_base, to_base) for any bases (refusing others), and per literal base pair
+    (number_conversion.py calls those) a macro that binds its argument and one that copies a plain
+    argument (plain_args.py): DuckDB does not fold constants inside a lambda, so a comparison of the
+    bases there would run on every row."""
+    macros = [
+        _macro(
+            "conv(num, from_base, to_base)",
+            _BAD_BASES + _let("num", "n", _conv_lambda(None, None, False)) + " END",
+        )
     ]
-    to_bigint = [
-        _macro(f"idu_conv_bigint_{name}(num)", _let("num", "n", _conv_lambda(f, t, to_bigint=True)))
-        for (f, t), name in CONV_BASES.items()
-        if t != 16
-    ]
-    generic = _BAD_BASES + _let("num", "n", _conv_lambda(None, None, to_bigint=False)) + " END"
-    return (_macro("conv(num, from_base, to_base)", generic), *specialised, *to_bigint)
+    for (f, t), name in CONV_BASES.items():
+        for prefix, to_bigint in (("idu_conv", False), ("idu_conv_bigint", True)):
+            if to_bigint and t == 16:
+                continue
+            body = _conv_lambda(f, t, to_bigint)
+            macros += [
+                _macro(f"{prefix}_{name}(num)", _let("num", "n", body)),
+                _macro(f"{prefix}_{name}_plain(n)", body),
+            ]
+    return tuple(macros)
 
 
 CONV_MACROS: tuple[str, ...] = (

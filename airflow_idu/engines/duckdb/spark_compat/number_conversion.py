@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_BASES
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each, rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
@@ -93,12 +94,19 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+# Spark's integer operators: DuckDB's result is an integer type, so conv(x, 10, 16)'s integer branch
+# (hex of the two's complement) is the one DuckDB keeps of the copies, once typeof() is folded
+_INTEGRAL = (exp.BitwiseXor, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseNot)
+
+
 def _conv(args: list[exp.Expr]) -> exp.Expr:
     # the bases the SQL macros (spark_compat/macros.py) cover: kept there, in SQL (the canonical ids use
     # them), one macro per base pair
     name = CONV_BASES.get((_base(args[1]), _base(args[2])))  # type: ignore[arg-type]
+    if name == "10_16" and isinstance(args[0], _INTEGRAL):
+        return _call("idu_conv_10_16_plain", args[0])  # DuckDB keeps the one copy of the integer branch
     if name is not None:
-        return _call(f"idu_conv_{name}", args[0])
+        return plain_call(f"idu_conv_{name}", args[0])
     return _call("idu_conv", text(args[0]), args[1], args[2])
 
 
@@ -107,9 +115,14 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
-_TEXT_CONVS = frozenset(f"idu_conv_{name}" for name in CONV_BASES.values())
+_TEXT_CONVS = frozenset(f"idu_conv_{name}{plain}" for name in CONV_BASES.values() for plain in ("", "_plain"))
 # conv to base 10 or -10 under CAST(... AS BIGINT): the macro that skips the text in between
-_TO_BIGINT = {f"idu_conv_{n}": f"idu_conv_bigint_{n}" for (_, t), n in CONV_BASES.items() if t != 16}
+_TO_BIGINT = {
+    f"idu_conv_{n}{plain}": f"idu_conv_bigint_{n}{plain}"
+    for (_, t), n in CONV_BASES.items()
+    for plain in ("", "_plain")
+    if t != 16
+}
 
 
 def _name(node: exp.Expr) -> str:
