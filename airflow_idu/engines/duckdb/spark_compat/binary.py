@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.hex_text import max_bytes
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -37,7 +38,8 @@ def _base64(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
     arg = node.this
     match kinds[0]:
         case Kind.BINARY:
-            return _call("idu_base64", arg)
+            bound = max_bytes(arg)  # up to 57 bytes (76 characters) Spark breaks no line
+            return _call("to_base64" if bound is not None and bound <= 57 else "idu_base64", arg)
         case Kind.STRING:
             return _call("idu_base64", _call("encode", arg))
         case Kind.NULL:
