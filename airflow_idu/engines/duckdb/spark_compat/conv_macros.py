@@ -61,18 +61,16 @@ def _conv_lambda(from_base: int | None, to_base: int | None, to_bigint: bool) ->
     value = _choose(
         from_base, "from_base", {16: f"CAST(('0x' || {t}) AS UBIGINT)", 10: f"CAST({t} AS UBIGINT)"}
     )
-    general = _let(
-        f"idu_conv_u64({t}, {from_base or 'from_base'})",
-        "v",
-        _choose(
-            to_base,
-            "to_base",
-            {
-                16: "hex(CAST(v AS UBIGINT))",
-                10: "CAST(v AS VARCHAR)",
-                -10: f"CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR)",
-            },
-        ),
+    base = from_base or "from_base"
+    unsigned = f"idu_conv_u64({t}, {base})"
+    general = _choose(
+        to_base,
+        "to_base",
+        {
+            16: f"hex(CAST({unsigned} AS UBIGINT))",
+            10: f"CAST({unsigned} AS VARCHAR)",
+            -10: f"idu_conv_signed({t}, {base})",
+        },
     )
     if to_bigint:
         return f"CASE WHEN {fast} THEN CAST({value} AS BIGINT) WHEN n IS NULL THEN NULL ELSE CAST({general} AS BIGINT) END"
@@ -126,6 +124,23 @@ CONV_MACROS: tuple[str, ...] = (
             "THEN error('conv: overflow, the value needs more than 64 bits') "
             "WHEN from_base = 16 THEN CAST(CAST('0x' || d AS UBIGINT) AS HUGEINT) "
             "ELSE CAST(d AS HUGEINT) END",
+        ),
+    ),
+    # to base -10, Spark's signed reading: '-' for a negative input or a value of 2^63 and more, then the
+    # magnitude (2^64 minus the value from 2^63 on): '-0' stays '-0', '-8000000000000000' (hex) is -2^63
+    _macro(
+        "idu_conv_signed(num, from_base)",
+        _let(
+            "trim(CAST(num AS VARCHAR))",
+            "s",
+            "CASE WHEN s IS NULL OR s = '' THEN NULL ELSE "
+            + _let(
+                "idu_conv_magnitude(idu_conv_digits(s, from_base), from_base)",
+                "m",
+                f"CASE WHEN starts_with(s, '-') OR m >= {_TWO_63} THEN '-' ELSE '' END "
+                f"|| CAST(CASE WHEN m >= {_TWO_63} THEN {_TWO_64} - m ELSE m END AS VARCHAR)",
+            )
+            + " END",
         ),
     ),
     # the unsigned 64-bit value Spark converts
