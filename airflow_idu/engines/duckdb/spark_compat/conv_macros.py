@@ -102,7 +102,11 @@ def _conv_macros() -> tuple[str, ...]:
                 _macro(f"{prefix}_{name}(num)", _let("num", "n", body)),
                 _macro(f"{prefix}_{name}_plain(n)", body),
             ]
-    return tuple(macros)
+    # conv(x, 10, 16) of Spark's integer operators (number_conversion.py), whose DuckDB type is an
+    # integer: Spark prints the value and reads it back, which is hex of the two's complement except
+    # for -2^63 (Spark: -1). One reference to x, so nothing to bind and nothing to copy.
+    int_16 = "replace(hex(CAST(x AS BIGINT)), '8000000000000000', 'FFFFFFFFFFFFFFFF')"
+    return (*macros, _macro("idu_conv_int_16(x)", int_16))
 
 
 CONV_MACROS: tuple[str, ...] = (

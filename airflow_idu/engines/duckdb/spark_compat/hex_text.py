@@ -14,7 +14,9 @@ from sqlglot import exp
 __all__ = ["is_even_hex", "max_bytes"]
 
 # conv to base 16 (conv_macros.py): upper-case hex digits only
-_HEX_CONVS = frozenset(f"idu_conv_{f}_16{plain}" for f in (10, 16) for plain in ("", "_plain"))
+_HEX_CONVS = frozenset(
+    {"idu_conv_int_16", *(f"idu_conv_{f}_16{p}" for f in (10, 16) for p in ("", "_plain"))}
+)
 _UNHEX = frozenset({"unhex", "idu_unhex", "idu_unhex_plain"})
 
 
@@ -76,8 +78,11 @@ def _max_chars(node: exp.Expr) -> int | None:
 
 def max_bytes(node: exp.Expr) -> int | None:
     """At most this many bytes (or NULL): unhex of text of known length, and concats of those."""
+    text = node.this if isinstance(node, exp.Unhex) else None
     if isinstance(node, exp.Anonymous) and node.name.lower() in _UNHEX and len(node.expressions) == 1:
-        chars = _max_chars(node.expressions[0])
+        text = node.expressions[0]
+    if text is not None:
+        chars = _max_chars(text)
         return None if chars is None else (chars + 1) // 2
     parts = _parts(node)
     sizes = [max_bytes(p) for p in parts] if parts is not None else [None]

@@ -94,8 +94,8 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
-# Spark's integer operators: DuckDB's result is an integer type, so conv(x, 10, 16)'s integer branch
-# (hex of the two's complement) is the one DuckDB keeps of the copies, once typeof() is folded
+# Spark's integer operators: DuckDB's result is an integer type, so conv(x, 10, 16) is hex of the two's
+# complement (conv_macros.py, idu_conv_int_16)
 _INTEGRAL = (exp.BitwiseXor, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseNot)
 
 
@@ -104,7 +104,7 @@ def _conv(args: list[exp.Expr]) -> exp.Expr:
     # them), one macro per base pair
     name = CONV_BASES.get((_base(args[1]), _base(args[2])))  # type: ignore[arg-type]
     if name == "10_16" and isinstance(args[0], _INTEGRAL):
-        return _call("idu_conv_10_16_plain", args[0])  # DuckDB keeps the one copy of the integer branch
+        return _call("idu_conv_int_16", args[0])
     if name is not None:
         return plain_call(f"idu_conv_{name}", args[0])
     return _call("idu_conv", text(args[0]), args[1], args[2])
@@ -115,7 +115,13 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
-_TEXT_CONVS = frozenset(f"idu_conv_{name}{plain}" for name in CONV_BASES.values() for plain in ("", "_plain"))
+_TEXT_CONVS = frozenset(
+    {
+        "idu_conv",
+        "idu_conv_int_16",
+        *(f"idu_conv_{name}{plain}" for name in CONV_BASES.values() for plain in ("", "_plain")),
+    }
+)
 # conv to base 10 or -10 under CAST(... AS BIGINT): the macro that skips the text in between
 _TO_BIGINT = {
     f"idu_conv_{n}{plain}": f"idu_conv_bigint_{n}{plain}"
@@ -133,7 +139,7 @@ def _around_conv(node: exp.Expr) -> exp.Expr:
     """``upper(conv(...))`` is conv(...): its digits are upper case already. ``CAST(conv(x, b, 10 or
     -10) AS BIGINT)`` is one macro that skips the text in between (the same value, and DuckDB's own
     CAST error past BIGINT, as the CAST of conv's digits)."""
-    if isinstance(node, exp.Upper) and (_name(node.this) in _TEXT_CONVS or _name(node.this) == "idu_conv"):
+    if isinstance(node, exp.Upper) and _name(node.this) in _TEXT_CONVS:
         return node.this
     if (
         type(node) is exp.Cast
