@@ -4,7 +4,15 @@
 input is trimmed, may start with ``-``, and is read up to its first invalid digit
 (``'zz'`` is 0, ``''`` is NULL); the value is an unsigned 64-bit number, a negative
 input being its two's complement (a negative input of magnitude >= 2^63 becomes
-2^64-1, as in Spark); more than 64 bits fail like Spark's ANSI overflow error.
+2^64-1, as in Spark); more than 64 bits fail like Spark's ANSI overflow error. To base -10 the
+value is read signed: a '-' for a negative input or a value of 2^63 and more, then the magnitude
+('-0' stays '-0').
+
+The translation (number_conversion.py) calls one macro per literal base pair, which binds its
+argument in a lambda, or copies a plain one (``*_plain``, plain_args.py); ``idu_conv_bigint_*`` is
+CAST(conv(...) AS BIGINT) without the text in between, ``idu_conv_int_16`` conv(x, 10, 16) of an
+integer operator. The canonical ids (published generator, ``tests/fidelity/compositions.py``)
+convert every identifier's hash this way four times per row.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ _INTEGRAL = (exp.BitwiseXor, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseNot)
 
 
 def _conv(args: list[exp.Expr]) -> exp.Expr:
-    # the bases the SQL macros (spark_compat/macros.py) cover: kept there, in SQL (the canonical ids use
+    # the bases the SQL macros (spark_compat/conv_macros.py) cover: kept there, in SQL (the canonical ids use
     # them), one macro per base pair
     name = CONV_BASES.get((_base(args[1]), _base(args[2])))  # type: ignore[arg-type]
     if name == "10_16" and isinstance(args[0], _INTEGRAL):
