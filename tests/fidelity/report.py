@@ -138,7 +138,7 @@ between and `upper(conv(...))` is `conv(...)`. A column, literal or `substr`/`sh
 copied rather than bound per row (DuckDB computes the copies once; a one-row table's key mask stays
 a constant). `unhex` of an even number of hex digits (`lpad(conv(..., 16), 8, '0') || ...`) needs no
 check, `base64` of at most 57 bytes no line breaking. The published generator's canonical id over
-925,000 rows: 1.8 s before, 0.8 s after (the expression alone, 2 threads); every boundary
+925,000 rows: 1.6 s before, 0.47 s after (the expression alone, 2 threads); every boundary
 is compared with Spark in `tests/fidelity/test_conv_fast_paths.py`.
 
 Every array construct is translated at Spark's complexity (linear or n log n): `bench/complexity.py`
