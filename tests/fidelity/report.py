@@ -128,6 +128,19 @@ refused when run where the structs' field names differ (case aside), at any leve
 hash join). Spark has no common type for structs with different field names in `array`, `coalesce`,
 `if`, `CASE`, `IN`... (it fails); DuckDB joins them by name into one wider struct: refused when run too.
 
+**`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
+`conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's
+`NumberConverter` (trimmed spaces, a leading `-`, digits up to the first invalid one, 64-bit
+overflow fails, to -10 a signed reading: `conv('-0', 10, -10)` is `-0`). Its fast path reads text of
+at most 15 hex or 18 decimal digits with a cast; an integer to base 16 is `hex` of its two's
+complement (-2^63: `FFFFFFFFFFFFFFFF`, as Spark); `CAST(conv(x, b, 10) AS BIGINT)` skips the text in
+between and `upper(conv(...))` is `conv(...)`. A column, literal or `substr`/`sha2` of those is
+copied rather than bound per row (DuckDB computes the copies once; a one-row table's key mask stays
+a constant). `unhex` of an even number of hex digits (`lpad(conv(..., 16), 8, '0') || ...`) needs no
+check, `base64` of at most 57 bytes no line breaking. The published generator's canonical id over
+925,000 rows: 1.6 s before, 0.47 s after (the expression alone, 2 threads); every boundary
+is compared with Spark in `tests/fidelity/test_conv_fast_paths.py`.
+
 Every array construct is translated at Spark's complexity (linear or n log n): `bench/complexity.py`
 runs each one at 10k, 100k and 1M elements (docs/benchmarks.md, "Complexity").
 """

@@ -20,9 +20,11 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.hex_text import max_bytes
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
 __all__ = ["BINARY_MACROS", "binary_types"]
@@ -36,7 +38,8 @@ def _base64(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
     arg = node.this
     match kinds[0]:
         case Kind.BINARY:
-            return _call("idu_base64", arg)
+            bound = max_bytes(arg)  # up to 57 bytes (76 characters) Spark breaks no line
+            return _call("to_base64" if bound is not None and bound <= 57 else "idu_base64", arg)
         case Kind.STRING:
             return _call("idu_base64", _call("encode", arg))
         case Kind.NULL:
@@ -65,7 +68,7 @@ def _substring(node: exp.Expr, kinds: list[Kind | None]) -> exp.Expr:
         return _call("idu_binary_substr", node.this, start, length if length is not None else _INT_MAX.copy())
     if kinds[0] in (Kind.STRING, Kind.NULL):
         return node
-    node.set("this", _call("idu_substr_text", node.this))
+    node.set("this", plain_call("idu_substr_text", node.this))
     return node
 
 
@@ -143,10 +146,22 @@ def binary_types(tree: exp.Expr) -> exp.Expr:
     nodes = [n for n in tree.find_all(*_BY_KIND) if type(n) in _BY_KIND]
     kinds = {id(n): [static_kind(a) for a in _arguments(n)] for n in nodes}
     # breadth-first reversed: every child before its parent
-    return replace_each(tree, reversed(nodes), lambda node: _BY_KIND[type(node)](node, kinds[id(node)]))
+    tree = replace_each(tree, reversed(nodes), lambda node: _BY_KIND[type(node)](node, kinds[id(node)]))
+    # idu_text of what the rewrites above made text (substr of idu_substr_text) is that text
+    texts = [n for n in tree.find_all(exp.Anonymous) if n.name.lower() == "idu_text"]
+    return replace_each(tree, [n for n in texts if static_kind(n.expressions[0]) is Kind.STRING], _first)
+
+
+def _first(node: exp.Expr) -> exp.Expr:
+    return node.expressions[0]
 
 
 _NOT_TEXT = "typeof(x) NOT IN ('VARCHAR', 'BLOB', '\"NULL\"')"
+_SUBSTR_TEXT = (
+    "CASE WHEN typeof(x) = 'BLOB' THEN "
+    + _REFUSED.format(what="substr/length of a BINARY column: CAST it, or use unhex/hex around it")
+    + " WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN idu_cast_string(x) ELSE CAST(x AS VARCHAR) END"
+)
 
 BINARY_MACROS: tuple[str, ...] = (
     # base64 of a value whose type only DuckDB knows: a BLOB's bytes, a VARCHAR's UTF-8 bytes
@@ -187,12 +202,8 @@ BINARY_MACROS: tuple[str, ...] = (
         + " END",
     ),
     # Spark's implicit cast to STRING where DuckDB cannot return a BINARY instead (substr of a column)
-    _macro(
-        "idu_substr_text(x)",
-        "CASE WHEN typeof(x) = 'BLOB' THEN "
-        + _REFUSED.format(what="substr/length of a BINARY column: CAST it, or use unhex/hex around it")
-        + " WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN idu_cast_string(x) ELSE CAST(x AS VARCHAR) END",
-    ),
+    # (and the same copying a plain argument, plain_args.py: a VARCHAR column then costs nothing)
+    *(_macro(f"idu_substr_text{plain}(x)", _SUBSTR_TEXT) for plain in ("", "_plain")),
     # an argument of concat: its own type kept; a DOUBLE DuckDB would print unlike Java is refused
     _macro(
         "idu_concat_arg(x)",

@@ -21,6 +21,10 @@ Which parameters are bound:
   checked macro does, so ``a * (b * c)`` could not run; around a lambda parameter it is fine;
 * aggregate macros: none. Their parameters are per-row expressions inside an aggregate, which a
   lambda cannot hold, and aggregates do not nest.
+* ``*_plain`` macros: none. The translator calls them only with a plain argument
+  (:mod:`.plain_args`: a column, a literal, substr/sha2 of those), whose copies DuckDB computes once
+  as a common subexpression; a column of a one-row table (a mask joined to every row) even stays
+  one constant value per chunk, which a lambda would compute again on every row.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ def repeated_parameters(definition: str) -> tuple[str, ...]:
     _, params, body = match.groups()
     code = _STRING.sub("''", body)
     if code.lstrip().upper().startswith("TABLE") or is_aggregate_macro(definition):
+        return ()
+    if match.group(1).lower().endswith("_plain"):
         return ()
     names = [p.strip().split()[0] for p in params.split(",") if p.strip()]
     if _TRY.search(code):

@@ -26,9 +26,11 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.hex_text import is_even_hex
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 
 __all__ = ["EXACT_MACROS", "exact_values"]
 
@@ -73,6 +75,11 @@ def _cast(node: exp.Expr) -> exp.Expr:
     return _call(name, node.this.copy()) if name else node
 
 
+def _unhex(arg: exp.Expr) -> exp.Expr:
+    # DuckDB's unhex of an even number of hex digits is Spark's; other text needs idu_unhex's check
+    return _call("unhex", arg) if is_even_hex(arg) else plain_call("idu_unhex", arg)
+
+
 def _unix_to_str(node: exp.Expr) -> exp.Expr:
     node.set("this", _call("idu_unix_seconds", node.this.copy()))
     return node
@@ -82,7 +89,7 @@ _BY_TYPE: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
     exp.Mod: lambda n: _call("idu_mod", *_args(n)),
     exp.Mul: lambda n: _call("idu_mul", *_args(n)),
     exp.Pow: lambda n: _call("idu_pow", *_args(n)),
-    exp.Unhex: lambda n: _call("idu_unhex", n.this.copy()),
+    exp.Unhex: lambda n: _unhex(n.this.copy()),
     exp.AddMonths: lambda n: _call("idu_date_in_range", n.copy()),
     exp.ArrayToString: _array_join,
     exp.ArraySlice: _slice,
@@ -147,10 +154,13 @@ EXACT_MACROS: tuple[str, ...] = (
         )
         + " END",
     ),
-    _macro(
-        "idu_unhex(s)",
-        "CASE WHEN s IS NULL OR NOT regexp_full_match(s, '[0-9A-Fa-f]*') THEN NULL "
-        "ELSE unhex(CASE WHEN length(s) % 2 = 1 THEN '0' || s ELSE s END) END",
+    *(
+        _macro(
+            f"idu_unhex{plain}(s)",  # _plain: copying a plain argument (plain_args.py)
+            "CASE WHEN s IS NULL OR NOT regexp_full_match(s, '[0-9A-Fa-f]*') THEN NULL "
+            "ELSE unhex(CASE WHEN length(s) % 2 = 1 THEN '0' || s ELSE s END) END",
+        )
+        for plain in ("", "_plain")
     ),
     _macro(
         "idu_array_join(a, sep)",

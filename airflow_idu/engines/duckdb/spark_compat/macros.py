@@ -4,23 +4,17 @@ The rewrites (:mod:`.rewrites`) call these by name; the engine runs
 :data:`.macro_catalog.COMPAT_MACROS` (these and every family's) once per connection. Each macro follows Spark with ANSI mode on
 (Databricks SQL warehouses' default): where Spark raises, the macro raises with
 Spark's error class in the message, so a run never carries on with a different value.
-
-``conv`` follows Spark's NumberConverter for bases 10 and 16 (to 10, -10 and 16): the
-input is trimmed, may start with ``-``, and is read up to its first invalid digit
-(``'zz'`` is 0, ``''`` is NULL); the value is an unsigned 64-bit number, a negative
-input being its two's complement (a negative input of magnitude >= 2^63 becomes
-2^64-1, as in Spark); more than 64 bits fail like Spark's ANSI overflow error.
+(``conv``: spark_compat/conv_macros.py.)
 """
 
 from __future__ import annotations
 
+from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_MACROS
+from airflow_idu.engines.duckdb.spark_compat.nodes import let as _let
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
 __all__ = ["CORE_MACROS", "SPECIAL_UPPER"]
 
-_TWO_63 = "CAST(9223372036854775808 AS HUGEINT)"
-_TWO_64 = "CAST(18446744073709551616 AS HUGEINT)"
-_U64_MAX = "CAST(18446744073709551615 AS HUGEINT)"
 
 # Characters whose upper case is more than one character (Java and Spark use these full
 # mappings, DuckDB the one-character ones). 'ß' -> 'SS' is rewritten; the others fail loudly.
@@ -39,85 +33,6 @@ _TIMESTAMP_TYPES = (
 # Spark 4's element_at/[] of a NULL index returns 0 or an element instead of NULL (seen on local Spark)
 _NULL_INDEX = "error('[IDU_REFUSED] element_at/[] with a NULL index: Spark returns an unreliable value')"
 
-
-def _let(value: str, name: str, body: str) -> str:
-    """``body`` with ``name`` bound to ``value``, evaluated once.
-
-    DuckDB expands macros inline: a macro that names its argument five times copies
-    the argument five times, and ``conv(conv(...))`` in the canonical-id expression
-    then grows into a tree that takes seconds to plan. A one-element lambda binds it.
-    """
-    return f"list_transform([{value}], lambda {name}: {body})[1]"
-
-
-_CONV: tuple[str, ...] = (
-    # a value below 2^63 in the target base (for it, -10 reads as 10)
-    _macro("idu_conv_small(v, to_base)", "CASE WHEN to_base = 16 THEN hex(v) ELSE CAST(v AS VARCHAR) END"),
-    # the digits after an optional leading '-' of trimmed text, up to the first character invalid in the base
-    _macro(
-        "idu_conv_digits(text, from_base)",
-        "regexp_extract(CASE WHEN starts_with(text, '-') THEN substr(text, 2) ELSE text END, "
-        "CASE WHEN from_base = 16 THEN '^[0-9A-Fa-f]*' ELSE '^[0-9]*' END)",
-    ),
-    # their value as HUGEINT; beyond 64 bits is Spark's ANSI overflow error
-    _macro(
-        "idu_conv_magnitude(digits, from_base)",
-        _let(
-            "ltrim(digits, '0')",
-            "d",
-            "CASE WHEN d = '' THEN CAST(0 AS HUGEINT) "
-            "WHEN length(d) > CASE WHEN from_base = 16 THEN 16 ELSE 20 END "
-            f"OR (from_base = 10 AND CAST(d AS HUGEINT) > {_U64_MAX}) "
-            "THEN error('conv: overflow, the value needs more than 64 bits') "
-            "WHEN from_base = 16 THEN CAST(CAST('0x' || d AS UBIGINT) AS HUGEINT) "
-            "ELSE CAST(d AS HUGEINT) END",
-        ),
-    ),
-    # the unsigned 64-bit value Spark converts
-    _macro(
-        "idu_conv_u64(num, from_base)",
-        _let(
-            "trim(CAST(num AS VARCHAR))",
-            "s",
-            "CASE WHEN s IS NULL OR s = '' THEN NULL ELSE "
-            + _let(
-                "idu_conv_magnitude(idu_conv_digits(s, from_base), from_base)",
-                "m",
-                f"CASE WHEN NOT starts_with(s, '-') THEN m WHEN m >= {_TWO_63} THEN {_U64_MAX} "
-                f"ELSE ({_TWO_64} - m) % {_TWO_64} END",
-            )
-            + " END",
-        ),
-    ),
-    # Fast path first: text that is only digits of the base, too few to reach 2^63 (15 hex, 18
-    # decimal), is a non-negative value a plain cast reads exactly, whatever the target base. The
-    # canonical ids convert every identifier's hash four times, and the general path's trimming,
-    # sign handling and overflow checks cost three times as much. Any other text (signs, spaces,
-    # invalid digits, long values) takes the general path. The text is bound once (``_let``).
-    _macro(
-        "conv(num, from_base, to_base)",
-        "CASE WHEN from_base NOT IN (10, 16) OR to_base NOT IN (10, -10, 16) "
-        "THEN error('conv: only bases 10 and 16 to 10, -10 and 16 are supported on DuckDB') ELSE "
-        + _let(
-            "CAST(num AS VARCHAR)",
-            "t",
-            "CASE WHEN t IS NULL THEN NULL "
-            "WHEN from_base = 16 AND regexp_full_match(t, '[0-9A-Fa-f]{1,15}') THEN "
-            "idu_conv_small(CAST(('0x' || t) AS UBIGINT), to_base) "
-            "WHEN from_base = 10 AND regexp_full_match(t, '[0-9]{1,18}') THEN "
-            "idu_conv_small(CAST(t AS UBIGINT), to_base) ELSE "
-            + _let(
-                "idu_conv_u64(t, from_base)",
-                "v",
-                "CASE WHEN to_base = 16 THEN hex(CAST(v AS UBIGINT)) "
-                "WHEN to_base = 10 THEN CAST(v AS VARCHAR) "
-                f"ELSE CAST(CASE WHEN v >= {_TWO_63} THEN v - {_TWO_64} ELSE v END AS VARCHAR) END",
-            )
-            + " END",
-        )
-        + " END",
-    ),
-)
 
 _SPARK: tuple[str, ...] = (
     # unix_timestamp(x, fmt): a TIMESTAMP/DATE ignores fmt; a string is parsed (ANSI: a bad one fails)
@@ -332,4 +247,4 @@ _SPARK: tuple[str, ...] = (
 )
 
 # This module's own macros; macro_catalog.py gathers them with every family's.
-CORE_MACROS: tuple[str, ...] = (*_CONV, *_SPARK)
+CORE_MACROS: tuple[str, ...] = (*CONV_MACROS, *_SPARK)

@@ -6,12 +6,22 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlglot import exp
 
-__all__ = ["call", "macro", "replace_each", "rewrite_calls"]
+__all__ = ["call", "let", "macro", "replace_each", "rewrite_calls"]
 
 
 def call(name: str, *args: exp.Expr) -> exp.Anonymous:
     """``name(args...)`` as DuckDB will print it (a macro or a DuckDB function)."""
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def let(value: str, name: str, body: str) -> str:
+    """``body`` with ``name`` bound to ``value``, evaluated once.
+
+    DuckDB expands macros inline: a macro that names its argument five times copies
+    the argument five times, and ``conv(conv(...))`` in the canonical-id expression
+    then grows into a tree that takes seconds to plan. A one-element lambda binds it.
+    """
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
 
 
 def macro(signature: str, body: str) -> str:

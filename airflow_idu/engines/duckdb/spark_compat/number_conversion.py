@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_BASES
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
-from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each, rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
 if TYPE_CHECKING:
@@ -92,13 +94,19 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
-# the bases the SQL macro ``conv`` (spark_compat/macros.py) covers: kept there, in SQL (the canonical ids use it)
-_MACRO_BASES = (frozenset({10, 16}), frozenset({10, -10, 16}))
+# Spark's integer operators: DuckDB's result is an integer type, so conv(x, 10, 16) is hex of the two's
+# complement (conv_macros.py, idu_conv_int_16)
+_INTEGRAL = (exp.BitwiseXor, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseNot)
 
 
 def _conv(args: list[exp.Expr]) -> exp.Expr:
-    if _base(args[1]) in _MACRO_BASES[0] and _base(args[2]) in _MACRO_BASES[1]:
-        return _call("conv", *args)
+    # the bases the SQL macros (spark_compat/conv_macros.py) cover: kept there, in SQL (the canonical ids use
+    # them), one macro per base pair
+    name = CONV_BASES.get((_base(args[1]), _base(args[2])))  # type: ignore[arg-type]
+    if name == "10_16" and isinstance(args[0], _INTEGRAL):
+        return _call("idu_conv_int_16", args[0])
+    if name is not None:
+        return plain_call(f"idu_conv_{name}", args[0])
     return _call("idu_conv", text(args[0]), args[1], args[2])
 
 
@@ -107,11 +115,47 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
+_TEXT_CONVS = frozenset(
+    {
+        "idu_conv",
+        "idu_conv_int_16",
+        *(f"idu_conv_{name}{plain}" for name in CONV_BASES.values() for plain in ("", "_plain")),
+    }
+)
+# conv to base 10 or -10 under CAST(... AS BIGINT): the macro that skips the text in between
+_TO_BIGINT = {
+    f"idu_conv_{n}{plain}": f"idu_conv_bigint_{n}{plain}"
+    for (_, t), n in CONV_BASES.items()
+    for plain in ("", "_plain")
+    if t != 16
+}
+
+
+def _name(node: exp.Expr) -> str:
+    return node.name.lower() if isinstance(node, exp.Anonymous) else ""
+
+
+def _around_conv(node: exp.Expr) -> exp.Expr:
+    """``upper(conv(...))`` is conv(...): its digits are upper case already. ``CAST(conv(x, b, 10 or
+    -10) AS BIGINT)`` is one macro that skips the text in between (the same value, and DuckDB's own
+    CAST error past BIGINT, as the CAST of conv's digits)."""
+    if isinstance(node, exp.Upper) and _name(node.this) in _TEXT_CONVS:
+        return node.this
+    if (
+        type(node) is exp.Cast
+        and node.to.is_type(exp.DataType.Type.BIGINT)
+        and _name(node.this) in _TO_BIGINT
+    ):
+        return _call(_TO_BIGINT[_name(node.this)], node.this.expressions[0].copy())
+    return node
+
+
 def number_conversion(tree: exp.Expr) -> exp.Expr:
-    """Rewrite conv (innermost first), before the other rewrites see it."""
-    return rewrite_calls(
+    """Rewrite conv (innermost first), before the other rewrites see it; then the calls around it."""
+    tree = rewrite_calls(
         tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]
     )
+    return replace_each(tree, list(tree.find_all(exp.Upper, exp.Cast)), _around_conv)
 
 
 def register_conv(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,44 @@
+"""Arguments a macro may copy instead of binding them once (the ``*_plain`` macros, binding.py).
+
+A macro that names its argument several times is bound through a one-element lambda, which costs
+on every row and turns a column of a one-row table (a key mask joined to every row), which DuckDB
+keeps as one constant value per chunk, into a value per row. For a plain argument the copies are
+cheap and DuckDB computes them once (common subexpression elimination): a column, a literal, and
+substr/sha2/the typeof-dispatching text casts of plain arguments with literal options. Anything
+that may differ between two evaluations (rand, uuid) or costs per copy is not plain. Plainness
+only decides the cost: the copies of a deterministic argument give the same value, or the same
+error, as the bound one.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+__all__ = ["is_plain", "plain_call"]
+
+# macros the rewrites put around an argument that are identity casts once DuckDB folds typeof()
+_TEXT_CASTS = frozenset({"idu_text", "idu_substr_text", "idu_substr_text_plain"})
+
+
+def _literal(node: exp.Expr | None) -> bool:
+    return (
+        node is None or isinstance(node, exp.Literal) or (isinstance(node, exp.Neg) and _literal(node.this))
+    )
+
+
+def is_plain(node: exp.Expr) -> bool:
+    """``node`` is cheap to copy and gives the same value on every copy (see the module docstring)."""
+    if isinstance(node, exp.Column | exp.Literal):
+        return True
+    if isinstance(node, exp.Substring):
+        return is_plain(node.this) and _literal(node.args.get("start")) and _literal(node.args.get("length"))
+    if isinstance(node, exp.SHA2):
+        return is_plain(node.this) and _literal(node.args.get("length"))
+    if isinstance(node, exp.Anonymous) and node.name.lower() in _TEXT_CASTS and len(node.expressions) == 1:
+        return is_plain(node.expressions[0])
+    return False
+
+
+def plain_call(name: str, arg: exp.Expr) -> exp.Anonymous:
+    """``name(arg)``, or ``name_plain(arg)`` when ``arg`` is plain."""
+    return exp.Anonymous(this=f"{name}_plain" if is_plain(arg) else name, expressions=[arg])
