@@ -49,6 +49,21 @@ SHAPES = [
 ]  # fmt: skip
 
 
+# (id, Spark SQL, whether its comparison is wrapped in the check of the structs' field names)
+NAME_CHECKS = [
+    ("columns", "SELECT * FROM a JOIN b ON a.s = b.s", True),
+    ("field-and-constructor", "SELECT s.x = named_struct('a', 1) FROM t", True),
+    ("computed-key", "SELECT * FROM a JOIN b ON a.k = upper(b.k)", False),
+    ("literal", "SELECT * FROM t WHERE s = 1", False),
+    ("update-set", "UPDATE t SET a = b", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sql", "checked"), [t[1:] for t in NAME_CHECKS], ids=[t[0] for t in NAME_CHECKS])
+def test_struct_names_check(sql: str, checked: bool) -> None:
+    assert ("IDU_SAME_FIELDS(" in translate_statement(sql).statements[0]) is checked
+
+
 @pytest.mark.parametrize(("sql", "shaped"), [t[1:] for t in SHAPES], ids=[t[0] for t in SHAPES])
 def test_struct_shape(sql: str, shaped: bool) -> None:
     out = translate_statement(sql).statements[0]

@@ -122,10 +122,12 @@ measurable, where the text check cost 0.3 s of 2.4 s. An operand that a later re
 
 **Structs compared, and joined in one type**: Spark compares two structs field by field in order,
 whatever their field names (`named_struct('a', 1) = named_struct('b', 1)` is true); DuckDB matches
-fields by name (false). So `=`, `<>`, `<=>`, `<`, `<=`, `>`, `>=` of two values that may be structs are
-refused when run where the structs' field names differ (case aside), at any level
-(`idu_same_fields`: both types are known when DuckDB binds, so the test folds away and a join keeps its
-hash join). Spark has no common type for structs with different field names in `array`, `coalesce`,
+fields by name (false). So `=`, `<>`, `<=>`, `<`, `<=`, `>`, `>=` of two columns (or fields of them, or
+structs built in place) are refused when run where the structs' field names differ (case aside), at any
+level (`idu_same_fields`: both types are known when DuckDB binds, so the test folds away and a join
+keeps its hash join). Not checked: a struct computed by a function and compared
+(`coalesce(s1, s2) = s3`): around a computed join key the folded check still cost a join 500 times its
+time. Spark has no common type for structs with different field names in `array`, `coalesce`,
 `if`, `CASE`, `IN`... (it fails); DuckDB joins them by name into one wider struct: refused when run too.
 
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
