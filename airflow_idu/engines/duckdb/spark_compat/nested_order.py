@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.nested_shape import Shape, Shapes, field_names_sql, maybe_nested
+from airflow_idu.engines.duckdb.spark_compat.nested_shape import Shape, Shapes, maybe_nested
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
@@ -31,8 +31,6 @@ __all__ = ["NESTED_ORDER_MACROS", "guard_nested_orders", "nested_null_check", "t
 
 _TAG = "idu_nested_order"
 _SLOTS = "idu_nested_order_slots"  # on the ordering node: the positions of its marked operands
-_NAMES = "idu_struct_names"  # on a comparison of two values that may be structs
-_COMPARING = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 # a NULL element or field in DuckDB's text of a nested value ([NULL], [1, NULL], {'a': NULL})
 _PATTERN = r"(\[|\(|, |: )NULL(,|\]|\}|\))"
 _NESTED = "(typeof({x}) LIKE '%[]' OR typeof({x}) LIKE 'STRUCT(%')"
@@ -55,16 +53,6 @@ def nested_null_check(text: str, again: str) -> str:
 # place: a scalar's typeof folds, the CASE folds to ``x`` and the VARCHAR is never made. The key comes
 # twice (``k``, ``k2``) for the same reason.
 NESTED_ORDER_MACROS: tuple[str, ...] = (
-    # a comparison (x) refused where its operands are structs whose field names differ: Spark compares
-    # structs field by field in order, whatever the names, DuckDB matches fields by name. The types
-    # (each passed three times, see below) are known when DuckDB binds: the test folds away.
-    _macro(
-        "idu_same_fields(x, l1, l2, l3, r1, r2, r3)",
-        f"CASE WHEN l1 LIKE '%STRUCT(%' AND r1 LIKE '%STRUCT(%' AND {field_names_sql('l2')} <> "
-        f"{field_names_sql('r2')} THEN error('[IDU_REFUSED] comparing structs whose field names differ (' || "
-        "l3 || ' with ' || r3 || '): Spark compares them field by field in order, whatever the names, DuckDB "
-        "by name; give both the same names') ELSE x END",
-    ),
     _macro(
         "idu_ordered(x, nested, k, k2, what)",
         f"CASE WHEN nested AND {nested_null_check('CAST(k AS VARCHAR)', 'CAST(k2 AS VARCHAR)')} "
@@ -121,33 +109,8 @@ def _elements_null(key: exp.Expr, shape: Shape) -> exp.Expr:
     return _call("list_bool_or", _call("list_transform", key.copy(), element))
 
 
-def _names_checked(node: exp.Expr) -> exp.Expr:
-    """``node`` (a comparison) in the check of its operands' struct field names (``idu_same_fields``)."""
-    types = [_call("typeof", _untagged(o)) for o in (node.this, node.expression) for _ in range(3)]
-    return _call("idu_same_fields", node.copy(), *types)
-
-
-def _untagged(node: exp.Expr) -> exp.Expr:
-    """A copy of ``node`` without the marks: a type needs no guard."""
-    copy = node.copy()
-    for n in copy.walk():
-        for mark in (_TAG, _SLOTS, _NAMES):
-            (getattr(n, "_meta", None) or {}).pop(mark, None)
-    return copy
-
-
 def _refused(what: str) -> str:
     return f"[IDU_REFUSED] {what}{_TAIL}"
-
-
-def _plain_operand(node: exp.Expr) -> bool:
-    """A column, a field of one, a struct built in place or a cast of these: the operands whose field
-    names are checked. Only these: wrapped around an expression that computes a join key, the check
-    (though DuckDB folds it) cost a join 500 times its time; a struct computed by a function and
-    compared (``coalesce(s1, s2) = s3``) is not checked (docs/compatibility.md says so)."""
-    while isinstance(node, exp.Paren | exp.Cast):
-        node = node.this
-    return isinstance(node, exp.Column | exp.Dot | exp.Struct)
 
 
 def _scalar(node: exp.Expr) -> bool:
@@ -184,13 +147,7 @@ _ELEMENT_ORDERING = (exp.ArrayMax, exp.ArrayMin, exp.ArraySort)  # they order th
 
 
 def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
-    """Mark each operand, as written, that orders a value that may be nested, and each comparison of
-    two values that may be structs."""
-    for comparison in tree.find_all(*_COMPARING):
-        if isinstance(comparison.parent, exp.Update) and comparison.arg_key == "expressions":
-            continue  # UPDATE SET a = b assigns
-        if all(_plain_operand(o) for o in (comparison.this, comparison.expression)):
-            comparison.meta[_NAMES] = True
+    """Mark each operand, as written, that orders a value that may be nested."""
     for node in tree.find_all(*_ORDERING):
         operands = _operands(node)
         if len(operands) > 1 and any(_scalar(o) for o, _ in operands):
@@ -221,12 +178,8 @@ def _retag_replaced(tree: exp.Expr) -> None:
 
 
 def guard_nested_orders(tree: exp.Expr) -> exp.Expr:
-    """Wrap each marked operand in its run-time guard, and each marked comparison in its names check."""
+    """Wrap each marked operand in its run-time guard."""
     _retag_replaced(tree)
-    for comparison in [
-        c for c in tree.find_all(*_COMPARING) if (getattr(c, "_meta", None) or {}).pop(_NAMES, None)
-    ]:
-        comparison.replace(_names_checked(comparison))
     marked = [n for n in tree.find_all(exp.Expr) if _TAG in (getattr(n, "_meta", None) or {})]
     # window_ties copies ORDER BY keys into PARTITION BY; grouping by the plain key gives the same groups
     partitioned = {id(n) for w in tree.find_all(exp.Window) for p in w.args.get("partition_by") or ()
