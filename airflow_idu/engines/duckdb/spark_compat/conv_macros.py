@@ -117,6 +117,18 @@ def _conv_macros() -> tuple[str, ...]:
     return (*macros, _macro("idu_conv_int_16(x)", int_16))
 
 
+def _of_magnitude(body: str) -> str:
+    """``body`` over the trimmed text ``s`` of ``num`` (NULL when empty) and the magnitude ``m`` of its
+    digits in ``from_base``."""
+    return _let(
+        "trim(CAST(num AS VARCHAR))",
+        "s",
+        "CASE WHEN s IS NULL OR s = '' THEN NULL ELSE "
+        + _let("idu_conv_magnitude(idu_conv_digits(s, from_base), from_base)", "m", body)
+        + " END",
+    )
+
+
 CONV_MACROS: tuple[str, ...] = (
     # the digits after an optional leading '-' of trimmed text, up to the first character invalid in the base
     _macro(
@@ -142,33 +154,17 @@ CONV_MACROS: tuple[str, ...] = (
     # magnitude (2^64 minus the value from 2^63 on): '-0' stays '-0', '-8000000000000000' (hex) is -2^63
     _macro(
         "idu_conv_signed(num, from_base)",
-        _let(
-            "trim(CAST(num AS VARCHAR))",
-            "s",
-            "CASE WHEN s IS NULL OR s = '' THEN NULL ELSE "
-            + _let(
-                "idu_conv_magnitude(idu_conv_digits(s, from_base), from_base)",
-                "m",
-                f"CASE WHEN starts_with(s, '-') OR m >= {_TWO_63} THEN '-' ELSE '' END "
-                f"|| CAST(CASE WHEN m >= {_TWO_63} THEN {_TWO_64} - m ELSE m END AS VARCHAR)",
-            )
-            + " END",
+        _of_magnitude(
+            f"CASE WHEN starts_with(s, '-') OR m >= {_TWO_63} THEN '-' ELSE '' END "
+            f"|| CAST(CASE WHEN m >= {_TWO_63} THEN {_TWO_64} - m ELSE m END AS VARCHAR)"
         ),
     ),
     # the unsigned 64-bit value Spark converts
     _macro(
         "idu_conv_u64(num, from_base)",
-        _let(
-            "trim(CAST(num AS VARCHAR))",
-            "s",
-            "CASE WHEN s IS NULL OR s = '' THEN NULL ELSE "
-            + _let(
-                "idu_conv_magnitude(idu_conv_digits(s, from_base), from_base)",
-                "m",
-                f"CASE WHEN NOT starts_with(s, '-') THEN m WHEN m >= {_TWO_63} THEN {_U64_MAX} "
-                f"ELSE ({_TWO_64} - m) % {_TWO_64} END",
-            )
-            + " END",
+        _of_magnitude(
+            f"CASE WHEN NOT starts_with(s, '-') THEN m WHEN m >= {_TWO_63} THEN {_U64_MAX} "
+            f"ELSE ({_TWO_64} - m) % {_TWO_64} END"
         ),
     ),
     *_conv_macros(),
