@@ -8,26 +8,28 @@ greatest), and on equality (``=``, ``<=>``, IN, DISTINCT, GROUP BY treat NULLs i
 
 The translation does not know column types, so every ordering of a value that may be nested
 (ORDER BY and window ORDER BY keys, ``<``/``<=``/``>``/``>=``/BETWEEN operands, min/max,
-greatest/least, array_max/array_min elements; max_by/min_by keys are spark_compat/by_ties.py's) is
-wrapped in a guard that dispatches on DuckDB's ``typeof()``: the binder folds it to a constant, so a
+greatest/least, array_max/array_min/array_sort elements; max_by/min_by keys are spark_compat/by_ties.py's)
+is wrapped in a guard that dispatches on DuckDB's ``typeof()``: the binder folds it to a constant, so a
 scalar keeps its plain expression and pays nothing; an array or struct is refused when run where its
 text shows a NULL element or field (a quoted string 'NULL' does not match: DuckDB quotes such strings).
+A struct the statement builds itself is tested on its fields instead (spark_compat/nested_shape.py).
 
 The guard must reach only the statement's own orderings, not the ones other rewrites generate
 (window_ties compares ROW(...) values whose fields may well be NULL, in an order-free way), and
 must not hide keys from those rewrites; so :func:`tag_nested_orders` marks the nodes as written,
-first, and :func:`guard_nested_orders` wraps the marked ones that survive, last.
+first, and :func:`guard_nested_orders` wraps the marked ones, last (an operand a rewrite replaced is
+found again through its ordering node).
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.nested_shape import Shape, Shapes, maybe_nested
+from airflow_idu.engines.duckdb.spark_compat.nested_shape import Shape, Shapes, field_of, maybe_nested
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
-__all__ = ["NESTED_ORDER_MACROS", "guard_nested_orders", "nested_null_check", "tag_nested_orders"]
+__all__ = ["NESTED_ORDER_MACROS", "guard_nested_orders", "tag_nested_orders"]
 
 _TAG = "idu_nested_order"
 _SLOTS = "idu_nested_order_slots"  # on the ordering node: the positions of its marked operands
@@ -87,18 +89,72 @@ def _placed(template: str, key: exp.Expr) -> exp.Expr:
 
 
 def _fields_null(key: exp.Expr, shape: Shape) -> exp.Expr:
-    """``key`` (a struct of ``shape``) is not NULL and a field is NULL, or a nested field holds one."""
-    tests: list[exp.Expr] = []
-    for position, nested in enumerate(shape, start=1):
-        field = _call("struct_extract_at", key.copy(), exp.Literal.number(position))
-        test: exp.Expr = exp.Is(this=field, expression=exp.Null())
-        if nested:  # the text test, on this field only: DuckDB folds the typeof for a scalar
-            text = nested_null_check("CAST(v AS VARCHAR)", "CAST(v AS VARCHAR)")
-            inside = _placed(f"({_NESTED.format(x='v')} AND {text})", field)
-            test = exp.or_(test, inside)
-        tests.append(test)
+    """``key`` (a struct of ``shape``) is not NULL and a field is NULL, or a nested field holds one.
+    A struct built in place is tested on its own field expressions (CASE branches each on theirs), so
+    the test grows with the struct, not with the struct times its width; any other key (a column)
+    field by field by position."""
+    while isinstance(key, exp.Paren):
+        key = key.this
+    if isinstance(key, exp.Struct):
+        return exp.paren(
+            exp.or_(*(_field_null(field_of(e), n) for e, n in zip(key.expressions, shape, strict=True)))
+        )
+    if isinstance(key, exp.Case | exp.If) and _built(key):
+        return _per_branch(key, shape)
+    fields = (_field_null(_call("struct_extract_at", key.copy(), exp.Literal.number(i)), n)
+              for i, n in enumerate(shape, start=1))  # fmt: skip
     present = exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))
-    return exp.and_(present, exp.paren(exp.or_(*tests), copy=False))
+    return exp.and_(present, exp.paren(exp.or_(*fields), copy=False))
+
+
+def _field_null(field: exp.Expr, nested: bool) -> exp.Expr:
+    """``field`` is NULL or, if it may be nested, holds a NULL (the text test: DuckDB folds its typeof
+    for a scalar)."""
+    test: exp.Expr = exp.Is(this=field.copy(), expression=exp.Null())
+    if not nested:
+        return test
+    text = nested_null_check("CAST(v AS VARCHAR)", "CAST(v AS VARCHAR)")
+    return exp.or_(test, _placed(f"({_NESTED.format(x='v')} AND {text})", field))
+
+
+def _built(node: exp.Expr | None) -> bool:
+    """Every result of ``node`` is NULL, a struct built in place or a CASE/IF of those."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if node is None or isinstance(node, exp.Null | exp.Struct):
+        return True
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Null):
+        return True
+    if isinstance(node, exp.If):
+        return _built(node.args.get("true")) and _built(node.args.get("false"))
+    if isinstance(node, exp.Case):
+        return all(_built(i.args.get("true")) for i in node.args.get("ifs") or ()) and _built(
+            node.args.get("default")
+        )
+    return False
+
+
+def _per_branch(node: exp.Expr | None, shape: Shape) -> exp.Expr:
+    """The NULL-inside test of a CASE/IF of structs built in place: the same branches, each result
+    replaced by its own test (a NULL result: false)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if node is None or isinstance(node, exp.Null | exp.Cast):
+        return exp.false()  # _built admits a Cast only around NULL
+    if isinstance(node, exp.Struct):
+        return _fields_null(node, shape)
+    if isinstance(node, exp.If):
+        return exp.If(this=node.this.copy(), true=_per_branch(node.args.get("true"), shape),
+                      false=_per_branch(node.args.get("false"), shape))  # fmt: skip
+    ifs = [
+        exp.If(this=i.this.copy(), true=_per_branch(i.args.get("true"), shape))
+        for i in node.args.get("ifs") or ()
+    ]
+    return exp.Case(this=_copy(node.this), ifs=ifs, default=_per_branch(node.args.get("default"), shape))
+
+
+def _copy(node: exp.Expr | None) -> exp.Expr | None:
+    return node.copy() if node is not None else None
 
 
 def _elements_null(key: exp.Expr, shape: Shape) -> exp.Expr:

@@ -4,13 +4,14 @@ nested_order.py refuses, when run, an ordering of a struct that holds a NULL fie
 struct's type it must read DuckDB's text of every value (a VARCHAR per row: in a loop that orders a
 million structs a row, a fifth of the statement's time). Most structs that SQL orders are built in the
 same statement (``min(struct(rank, id)) OVER``, ``max(CASE WHEN v IS NOT NULL THEN
-named_struct('order', t, 'value', v) END)``), so their fields are known without a catalog: this module
-follows a key back through MIN/MAX, windows, CASE branches and the columns of subqueries and CTEs to
-the constructors that built it, and then tests the fields by position, ``struct_extract_at(k, i) IS
-NULL``. A field that may itself be nested keeps the text test, on that field only (DuckDB folds the
-``typeof`` and skips it for a scalar). Anything it cannot follow (a table's column, a function's
-result, a set operation) gets the text test as before. The test reads the key a second time; the
-engine accepts no volatile function, so both reads are the same value.
+named_struct('order', t, 'value', v) END)``), so their fields are known without a catalog: this
+module follows a key back through MIN/MAX, windows, CASE branches and the columns of subqueries and
+CTEs to the constructors that built it; nested_order.py then tests the fields (``struct_extract_at(k,
+i) IS NULL`` on a column, the field expressions themselves on a struct built in place). A field that
+may itself be nested keeps the text test, on that field only (DuckDB folds the ``typeof`` and skips it
+for a scalar). Anything it cannot follow (a table's column, a function's result, a set operation) gets
+the text test as before. The test reads the key a second time; the engine accepts no volatile
+function, so both reads are the same value.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, build_scope
 
-__all__ = ["Shape", "Shapes", "field_names_sql", "maybe_nested"]
+__all__ = ["Shape", "Shapes", "field_names_sql", "field_of", "maybe_nested"]
 
 # aggregates and window functions whose value is one of their argument's values (same type)
 _PICKS = (exp.Min, exp.Max, exp.AnyValue, exp.First, exp.Last, exp.FirstValue, exp.LastValue)
@@ -87,7 +88,7 @@ class Shapes:
         if isinstance(node, exp.Paren | exp.Alias):
             return self._shape(node.this, scope, depth + 1)
         if isinstance(node, exp.Struct):
-            return tuple(maybe_nested(_field(e)) for e in node.expressions)
+            return tuple(maybe_nested(field_of(e)) for e in node.expressions)
         if isinstance(node, exp.Window):
             return self._shape(node.this, scope, depth + 1) if isinstance(node.this, _PICKS) else None
         if isinstance(node, _PICKS) and not node.expressions:
@@ -108,7 +109,8 @@ class Shapes:
         return tuple(any(flags) for flags in zip(*shapes, strict=True))
 
 
-def _field(node: exp.Expr) -> exp.Expr:
+def field_of(node: exp.Expr) -> exp.Expr:
+    """The value expression of a struct constructor's field (``name := value``, ``value AS name``)."""
     return (
         node.expression
         if isinstance(node, exp.PropertyEQ)
