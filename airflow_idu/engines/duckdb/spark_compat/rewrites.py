@@ -50,6 +50,7 @@ from airflow_idu.engines.duckdb.spark_compat.json_reading import json_reading
 from airflow_idu.engines.duckdb.spark_compat.json_tuple import json_tuple
 from airflow_idu.engines.duckdb.spark_compat.kll import kll
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
+from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
 from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
@@ -146,7 +147,8 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     vectors,  # vector_inner_product, vector_norm... (Python functions), on their rewritten arguments
     grouping_windows,  # grouping()/grouping_id() with Spark's types
     guard_nested_orders,  # the orderings marked first: refused when run on a NULL inside a nested value
-    hoist_lambda_aggregates,  # last: it moves the aggregates the rewrites above produced
+    hoist_lambda_aggregates,  # it moves the aggregates the rewrites above produced
+    partition_aggregates,  # last: whole-partition window aggregates as a GROUP BY joined back (speed)
 )
 
 
