@@ -50,7 +50,6 @@ from airflow_idu.engines.duckdb.spark_compat.json_reading import json_reading
 from airflow_idu.engines.duckdb.spark_compat.json_tuple import json_tuple
 from airflow_idu.engines.duckdb.spark_compat.kll import kll
 from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import hoist_lambda_aggregates
-from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
 from airflow_idu.engines.duckdb.spark_compat.make_timestamp import make_timestamps
 from airflow_idu.engines.duckdb.spark_compat.map_functions import map_functions
 from airflow_idu.engines.duckdb.spark_compat.more_functions import more_functions
@@ -58,6 +57,7 @@ from airflow_idu.engines.duckdb.spark_compat.nested_order import guard_nested_or
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import number_conversion
 from airflow_idu.engines.duckdb.spark_compat.number_format import number_format
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
+from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
