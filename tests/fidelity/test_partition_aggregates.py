@@ -21,7 +21,9 @@ def _sorted(rows: list[Any]) -> list[list[Any]]:
 
 
 @pytest.mark.parametrize("statement", list(REWRITTEN.values()), ids=list(REWRITTEN))
-def test_rewritten_windows_give_sparks_rows(spark: Any, engine: duckdb.DuckDBPyConnection, statement: str) -> None:
+def test_rewritten_windows_give_sparks_rows(
+    spark: Any, engine: duckdb.DuckDBPyConnection, statement: str
+) -> None:
     spark.createDataFrame(ROWS, "g STRING, k INT, v STRING, n BIGINT").createOrReplaceTempView("t")
     expected = _sorted(spark.sql(statement).collect())
     engine.execute("CREATE OR REPLACE TABLE t (g VARCHAR, k INTEGER, v VARCHAR, n BIGINT)")
