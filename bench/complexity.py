@@ -72,6 +72,18 @@ CONSTRUCTS: tuple[tuple[str, str, str | None], ...] = (
         "k -> size(filter(collect_list(v % 8), x -> x = k)))) FROM elem_in",
         SORT_PAIRS,
     ),
+    # rows, not elements: a whole-partition window aggregate runs as a GROUP BY joined back
+    (
+        "min over a whole partition",
+        "SELECT count(m) FROM (SELECT MIN(v) OVER (PARTITION BY v % 1000) AS m FROM elem_in) w",
+        None,
+    ),
+    (
+        "min of a struct over a whole partition",
+        "SELECT count(m) FROM (SELECT MIN(s) OVER (PARTITION BY g) AS m FROM (SELECT v % 1000 AS g, "
+        "named_struct('a', coalesce(v, 0) % 7, 'b', i) AS s FROM elem_in) r) w",
+        None,
+    ),
 )
 
 # DuckDB's own primitives on the same arrays, run as written (no translation, no macro of ours): what
