@@ -184,6 +184,18 @@ _WINDOW_TIES = (
     "frames or the whole partition give peers one value: accepted as before. Not told apart: 0.0 and -0.0 (equal in both engines' comparisons)."
 )
 
+_PARTITION_AGGREGATES = (
+    "**Whole-partition window aggregates** (spark_compat/partition_aggregates.py; "
+    "tests/fidelity/test_partition_aggregates.py and tests/engines/test_partition_aggregates.py). "
+    "`min`, `max`, `sum`, `count` and `avg` over a whole partition (PARTITION BY, no ORDER BY, no frame "
+    "smaller than the partition), in a SELECT over one table or subquery with no GROUP BY, run as a GROUP BY "
+    "of the partition keys joined back with `IS NOT DISTINCT FROM` (NULL keys are one partition, as in "
+    "Spark), over the source and WHERE materialized once: the same values, linear like Spark's hash "
+    "exchange, where DuckDB's window operator sorts every partition. Any other window (ORDER BY, a "
+    "smaller frame, a positional function), a join, `*`, or a query inside an expression (it could be "
+    "correlated) runs as DuckDB's window, as written."
+)
+
 _BY_TIES = (
     "**max_by / min_by over tied ordering values** (spark_compat/by_ties.py; tests/fidelity/test_by_ties.py "
     "and tests/engines/test_by_ties.py). As Spark: rows whose ordering value is NULL are skipped, a NULL "
@@ -235,6 +247,8 @@ def render_functions(verdicts: Sequence[Verdict]) -> str:
         _GEOSPATIAL,
         "",
         _WINDOW_TIES,
+        "",
+        _PARTITION_AGGREGATES,
         "",
         _BY_TIES,
         "",
