@@ -122,10 +122,15 @@ measurable, where the text check cost 0.3 s of 2.4 s. An operand that a later re
 
 **Structs of different field names**: Spark has no common type for structs whose field names differ in
 `array`, `coalesce`, `if`, `CASE`, `IN`... (it fails); DuckDB joins them by name into one wider struct:
-refused when run (folded when DuckDB binds). Known gap, not yet closed: Spark *compares* two structs
-field by field in order, whatever the names (`named_struct('a', 1) = named_struct('b', 1)` is true),
-DuckDB by name (false); such comparisons run unchecked. A check wrapped around each comparison (folded
-when bound) was tried and withdrawn: it left plans of plain column joins several times slower.
+refused when run (folded when DuckDB binds). Spark *compares* two structs field by field in order,
+whatever the names (`named_struct('a', 1) = named_struct('b', 1)` is true), DuckDB by name (false):
+`=`, `<>`, `<=>`, `<`, `<=`, `>`, `>=` of two columns, fields of columns or structs built in place are
+refused when run where both are structs whose field names (at any level, case aside) differ
+(`spark_compat/struct_names.py`; tests/engines/test_struct_names.py). The check sits in the right
+operand (`CASE WHEN idu_same_fields(typeof(x), typeof(y)) THEN y END`); both types are known when
+DuckDB binds, so where the names agree it folds to `y` before planning: hash joins and scan filters
+are unchanged (the test reads the plans). Not checked: a struct computed by a function and compared
+(`coalesce(s1, s2) = s3`).
 
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
 `conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's

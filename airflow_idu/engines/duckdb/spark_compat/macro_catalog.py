@@ -33,6 +33,7 @@ from airflow_idu.engines.duckdb.spark_compat.scalar_macros import SCALAR_MACROS
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import SCALED_ROUNDING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.sketches import SKETCH_MACROS
 from airflow_idu.engines.duckdb.spark_compat.strict_math import STRICT_MATH_MACROS
+from airflow_idu.engines.duckdb.spark_compat.struct_names import STRUCT_NAMES_MACROS
 from airflow_idu.engines.duckdb.spark_compat.struct_writing import STRUCT_WRITING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.text_functions import TEXT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.theta_functions import THETA_MACROS
@@ -62,6 +63,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *DATETIME_MACROS,
     *MORE_MACROS,
     *NESTED_ORDER_MACROS,
+    *STRUCT_NAMES_MACROS,
     *MAP_MACROS,
     *TEXT_MACROS,
     *REGEXP_MACROS,

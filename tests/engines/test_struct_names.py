@@ -1,0 +1,83 @@
+"""Comparisons of structs whose field names differ (spark_compat/struct_names.py): refused when run,
+since Spark compares field by field in order whatever the names and DuckDB by name; where the names
+agree the check folds away before planning (hash joins and scan filters unchanged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from airflow_idu.engines.duckdb.translate import translate_statement
+
+# (id, Spark SQL, whether its comparison carries the names check)
+CHECKED = [
+    ("columns", "SELECT * FROM a JOIN b ON a.s = b.s", True),
+    ("field-and-constructor", "SELECT s.x = named_struct('a', 1) FROM t", True),
+    ("ordering", "SELECT * FROM t WHERE s < u", True),
+    ("null-safe", "SELECT * FROM t WHERE s <=> u", True),
+    ("computed-key", "SELECT * FROM a JOIN b ON a.k = upper(b.k)", False),
+    ("literal", "SELECT * FROM t WHERE s = 1", False),
+    ("cast-to-scalar", "SELECT * FROM t WHERE CAST(s AS INT) = CAST(u AS INT)", False),
+    ("update-set", "UPDATE t SET a = b", False),
+]  # fmt: skip
+
+REFUSED = [
+    ("constructors", "SELECT s1 = s2 FROM (SELECT named_struct('a', 1) AS s1, named_struct('b', 1) AS s2)"),
+    ("order-of-names", "SELECT s1 < s2 FROM (SELECT named_struct('a', 1, 'b', 2) AS s1, named_struct('b', 1, 'a', 2) AS s2)"),
+    ("join", "SELECT count(*) FROM ta JOIN tb ON ta.s = tb.s"),
+    ("scan-filter", "SELECT count(*) FROM ta WHERE s = named_struct('x', 0, 'b', '0')"),
+    ("nested", "SELECT count(*) FROM tn JOIN tn AS o ON tn.n = named_struct('a', 1, 'inner', named_struct('z', 2))"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tables(con: Any) -> Any:
+    con.execute("CREATE OR REPLACE TABLE ta AS SELECT {'a': i, 'b': i::VARCHAR} s, i k FROM range(1000) t(i)")
+    con.execute("CREATE OR REPLACE TABLE tb AS SELECT {'b': i, 'a': i::VARCHAR} s, i k FROM range(10) t(i)")
+    con.execute("CREATE OR REPLACE TABLE tc AS SELECT {'a': i, 'b': i::VARCHAR} s, i k FROM range(1000) t(i)")
+    con.execute("CREATE OR REPLACE TABLE tn AS SELECT {'a': 1, 'inner': {'y': 2}} n")
+    return con
+
+
+def _sql(statement: str) -> str:
+    return translate_statement(statement).statements[-1]
+
+
+@pytest.mark.parametrize(("sql", "checked"), [c[1:] for c in CHECKED], ids=[c[0] for c in CHECKED])
+def test_which_comparisons_are_checked(sql: str, checked: bool) -> None:
+    assert ("IDU_SAME_FIELDS(" in _sql(sql)) is checked
+
+
+@pytest.mark.parametrize("sql", [r[1] for r in REFUSED], ids=[r[0] for r in REFUSED])
+def test_different_field_names_are_refused_when_run(tables: Any, sql: str) -> None:
+    with pytest.raises(duckdb.Error, match=r"\[IDU_REFUSED\] comparing structs whose field names differ"):
+        tables.execute(_sql(sql)).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT count(*) FROM ta JOIN tc ON ta.s = tc.s", 1000),
+        ("SELECT count(*) FROM ta WHERE s = named_struct('a', 5, 'b', '5')", 1),
+        ("SELECT count(*) FROM ta JOIN tc ON ta.k = tc.k WHERE ta.s < tc.s", 0),
+    ],
+    ids=["join", "scan-filter", "ordering"],
+)
+def test_same_names_compare_as_before(tables: Any, sql: str, expected: int) -> None:
+    assert tables.execute(_sql(sql)).fetchall() == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "plan"),
+    [
+        ("SELECT count(*) FROM ta JOIN tc ON ta.s = tc.s", "Conditions: s = s"),
+        ("SELECT count(*) FROM ta JOIN tc ON ta.k = tc.k", "Conditions: k = k"),
+        ("SELECT count(*) FROM ta WHERE k = 5", "Filters: k = 5"),
+    ],
+    ids=["struct-join", "column-join", "scan-filter"],
+)
+def test_the_check_folds_before_planning(tables: Any, sql: str, plan: str) -> None:
+    explained = tables.execute("EXPLAIN " + _sql(sql)).fetchall()[0][1]
+    assert plan in explained and "IDU_SAME_FIELDS" not in explained.upper()
