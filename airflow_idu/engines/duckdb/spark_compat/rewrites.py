@@ -64,7 +64,7 @@ from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_round
 from airflow_idu.engines.duckdb.spark_compat.schema_inference import schema_inference
 from airflow_idu.engines.duckdb.spark_compat.sketches import sketches
 from airflow_idu.engines.duckdb.spark_compat.string_similarity import string_similarity
-from airflow_idu.engines.duckdb.spark_compat.struct_names import check_struct_names
+from airflow_idu.engines.duckdb.spark_compat.struct_names import check_struct_names, place_struct_name_checks
 from airflow_idu.engines.duckdb.spark_compat.struct_writing import struct_writing
 from airflow_idu.engines.duckdb.spark_compat.substrings import text_substrings
 from airflow_idu.engines.duckdb.spark_compat.text_functions import text_functions
@@ -149,6 +149,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     grouping_windows,  # grouping()/grouping_id() with Spark's types
     check_struct_names,  # comparisons of structs: refused when run where field names differ (folds)
     guard_nested_orders,  # the orderings marked first: refused when run on a NULL inside a nested value
+    place_struct_name_checks,  # the checks marked above, around the guarded operands
     hoist_lambda_aggregates,  # it moves the aggregates the rewrites above produced
     partition_aggregates,  # last: whole-partition window aggregates as a GROUP BY joined back (speed)
 )

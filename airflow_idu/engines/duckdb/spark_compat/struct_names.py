@@ -4,8 +4,8 @@ Spark compares two structs field by field in order, whatever their field names
 (``named_struct('a', 1) = named_struct('b', 1)`` is true); DuckDB matches fields by name (false),
 so such a comparison would give a different answer silently.
 
-Each ``=``, ``<>``, ``<=>``, ``<``, ``<=``, ``>``, ``>=`` whose operands are both columns, fields of
-columns or structs built in place (through casts and parentheses) becomes
+Each ``=``, ``<>``, ``<=>``, ``<``, ``<=``, ``>``, ``>=`` whose operands may both be structs (not a
+literal, an arithmetic or logical operator, a cast to a type without a struct, or a subquery) becomes
 
     x = CASE WHEN idu_same_fields(typeof(x), typeof(x), typeof(x), typeof(y), ...) THEN y END
 
@@ -15,8 +15,9 @@ agree the CASE folds to ``y`` before planning, so a join keeps its hash join on 
 filter still reaches the scan. Where they differ DuckDB keeps the error for run time, and the
 operand raises on the first row compared. A check *beside* the comparison (``AND``) can be ordered
 after it and then never runs where the comparison is false; one *around* it (tried first) did not
-fold before joins were planned (plain column joins 20-50 times slower). A struct computed by a
-function and compared (``coalesce(s1, s2) = s3``) is not checked.
+fold before joins were planned (plain column joins 20-50 times slower). A computed operand
+(``coalesce(s1, s2) = s3``, ``a.k = upper(b.k)``) is checked the same way and folds the same way.
+Not checked: a scalar subquery compared (``s = (SELECT ...)``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
-__all__ = ["STRUCT_NAMES_MACROS", "check_struct_names"]
+__all__ = ["STRUCT_NAMES_MACROS", "check_struct_names", "place_struct_name_checks"]
+
+_CHECK = "idu_struct_names_check"  # on a comparison: its check, until it is placed
 
 _COMPARING = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 # an `=` that assigns or names, not compares
@@ -53,25 +56,25 @@ STRUCT_NAMES_MACROS: tuple[str, ...] = (
 )
 
 
-def _plain(node: exp.Expr) -> bool:
-    """A column, a field of one, a struct built in place, or a cast of these."""
-    while isinstance(node, exp.Paren | exp.Cast | exp.TryCast):
-        node = node.this
-    return isinstance(node, exp.Column | exp.Dot | exp.Struct)
+# operands whose value is never a struct: literals, arithmetic, comparisons, logic
+_SCALAR = (exp.Literal, exp.Null, exp.Boolean, exp.Binary, exp.Unary, exp.Predicate)
+_SCALAR_CALLS = frozenset({"idu_to_bigint", "idu_to_integer", "idu_to_smallint", "idu_to_tinyint"})  # casts
 
 
 def _may_hold_structs(node: exp.Expr) -> bool:
-    """False where the operand is a cast to a type without a struct (its type is known)."""
+    """Whether ``node`` can be a struct (or hold one): False for scalar operators, literals and casts
+    to a type without a struct; a subquery is left unchecked (its type is not always folded)."""
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.Cast | exp.TryCast):
         return "STRUCT" in node.to.sql(dialect="duckdb").upper()
-    return True
+    if isinstance(node, exp.Anonymous) and node.name.lower() in _SCALAR_CALLS:
+        return False
+    return not isinstance(node, (*_SCALAR, exp.Subquery, exp.Select))
 
 
 def _checked(comparison: exp.Expr) -> bool:
-    operands = (comparison.this, comparison.expression)
-    if not all(_plain(o) for o in operands) or not all(_may_hold_structs(o) for o in operands):
+    if not all(_may_hold_structs(o) for o in (comparison.this, comparison.expression)):
         return False
     return comparison.find_ancestor(*_NOT_COMPARING) is None
 
@@ -85,10 +88,24 @@ def _type_of(operand: exp.Expr) -> exp.Expr:
 
 
 def check_struct_names(tree: exp.Expr) -> exp.Expr:
+    """Mark each comparison to check with its check, built from the operands as written."""
     for comparison in [c for c in tree.find_all(*_COMPARING) if _checked(c)]:
         left, right = comparison.this, comparison.expression
-        check = _call("idu_same_fields", *(_type_of(o) for o in (left, left, left, right, right, right)))
+        comparison.meta[_CHECK] = _call(
+            "idu_same_fields", *(_type_of(o) for o in (left, left, left, right, right, right))
+        )
+    return tree
+
+
+def place_struct_name_checks(tree: exp.Expr) -> exp.Expr:
+    """Put each marked check in its comparison's right operand, around what the guards made of it
+    (after the nested-order guard: the guard then reads the operand, not a copy of the check)."""
+    for comparison in list(tree.find_all(*_COMPARING)):
+        check = (getattr(comparison, "_meta", None) or {}).pop(_CHECK, None)
+        if check is None:
+            continue
+        right = comparison.expression
         checked = exp.Case(ifs=[exp.If(this=check, true=exp.null())])
         right.replace(checked)
-        checked.args["ifs"][0].set("true", right)  # the node itself, with its marks
+        checked.args["ifs"][0].set("true", right)
     return tree
