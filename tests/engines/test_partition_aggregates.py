@@ -19,6 +19,10 @@ REWRITTEN = {
     "in-expression": "SELECT g, n - MIN(n) OVER (PARTITION BY g) AS d, CASE WHEN n = MAX(n) OVER (PARTITION BY g) THEN 1 END x FROM t",
     "derived-table": "SELECT * FROM (SELECT s.g, MIN(s.v) OVER (PARTITION BY s.g) AS m FROM (SELECT * FROM t) s) w WHERE m IS NOT NULL",
     "distinct-order-limit": "SELECT DISTINCT g, MAX(n) OVER (PARTITION BY g) m FROM t ORDER BY g NULLS FIRST LIMIT 2",
+    "union-branches": (
+        "SELECT g, MIN(n) OVER (PARTITION BY g) AS m FROM t UNION ALL SELECT g, MAX(n) OVER (PARTITION BY k) FROM t"
+    ),
+    "except-branch": "SELECT g, n FROM t EXCEPT SELECT g, MAX(n) OVER (PARTITION BY g) FROM t ORDER BY g NULLS FIRST, n NULLS FIRST LIMIT 3",
     "struct": (
         "SELECT older, newer FROM (SELECT s AS older, MIN(s) OVER (PARTITION BY g) AS newer FROM "
         "(SELECT g, named_struct('k', k, 'v', v) AS s FROM t WHERE k IS NOT NULL AND v IS NOT NULL) r) w "

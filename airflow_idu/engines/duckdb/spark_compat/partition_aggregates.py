@@ -178,3 +178,8 @@ def _rewrite(select: exp.Select, windows: list[exp.Window], n: int) -> None:
         )
     cte = exp.CTE(this=materialized, alias=exp.TableAlias(this=exp.to_identifier(shared)), materialized=True)
     select.set("with_", exp.With(expressions=[cte]))
+    if isinstance(select.parent, exp.SetOperation):
+        # a branch of a UNION/INTERSECT/EXCEPT cannot start with WITH: the branch in parentheses
+        wrapped = exp.Subquery(this=exp.null())
+        select.replace(wrapped)
+        wrapped.set("this", select)
