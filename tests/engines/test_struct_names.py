@@ -20,7 +20,7 @@ CHECKED = [
     ("null-safe", "SELECT * FROM t WHERE s <=> u", True),
     ("computed-key", "SELECT * FROM a JOIN b ON a.k = upper(b.k)", True),
     ("arithmetic", "SELECT * FROM a JOIN b ON a.k + 1 = b.k", False),
-    ("subquery", "SELECT * FROM t WHERE s = (SELECT max(s) FROM u)", False),
+    ("subquery", "SELECT * FROM t WHERE s = (SELECT max(s) FROM u)", True),
     ("literal", "SELECT * FROM t WHERE s = 1", False),
     ("cast-to-scalar", "SELECT * FROM t WHERE CAST(s AS INT) = CAST(u AS INT)", False),
     ("update-set", "UPDATE t SET a = b", False),
@@ -32,6 +32,7 @@ REFUSED = [
     ("join", "SELECT count(*) FROM ta JOIN tb ON ta.s = tb.s"),
     ("scan-filter", "SELECT count(*) FROM ta WHERE s = named_struct('x', 0, 'b', '0')"),
     ("computed", "SELECT count(*) FROM ta JOIN tb ON coalesce(ta.s, ta.s) = tb.s"),
+    ("subquery", "SELECT count(*) FROM ta WHERE s = (SELECT named_struct('x', 0, 'b', '0'))"),
     ("nested", "SELECT count(*) FROM tn JOIN tn AS o ON tn.n = named_struct('a', 1, 'inner', named_struct('z', 2))"),
 ]  # fmt: skip
 

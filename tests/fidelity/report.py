@@ -125,14 +125,15 @@ measurable, where the text check cost 0.3 s of 2.4 s. An operand that a later re
 refused when run (folded when DuckDB binds). Spark *compares* two structs field by field in order,
 whatever the names (`named_struct('a', 1) = named_struct('b', 1)` is true), DuckDB by name (false):
 `=`, `<>`, `<=>`, `<`, `<=`, `>`, `>=` whose operands may both be structs (anything but a literal, an
-arithmetic or logical operator, a cast to a type without a struct, or a scalar subquery) are refused
+arithmetic or logical operator, or a cast to a type without a struct; computed values and scalar
+subqueries included) are refused
 when run where both are structs whose field names (at any level, case aside) differ
 (`spark_compat/struct_names.py`; tests/engines/test_struct_names.py). The check sits in the right
 operand (`CASE WHEN idu_same_fields(typeof(x), typeof(y)) THEN y END`); both types are known when
 DuckDB binds, so where the names agree it folds to `y` before planning: hash joins and scan filters
 are unchanged (the test reads the plans). It costs planning time only, about 1 ms per checked
 comparison whatever the data size (0.4 s over the 410 comparisons of our generator's example
-directory). Not checked: a scalar subquery compared (`s = (SELECT ...)`).
+directory).
 
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
 `conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's

@@ -5,7 +5,7 @@ Spark compares two structs field by field in order, whatever their field names
 so such a comparison would give a different answer silently.
 
 Each ``=``, ``<>``, ``<=>``, ``<``, ``<=``, ``>``, ``>=`` whose operands may both be structs (not a
-literal, an arithmetic or logical operator, a cast to a type without a struct, or a subquery) becomes
+literal, an arithmetic or logical operator, or a cast to a type without a struct) becomes
 
     x = CASE WHEN idu_same_fields(typeof(x), typeof(x), typeof(x), typeof(y), ...) THEN y END
 
@@ -16,8 +16,8 @@ filter still reaches the scan. Where they differ DuckDB keeps the error for run 
 operand raises on the first row compared. A check *beside* the comparison (``AND``) can be ordered
 after it and then never runs where the comparison is false; one *around* it (tried first) did not
 fold before joins were planned (plain column joins 20-50 times slower). A computed operand
-(``coalesce(s1, s2) = s3``, ``a.k = upper(b.k)``) is checked the same way and folds the same way.
-Not checked: a scalar subquery compared (``s = (SELECT ...)``).
+(``coalesce(s1, s2) = s3``, ``a.k = upper(b.k)``) or a scalar subquery (``s = (SELECT ...)``) is
+checked the same way and folds the same way (the subquery is planned once).
 """
 
 from __future__ import annotations
@@ -63,14 +63,14 @@ _SCALAR_CALLS = frozenset({"idu_to_bigint", "idu_to_integer", "idu_to_smallint",
 
 def _may_hold_structs(node: exp.Expr) -> bool:
     """Whether ``node`` can be a struct (or hold one): False for scalar operators, literals and casts
-    to a type without a struct; a subquery is left unchecked (its type is not always folded)."""
+    to a type without a struct."""
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.Cast | exp.TryCast):
         return "STRUCT" in node.to.sql(dialect="duckdb").upper()
     if isinstance(node, exp.Anonymous) and node.name.lower() in _SCALAR_CALLS:
         return False
-    return not isinstance(node, (*_SCALAR, exp.Subquery, exp.Select))
+    return not isinstance(node, _SCALAR)
 
 
 def _checked(comparison: exp.Expr) -> bool:
