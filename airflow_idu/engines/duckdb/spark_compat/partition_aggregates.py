@@ -27,6 +27,8 @@ import itertools
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.window_ties import whole_partition
+
 __all__ = ["partition_aggregates"]
 
 _AGGREGATES: tuple[type[exp.Expr], ...] = (exp.Min, exp.Max, exp.Sum, exp.Count, exp.Avg)
@@ -74,16 +76,13 @@ def _source_alias(select: exp.Select) -> str | None:
     return source.alias_or_name or None
 
 
-def _whole_partition(window: exp.Window) -> bool:
+def _whole_partition_window(window: exp.Window) -> bool:
     if window.args.get("order") is not None or window.args.get("alias") is not None:
         return False
     if not window.args.get("partition_by"):
         return False
     spec = window.args.get("spec")
-    if spec is None:
-        return True
-    bounds = (spec.args.get(k) for k in ("start", "start_side", "end", "end_side"))
-    return tuple(str(b).upper() for b in bounds) == ("UNBOUNDED", "PRECEDING", "UNBOUNDED", "FOLLOWING")
+    return spec is None or whole_partition(spec)
 
 
 def _aggregate(window: exp.Window) -> bool:
@@ -117,7 +116,7 @@ def _rewritable_windows(select: exp.Select) -> list[exp.Window]:
         return []
     own = _own_nodes(select)
     windows = [n for n in own if isinstance(n, exp.Window)]
-    if not windows or not all(_whole_partition(w) and _aggregate(w) for w in windows):
+    if not windows or not all(_whole_partition_window(w) and _aggregate(w) for w in windows):
         return []
     for node in own:
         if isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count):
@@ -140,11 +139,12 @@ def _rewrite(select: exp.Select, windows: list[exp.Window], n: int) -> None:
     assert alias is not None
     shared = f"idu_pa{n}_s"
     source = select.args["from_"].this
-    materialized = exp.select("*").from_(source.copy())
+    # moved, not copied: a copy of a nested source per level grew with the square of the nesting
+    materialized = exp.select("*").from_(source, copy=False)
     where = select.args.get("where")
     if where is not None:
-        materialized.set("where", where.copy())
         select.set("where", None)
+        materialized.set("where", where)
     # partition keys -> (group's name, its keys, aggregate's text -> its column)
     groups: dict[str, tuple[str, list[exp.Expr], dict[str, exp.Expr]]] = {}
     for window in windows:

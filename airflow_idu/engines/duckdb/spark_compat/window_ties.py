@@ -27,7 +27,15 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import call
 
-__all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "anonymous_check", "guarded_windows", "window_ties"]
+__all__ = [
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "anonymous_check",
+    "guarded_windows",
+    "whole_partition",
+    "window_ties",
+]
 
 # the value of a peer depends on where it falls among its peers
 _POSITIONAL: tuple[type[exp.Expr], ...] = (
@@ -50,9 +58,10 @@ def _function(window: exp.Window) -> exp.Expr:
     return node
 
 
-def _whole_partition(spec: exp.Expr) -> bool:
-    start, end = spec.args.get("start"), spec.args.get("end")
-    return str(start).upper() == "UNBOUNDED" and str(end).upper() == "UNBOUNDED"
+def whole_partition(spec: exp.Expr) -> bool:
+    """Whether a frame spans the whole partition (UNBOUNDED PRECEDING to UNBOUNDED FOLLOWING)."""
+    bounds = (spec.args.get(k) for k in ("start", "start_side", "end", "end_side"))
+    return tuple(str(b).upper() for b in bounds) == ("UNBOUNDED", "PRECEDING", "UNBOUNDED", "FOLLOWING")
 
 
 def _definition(window: exp.Window) -> exp.Window:
@@ -79,7 +88,7 @@ def order_sensitive(window: exp.Window) -> bool:
     return (
         isinstance(spec, exp.WindowSpec)
         and str(spec.args.get("kind") or "").upper() == "ROWS"
-        and not _whole_partition(spec)
+        and not whole_partition(spec)
     )
 
 
