@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
+from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 
 __all__ = [
     "arithmetic",
@@ -312,7 +313,8 @@ def casts(tree: exp.Expr) -> exp.Expr:
         if node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) and not node.to.expressions:
             return _call("idu_cast_string", node.this.copy())
         if node.to.this in _INTEGRAL:
-            return _call(_INTEGRAL[node.to.this], node.this.copy())
+            # a plain argument's cast folds to a plain CAST when bound (macros.py, idu_to_<t>_plain)
+            return plain_call(_INTEGRAL[node.to.this], node.this.copy())
         return node
 
     return _replace_all(tree, exp.Cast, build)

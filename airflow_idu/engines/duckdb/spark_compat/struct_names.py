@@ -58,7 +58,9 @@ STRUCT_NAMES_MACROS: tuple[str, ...] = (
 
 # operands whose value is never a struct: literals, arithmetic, comparisons, logic
 _SCALAR = (exp.Literal, exp.Null, exp.Boolean, exp.Binary, exp.Unary, exp.Predicate)
-_SCALAR_CALLS = frozenset({"idu_to_bigint", "idu_to_integer", "idu_to_smallint", "idu_to_tinyint"})  # casts
+_SCALAR_CALLS = frozenset(  # casts
+    f"idu_to_{t}{plain}" for plain in ("", "_plain") for t in ("bigint", "integer", "smallint", "tinyint")
+)
 
 
 def _may_hold_structs(node: exp.Expr) -> bool:
