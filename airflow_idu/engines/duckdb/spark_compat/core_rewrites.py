@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
-from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
+from airflow_idu.engines.duckdb.spark_compat.plain_args import is_plain, plain_call
 
 __all__ = [
     "arithmetic",
@@ -200,9 +200,15 @@ def renamed_functions(tree: exp.Expr) -> exp.Expr:
     )
 
 
+def _array_contains(node: exp.ArrayContains) -> exp.Expr:
+    """Plain arguments (a column and a literal, say) are copied, not bound per row (plain_args.py)."""
+    array, value = node.this.copy(), node.expression.copy()
+    plain = "_plain" if is_plain(array) and is_plain(value) else ""
+    return _call(f"idu_array_contains{plain}", array, value)
+
+
 def arrays(tree: exp.Expr) -> exp.Expr:
-    tree = _replace_all(tree, exp.ArrayContains, lambda n: _call("idu_array_contains", n.this.copy(),
-                                                                  n.expression.copy()))  # fmt: skip
+    tree = _replace_all(tree, exp.ArrayContains, _array_contains)
     tree = _replace_all(tree, exp.ArrayDistinct, lambda n: _call("idu_array_distinct", n.this.copy()))
     tree = _replace_all(tree, exp.ArrayIntersect, _array_intersect)
     tree = _replace_all(tree, exp.FromBase64, lambda n: _call("idu_unbase64", n.this.copy()))

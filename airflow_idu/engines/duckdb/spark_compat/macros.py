@@ -124,10 +124,14 @@ _SPARK: tuple[str, ...] = (
         for name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
     ),
     # array_contains: NULL, not false, when the value is missing but the array holds a NULL
-    _macro(
-        "idu_array_contains(a, v)",
-        "CASE WHEN a IS NULL OR v IS NULL THEN NULL WHEN list_contains(a, v) THEN true "
-        "WHEN list_count(a) < len(a) THEN NULL ELSE false END",
+    # (_plain: both arguments plain, plain_args.py)
+    *(
+        _macro(
+            f"idu_array_contains{plain}(a, v)",
+            "CASE WHEN a IS NULL OR v IS NULL THEN NULL WHEN list_contains(a, v) THEN true "
+            "WHEN list_count(a) < len(a) THEN NULL ELSE false END",
+        )
+        for plain in ("", "_plain")
     ),
     # array_distinct: first occurrences in order, NULL kept once. n log n like Spark's hash set:
     # sort (value, position) pairs, keep the first of each run of equal values, restore the order.

@@ -4,7 +4,8 @@ A macro that names its argument several times is bound through a one-element lam
 on every row and turns a column of a one-row table (a key mask joined to every row), which DuckDB
 keeps as one constant value per chunk, into a value per row. For a plain argument the copies are
 cheap and DuckDB computes them once (common subexpression elimination): a column, a literal, and
-substr/sha2/the typeof-dispatching text casts of plain arguments with literal options. Anything
+substr/sha2/the typeof-dispatching text casts of plain arguments with literal options, and integer casts
+of literals. Anything
 that may differ between two evaluations (rand, uuid) or costs per copy is not plain. Plainness
 only decides the cost: the copies of a deterministic argument give the same value, or the same
 error, as the bound one.
@@ -18,6 +19,8 @@ __all__ = ["is_plain", "plain_call"]
 
 # macros the rewrites put around an argument that are identity casts once DuckDB folds typeof()
 _TEXT_CASTS = frozenset({"idu_text", "idu_substr_text", "idu_substr_text_plain"})
+# CAST(<literal> AS BIGINT/INT/...): a constant (core_rewrites.casts)
+_INTEGRAL_CASTS = frozenset(f"idu_to_{t}_plain" for t in ("bigint", "integer", "smallint", "tinyint"))
 
 
 def _literal(node: exp.Expr | None) -> bool:
@@ -36,6 +39,12 @@ def is_plain(node: exp.Expr) -> bool:
         return is_plain(node.this) and _literal(node.args.get("length"))
     if isinstance(node, exp.Anonymous) and node.name.lower() in _TEXT_CASTS and len(node.expressions) == 1:
         return is_plain(node.expressions[0])
+    if (
+        isinstance(node, exp.Anonymous)
+        and node.name.lower() in _INTEGRAL_CASTS
+        and len(node.expressions) == 1
+    ):
+        return _literal(node.expressions[0])  # a constant once bound
     return False
 
 

@@ -1,4 +1,4 @@
-"""CAST(<column or literal> AS BIGINT/INT/SMALLINT/TINYINT) runs as ``idu_to_<t>_plain``: the same
+"""Plain arguments (plain_args.py) copied instead of bound. CAST(<column or literal> AS BIGINT/INT/SMALLINT/TINYINT) runs as ``idu_to_<t>_plain``: the same
 value (or the same error) as ``idu_to_<t>``, and for an integer column a plain CAST once bound, so a
 filter on it reaches the scan instead of costing a bound lambda per row."""
 
@@ -76,3 +76,31 @@ def test_filter_on_an_integer_column_cast_reaches_the_scan(con) -> None:
 def test_an_expression_keeps_the_bound_cast() -> None:
     (sql,) = translate_statement("SELECT CAST(a + 1 AS BIGINT) FROM t").statements
     assert "IDU_TO_BIGINT(a + 1)" in sql, sql
+
+
+@pytest.mark.parametrize(
+    ("array", "value"),
+    [
+        pytest.param("[1, 2, 3]", "2", id="found"),
+        pytest.param("[1, 2, 3]", "5", id="missing"),
+        pytest.param("[1, NULL]", "5", id="missing-with-null"),
+        pytest.param("[1, NULL]", "1", id="found-with-null"),
+        pytest.param("NULL", "1", id="null-array"),
+        pytest.param("[1, 2]", "NULL", id="null-value"),
+        pytest.param("[]", "1", id="empty"),
+    ],
+)
+def test_array_contains_of_plain_arguments_equals_the_bound_one(con, array: str, value: str) -> None:
+    con.execute("CREATE OR REPLACE TABLE t (a BIGINT[], v BIGINT)")
+    con.execute(f"INSERT INTO t VALUES ({array}, {value})")
+    (sql,) = translate_statement(
+        "SELECT array_contains(a, v), array_contains(a, CAST(1 AS BIGINT)) FROM t"
+    ).statements
+    assert sql.count("IDU_ARRAY_CONTAINS_PLAIN(") == 2, sql
+    bound = sql.replace("IDU_ARRAY_CONTAINS_PLAIN(", "IDU_ARRAY_CONTAINS(")
+    assert con.execute(sql).fetchall() == con.execute(bound).fetchall()
+
+
+def test_array_contains_of_an_expression_stays_bound() -> None:
+    (sql,) = translate_statement("SELECT array_contains(array(1, 2), x + 1) FROM t").statements
+    assert "IDU_ARRAY_CONTAINS(" in sql and "_PLAIN" not in sql, sql
