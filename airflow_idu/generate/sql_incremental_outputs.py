@@ -139,7 +139,6 @@ def master_incremental(
             f"SELECT canonical_id FROM changed WHERE canonical_id IS NOT NULL AND NOT {full}\n"
             f"  UNION\n  SELECT canonical_id FROM {lookup} WHERE {full}"
         ),
-        rows=f"\n    AND {p} IN (SELECT canonical_id FROM ids)",
     )
     purpose = (
         f"Incremental: master table {spec.name}; only the canonical ids whose enriched rows changed\n"

@@ -68,16 +68,29 @@ def master_query(
     *,
     ctes: tuple[str, ...] = (),
     ids: str | None = None,
-    rows: str = "",
 ) -> str:
     """One row per canonical id of ``ids`` (a query of ``canonical_id``; default: every one of the
-    lookup), from the enriched rows that also pass ``rows`` (a condition, ``AND ...``, on the
-    canonical id column); ``ctes`` come first, for ``ids`` and ``rows`` to read."""
+    lookup); ``ctes`` come first, for ``ids`` to read. With ``ids``, each enriched table is read
+    once, for the rows of those ids (``rows_<table>``), and every attribute reads those rows."""
     p = config.canonical_id.name
-    ids = ids or f"SELECT DISTINCT canonical_id FROM {target.table(table_names(config).lookup)}"
-    ctes = (*ctes, f"ids AS (\n  {ids}\n)")
+    tables = list(dict.fromkeys(src.table for a in spec.attributes for src in a.source_columns))
+    if ids is None:
+        ids = f"SELECT DISTINCT canonical_id FROM {target.table(table_names(config).lookup)}"
+        sources = {t: target.table(f"enriched_{t}") for t in tables}
+        ctes = (*ctes, f"ids AS (\n  {ids}\n)")
+    else:
+        sources = {t: f"rows_{t}" for t in tables}
+        ctes = (
+            *ctes,
+            f"ids AS (\n  {ids}\n)",
+            *(
+                f"rows_{t} AS (\n  SELECT * FROM {target.table(f'enriched_{t}')}\n"
+                f"  WHERE {p} IN (SELECT canonical_id FROM ids)\n)"
+                for t in tables
+            ),
+        )
     for i, attribute in enumerate(spec.attributes, start=1):
-        ctes = (*ctes, *_attribute_ctes(config, target, attribute, f"a{i}", rows))
+        ctes = (*ctes, *_attribute_ctes(config, attribute, f"a{i}", sources))
     columns = ",\n  ".join(
         [f"ids.canonical_id AS {p}"]
         + [f"a{i}.value AS {a.name}" for i, a in enumerate(spec.attributes, start=1)]
@@ -97,7 +110,7 @@ def master(config: UnifyConfig, target: Target, spec: MasterTableSpec) -> str:
 
 
 def _attribute_ctes(
-    config: UnifyConfig, target: Target, attribute: AttributeSpec, name: str, rows: str = ""
+    config: UnifyConfig, attribute: AttributeSpec, name: str, source_of: dict[str, str]
 ) -> list[str]:
     p = config.canonical_id.name
     sources = []
@@ -107,8 +120,8 @@ def _attribute_ctes(
         sources.append(
             f"  SELECT {p} AS canonical_id, {col(src.column)} AS value, {src.priority} AS priority,\n"
             f"    {latest} AS latest_key, {earliest} AS earliest_key\n"
-            f"  FROM {target.table(f'enriched_{src.table}')}\n"
-            f"  WHERE {p} IS NOT NULL AND {col(src.column)} IS NOT NULL{rows}"
+            f"  FROM {source_of[src.table]}\n"
+            f"  WHERE {p} IS NOT NULL AND {col(src.column)} IS NOT NULL"
         )
     # rank = priority first, then recency in the column's direction, then the value itself
     # so ties are broken the same way on every engine.
