@@ -90,7 +90,12 @@ def enrich_incremental(
     return (
         header(target, config, purpose)
         + "\n"
-        + _create_empty(target, f"enriched_{table.table}", enrich_query(config, target, table))
+        # the enriched columns (the source's and a STRING id) without binding the lookup join
+        + _create_empty(
+            target,
+            f"enriched_{table.table}",
+            f"SELECT s.*, CAST(NULL AS STRING) AS {p} FROM {target.source(table)} s",
+        )
         + f"\nDELETE FROM {name}\nWHERE {window};\n"
         + f"\nINSERT INTO {name}\n"
         + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))
