@@ -3,12 +3,11 @@
 A macro that names its argument several times is bound through a one-element lambda, which costs
 on every row and turns a column of a one-row table (a key mask joined to every row), which DuckDB
 keeps as one constant value per chunk, into a value per row. For a plain argument the copies are
-cheap and DuckDB computes them once (common subexpression elimination): a column, a literal, and
-substr/sha2/the typeof-dispatching text casts of plain arguments with literal options, and integer casts
-of literals. Anything
-that may differ between two evaluations (rand, uuid) or costs per copy is not plain. Plainness
-only decides the cost: the copies of a deterministic argument give the same value, or the same
-error, as the bound one.
+cheap and DuckDB computes them once (common subexpression elimination): a column, a literal,
+substr/sha2/the typeof-dispatching text casts of plain arguments with literal options, and integer
+casts of literals. Anything that may differ between two evaluations (rand, uuid) or costs per copy
+is not plain. Plainness only decides the cost: the copies of a deterministic argument give the same
+value, or the same error, as the bound one.
 """
 
 from __future__ import annotations
