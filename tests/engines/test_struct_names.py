@@ -90,3 +90,24 @@ def test_same_names_compare_as_before(tables: Any, sql: str, expected: int) -> N
 def test_the_check_folds_before_planning(tables: Any, sql: str, plan: str) -> None:
     explained = tables.execute("EXPLAIN " + _sql(sql)).fetchall()[0][1]
     assert plan in explained and "IDU_SAME_FIELDS" not in explained.upper()
+
+
+def _nested(kind: str, depth: int) -> str:
+    if kind == "subquery":
+        query = "SELECT max(k) FROM t"
+        for _ in range(depth):
+            query = f"SELECT max(k) FROM t WHERE k = ({query})"
+        return query
+    value = "s"
+    for _ in range(depth):
+        value = f"CASE WHEN {value} = s THEN s ELSE s END"
+    return f"SELECT {value} FROM t"
+
+
+@pytest.mark.parametrize("kind", ["subquery", "case"])
+def test_checks_grow_linearly_with_nesting(tables: Any, kind: str) -> None:
+    """Each check copies its operands without their predicates, so a comparison nested in an
+    operand is not copied again by every enclosing one (that grew with the square of the depth)."""
+    short, long = (len(_sql(_nested(kind, d))) for d in (10, 40))
+    assert long < 4.5 * short, (short, long)
+    assert _sql(_nested(kind, 40)).count("IDU_SAME_FIELDS(") == 40  # every comparison still checked

@@ -82,8 +82,23 @@ def _checked(comparison: exp.Expr) -> bool:
 
 
 def _type_of(operand: exp.Expr) -> exp.Expr:
-    """``typeof(operand)``, on a copy without the marks of later guards: a type needs none."""
+    """``typeof(operand)``, on a copy without the marks of later guards: a type needs none. Every
+    predicate inside (a CASE's conditions, a subquery's WHERE, a nested comparison) is a typed NULL
+    in the copy: a predicate is BOOLEAN whatever it compares. Copied whole, every comparison nested
+    in an operand was copied again with each enclosing one (text, translation and binding grew with
+    the square of the nesting); the predicates are set aside while the rest is copied, so the copy
+    costs only what the type reads."""
+    outermost = [
+        n
+        for n in operand.walk(prune=lambda n: isinstance(n, exp.Predicate) and n is not operand)
+        if isinstance(n, exp.Predicate) and n is not operand
+    ]
+    stand_ins = [exp.cast(exp.null(), exp.DataType.build("BOOLEAN")) for _ in outermost]
+    for predicate, stand_in in zip(outermost, stand_ins, strict=True):
+        predicate.replace(stand_in)
     copy = operand.copy()
+    for predicate, stand_in in zip(outermost, stand_ins, strict=True):
+        stand_in.replace(predicate)
     for node in copy.walk():
         node._meta = None
     return _call("typeof", copy)
