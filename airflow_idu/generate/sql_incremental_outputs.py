@@ -18,7 +18,7 @@ a superset) repeats the work exactly. The first run creates the tables empty.
 from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, MasterTableSpec, TableSpec, UnifyConfig
-from airflow_idu.generate.sql_outputs import enrich_query, master_query
+from airflow_idu.generate.sql_outputs import enrich_columns_query, enrich_query, master_query
 from airflow_idu.generate.sqltext import (
     Target,
     col,
@@ -90,12 +90,7 @@ def enrich_incremental(
     return (
         header(target, config, purpose)
         + "\n"
-        # the enriched columns (the source's and a STRING id) without binding the lookup join
-        + _create_empty(
-            target,
-            f"enriched_{table.table}",
-            f"SELECT s.*, CAST(NULL AS STRING) AS {p} FROM {target.source(table)} s",
-        )
+        + _create_empty(target, f"enriched_{table.table}", enrich_columns_query(config, target, table))
         + f"\nDELETE FROM {name}\nWHERE {window};\n"
         + f"\nINSERT INTO {name}\n"
         + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))

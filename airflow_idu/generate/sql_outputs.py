@@ -22,6 +22,7 @@ from airflow_idu.generate.sqltext import (
 __all__ = [
     "column_lookup",
     "enrich",
+    "enrich_columns_query",
     "enrich_query",
     "filter_lookup",
     "master",
@@ -50,6 +51,12 @@ def enrich_query(config: UnifyConfig, target: Target, table: TableSpec, *, rows:
         f"LEFT JOIN {target.table(table_names(config).lookup)} l\n"
         f"  ON l.id = {best_id}\n  AND l.id_key_type = {best_ns}"
     )
+
+
+def enrich_columns_query(config: UnifyConfig, target: Target, table: TableSpec) -> str:
+    """The columns ``enrich_query`` gives (the source's and a STRING canonical id), without its lookup
+    join to plan: for creating the table empty."""
+    return f"SELECT s.*, CAST(NULL AS STRING) AS {config.canonical_id.name} FROM {target.source(table)} s"
 
 
 def enrich(config: UnifyConfig, target: Target, table: TableSpec) -> str:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, replace_each
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
-from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
-from airflow_idu.engines.duckdb.spark_compat.plain_args import is_plain, plain_call
+from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 
 __all__ = [
     "arithmetic",
@@ -200,15 +200,13 @@ def renamed_functions(tree: exp.Expr) -> exp.Expr:
     )
 
 
-def _array_contains(node: exp.ArrayContains) -> exp.Expr:
-    """Plain arguments (a column and a literal, say) are copied, not bound per row (plain_args.py)."""
-    array, value = node.this.copy(), node.expression.copy()
-    plain = "_plain" if is_plain(array) and is_plain(value) else ""
-    return _call(f"idu_array_contains{plain}", array, value)
-
-
 def arrays(tree: exp.Expr) -> exp.Expr:
-    tree = _replace_all(tree, exp.ArrayContains, _array_contains)
+    # plain arguments (a column and a literal, say) are copied, not bound per row (plain_args.py)
+    tree = _replace_all(
+        tree,
+        exp.ArrayContains,
+        lambda n: plain_call("idu_array_contains", n.this.copy(), n.expression.copy()),
+    )
     tree = _replace_all(tree, exp.ArrayDistinct, lambda n: _call("idu_array_distinct", n.this.copy()))
     tree = _replace_all(tree, exp.ArrayIntersect, _array_intersect)
     tree = _replace_all(tree, exp.FromBase64, lambda n: _call("idu_unbase64", n.this.copy()))
@@ -303,10 +301,10 @@ def arithmetic(tree: exp.Expr) -> exp.Expr:
 
 
 _INTEGRAL = {
-    exp.DataType.Type.BIGINT: "idu_to_bigint",
-    exp.DataType.Type.INT: "idu_to_integer",
-    exp.DataType.Type.SMALLINT: "idu_to_smallint",
-    exp.DataType.Type.TINYINT: "idu_to_tinyint",
+    exp.DataType.Type.BIGINT: INTEGER_CASTS["BIGINT"],
+    exp.DataType.Type.INT: INTEGER_CASTS["INTEGER"],
+    exp.DataType.Type.SMALLINT: INTEGER_CASTS["SMALLINT"],
+    exp.DataType.Type.TINYINT: INTEGER_CASTS["TINYINT"],
 }
 
 

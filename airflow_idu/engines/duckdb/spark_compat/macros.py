@@ -10,6 +10,7 @@ Spark's error class in the message, so a run never carries on with a different v
 from __future__ import annotations
 
 from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_MACROS
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS
 from airflow_idu.engines.duckdb.spark_compat.nodes import let as _let
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
@@ -94,7 +95,7 @@ _SPARK: tuple[str, ...] = (
     # CAST(x AS BIGINT/INT): Spark truncates fractions and refuses fractional strings (ANSI)
     *(
         _macro(
-            f"idu_to_{name.lower()}(arg)",
+            f"{macro}(arg)",
             _let(
                 "arg",
                 "x",
@@ -109,7 +110,7 @@ _SPARK: tuple[str, ...] = (
                 f"{name}') ELSE CAST(x AS {name}) END",
             ),
         )
-        for name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
+        for name, macro in INTEGER_CASTS.items()
     ),
     # The same cast of a plain argument (plain_args.py: a column, a literal): where idu_to_<t> would
     # take its plain CAST, a plain CAST, decided by the argument's type when bound. DuckDB folds the
@@ -117,11 +118,11 @@ _SPARK: tuple[str, ...] = (
     # and costs nothing per row, where idu_to_<t>'s bound argument stays in the plan.
     *(
         _macro(
-            f"idu_to_{name.lower()}_plain(arg)",
+            f"{macro}_plain(arg)",
             "CASE WHEN typeof(arg) NOT IN ('DOUBLE', 'FLOAT', 'TIMESTAMP', 'VARCHAR') "
-            f"AND typeof(arg) NOT LIKE 'DECIMAL%' THEN CAST(arg AS {name}) ELSE idu_to_{name.lower()}(arg) END",
+            f"AND typeof(arg) NOT LIKE 'DECIMAL%' THEN CAST(arg AS {name}) ELSE {macro}(arg) END",
         )
-        for name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
+        for name, macro in INTEGER_CASTS.items()
     ),
     # array_contains: NULL, not false, when the value is missing but the array holds a NULL
     # (_plain: both arguments plain, plain_args.py)

@@ -6,7 +6,16 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlglot import exp
 
-__all__ = ["call", "let", "macro", "replace_each", "rewrite_calls"]
+__all__ = ["INTEGER_CASTS", "call", "let", "macro", "replace_each", "rewrite_calls"]
+
+# DuckDB integer type -> the macro of Spark's CAST to it (spark_compat/macros.py; ``<macro>_plain``
+# for a plain argument, plain_args.py)
+INTEGER_CASTS: dict[str, str] = {
+    "BIGINT": "idu_to_bigint",
+    "INTEGER": "idu_to_integer",
+    "SMALLINT": "idu_to_smallint",
+    "TINYINT": "idu_to_tinyint",
+}
 
 
 def call(name: str, *args: exp.Expr) -> exp.Anonymous:

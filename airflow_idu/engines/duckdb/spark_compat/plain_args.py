@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS
+
 __all__ = ["is_plain", "plain_call"]
 
 # macros the rewrites put around an argument that are identity casts once DuckDB folds typeof()
 _TEXT_CASTS = frozenset({"idu_text", "idu_substr_text", "idu_substr_text_plain"})
 # CAST(<literal> AS BIGINT/INT/...): a constant (core_rewrites.casts)
-_INTEGRAL_CASTS = frozenset(f"idu_to_{t}_plain" for t in ("bigint", "integer", "smallint", "tinyint"))
+_INTEGRAL_CASTS = frozenset(f"{macro}_plain" for macro in INTEGER_CASTS.values())
 
 
 def _literal(node: exp.Expr | None) -> bool:
@@ -47,6 +49,7 @@ def is_plain(node: exp.Expr) -> bool:
     return False
 
 
-def plain_call(name: str, arg: exp.Expr) -> exp.Anonymous:
-    """``name(arg)``, or ``name_plain(arg)`` when ``arg`` is plain."""
-    return exp.Anonymous(this=f"{name}_plain" if is_plain(arg) else name, expressions=[arg])
+def plain_call(name: str, *args: exp.Expr) -> exp.Anonymous:
+    """``name(args...)``, or ``name_plain(args...)`` when every argument is plain."""
+    plain = all(is_plain(a) for a in args)
+    return exp.Anonymous(this=f"{name}_plain" if plain else name, expressions=list(args))

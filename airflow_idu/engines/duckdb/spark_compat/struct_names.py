@@ -25,6 +25,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
@@ -58,9 +59,7 @@ STRUCT_NAMES_MACROS: tuple[str, ...] = (
 
 # operands whose value is never a struct: literals, arithmetic, comparisons, logic
 _SCALAR = (exp.Literal, exp.Null, exp.Boolean, exp.Binary, exp.Unary, exp.Predicate)
-_SCALAR_CALLS = frozenset(  # casts
-    f"idu_to_{t}{plain}" for plain in ("", "_plain") for t in ("bigint", "integer", "smallint", "tinyint")
-)
+_SCALAR_CALLS = frozenset(f"{macro}{plain}" for macro in INTEGER_CASTS.values() for plain in ("", "_plain"))
 
 
 def _may_hold_structs(node: exp.Expr) -> bool:
