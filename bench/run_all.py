@@ -11,7 +11,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import loop, memory, overhead, parse, roundtrips, scheduler_overhead, speed, warehouse_e2e
+from bench import (
+    loop,
+    memory,
+    overhead,
+    parse,
+    roundtrips,
+    scheduler_idle,
+    scheduler_overhead,
+    speed,
+    warehouse_e2e,
+)
 from bench.common import DEFAULT_OUT, DEFAULT_WORK
 
 Main = Callable[[list[str] | None], None]
@@ -28,6 +38,7 @@ FULL: list[tuple[str, Main, list[str]]] = [
     ("speed_e2e", speed.main, ["e2e", "--sizes", "10000,100000", "--repeat", "3"]),
     ("speed_memory", speed.main, ["memory", "--people", "1000000", "--repeat", "1"]),
     ("scheduler_overhead", scheduler_overhead.main, ["--sizes", "10000,100000", "--repeat", "2"]),
+    ("scheduler_idle", scheduler_idle.main, ["--idle-sleeps", "1,0.25,0.1", "--repeat", "3"]),
     # the script and our DAG on the local warehouse at 0/100 ms, then 500 ms (about 70 minutes on a loaded machine)
     ("warehouse_e2e", warehouse_e2e.main, ["--clusters", "27000", "--latencies", "0,100", "--repeat", "3"]),
     (

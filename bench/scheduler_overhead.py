@@ -37,7 +37,7 @@ dag = create_unification_dag("idu_speed", {sql!r}, conn_id="idu_default")
 """
 
 
-def _measure(stack: Any, dag_id: str) -> dict[str, float]:
+def measure_run(stack: Any, dag_id: str) -> dict[str, float]:
     from tests.scheduler.stack import when
 
     before = len(stack.query("SELECT run_id FROM dag_run WHERE dag_id = ?", dag_id))
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
             time.sleep(5)  # let the scheduler settle after start-up
             for r in range(args.repeat):
                 for dag_id in DAGS:
-                    runs[dag_id].append(_measure(stack, dag_id))
+                    runs[dag_id].append(measure_run(stack, dag_id))
                     print(f"people={people} r={r} {dag_id}: {runs[dag_id][-1]}")
         finally:
             stack.stop()

@@ -33,6 +33,7 @@ from typing import Any
 from bench.common import DEFAULT_OUT, DEFAULT_WORK, PYTHON, REPO, command_line, median, table, write_results
 from bench.published_style import SCHEMA, create_data, directories, generate_ours
 from bench.workspace import child_airflow_env
+from tests.scheduler.stack import SCHEDULER_IDLE_SLEEP
 
 VARIANTS = ("script/published", "dag/published", "dag/ours", "dag/ours-incremental", "floor/published")
 # Under a real scheduler (LocalExecutor): our DAG and Airflow's floor there (bench.warehouse_scheduled)
@@ -81,7 +82,7 @@ def run_one(
     spec = {
         "client": client, "sql_dir": str(sql_dir), "db": str(db), "statement_ms": statement_ms,
         "fetch_ms": args.fetch_ms, "sleep": args.sleep, "dag_id": f"idu_wh_{tag}", "result": str(work / f"{tag}.json"),
-        "preload": args.preload == "on",
+        "preload": args.preload == "on", "idle_sleep": args.scheduler_idle_sleep,
     }  # fmt: skip
     spec_file = work / f"{tag}.spec.json"
     spec_file.write_text(json.dumps(spec))
@@ -188,6 +189,12 @@ def main(argv: list[str] | None = None) -> None:
         choices=("on", "off"),
         default="on",
         help="sched runs: warm task processes (airflow_idu.preload, as docker-compose.yaml deploys) or cold",
+    )
+    parser.add_argument(
+        "--scheduler-idle-sleep",
+        default=SCHEDULER_IDLE_SLEEP,
+        help="sched runs: [scheduler] scheduler_idle_sleep_time in seconds (docker-compose.yaml's by "
+        "default; Airflow's own default is 1)",
     )
     parser.add_argument("--section", default="", help="suffix of the docs block (runs written separately)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

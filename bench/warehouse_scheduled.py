@@ -46,7 +46,7 @@ def _epoch(value: object) -> float:
 
 
 def run_scheduled(spec: dict[str, Any], connection: dict[str, Any], floor_source: str) -> dict[str, Any]:
-    from tests.scheduler.stack import Stack
+    from tests.scheduler.stack import SCHEDULER_IDLE_SLEEP, Stack
 
     dag_id = spec["dag_id"]
     source = {"sched": DAG_SOURCE, "schedfloor": floor_source, "schedprovider": PROVIDER_SOURCE}[
@@ -55,7 +55,8 @@ def run_scheduled(spec: dict[str, Any], connection: dict[str, Any], floor_source
     home = Path(spec["result"]).with_suffix(".home")
     shutil.rmtree(home, ignore_errors=True)
     stack = Stack.prepare(home, {dag_id: source.format(dag_id=dag_id, sql=spec["sql_dir"], tasks=spec["tasks"])},
-                          conn=connection, preload=spec.get("preload", True))  # fmt: skip
+                          conn=connection, preload=spec.get("preload", True),
+                          idle_sleep=spec.get("idle_sleep", SCHEDULER_IDLE_SLEEP))  # fmt: skip
     stack.start()
     try:
         time.sleep(5)  # let the scheduler settle after start-up

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.scheduler.stack import SCHEDULER_IDLE_SLEEP
+
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO / "Dockerfile"
 COMPOSE_FILE = REPO / "docker-compose.yaml"
@@ -166,6 +168,8 @@ def test_compose_airflow_settings(compose):
         assert env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS") or (
             env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "").lower() == "true"
         )
+        # the scheduler loop the tests' and benchmarks' stack runs with (tests/scheduler/stack.py)
+        assert env["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == SCHEDULER_IDLE_SLEEP
     init = _command(compose["services"]["airflow-init"])
     assert "airflow db migrate" in init
     assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in init

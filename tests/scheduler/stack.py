@@ -22,11 +22,23 @@ from pathlib import Path
 from tests.stack import AirflowProcesses, airflow_env, free_port, repo_path
 
 TERMINAL = ("success", "failed")
+# The scheduler loop's sleep when it found nothing to do, as docker-compose.yaml deploys it
+# (tests/test_deploy_files.py checks they agree). Airflow 3 has no mini scheduler: a task's successor
+# is queued by the scheduler's next loop, so Airflow's default (1 s) adds up to 1 s per chained task.
+SCHEDULER_IDLE_SLEEP = "0.25"
 
 
-def stack_env(home: Path, port: int, conn: dict[str, object], *, preload: bool = True) -> dict[str, str]:
+def stack_env(
+    home: Path,
+    port: int,
+    conn: dict[str, object],
+    *,
+    preload: bool = True,
+    idle_sleep: str = SCHEDULER_IDLE_SLEEP,
+) -> dict[str, str]:
     """The stack's environment; ``preload``: warm task processes as docker-compose.yaml deploys them
-    (plugins loaded at start, airflow_idu.preload's modules imported before the scheduler forks)."""
+    (plugins loaded at start, airflow_idu.preload's modules imported before the scheduler forks);
+    ``idle_sleep``: the scheduler loop's idle sleep in seconds (Airflow's default is "1")."""
     outer = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
     env = airflow_env(
         home=home, dags=home / "dags", port=port, path=[*repo_path(), *outer], drop=("AIRFLOW",)
@@ -40,6 +52,7 @@ def stack_env(home: Path, port: int, conn: dict[str, object], *, preload: bool =
             # The public REST API without logging in (bound to 127.0.0.1, a throwaway home).
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW_CONN_IDU_DEFAULT": json.dumps(conn),
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": idle_sleep,
         }
     )
     if preload:
@@ -59,14 +72,21 @@ class Stack(AirflowProcesses):
 
     @classmethod
     def prepare(
-        cls, home: Path, dag_files: dict[str, str], conn: dict[str, object], *, preload: bool = True
+        cls,
+        home: Path,
+        dag_files: dict[str, str],
+        conn: dict[str, object],
+        *,
+        preload: bool = True,
+        idle_sleep: str = SCHEDULER_IDLE_SLEEP,
     ) -> Stack:
         """Write the DAG files and migrate the DB (no process left running)."""
         (home / "dags").mkdir(parents=True, exist_ok=True)
         for name, source in dag_files.items():
             (home / "dags" / f"{name}.py").write_text(source, encoding="utf-8")
         port = free_port()
-        stack = cls(logs_dir=home, port=port, home=home, env=stack_env(home, port, conn, preload=preload))
+        env = stack_env(home, port, conn, preload=preload, idle_sleep=idle_sleep)
+        stack = cls(logs_dir=home, port=port, home=home, env=env)
         stack.cli("db", "migrate")
         return stack
 
