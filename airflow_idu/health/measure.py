@@ -122,13 +122,18 @@ def _percentile(histogram: Mapping[int, int], q: float) -> int:
     return max(histogram)
 
 
-def _links_sql(graph: str) -> str:
-    """Undirected links between distinct identifiers of the initial graph, each once per end."""
-    distinct = "(follower_id <> leader_id OR follower_ns <> leader_ns)"
+def _member_links_sql(graph: str, members: str) -> str:
+    """Undirected links between distinct identifiers of the initial graph, each once per end, for the
+    ends in ``members`` only: each direction is joined to the members before the ``UNION``, so only
+    their links are de-duplicated, not every link of the graph (the same rows for those ends)."""
+    distinct = "(g.follower_id <> g.leader_id OR g.follower_ns <> g.leader_ns)"
     return (
-        f"SELECT follower_id AS id, follower_ns AS ns, leader_id AS nbr_id, leader_ns AS nbr_ns "
-        f"FROM {graph} WHERE {distinct} "
-        f"UNION SELECT leader_id, leader_ns, follower_id, follower_ns FROM {graph} WHERE {distinct}"
+        "SELECT g.follower_id AS id, g.follower_ns AS ns, g.leader_id AS nbr_id, g.leader_ns AS nbr_ns "
+        f"FROM {graph} g JOIN {members} m ON m.id = g.follower_id AND m.id_key_type = g.follower_ns "
+        f"WHERE {distinct} "
+        "UNION SELECT g.leader_id, g.leader_ns, g.follower_id, g.follower_ns "
+        f"FROM {graph} g JOIN {members} m ON m.id = g.leader_id AND m.id_key_type = g.leader_ns "
+        f"WHERE {distinct}"
     )
 
 
@@ -155,7 +160,7 @@ def largest_clusters(
         f"""WITH members AS (
   SELECT canonical_id, id, id_key_type FROM {tables.lookup} WHERE canonical_id IN ({ids})
 ),
-links AS ({_links_sql(tables.source_links(incremental=options.incremental))}),
+links AS ({_member_links_sql(tables.source_links(incremental=options.incremental), "members")}),
 degree AS (
   SELECT m.canonical_id, m.id_key_type, m.id, COUNT(*) AS records
   FROM members m JOIN links k ON k.id = m.id AND k.ns = m.id_key_type
@@ -204,13 +209,24 @@ def shared_values(
 ) -> list[dict[str, Any]]:
     """Identifier values that follow more than ``shared_min_leaders`` distinct leaders in the initial
     graph: before unification, that many records' leading identifiers share this value."""
+    links = tables.source_links(incremental=options.incremental)
+    least = int(options.shared_min_leaders)
+    # an identifier with more than `least` distinct leaders has more than `least` links: that cheap
+    # count picks the few candidates, and only their links are de-duplicated
     rows = engine.query(
-        f"""SELECT follower_ns, follower_id, COUNT(*) AS leaders FROM (
-  SELECT DISTINCT follower_ns, follower_id, leader_ns, leader_id FROM {tables.source_links(incremental=options.incremental)}
+        f"""WITH candidates AS (
+  SELECT follower_ns, follower_id FROM {links}
   WHERE follower_id <> leader_id OR follower_ns <> leader_ns
+  GROUP BY follower_ns, follower_id
+  HAVING COUNT(*) > {least}
+)
+SELECT follower_ns, follower_id, COUNT(*) AS leaders FROM (
+  SELECT DISTINCT g.follower_ns, g.follower_id, g.leader_ns, g.leader_id FROM {links} g
+  JOIN candidates c ON c.follower_ns = g.follower_ns AND c.follower_id = g.follower_id
+  WHERE g.follower_id <> g.leader_id OR g.follower_ns <> g.leader_ns
 ) AS pairs
 GROUP BY follower_ns, follower_id
-HAVING COUNT(*) > {int(options.shared_min_leaders)}
+HAVING COUNT(*) > {least}
 ORDER BY leaders DESC, follower_ns, follower_id
 LIMIT {int(options.shared_limit)}""",
         label="health: shared values",
