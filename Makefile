@@ -107,7 +107,7 @@ incremental-runs: install
 # scheduled warehouse runs start a scheduler stack each)
 bench-smoke: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m beyond_test tests/test_bench_smoke.py tests/test_bench_published_style.py \
-	  tests/test_bench_warehouse_scheduled.py
+	  tests/test_bench_warehouse_scheduled.py tests/test_bench_scheduler_idle.py
 
 # The fast feedback loop: everything but Spark, the browser, the real scheduler and the slow DAG runs
 # (tests/conftest.py marks those by directory and fixture). Under 3 minutes on 2 cores; `make test`

@@ -34,6 +34,24 @@ from bench.scheduler_overhead import FLOOR, measure_run
 from bench.workspace import duckdb_conn
 
 DAG_ID = "idu_floor_16"
+# one task that sleeps: what the scheduler (and the task's supervisor) burn while a long task runs,
+# as while our loop or a big file runs on the warehouse
+SLEEPER_ID = "idu_sleep_20"
+SLEEPER = f"""
+import time
+
+import pendulum
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+
+def _sleep() -> None:
+    time.sleep(20)
+
+
+with DAG({SLEEPER_ID!r}, schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")) as dag:
+    PythonOperator(task_id="sleep", python_callable=_sleep)
+"""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -58,7 +76,7 @@ def measure(work: Path, idle_sleep: str, idle_seconds: float, repeat: int) -> di
     shutil.rmtree(home, ignore_errors=True)
     stack = Stack.prepare(
         home,
-        {"idu_floor": FLOOR.read_text()},
+        {"idu_floor": FLOOR.read_text(), "idu_sleep": SLEEPER},
         conn=duckdb_conn(work / "unused.duckdb"),
         idle_sleep=idle_sleep,
     )
@@ -70,10 +88,22 @@ def measure(work: Path, idle_sleep: str, idle_seconds: float, repeat: int) -> di
         time.sleep(idle_seconds)
         idle_share = (cpu_seconds(pid) - before) / (time.monotonic() - started)
         runs = [measure_run(stack, DAG_ID) for _ in range(repeat)]
+        before, started = cpu_seconds(pid), time.monotonic()
+        sleeper = measure_run(stack, SLEEPER_ID)
+        busy_share = (cpu_seconds(pid) - before) / (time.monotonic() - started)
     finally:
         stack.stop()
-    print(f"idle sleep {idle_sleep}: scheduler idle CPU {idle_share:.3f} of a core; runs {runs}", flush=True)
-    return {"idle_sleep": idle_sleep, "idle_cpu_share": idle_share, "runs": runs}
+    print(
+        f"idle sleep {idle_sleep}: scheduler CPU idle {idle_share:.3f}, beside a sleeping task {busy_share:.3f} "
+        f"of a core; runs {runs}; sleeper {sleeper}",
+        flush=True,
+    )
+    return {
+        "idle_sleep": idle_sleep,
+        "idle_cpu_share": idle_share,
+        "busy_cpu_share": busy_share,
+        "runs": runs,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         [
             r["idle_sleep"],
             f"{100 * r['idle_cpu_share']:.1f}",
+            f"{100 * r['busy_cpu_share']:.1f}",
             median(x["wall"] for x in r["runs"]),
             median(x["between_tasks"] for x in r["runs"]),
             median(x["between_tasks"] for x in r["runs"]) / 15,
@@ -103,11 +134,14 @@ def main(argv: list[str] | None = None) -> None:
     body = (
         f"`{DAG_ID}` (16 chained no-op Python tasks) under a real scheduler (LocalExecutor, SQLite "
         f"metadata DB), medians of {args.repeat} runs triggered one at a time; the scheduler's CPU "
-        f"(its process and the executor's workers) read over {args.idle_seconds:.0f} s with no run.\n\n"
+        f"(its process and the executor's workers) read over {args.idle_seconds:.0f} s with no run, and "
+        f"during a run of `{SLEEPER_ID}` (one task sleeping 20 s: the scheduler, the executor and the "
+        "task's supervisor, from trigger to end).\n\n"
         + table(
             [
                 "idle sleep (s)",
                 "idle scheduler CPU (% of a core)",
+                "CPU beside a running task (% of a core)",
                 "run wall (s)",
                 "between tasks (s)",
                 "per hand-over (s)",

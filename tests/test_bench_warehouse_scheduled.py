@@ -38,5 +38,8 @@ def test_scheduled_runs_against_the_script_and_both_floors(tmp_path: Path) -> No
     # the warehouse's statements during our run are attributed to the tasks that sent them
     ours = runs["sched/ours-incremental"]
     assert 0 < sum(t["statements"] for t in ours["tasks"]) <= ours["statements"]
+    # every statement is kept beside the run's result, for reading where its time went
+    kept = json.loads((tmp_path / "work" / "sched_ours_incremental_0.statements.json").read_text())
+    assert len(kept) == ours["statements"] and all(s["sql"] and s["seconds"] >= 0 for s in kept)
     doc = (out / "benchmarks.md").read_text()
     assert "warehouse_e2e_smoke:begin" in doc and "above the provider's (s)" in doc
