@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,13 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def cpu_share(pid: int, action: Callable[[], Any]) -> tuple[float, Any]:
+    """The CPU (cores) the process tree of ``pid`` used while ``action`` ran, and its result."""
+    before, started = cpu_seconds(pid), time.monotonic()
+    result = action()
+    return (cpu_seconds(pid) - before) / (time.monotonic() - started), result
+
+
 def measure(work: Path, idle_sleep: str, idle_seconds: float, repeat: int) -> dict[str, Any]:
     from tests.scheduler.stack import Stack
 
@@ -84,13 +92,9 @@ def measure(work: Path, idle_sleep: str, idle_seconds: float, repeat: int) -> di
     try:
         time.sleep(5)  # let the scheduler settle after start-up
         pid = stack.procs["scheduler"].pid
-        before, started = cpu_seconds(pid), time.monotonic()
-        time.sleep(idle_seconds)
-        idle_share = (cpu_seconds(pid) - before) / (time.monotonic() - started)
+        idle_share, _ = cpu_share(pid, lambda: time.sleep(idle_seconds))
         runs = [measure_run(stack, DAG_ID) for _ in range(repeat)]
-        before, started = cpu_seconds(pid), time.monotonic()
-        sleeper = measure_run(stack, SLEEPER_ID)
-        busy_share = (cpu_seconds(pid) - before) / (time.monotonic() - started)
+        busy_share, sleeper = cpu_share(pid, lambda: measure_run(stack, SLEEPER_ID))
     finally:
         stack.stop()
     print(
@@ -120,17 +124,20 @@ def main(argv: list[str] | None = None) -> None:
     results = [
         measure(args.work, s.strip(), args.idle_seconds, args.repeat) for s in args.idle_sleeps.split(",")
     ]
-    rows = [
-        [
-            r["idle_sleep"],
-            f"{100 * r['idle_cpu_share']:.1f}",
-            f"{100 * r['busy_cpu_share']:.1f}",
-            median(x["wall"] for x in r["runs"]),
-            median(x["between_tasks"] for x in r["runs"]),
-            median(x["between_tasks"] for x in r["runs"]) / 15,
-        ]
-        for r in results
-    ]
+    rows = []
+    for r in results:
+        between = median(x["between_tasks"] for x in r["runs"])
+        hand_overs = r["runs"][0]["tasks"] - 1  # a chain of n tasks hands over n - 1 times
+        rows.append(
+            [
+                r["idle_sleep"],
+                f"{100 * r['idle_cpu_share']:.1f}",
+                f"{100 * r['busy_cpu_share']:.1f}",
+                median(x["wall"] for x in r["runs"]),
+                between,
+                between / hand_overs,
+            ]
+        )
     body = (
         f"`{DAG_ID}` (16 chained no-op Python tasks) under a real scheduler (LocalExecutor, SQLite "
         f"metadata DB), medians of {args.repeat} runs triggered one at a time; the scheduler's CPU "

@@ -95,9 +95,11 @@ def _type_of(operand: exp.Expr) -> exp.Expr:
     stand_ins = [exp.cast(exp.null(), exp.DataType.build("BOOLEAN")) for _ in outermost]
     for predicate, stand_in in zip(outermost, stand_ins, strict=True):
         predicate.replace(stand_in)
-    copy = operand.copy()
-    for predicate, stand_in in zip(outermost, stand_ins, strict=True):
-        stand_in.replace(predicate)
+    try:
+        copy = operand.copy()
+    finally:  # the statement's own tree keeps its predicates whatever happens
+        for predicate, stand_in in zip(outermost, stand_ins, strict=True):
+            stand_in.replace(predicate)
     for node in copy.walk():
         node._meta = None
     return _call("typeof", copy)
