@@ -13,11 +13,18 @@ rewrites (``<p>_unify_work_*``; they are not part of any output):
   (ns, id) order, so comparing numbers is comparing identifiers; with its
   attributes aggregated over its rows of ``_loop_0``;
 - ``<p>_unify_work_edges``: the graph's links as number pairs, both directions;
-- ``<p>_unify_work_labels_even`` / ``_odd``: after a round, every identifier's
-  label and whether that round changed it (rounds write the two in turn).
+- ``<p>_unify_work_labels_even``: the *base*, every identifier's label and whether
+  it changed, as iteration 1's round 2 left them or as ``_loop_{K-1}`` gives them;
+  ``_labels_odd`` holds iteration 1's round 1 for round 2;
+- ``<p>_unify_work_changes_even`` / ``_odd``: the *overlay*, only the identifiers
+  whose label an incremental round of this iteration lowered, with the label and
+  whether the last round lowered it (rounds write the two in turn). An identifier's
+  label is the overlay's where it has a row, else the base's.
 
-Iteration 1 builds all four from ``_loop_0``; iteration K >= 2 reads its labels
-and markers from ``_loop_{K-1}``. Each round is one statement, so no engine has
+Iteration 1 builds nodes, edges and the base from ``_loop_0``; iteration K >= 2
+reads its base (labels and markers) from ``_loop_{K-1}``. An incremental round
+writes the overlay only, never the base: a round with little to do costs little
+(lookups of the few touched identifiers), not a rewrite of every label. Each round is one statement, so no engine has
 to inline one round's CTEs into the next (Spark's analyzer runs out of heap on
 chained rounds).
 
@@ -59,9 +66,9 @@ from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header, table_na
 
 __all__ = ["ROUNDS_PER_ITERATION", "loop_iteration"]
 
-# Rounds per iteration. A round that has nothing left to do costs one pass over
-# the labels (about 0.1 s per million identifiers here); an iteration costs a full
-# rewrite of the loop table plus the convergence count. Eight rounds finish
+# Rounds per iteration. A round that has nothing left to do costs a few probes of
+# the base by an empty set (about 5 ms per million identifiers here); an iteration
+# costs a full rewrite of the loop table plus the convergence count. Eight rounds finish
 # components of a few hundred identifiers in the first iteration and chains of
 # thousands in the second (docs/benchmarks.md, section 8).
 ROUNDS_PER_ITERATION = 8
@@ -164,11 +171,57 @@ JOIN hooked h2 ON h2.node = l.label""",
     )
 
 
-def _incremental_round(edges: str, labels: str, table: str, n: int) -> str:
+class _Labels:
+    """Where a round finds the labels: the base (every identifier, written by the last full round
+    or read from the previous loop table) overridden by the overlay, which holds only the
+    identifiers the rounds since the base changed. Without an overlay, the base alone."""
+
+    def __init__(self, base: str, overlay: str | None) -> None:
+        self.base, self.overlay = base, overlay
+
+    def of(self, key: str, alias: str, indent: str) -> tuple[str, str]:
+        """The joins that find the label of ``key`` (as ``alias``), and the label's expression."""
+        joins = f"JOIN {self.base} {alias} ON {alias}.node = {key}"
+        if self.overlay is None:
+            return joins, f"{alias}.label"
+        over = f"{alias}o"
+        joins += f"\n{indent}LEFT JOIN {self.overlay} {over} ON {over}.node = {key}"
+        return joins, f"COALESCE({over}.label, {alias}.label)"
+
+    def frontier(self) -> str:
+        """The identifiers the round before changed, with their new labels."""
+        return f"SELECT node, label FROM {self.overlay or self.base} WHERE changed"
+
+    def followers(self) -> str:
+        """Every identifier whose label is a hooked identifier, with that identifier's H."""
+        base_rows = f"SELECT b.node, h.h FROM {self.base} b JOIN hooked h ON h.node = b.label"
+        if self.overlay is None:
+            return base_rows
+        return (
+            f"SELECT o.node, h.h FROM {self.overlay} o JOIN hooked h ON h.node = o.label\n"
+            f"    UNION ALL\n    -- the base's rows the overlay does not override\n"
+            f"    {base_rows}\n    LEFT JOIN {self.overlay} o ON o.node = b.node WHERE o.node IS NULL"
+        )
+
+    def next_overlay(self) -> str:
+        """The overlay after the round: the changes so far, the round's own marked as changed."""
+        if self.overlay is None:
+            return "SELECT node, label, TRUE AS changed FROM moved"
+        return (
+            "SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,\n"
+            "  m.node IS NOT NULL AS changed\n"
+            f"FROM {self.overlay} o FULL OUTER JOIN moved m ON m.node = o.node"
+        )
+
+
+def _incremental_round(edges: str, labels: _Labels, table: str, n: int) -> str:
+    own_joins, own_label = labels.of("t.node", "b", "  ")
+    nbr_joins, nbr_label = labels.of("e.nbr", "b", "    ")
+    moved_joins, moved_label = labels.of("c.node", "b", "  ")
     return _ctas(
         table,
         f"""WITH changed AS (
-  SELECT node FROM {labels} WHERE changed
+  {labels.frontier()}
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -177,35 +230,46 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN {edges} e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN {labels} l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, {own_label} AS label FROM touched t
+  {own_joins}
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN {labels} l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, {nbr_label} FROM touched t
     JOIN {edges} e ON e.node = t.node
-    JOIN {labels} l ON l.node = e.nbr
+    {nbr_joins}
   ) AS around
   GROUP BY node
 ),
-{_hooked(labels)},
+hooked AS (
+  -- H: a leader hooks onto the smallest label around itself and around each of its followers
+  SELECT node, MIN(m) AS h FROM (
+    SELECT node, m FROM smallest
+    UNION ALL
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+  ) AS hooks
+  GROUP BY node
+),
 moved AS (
   -- R where it lowers a label: H at the identifier, or H at its leader
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM {labels} l JOIN hooked h ON h.node = l.label
+    {labels.followers()}
   ) AS c
-  JOIN {labels} l ON l.node = c.node
-  WHERE c.label < l.label
+  {moved_joins}
+  WHERE c.label < {moved_label}
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM {labels} l
-LEFT JOIN moved m ON m.node = l.node""",
-        f"round {n}, only around what the last round changed; everything else is carried over",
+{labels.next_overlay()}""",
+        f"round {n}, only around what the last round changed: writes only the labels that changed",
     )
 
 
@@ -228,7 +292,8 @@ GROUP BY CASE WHEN leader > follower THEN leader ELSE follower END""",
     )
 
 
-def _write_loop_table(cur: str, nodes: str, labels: str) -> str:
+def _write_loop_table(cur: str, nodes: str, labels: _Labels) -> str:
+    assert labels.overlay is not None, "the last round of an iteration writes an overlay"
     return f"""
 CREATE OR REPLACE TABLE {cur} (
   {_COLUMNS}
@@ -237,16 +302,17 @@ CREATE OR REPLACE TABLE {cur} (
 INSERT INTO {cur}
 SELECT f.node_id, f.node_ns, l.node_id, l.node_ns,
   f.first_seen_at, f.last_seen_at, f.source_table_ids, f.last_processed_at
-FROM {labels} x
+FROM {labels.base} x
+LEFT JOIN {labels.overlay} o ON o.node = x.node
 JOIN {nodes} f ON f.node = x.node
-JOIN {nodes} l ON l.node = x.label
+JOIN {nodes} l ON l.node = COALESCE(o.label, x.label)
 UNION ALL
 -- marker rows: identifiers whose label the last round changed (leader sorts after follower)
 SELECT l.node_id, l.node_ns, f.node_id, f.node_ns, {_NO_ATTRIBUTES}
-FROM {labels} x
-JOIN {nodes} f ON f.node = x.node
-JOIN {nodes} l ON l.node = x.label
-WHERE x.changed;
+FROM {labels.overlay} o
+JOIN {nodes} f ON f.node = o.node
+JOIN {nodes} l ON l.node = o.label
+WHERE o.changed;
 """
 
 
@@ -260,25 +326,36 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
     cur = target.table(names.loop(k))
     nodes, edges = (target.table(names.work(name)) for name in ("nodes", "edges"))
 
-    def labels(r: int) -> str:
-        # a round reads the table the round before wrote: two tables, used in turn, are enough
-        return target.table(names.work("labels_even" if r % 2 == 0 else "labels_odd"))
+    base = target.table(names.work("labels_even"))
+
+    def changes(r: int) -> str:
+        # a round reads the overlay the round before wrote: two tables, used in turn, are enough
+        return target.table(names.work("changes_even" if r % 2 == 0 else "changes_odd"))
 
     last = ROUNDS_PER_ITERATION
     if k == 1:
         purpose = "Unify loop iteration 1: number the graph, then smallest-label rounds (see sql_loop.py)."
+        round_one = target.table(names.work("labels_odd"))
         parts = [
             _nodes(graph0, nodes),
             _edges(graph0, nodes, edges),
-            _first_round(nodes, edges, labels(1)),
-            _full_round(edges, labels(1), labels(2), 2),
+            _first_round(nodes, edges, round_one),
+            _full_round(edges, round_one, base, 2),
         ]
-        parts += [_incremental_round(edges, labels(r - 1), labels(r), r) for r in range(3, last + 1)]
+        first = 3
     else:
         prev = target.table(names.loop(k - 1))
         purpose = (
             "Unify loop iteration: labels recomputed only around the ones that changed (see sql_loop.py)."
         )
-        parts = [_read_previous(prev, nodes, labels(0))]
-        parts += [_incremental_round(edges, labels(r - 1), labels(r), r) for r in range(1, last + 1)]
-    return header(target, config, purpose) + "".join(parts) + _write_loop_table(cur, nodes, labels(last))
+        parts = [_read_previous(prev, nodes, base)]
+        first = 1
+    parts += [
+        _incremental_round(edges, _Labels(base, changes(r - 1) if r > first else None), changes(r), r)
+        for r in range(first, last + 1)
+    ]
+    return (
+        header(target, config, purpose)
+        + "".join(parts)
+        + _write_loop_table(cur, nodes, _Labels(base, changes(last)))
+    )

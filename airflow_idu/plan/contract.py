@@ -63,8 +63,6 @@ __all__ = [
 
 # One per target schema (not per prefix): every workflow writing the schema takes the same lease.
 WRITER_LEASE_TABLE = "idu_writer_lease"
-# Work tables an incremental loop may keep between its statements (<prefix>_unify_work_<name>); no
-# output reads them, and dropping the loop's intermediate tables drops them too.
 # The columns of every graph table (loop 0, each iteration, the converged graph, the stored links).
 GRAPH_COLUMN_NAMES = (
     "follower_id",
@@ -76,7 +74,9 @@ GRAPH_COLUMN_NAMES = (
     "follower_source_table_ids",
     "follower_last_processed_at",
 )
-LOOP_WORK_TABLES = ("nodes", "edges", "labels_even", "labels_odd")
+# Work tables an incremental loop may keep between its statements (<prefix>_unify_work_<name>); no
+# output reads them, and dropping the loop's intermediate tables drops them too.
+LOOP_WORK_TABLES = ("nodes", "edges", "labels_even", "labels_odd", "changes_even", "changes_odd")
 
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LOOP = "_graph_unify_loop_"

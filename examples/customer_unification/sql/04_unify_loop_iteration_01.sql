@@ -72,10 +72,10 @@ FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
 JOIN hooked h1 ON h1.node = l.node
 JOIN hooked h2 ON h2.node = l.label;
 
--- round 3, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 3, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -84,16 +84,21 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, b.label AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, b.label FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -102,7 +107,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -111,20 +116,18 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  WHERE c.label < b.label
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT node, label, TRUE AS changed FROM moved;
 
--- round 4, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 4, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -133,16 +136,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -151,7 +161,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -160,20 +170,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 5, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 5, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -182,16 +197,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -200,7 +222,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -209,20 +231,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 6, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 6, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -231,16 +258,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -249,7 +283,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -258,20 +292,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 7, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 7, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -280,16 +319,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -298,7 +344,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -307,20 +353,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 8, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 8, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -329,16 +380,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -347,7 +405,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -356,15 +414,20 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
 CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_graph_unify_loop_1 (
   follower_id STRING,
@@ -381,12 +444,13 @@ INSERT INTO idu_demo.unified.unified_customer_id_graph_unify_loop_1
 SELECT f.node_id, f.node_ns, l.node_id, l.node_ns,
   f.first_seen_at, f.last_seen_at, f.source_table_ids, f.last_processed_at
 FROM idu_demo.unified.unified_customer_id_unify_work_labels_even x
+LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = x.node
 JOIN idu_demo.unified.unified_customer_id_unify_work_nodes f ON f.node = x.node
-JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = x.label
+JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = COALESCE(o.label, x.label)
 UNION ALL
 -- marker rows: identifiers whose label the last round changed (leader sorts after follower)
 SELECT l.node_id, l.node_ns, f.node_id, f.node_ns, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS ARRAY<BIGINT>), CAST(NULL AS BIGINT)
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even x
-JOIN idu_demo.unified.unified_customer_id_unify_work_nodes f ON f.node = x.node
-JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = x.label
-WHERE x.changed;
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o
+JOIN idu_demo.unified.unified_customer_id_unify_work_nodes f ON f.node = o.node
+JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = o.label
+WHERE o.changed;

@@ -19,10 +19,10 @@ SELECT CASE WHEN leader > follower THEN leader ELSE follower END AS node,
 FROM numbered
 GROUP BY CASE WHEN leader > follower THEN leader ELSE follower END;
 
--- round 1, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 1, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -31,16 +31,21 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, b.label AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, b.label FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -49,7 +54,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -58,20 +63,18 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  WHERE c.label < b.label
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT node, label, TRUE AS changed FROM moved;
 
--- round 2, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 2, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -80,16 +83,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -98,7 +108,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -107,20 +117,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 3, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 3, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -129,16 +144,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -147,7 +169,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -156,20 +178,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 4, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 4, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -178,16 +205,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -196,7 +230,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -205,20 +239,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 5, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 5, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -227,16 +266,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -245,7 +291,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -254,20 +300,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 6, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 6, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -276,16 +327,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -294,7 +352,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -303,20 +361,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 7, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_odd USING DELTA AS
+-- round 7, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_odd USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_even WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_even WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -325,16 +388,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -343,7 +413,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -352,20 +422,25 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o FULL OUTER JOIN moved m ON m.node = o.node;
 
--- round 8, only around what the last round changed; everything else is carried over
-CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_labels_even USING DELTA AS
+-- round 8, only around what the last round changed: writes only the labels that changed
+CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_unify_work_changes_even USING DELTA AS
 WITH changed AS (
-  SELECT node FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd WHERE changed
+  SELECT node, label FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd WHERE changed
 ),
 touched AS (
   -- the identifiers the last round changed, their neighbours and their leaders: R needs m
@@ -374,16 +449,23 @@ touched AS (
   UNION
   SELECT e.nbr FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = c.node
   UNION
-  SELECT l.label FROM changed c JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
+  SELECT label FROM changed
+),
+current AS (
+  -- the touched identifiers' labels
+  SELECT t.node, COALESCE(bo.label, b.label) AS label FROM touched t
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = t.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = t.node
 ),
 smallest AS (
   -- m on the touched identifiers
   SELECT node, MIN(label) AS m FROM (
-    SELECT t.node, l.label FROM touched t JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = t.node
+    SELECT node, label FROM current
     UNION ALL
-    SELECT t.node, l.label FROM touched t
+    SELECT t.node, COALESCE(bo.label, b.label) FROM touched t
     JOIN idu_demo.unified.unified_customer_id_unify_work_edges e ON e.node = t.node
-    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = e.nbr
+    JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = e.nbr
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = e.nbr
   ) AS around
   GROUP BY node
 ),
@@ -392,7 +474,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT l.label, s.m FROM smallest s JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = s.node
+    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -401,15 +483,20 @@ moved AS (
   SELECT c.node, MIN(c.label) AS label FROM (
     SELECT node, h AS label FROM hooked
     UNION ALL
-    SELECT l.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l JOIN hooked h ON h.node = l.label
+    SELECT o.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o JOIN hooked h ON h.node = o.label
+    UNION ALL
+    -- the base's rows the overlay does not override
+    SELECT b.node, h.h FROM idu_demo.unified.unified_customer_id_unify_work_labels_even b JOIN hooked h ON h.node = b.label
+    LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd o ON o.node = b.node WHERE o.node IS NULL
   ) AS c
-  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_odd l ON l.node = c.node
-  WHERE c.label < l.label
+  JOIN idu_demo.unified.unified_customer_id_unify_work_labels_even b ON b.node = c.node
+  LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_odd bo ON bo.node = c.node
+  WHERE c.label < COALESCE(bo.label, b.label)
   GROUP BY c.node
 )
-SELECT l.node, COALESCE(m.label, l.label) AS label, m.node IS NOT NULL AS changed
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_odd l
-LEFT JOIN moved m ON m.node = l.node;
+SELECT COALESCE(m.node, o.node) AS node, COALESCE(m.label, o.label) AS label,
+  m.node IS NOT NULL AS changed
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_odd o FULL OUTER JOIN moved m ON m.node = o.node;
 
 CREATE OR REPLACE TABLE idu_demo.unified.unified_customer_id_graph_unify_loop_2 (
   follower_id STRING,
@@ -426,12 +513,13 @@ INSERT INTO idu_demo.unified.unified_customer_id_graph_unify_loop_2
 SELECT f.node_id, f.node_ns, l.node_id, l.node_ns,
   f.first_seen_at, f.last_seen_at, f.source_table_ids, f.last_processed_at
 FROM idu_demo.unified.unified_customer_id_unify_work_labels_even x
+LEFT JOIN idu_demo.unified.unified_customer_id_unify_work_changes_even o ON o.node = x.node
 JOIN idu_demo.unified.unified_customer_id_unify_work_nodes f ON f.node = x.node
-JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = x.label
+JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = COALESCE(o.label, x.label)
 UNION ALL
 -- marker rows: identifiers whose label the last round changed (leader sorts after follower)
 SELECT l.node_id, l.node_ns, f.node_id, f.node_ns, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS ARRAY<BIGINT>), CAST(NULL AS BIGINT)
-FROM idu_demo.unified.unified_customer_id_unify_work_labels_even x
-JOIN idu_demo.unified.unified_customer_id_unify_work_nodes f ON f.node = x.node
-JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = x.label
-WHERE x.changed;
+FROM idu_demo.unified.unified_customer_id_unify_work_changes_even o
+JOIN idu_demo.unified.unified_customer_id_unify_work_nodes f ON f.node = o.node
+JOIN idu_demo.unified.unified_customer_id_unify_work_nodes l ON l.node = o.label
+WHERE o.changed;
