@@ -61,13 +61,15 @@ markers: the count is 0 exactly when no label changed, i.e. at the fixed point.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from airflow_idu.generate.config import UnifyConfig
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, header, table_names
 
 __all__ = ["ROUNDS_PER_ITERATION", "loop_iteration"]
 
-# Rounds per iteration. A round that has nothing left to do costs a few probes of
-# the base by an empty set (about 5 ms per million identifiers here); an iteration
+# Rounds per iteration. A round that has nothing left to do writes nothing and probes
+# the base with an empty set (about 0.01 s per million identifiers here); an iteration
 # costs a full rewrite of the loop table plus the convergence count. Eight rounds finish
 # components of a few hundred identifiers in the first iteration and chains of
 # thousands in the second (docs/benchmarks.md, section 8).
@@ -171,13 +173,14 @@ JOIN hooked h2 ON h2.node = l.label""",
     )
 
 
+@dataclass(frozen=True)
 class _Labels:
     """Where a round finds the labels: the base (every identifier, written by the last full round
     or read from the previous loop table) overridden by the overlay, which holds only the
     identifiers the rounds since the base changed. Without an overlay, the base alone."""
 
-    def __init__(self, base: str, overlay: str | None) -> None:
-        self.base, self.overlay = base, overlay
+    base: str
+    overlay: str | None
 
     def of(self, key: str, alias: str, indent: str) -> tuple[str, str]:
         """The joins that find the label of ``key`` (as ``alias``), and the label's expression."""
