@@ -251,15 +251,7 @@ smallest AS (
   ) AS around
   GROUP BY node
 ),
-hooked AS (
-  -- H: a leader hooks onto the smallest label around itself and around each of its followers
-  SELECT node, MIN(m) AS h FROM (
-    SELECT node, m FROM smallest
-    UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
-  ) AS hooks
-  GROUP BY node
-),
+{_hooked("current")},
 moved AS (
   -- R where it lowers a label: H at the identifier, or H at its leader
   SELECT c.node, MIN(c.label) AS label FROM (
@@ -295,8 +287,7 @@ GROUP BY CASE WHEN leader > follower THEN leader ELSE follower END""",
     )
 
 
-def _write_loop_table(cur: str, nodes: str, labels: _Labels) -> str:
-    assert labels.overlay is not None, "the last round of an iteration writes an overlay"
+def _write_loop_table(cur: str, nodes: str, base: str, overlay: str) -> str:
     return f"""
 CREATE OR REPLACE TABLE {cur} (
   {_COLUMNS}
@@ -305,14 +296,14 @@ CREATE OR REPLACE TABLE {cur} (
 INSERT INTO {cur}
 SELECT f.node_id, f.node_ns, l.node_id, l.node_ns,
   f.first_seen_at, f.last_seen_at, f.source_table_ids, f.last_processed_at
-FROM {labels.base} x
-LEFT JOIN {labels.overlay} o ON o.node = x.node
+FROM {base} x
+LEFT JOIN {overlay} o ON o.node = x.node
 JOIN {nodes} f ON f.node = x.node
 JOIN {nodes} l ON l.node = COALESCE(o.label, x.label)
 UNION ALL
 -- marker rows: identifiers whose label the last round changed (leader sorts after follower)
 SELECT l.node_id, l.node_ns, f.node_id, f.node_ns, {_NO_ATTRIBUTES}
-FROM {labels.overlay} o
+FROM {overlay} o
 JOIN {nodes} f ON f.node = o.node
 JOIN {nodes} l ON l.node = o.label
 WHERE o.changed;
@@ -358,7 +349,5 @@ def loop_iteration(config: UnifyConfig, target: Target, k: int) -> str:
         for r in range(first, last + 1)
     ]
     return (
-        header(target, config, purpose)
-        + "".join(parts)
-        + _write_loop_table(cur, nodes, _Labels(base, changes(last)))
+        header(target, config, purpose) + "".join(parts) + _write_loop_table(cur, nodes, base, changes(last))
     )

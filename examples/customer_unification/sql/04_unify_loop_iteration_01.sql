@@ -107,7 +107,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -161,7 +161,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -222,7 +222,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -283,7 +283,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -344,7 +344,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -405,7 +405,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),

@@ -54,7 +54,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -108,7 +108,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -169,7 +169,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -230,7 +230,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -291,7 +291,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -352,7 +352,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -413,7 +413,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
@@ -474,7 +474,7 @@ hooked AS (
   SELECT node, MIN(m) AS h FROM (
     SELECT node, m FROM smallest
     UNION ALL
-    SELECT c.label, s.m FROM smallest s JOIN current c ON c.node = s.node
+    SELECT l.label, s.m FROM smallest s JOIN current l ON l.node = s.node
   ) AS hooks
   GROUP BY node
 ),
