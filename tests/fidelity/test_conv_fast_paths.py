@@ -26,7 +26,8 @@ HEX = [
     "", " ", "0", "00", "-0", "f", "F", "fffffffffffffff", "ffffffffffffffff", "7fffffffffffffff",
     "8000000000000000", "000000000000000ff", "0123456789abcdef0", "123456789abcdef", "-1", "-ff",
     "-8000000000000000", "-8000000000000001", "-ffffffffffffffff", " 1f ", "\t1f", "1fz", "z", "zz",
-    "1_0", "+5", "\uff41", "é1", "0x1f", "1e3", None,
+    "1_0", "+5", "\uff41", "é1", "0x1f", "1e3", "0000000000000001", "fffffffffffffffe", "8000000000000001",
+    "00000000000000000", None,
 ]  # fmt: skip
 _BIG_DECIMALS = ("9223372036854775808", "18446744073709551615")
 # text no conv from base 10 overflows on (below 2^64)
@@ -71,6 +72,10 @@ INTEGER_EXPRESSIONS = [
     "conv(CAST(i % 1000 AS INT) ^ 7, 10, 16)", "conv(i, 10, 10)", "conv(i, 10, -10)",
     "lpad(conv(i ^ 12345, 10, 16), 8, '0')", "upper(conv(~i, 10, 16))", "conv(i & 255, 10, 16)",
     "conv(i | 1, 10, 16)", "conv(CAST(i % 100 AS TINYINT) ^ CAST(1 AS TINYINT), 10, 16)",
+    # an integer operator printed first (as generated canonical ids do): the same text for conv
+    "conv(CAST(i ^ 12345 AS STRING), 10, 16)", "lpad(conv(CAST(i ^ -1 AS STRING), 10, 16), 16, '0')",
+    "conv(CAST(CAST(i % 100 AS TINYINT) ^ CAST(1 AS TINYINT) AS STRING), 10, 16)",
+    "conv(CAST(~i AS STRING), 10, 16)", "conv(CAST(i AS STRING), 10, 16)",
 ]  # fmt: skip
 # Spark fails on each (overflow past 64 bits, a CAST past BIGINT); DuckDB must fail too
 FAILING = [

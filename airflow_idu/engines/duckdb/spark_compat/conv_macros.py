@@ -43,26 +43,39 @@ def _choose(base: int | None, name: str, cases: dict[int, str]) -> str:
     return "CASE " + " ".join(f"WHEN {name} = {b} THEN {v}" for b, v in first) + f" ELSE {last[1]} END"
 
 
+def _signed(value: str) -> str:
+    """An unsigned 64-bit ``value`` read as a signed long (its two's complement from 2^63 on)."""
+    return (
+        f"(CAST({value} & CAST(9223372036854775807 AS UBIGINT) AS BIGINT) + CASE WHEN {value} >= "
+        f"CAST(9223372036854775808 AS UBIGINT) THEN CAST(-9223372036854775808 AS BIGINT) ELSE 0 END)"
+    )
+
+
 def _conv_text(value: str, to_base: int | None) -> str:
-    cast = f"CAST({value} AS VARCHAR)"  # below 2^63: -10 prints as 10
-    return _choose(to_base, "to_base", {16: f"hex({value})", 10: cast, -10: cast})
+    return _choose(
+        to_base,
+        "to_base",
+        {16: f"hex({value})", 10: f"CAST({value} AS VARCHAR)", -10: f"CAST({_signed(value)} AS VARCHAR)"},
+    )
 
 
 def _conv_lambda(from_base: int | None, to_base: int | None, to_bigint: bool) -> str:
     """The body over the bound argument ``n``; with ``to_bigint``, CAST(conv(...) AS BIGINT) without the
     text in between. ``CAST(n AS VARCHAR)`` costs nothing for a VARCHAR.
 
-    Fast path: text that is only digits of the base, too few to reach 2^63 (15 hex, 18 decimal), is a
-    non-negative value a plain cast reads exactly. An integer to base 16 (the canonical id's XOR) is
-    DuckDB's hex of the two's complement, Spark's unsigned reading, except -2^63 (Spark: -1). Any
-    other text (signs, spaces, invalid digits, long values) takes the general path.
+    Fast path: text that is only digits of the base, too few to overflow (16 hex, 18 decimal), is a
+    non-negative value a plain cast reads exactly; to base -10 Spark reads it as a signed long, the
+    two's complement of 16 hex digits from 8 on (a hash's first 16 hex digits, as canonical ids
+    take them, are the common case). An integer to base 16 (the canonical id's XOR) is DuckDB's hex
+    of the two's complement, Spark's unsigned reading, except -2^63 (Spark: -1). Any other text
+    (signs, spaces, invalid digits, long values) takes the general path.
     """
     t = "CAST(n AS VARCHAR)"
     fast = _choose(
         from_base,
         "from_base",
         {
-            16: f"regexp_full_match({t}, '[0-9A-Fa-f]{{1,15}}')",
+            16: f"regexp_full_match({t}, '[0-9A-Fa-f]{{1,16}}')",
             10: f"regexp_full_match({t}, '[0-9]{{1,18}}')",
         },
     )
@@ -81,7 +94,8 @@ def _conv_lambda(from_base: int | None, to_base: int | None, to_bigint: bool) ->
         },
     )
     if to_bigint:
-        return f"CASE WHEN {fast} THEN CAST({value} AS BIGINT) WHEN n IS NULL THEN NULL ELSE CAST({general} AS BIGINT) END"
+        as_long = _signed(value) if to_base == -10 else f"CAST({value} AS BIGINT)"
+        return f"CASE WHEN {fast} THEN {as_long} WHEN n IS NULL THEN NULL ELSE CAST({general} AS BIGINT) END"
     typed = (
         f"WHEN typeof(n) IN {_INTEGERS} THEN replace(hex(CAST(n AS BIGINT)), '8000000000000000', 'FFFFFFFFFFFFFFFF') "
         if (from_base, to_base) == (10, 16)

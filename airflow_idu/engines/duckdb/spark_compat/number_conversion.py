@@ -99,12 +99,24 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 _INTEGRAL = (exp.BitwiseXor, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseNot)
 
 
+_TEXT_TYPES = (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)
+
+
+def _integral(node: exp.Expr) -> exp.Expr | None:
+    """The integer operator conv reads: ``x`` itself, or the ``x`` of ``CAST(x AS STRING)``, which is
+    the same text (Spark prints the integer for conv either way)."""
+    if type(node) is exp.Cast and node.to.is_type(*_TEXT_TYPES):
+        node = node.this
+    return node if isinstance(node, _INTEGRAL) else None
+
+
 def _conv(args: list[exp.Expr]) -> exp.Expr:
     # the bases the SQL macros (spark_compat/conv_macros.py) cover: kept there, in SQL (the canonical ids use
     # them), one macro per base pair
     name = CONV_BASES.get((_base(args[1]), _base(args[2])))  # type: ignore[arg-type]
-    if name == "10_16" and isinstance(args[0], _INTEGRAL):
-        return _call("idu_conv_int_16", args[0])
+    integral = _integral(args[0]) if name == "10_16" else None
+    if integral is not None:
+        return _call("idu_conv_int_16", integral)
     if name is not None:
         return plain_call(f"idu_conv_{name}", args[0])
     return _call("idu_conv", text(args[0]), args[1], args[2])

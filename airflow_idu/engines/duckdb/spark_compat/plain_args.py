@@ -3,7 +3,7 @@
 A macro that names its argument several times is bound through a one-element lambda, which costs
 on every row and turns a column of a one-row table (a key mask joined to every row), which DuckDB
 keeps as one constant value per chunk, into a value per row. For a plain argument the copies are
-cheap and DuckDB computes them once (common subexpression elimination): a column, a literal,
+cheap and DuckDB computes them once (common subexpression elimination): a column, a literal, NULL,
 substr/sha2/the typeof-dispatching text casts of plain arguments with literal options, and integer
 casts of literals. Anything that may differ between two evaluations (rand, uuid) or costs per copy
 is not plain. Plainness only decides the cost: the copies of a deterministic argument give the same
@@ -32,8 +32,8 @@ def _literal(node: exp.Expr | None) -> bool:
 
 def is_plain(node: exp.Expr) -> bool:
     """``node`` is cheap to copy and gives the same value on every copy (see the module docstring)."""
-    if isinstance(node, exp.Column | exp.Literal):
-        return True
+    if isinstance(node, exp.Column | exp.Literal | exp.Null) or _literal(node):
+        return True  # a NULL or a negative number is a constant too
     if isinstance(node, exp.Substring):
         return is_plain(node.this) and _literal(node.args.get("start")) and _literal(node.args.get("length"))
     if isinstance(node, exp.SHA2):
