@@ -315,7 +315,7 @@ def casts(tree: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.TryCast):
             return node
         if node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) and not node.to.expressions:
-            return _call("idu_cast_string", node.this.copy())
+            return plain_call("idu_cast_string", node.this.copy())
         if node.to.this in _INTEGRAL:
             # a plain argument's cast folds to a plain CAST when bound (macros.py, idu_to_<t>_plain)
             return plain_call(_INTEGRAL[node.to.this], node.this.copy())

@@ -188,14 +188,39 @@ def _build(node: exp.Expr) -> exp.Expr:
 _JAVA_PATTERNS = (exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.RegexpSplit)
 
 
+def _escaped(pattern: str, i: int) -> bool:
+    """``pattern[i]`` follows an odd number of backslashes."""
+    slashes = len(pattern[:i]) - len(pattern[:i].rstrip("\\"))
+    return slashes % 2 == 1
+
+
+def find_core(pattern: str) -> str:
+    """What rlike needs of ``pattern``: rlike asks whether a match starts anywhere, so a leading or
+    trailing greedy ``.*``, which may match nothing, changes no answer, in Java as in RE2 (``.*@.*``
+    finds exactly where ``@`` does). Without it, no ``.`` is left to guard, and the engine may test
+    for a plain substring. Patterns with alternation, groups of ``(?`` or quoting keep their ``.*``."""
+    if "|" in pattern or "(?" in pattern or "\\Q" in pattern:
+        return pattern
+    core = pattern
+    if core.startswith(".*") and core[2:3] not in ("?", "+", "*", "{"):
+        core = core[2:]
+    if core.endswith(".*") and not _escaped(core, len(core) - 2):
+        core = core[:-2]
+    return core or pattern
+
+
 def guard_java_patterns(tree: exp.Expr) -> exp.Expr:
     """rlike, regexp_extract, regexp_replace and split (accepted by :mod:`.allowed`'s own check):
     the rows where Java and RE2 read their literal pattern differently refused when run. After the
-    implicit casts, so that the guarded value is already text."""
+    implicit casts, so that the guarded value is already text. rlike runs its :func:`find_core`."""
     for node in tree.find_all(*_JAVA_PATTERNS):
         pattern = node.args.get("expression")
         if isinstance(pattern, exp.Literal | exp.RawString) and node.this is not None:
-            node.set("this", _guard(node.this.copy(), pattern.this))
+            text = pattern.this
+            if isinstance(node, exp.RegexpLike) and find_core(text) != text:
+                text = find_core(text)
+                node.set("expression", exp.Literal.string(text))
+            node.set("this", _guard(node.this.copy(), text))
     return tree
 
 

@@ -42,7 +42,7 @@ _STRING_RESULT: tuple[type[exp.Expr], ...] = (
 # functions whose result has the type of their first argument (Spark: substr/lpad of BINARY is BINARY)
 _PASS_THROUGH: tuple[type[exp.Expr], ...] = (exp.Substring, exp.Pad, exp.Paren)
 # macros earlier rewrites put in place of Spark functions with a fixed result type
-_MACRO_RESULT = {"idu_cast_string": Kind.STRING, "idu_upper": Kind.STRING, "idu_lower": Kind.STRING,
+_MACRO_RESULT = {"idu_cast_string": Kind.STRING, "idu_cast_string_plain": Kind.STRING, "idu_upper": Kind.STRING, "idu_lower": Kind.STRING,
                  "encode": Kind.BINARY, "idu_unbase64": Kind.BINARY, "idu_text": Kind.STRING,
                  "idu_utf8": Kind.STRING, "idu_ts_arg": Kind.OTHER, "idu_text_only": Kind.STRING,
                  "idu_array_join": Kind.STRING, "idu_array_join_null": Kind.STRING, "idu_to_double": Kind.OTHER,
