@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, replace_each
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, is_string_cast, replace_each
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 
@@ -314,7 +314,7 @@ def casts(tree: exp.Expr) -> exp.Expr:
     def build(node: exp.Cast) -> exp.Expr:
         if isinstance(node, exp.TryCast):
             return node
-        if node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) and not node.to.expressions:
+        if is_string_cast(node):
             return plain_call("idu_cast_string", node.this.copy())
         if node.to.this in _INTEGRAL:
             # a plain argument's cast folds to a plain CAST when bound (macros.py, idu_to_<t>_plain)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlglot import exp
 
-__all__ = ["INTEGER_CASTS", "call", "let", "macro", "replace_each", "rewrite_calls"]
+__all__ = ["INTEGER_CASTS", "call", "is_string_cast", "let", "macro", "replace_each", "rewrite_calls"]
 
 # DuckDB integer type -> the macro of Spark's CAST to it (spark_compat/macros.py; ``<macro>_plain``
 # for a plain argument, plain_args.py)
@@ -16,6 +16,16 @@ INTEGER_CASTS: dict[str, str] = {
     "SMALLINT": "idu_to_smallint",
     "TINYINT": "idu_to_tinyint",
 }
+
+
+def is_string_cast(node: exp.Expr) -> bool:
+    """``CAST(x AS STRING)`` (not TRY_CAST, not VARCHAR(n), whose length Spark checks)."""
+    return (
+        isinstance(node, exp.Cast)
+        and not isinstance(node, exp.TryCast)
+        and node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)
+        and not node.to.expressions
+    )
 
 
 def call(name: str, *args: exp.Expr) -> exp.Anonymous:

@@ -20,7 +20,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_BASES
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
-from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each, rewrite_calls
+from airflow_idu.engines.duckdb.spark_compat.nodes import is_string_cast, replace_each, rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
 
@@ -99,13 +99,10 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 _INTEGRAL = (exp.BitwiseXor, exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseNot)
 
 
-_TEXT_TYPES = (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)
-
-
 def _integral(node: exp.Expr) -> exp.Expr | None:
     """The integer operator conv reads: ``x`` itself, or the ``x`` of ``CAST(x AS STRING)``, which is
     the same text (Spark prints the integer for conv either way)."""
-    if type(node) is exp.Cast and node.to.is_type(*_TEXT_TYPES):
+    if is_string_cast(node):
         node = node.this
     return node if isinstance(node, _INTEGRAL) else None
 

@@ -216,9 +216,8 @@ def guard_java_patterns(tree: exp.Expr) -> exp.Expr:
     for node in tree.find_all(*_JAVA_PATTERNS):
         pattern = node.args.get("expression")
         if isinstance(pattern, exp.Literal | exp.RawString) and node.this is not None:
-            text = pattern.this
-            if isinstance(node, exp.RegexpLike) and find_core(text) != text:
-                text = find_core(text)
+            text = find_core(pattern.this) if isinstance(node, exp.RegexpLike) else pattern.this
+            if text != pattern.this:
                 node.set("expression", exp.Literal.string(text))
             node.set("this", _guard(node.this.copy(), text))
     return tree
