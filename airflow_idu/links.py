@@ -31,6 +31,12 @@ class DatabricksQueryHistoryLink(BaseOperatorLink):
     name = "Databricks query history"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        # The task runner asks right after execute, with the operator that ran: its own record saves
+        # a round trip to the API server. A process that ran no statement (a sensor's later poke,
+        # a task that failed first) has none, and the XCom an earlier process pushed answers.
+        known = getattr(operator, "query_history_link", None)
+        if known is not None:
+            return str(known)
         # get_all answers "none" for a missing key; get_value would log "XCom not found" as an error
         # for every task that did not run on Databricks (or failed before running a statement).
         values = BaseXCom.get_all(

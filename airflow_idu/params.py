@@ -5,14 +5,17 @@ Plain definitions: no tasks, no connection (``factory.py`` attaches them to the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from airflow.sdk import Param
+from airflow.sdk.definitions._internal.types import is_arg_set
 from airflow.sdk.definitions.param import ParamsDict
 from airflow.sdk.exceptions import ParamValidationError
 
-__all__ = ["HEALTH_PARAMS", "unification_params", "validated_params"]
+__all__ = ["HEALTH_PARAMS", "check_defaults", "unification_params", "validated_params"]
 
 # The identity-health gate's limits, in the order the form shows them.
 HEALTH_PARAMS = ("max_cluster_size", "max_cluster_growth", "max_id_churn")
@@ -106,11 +109,46 @@ def _health_params(
     }
 
 
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    """A validator per distinct schema, the schema itself checked once. ``jsonschema.validate`` (what
+    ``ParamsDict.validate`` calls) checks the schema against its meta-schema on every call: most of
+    a factory DAG's parse time, paid again by every task process that parses the file."""
+    from jsonschema import FormatChecker
+    from jsonschema.validators import validator_for
+
+    schema = json.loads(schema_json)
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=FormatChecker())
+
+
+def check_defaults(params: ParamsDict) -> None:
+    """``params.validate()`` with a cached validator per schema: the same verdicts and messages
+    (``Invalid input for param <name>: ...``), without re-checking each schema on every parse."""
+    from jsonschema.exceptions import best_match
+
+    for name in params:
+        param = params.get_param(name)
+        try:
+            schema_json = json.dumps(param.schema, sort_keys=True)
+        except TypeError:  # a schema JSON cannot hold: Airflow's own path
+            ParamsDict({name: param}).validate()
+            continue
+        if not is_arg_set(param.value):
+            raise ParamValidationError(
+                f"Invalid input for param {name}: No value passed and Param has no default value"
+            )
+        error = best_match(_validator(schema_json).iter_errors(param.value))
+        if error is not None:
+            raise ParamValidationError(f"Invalid input for param {name}: {error}")
+
+
 def validated_params(dag_id: str, params: Mapping[str, Any]) -> ParamsDict:
     """The trigger form's params; a bad default (``max_iterations=-1``) fails the import, not every trigger."""
     dag_params = ParamsDict(dict(params))
     try:
-        dag_params.validate()
+        check_defaults(dag_params)
     except ParamValidationError as err:
         first_line = str(err).splitlines()[0]
         raise ValueError(

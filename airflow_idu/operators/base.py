@@ -68,6 +68,10 @@ class IduBaseOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("conn_id", "catalog", "schema", "http_path")
     ui_color = "#e8f1fb"
+    # The query-history link of the statements this process ran ("" when the engine has none);
+    # None until push_query_history ran. The task runner asks the extra link for it right after
+    # execute, in this process: the link answers from here, without reading the XCom back.
+    query_history_link: str | None = None
 
     def __init__(
         self,
@@ -127,7 +131,8 @@ class IduBaseOperator(BaseOperator):
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
         """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
         url = self.engine.query_history_url(stats)
-        if url:  # only Databricks has a query history; the link reads a missing key as "no link"
+        self.query_history_link = url or ""
+        if url:  # only Databricks has a query history; the UI page reads a missing key as "no link"
             context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import ParamValidationError
 
 from airflow_idu.lease.model import LeaseSettings
 from airflow_idu.operators.base import DEFAULT_CONN_ID
-from airflow_idu.params import HEALTH_PARAMS, unification_params
+from airflow_idu.params import HEALTH_PARAMS, check_defaults, unification_params
 from airflow_idu.runstate.persistent_ids import PersistentIdMode
 from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS
 
@@ -70,7 +70,7 @@ class WorkflowSettings:
         if not isinstance(self.conn_id, str) or not self.conn_id:
             raise ValueError(f"conn_id must be a connection id, got {self.conn_id!r}; {_FIX}")
         try:
-            ParamsDict(dict(self.params())).validate()
+            check_defaults(ParamsDict(dict(self.params())))
         except ParamValidationError as err:
             raise ValueError(f"{str(err).splitlines()[0]}; {_FIX}") from None
 

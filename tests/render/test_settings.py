@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
-from airflow.sdk import DAG, TaskGroup
+from airflow.sdk import DAG, Param, TaskGroup
 
 from airflow_idu import create_unification_dag, unification_task_group
 from airflow_idu.render.settings import FileErrorPolicy, ParamTemplates, WorkflowSettings
@@ -86,3 +87,37 @@ def test_the_dag_entry_point_reads_the_dag_params(sql_dir: Path) -> None:
     dag = create_unification_dag("t_values", sql_dir, max_iterations=5)
     assert dag.get_task("loop.unify_loop").max_iterations == "{{ params.max_iterations }}"  # type: ignore[attr-defined]
     assert dag.params["max_iterations"] == 5
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        pytest.param(Param(5, type="integer", minimum=1), id="valid"),
+        pytest.param(Param(0, type="integer", minimum=1), id="below-minimum"),
+        pytest.param(Param("x", type=["null", "number"]), id="wrong-type"),
+        pytest.param(Param(None, type=["null", "number"]), id="null-allowed"),
+        pytest.param(Param(2, type="number", allOf=[{"minimum": 0, "maximum": 1}]), id="nested-bounds"),
+        pytest.param(Param("c", enum=["a", "b"]), id="not-in-enum"),
+        pytest.param(Param(type="integer"), id="no-default"),
+        pytest.param(Param("2026-13-01", type="string", format="date"), id="bad-format"),
+        pytest.param(7, id="plain-value"),
+    ],
+)
+def test_cached_default_check_gives_airflows_verdict_and_message(param: object) -> None:
+    """check_defaults (a cached validator per schema) refuses what ParamsDict.validate refuses, with
+    its message, and accepts what it accepts."""
+    from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
+
+    from airflow_idu.params import check_defaults
+
+    def verdict(check: object) -> str:
+        try:
+            check(ParamsDict({"p": copy.deepcopy(param)}))  # type: ignore[operator]
+        except ParamValidationError as err:
+            return str(err).splitlines()[0]
+        return "ok"
+
+    airflows = verdict(lambda params: params.validate())
+    assert verdict(check_defaults) == airflows
+    assert verdict(check_defaults) == airflows  # the second call uses the cached validator
