@@ -75,15 +75,16 @@ def test_dependencies_follow_phases(sql_dir: Path) -> None:
         "canonicalize.keep_previous_lookup",
     }
     assert up["canonicalize.drop_old_loop_tables"] == {"canonicalize.05_canonicalize"}
+    # Stats run beside the gate and what follows it (nothing after them reads their tables); the
+    # identity-health gate sits between canonicalize and everything that publishes.
     assert up["stats.06_result_key_stats"] == {"canonicalize.drop_old_loop_tables"}
-    # The identity-health gate sits between stats and everything that publishes.
-    assert up["gate.identity_health"] == {"stats.06_result_key_stats"}
+    assert up["gate.identity_health"] == {"canonicalize.drop_old_loop_tables"}
     # Independent files of a phase run in parallel after the previous phase.
     assert up["enrichment.10_enrich_a"] == up["enrichment.10_enrich_b"] == {"gate.identity_health"}
     assert up["master.20_master_m"] == {"enrichment.10_enrich_a", "enrichment.10_enrich_b"}
     assert up["metadata.30_unification_metadata"] == up["metadata.31_filter_lookup"] == {"master.20_master_m"}
     assert up["other.custom_report"] == {"metadata.30_unification_metadata", "metadata.31_filter_lookup"}
-    assert up["report"] == {"other.custom_report"}
+    assert up["report"] == {"other.custom_report", "stats.06_result_key_stats"}
     # The lease is released after every task (a teardown: it runs after failures, too).
     assert up["lease_release"] == set(up) - {"lease_release"}
     assert dag.get_task("lease_release").is_teardown and dag.get_task("lease_acquire").is_setup

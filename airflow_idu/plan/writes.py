@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from airflow_idu.plan.statements import split_statements
+from airflow_idu.plan.statements import blank_comments, split_statements
 
-__all__ = ["appended_tables", "created_tables"]
+__all__ = ["appended_tables", "created_tables", "written_tables"]
 
 _LEADING_COMMENTS = re.compile(r"^(?:\s*--[^\n]*(?:\n|$)|\s*/\*.*?\*/)*\s*", re.DOTALL)
 _NAME = r"((?:`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)(?:\.(?:`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)){0,2})"
@@ -44,3 +44,19 @@ def appended_tables(sql: str) -> set[str]:
         elif (m := _INSERT_INTO.match(head)) and _normal(m.group(1)) not in created:
             appended.add(_normal(m.group(1)))
     return appended
+
+
+_WRITE = re.compile(
+    r"\b(?:CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"|INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?|MERGE\s+INTO\s+|UPDATE\s+|DELETE\s+FROM\s+"
+    r"|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|TRUNCATE\s+TABLE\s+|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?"
+    r"|RENAME\s+TO\s+|OPTIMIZE\s+)" + _NAME,
+    re.I,
+)
+
+
+def written_tables(sql: str) -> set[str]:
+    """Every table the script may change, as lower-case names without backticks: created, replaced,
+    inserted into, merged into, updated, deleted from, dropped, truncated, altered or renamed to.
+    A superset on purpose: it decides what may run beside the script, where a miss would race."""
+    return {_normal(m.group(1)) for s in split_statements(blank_comments(sql)) for m in _WRITE.finditer(s)}

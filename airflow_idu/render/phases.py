@@ -29,6 +29,7 @@ from airflow_idu.operators.persistent_ids import PersistentIdsCommitOperator
 from airflow_idu.operators.report import UnificationReportOperator
 from airflow_idu.operators.sql_file import IduSqlFileOperator
 from airflow_idu.plan import Phase, PhasePlan, Plan
+from airflow_idu.plan.beside import stats_run_beside
 from airflow_idu.plan.contract import (
     DROP_LOOP_TABLES_TASK_ID,
     GATE_GROUP_ID,
@@ -62,6 +63,8 @@ __all__ = ["LEASE_ACQUIRE_RETRIES", "render_plan"]
 LEASE_ACQUIRE_RETRIES = 3
 # Under FileErrorPolicy.CONTINUE these phases run after failed files, on a canonicalized graph only.
 _CONTINUE_PHASES = (Phase.STATS, Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA, Phase.OTHER)
+# The phases the gate precedes: everything that publishes (stats run before it, or beside it).
+_AFTER_GATE = (Phase.ENRICHMENT, Phase.MASTER, Phase.METADATA, Phase.OTHER)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +83,7 @@ class RenderContext:
     common: Mapping[str, Any]
     unguarded: Mapping[str, Any]
     guard: LeaseGuard | None
+    stats_beside: bool = False  # the statistics files run beside the gate and the phases after it
 
     @property
     def policy(self) -> FileErrorPolicy:
@@ -129,35 +133,18 @@ def render_context(
         common={**base, "pre_execute": guard} if guard else base,
         unguarded=base,
         guard=guard,
+        stats_beside=stats_run_beside(plan),
     )
 
 
 def render_plan(ctx: RenderContext) -> list[TaskGroup]:
     """One task group per phase, chained in phase order (between the lease tasks, if any); the
-    ``gate`` group after stats, the report last."""
+    ``gate`` group before the first publishing phase, the report last. Stats run before the gate,
+    or beside it and the phases after it when the files allow (:mod:`airflow_idu.plan.beside`)."""
     plan = ctx.plan
     acquire = render_lease_acquire(ctx)
-    groups: list[TaskGroup] = []
-    if plan.incremental is not None:
-        groups.append(render_incremental_prepare(plan, ctx.common))
-    for phase in plan.phases:
-        with TaskGroup(group_id=phase.name) as group:
-            if phase.phase is Phase.LOOP:
-                render_loop(ctx)
-            elif phase.phase is Phase.CANONICALIZE:
-                render_canonicalize(ctx, phase)
-            else:
-                render_files(ctx, phase)
-        if groups:
-            groups[-1] >> group
-        groups.append(group)
-        if phase.phase is Phase.CANONICALIZE and ctx.persistent_ids is not PersistentIdMode.OFF:
-            groups[-1] >> (stage := render_persistent_ids_stage(plan, ctx.persistent_ids, ctx.common))
-            groups.append(stage)
-        if phase.phase is gate_after(plan):
-            gate = render_gate(ctx)
-            groups[-1] >> gate
-            groups.append(gate)
+    line, side = render_groups(ctx)
+    groups = [*line, *side]  # every group, for the commits and the lease release
     last: list[Any] = []
     ids_commit: TablesOperator | None = None
     if plan.phase(Phase.CANONICALIZE) and ctx.persistent_ids is not PersistentIdMode.OFF:
@@ -181,12 +168,44 @@ def render_plan(ctx: RenderContext) -> list[TaskGroup]:
         )
     if plan.phase(Phase.CANONICALIZE):
         report = render_report(ctx, persistent_ids_task_id=ids_commit.task_id if ids_commit else None)
-        groups[-1] >> report
+        [line[-1], *side] >> report
         last >> report
         last.append(report)
     if acquire is not None:
         render_lease_release(ctx, acquire, groups, last)
     return groups
+
+
+def render_groups(ctx: RenderContext) -> tuple[list[TaskGroup], list[TaskGroup]]:
+    """The phases' groups (with the persistent-ids stage and the gate): the chain, and the groups
+    off it (stats beside the gate), which join again at the report."""
+    plan = ctx.plan
+    line: list[TaskGroup] = []
+    side: list[TaskGroup] = []
+    if plan.incremental is not None:
+        line.append(render_incremental_prepare(plan, ctx.common))
+    for phase in plan.phases:
+        with TaskGroup(group_id=phase.name) as group:
+            if phase.phase is Phase.LOOP:
+                render_loop(ctx)
+            elif phase.phase is Phase.CANONICALIZE:
+                render_canonicalize(ctx, phase)
+            else:
+                render_files(ctx, phase)
+        if line:
+            line[-1] >> group
+        if ctx.stats_beside and phase.phase is Phase.STATS:
+            side.append(group)  # off the line: the gate follows what stats follows
+        else:
+            line.append(group)
+        if phase.phase is Phase.CANONICALIZE and ctx.persistent_ids is not PersistentIdMode.OFF:
+            line[-1] >> (stage := render_persistent_ids_stage(plan, ctx.persistent_ids, ctx.common))
+            line.append(stage)
+        if phase.phase is gate_after(plan):
+            gate = render_gate(ctx)
+            line[-1] >> gate
+            line.append(gate)
+    return line, side
 
 
 def render_lease_acquire(ctx: RenderContext) -> LeaseAcquireSensor | None:
@@ -333,15 +352,9 @@ def render_report(
         enriched_tables=tables[Phase.ENRICHMENT],
         master_tables=tables[Phase.MASTER],
         min_coverage=ctx.values.min_coverage,
-        gate_task_id=ctx.gate_task_id if gate_after(plan) else None,
+        gate_task_id=ctx.gate_task_id if gate_after(ctx.plan) else None,
         **{**ctx.common, **extra},
     )
-
-
-def gate_after(plan: Plan) -> Phase | None:
-    """The gate follows stats (or canonicalize, without stats): before anything is published."""
-    present = [p.phase for p in plan.phases if p.phase in (Phase.CANONICALIZE, Phase.STATS)]
-    return present[-1] if Phase.CANONICALIZE in present else None
 
 
 def _continue_kwargs(ctx: RenderContext, phase: Phase) -> dict[str, Any]:
@@ -349,12 +362,13 @@ def _continue_kwargs(ctx: RenderContext, phase: Phase) -> dict[str, Any]:
     converged, canonicalized graph (``requires``)."""
     if ctx.policy is not FileErrorPolicy.CONTINUE or phase not in _CONTINUE_PHASES:
         return {}
-    gate = [ctx.gate_task_id] if _gate_precedes(ctx.plan, phase) else []
+    gate = [ctx.gate_task_id] if gate_after(ctx.plan) and phase in _AFTER_GATE else []
     requires = [ctx.loop_task_id, *ctx.file_task_ids(Phase.CANONICALIZE), *gate]
     return {"trigger_rule": TriggerRule.ALL_DONE, "requires": requires}
 
 
-def _gate_precedes(plan: Plan, phase: Phase) -> bool:
-    after = gate_after(plan)
-    order = list(Phase)
-    return after is not None and order.index(phase) > order.index(after)
+def gate_after(plan: Plan) -> Phase | None:
+    """The phase whose group the gate is rendered after: stats (or canonicalize, without stats).
+    The gate waits for stats only when they run in line; beside, it follows what stats follow."""
+    present = [p.phase for p in plan.phases if p.phase in (Phase.CANONICALIZE, Phase.STATS)]
+    return present[-1] if Phase.CANONICALIZE in present else None

@@ -116,11 +116,11 @@ def test_rendered_empty_params_mean_not_checked() -> None:
     assert GateLimits.from_params(max_cluster_size="45").max_cluster_size == 45
 
 
-def test_gate_sits_between_stats_and_enrichment_with_trigger_params(tmp_path: Path) -> None:
+def test_gate_sits_between_canonicalize_and_enrichment_with_trigger_params(tmp_path: Path) -> None:
     sql_dir = contract_dir(tmp_path / "sql", iterations=2)
     dag = create_unification_dag("t", sql_dir, max_cluster_size=5000, max_id_churn=0.1)
     gate = dag.get_task("gate.identity_health")
-    assert gate.upstream_task_ids == {"stats.06_result_key_stats"}
+    assert gate.upstream_task_ids == {"canonicalize.drop_old_loop_tables"}  # stats run beside it
     # lease_release is the writer lease's teardown, downstream of every task
     assert {t.task_id for t in gate.downstream_list} == {
         "enrichment.10_enrich_a",
