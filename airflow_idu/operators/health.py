@@ -1,4 +1,4 @@
-"""Identity-health tasks: keep the previous lookup before canonicalize; the gate after stats.
+"""Identity-health tasks: keep the previous lookup before canonicalize; the gate before publishing.
 
 The measuring is :mod:`airflow_idu.health` (SQL through the engine, no Airflow); these
 operators add params, XCom, and the pass/fail decision.

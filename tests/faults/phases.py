@@ -42,9 +42,13 @@ class Target:
     query: str | None = None  # regex on SQL sent through query()/scalar()
     expect: tuple[str, ...] = ()  # substrings the task's error must contain
 
-    def later_tables(self) -> set[str]:
-        """Tables of phases after this one: a failure here must not leave any of them."""
+    def later_tables(self, downstream: set[str] | None = None) -> set[str]:
+        """Tables of phases after this one: a failure here must not leave any of them. With
+        ``downstream`` (the task ids after this one in the DAG), only the phases that hold one of
+        them: stats run beside the publishing phases, which do not wait for them."""
         later = ORDER[ORDER.index(self.phase) + 1 :]
+        if downstream is not None:
+            later = [phase for phase in later if any(t.split(".")[0] == phase for t in downstream)]
         return {t for phase in later for t in OUTPUTS[phase]}
 
 

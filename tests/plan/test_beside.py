@@ -74,10 +74,12 @@ def test_stats_conflicts(tmp_path: Path, extra: dict[str, str], reasons: list[st
         ("TRUNCATE TABLE c.s.t", {"c.s.t"}),
         ("DROP TABLE IF EXISTS c.s.t", {"c.s.t"}),
         ("ALTER TABLE c.s.t_tmp RENAME TO c.s.t", {"c.s.t_tmp", "c.s.t"}),
-        ("SELECT last_update FROM c.s.t -- UPDATE c.s.u", set()),
+        ("SELECT last_update FROM c.s.t", set()),
+        ("SELECT 1 -- then UPDATE c.s.u", {"c.s.u"}),
     ],
-    ids=["merge", "update", "delete", "overwrite", "truncate", "drop", "rename", "read-only"],
-)
+    ids=["merge", "update", "delete", "overwrite", "truncate", "drop", "rename", "read-only",
+         "a-comment-counts"],
+)  # fmt: skip
 def test_written_tables(sql: str, written: set[str]) -> None:
     assert written_tables(sql) == written
 
