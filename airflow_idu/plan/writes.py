@@ -48,7 +48,7 @@ def appended_tables(sql: str) -> set[str]:
 
 _WRITE = re.compile(
     r"\b(?:CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-    r"|INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?|MERGE\s+INTO\s+|UPDATE\s+|DELETE\s+FROM\s+"
+    r"|INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?|MERGE\s+INTO\s+|UPDATE\s+(?!SET\b)|DELETE\s+FROM\s+"
     r"|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|TRUNCATE\s+TABLE\s+|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?"
     r"|RENAME\s+TO\s+|OPTIMIZE\s+)" + _NAME,
     re.I,

@@ -67,7 +67,7 @@ def test_stats_conflicts(tmp_path: Path, extra: dict[str, str], reasons: list[st
 @pytest.mark.parametrize(
     ("sql", "written"),
     [
-        ("MERGE INTO c.s.t USING x ON 1 = 1 WHEN MATCHED THEN DELETE", {"c.s.t"}),
+        ("MERGE INTO c.s.t USING x ON 1 = 1 WHEN MATCHED THEN UPDATE SET a = 1", {"c.s.t"}),
         ("UPDATE c.s.t SET a = 1", {"c.s.t"}),
         ("DELETE FROM c.s.t WHERE a = 1", {"c.s.t"}),
         ("INSERT OVERWRITE TABLE c.s.t SELECT 1", {"c.s.t"}),
