@@ -38,10 +38,11 @@ def _bare(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower()
 
 
-def _mentions(text: str, lowered: str, tables: Iterable[str]) -> set[str]:
-    """The bare names of ``tables`` that ``text`` (``lowered``: its lower case) names outside its
-    comments (string literals included: a superset, which only ever keeps the contract's order)."""
-    candidates = {name for name in map(_bare, tables) if name in lowered}
+def _mentions(text: str, names: Iterable[str]) -> set[str]:
+    """Which of the bare, lower-case ``names`` ``text`` names outside its comments (string literals
+    included: a superset, which only ever keeps the contract's order)."""
+    lowered = text.lower()
+    candidates = {name for name in names if name in lowered}
     if not candidates:  # the usual case, without splitting the text into words or finding comments
         return set()
     return candidates & set(_WORD.findall(blank_comments(text).lower()))
@@ -56,22 +57,31 @@ def stats_conflicts(plan: Plan) -> list[str]:
     if unreadable:
         return unreadable
     texts = {f: text or "" for f, text in read.items()}
-    lowered = {f: text.lower() for f, text in texts.items()}
-    names = TableNames(prefix=plan.canonical_id)
+    tables = TableNames(prefix=plan.canonical_id)
     # The gate restores the lookup (and its state) when it refuses a result.
-    gate_writes = {names.lookup, names.lookup_previous, names.previous_state}
-    stats_writes = {t for f in stats for t in written_tables(texts[f])}
-    reasons: list[str] = []
-    for s in stats:
-        for name in sorted(_mentions(texts[s], lowered[s], gate_writes)):
-            reasons.append(f"{s.path.name} reads {name}, which the identity-health gate restores")
+    gate_writes = {_bare(t) for t in (tables.lookup, tables.lookup_previous, tables.previous_state)}
+    stats_writes = {_bare(t) for f in stats for t in written_tables(texts[f])}
+    writers: dict[str, list[str]] = {}  # bare name -> the later files that write it
     for f in later:
-        for name in sorted(_mentions(texts[f], lowered[f], stats_writes)):
-            reasons.append(f"{f.path.name} names {name}, which the statistics files write")
-        later_writes = written_tables(texts[f])
-        for s in stats:
-            for name in sorted(_mentions(texts[s], lowered[s], later_writes)):
-                reasons.append(f"{s.path.name} names {name}, which {f.path.name} writes")
+        for name in sorted({_bare(t) for t in written_tables(texts[f])}):
+            writers.setdefault(name, []).append(f.path.name)
+    named = {s: _mentions(texts[s], gate_writes | writers.keys()) for s in stats}
+    reasons = [
+        f"{s.path.name} reads {name}, which the identity-health gate restores"
+        for s in stats
+        for name in sorted(named[s] & gate_writes)
+    ]
+    reasons += [
+        f"{f.path.name} names {name}, which the statistics files write"
+        for f in later
+        for name in sorted(_mentions(texts[f], stats_writes))
+    ]
+    for s in stats:
+        for name in sorted(named[s] & writers.keys()):
+            files = writers[name]
+            reasons.append(
+                f"{s.path.name} names {name}, which {', '.join(files)} write{'s' * (len(files) == 1)}"
+            )
     return reasons
 
 

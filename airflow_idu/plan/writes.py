@@ -17,7 +17,21 @@ __all__ = ["appended_tables", "created_tables", "written_tables"]
 
 _LEADING_COMMENTS = re.compile(r"^(?:\s*--[^\n]*(?:\n|$)|\s*/\*.*?\*/)*\s*", re.DOTALL)
 _NAME = r"((?:`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)(?:\.(?:`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)){0,2})"
-_CREATE = re.compile(rf"CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.I)
+# What may precede a table that a statement changes, keyed by its first word (lower case).
+_WRITE_FORMS = {
+    "create": r"CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?",
+    "insert": r"INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?",
+    "merge": r"MERGE\s+INTO\s+",
+    "update": r"UPDATE\s+(?!SET\b)",  # not a MERGE's UPDATE SET
+    "delete": r"DELETE\s+FROM\s+",
+    "drop": r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?",
+    "truncate": r"TRUNCATE\s+TABLE\s+",
+    "alter": r"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?",
+    "rename": r"RENAME\s+TO\s+",
+    "optimize": r"OPTIMIZE\s+",
+}
+_WRITE = re.compile(r"\b(?:" + "|".join(_WRITE_FORMS.values()) + ")" + _NAME, re.I)
+_CREATE = re.compile(_WRITE_FORMS["create"] + _NAME, re.I)
 _INSERT_INTO = re.compile(rf"INSERT\s+INTO\s+(?:TABLE\s+)?{_NAME}", re.I)
 
 
@@ -46,29 +60,6 @@ def appended_tables(sql: str) -> set[str]:
     return appended
 
 
-_WRITE = re.compile(
-    r"\b(?:CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-    r"|INSERT\s+(?:INTO|OVERWRITE)\s+(?:TABLE\s+)?|MERGE\s+INTO\s+|UPDATE\s+(?!SET\b)|DELETE\s+FROM\s+"
-    r"|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|TRUNCATE\s+TABLE\s+|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?"
-    r"|RENAME\s+TO\s+|OPTIMIZE\s+)" + _NAME,
-    re.I,
-)
-
-
-_WRITE_KEYWORDS = (
-    "create",
-    "insert",
-    "merge",
-    "update",
-    "delete",
-    "drop",
-    "truncate",
-    "alter",
-    "rename",
-    "optimize",
-)
-
-
 def written_tables(sql: str) -> set[str]:
     """Every table the script may change, as lower-case names without backticks: created, replaced,
     inserted into, merged into, updated, deleted from, dropped, truncated, altered or renamed to.
@@ -76,7 +67,7 @@ def written_tables(sql: str) -> set[str]:
     cheap at DAG-parse time): it decides what may run beside the script, where a miss would race."""
     lowered = sql.lower()
     written: set[str] = set()
-    for keyword in _WRITE_KEYWORDS:  # str.find, then the pattern where a keyword starts: 10x faster
+    for keyword in _WRITE_FORMS:  # str.find, then the pattern where a keyword starts: 10x faster
         at = lowered.find(keyword)
         while at != -1:
             if m := _WRITE.match(sql, at):

@@ -42,14 +42,14 @@ class Target:
     query: str | None = None  # regex on SQL sent through query()/scalar()
     expect: tuple[str, ...] = ()  # substrings the task's error must contain
 
-    def later_tables(self, downstream: set[str] | None = None) -> set[str]:
-        """Tables of phases after this one: a failure here must not leave any of them. With
-        ``downstream`` (the task ids after this one in the DAG), only the phases that hold one of
-        them: stats run beside the publishing phases, which do not wait for them."""
+    def later_tables(self, downstream: set[str]) -> set[str]:
+        """Tables of the phases after this one that hold a task of ``downstream`` (the task ids after
+        this one in the DAG): a failure here must not leave any of them. Stats run beside the
+        publishing phases, which do not wait for them."""
         later = ORDER[ORDER.index(self.phase) + 1 :]
-        if downstream is not None:
-            later = [phase for phase in later if any(t.split(".")[0] == phase for t in downstream)]
-        return {t for phase in later for t in OUTPUTS[phase]}
+        return {
+            t for phase in later if any(d.split(".")[0] == phase for d in downstream) for t in OUTPUTS[phase]
+        }
 
 
 TARGETS: dict[str, Target] = {
