@@ -100,46 +100,47 @@ def enrich_incremental(
     )
 
 
-def _changed_ids(
-    config: UnifyConfig, target: Target, settings: IncrementalConfig, spec: MasterTableSpec
-) -> tuple[str, str]:
-    """(ids computed again, ids deleted) of a master table: the ids of the enriched rows in this
-    run's window (new rows, or rows enriched again) and the new ids of moved ids; the old ids are
-    only deleted. Every other id's enriched rows are as the last run left them."""
+def _changed_ids(config: UnifyConfig, target: Target, settings: IncrementalConfig) -> str:
+    """The canonical ids a master file deletes, each with ``in_use``: the ids of the enriched rows in
+    this run's window (new rows, or rows enriched again) and the new ids of moved ids are computed
+    again; the old ids are only deleted. Every other id's enriched rows are as the last run left
+    them. On a full refresh: every id of the lookup."""
     p = config.canonical_id.name
     window = target.table(table_names(config).run_window)
     # every table, not only the master's sources: a new component needs its row (NULL attributes too)
     # the window joined (one row), not a scalar subquery per row: the engine computes it once
     windowed = [
         f"SELECT e.{p} AS canonical_id FROM {target.table(f'enriched_{t.table}')} e\n"
-        f"    JOIN (SELECT MAX(since) AS since FROM {window} WHERE source_table_id = {index}) w\n"
-        f"      ON CAST({col(settings.time_column_of(t), 'e')} AS BIGINT) > w.since"
+        f"  JOIN (SELECT MAX(since) AS since FROM {window} WHERE source_table_id = {index}) w\n"
+        f"    ON CAST({col(settings.time_column_of(t), 'e')} AS BIGINT) > w.since"
         for index, t in enumerate(config.tables, start=1)
     ]
     pairs = _pairs(target, config)
-    computed = "\n    UNION\n    ".join([*windowed, f"SELECT new_id FROM (\n  {pairs}\n  ) AS pairs"])
-    return computed, f"SELECT old_id FROM (\n  {pairs}\n  ) AS pairs"
+    computed = "\nUNION\n".join([*windowed, f"SELECT new_id FROM (\n  {pairs}\n) AS pairs"])
+    full, lookup = _full(target, config), target.table(table_names(config).lookup)
+    return (
+        f"SELECT canonical_id, TRUE AS in_use FROM (\n{computed}\n) AS changed\n"
+        f"WHERE canonical_id IS NOT NULL AND NOT {full}\n"
+        f"UNION\nSELECT old_id AS canonical_id, FALSE AS in_use FROM (\n  {pairs}\n) AS pairs\n"
+        f"UNION\nSELECT canonical_id, TRUE AS in_use FROM {lookup} WHERE {full}"
+    )
 
 
 def master_incremental(
     config: UnifyConfig, target: Target, settings: IncrementalConfig, spec: MasterTableSpec
 ) -> str:
     """A master table: the rows of every canonical id whose enriched rows changed, deleted and
-    computed again from those rows (on a full refresh: every row)."""
+    computed again from those rows (on a full refresh: every row). The ids are written to a table
+    first: the DELETE and the INSERT then read it, and an engine that plans the INSERT knows how
+    few they are (DuckDB then filters each enriched table's scan by them, instead of building a hash
+    table of every enriched row; Spark inlines a repeated CTE, so it would compute them twice)."""
+    names = table_names(config)
     p = config.canonical_id.name
-    lookup, table = target.table(table_names(config).lookup), target.table(spec.name)
-    computed, gone = _changed_ids(config, target, settings, spec)
+    table = target.table(spec.name)
+    ids_table = target.table(names.master_ids(spec.name))
     full = _full(target, config)
-    query = master_query(
-        config,
-        target,
-        spec,
-        ctes=(f"changed AS (\n    {computed}\n)",),
-        ids=(
-            f"SELECT canonical_id FROM changed WHERE canonical_id IS NOT NULL AND NOT {full}\n"
-            f"  UNION\n  SELECT canonical_id FROM {lookup} WHERE {full}"
-        ),
-    )
+    # the table alone: a union with the lookup's ids would make the engine expect millions of ids
+    query = master_query(config, target, spec, ids=f"SELECT canonical_id FROM {ids_table} WHERE in_use")
     purpose = (
         f"Incremental: master table {spec.name}; only the canonical ids whose enriched rows changed\n"
         "-- (this run's window, moved ids) are deleted and computed again."
@@ -148,6 +149,7 @@ def master_incremental(
         header(target, config, purpose)
         + "\n"
         + _create_empty(target, spec.name, master_query(config, target, spec))
-        + f"\nDELETE FROM {table}\nWHERE {full}\n  OR {p} IN ({computed}\n    UNION\n    {gone});\n"
+        + f"\nCREATE OR REPLACE TABLE {ids_table} USING DELTA AS\n{_changed_ids(config, target, settings)};\n"
+        + f"\nDELETE FROM {table}\nWHERE {full}\n  OR {p} IN (SELECT canonical_id FROM {ids_table});\n"
         + f"\nINSERT INTO {table}\n{query};\n"
     )

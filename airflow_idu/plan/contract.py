@@ -244,6 +244,11 @@ class TableNames:
         (``old_id`` and an identifier of its component: the id moved to that identifier's id)."""
         return self._t("moves")
 
+    def master_ids(self, master: str) -> str:
+        """Incremental runs: the canonical ids master table ``master`` deletes (every row) and computes
+        again (``in_use``), written once by its file so its two statements read a table, not a query."""
+        return self._t(f"master_ids_{master}")
+
     @property
     def keys(self) -> str:
         return self._t("keys")
