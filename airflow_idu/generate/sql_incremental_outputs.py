@@ -26,7 +26,7 @@ from airflow_idu.generate.sqltext import (
     table_names,
 )
 
-__all__ = ["enrich_incremental", "master_incremental"]
+__all__ = ["enrich_incremental", "master_incremental", "move_pairs_query"]
 
 
 def _create_empty(target: Target, table: str, query: str) -> str:
@@ -43,13 +43,13 @@ def _full(target: Target, config: UnifyConfig) -> str:
     return f"(SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) FROM {window}) = 1"
 
 
-def _pairs(target: Target, config: UnifyConfig) -> str:
+def move_pairs_query(*, moves: str, lookup: str, window: str) -> str:
     """(old id, new id) of every canonical id that moved since the last commit (``<p>_moves``): the
     lookup's id of an identifier that was in the old id's component. Links are only added between
     full refreshes, so a component only grows or merges: every row of an old id belongs to one
-    component now, the one holding that identifier. None on a full refresh (every row is new)."""
-    names = table_names(config)
-    window, moves, lookup = (target.table(t) for t in (names.run_window, names.moves, names.lookup))
+    component now, the one holding that identifier. None on a full refresh (every row is new).
+    Written once a run to ``<p>_move_pairs`` (canonicalize; the persistent-ids stage again when it
+    replaces the lookup's ids), so the enrich and master files do not each join the lookup."""
     return (
         f"SELECT v.old_id, MIN(l.canonical_id) AS new_id FROM {moves} v\n"
         f"  JOIN {lookup} l ON l.id = v.id AND l.id_key_type = v.id_key_type\n"
@@ -57,6 +57,11 @@ def _pairs(target: Target, config: UnifyConfig) -> str:
         "  WHERE l.canonical_id <> v.old_id\n"
         "  GROUP BY v.old_id"
     )
+
+
+def _pairs(target: Target, config: UnifyConfig) -> str:
+    """The pairs canonicalize (or the persistent-ids stage) wrote for this run."""
+    return f"SELECT old_id, new_id FROM {target.table(table_names(config).move_pairs)}"
 
 
 def _in_window(

@@ -245,6 +245,12 @@ class TableNames:
         return self._t("moves")
 
     @property
+    def move_pairs(self) -> str:
+        """Incremental runs: ``(old_id, new_id)`` of every id in ``moves`` that moved, as the lookup has
+        it now; written by canonicalize, and again by the persistent-ids stage when it replaces ids."""
+        return self._t("move_pairs")
+
+    @property
     def graph_changes(self) -> str:
         """Incremental runs: the rows of ``<p>_graph`` that canonicalize changes (a table, so the
         engine that merges them knows how few they are)."""

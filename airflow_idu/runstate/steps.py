@@ -12,6 +12,7 @@ from typing import Any
 from airflow_idu.engines.base import Engine, StatementError
 from airflow_idu.plan.contract import TableNames
 from airflow_idu.runstate import persistent_ids as sql
+from airflow_idu.runstate.incremental import move_pairs_sql
 from airflow_idu.runstate.persistent_ids import ChangeReason, PersistentIdMode
 
 __all__ = ["IdChanges", "StagingMismatchError", "commit_persistent_ids", "stage_persistent_ids"]
@@ -87,6 +88,9 @@ def stage_persistent_ids(
         engine.run_script(sql.stage_sql(tables, run_id, base, lookup=lookup), label="persistent ids: stage")
     apply = sql.apply_to_lookup_sql(tables, mode, has_column=_lookup_has_column(engine, tables))
     engine.run_script(apply, label="persistent ids: lookup")
+    if incremental and mode is PersistentIdMode.REPLACE:
+        # the enrich files re-label rows by these pairs: they must name the ids the lookup now has
+        engine.run_script(move_pairs_sql(tables), label="persistent ids: moved ids")
     changes = IdChanges(run_id=run_id, counts=_counts(engine, tables, run_id, staged=True), restaged=restaged)
     log.info("Persistent ids staged for run %s: %s", run_id, changes.to_dict()["changes"])
     return changes

@@ -17,6 +17,7 @@ import pytest
 from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.generate.canonical import canonical_id
 from airflow_idu.runstate import PersistentIdMode
+from airflow_idu.runstate import incremental as incremental_sql
 from airflow_idu.runstate.steps import commit_persistent_ids, stage_persistent_ids
 from tests.runstate.conftest import RAW, TABLES
 
@@ -47,6 +48,8 @@ def run(tmp_path: Path, open_engine: Callable[[Path], DuckDBEngine]) -> Callable
             con.executemany(f"INSERT INTO {RAW.lookup} VALUES (?, ?, 1, ?)", rows)
         engine = open_engine(database)
         try:
+            # the incremental state tables exist in such a directory (its prepare step creates them)
+            engine.run_script(incremental_sql.ddl_sql(TABLES), label="incremental state tables")
             stage_persistent_ids(
                 engine, TABLES, run_id=run_id, mode=PersistentIdMode.REPLACE, incremental=True
             )
