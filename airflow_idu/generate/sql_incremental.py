@@ -275,9 +275,10 @@ def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
 INSERT INTO {lookup} ({columns})
 {lookup_query(config, f"SELECT * FROM {graph} WHERE {full}")};
 
--- the changed components' rows: deleted, then inserted (both read the graph as canonicalize left it,
--- so a retry after either deletes and inserts the same rows; DuckDB updates rows in place slower).
--- A MERGE deletes them by a join on the identifier (Delta's DELETE takes no two-column IN).
+-- the changed components' rows: written to a table from the graph as canonicalize left it, then
+-- deleted and inserted (a retry after any of the three writes the same table and rows; DuckDB
+-- updates rows in place slower). A MERGE deletes them by a join on the identifier (Delta's DELETE
+-- takes no two-column IN).
 CREATE OR REPLACE TABLE {changes} USING DELTA AS
 {members};
 MERGE INTO {lookup} l

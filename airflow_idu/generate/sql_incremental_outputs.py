@@ -3,16 +3,17 @@
 An enriched row is a source row with the canonical id of its best key. It changes only when the row
 is new (in this run's window) or its component's canonical id moved (the component merged into one
 with another leader, or a new identifier leads it). So each enrich file deletes and enriches again
-the window's rows, then re-labels older rows in place with a MERGE from the moved ids
-(``<p>_moves``, written by canonicalize, cleared by the commit). A master row is a function of the
+the window's rows, then re-labels older rows in place with a MERGE from the moved ids' pairs
+(``<p>_move_pairs``: ``<p>_moves``, which canonicalize adds to and the commit clears, joined with
+the lookup once a run). A master row is a function of the
 enriched rows of one canonical id: the rows of the ids of the window's enriched rows and of the
 moved ids (old and new) are deleted and the ones still in use computed again. Every other row stays
 as the last run left it (docs/incremental-runs.md, "Why the result is exact"). On a full refresh
 every row is deleted and inserted.
 
-Each statement reads the sources, the lookup, ``<p>_moves`` and ``<p>_run_window``; ``<p>_moves``
-holds every move since the last commit, so a retry (of the task, or of a failed run, whose window is
-a superset) repeats the work exactly. The first run creates the tables empty.
+Each statement reads the sources, the lookup, ``<p>_move_pairs`` and ``<p>_run_window``;
+``<p>_moves`` holds every move since the last commit, so a retry (of the task, or of a failed run,
+whose window is a superset) repeats the work exactly. The first run creates the tables empty.
 """
 
 from __future__ import annotations
