@@ -232,17 +232,16 @@ def _update_graph_sql(config: UnifyConfig, target: Target) -> str:
     keys = ("follower_id", "follower_ns")
     on = " AND ".join(f"g.{k} = c.{k}" for k in keys)
     updates = ", ".join(f"{c} = c.{c}" for c in _NAMES if c not in keys)
-    changes = target.table(names.graph_changes)
     return f"""DELETE FROM {graph} WHERE {full};
 INSERT INTO {graph}
 SELECT {_columns()} FROM (
   {one_leader_per_follower(final)}
 ) AS g WHERE {full};
 
-CREATE OR REPLACE TABLE {changes} USING DELTA AS
-{_graph_changes_sql(config, target)};
 MERGE INTO {graph} g
-USING {changes} c
+USING (
+{_graph_changes_sql(config, target)}
+) c
 ON {on}
 WHEN MATCHED THEN UPDATE SET {updates}
 WHEN NOT MATCHED THEN INSERT ({_columns()}) VALUES ({_columns("c")});
@@ -262,7 +261,6 @@ def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
     delta, window = target.table(names.edges_delta), target.table(names.run_window)
     full = f"(SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) FROM {window}) = 1"
     columns = ", ".join(_LOOKUP_NAMES)
-    changes = target.table(names.lookup_changes)
     members = f"""SELECT g.* FROM {graph} g
   JOIN (
     -- the (new) leaders of this run's identifiers
@@ -275,18 +273,19 @@ def _update_lookup_sql(config: UnifyConfig, target: Target) -> str:
 INSERT INTO {lookup} ({columns})
 {lookup_query(config, f"SELECT * FROM {graph} WHERE {full}")};
 
--- the changed components' rows: written to a table from the graph as canonicalize left it, then
--- deleted and inserted (a retry after any of the three writes the same table and rows; DuckDB
--- updates rows in place slower). A MERGE deletes them by a join on the identifier (Delta's DELETE
--- takes no two-column IN).
-CREATE OR REPLACE TABLE {changes} USING DELTA AS
-{members};
+-- the changed components' rows: deleted, then inserted (both read the graph as canonicalize left it,
+-- so a retry after either deletes and inserts the same rows; DuckDB updates rows in place slower).
+-- A MERGE deletes them by a join on the identifier (Delta's DELETE takes no two-column IN).
 MERGE INTO {lookup} l
-USING {changes} c
+USING (
+SELECT g.follower_id, g.follower_ns FROM (
+{members}
+) g
+) c
 ON l.id = c.follower_id AND l.id_key_type = c.follower_ns
 WHEN MATCHED THEN DELETE;
 INSERT INTO {lookup} ({columns})
-{lookup_query(config, f"SELECT * FROM {changes}")};
+{lookup_query(config, members)};
 """
 
 

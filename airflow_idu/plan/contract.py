@@ -250,17 +250,6 @@ class TableNames:
         it now; written by canonicalize, and again by the persistent-ids stage when it replaces ids."""
         return self._t("move_pairs")
 
-    @property
-    def graph_changes(self) -> str:
-        """Incremental runs: the rows of ``<p>_graph`` that canonicalize changes (a table, so the
-        engine that merges them knows how few they are)."""
-        return self._t("graph_changes")
-
-    @property
-    def lookup_changes(self) -> str:
-        """Incremental runs: the graph rows of every component whose lookup rows canonicalize rewrites."""
-        return self._t("lookup_changes")
-
     def master_ids(self, master: str) -> str:
         """Incremental runs: the canonical ids master table ``master`` deletes (every row) and computes
         again (``in_use``), written once by its file so its two statements read a table, not a query."""
