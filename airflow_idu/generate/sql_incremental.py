@@ -20,8 +20,9 @@ from airflow_idu.generate.sql_graph import (
     lookup_query,
     one_leader_per_follower,
 )
-from airflow_idu.generate.sql_incremental_outputs import move_pairs_query
+from airflow_idu.generate.sql_incremental_outputs import move_pairs_sql
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, col, create_table_as, header, table_names
+from airflow_idu.plan.contract import TableNames
 from airflow_idu.plan.incremental import IncrementalSource, IncrementalSpec
 
 __all__ = ["canonicalize_incremental", "extract_merge_incremental", "incremental_marker"]
@@ -289,16 +290,6 @@ INSERT INTO {lookup} ({columns})
 """
 
 
-def _move_pairs_sql(config: UnifyConfig, target: Target) -> str:
-    """``<p>_move_pairs`` from ``<p>_moves`` and the lookup as this file left it (a retry writes the same)."""
-    names = table_names(config)
-    moves, lookup, window = (target.table(t) for t in (names.moves, names.lookup, names.run_window))
-    return (
-        f"CREATE OR REPLACE TABLE {target.table(names.move_pairs)} USING DELTA AS\n"
-        f"{move_pairs_query(moves=moves, lookup=lookup, window=window)};\n"
-    )
-
-
 def canonicalize_incremental(config: UnifyConfig, target: Target) -> str:
     names = table_names(config)
     final, graph = target.table(names.loop_final), target.table(names.graph())
@@ -316,8 +307,10 @@ def canonicalize_incremental(config: UnifyConfig, target: Target) -> str:
         + "\n"
         + _update_lookup_sql(config, target)
         + "\n"
-        + _move_pairs_sql(config, target)
-        + "\n"
+        + move_pairs_sql(
+            TableNames(prefix=config.canonical_id.name, catalog=target.catalog, schema=target.schema)
+        )
+        + ";\n\n"
         + canonical_tables(config, target, graph, lookup=False)
         + f"\nDROP TABLE IF EXISTS {final};\n"
     )

@@ -26,8 +26,9 @@ from airflow_idu.generate.sqltext import (
     header,
     table_names,
 )
+from airflow_idu.plan.contract import TableNames
 
-__all__ = ["enrich_incremental", "master_incremental", "move_pairs_query"]
+__all__ = ["enrich_incremental", "master_incremental", "move_pairs_sql"]
 
 
 def _create_empty(target: Target, table: str, query: str) -> str:
@@ -44,25 +45,22 @@ def _full(target: Target, config: UnifyConfig) -> str:
     return f"(SELECT MAX(CASE WHEN full_refresh THEN 1 ELSE 0 END) FROM {window}) = 1"
 
 
-def move_pairs_query(*, moves: str, lookup: str, window: str) -> str:
-    """(old id, new id) of every canonical id that moved since the last commit (``<p>_moves``): the
-    lookup's id of an identifier that was in the old id's component. Links are only added between
-    full refreshes, so a component only grows or merges: every row of an old id belongs to one
-    component now, the one holding that identifier. None on a full refresh (every row is new).
-    Written once a run to ``<p>_move_pairs`` (canonicalize; the persistent-ids stage again when it
-    replaces the lookup's ids), so the enrich and master files do not each join the lookup."""
+def move_pairs_sql(tables: TableNames) -> str:
+    """``<p>_move_pairs``: (old id, new id) of every canonical id that moved since the last commit
+    (``<p>_moves``), the lookup's id now of an identifier that was in the old id's component. Links
+    are only added between full refreshes, so a component only grows or merges: every row of an old
+    id belongs to one component now, the one holding that identifier. None on a full refresh (every
+    row is new). Written once a run (canonicalize; the persistent-ids stage again when it replaces
+    the lookup's ids), so the enrich and master files do not each join the lookup. ``tables`` are
+    qualified as the statement needs them (the generator's target, or the task's schema)."""
     return (
-        f"SELECT v.old_id, MIN(l.canonical_id) AS new_id FROM {moves} v\n"
-        f"  JOIN {lookup} l ON l.id = v.id AND l.id_key_type = v.id_key_type\n"
-        f"  JOIN {window} w ON w.source_table_id = 1 AND NOT w.full_refresh\n"
+        f"CREATE OR REPLACE TABLE {tables.move_pairs} USING DELTA AS\n"
+        f"SELECT v.old_id, MIN(l.canonical_id) AS new_id FROM {tables.moves} v\n"
+        f"  JOIN {tables.lookup} l ON l.id = v.id AND l.id_key_type = v.id_key_type\n"
+        f"  JOIN {tables.run_window} w ON w.source_table_id = 1 AND NOT w.full_refresh\n"
         "  WHERE l.canonical_id <> v.old_id\n"
         "  GROUP BY v.old_id"
     )
-
-
-def _pairs(target: Target, config: UnifyConfig) -> str:
-    """The pairs canonicalize (or the persistent-ids stage) wrote for this run."""
-    return f"SELECT old_id, new_id FROM {target.table(table_names(config).move_pairs)}"
 
 
 def _in_window(
@@ -101,7 +99,7 @@ def enrich_incremental(
         + f"\nINSERT INTO {name}\n"
         + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))
         + ";\n"
-        + f"\nMERGE INTO {name} e\nUSING (\n  {_pairs(target, config)}\n) m\nON e.{p} = m.old_id\n"
+        + f"\nMERGE INTO {name} e\nUSING {target.table(table_names(config).move_pairs)} m\nON e.{p} = m.old_id\n"
         + f"WHEN MATCHED THEN UPDATE SET {p} = m.new_id;\n"
     )
 
@@ -121,13 +119,13 @@ def _changed_ids(config: UnifyConfig, target: Target, settings: IncrementalConfi
         f"    ON CAST({col(settings.time_column_of(t), 'e')} AS BIGINT) > w.since"
         for index, t in enumerate(config.tables, start=1)
     ]
-    pairs = _pairs(target, config)
-    computed = "\nUNION\n".join([*windowed, f"SELECT new_id FROM (\n  {pairs}\n) AS pairs"])
+    pairs = target.table(table_names(config).move_pairs)
+    computed = "\nUNION\n".join([*windowed, f"SELECT new_id FROM {pairs}"])
     full, lookup = _full(target, config), target.table(table_names(config).lookup)
     return (
         f"SELECT canonical_id, TRUE AS in_use FROM (\n{computed}\n) AS changed\n"
         f"WHERE canonical_id IS NOT NULL AND NOT {full}\n"
-        f"UNION\nSELECT old_id AS canonical_id, FALSE AS in_use FROM (\n  {pairs}\n) AS pairs\n"
+        f"UNION\nSELECT old_id AS canonical_id, FALSE AS in_use FROM {pairs}\n"
         f"UNION\nSELECT canonical_id, TRUE AS in_use FROM {lookup} WHERE {full}"
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from airflow_idu.generate.sql_incremental_outputs import move_pairs_query
+from airflow_idu.generate.sql_incremental_outputs import move_pairs_sql
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS
 from airflow_idu.plan.contract import TableNames
 from airflow_idu.plan.incremental import IncrementalSource
@@ -144,12 +144,6 @@ def commit_edges_sql(tables: TableNames, *, full_refresh: bool) -> str:
         f"WHEN MATCHED THEN UPDATE SET {updates}\n"
         f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join(f'd.{c}' for c in names)})"
     )
-
-
-def move_pairs_sql(tables: TableNames) -> str:
-    """``<p>_move_pairs`` again from ``<p>_moves`` and the lookup as it is now."""
-    query = move_pairs_query(moves=tables.moves, lookup=tables.lookup, window=tables.run_window)
-    return f"CREATE OR REPLACE TABLE {tables.move_pairs} USING DELTA AS\n{query}"
 
 
 def clear_moves_sql(tables: TableNames) -> str:
