@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from airflow_idu.engines.duckdb.merge import MULTIPLE_MATCHES_CLASS, MULTIPLE_MATCHES_SQLSTATE
+
 __all__ = ["WarehouseError", "to_warehouse_error"]
 
 
@@ -58,6 +60,12 @@ _RULES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
         "Cannot resolve routine `{0}` on search path.",
     ),
     (re.compile(r"Division by zero"), "DIVIDE_BY_ZERO", "22012", "Division by zero."),
+    (
+        re.compile(rf"\[{MULTIPLE_MATCHES_CLASS}\] (.*)"),
+        MULTIPLE_MATCHES_CLASS,
+        MULTIPLE_MATCHES_SQLSTATE,
+        "{0}",
+    ),
     (
         re.compile(r"Could not convert string '([^']*)'"),
         "CAST_INVALID_INPUT",

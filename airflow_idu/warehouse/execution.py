@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.merge import rollback
 from airflow_idu.engines.duckdb.translate import translate_statement
 from airflow_idu.warehouse.types import databricks_type
 
@@ -35,9 +36,15 @@ def use_namespace(cursor: duckdb.DuckDBPyConnection, catalog: str | None, schema
 
 
 def execute_statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> StatementResult:
-    *setup, last = translate_statement(sql.strip().rstrip(";")).statements or ("",)
-    for duck_sql in setup:
-        cursor.execute(duck_sql)
+    translation = translate_statement(sql.strip().rstrip(";"))
+    *setup, last = translation.statements or ("",)
+    try:
+        for duck_sql in setup:
+            cursor.execute(duck_sql)
+    except Exception:
+        if translation.transaction:
+            rollback(cursor)
+        raise
     if not last:
         return StatementResult(columns=[], types=[], rows=[])
     relation = cursor.sql(last)  # executes DDL/DML at once; a query runs when materialized below

@@ -583,6 +583,28 @@ _SCRIPTS = _cases(
             "SELECT * FROM t1",
         ),
         (
+            # engines/duckdb/merge.py: the contract's form runs as a delete and insert; every kind of column
+            "merge-update-typed-columns",
+            "CREATE TABLE t1 AS SELECT id, g, k, dec, arr, bin, m FROM fid_in; "
+            "MERGE INTO t1 AS x USING (SELECT g, count(*) AS c, sum(dec) AS sd FROM fid_in GROUP BY g) AS s "
+            "ON x.g = s.g AND x.id % 2 = 1 WHEN MATCHED THEN UPDATE SET x.k = x.k + s.c, x.dec = s.sd, "
+            "x.arr = array_union(x.arr, array(s.c)), x.bin = concat(x.bin, X'FF'), x.m = map_concat(x.m, map('n', s.c)); "
+            "SELECT * FROM t1",
+        ),
+        (
+            "merge-source-reads-the-target",
+            "CREATE TABLE t1 AS SELECT id, g, k FROM fid_in; "
+            "MERGE INTO t1 USING (SELECT id, g, k * 2 AS k FROM t1 WHERE k > 0 UNION ALL SELECT 100, 'new', NULL) s "
+            "ON t1.id = s.id WHEN MATCHED THEN UPDATE SET k = s.k, g = concat(t1.g, s.g) "
+            "WHEN NOT MATCHED THEN INSERT (id, g, k) VALUES (s.id, s.g, s.k); SELECT * FROM t1",
+        ),
+        (
+            "merge-stored-source-null-keys",
+            "CREATE TABLE t1 AS SELECT s2, k FROM fid_in; CREATE TABLE t2 AS SELECT s2, max(i) AS i FROM fid_in GROUP BY s2; "
+            "MERGE INTO t1 USING t2 ON t1.s2 = t2.s2 WHEN MATCHED THEN UPDATE SET k = t2.i "
+            "WHEN NOT MATCHED THEN INSERT (s2, k) VALUES (t2.s2, -1); SELECT * FROM t1",
+        ),
+        (
             "alter-rename",
             "CREATE TABLE t1_tmp AS SELECT g FROM fid_in; DROP TABLE IF EXISTS t1; "
             "ALTER TABLE t1_tmp RENAME TO t1; SELECT * FROM t1",

@@ -135,6 +135,20 @@ are unchanged (the test reads the plans). It costs planning time only, about 1 m
 comparison whatever the data size (0.4 s over the 410 comparisons of our generator's example
 directory).
 
+**`MERGE INTO`** (`engines/duckdb/merge.py`; tests/engines/test_merge.py, the `merge-*` rows below):
+Delta refuses a `MERGE` in which one target row meets several source rows under the `ON` condition
+(`DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE`, counted whatever the clauses' own
+conditions), unless its only `WHEN MATCHED` clause is an unconditional `DELETE` or it has no
+`WHEN MATCHED` or `NOT MATCHED BY SOURCE` clause. DuckDB's own `MERGE` updates the row once per match
+and keeps the last: the engine checks first and raises Delta's error (a target table with a column
+named `rowid`, which hides DuckDB's row identity, is refused). The form generated directories use,
+an unconditional `UPDATE SET` with an optional unconditional `INSERT (...) VALUES (...)`, runs as a
+delete and insert of the matched rows in one transaction, with the values the update gives (DuckDB
+updates rows scattered over a large table slowly); a lone unconditional `DELETE` runs as
+`DELETE ... USING`, which counts a row once, as Delta does. Local Spark has no Delta: the Spark side
+of these rows spells each `MERGE` as the full rewrite of the target that Delta's semantics give
+(`tests/fidelity/spark_dml.py`).
+
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
 `conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's
 `NumberConverter` (trimmed spaces, a leading `-`, digits up to the first invalid one, 64-bit

@@ -121,13 +121,20 @@ class DuckDBEngine(CatalogSchemaFromTask):
         return translation
 
     def _execute(self, statement: str) -> tuple[int | None, str | None, str | None]:
+        from airflow_idu.engines.duckdb.merge import rollback
+
         translation = self._translate(statement)
         if not translation.statements:
             return None, None, translation.note or "no-op on DuckDB"
         rows: int | None = None
-        for duck_sql in translation.statements:
-            result = _run(self.connection, duck_sql)
-            rows = _affected_rows(result)
+        try:
+            for duck_sql in translation.statements:
+                result = _run(self.connection, duck_sql)
+                rows = _affected_rows(result)
+        except Exception:
+            if translation.transaction:
+                rollback(self.connection)
+            raise
         return rows, None, None
 
     def _check_catalogs(self, pairs: frozenset[tuple[str, str]]) -> None:

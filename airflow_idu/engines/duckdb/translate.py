@@ -27,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
+from airflow_idu.engines.duckdb.merge import TRANSACTION_START, merge_statements
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
 from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
@@ -56,6 +57,11 @@ class Translation:
     # (catalog, schema) of every three-part table name: the engine checks they map unambiguously
     catalog_schemas: frozenset[tuple[str, str]] = frozenset()
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
+
+    @property
+    def transaction(self) -> bool:
+        """The statements run in one transaction: whoever runs them rolls it back if one fails."""
+        return bool(self.statements) and self.statements[0] == TRANSACTION_START
 
 
 _MAINTENANCE = re.compile(r"(OPTIMIZE|VACUUM|ANALYZE\s+TABLE)\b", re.IGNORECASE)
@@ -140,6 +146,8 @@ def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tu
         sql = rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
         if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
             return _insert_overwrite(rewritten), catalog_schemas
+        if isinstance(rewritten, exp.Merge):
+            return merge_statements(rewritten), catalog_schemas
         return (sql,), catalog_schemas
     except SqlglotError as exc:
         raise TranslationError(f"{_first_line(statement)}: not translatable to DuckDB: {exc}") from exc
@@ -151,7 +159,7 @@ def _insert_overwrite(insert: exp.Insert) -> tuple[str, ...]:
     appended = insert.copy()
     appended.set("overwrite", None)
     return (
-        "BEGIN TRANSACTION",
+        TRANSACTION_START,
         f"DELETE FROM {target.sql(dialect='duckdb')}",
         appended.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE),
         "COMMIT",

@@ -1,0 +1,206 @@
+"""``MERGE INTO`` on DuckDB with Delta's semantics, as DuckDB statements.
+
+Two differences from DuckDB's own ``MERGE`` are handled here:
+
+* **A target row matched by several source rows.** Delta refuses the statement
+  (``DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE``) unless its only ``WHEN MATCHED``
+  clause is an unconditional ``DELETE`` or it has no ``WHEN MATCHED`` / ``NOT MATCHED BY SOURCE``
+  clause at all (Delta's ``MergeIntoCommandBase.throwErrorOnMultipleMatches``, counting the
+  source rows that meet the ``ON`` condition). DuckDB updates the row once per match, silently,
+  and keeps the last. Every other ``MERGE`` is preceded by a check that raises Delta's error.
+* **Cost.** DuckDB updates rows scattered over a large table slowly (it fetches every vector a
+  row sits in). The contract's form, ``WHEN MATCHED THEN UPDATE SET ...`` with an optional
+  ``WHEN NOT MATCHED THEN INSERT (...) VALUES (...)``, both unconditional, runs instead as a delete
+  and insert of the matched rows in one transaction: the matched rows with their new values and
+  the source rows to insert are computed first, from the table as it was, so the result is the
+  same rows as the update gives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+__all__ = [
+    "MULTIPLE_MATCHES",
+    "MULTIPLE_MATCHES_CLASS",
+    "MULTIPLE_MATCHES_SQLSTATE",
+    "TRANSACTION_START",
+    "merge_statements",
+    "rollback",
+]
+
+TRANSACTION_START = "BEGIN TRANSACTION"
+MULTIPLE_MATCHES_CLASS = "DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE"
+MULTIPLE_MATCHES_SQLSTATE = "21506"  # cardinality violation
+MULTIPLE_MATCHES = (
+    f"[{MULTIPLE_MATCHES_CLASS}] Cannot perform Merge as multiple source "
+    "rows matched and attempted to modify the same target row in the Delta table in possibly "
+    "conflicting ways. Preprocess the source so that each target row matches at most one source row "
+    "(for example with GROUP BY or ROW_NUMBER)"
+)
+_ROWID_COLUMN = (
+    "[IDU_REFUSED] MERGE INTO {table}: the table has a column named rowid, which hides the row "
+    "identity the embedded DuckDB engine checks Delta's one-match-per-target-row rule with; "
+    "rename the column or run this statement on Databricks"
+)
+_SOURCE = "__idu_merge_source"
+_UPDATED = "__idu_merge_updated"
+_INSERTED = "__idu_merge_inserted"
+_COUNT = "__idu_merge_count"
+_ROWID = "__idu_rowid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Parts:
+    """A MERGE taken apart, each piece already DuckDB SQL."""
+
+    target: str  # the table, without its alias
+    target_ref: str  # how the statement names the target's rows: its alias, else its table name
+    target_from: str  # the table with its alias, for a FROM clause
+    schema: str | None
+    table: str
+    on: str
+
+
+def merge_statements(merge: exp.Merge) -> tuple[str, ...]:
+    """DuckDB statements for one translated ``MERGE``; the last one answers the affected rows."""
+    native = merge.sql(dialect="duckdb")
+    whens = list(merge.args["whens"].expressions)
+    matched = [w for w in whens if w.args.get("matched")]
+    by_source = [w for w in whens if not w.args.get("matched") and w.args.get("source")]
+    if not matched and not by_source:
+        return (native,)  # insert only: Delta does not look for multiple matches
+    parts = _parts(merge)
+    if len(matched) == 1 and _is_delete(matched[0]) and matched[0].args.get("condition") is None:
+        # One unconditional DELETE: several matches delete the row once, and Delta counts it once.
+        if len(whens) == 1 and merge.args.get("with") is None:
+            using = merge.args["using"].sql(dialect="duckdb")
+            return (f"DELETE FROM {parts.target_from} USING {using} WHERE {parts.on}",)
+        return (native,)
+    fast = _update_insert(merge, parts, whens)
+    if fast is not None:
+        return fast
+    return (_check_matches(merge, parts), native)
+
+
+def _is_delete(when: exp.When) -> bool:
+    then = when.args.get("then")
+    return isinstance(then, exp.Var) and then.name.upper() == "DELETE"
+
+
+def _parts(merge: exp.Merge) -> _Parts:
+    target = merge.this
+    bare = target.copy()
+    bare.set("alias", None)
+    name = bare.sql(dialect="duckdb")
+    ref = exp.to_identifier(target.alias or target.name).sql(dialect="duckdb")
+    return _Parts(
+        target=name,
+        target_ref=ref,
+        target_from=f"{name} AS {ref}" if target.alias else name,
+        schema=target.db or None,
+        table=target.name,
+        on=merge.args["on"].sql(dialect="duckdb"),
+    )
+
+
+def _guard_rowid(parts: _Parts) -> str:
+    """A condition true when the target has a real column named rowid (it would hide DuckDB's)."""
+    schema = _literal(parts.schema) if parts.schema else "current_schema()"
+    return (
+        "EXISTS (SELECT 1 FROM duckdb_columns() WHERE lower(schema_name) = lower("
+        f"{schema}) AND lower(table_name) = lower({_literal(parts.table)}) AND lower(column_name) = 'rowid')"
+    )
+
+
+def _raise_when(parts: _Parts, multiple: str) -> str:
+    refusal = _ROWID_COLUMN.format(table=parts.target)
+    return (
+        f"SELECT CASE WHEN {_guard_rowid(parts)} THEN error({_literal(refusal)}) "
+        f"WHEN {multiple} THEN error({_literal(MULTIPLE_MATCHES)}) END"
+    )
+
+
+def _check_matches(merge: exp.Merge, parts: _Parts) -> str:
+    """Any ``MERGE`` form: a read-only check before DuckDB's own statement."""
+    source = merge.args["using"].sql(dialect="duckdb")
+    cte = merge.args.get("with")
+    prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
+    multiple = (
+        f"EXISTS ({prefix}SELECT 1 FROM {parts.target_from} JOIN {source} ON {parts.on} "
+        f"GROUP BY {parts.target_ref}.rowid HAVING count(*) > 1)"
+    )
+    return _raise_when(parts, multiple)
+
+
+def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tuple[str, ...] | None:
+    """The contract's form as a delete and insert of the matched rows; None for any other form."""
+    if merge.args.get("with") is not None or any(w.args.get("condition") is not None for w in whens):
+        return None
+    update = next((w.args["then"] for w in whens if w.args.get("matched")), None)
+    inserts = [w.args["then"] for w in whens if not w.args.get("matched") and not w.args.get("source")]
+    if len(whens) != 1 + len(inserts) or len(inserts) > 1 or not isinstance(update, exp.Update):
+        return None
+    assignments = update.expressions
+    if not assignments or any(
+        not isinstance(a, exp.EQ) or not isinstance(a.this, exp.Column) for a in assignments
+    ):
+        return None  # UPDATE SET *: the target's columns are not known here
+    insert = inserts[0] if inserts else None
+    if insert is not None and not (isinstance(insert, exp.Insert) and isinstance(insert.this, exp.Tuple)):
+        return None  # INSERT *
+
+    using = merge.args["using"]
+    source_ref = using.alias_or_name
+    statements = [TRANSACTION_START]
+    if isinstance(using, exp.Table) or insert is None:
+        source_from = using.sql(dialect="duckdb")  # read once, or a stored table read twice
+    else:
+        statements.append(f"CREATE OR REPLACE TEMP TABLE {_SOURCE} AS {using.this.sql(dialect='duckdb')}")
+        source_from = f"{_SOURCE} AS {exp.to_identifier(source_ref).sql(dialect='duckdb')}"
+    replaced = ", ".join(
+        f"{a.expression.sql(dialect='duckdb')} AS {a.this.this.sql(dialect='duckdb')}" for a in assignments
+    )
+    statements.append(
+        f"CREATE OR REPLACE TEMP TABLE {_UPDATED} AS SELECT {parts.target_ref}.rowid AS {_ROWID}, "
+        f"{parts.target_ref}.* REPLACE ({replaced}) FROM {parts.target_from} JOIN {source_from} ON {parts.on}"
+    )
+    statements.append(_raise_when(parts, f"(SELECT count(*) > count(DISTINCT {_ROWID}) FROM {_UPDATED})"))
+    counted = [f"(SELECT count(*) FROM {_UPDATED})"]
+    if insert is not None:
+        columns = ", ".join(c.sql(dialect="duckdb") for c in insert.this.expressions)
+        values = ", ".join(v.sql(dialect="duckdb") for v in insert.expression.expressions)
+        statements.append(
+            f"CREATE OR REPLACE TEMP TABLE {_INSERTED} AS SELECT {values} FROM {source_from} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {parts.target_from} WHERE {parts.on})"
+        )
+        counted.append(f"(SELECT count(*) FROM {_INSERTED})")
+    statements += [
+        f"DELETE FROM {parts.target} WHERE rowid IN (SELECT {_ROWID} FROM {_UPDATED})",
+        f"INSERT INTO {parts.target} SELECT * EXCLUDE ({_ROWID}) FROM {_UPDATED}",
+    ]
+    if insert is not None:
+        statements.append(f"INSERT INTO {parts.target} ({columns}) SELECT * FROM {_INSERTED}")
+    # The affected rows outlive the work tables, so that the last statement can answer them.
+    statements.append(f'CREATE OR REPLACE TEMP TABLE {_COUNT} AS SELECT {" + ".join(counted)} AS "Count"')
+    statements += [f"DROP TABLE IF EXISTS {t}" for t in (_UPDATED, _INSERTED, _SOURCE)]
+    statements += ["COMMIT", f'SELECT "Count" FROM {_COUNT}']
+    return tuple(statements)
+
+
+def rollback(connection: Any) -> None:
+    """End the failed transaction of a translation that opened one (``Translation.transaction``),
+    so that the DuckDB connection runs the next statement."""
+    import duckdb
+
+    # No transaction is open if the failure came before its BEGIN took effect.
+    with contextlib.suppress(duckdb.Error):
+        connection.execute("ROLLBACK")
+
+
+def _literal(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect="duckdb")
