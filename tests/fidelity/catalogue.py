@@ -605,6 +605,30 @@ _SCRIPTS = _cases(
             "WHEN NOT MATCHED THEN INSERT (s2, k) VALUES (t2.s2, -1); SELECT * FROM t1",
         ),
         (
+            # clauses in order, the first whose condition holds taking the row (DuckDB's own MERGE)
+            "merge-conditional-clauses",
+            "CREATE TABLE t1 AS SELECT id, g, k FROM fid_in; "
+            "MERGE INTO t1 USING (SELECT id, k FROM fid_in WHERE id % 2 = 0 UNION ALL "
+            "SELECT 100 + id, k FROM fid_in WHERE id < 5) s ON t1.id = s.id "
+            "WHEN MATCHED AND s.k > 0 THEN UPDATE SET k = s.k * 10 WHEN MATCHED AND s.k IS NULL THEN DELETE "
+            "WHEN MATCHED THEN UPDATE SET g = concat(t1.g, '!') "
+            "WHEN NOT MATCHED AND s.k IS NOT NULL THEN INSERT (id, g, k) VALUES (s.id, 'ins', s.k); "
+            "SELECT * FROM t1",
+        ),
+        (
+            "merge-not-matched-by-source",
+            "CREATE TABLE t1 AS SELECT id, g, k FROM fid_in; "
+            "MERGE INTO t1 USING (SELECT id FROM fid_in WHERE id < 3) s ON t1.id = s.id "
+            "WHEN MATCHED THEN UPDATE SET g = 'hit' WHEN NOT MATCHED BY SOURCE AND t1.k > 0 THEN DELETE "
+            "WHEN NOT MATCHED BY SOURCE THEN UPDATE SET k = -1; SELECT * FROM t1",
+        ),
+        (
+            "merge-set-star-insert-star",
+            "CREATE TABLE t1 AS SELECT id, g, k FROM fid_in; "
+            "MERGE INTO t1 USING (SELECT id + 3 AS id, 'z' AS g, CAST(0 AS BIGINT) AS k FROM fid_in WHERE id < 6) s "
+            "ON t1.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *; SELECT * FROM t1",
+        ),
+        (
             "alter-rename",
             "CREATE TABLE t1_tmp AS SELECT g FROM fid_in; DROP TABLE IF EXISTS t1; "
             "ALTER TABLE t1_tmp RENAME TO t1; SELECT * FROM t1",

@@ -3,12 +3,12 @@
 Local Spark (no Delta jars, no network to fetch them) refuses ``MERGE INTO``,
 ``UPDATE`` and ``DELETE`` on its file tables. ``UPDATE t SET c = e WHERE p`` is
 ``c = CASE WHEN p THEN e ELSE c END`` for every row, ``DELETE FROM t WHERE p``
-keeps the rows where ``p`` is not true. The Databricks semantics of the form the contract's files use
-(``WHEN MATCHED THEN UPDATE SET ...`` and ``WHEN NOT MATCHED THEN INSERT ...``,
-each target row matched by at most one source row) are spelled here as a full
-rewrite of the target: matched rows updated, unmatched target rows kept, unmatched
-source rows inserted. Only the Spark side of the comparison uses this; the
-embedded engine runs MERGE natively.
+keeps the rows where ``p`` is not true. Delta's semantics of a ``MERGE`` whose target rows each
+meet at most one source row (``WHEN MATCHED``, ``WHEN NOT MATCHED`` and ``WHEN NOT MATCHED BY
+SOURCE`` clauses, with or without conditions, ``UPDATE SET``, ``SET *``, ``DELETE``, ``INSERT``)
+are spelled here as a full rewrite of the target. Only the Spark side of the comparison uses
+this; Delta's error for a target row that several source rows meet cannot be shown on local
+Spark (tests/engines/test_merge.py checks the embedded engine's, engines/duckdb/merge.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ __all__ = ["dml_statements", "merge_statements"]
 
 
 def merge_statements(statement: str, columns_of: Any) -> list[str]:
-    """Spark statements equivalent to one MERGE; ``columns_of(table_sql)`` lists the target's columns."""
+    """Spark statements equivalent to one MERGE; ``columns_of(table_sql)`` lists the target's columns.
+
+    Clauses apply in order, the first whose condition holds (NULL does not) taking a row: matched
+    target rows (``WHEN MATCHED``), source rows without a match (``WHEN NOT MATCHED``) and target
+    rows without one (``WHEN NOT MATCHED BY SOURCE``). A row no clause takes is kept as it is.
+    """
     merge = sqlglot.parse_one(statement, read="databricks")
     assert isinstance(merge, exp.Merge), statement
     target = merge.this
@@ -39,38 +44,45 @@ def merge_statements(statement: str, columns_of: Any) -> list[str]:
     marked = f"(SELECT *, 1 AS __idu_matched FROM {inner} AS __s) AS {s_alias}"
     cond = merge.args["on"].sql("spark")
     columns = list(columns_of(name))
-    updates: dict[str, str] | None = None
-    inserts: dict[str, str] | None = None
+    hit = f"{s_alias}.__idu_matched IS NOT NULL"
+    # (when the clause takes the row, its new values or None for DELETE)
+    target_clauses: list[tuple[str, dict[str, str] | None]] = []
+    inserts: list[tuple[str, dict[str, str]]] = []
     for when in merge.args["whens"].expressions:
         then = when.args["then"]
-        if when.args.get("condition") is not None:
-            raise NotImplementedError("conditional WHEN clauses")
-        if when.args.get("matched") and isinstance(then, exp.Update):
-            updates = (
-                {e.this.name.lower(): e.expression.sql("spark") for e in then.expressions}
-                if then.expressions
-                else {c.lower(): f"{s_alias}.{c}" for c in columns}
-            )
-        elif not when.args.get("matched") and isinstance(then, exp.Insert):
-            if isinstance(then.this, exp.Star) or then.this is None:
-                inserts = {c.lower(): f"{s_alias}.{c}" for c in columns}
-            else:
-                cols = [c.name.lower() for c in then.this.expressions]
-                vals = [v.sql("spark") for v in then.expression.expressions]
-                inserts = dict(zip(cols, vals, strict=True))
+        condition = when.args.get("condition")
+        holds = f"coalesce({condition.sql('spark')}, false)" if condition is not None else "true"
+        if when.args.get("matched") or when.args.get("source"):
+            side = hit if when.args.get("matched") else f"NOT ({hit})"
+            target_clauses.append((f"{side} AND {holds}", _action(then, columns, s_alias)))
+        elif isinstance(then, exp.Insert):
+            inserts.append((holds, _inserted(then, columns, s_alias)))
         else:
             raise NotImplementedError(f"WHEN clause {when.sql('spark')}")
-    kept = ", ".join(
-        f"CASE WHEN {s_alias}.__idu_matched IS NOT NULL THEN {updates[c.lower()]} ELSE {t_alias}.{c} END AS {c}"
-        if updates and c.lower() in updates
-        else f"{t_alias}.{c} AS {c}"
-        for c in columns
-    )
-    parts = [f"SELECT {kept} FROM {name} AS {t_alias} LEFT JOIN {marked} ON {cond}"]
+
+    def value(column: str) -> str:
+        kept = f"{t_alias}.{column}"
+        branches = [
+            f"WHEN {w} THEN {a[column.lower()] if a is not None and column.lower() in a else kept}"
+            for w, a in target_clauses
+        ]
+        return f"CASE {' '.join(branches)} ELSE {kept} END" if branches else kept
+
+    deleted = " ".join(f"WHEN {w} THEN {'true' if a is None else 'false'}" for w, a in target_clauses)
+    keep = f" WHERE NOT (CASE {deleted} ELSE false END)" if deleted else ""
+    kept_rows = ", ".join(f"{value(c)} AS {c}" for c in columns)
+    parts = [f"SELECT {kept_rows} FROM {name} AS {t_alias} LEFT JOIN {marked} ON {cond}{keep}"]
     if inserts:
-        values = ", ".join(f"{inserts.get(c.lower(), 'NULL')} AS {c}" for c in columns)
+        values = ", ".join(
+            "CASE "
+            + " ".join(f"WHEN {w} THEN {v.get(c.lower(), 'NULL')}" for w, v in inserts)
+            + f" END AS {c}"
+            for c in columns
+        )
+        taken = " OR ".join(w for w, _ in inserts)
         parts.append(
-            f"SELECT {values} FROM {marked} WHERE NOT EXISTS (SELECT 1 FROM {name} AS {t_alias} WHERE {cond})"
+            f"SELECT {values} FROM {marked} WHERE NOT EXISTS (SELECT 1 FROM {name} AS {t_alias} WHERE {cond}) "
+            f"AND ({taken})"
         )
     staged = f"{name}__idu_merge"
     return [
@@ -79,6 +91,25 @@ def merge_statements(statement: str, columns_of: Any) -> list[str]:
         f"INSERT OVERWRITE {name} SELECT * FROM {staged}",
         f"DROP TABLE {staged}",
     ]
+
+
+def _action(then: exp.Expression, columns: list[str], s_alias: str) -> dict[str, str] | None:
+    """An UPDATE's new values by column (``SET *``: the source's columns); None for DELETE."""
+    if isinstance(then, exp.Update):
+        if then.expressions and not isinstance(then.expressions[0], exp.Star):
+            return {e.this.name.lower(): e.expression.sql("spark") for e in then.expressions}
+        return {c.lower(): f"{s_alias}.{c}" for c in columns}
+    if isinstance(then, exp.Var) and then.name.upper() == "DELETE":
+        return None
+    raise NotImplementedError(f"action {then.sql('spark')}")
+
+
+def _inserted(then: exp.Insert, columns: list[str], s_alias: str) -> dict[str, str]:
+    if isinstance(then.this, exp.Star) or then.this is None:
+        return {c.lower(): f"{s_alias}.{c}" for c in columns}
+    cols = [c.name.lower() for c in then.this.expressions]
+    vals = [v.sql("spark") for v in then.expression.expressions]
+    return dict(zip(cols, vals, strict=True))
 
 
 def dml_statements(statement: str, columns_of: Any) -> list[str] | None:
