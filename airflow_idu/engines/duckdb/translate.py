@@ -31,6 +31,7 @@ from airflow_idu.engines.duckdb.merge import TRANSACTION_START, merge_statements
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
 from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
+from airflow_idu.engines.duckdb.store_assignment import InsertShape
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -57,6 +58,7 @@ class Translation:
     # (catalog, schema) of every three-part table name: the engine checks they map unambiguously
     catalog_schemas: frozenset[tuple[str, str]] = frozenset()
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
+    insert: InsertShape | None = None  # an INSERT's types are checked before it runs (store_assignment.py)
 
     @property
     def transaction(self) -> bool:
@@ -96,8 +98,8 @@ def _translate(statement: str, _time_type: bool) -> Translation:
     zone = _SET_TIME_ZONE.fullmatch(code)
     if zone:
         return _set_time_zone(statement, zone.group(1) or zone.group(2))
-    statements, catalog_schemas = _to_duckdb(statement, blanked.rstrip().rstrip(";"))
-    return Translation(statements=statements, catalog_schemas=catalog_schemas)
+    statements, catalog_schemas, insert = _to_duckdb(statement, blanked.rstrip().rstrip(";"))
+    return Translation(statements=statements, catalog_schemas=catalog_schemas, insert=insert)
 
 
 def _set_time_zone(statement: str, zone: str) -> Translation:
@@ -112,7 +114,9 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
     )
 
 
-def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tuple[str, str]]]:
+def _to_duckdb(
+    statement: str, code: str
+) -> tuple[tuple[str, ...], frozenset[tuple[str, str]], InsertShape | None]:
     code = repair_source(code)  # what Spark's lexer reads that sqlglot's does not: 'O''Brien', >>>, X 'hex'
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
@@ -144,13 +148,29 @@ def _to_duckdb(statement: str, code: str) -> tuple[tuple[str, ...], frozenset[tu
     try:
         # Properties were removed above; anything else sqlglot cannot express in DuckDB fails here.
         sql = rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        insert = _insert_shape(rewritten) if isinstance(rewritten, exp.Insert) else None
         if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
-            return _insert_overwrite(rewritten), catalog_schemas
+            return _insert_overwrite(rewritten), catalog_schemas, insert
         if isinstance(rewritten, exp.Merge):
-            return merge_statements(rewritten), catalog_schemas
-        return (sql,), catalog_schemas
+            return merge_statements(rewritten), catalog_schemas, None
+        return (sql,), catalog_schemas, insert
     except SqlglotError as exc:
         raise TranslationError(f"{_first_line(statement)}: not translatable to DuckDB: {exc}") from exc
+
+
+def _insert_shape(insert: exp.Insert) -> InsertShape | None:
+    """What the INSERT writes, for the engine's type check; None for forms it leaves to DuckDB."""
+    query = insert.expression
+    if query is None or any(insert.args.get(k) for k in ("by_name", "partition", "where", "with")):
+        return None
+    target = insert.this
+    columns = None
+    if isinstance(target, exp.Schema):
+        columns = tuple(c.name for c in target.expressions)
+        target = target.this
+    if not isinstance(target, exp.Table):
+        return None
+    return InsertShape(table=target.sql(dialect="duckdb"), columns=columns, query=query.sql(dialect="duckdb"))
 
 
 def _insert_overwrite(insert: exp.Insert) -> tuple[str, ...]:
