@@ -149,6 +149,16 @@ updates rows scattered over a large table slowly); a lone unconditional `DELETE`
 of these rows spells each `MERGE` as the full rewrite of the target that Delta's semantics give
 (`tests/fidelity/spark_dml.py`).
 
+**`INSERT` of a value whose type is not the column's** (`engines/duckdb/store_assignment.py`;
+tests/fidelity/test_store_assignment.py against local Spark): Spark's ANSI store assignment refuses
+a STRING into a number, date or BINARY column, a BOOLEAN into a number and a number into a BOOLEAN
+(`CANNOT_SAFELY_CAST`), and truncates a DOUBLE or DECIMAL written into an integer column, where
+DuckDB's implicit cast writes a value and rounds. Before an `INSERT` runs, the engine reads the
+query's and the table's types from DuckDB (`DESCRIBE`) and fails the first kind with Spark's error;
+it refuses the second, and a DOUBLE into a STRING column (Spark writes `1.0E20`, DuckDB `1e+20`),
+asking for an explicit `CAST`, which gives Spark's value. Nested types and `MERGE`'s `SET` values
+are not checked.
+
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
 `conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's
 `NumberConverter` (trimmed spaces, a leading `-`, digits up to the first invalid one, 64-bit
