@@ -28,7 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench.common import median
+from bench.common import median, timed
 
 CONN_ID = "idu_session_probe"
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     ssl_seconds = sum(v[3] for k, v in stats.items() if k[2] == "create_default_context")
     ssl_calls = sum(v[1] for k, v in stats.items() if k[2] == "create_default_context")
-    alone = [_timed(ssl.create_default_context) for _ in range(20)]
+    alone = [timed(ssl.create_default_context)[0] for _ in range(20)]
     print(f"sessions: {args.sessions}; {ssl.OPENSSL_VERSION}")
     for i, name in enumerate(("connect (hook, connection lookup, OpenSession)", "SELECT 1", "close")):
         print(f"{name}: {1000 * median(s[i] for s in steps):.1f} ms (median)")
@@ -94,12 +94,6 @@ def main(argv: list[str] | None = None) -> None:
         f"{1000 * ssl_seconds / args.sessions:.1f} ms per session under the profiler; "
         f"{1000 * median(alone):.1f} ms per call alone"
     )
-
-
-def _timed(fn: object) -> float:
-    start = time.perf_counter()
-    fn()  # type: ignore[operator]
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 
 from airflow_idu.engines.base import StatementError
 from airflow_idu.engines.duckdb.engine import DuckDBEngine
+from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.merge import MULTIPLE_MATCHES_CLASS
 from airflow_idu.engines.duckdb.translate import translate_statement
 
@@ -195,14 +196,10 @@ def test_delete_and_insert_give_the_rows_duckdbs_update_gives(tmp_path: Path) ->
     results = []
     for fast in (True, False):
         con = duckdb.connect(str(tmp_path / f"g{fast}.duckdb"))
-        from airflow_idu.engines.duckdb.macros import install_macros
-
         install_macros(con)
         for s in translate_statement(setup).statements:
             con.execute(s)
-        statements = translate_statement(merge).statements
-        if not fast:
-            statements = (statements[0],) if len(statements) == 1 else (_native(merge),)
+        statements = translate_statement(merge).statements if fast else (_native(merge),)
         for s in statements:
             con.execute(s)
         results.append(con.execute("SELECT * FROM g ORDER BY id, ns").fetchall())
