@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from airflow_idu.engines.duckdb.merge import rollback
-from airflow_idu.engines.duckdb.store_assignment import check_insert
+from airflow_idu.engines.duckdb.store_assignment import check_writes
 from airflow_idu.engines.duckdb.translate import translate_statement
 from airflow_idu.warehouse.types import databricks_type
 
@@ -39,8 +39,7 @@ def use_namespace(cursor: duckdb.DuckDBPyConnection, catalog: str | None, schema
 def execute_statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> StatementResult:
     translation = translate_statement(sql.strip().rstrip(";"))
     *setup, last = translation.statements or ("",)
-    if translation.insert is not None:
-        check_insert(cursor, translation.insert)
+    check_writes(cursor, translation.writes)
     try:
         for duck_sql in setup:
             cursor.execute(duck_sql)

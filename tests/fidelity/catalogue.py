@@ -576,6 +576,17 @@ _SCRIPTS = _cases(
             "SELECT a, processed_at > 1700000000 FROM t1",
         ),
         (
+            "insert-cte-first",
+            "CREATE TABLE t1 (a STRING, c BIGINT); "
+            "WITH x AS (SELECT g, count(*) AS c FROM fid_in GROUP BY g) INSERT INTO t1 SELECT g, c FROM x; "
+            "SELECT * FROM t1",
+        ),
+        (
+            "insert-by-name",
+            "CREATE TABLE t1 (a STRING, c BIGINT, d DECIMAL(10,2)); "
+            "INSERT INTO t1 BY NAME SELECT dec AS d, k AS c, g AS a FROM fid_in; SELECT * FROM t1",
+        ),
+        (
             "merge-into",
             "CREATE TABLE t1 (g STRING, c BIGINT); INSERT INTO t1 VALUES ('a', 100), ('z', 1); "
             "MERGE INTO t1 USING (SELECT g, count(*) AS c FROM fid_in GROUP BY g) AS src ON t1.g = src.g "
@@ -627,6 +638,14 @@ _SCRIPTS = _cases(
             "CREATE TABLE t1 AS SELECT id, g, k FROM fid_in; "
             "MERGE INTO t1 USING (SELECT id + 3 AS id, 'z' AS g, CAST(0 AS BIGINT) AS k FROM fid_in WHERE id < 6) s "
             "ON t1.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *; SELECT * FROM t1",
+        ),
+        (
+            # a CTE before MERGE; SET names the target's column qualified (DuckDB's parser takes it bare)
+            "merge-after-cte",
+            "CREATE TABLE t1 AS SELECT id, g, k FROM fid_in; "
+            "WITH c AS (SELECT id, k * 3 AS k FROM fid_in WHERE id % 2 = 0) MERGE INTO t1 AS x USING c "
+            "ON x.id = c.id WHEN MATCHED AND c.k > 0 THEN UPDATE SET x.k = c.k WHEN MATCHED THEN DELETE; "
+            "SELECT * FROM t1",
         ),
         (
             "alter-rename",

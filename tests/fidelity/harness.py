@@ -15,7 +15,9 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.merge import rollback
 from airflow_idu.engines.duckdb.spark_compat.library import register_functions
+from airflow_idu.engines.duckdb.store_assignment import WriteShape, check_writes
 from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
 from airflow_idu.plan import split_statements
 from tests.fidelity.catalogue import CASES, Case, Kind
@@ -43,6 +45,13 @@ __all__ = [
     "load_duckdb",
     "load_spark",
 ]
+
+
+@dataclass(frozen=True)
+class WriteChecks:
+    """The engine's type check of a write (engines/duckdb/store_assignment.py), run in its place."""
+
+    shapes: tuple[WriteShape, ...]
 
 
 class Status(StrEnum):
@@ -130,14 +139,20 @@ def run_spark(spark: Any, sql: str) -> Result:
     )
 
 
-def run_duckdb(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> Result:
+def run_duckdb(con: duckdb.DuckDBPyConnection, statements: Sequence[str | WriteChecks]) -> Result:
+    """Run translated statements; a ``WriteChecks`` runs the engine's type check of the next write."""
     try:
         *setup, last = statements
         for sql in setup:
-            con.execute(sql)
+            if isinstance(sql, WriteChecks):
+                check_writes(con, sql.shapes)
+            else:
+                con.execute(sql)
+        assert isinstance(last, str), "a script ends with its query"
         cursor = con.execute(last)
         rows = cursor.fetchall()
     except duckdb.Error as exc:
+        rollback(con)  # a write that failed inside its transaction must not abort the next case's
         return Result(error=_short(exc))
     description = cursor.description or []
     return Result(
@@ -366,13 +381,16 @@ def _one_query(spark: Any, con: duckdb.DuckDBPyConnection, case: Case) -> Outcom
 def _one_script(spark: Any, con: duckdb.DuckDBPyConnection, case: Case, n: int) -> Outcome:
     statements = split_statements(case.sql)
     duck: list[str] = [f'CREATE SCHEMA "fid_s{n}"', f'USE "fid_s{n}"']
+    checked: list[str | WriteChecks] = []
     for statement in statements:
         translated, refusal = _translate(statement)
         if refusal:
             con.execute("USE main")
             return Outcome(case=case, status=Status.REFUSED, detail=refusal)
         duck.extend(translated)
-    mine = run_duckdb(con, duck)
+        writes = translate_statement(statement).writes
+        checked.extend([WriteChecks(writes), *translated] if writes else translated)
+    mine = run_duckdb(con, [*duck[:2], *checked])
     con.execute("USE main")
     spark.sql(f"CREATE DATABASE IF NOT EXISTS fid_s{n}")
     spark.sql(f"USE fid_s{n}")
@@ -392,6 +410,8 @@ def _one_script(spark: Any, con: duckdb.DuckDBPyConnection, case: Case, n: int) 
 
 
 def _spark_script_statements(spark: Any, statement: str) -> list[str]:
-    if re.match(r"\s*(--[^\n]*\n\s*)*(MERGE|UPDATE|DELETE)\b", statement, re.IGNORECASE):
-        return dml_statements(statement, lambda table: spark.table(table).columns) or []
+    if re.match(r"\s*(--[^\n]*\n\s*)*(MERGE|UPDATE|DELETE|WITH)\b", statement, re.IGNORECASE):
+        dml = dml_statements(statement, lambda table: spark.table(table).columns)
+        if dml is not None:  # None: a WITH before a query or an INSERT, which Spark runs as it is
+            return dml
     return spark_statements(statement)

@@ -85,9 +85,11 @@ def merge_statements(statement: str, columns_of: Any) -> list[str]:
             f"AND ({taken})"
         )
     staged = f"{name}__idu_merge"
+    cte = merge.args.get("with_")  # WITH c AS (...) MERGE INTO t USING c ...
+    prefix = f"{cte.sql('spark')} " if cte is not None else ""
     return [
         f"DROP TABLE IF EXISTS {staged}",
-        f"CREATE TABLE {staged} AS {' UNION ALL '.join(parts)}",
+        f"CREATE TABLE {staged} AS {prefix}{' UNION ALL '.join(parts)}",
         f"INSERT OVERWRITE {name} SELECT * FROM {staged}",
         f"DROP TABLE {staged}",
     ]

@@ -126,10 +126,10 @@ class DuckDBEngine(CatalogSchemaFromTask):
         translation = self._translate(statement)
         if not translation.statements:
             return None, None, translation.note or "no-op on DuckDB"
-        if translation.insert is not None:
-            from airflow_idu.engines.duckdb.store_assignment import check_insert
+        if translation.writes:
+            from airflow_idu.engines.duckdb.store_assignment import check_writes
 
-            check_insert(self.connection, translation.insert)
+            check_writes(self.connection, translation.writes)
         rows: int | None = None
         try:
             for duck_sql in translation.statements:

@@ -24,12 +24,15 @@ from typing import Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape
+
 __all__ = [
     "MULTIPLE_MATCHES",
     "MULTIPLE_MATCHES_CLASS",
     "MULTIPLE_MATCHES_SQLSTATE",
     "TRANSACTION_START",
     "merge_statements",
+    "merge_writes",
     "rollback",
 ]
 
@@ -68,7 +71,7 @@ class _Parts:
 
 def merge_statements(merge: exp.Merge) -> tuple[str, ...]:
     """DuckDB statements for one translated ``MERGE``; the last one answers the affected rows."""
-    native = merge.sql(dialect="duckdb")
+    native = _unqualified_set(merge).sql(dialect="duckdb")
     whens = list(merge.args["whens"].expressions)
     matched = [w for w in whens if w.args.get("matched")]
     by_source = [w for w in whens if not w.args.get("matched") and w.args.get("source")]
@@ -77,7 +80,7 @@ def merge_statements(merge: exp.Merge) -> tuple[str, ...]:
     parts = _parts(merge)
     if len(matched) == 1 and _is_delete(matched[0]) and matched[0].args.get("condition") is None:
         # One unconditional DELETE: several matches delete the row once, and Delta counts it once.
-        if len(whens) == 1 and merge.args.get("with") is None:
+        if len(whens) == 1 and merge.args.get("with_") is None:
             using = merge.args["using"].sql(dialect="duckdb")
             return (f"DELETE FROM {parts.target_from} USING {using} WHERE {parts.on}",)
         return (native,)
@@ -85,6 +88,17 @@ def merge_statements(merge: exp.Merge) -> tuple[str, ...]:
     if fast is not None:
         return fast
     return (_check_matches(merge, parts), native)
+
+
+def _unqualified_set(merge: exp.Merge) -> exp.Merge:
+    """``UPDATE SET t.c = ...`` as ``SET c = ...``: Spark names the column either way, DuckDB's parser
+    takes only the bare name."""
+    bare = merge.copy()
+    for update in bare.find_all(exp.Update):
+        for assignment in update.expressions:
+            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                assignment.set("this", exp.column(assignment.this.this.copy()))
+    return bare
 
 
 def _is_delete(when: exp.When) -> bool:
@@ -128,7 +142,7 @@ def _raise_when(parts: _Parts, multiple: str) -> str:
 def _check_matches(merge: exp.Merge, parts: _Parts) -> str:
     """Any ``MERGE`` form: a read-only check before DuckDB's own statement."""
     source = merge.args["using"].sql(dialect="duckdb")
-    cte = merge.args.get("with")
+    cte = merge.args.get("with_")
     prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
     multiple = (
         f"EXISTS ({prefix}SELECT 1 FROM {parts.target_from} JOIN {source} ON {parts.on} "
@@ -139,7 +153,7 @@ def _check_matches(merge: exp.Merge, parts: _Parts) -> str:
 
 def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tuple[str, ...] | None:
     """The contract's form as a delete and insert of the matched rows; None for any other form."""
-    if merge.args.get("with") is not None or any(w.args.get("condition") is not None for w in whens):
+    if merge.args.get("with_") is not None or any(w.args.get("condition") is not None for w in whens):
         return None
     update = next((w.args["then"] for w in whens if w.args.get("matched")), None)
     inserts = [w.args["then"] for w in whens if not w.args.get("matched") and not w.args.get("source")]
@@ -190,6 +204,49 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     statements += [f"DROP TABLE IF EXISTS {t}" for t in (_UPDATED, _INSERTED, _SOURCE)]
     statements += ["COMMIT", f'SELECT "Count" FROM {_COUNT}']
     return tuple(statements)
+
+
+def merge_writes(merge: exp.Merge) -> tuple[WriteShape, ...]:
+    """What each ``UPDATE`` and ``INSERT`` clause stores, for the type check (store_assignment.py)."""
+    parts = _parts(merge)
+    using = merge.args["using"]
+    source = using.sql(dialect="duckdb")
+    cte = merge.args.get("with_")
+    prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
+    every_source_column = (
+        f"{prefix}SELECT {exp.to_identifier(using.alias_or_name).sql(dialect='duckdb')}.* FROM {source}"
+    )
+    shapes = []
+    for when in merge.args["whens"].expressions:
+        then = when.args.get("then")
+        if isinstance(then, exp.Update) and all(isinstance(a, exp.EQ) for a in then.expressions):
+            values = ", ".join(a.expression.sql(dialect="duckdb") for a in then.expressions)
+            shapes.append(
+                WriteShape(
+                    kind=WriteKind.MERGE,
+                    table=parts.target,
+                    query=f"{prefix}SELECT {values} FROM {parts.target_from}, {source}",
+                    columns=tuple(a.this.name for a in then.expressions),
+                )
+            )
+        elif isinstance(then, exp.Insert) and isinstance(then.expression, exp.Tuple):
+            values = ", ".join(v.sql(dialect="duckdb") for v in then.expression.expressions)
+            columns = (
+                tuple(c.name for c in then.this.expressions) if isinstance(then.this, exp.Tuple) else None
+            )
+            shapes.append(
+                WriteShape(
+                    kind=WriteKind.MERGE,
+                    table=parts.target,
+                    query=f"{prefix}SELECT {values} FROM {source}",
+                    columns=columns,
+                )
+            )
+        elif isinstance(then, exp.Update | exp.Insert):  # SET *, INSERT *: the source's columns by name
+            shapes.append(
+                WriteShape(kind=WriteKind.MERGE, table=parts.target, query=every_source_column, by_name=True)
+            )
+    return tuple(dict.fromkeys(shapes))  # SET * and INSERT * check the same pairs
 
 
 def rollback(connection: Any) -> None:

@@ -1,12 +1,14 @@
-"""``INSERT`` of a value whose type is not the column's: Spark's store assignment, or a refusal.
+"""A write of a value whose type is not the column's: Spark's outcome, or a refusal.
 
-Spark (ANSI store assignment, Databricks' default) refuses some pairs outright (a STRING into a
-number, a BOOLEAN into a number, a number into a BOOLEAN: ``CANNOT_SAFELY_CAST``) and casts others
-its own way (a DOUBLE or DECIMAL into an integer column truncates). DuckDB's implicit cast accepts
-the first and rounds the second. The translator works on text and does not know either type, so
-the engine asks DuckDB for both before it runs the ``INSERT`` (one ``DESCRIBE`` of the query and one
-of the table) and fails on every pair where the two would differ, with Spark's error or a refusal
-that says which explicit ``CAST`` gives Spark's value. Pairs of nested types are left as they are.
+``INSERT`` (Spark's ANSI store assignment, Databricks' default) refuses some pairs outright (a
+STRING into a number, a BOOLEAN into a number, a number into a BOOLEAN, a STRING into an ARRAY:
+``CANNOT_SAFELY_CAST``) and casts others its own way (a DOUBLE or DECIMAL into an integer column
+truncates). ``UPDATE`` and ``MERGE`` on Delta cast every pair at run time with Spark's ANSI ``CAST``
+(``UpdateExpressionsSupport.castIfNeeded``). DuckDB's implicit cast accepts all of these and
+rounds. The translator works on text and knows neither type, so before the statement runs the
+engine binds (never runs) a query giving the values written and reads the table's types, then
+fails on every pair, nested fields included, where the two engines could differ: with Spark's
+error where Spark fails at analysis, else with ``[IDU_REFUSED]`` naming the fix.
 """
 
 from __future__ import annotations
@@ -16,16 +18,24 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-__all__ = ["InsertShape", "check_insert", "store_assignment_error"]
+__all__ = ["WriteKind", "WriteShape", "check_writes", "mismatch"]
+
+
+class WriteKind(Enum):
+    INSERT = "INSERT"  # Spark's store assignment: refuses some pairs when it analyses the statement
+    UPDATE = "UPDATE"  # Delta casts at run time: the engine refuses every pair DuckDB casts its own way
+    MERGE = "MERGE"
 
 
 @dataclass(frozen=True, kw_only=True)
-class InsertShape:
-    """What an ``INSERT`` writes, as DuckDB SQL: the table, its columns named or not, the query."""
+class WriteShape:
+    """What one write stores, as DuckDB SQL: the values (a query bound, never run) and where they go."""
 
+    kind: WriteKind
     table: str
-    columns: tuple[str, ...] | None  # None: the table's columns in order
     query: str
+    columns: tuple[str, ...] | None = None  # None: the table's columns in order
+    by_name: bool = False  # the query's output names are the columns (INSERT BY NAME, SET *, INSERT *)
 
 
 class _Kind(Enum):
@@ -37,15 +47,16 @@ class _Kind(Enum):
     DATETIME = "datetime"
     BINARY = "binary"
     NULL = "null"
-    OTHER = "other"  # nested, intervals, anything else: not checked
+    OTHER = "other"  # intervals, time, anything else: not checked
 
 
 _INTEGERS = re.compile(r"^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$")
+_NESTED = {"list": "ARRAY", "array": "ARRAY", "struct": "STRUCT", "map": "MAP"}  # DuckDBPyType.id
 
 
 def _kind(duck_type: str) -> _Kind:
     t = duck_type.upper()
-    if t in ("VARCHAR",):
+    if t == "VARCHAR":
         return _Kind.STRING
     if t == "BOOLEAN":
         return _Kind.BOOLEAN
@@ -65,7 +76,7 @@ def _kind(duck_type: str) -> _Kind:
 
 
 _NUMBERS = (_Kind.INTEGER, _Kind.DECIMAL, _Kind.FLOATING)
-# (value kind, column kind) pairs Spark refuses: CANNOT_SAFELY_CAST
+# (value kind, column kind) pairs Spark's store assignment refuses: CANNOT_SAFELY_CAST
 _SPARK_REFUSES = {
     *((_Kind.STRING, k) for k in (*_NUMBERS, _Kind.BOOLEAN, _Kind.DATETIME, _Kind.BINARY)),
     *((_Kind.BOOLEAN, k) for k in _NUMBERS),
@@ -81,42 +92,104 @@ _SPARK_DIFFERS = {
     (_Kind.DECIMAL, _Kind.INTEGER): "Spark truncates toward zero, DuckDB rounds",
     (_Kind.FLOATING, _Kind.STRING): "Spark writes 1.0E20 where DuckDB writes 1e+20",
 }
+_CAST_FIX = (
+    "CAST the value to the column's type in the statement (the embedded engine's CAST gives Spark's value)"
+)
+_STRUCT_FIX = "build the STRUCT with the column's field names in the column's order"
 
 
-def store_assignment_error(table: str, column: str, value_type: str, column_type: str) -> str | None:
-    """The message an ``INSERT`` of ``value_type`` into ``column_type`` fails with, or None if it runs."""
-    pair = (_kind(value_type), _kind(column_type))
-    if pair in _SPARK_REFUSES:
-        return (
-            f"[INCOMPATIBLE_DATA_FOR_TABLE.CANNOT_SAFELY_CAST] Cannot write incompatible data for the table "
-            f"{table}: cannot safely cast {column} {value_type} to {column_type} (Spark's store assignment "
-            "refuses it; CAST the value explicitly)"
+@dataclass(frozen=True, kw_only=True)
+class Mismatch:
+    """A value type the column's type cannot take the way Spark takes it; ``path`` names the field."""
+
+    path: str
+    value_type: str
+    column_type: str
+    spark_refuses: bool  # Spark's store assignment refuses the pair (INSERT fails at analysis)
+    why: str = ""
+    fix: str = _CAST_FIX
+
+
+def mismatch(path: str, value: Any, column: Any) -> Mismatch | None:
+    """The first pair, walking nested types, where Spark and DuckDB would store differently.
+
+    ``value`` and ``column`` are ``duckdb.DuckDBPyType``: ``.id`` names nested kinds, ``.children``
+    their parts. Spark matches a STRUCT's fields by position, DuckDB's cast by name.
+    """
+    value_nested, column_nested = _NESTED.get(value.id), _NESTED.get(column.id)
+    if value_nested is None and column_nested is None:
+        pair = (_kind(str(value)), _kind(str(column)))
+        why = _SPARK_DIFFERS.get(pair)
+        if pair not in _SPARK_REFUSES and why is None:
+            return None
+        return Mismatch(
+            path=path,
+            value_type=str(value),
+            column_type=str(column),
+            spark_refuses=why is None,
+            why=why or "",
         )
-    why = _SPARK_DIFFERS.get(pair)
-    if why is not None:
-        return (
-            f"[IDU_REFUSED] INSERT into {table}.{column}: a {value_type} value written into a {column_type} "
-            f"column: {why}. CAST the value to the column's type in the query (the embedded engine's CAST "
-            "gives Spark's value), or run this statement on Databricks"
-        )
+    if value.id == "null":
+        return None
+    if value_nested != column_nested:  # e.g. a STRING into an ARRAY, an ARRAY into a STRING
+        return Mismatch(path=path, value_type=str(value), column_type=str(column), spark_refuses=True)
+    value_parts, column_parts = list(value.children), list(column.children)
+    if value_nested == "STRUCT":
+        if len(value_parts) != len(column_parts):
+            return Mismatch(path=path, value_type=str(value), column_type=str(column), spark_refuses=True)
+        if [n.lower() for n, _ in value_parts] != [n.lower() for n, _ in column_parts]:
+            return Mismatch(
+                path=path,
+                value_type=str(value),
+                column_type=str(column),
+                spark_refuses=False,
+                why="Spark matches the fields by position, DuckDB by name",
+                fix=_STRUCT_FIX,
+            )
+        pairs = [(f"{path}.{n}", v, c) for (n, v), (_, c) in zip(value_parts, column_parts, strict=True)]
+    elif value_nested == "MAP":
+        pairs = [
+            (f"{path}.{part}", v, c) for (part, v), (_, c) in zip(value_parts, column_parts, strict=True)
+        ]
+    else:  # ARRAY: DuckDB's LIST and fixed-size ARRAY both have one child, the element type
+        pairs = [(f"{path}.element", value_parts[0][1], column_parts[0][1])]
+    for sub_path, sub_value, sub_column in pairs:
+        found = mismatch(sub_path, sub_value, sub_column)
+        if found is not None:
+            return found
     return None
 
 
-def check_insert(connection: Any, shape: InsertShape) -> None:
-    """Raise ``duckdb.InvalidInputException`` if the INSERT would write a value Spark would not."""
+def _message(kind: WriteKind, table: str, found: Mismatch) -> str:
+    written = f"a {found.value_type} value written into {table}.{found.path}, a {found.column_type}"
+    if found.spark_refuses and kind is WriteKind.INSERT:
+        return (
+            f"[INCOMPATIBLE_DATA_FOR_TABLE.CANNOT_SAFELY_CAST] Cannot write incompatible data for the table "
+            f"{table}: cannot safely cast {found.path} {found.value_type} to {found.column_type} (Spark's "
+            "store assignment refuses it; CAST the value explicitly)"
+        )
+    why = found.why or (
+        "Delta casts it at run time with Spark's ANSI CAST, which DuckDB's implicit cast does not follow"
+    )
+    return f"[IDU_REFUSED] {kind.value} of {written}: {why}. {found.fix[0].upper()}{found.fix[1:]}, or run this statement on Databricks"
+
+
+def check_writes(connection: Any, shapes: tuple[WriteShape, ...]) -> None:
+    """Raise ``duckdb.InvalidInputException`` if a write would store a value Spark would not."""
     import duckdb
 
-    value_types = [
-        row[1] for row in connection.execute(f"DESCRIBE SELECT * FROM ({shape.query}) AS __idu_q").fetchall()
-    ]
-    table_types = {
-        str(row[0]).lower(): str(row[1]) for row in connection.execute(f"DESCRIBE {shape.table}").fetchall()
-    }
-    names = list(shape.columns) if shape.columns is not None else list(table_types)
-    for name, value_type in zip(names, value_types, strict=False):
-        column_type = table_types.get(name.lower())
-        if column_type is None:
-            continue  # DuckDB's own error names the column
-        message = store_assignment_error(shape.table, name, str(value_type), column_type)
-        if message is not None:
-            raise duckdb.InvalidInputException(message)
+    for shape in shapes:
+        values = connection.sql(shape.query)  # binds the query; a SELECT runs only when fetched
+        table = connection.sql(f"SELECT * FROM {shape.table}")
+        column_types = {name.lower(): t for name, t in zip(table.columns, table.types, strict=True)}
+        if shape.by_name:
+            names = list(values.columns)
+        else:
+            names = list(shape.columns) if shape.columns is not None else list(table.columns)
+        for name, value_type in zip(names, values.types, strict=False):
+            column_type = column_types.get(name.lower())
+            if column_type is None:
+                continue  # DuckDB's own error names the column
+            found = mismatch(name, value_type, column_type)
+            if found is not None:
+                raise duckdb.InvalidInputException(_message(shape.kind, shape.table, found))

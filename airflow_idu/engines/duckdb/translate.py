@@ -27,11 +27,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from airflow_idu.engines.duckdb.merge import TRANSACTION_START, merge_statements
+from airflow_idu.engines.duckdb.merge import TRANSACTION_START, merge_statements, merge_writes
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
 from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
-from airflow_idu.engines.duckdb.store_assignment import InsertShape
+from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -58,7 +58,8 @@ class Translation:
     # (catalog, schema) of every three-part table name: the engine checks they map unambiguously
     catalog_schemas: frozenset[tuple[str, str]] = frozenset()
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
-    insert: InsertShape | None = None  # an INSERT's types are checked before it runs (store_assignment.py)
+    # what INSERT, UPDATE and MERGE store: checked against the columns' types first (store_assignment.py)
+    writes: tuple[WriteShape, ...] = ()
 
     @property
     def transaction(self) -> bool:
@@ -98,8 +99,8 @@ def _translate(statement: str, _time_type: bool) -> Translation:
     zone = _SET_TIME_ZONE.fullmatch(code)
     if zone:
         return _set_time_zone(statement, zone.group(1) or zone.group(2))
-    statements, catalog_schemas, insert = _to_duckdb(statement, blanked.rstrip().rstrip(";"))
-    return Translation(statements=statements, catalog_schemas=catalog_schemas, insert=insert)
+    statements, catalog_schemas, writes = _to_duckdb(statement, blanked.rstrip().rstrip(";"))
+    return Translation(statements=statements, catalog_schemas=catalog_schemas, writes=writes)
 
 
 def _set_time_zone(statement: str, zone: str) -> Translation:
@@ -116,7 +117,7 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
 
 def _to_duckdb(
     statement: str, code: str
-) -> tuple[tuple[str, ...], frozenset[tuple[str, str]], InsertShape | None]:
+) -> tuple[tuple[str, ...], frozenset[tuple[str, str]], tuple[WriteShape, ...]]:
     code = repair_source(code)  # what Spark's lexer reads that sqlglot's does not: 'O''Brien', >>>, X 'hex'
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
@@ -148,29 +149,61 @@ def _to_duckdb(
     try:
         # Properties were removed above; anything else sqlglot cannot express in DuckDB fails here.
         sql = rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
-        insert = _insert_shape(rewritten) if isinstance(rewritten, exp.Insert) else None
-        if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
-            return _insert_overwrite(rewritten), catalog_schemas, insert
         if isinstance(rewritten, exp.Merge):
-            return merge_statements(rewritten), catalog_schemas, None
-        return (sql,), catalog_schemas, insert
+            return merge_statements(rewritten), catalog_schemas, merge_writes(rewritten)
+        writes = _write_shapes(rewritten)
+        if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
+            return _insert_overwrite(rewritten), catalog_schemas, writes
+        return (sql,), catalog_schemas, writes
     except SqlglotError as exc:
         raise TranslationError(f"{_first_line(statement)}: not translatable to DuckDB: {exc}") from exc
 
 
-def _insert_shape(insert: exp.Insert) -> InsertShape | None:
-    """What the INSERT writes, for the engine's type check; None for forms it leaves to DuckDB."""
-    query = insert.expression
-    if query is None or any(insert.args.get(k) for k in ("by_name", "partition", "where", "with")):
-        return None
-    target = insert.this
+def _write_shapes(tree: exp.Expr) -> tuple[WriteShape, ...]:
+    """What an INSERT or UPDATE stores, for the engine's type check (store_assignment.py)."""
+    if isinstance(tree, exp.Update):
+        return _update_shape(tree)
+    if not isinstance(tree, exp.Insert):
+        return ()
+    target = tree.this
     columns = None
     if isinstance(target, exp.Schema):
         columns = tuple(c.name for c in target.expressions)
         target = target.this
-    if not isinstance(target, exp.Table):
-        return None
-    return InsertShape(table=target.sql(dialect="duckdb"), columns=columns, query=query.sql(dialect="duckdb"))
+    source = tree.args.get("source")  # INSERT INTO t TABLE s (sqlglot keeps a flag here otherwise)
+    if isinstance(source, exp.Expr):
+        query = f"SELECT * FROM {source.sql(dialect='duckdb')}"
+    else:
+        query = tree.expression.sql(dialect="duckdb")
+    cte = tree.args.get("with_")  # WITH x AS (...) INSERT INTO t SELECT ... FROM x
+    if cte is not None:
+        query = f"{cte.sql(dialect='duckdb')} {query}"
+    return (
+        WriteShape(
+            kind=WriteKind.INSERT,
+            table=target.sql(dialect="duckdb"),
+            query=query,
+            columns=columns,
+            by_name=bool(tree.args.get("by_name")),
+        ),
+    )
+
+
+def _update_shape(update: exp.Update) -> tuple[WriteShape, ...]:
+    """``UPDATE t SET c = e``: the values are the SET expressions over the table's rows."""
+    cte = update.args.get("with_")
+    prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
+    values = ", ".join(a.expression.sql(dialect="duckdb") for a in update.expressions)
+    target = update.this.copy()
+    target.set("alias", None)
+    return (
+        WriteShape(
+            kind=WriteKind.UPDATE,
+            table=target.sql(dialect="duckdb"),
+            query=f"{prefix}SELECT {values} FROM {update.this.sql(dialect='duckdb')}",
+            columns=tuple(a.this.name for a in update.expressions),
+        ),
+    )
 
 
 def _insert_overwrite(insert: exp.Insert) -> tuple[str, ...]:

@@ -290,7 +290,16 @@ def _create(node: exp.Expr) -> str | None:
 
 
 def _insert(node: exp.Expr) -> str | None:
+    if node.args.get("where") is not None:
+        # Delta deletes the rows the predicate selects, inserts the query's and fails if one of
+        # those falls outside the predicate; DuckDB has no such statement
+        return "INSERT ... REPLACE WHERE has no DuckDB counterpart; write DELETE FROM ... WHERE, then INSERT INTO"
     return "INSERT ... PARTITION" if node.args.get("partition") else None
+
+
+def _update(node: exp.Expr) -> str | None:
+    # Spark's grammar has no UPDATE ... FROM: the statement would run here and fail on Databricks
+    return "Databricks SQL has no UPDATE ... FROM; write MERGE INTO" if node.args.get("from_") else None
 
 
 _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
@@ -328,6 +337,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.FirstValue: _unordered_first_last,
     exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,
+    exp.Update: _update,
     exp.Cast: time_type.CAST_CHECK,
     exp.TryCast: time_type.CAST_CHECK,
     **library.CHECKS,
