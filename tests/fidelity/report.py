@@ -149,15 +149,22 @@ updates rows scattered over a large table slowly); a lone unconditional `DELETE`
 of these rows spells each `MERGE` as the full rewrite of the target that Delta's semantics give
 (`tests/fidelity/spark_dml.py`).
 
-**`INSERT` of a value whose type is not the column's** (`engines/duckdb/store_assignment.py`;
-tests/fidelity/test_store_assignment.py against local Spark): Spark's ANSI store assignment refuses
-a STRING into a number, date or BINARY column, a BOOLEAN into a number and a number into a BOOLEAN
+**Writes of a value whose type is not the column's** (`engines/duckdb/store_assignment.py`;
+tests/fidelity/test_store_assignment.py against local Spark, tests/engines/test_write_types.py):
+Spark's ANSI store assignment refuses an `INSERT` of a STRING into a number, date, BINARY or nested
+column, a BOOLEAN into a number, a number into a BOOLEAN and an ARRAY, MAP or STRUCT into a STRING
 (`CANNOT_SAFELY_CAST`), and truncates a DOUBLE or DECIMAL written into an integer column, where
-DuckDB's implicit cast writes a value and rounds. Before an `INSERT` runs, the engine reads the
-query's and the table's types from DuckDB (`DESCRIBE`) and fails the first kind with Spark's error;
-it refuses the second, and a DOUBLE into a STRING column (Spark writes `1.0E20`, DuckDB `1e+20`),
-asking for an explicit `CAST`, which gives Spark's value. Nested types and `MERGE`'s `SET` values
-are not checked.
+DuckDB's implicit cast writes a value and rounds. Before a write runs, the engine binds (never runs)
+a query giving the values written and reads the table's types, walking ARRAY elements, MAP keys and
+values and STRUCT fields. For `INSERT` in every form (`SELECT`, `VALUES`, named columns, `BY NAME`,
+`TABLE s`, a `WITH` before the `INSERT`, `OVERWRITE`) it fails the first kind with Spark's error; it
+refuses the second, a DOUBLE into a STRING column (Spark writes `1.0E20`, DuckDB `1e+20`) and a
+STRUCT whose field names differ from the column's (Spark matches fields by position, DuckDB's cast
+by name), asking for an explicit `CAST` (which gives Spark's value) or the column's field order.
+`UPDATE` and `MERGE` (`SET`, `SET *`, `INSERT (...) VALUES`, `INSERT *`) on Delta cast every value
+at run time with Spark's ANSI `CAST` (`UpdateExpressionsSupport.castIfNeeded`); local Spark has no
+Delta to compare with, so the engine refuses every pair of either kind there. `INSERT ... REPLACE
+WHERE` and `UPDATE ... FROM` (which Databricks SQL does not have) are refused by name.
 
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
 `conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's
