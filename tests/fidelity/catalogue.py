@@ -587,6 +587,19 @@ _SCRIPTS = _cases(
             "INSERT INTO t1 BY NAME SELECT dec AS d, k AS c, g AS a FROM fid_in; SELECT * FROM t1",
         ),
         (
+            "insert-default",
+            "CREATE TABLE t1 (a STRING, b BIGINT); INSERT INTO t1 VALUES ('x', DEFAULT), (DEFAULT, 2); SELECT * FROM t1",
+        ),
+        (
+            "create-like",
+            "CREATE TABLE t0 AS SELECT g, k, dec, arr, m FROM fid_in; CREATE TABLE t1 LIKE t0; "
+            "INSERT INTO t1 SELECT * FROM t0 WHERE k > 0; SELECT * FROM t1",
+        ),
+        (
+            "create-typed-columns-as-query",
+            "CREATE TABLE t1 (a BIGINT) AS SELECT k AS a FROM fid_in; SELECT * FROM t1",
+        ),
+        (
             "merge-into",
             "CREATE TABLE t1 (g STRING, c BIGINT); INSERT INTO t1 VALUES ('a', 100), ('z', 1); "
             "MERGE INTO t1 USING (SELECT g, count(*) AS c FROM fid_in GROUP BY g) AS src ON t1.g = src.g "

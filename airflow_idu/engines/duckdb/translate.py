@@ -141,7 +141,7 @@ def _to_duckdb(
             construct=refusal.construct,
             line=refusal.line,
         )
-    rewritten = apply_rewrites(_clone_as_copy(tree)).transform(_rewrite)
+    rewritten = apply_rewrites(_like_as_empty_copy(_clone_as_copy(tree))).transform(_rewrite)
     if rewritten is None:
         raise TranslationError(
             f"{_first_line(statement)}: nothing left to run after removing storage clauses"
@@ -174,7 +174,8 @@ def _write_shapes(tree: exp.Expr) -> tuple[WriteShape, ...]:
     if isinstance(source, exp.Expr):
         query = f"SELECT * FROM {source.sql(dialect='duckdb')}"
     else:
-        query = tree.expression.sql(dialect="duckdb")
+        # DEFAULT stands for the column's default, of the column's type: NULL checks the same
+        query = tree.expression.transform(_default_as_null).sql(dialect="duckdb")
     cte = tree.args.get("with_")  # WITH x AS (...) INSERT INTO t SELECT ... FROM x
     if cte is not None:
         query = f"{cte.sql(dialect='duckdb')} {query}"
@@ -187,6 +188,10 @@ def _write_shapes(tree: exp.Expr) -> tuple[WriteShape, ...]:
             by_name=bool(tree.args.get("by_name")),
         ),
     )
+
+
+def _default_as_null(node: exp.Expr) -> exp.Expr:
+    return exp.null() if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT" else node
 
 
 def _update_shape(update: exp.Update) -> tuple[WriteShape, ...]:
@@ -227,6 +232,18 @@ def _clone_as_copy(tree: exp.Expr) -> exp.Expr:
     copy = tree.copy()
     copy.set("clone", None)
     copy.set("expression", exp.select("*").from_(clone.this.copy()))
+    return copy
+
+
+def _like_as_empty_copy(tree: exp.Expr) -> exp.Expr:
+    """``CREATE TABLE t LIKE s``: a table of s's columns and types, no rows (an empty copy)."""
+    properties = tree.args.get("properties") if isinstance(tree, exp.Create) else None
+    like = properties.find(exp.LikeProperty) if isinstance(properties, exp.Properties) else None
+    if like is None:
+        return tree
+    copy = tree.copy()
+    copy.set("properties", None)  # LIKE's own USING/TBLPROPERTIES are storage only, as elsewhere
+    copy.set("expression", exp.select("*").from_(like.this.copy()).limit(0))
     return copy
 
 

@@ -279,6 +279,11 @@ def _array_join(node: exp.Expr) -> str | None:
 
 def _create(node: exp.Expr) -> str | None:
     query = node.expression
+    if query is not None and isinstance(node.this, exp.Schema) and node.this.find(exp.ColumnDef):
+        return (
+            "CREATE TABLE with column types and AS query: DuckDB has no such form; give the types "
+            "as CASTs in the query"
+        )
     if isinstance(query, exp.Select):
         for item in query.expressions:
             if not isinstance(item, exp.Column | exp.Alias | exp.Star):
