@@ -16,7 +16,7 @@ from airflow_idu.engines.duckdb.translate import translate_statement
 # (id, Spark SQL, the guarded operand's DuckDB text, or None: no guard)
 TRANSLATIONS = [
     ("order-by", "SELECT * FROM t ORDER BY a", "IDU_ORDERED(a,"),
-    ("order-by-position", "SELECT a FROM t ORDER BY 1", None),
+    ("order-by-position", "SELECT a FROM t ORDER BY 1", "IDU_ORDERED(a,"),  # the key it names (order_positions.py)
     ("order-by-arithmetic", "SELECT * FROM t ORDER BY n + 1", None),
     ("window-order", "SELECT rank() OVER (ORDER BY a) FROM t", "IDU_ORDERED(RANK() OVER (ORDER BY a NULLS FIRST),"),
     ("less-than", "SELECT a < b FROM t", "IDU_ORDERED(b,"),

@@ -166,6 +166,16 @@ at run time with Spark's ANSI `CAST` (`UpdateExpressionsSupport.castIfNeeded`); 
 Delta to compare with, so the engine refuses every pair of either kind there. `INSERT ... REPLACE
 WHERE` and `UPDATE ... FROM` (which Databricks SQL does not have) are refused by name.
 
+**`ORDER BY` a position or `ALL`** (`spark_compat/order_positions.py`; tests/engines/test_order_positions.py,
+the `order-by-*` rows below): DuckDB ordered a position natively, so an ARRAY or STRUCT key holding a
+NULL came out in another order than Spark's, silently. Each position now names its key (the select
+item's expression, `#n` under a lone `SELECT *`, a set operation's output name) and is ordered or
+refused as a key written out; `ORDER BY ALL` is every output in order. A position of a
+non-deterministic expression, of `*` beside other items or of an unnamed set-operation column is
+refused. **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
+`DROP COLUMN` are refused, because Delta allows them only with column mapping, a table property the
+engine does not keep.
+
 **`conv` and the canonical id** (`spark_compat/conv_macros.py`, `plain_args.py`, `hex_text.py`):
 `conv` with bases 10 and 16 (to 10, -10, 16) is one SQL macro per base pair, following Spark's
 `NumberConverter` (trimmed spaces, a leading `-`, digits up to the first invalid one, 64-bit

@@ -151,6 +151,9 @@ def _to_duckdb(
         sql = rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
         if isinstance(rewritten, exp.Merge):
             return merge_statements(rewritten), catalog_schemas, merge_writes(rewritten)
+        added = _add_columns(rewritten)
+        if added is not None:
+            return added, catalog_schemas, ()
         writes = _write_shapes(rewritten)
         if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
             return _insert_overwrite(rewritten), catalog_schemas, writes
@@ -209,6 +212,21 @@ def _update_shape(update: exp.Update) -> tuple[WriteShape, ...]:
             columns=tuple(a.this.name for a in update.expressions),
         ),
     )
+
+
+def _add_columns(tree: exp.Expr) -> tuple[str, ...] | None:
+    """``ALTER TABLE t ADD COLUMNS (a T, b U)``: one DuckDB ``ADD COLUMN`` each, in one transaction
+    (Spark appends nullable columns, NULL in every row, as DuckDB does)."""
+    actions = tree.args.get("actions") if isinstance(tree, exp.Alter) else None
+    if not actions or not all(isinstance(a, exp.Schema) for a in actions):
+        return None
+    table = tree.this.sql(dialect="duckdb")
+    added = []
+    for column in (c for a in actions for c in a.expressions):
+        added.append(
+            f"ALTER TABLE {table} ADD COLUMN {column.sql(dialect='duckdb', unsupported_level=ErrorLevel.RAISE)}"
+        )
+    return (TRANSACTION_START, *added, "COMMIT")
 
 
 def _insert_overwrite(insert: exp.Insert) -> tuple[str, ...]:

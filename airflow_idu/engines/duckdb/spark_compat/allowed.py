@@ -18,6 +18,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import functions, library, time_type, unify
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.families import FAMILIES
+from airflow_idu.engines.duckdb.spark_compat.order_positions import unnamed_position
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
     REASONS,
@@ -302,6 +303,25 @@ def _insert(node: exp.Expr) -> str | None:
     return "INSERT ... PARTITION" if node.args.get("partition") else None
 
 
+_COLUMN_MAPPING = (
+    "Delta {verb} a column only on a table with column mapping ('delta.columnMapping.mode' = 'name'; "
+    "DELTA_UNSUPPORTED_{error}_COLUMN otherwise), a table property the embedded engine does not keep"
+)
+
+
+def _alter(node: exp.Expr) -> str | None:
+    for action in node.args.get("actions") or []:
+        if isinstance(action, exp.RenameColumn):
+            return _COLUMN_MAPPING.format(verb="renames", error="RENAME")
+        if isinstance(action, exp.Drop) and str(action.args.get("kind", "")).upper().startswith("COLUMN"):
+            return _COLUMN_MAPPING.format(verb="drops", error="DROP")
+        if isinstance(action, exp.Schema) and any(
+            isinstance(d, exp.ColumnDef) and d.args.get("position") is not None for d in action.expressions
+        ):
+            return "ADD COLUMNS with FIRST or AFTER: DuckDB adds a column at the end only"
+    return None
+
+
 def _update(node: exp.Expr) -> str | None:
     # Spark's grammar has no UPDATE ... FROM: the statement would run here and fail on Databricks
     return "Databricks SQL has no UPDATE ... FROM; write MERGE INTO" if node.args.get("from_") else None
@@ -343,6 +363,8 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.LastValue: _unordered_first_last,
     exp.Insert: _insert,
     exp.Update: _update,
+    exp.Alter: _alter,
+    exp.Order: unnamed_position,
     exp.Cast: time_type.CAST_CHECK,
     exp.TryCast: time_type.CAST_CHECK,
     **library.CHECKS,

@@ -92,7 +92,7 @@ _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", re.S)
 _CALL = re.compile(r"(?<![\w.`$])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 # a name before "(" that is a table, a view or an alias with its column list (or MERGE's THEN INSERT
 # (columns)), not a call
-_NAMED_BEFORE = re.compile(r"\b(INTO|TABLE|VIEW|EXISTS|AS|THEN)\s*$", re.I)
+_NAMED_BEFORE = re.compile(r"\b(INTO|TABLE|VIEW|EXISTS|AS|THEN|ADD|DROP)\s*$", re.I)  # ADD COLUMNS (
 
 
 def unknown_call(code: str) -> tuple[str, int] | None:

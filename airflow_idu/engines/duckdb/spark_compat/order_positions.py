@@ -1,0 +1,116 @@
+"""``ORDER BY 2`` and ``ORDER BY ALL`` as the keys they name, so that nested keys are guarded.
+
+DuckDB orders by a position natively, and an ARRAY or STRUCT holding a NULL orders otherwise there
+than in Spark; ``nested_order.py`` guards keys written as expressions only. So each position becomes
+a key: the select item's expression (a column, or a deterministic expression over the source
+columns: in DuckDB's ``ORDER BY`` a name inside an expression means a source column before an
+alias), ``#n`` under a lone ``SELECT *`` (DuckDB's n-th column of the ``FROM``), or for a set
+operation the output name of its first branch's item. ``ORDER BY ALL`` is every output in order,
+with the direction and NULL order written. What cannot be named so is refused (allowed.py).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+__all__ = ["name_order_positions", "unnamed_position"]
+
+_NONDETERMINISTIC = (exp.Rand, exp.Randn, exp.Uuid, exp.Shuffle)
+
+
+def _position(ordered: exp.Ordered) -> int | None:
+    key = ordered.this
+    if isinstance(key, exp.Literal) and not key.is_string and key.name.isdigit():
+        return int(key.name)
+    return None
+
+
+def _is_all(ordered: exp.Ordered) -> bool:
+    return isinstance(ordered.this, exp.Var) and ordered.this.name.upper() == "ALL"
+
+
+def _first_select(holder: exp.Expr) -> exp.Expr:
+    while isinstance(holder, exp.SetOperation | exp.Subquery):
+        holder = holder.this
+    return holder
+
+
+def _key(holder: exp.Expr, position: int) -> exp.Expr | str | None:
+    """The key that position ``position`` of ``holder``'s output names; a reason if none can; None
+    for a position out of range (DuckDB fails on it as Spark does)."""
+    select = _first_select(holder)
+    if not isinstance(select, exp.Select):
+        return "ORDER BY a position of a query that is not a SELECT"
+    items = select.expressions
+    stars = [i for i in items if isinstance(i, exp.Star) or (isinstance(i, exp.Column) and i.is_star)]
+    if stars:
+        if len(items) == 1 and isinstance(items[0], exp.Star) and holder is select:
+            return exp.Var(this=f"#{position}")
+        return (
+            "ORDER BY a position (or ALL) of a select list with * beside other items or under a set operation"
+        )
+    if not 1 <= position <= len(items):
+        return None
+    item = items[position - 1]
+    if isinstance(holder, exp.SetOperation):
+        name = (
+            item.alias if isinstance(item, exp.Alias) else item.name if isinstance(item, exp.Column) else ""
+        )
+        if not name:
+            return "ORDER BY a position of a set operation whose first branch leaves that column unnamed"
+        return exp.column(exp.to_identifier(name, quoted=True))
+    value = item.this if isinstance(item, exp.Alias) else item
+    if value.find(*_NONDETERMINISTIC):
+        return "ORDER BY the position of a non-deterministic expression (order by its alias instead)"
+    return value.copy()
+
+
+def _outputs(holder: exp.Expr) -> int | None:
+    select = _first_select(holder)
+    if not isinstance(select, exp.Select) or any(isinstance(i, exp.Star) for i in select.expressions):
+        return None
+    return len(select.expressions)
+
+
+def _keys(order: exp.Order) -> list[exp.Ordered] | str | None:
+    """The order's keys with positions and ALL named; a reason if one cannot be; None if none is there."""
+    holder = order.parent
+    if not isinstance(holder, exp.Select | exp.SetOperation):
+        return None
+    if not any(_position(o) is not None or _is_all(o) for o in order.expressions):
+        return None
+    keys: list[exp.Ordered] = []
+    for ordered in order.expressions:
+        position = _position(ordered)
+        positions = [position] if position is not None else []
+        if _is_all(ordered):
+            count = _outputs(holder)
+            if count is None:
+                return "ORDER BY ALL over *"
+            positions = list(range(1, count + 1))
+        if not positions:
+            keys.append(ordered.copy())
+            continue
+        for position in positions:
+            key = _key(holder, position)
+            if isinstance(key, str):
+                return key
+            named = ordered.copy()
+            if key is not None:
+                named.set("this", key)
+            keys.append(named)
+    return keys
+
+
+def unnamed_position(order: exp.Expr) -> str | None:
+    """Why an ``ORDER BY`` position or ``ALL`` cannot be named as a key (refused), or None."""
+    keys = _keys(order) if isinstance(order, exp.Order) else None
+    return keys if isinstance(keys, str) else None
+
+
+def name_order_positions(tree: exp.Expr) -> exp.Expr:
+    for order in list(tree.find_all(exp.Order)):
+        keys = _keys(order)
+        if isinstance(keys, list):
+            order.set("expressions", keys)
+    return tree
