@@ -1,6 +1,7 @@
-"""ORDER BY a position or ALL on the embedded engine (spark_compat/order_positions.py): each names
-its key so that an ARRAY or STRUCT key is ordered as Spark orders it, or refused. Spark's values for
-these forms: tests/fidelity/catalogue.py (order-by-*)."""
+"""ORDER BY a position, ALL or an alias inside an expression on the embedded engine
+(spark_compat/order_positions.py): each names its key as Spark reads it, so that an ARRAY or STRUCT
+key is ordered as Spark orders it, or refused. Spark's values for these forms:
+tests/fidelity/catalogue.py (order-by-*)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ ORDERED = [
         f"SELECT i, g AS x FROM {ROWS} UNION ALL SELECT 9, 'c' ORDER BY 2 DESC", [9, 1, 2, 3], id="union-name"
     ),
     pytest.param(f"SELECT i, upper(g) AS g FROM {ROWS} ORDER BY 2", [3, 2, 1], id="aliased-expression"),
+    # inside an expression a name is the alias (Spark), not the source column DuckDB would read
+    pytest.param(f"SELECT -i AS i FROM {ROWS} ORDER BY i + 0", [-3, -2, -1], id="alias-in-expression"),
+    pytest.param(f"SELECT i * 10 AS i FROM {ROWS} ORDER BY -i", [30, 20, 10], id="alias-negated"),
+    pytest.param(
+        f"SELECT g, sum(i) AS i FROM {ROWS} GROUP BY g ORDER BY -i", [3, 2, 1], id="alias-of-aggregate"
+    ),
 ]
 
 
@@ -51,6 +58,15 @@ def test_a_position_orders_by_the_key_it_names(
 def test_an_array_holding_a_null_is_refused_by_position_as_by_name(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(duckdb.InvalidInputException, match=r"IDU_REFUSED\] ORDER BY of an array or struct"):
         _rows(con, "SELECT i, a FROM VALUES (1, array(1, NULL)), (2, array(1, 2)) AS v(i, a) ORDER BY 2")
+
+
+def test_a_subquery_in_order_by_keeps_its_own_names() -> None:
+    """The alias is written in place in the ORDER BY's own scope; the subquery's n is its x.n."""
+    out = translate_statement(
+        "SELECT n * 10 AS n FROM t ORDER BY (SELECT max(x.n) FROM t AS x WHERE x.k = n), n + 1"
+    )
+    assert "(IDU_MUL(n, 10)) + 1" in out.statements[-1]
+    assert "THEN n END" in out.statements[-1] and "THEN (IDU_MUL" not in out.statements[-1]
 
 
 REFUSED = [

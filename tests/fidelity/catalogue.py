@@ -531,6 +531,9 @@ _QUERIES = _cases(
             "order-by-position-union",
             "SELECT g AS x, k FROM fid_in UNION ALL SELECT s2, i FROM fid_in ORDER BY 1, 2",
         ),
+        # a name inside an ORDER BY expression is the select list's alias in Spark (DuckDB: the column)
+        ("order-by-alias-in-expression", "SELECT -k AS k, id FROM fid_in ORDER BY k + 0, id"),
+        ("order-by-alias-of-aggregate", "SELECT g, sum(k) AS k FROM fid_in GROUP BY g ORDER BY -k, g"),
         (
             "order-by-position-array-null-inside",  # DuckDB orders the NULL element last: refused when run
             "SELECT i, a FROM VALUES (1, array(1, NULL)), (2, array(1, 2)), (3, array()) AS v(i, a) ORDER BY 2",

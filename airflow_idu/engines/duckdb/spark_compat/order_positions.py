@@ -1,4 +1,4 @@
-"""``ORDER BY 2`` and ``ORDER BY ALL`` as the keys they name, so that nested keys are guarded.
+"""``ORDER BY 2``, ``ORDER BY ALL`` and an alias inside an ``ORDER BY`` expression, as Spark reads them.
 
 DuckDB orders by a position natively, and an ARRAY or STRUCT holding a NULL orders otherwise there
 than in Spark; ``nested_order.py`` guards keys written as expressions only. So each position becomes
@@ -7,6 +7,10 @@ columns: in DuckDB's ``ORDER BY`` a name inside an expression means a source col
 alias), ``#n`` under a lone ``SELECT *`` (DuckDB's n-th column of the ``FROM``), or for a set
 operation the output name of its first branch's item. ``ORDER BY ALL`` is every output in order,
 with the direction and NULL order written. What cannot be named so is refused (allowed.py).
+
+A name inside an ``ORDER BY`` expression (``ORDER BY n + 0``) means the select list's alias in Spark
+(the sort resolves against the projection's output first), the source column in DuckDB: where an
+alias shadows a column, the alias's expression is written in its place.
 """
 
 from __future__ import annotations
@@ -102,10 +106,56 @@ def _keys(order: exp.Order) -> list[exp.Ordered] | str | None:
     return keys
 
 
+def _aliases(select: exp.Select) -> dict[str, exp.Expr]:
+    """The select list's aliases that name something else than the source column of that name."""
+    named: dict[str, exp.Expr] = {}
+    for item in select.expressions:
+        if isinstance(item, exp.Alias) and not (
+            isinstance(item.this, exp.Column)
+            and not item.this.table
+            and item.this.name.lower() == item.alias.lower()
+        ):
+            named.setdefault(item.alias.lower(), item.this)
+    return named
+
+
+def _own_scope(column: exp.Column, top: exp.Expr) -> bool:
+    """The column is read in the ORDER BY's own scope, not inside a subquery or a window of it."""
+    node = column.parent
+    while node is not None and node is not top:
+        if isinstance(node, exp.Select | exp.Subquery | exp.Window):
+            return False
+        node = node.parent
+    return True
+
+
+def _alias_values(order: exp.Order, select: exp.Select) -> str | None:
+    """Write aliases inside ORDER BY expressions as their expressions; a reason if one cannot be."""
+    aliases = _aliases(select)
+    if not aliases:
+        return None
+    for ordered in order.expressions:
+        if isinstance(ordered.this, exp.Column):
+            continue  # a bare name: DuckDB reads the alias first, as Spark does
+        for column in list(ordered.this.find_all(exp.Column)):
+            value = aliases.get(column.name.lower()) if not column.table else None
+            if value is None or not _own_scope(column, ordered):
+                continue
+            if value.find(*_NONDETERMINISTIC):
+                return "ORDER BY an expression of the alias of a non-deterministic expression"
+            column.replace(exp.paren(value.copy()))  # written in its place: parenthesised
+    return None
+
+
 def unnamed_position(order: exp.Expr) -> str | None:
-    """Why an ``ORDER BY`` position or ``ALL`` cannot be named as a key (refused), or None."""
-    keys = _keys(order) if isinstance(order, exp.Order) else None
-    return keys if isinstance(keys, str) else None
+    """Why an ``ORDER BY`` position, ``ALL`` or alias cannot be written as a key (refused), or None."""
+    if not isinstance(order, exp.Order):
+        return None
+    keys = _keys(order)
+    if isinstance(keys, str):
+        return keys
+    select = order.parent
+    return _alias_values(order.copy(), select) if isinstance(select, exp.Select) else None
 
 
 def name_order_positions(tree: exp.Expr) -> exp.Expr:
@@ -113,4 +163,6 @@ def name_order_positions(tree: exp.Expr) -> exp.Expr:
         keys = _keys(order)
         if isinstance(keys, list):
             order.set("expressions", keys)
+        if isinstance(order.parent, exp.Select):
+            _alias_values(order, order.parent)
     return tree
