@@ -55,6 +55,30 @@ def test_a_position_orders_by_the_key_it_names(
     assert [r[0] if isinstance(r[0], int) else r[1] for r in rows] == order
 
 
+HAVING = [
+    pytest.param(
+        f"SELECT g, sum(i) AS s FROM {ROWS} GROUP BY g HAVING s > 1", [("a", 2), (None, 3)], id="alias"
+    ),
+    pytest.param(
+        f"SELECT g, sum(i) AS i FROM {ROWS} GROUP BY g HAVING i > 1",
+        [("a", 2), (None, 3)],
+        id="alias-shadowing",
+    ),
+    pytest.param(
+        f"SELECT g, count(*) = 1 AS one FROM {ROWS} GROUP BY g HAVING one AND g > 'a'",
+        [("b", True)],
+        id="boolean",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "rows"), HAVING)
+def test_having_reads_the_select_lists_aliases(
+    con: duckdb.DuckDBPyConnection, sql: str, rows: list[tuple[object, ...]]
+) -> None:
+    assert sorted(_rows(con, sql), key=repr) == sorted(rows, key=repr)
+
+
 def test_an_array_holding_a_null_is_refused_by_position_as_by_name(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(duckdb.InvalidInputException, match=r"IDU_REFUSED\] ORDER BY of an array or struct"):
         _rows(con, "SELECT i, a FROM VALUES (1, array(1, NULL)), (2, array(1, 2)) AS v(i, a) ORDER BY 2")

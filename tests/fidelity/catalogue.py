@@ -534,6 +534,10 @@ _QUERIES = _cases(
         # a name inside an ORDER BY expression is the select list's alias in Spark (DuckDB: the column)
         ("order-by-alias-in-expression", "SELECT -k AS k, id FROM fid_in ORDER BY k + 0, id"),
         ("order-by-alias-of-aggregate", "SELECT g, sum(k) AS k FROM fid_in GROUP BY g ORDER BY -k, g"),
+        # HAVING reads the select list's aliases first too; DuckDB's HAVING refused an alias of a macro
+        ("having-alias", "SELECT g, sum(k) AS s FROM fid_in GROUP BY g HAVING s > 0"),
+        ("having-alias-shadowing", "SELECT g, sum(k) AS k FROM fid_in GROUP BY g HAVING k > 0"),
+        ("having-boolean-alias", "SELECT g, count(*) > 1 AS many FROM fid_in GROUP BY g HAVING many"),
         (
             "order-by-position-array-null-inside",  # DuckDB orders the NULL element last: refused when run
             "SELECT i, a FROM VALUES (1, array(1, NULL)), (2, array(1, 2)), (3, array()) AS v(i, a) ORDER BY 2",

@@ -172,9 +172,10 @@ NULL came out in another order than Spark's, silently. Each position now names i
 item's expression, `#n` under a lone `SELECT *`, a set operation's output name) and is ordered or
 refused as a key written out; `ORDER BY ALL` is every output in order. A position of a
 non-deterministic expression, of `*` beside other items or of an unnamed set-operation column is
-refused. A name inside an `ORDER BY` expression (`ORDER BY n + 0`) is the select list's alias in
-Spark and the source column in DuckDB: where an alias shadows a column, the alias's expression is
-written in its place (a non-deterministic one is refused). **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
+refused. A name inside an `ORDER BY` expression (`ORDER BY n + 0`) or a `HAVING` condition is the
+select list's alias in Spark and the source column in DuckDB (whose `HAVING` also refused an alias
+of our macros, which have side effects): the alias's expression is written in its place (a
+non-deterministic one is refused). **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
 `DROP COLUMN` are refused, because Delta allows them only with column mapping, a table property the
 engine does not keep.
 

@@ -18,7 +18,7 @@ from sqlglot import exp
 from airflow_idu.engines.duckdb.spark_compat import functions, library, time_type, unify
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.families import FAMILIES
-from airflow_idu.engines.duckdb.spark_compat.order_positions import unnamed_position
+from airflow_idu.engines.duckdb.spark_compat.order_positions import having_refusal, unnamed_position
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
     REASONS,
@@ -365,6 +365,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Update: _update,
     exp.Alter: _alter,
     exp.Order: unnamed_position,
+    exp.Having: having_refusal,
     exp.Cast: time_type.CAST_CHECK,
     exp.TryCast: time_type.CAST_CHECK,
     **library.CHECKS,

@@ -8,16 +8,17 @@ alias), ``#n`` under a lone ``SELECT *`` (DuckDB's n-th column of the ``FROM``),
 operation the output name of its first branch's item. ``ORDER BY ALL`` is every output in order,
 with the direction and NULL order written. What cannot be named so is refused (allowed.py).
 
-A name inside an ``ORDER BY`` expression (``ORDER BY n + 0``) means the select list's alias in Spark
-(the sort resolves against the projection's output first), the source column in DuckDB: where an
-alias shadows a column, the alias's expression is written in its place.
+A name inside an ``ORDER BY`` expression (``ORDER BY n + 0``) or a ``HAVING`` condition means the
+select list's alias in Spark (both resolve against the projection's or aggregate's output first),
+the source column in DuckDB, whose ``HAVING`` also refuses an alias of an expression with side
+effects (our macros raise Spark's errors): the alias's expression is written in its place.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["name_order_positions", "unnamed_position"]
+__all__ = ["having_refusal", "name_having_aliases", "name_order_positions", "unnamed_position"]
 
 _NONDETERMINISTIC = (exp.Rand, exp.Randn, exp.Uuid, exp.Shuffle)
 
@@ -119,7 +120,7 @@ def _aliases(select: exp.Select) -> dict[str, exp.Expr]:
     return named
 
 
-def _own_scope(column: exp.Column, top: exp.Expr) -> bool:
+def _own_scope(column: exp.Column, top: exp.Expr | None) -> bool:
     """The column is read in the ORDER BY's own scope, not inside a subquery or a window of it."""
     node = column.parent
     while node is not None and node is not top:
@@ -129,22 +130,36 @@ def _own_scope(column: exp.Column, top: exp.Expr) -> bool:
     return True
 
 
+def _write_aliases(root: exp.Expr, aliases: dict[str, exp.Expr], what: str) -> str | None:
+    """Write the aliases named under ``root`` as their expressions; a reason if one cannot be."""
+    for column in list(root.find_all(exp.Column)):
+        value = aliases.get(column.name.lower()) if not column.table else None
+        if value is None or not _own_scope(column, root.parent):
+            continue
+        if value.find(*_NONDETERMINISTIC):
+            return f"{what} naming the alias of a non-deterministic expression"
+        column.replace(exp.paren(value.copy()))  # written in its place: parenthesised
+    return None
+
+
 def _alias_values(order: exp.Order, select: exp.Select) -> str | None:
     """Write aliases inside ORDER BY expressions as their expressions; a reason if one cannot be."""
     aliases = _aliases(select)
-    if not aliases:
-        return None
-    for ordered in order.expressions:
+    for ordered in order.expressions if aliases else []:
         if isinstance(ordered.this, exp.Column):
             continue  # a bare name: DuckDB reads the alias first, as Spark does
-        for column in list(ordered.this.find_all(exp.Column)):
-            value = aliases.get(column.name.lower()) if not column.table else None
-            if value is None or not _own_scope(column, ordered):
-                continue
-            if value.find(*_NONDETERMINISTIC):
-                return "ORDER BY an expression of the alias of a non-deterministic expression"
-            column.replace(exp.paren(value.copy()))  # written in its place: parenthesised
+        reason = _write_aliases(ordered.this, aliases, "ORDER BY an expression")
+        if reason is not None:
+            return reason
     return None
+
+
+def _having_values(select: exp.Select) -> str | None:
+    having = select.args.get("having")
+    if not isinstance(having, exp.Having):
+        return None
+    aliases = _aliases(select)
+    return _write_aliases(having, aliases, "HAVING") if aliases else None
 
 
 def unnamed_position(order: exp.Expr) -> str | None:
@@ -165,4 +180,16 @@ def name_order_positions(tree: exp.Expr) -> exp.Expr:
             order.set("expressions", keys)
         if isinstance(order.parent, exp.Select):
             _alias_values(order, order.parent)
+    return tree
+
+
+def having_refusal(having: exp.Expr) -> str | None:
+    """Why a ``HAVING`` alias cannot be written as its expression (refused), or None."""
+    select = having.parent
+    return _having_values(select.copy()) if isinstance(select, exp.Select) else None
+
+
+def name_having_aliases(tree: exp.Expr) -> exp.Expr:
+    for select in list(tree.find_all(exp.Select)):
+        _having_values(select)
     return tree

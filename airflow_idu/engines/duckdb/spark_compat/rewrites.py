@@ -56,7 +56,7 @@ from airflow_idu.engines.duckdb.spark_compat.more_functions import more_function
 from airflow_idu.engines.duckdb.spark_compat.nested_order import guard_nested_orders, tag_nested_orders
 from airflow_idu.engines.duckdb.spark_compat.number_conversion import number_conversion
 from airflow_idu.engines.duckdb.spark_compat.number_format import number_format
-from airflow_idu.engines.duckdb.spark_compat.order_positions import name_order_positions
+from airflow_idu.engines.duckdb.spark_compat.order_positions import name_having_aliases, name_order_positions
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
 from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
@@ -84,7 +84,8 @@ from airflow_idu.engines.duckdb.spark_compat.xpath_functions import xpath_functi
 __all__ = ["REWRITES", "apply", "unsupported_format"]
 
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
-    name_order_positions,  # ORDER BY 2, ORDER BY ALL: the keys they name, so that the guard below sees them
+    name_order_positions,  # ORDER BY 2, ORDER BY ALL, aliases in its expressions: the keys Spark reads
+    name_having_aliases,  # HAVING s > 3: the alias's expression (Spark's reading; DuckDB's fails on macros)
     tag_nested_orders,  # marks the orderings of possibly nested values as written (guarded last)
     type_names,  # typeof: first, it names the types of the statement's own nodes
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
