@@ -69,6 +69,10 @@ HAVING = [
         [("b", True)],
         id="boolean",
     ),
+    # a grouping column of the alias's name is read first, by Spark and DuckDB alike
+    pytest.param(
+        f"SELECT g, -i AS i FROM {ROWS} GROUP BY g, i HAVING i > 2", [(None, -3)], id="grouped-column-first"
+    ),
 ]
 
 

@@ -539,6 +539,10 @@ _QUERIES = _cases(
         ("having-alias-shadowing", "SELECT g, sum(k) AS k FROM fid_in GROUP BY g HAVING k > 0"),
         ("having-boolean-alias", "SELECT g, count(*) > 1 AS many FROM fid_in GROUP BY g HAVING many"),
         (
+            "having-grouped-column-before-alias",
+            "SELECT g, -id AS id FROM fid_in GROUP BY g, id HAVING id < -3",
+        ),
+        (
             "order-by-position-array-null-inside",  # DuckDB orders the NULL element last: refused when run
             "SELECT i, a FROM VALUES (1, array(1, NULL)), (2, array(1, 2)), (3, array()) AS v(i, a) ORDER BY 2",
         ),

@@ -158,7 +158,10 @@ def _having_values(select: exp.Select) -> str | None:
     having = select.args.get("having")
     if not isinstance(having, exp.Having):
         return None
-    aliases = _aliases(select)
+    # Spark reads a grouping column before an alias of its name (DuckDB too): those stay names
+    group = select.args.get("group")
+    grouped = {c.name.lower() for c in group.expressions if isinstance(c, exp.Column)} if group else set()
+    aliases = {name: value for name, value in _aliases(select).items() if name not in grouped}
     return _write_aliases(having, aliases, "HAVING") if aliases else None
 
 
