@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape
+from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape, cte_prefix
 
 __all__ = [
     "MULTIPLE_MATCHES",
@@ -142,8 +142,7 @@ def _raise_when(parts: _Parts, multiple: str) -> str:
 def _check_matches(merge: exp.Merge, parts: _Parts) -> str:
     """Any ``MERGE`` form: a read-only check before DuckDB's own statement."""
     source = merge.args["using"].sql(dialect="duckdb")
-    cte = merge.args.get("with_")
-    prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
+    prefix = cte_prefix(merge)
     multiple = (
         f"EXISTS ({prefix}SELECT 1 FROM {parts.target_from} JOIN {source} ON {parts.on} "
         f"GROUP BY {parts.target_ref}.rowid HAVING count(*) > 1)"
@@ -211,8 +210,7 @@ def merge_writes(merge: exp.Merge) -> tuple[WriteShape, ...]:
     parts = _parts(merge)
     using = merge.args["using"]
     source = using.sql(dialect="duckdb")
-    cte = merge.args.get("with_")
-    prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
+    prefix = cte_prefix(merge)
     every_source_column = (
         f"{prefix}SELECT {exp.to_identifier(using.alias_or_name).sql(dialect='duckdb')}.* FROM {source}"
     )

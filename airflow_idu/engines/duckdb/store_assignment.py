@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-__all__ = ["WriteKind", "WriteShape", "check_writes", "mismatch"]
+__all__ = ["WriteKind", "WriteShape", "check_writes", "cte_prefix", "mismatch"]
 
 
 class WriteKind(Enum):
@@ -36,6 +36,13 @@ class WriteShape:
     query: str
     columns: tuple[str, ...] | None = None  # None: the table's columns in order
     by_name: bool = False  # the query's output names are the columns (INSERT BY NAME, SET *, INSERT *)
+
+
+def cte_prefix(statement: Any) -> str:
+    """A DML statement's ``WITH x AS (...)`` as DuckDB SQL and a space ('' without one): a query
+    written apart from the statement (its values, Delta's checks) must carry it to see ``x``."""
+    cte = statement.args.get("with_")
+    return f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
 
 
 class _Kind(Enum):

@@ -31,7 +31,7 @@ from airflow_idu.engines.duckdb.merge import TRANSACTION_START, merge_statements
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
 from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
-from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape
+from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape, cte_prefix
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
@@ -179,9 +179,7 @@ def _write_shapes(tree: exp.Expr) -> tuple[WriteShape, ...]:
     else:
         # DEFAULT stands for the column's default, of the column's type: NULL checks the same
         query = tree.expression.transform(_default_as_null).sql(dialect="duckdb")
-    cte = tree.args.get("with_")  # WITH x AS (...) INSERT INTO t SELECT ... FROM x
-    if cte is not None:
-        query = f"{cte.sql(dialect='duckdb')} {query}"
+    query = cte_prefix(tree) + query  # WITH x AS (...) INSERT INTO t SELECT ... FROM x
     return (
         WriteShape(
             kind=WriteKind.INSERT,
@@ -199,8 +197,7 @@ def _default_as_null(node: exp.Expr) -> exp.Expr:
 
 def _update_shape(update: exp.Update) -> tuple[WriteShape, ...]:
     """``UPDATE t SET c = e``: the values are the SET expressions over the table's rows."""
-    cte = update.args.get("with_")
-    prefix = f"{cte.sql(dialect='duckdb')} " if cte is not None else ""
+    prefix = cte_prefix(update)
     values = ", ".join(a.expression.sql(dialect="duckdb") for a in update.expressions)
     target = update.this.copy()
     target.set("alias", None)

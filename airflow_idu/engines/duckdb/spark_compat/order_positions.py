@@ -1,4 +1,4 @@
-"""``ORDER BY 2``, ``ORDER BY ALL`` and an alias inside an ``ORDER BY`` expression, as Spark reads them.
+"""``ORDER BY 2``, ``ORDER BY ALL`` and aliases inside ``ORDER BY`` and ``HAVING``, as Spark reads them.
 
 DuckDB orders by a position natively, and an ARRAY or STRUCT holding a NULL orders otherwise there
 than in Spark; ``nested_order.py`` guards keys written as expressions only. So each position becomes
@@ -34,6 +34,10 @@ def _is_all(ordered: exp.Ordered) -> bool:
     return isinstance(ordered.this, exp.Var) and ordered.this.name.upper() == "ALL"
 
 
+def _is_star(item: exp.Expr) -> bool:
+    return isinstance(item, exp.Star) or (isinstance(item, exp.Column) and item.is_star)
+
+
 def _first_select(holder: exp.Expr) -> exp.Expr:
     while isinstance(holder, exp.SetOperation | exp.Subquery):
         holder = holder.this
@@ -47,8 +51,7 @@ def _key(holder: exp.Expr, position: int) -> exp.Expr | str | None:
     if not isinstance(select, exp.Select):
         return "ORDER BY a position of a query that is not a SELECT"
     items = select.expressions
-    stars = [i for i in items if isinstance(i, exp.Star) or (isinstance(i, exp.Column) and i.is_star)]
-    if stars:
+    if any(_is_star(i) for i in items):
         if len(items) == 1 and isinstance(items[0], exp.Star) and holder is select:
             return exp.Var(this=f"#{position}")
         return (
@@ -72,7 +75,7 @@ def _key(holder: exp.Expr, position: int) -> exp.Expr | str | None:
 
 def _outputs(holder: exp.Expr) -> int | None:
     select = _first_select(holder)
-    if not isinstance(select, exp.Select) or any(isinstance(i, exp.Star) for i in select.expressions):
+    if not isinstance(select, exp.Select) or any(_is_star(i) for i in select.expressions):
         return None
     return len(select.expressions)
 
@@ -120,49 +123,48 @@ def _aliases(select: exp.Select) -> dict[str, exp.Expr]:
     return named
 
 
-def _own_scope(column: exp.Column, top: exp.Expr | None) -> bool:
-    """The column is read in the ORDER BY's own scope, not inside a subquery or a window of it."""
-    node = column.parent
-    while node is not None and node is not top:
-        if isinstance(node, exp.Select | exp.Subquery | exp.Window):
-            return False
-        node = node.parent
-    return True
+def _own_columns(root: exp.Expr) -> list[exp.Column]:
+    """The columns read in ``root``'s own scope, not inside a subquery or a window under it (one walk
+    down; a walk up from each column would cost the depth of an AND chain per column)."""
+    scoped = (exp.Select, exp.Subquery, exp.Window)
+    walk = root.walk(prune=lambda n: n is not root and isinstance(n, scoped))
+    return [n for n in walk if isinstance(n, exp.Column)]
 
 
-def _write_aliases(root: exp.Expr, aliases: dict[str, exp.Expr], what: str) -> str | None:
-    """Write the aliases named under ``root`` as their expressions; a reason if one cannot be."""
-    for column in list(root.find_all(exp.Column)):
-        value = aliases.get(column.name.lower()) if not column.table else None
-        if value is None or not _own_scope(column, root.parent):
-            continue
-        if value.find(*_NONDETERMINISTIC):
-            return f"{what} naming the alias of a non-deterministic expression"
-        column.replace(exp.paren(value.copy()))  # written in its place: parenthesised
-    return None
+def _alias_reads(root: exp.Expr, aliases: dict[str, exp.Expr]) -> list[tuple[exp.Column, exp.Expr]]:
+    """Each column under ``root``, in its own scope, that names an alias, with the alias's expression."""
+    return [
+        (c, aliases[c.name.lower()]) for c in _own_columns(root) if not c.table and c.name.lower() in aliases
+    ]
 
 
-def _alias_values(order: exp.Order, select: exp.Select) -> str | None:
-    """Write aliases inside ORDER BY expressions as their expressions; a reason if one cannot be."""
+def _order_reads(order: exp.Order, select: exp.Select) -> list[tuple[exp.Column, exp.Expr]]:
     aliases = _aliases(select)
-    for ordered in order.expressions if aliases else []:
-        if isinstance(ordered.this, exp.Column):
-            continue  # a bare name: DuckDB reads the alias first, as Spark does
-        reason = _write_aliases(ordered.this, aliases, "ORDER BY an expression")
-        if reason is not None:
-            return reason
-    return None
+    # a bare name is left alone: DuckDB reads the alias first there, as Spark does
+    keys = [o.this for o in order.expressions if not isinstance(o.this, exp.Column)] if aliases else []
+    return [read for key in keys for read in _alias_reads(key, aliases)]
 
 
-def _having_values(select: exp.Select) -> str | None:
+def _having_reads(select: exp.Select) -> list[tuple[exp.Column, exp.Expr]]:
     having = select.args.get("having")
     if not isinstance(having, exp.Having):
-        return None
+        return []
     # Spark reads a grouping column before an alias of its name (DuckDB too): those stay names
     group = select.args.get("group")
     grouped = {c.name.lower() for c in group.expressions if isinstance(c, exp.Column)} if group else set()
     aliases = {name: value for name, value in _aliases(select).items() if name not in grouped}
-    return _write_aliases(having, aliases, "HAVING") if aliases else None
+    return _alias_reads(having, aliases) if aliases else []
+
+
+def _refusal(reads: list[tuple[exp.Column, exp.Expr]], what: str) -> str | None:
+    if any(value.find(*_NONDETERMINISTIC) for _, value in reads):
+        return f"{what} naming the alias of a non-deterministic expression"
+    return None
+
+
+def _write(reads: list[tuple[exp.Column, exp.Expr]]) -> None:
+    for column, value in reads:
+        column.replace(exp.paren(value.copy()))  # written in its place: parenthesised
 
 
 def unnamed_position(order: exp.Expr) -> str | None:
@@ -173,7 +175,11 @@ def unnamed_position(order: exp.Expr) -> str | None:
     if isinstance(keys, str):
         return keys
     select = order.parent
-    return _alias_values(order.copy(), select) if isinstance(select, exp.Select) else None
+    return (
+        _refusal(_order_reads(order, select), "ORDER BY an expression")
+        if isinstance(select, exp.Select)
+        else None
+    )
 
 
 def name_order_positions(tree: exp.Expr) -> exp.Expr:
@@ -182,17 +188,17 @@ def name_order_positions(tree: exp.Expr) -> exp.Expr:
         if isinstance(keys, list):
             order.set("expressions", keys)
         if isinstance(order.parent, exp.Select):
-            _alias_values(order, order.parent)
+            _write(_order_reads(order, order.parent))
     return tree
 
 
 def having_refusal(having: exp.Expr) -> str | None:
     """Why a ``HAVING`` alias cannot be written as its expression (refused), or None."""
     select = having.parent
-    return _having_values(select.copy()) if isinstance(select, exp.Select) else None
+    return _refusal(_having_reads(select), "HAVING") if isinstance(select, exp.Select) else None
 
 
 def name_having_aliases(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
-        _having_values(select)
+        _write(_having_reads(select))
     return tree
