@@ -479,6 +479,35 @@ _QUERIES = _cases(
             "qualify",
             "SELECT g, id FROM fid_in QUALIFY row_number() OVER (PARTITION BY g ORDER BY id DESC) = 1",
         ),
+        # a window's alias in QUALIFY: Spark reads it before a source column the select list does not read
+        (
+            "qualify-window-alias",
+            "SELECT g, id, row_number() OVER (PARTITION BY g ORDER BY id DESC) AS rn FROM fid_in QUALIFY rn = 1",
+        ),
+        (
+            "qualify-window-alias-shadowing",
+            "SELECT g, id, row_number() OVER (PARTITION BY g ORDER BY id) AS k FROM fid_in QUALIFY k = 1",
+        ),
+        (
+            "qualify-window-expression-alias",
+            "SELECT g, id, rank() OVER (PARTITION BY g ORDER BY id) + 10 AS k FROM fid_in QUALIFY k + 0 = 11",
+        ),
+        (
+            "qualify-window-alias-grouped",
+            "SELECT g, rank() OVER (ORDER BY g) AS k FROM fid_in GROUP BY g QUALIFY k = 1",
+        ),
+        (
+            "qualify-plain-alias-shadowing",
+            "SELECT g, id, 100 AS k FROM fid_in QUALIFY k = 100 AND row_number() OVER (ORDER BY id) < 99",
+        ),
+        (
+            "qualify-window-alias-ambiguous",
+            "SELECT g, row_number() OVER (PARTITION BY g ORDER BY id DESC) AS id FROM fid_in QUALIFY id = 1",
+        ),
+        (
+            "qualify-window-alias-star",
+            "SELECT *, row_number() OVER (PARTITION BY g ORDER BY id) AS rn FROM fid_in QUALIFY rn = 1",
+        ),
         ("group-by-ordinal", "SELECT g, count(*) AS c FROM fid_in GROUP BY 1"),
         ("having", "SELECT g, count(*) AS c FROM fid_in GROUP BY g HAVING count(*) > 3"),
         ("order-nulls", "SELECT s2 FROM fid_in ORDER BY s2 LIMIT 4"),

@@ -175,7 +175,16 @@ non-deterministic expression, of `*` beside other items or of an unnamed set-ope
 refused. A name inside an `ORDER BY` expression (`ORDER BY n + 0`) or a `HAVING` condition is the
 select list's alias in Spark and the source column in DuckDB (whose `HAVING` also refused an alias
 of our macros, which have side effects): the alias's expression is written in its place (a
-non-deterministic one is refused). **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
+non-deterministic one is refused.
+
+**`QUALIFY rn = 1` on a window function's alias** (`spark_compat/qualify_aliases.py`;
+tests/engines/test_qualify_aliases.py, the `qualify-*` rows below): Spark filters above the window,
+so the name reads the alias before a source column of its name that the select list does not read;
+DuckDB read the source column (another result, silently) or refused the alias of our guarded
+window ("expression has side effects"). The window expression is written in the name's place (DuckDB
+computes the two copies once); a name that is also a column the select list reads (Spark:
+`AMBIGUOUS_REFERENCE`) or an alias beside `*` (ambiguous only if the source has that column, which the
+translator cannot see) is refused, naming the fix. **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
 `DROP COLUMN` are refused, because Delta allows them only with column mapping, a table property the
 engine does not keep.
 

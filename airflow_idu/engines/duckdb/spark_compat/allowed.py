@@ -19,6 +19,7 @@ from airflow_idu.engines.duckdb.spark_compat import functions, library, time_typ
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
 from airflow_idu.engines.duckdb.spark_compat.families import FAMILIES
 from airflow_idu.engines.duckdb.spark_compat.order_positions import having_refusal, unnamed_position
+from airflow_idu.engines.duckdb.spark_compat.qualify_aliases import qualify_refusal
 from airflow_idu.engines.duckdb.spark_compat.refusals import (
     ANONYMOUS_REASONS,
     REASONS,
@@ -366,6 +367,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Alter: _alter,
     exp.Order: unnamed_position,
     exp.Having: having_refusal,
+    exp.Qualify: qualify_refusal,
     exp.Cast: time_type.CAST_CHECK,
     exp.TryCast: time_type.CAST_CHECK,
     **library.CHECKS,

@@ -18,9 +18,15 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["having_refusal", "name_having_aliases", "name_order_positions", "unnamed_position"]
+from airflow_idu.engines.duckdb.spark_compat.select_aliases import (
+    NONDETERMINISTIC,
+    alias_reads,
+    aliases,
+    nondeterministic_refusal,
+    write_in_place,
+)
 
-_NONDETERMINISTIC = (exp.Rand, exp.Randn, exp.Uuid, exp.Shuffle)
+__all__ = ["having_refusal", "name_having_aliases", "name_order_positions", "unnamed_position"]
 
 
 def _position(ordered: exp.Ordered) -> int | None:
@@ -68,7 +74,7 @@ def _key(holder: exp.Expr, position: int) -> exp.Expr | str | None:
             return "ORDER BY a position of a set operation whose first branch leaves that column unnamed"
         return exp.column(exp.to_identifier(name, quoted=True))
     value = item.this if isinstance(item, exp.Alias) else item
-    if value.find(*_NONDETERMINISTIC):
+    if value.find(*NONDETERMINISTIC):
         return "ORDER BY the position of a non-deterministic expression (order by its alias instead)"
     return value.copy()
 
@@ -110,39 +116,11 @@ def _keys(order: exp.Order) -> list[exp.Ordered] | str | None:
     return keys
 
 
-def _aliases(select: exp.Select) -> dict[str, exp.Expr]:
-    """The select list's aliases that name something else than the source column of that name."""
-    named: dict[str, exp.Expr] = {}
-    for item in select.expressions:
-        if isinstance(item, exp.Alias) and not (
-            isinstance(item.this, exp.Column)
-            and not item.this.table
-            and item.this.name.lower() == item.alias.lower()
-        ):
-            named.setdefault(item.alias.lower(), item.this)
-    return named
-
-
-def _own_columns(root: exp.Expr) -> list[exp.Column]:
-    """The columns read in ``root``'s own scope, not inside a subquery or a window under it (one walk
-    down; a walk up from each column would cost the depth of an AND chain per column)."""
-    scoped = (exp.Select, exp.Subquery, exp.Window)
-    walk = root.walk(prune=lambda n: n is not root and isinstance(n, scoped))
-    return [n for n in walk if isinstance(n, exp.Column)]
-
-
-def _alias_reads(root: exp.Expr, aliases: dict[str, exp.Expr]) -> list[tuple[exp.Column, exp.Expr]]:
-    """Each column under ``root``, in its own scope, that names an alias, with the alias's expression."""
-    return [
-        (c, aliases[c.name.lower()]) for c in _own_columns(root) if not c.table and c.name.lower() in aliases
-    ]
-
-
 def _order_reads(order: exp.Order, select: exp.Select) -> list[tuple[exp.Column, exp.Expr]]:
-    aliases = _aliases(select)
+    named = aliases(select)
     # a bare name is left alone: DuckDB reads the alias first there, as Spark does
-    keys = [o.this for o in order.expressions if not isinstance(o.this, exp.Column)] if aliases else []
-    return [read for key in keys for read in _alias_reads(key, aliases)]
+    keys = [o.this for o in order.expressions if not isinstance(o.this, exp.Column)] if named else []
+    return [read for key in keys for read in alias_reads(key, named)]
 
 
 def _having_reads(select: exp.Select) -> list[tuple[exp.Column, exp.Expr]]:
@@ -152,19 +130,8 @@ def _having_reads(select: exp.Select) -> list[tuple[exp.Column, exp.Expr]]:
     # Spark reads a grouping column before an alias of its name (DuckDB too): those stay names
     group = select.args.get("group")
     grouped = {c.name.lower() for c in group.expressions if isinstance(c, exp.Column)} if group else set()
-    aliases = {name: value for name, value in _aliases(select).items() if name not in grouped}
-    return _alias_reads(having, aliases) if aliases else []
-
-
-def _refusal(reads: list[tuple[exp.Column, exp.Expr]], what: str) -> str | None:
-    if any(value.find(*_NONDETERMINISTIC) for _, value in reads):
-        return f"{what} naming the alias of a non-deterministic expression"
-    return None
-
-
-def _write(reads: list[tuple[exp.Column, exp.Expr]]) -> None:
-    for column, value in reads:
-        column.replace(exp.paren(value.copy()))  # written in its place: parenthesised
+    named = {name: value for name, value in aliases(select).items() if name not in grouped}
+    return alias_reads(having, named) if named else []
 
 
 def unnamed_position(order: exp.Expr) -> str | None:
@@ -176,7 +143,7 @@ def unnamed_position(order: exp.Expr) -> str | None:
         return keys
     select = order.parent
     return (
-        _refusal(_order_reads(order, select), "ORDER BY an expression")
+        nondeterministic_refusal(_order_reads(order, select), "ORDER BY an expression")
         if isinstance(select, exp.Select)
         else None
     )
@@ -188,17 +155,19 @@ def name_order_positions(tree: exp.Expr) -> exp.Expr:
         if isinstance(keys, list):
             order.set("expressions", keys)
         if isinstance(order.parent, exp.Select):
-            _write(_order_reads(order, order.parent))
+            write_in_place(_order_reads(order, order.parent))
     return tree
 
 
 def having_refusal(having: exp.Expr) -> str | None:
     """Why a ``HAVING`` alias cannot be written as its expression (refused), or None."""
     select = having.parent
-    return _refusal(_having_reads(select), "HAVING") if isinstance(select, exp.Select) else None
+    if not isinstance(select, exp.Select):
+        return None
+    return nondeterministic_refusal(_having_reads(select), "HAVING")
 
 
 def name_having_aliases(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
-        _write(_having_reads(select))
+        write_in_place(_having_reads(select))
     return tree

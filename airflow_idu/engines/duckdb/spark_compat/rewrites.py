@@ -59,6 +59,7 @@ from airflow_idu.engines.duckdb.spark_compat.number_format import number_format
 from airflow_idu.engines.duckdb.spark_compat.order_positions import name_having_aliases, name_order_positions
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
 from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
+from airflow_idu.engines.duckdb.spark_compat.qualify_aliases import name_qualify_aliases
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
 from airflow_idu.engines.duckdb.spark_compat.scaled_rounding import scaled_rounding
@@ -86,6 +87,7 @@ __all__ = ["REWRITES", "apply", "unsupported_format"]
 REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     name_order_positions,  # ORDER BY 2, ORDER BY ALL, aliases in its expressions: the keys Spark reads
     name_having_aliases,  # HAVING s > 3: the alias's expression (Spark's reading; DuckDB's fails on macros)
+    name_qualify_aliases,  # QUALIFY rn = 1: the window alias's expression (Spark reads it before a column)
     tag_nested_orders,  # marks the orderings of possibly nested values as written (guarded last)
     type_names,  # typeof: first, it names the types of the statement's own nodes
     collations,  # collate(s, 'UTF8_BINARY'): the string itself
