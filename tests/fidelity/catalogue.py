@@ -302,6 +302,10 @@ _COLLECTIONS = _cases(
         ("array_except", "array_except(arr, array(1L))"),
         ("arrays_overlap", "arrays_overlap(arr, array(1L, 5L))"),
         ("sequence", "sequence(1, 3)"),
+        # elements of the common type of the bounds (INT here): INT's overflow flows on
+        ("sequence-element-overflow", "sequence(1, 3)[2] * 2000000000"),
+        ("sequence-of-i", "sequence(i, i + 2)"),
+        ("sequence-tinyint", "sequence(CAST(1 AS TINYINT), CAST(3 AS TINYINT))"),
         ("array_repeat", "array_repeat(s2, 2)"),
         ("array_append", "array_append(arr, 9L)"),
         ("array-equal", "arr = array(3L, 1L, 2L)"),
@@ -479,6 +483,17 @@ _QUERIES = _cases(
             "qualify",
             "SELECT g, id FROM fid_in QUALIFY row_number() OVER (PARTITION BY g ORDER BY id DESC) = 1",
         ),
+        # Spark's sum of integers and count_if are BIGINT: their overflow and bits flow on as BIGINT's
+        ("sum-times-overflow", "SELECT g, sum(k) * 100000000000000 AS h FROM fid_in GROUP BY g"),
+        ("sum-plus", "SELECT g, sum(i) + 9223372036854775000 AS h FROM fid_in GROUP BY g"),
+        ("sum-shiftleft", "SELECT g, shiftleft(sum(k), 40) AS h, ~sum(k) AS n FROM fid_in GROUP BY g"),
+        ("sum-distinct-times", "SELECT g, sum(DISTINCT k) * 100000000000000 AS h FROM fid_in GROUP BY g"),
+        ("count-if-times", "SELECT g, count_if(k > 0) * 4611686018427387904 AS h FROM fid_in GROUP BY g"),
+        (
+            "window-sum-times",
+            "SELECT id, sum(k) OVER (PARTITION BY g) * 100000000000000 AS h FROM fid_in",
+        ),
+        ("sum-in-array", "SELECT g, array(sum(k), 1) AS h FROM fid_in GROUP BY g"),
         # a window's alias in QUALIFY: Spark reads it before a source column the select list does not read
         (
             "qualify-window-alias",
@@ -594,6 +609,12 @@ _SCRIPTS = _cases(
             "create-or-replace-ctas",
             "CREATE OR REPLACE TABLE t1 AS SELECT g, k FROM fid_in; "
             "CREATE OR REPLACE TABLE t1 AS SELECT g, sum(k) AS k FROM fid_in GROUP BY g; SELECT * FROM t1",
+        ),
+        # a sum stored is BIGINT, as Spark's: a HUGEINT would not overflow where Spark's BIGINT does
+        (
+            "ctas-sum-then-overflow",
+            "CREATE OR REPLACE TABLE t1 AS SELECT g, sum(k) AS s FROM fid_in GROUP BY g; "
+            "SELECT g, s * 100000000000000 AS h FROM t1 ORDER BY g",
         ),
         (
             "create-if-not-exists",

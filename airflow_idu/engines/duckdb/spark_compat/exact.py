@@ -104,12 +104,33 @@ def _sum(node: exp.Expr) -> exp.Expr:
     return _call("idu_sum", node.this.copy())
 
 
+def _value_node(aggregate: exp.Expr) -> exp.Expr:
+    """The node that carries an aggregate's value: itself, or its FILTER and OVER around it."""
+    outer = aggregate
+    while isinstance(outer.parent, exp.Filter | exp.Window) and outer.parent.this is outer:
+        outer = outer.parent
+    return outer
+
+
+def _as_bigint(aggregate: exp.Expr) -> None:
+    """Spark's sum of integers and count_if are BIGINT, DuckDB's HUGEINT: a HUGEINT flowing on would
+    not overflow where Spark's BIGINT does (``sum(k) * 10^14``), so the value is narrowed back."""
+    outer = _value_node(aggregate)
+    narrowed = _call("idu_bigint")
+    outer.replace(narrowed)
+    narrowed.set("expressions", [outer])
+
+
 def exact_values(tree: exp.Expr) -> exp.Expr:
     """Rewrite the constructs above (run before the other rewrites: it sees Spark's own nodes)."""
     nodes = [n for n in tree.find_all(*_BY_TYPE, exp.Sum) if type(n) in (*_BY_TYPE, exp.Sum)]
-    return replace_each(
+    tree = replace_each(
         tree, reversed(nodes), lambda n: _sum(n) if isinstance(n, exp.Sum) else _BY_TYPE[type(n)](n)
     )
+    # idu_sum narrows its own result; these are the sums under FILTER, OVER or DISTINCT, and count_if
+    for aggregate in list(tree.find_all(exp.Sum, exp.CountIf)):
+        _as_bigint(aggregate)
+    return tree
 
 
 def _try_element_at() -> str:
@@ -133,8 +154,12 @@ EXACT_MACROS: tuple[str, ...] = (
         + _REFUSED.format(what="DECIMAL * DECIMAL beyond 18 digits (DuckDB multiplies in 64 bits)")
         + " ELSE a * b END",
     ),
+    # replace_type casts a HUGEINT (DuckDB's sum of integers, count_if) to Spark's BIGINT and leaves
+    # every other type as it is (DOUBLE, DECIMAL, INTERVAL sums)
+    _macro("idu_bigint(v)", "replace_type(v, CAST(NULL AS HUGEINT), CAST(NULL AS BIGINT))"),
     _macro(
         "idu_sum(x)",
+        "idu_bigint("
         f"CASE WHEN typeof(any_value(x)) IN {_INTS} "
         "AND sum(abs(CAST(x AS HUGEINT))) > CAST(9223372036854775807 AS HUGEINT) THEN "
         "CASE WHEN sum(x) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN "
@@ -142,7 +167,7 @@ EXACT_MACROS: tuple[str, ...] = (
         + _REFUSED.format(
             what="sum of integers whose partial sums may overflow BIGINT (Spark raises or not by row order)"
         )
-        + " END ELSE sum(x) END",
+        + " END ELSE sum(x) END)",
     ),
     _macro(
         "idu_pow(a, b)",

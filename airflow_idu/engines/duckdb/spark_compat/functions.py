@@ -205,7 +205,8 @@ FUNCTION_MACROS: tuple[str, ...] = (
         "WHEN a IS NULL OR b IS NULL OR step IS NULL THEN NULL "
         "WHEN step = 0 OR (a < b AND step < 0) OR (a > b AND step > 0) THEN "
         "error('[INVALID_SEQUENCE_BOUNDARIES] sequence: illegal boundaries or step') "
-        "ELSE generate_series(a, b, step) END",
+        # Spark's elements have the common type of a and b (INT for sequence(1, 3)), DuckDB's BIGINT
+        "ELSE cast_to_type(generate_series(a, b, step), [a, b]) END",
     ),
     _macro("idu_sequence(a, b)", "idu_sequence_step(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END)"),
     *(

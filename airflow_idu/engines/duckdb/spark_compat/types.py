@@ -47,7 +47,7 @@ _MACRO_RESULT = {"idu_cast_string": Kind.STRING, "idu_cast_string_plain": Kind.S
                  "idu_utf8": Kind.STRING, "idu_ts_arg": Kind.OTHER, "idu_text_only": Kind.STRING,
                  "idu_array_join": Kind.STRING, "idu_array_join_null": Kind.STRING, "idu_to_double": Kind.OTHER,
                  "idu_to_float": Kind.OTHER, "idu_to_timestamp": Kind.OTHER, "idu_mod": Kind.OTHER,
-                 "idu_mul": Kind.OTHER, "idu_initcap": Kind.STRING, "idu_split_part": Kind.STRING, "idu_pow": Kind.OTHER, "idu_sum": Kind.OTHER, "idu_unhex": Kind.BINARY,
+                 "idu_mul": Kind.OTHER, "idu_initcap": Kind.STRING, "idu_split_part": Kind.STRING, "idu_pow": Kind.OTHER, "idu_sum": Kind.OTHER, "idu_bigint": Kind.OTHER, "idu_unhex": Kind.BINARY,
                  "idu_conv": Kind.STRING, "idu_substr_text": Kind.STRING, "idu_substr_text_plain": Kind.STRING,
                  "idu_unhex_plain": Kind.BINARY, "unhex": Kind.BINARY,
                  "idu_conv_int_16": Kind.STRING}  # fmt: skip
