@@ -544,6 +544,24 @@ _QUERIES = _cases(
         ("inline", "SELECT inline(array(struct(1, 'a'), struct(2, 'b')))"),
         ("lateral-view", "SELECT id, v FROM fid_in LATERAL VIEW explode(arr) t AS v"),
         ("lateral-view-outer", "SELECT id, v FROM fid_in LATERAL VIEW OUTER explode(arr) t AS v"),
+        # posexplode's position is an INT: its overflow flows on as Spark's
+        ("lateral-view-posexplode", "SELECT id, p, v FROM fid_in LATERAL VIEW posexplode(sarr) t AS p, v"),
+        (
+            "lateral-view-posexplode-overflow",
+            "SELECT id, p * 2000000000 AS h FROM fid_in LATERAL VIEW posexplode(sarr) t AS p, v",
+        ),
+        (
+            "lateral-view-explode-then-posexplode",
+            "SELECT id, a, p, v FROM fid_in LATERAL VIEW explode(arr) t1 AS a "
+            "LATERAL VIEW posexplode(sarr) t2 AS p, v",
+        ),
+        ("posexplode-overflow", "SELECT id, posexplode(sarr) AS (p, v), 1 AS one FROM fid_in"),
+        (
+            "posexplode-position-times",
+            "SELECT p * 2000000000 AS h FROM (SELECT posexplode(sarr) AS (p, v) FROM fid_in)",
+        ),
+        ("posexplode-table", "SELECT x.a, x.b FROM posexplode(array(10, 20)) AS x(a, b)"),
+        ("posexplode-table-default-names", "SELECT pos, col FROM posexplode(array('u', 'v'))"),
         ("values", "SELECT * FROM VALUES (1, 'a'), (2, NULL) AS v(x, y)"),
         ("range-table", "SELECT * FROM range(3)"),
         ("range-table-step", "SELECT id * 2 AS x FROM range(1, 10, 4) AS r"),

@@ -29,11 +29,11 @@ else, the notes say what ("ANSI off: ..."). The engine runs in UTC; `SET TIME ZO
 
 Results:
 - **identical**: same values and same types on every input row.
-- **identical values, wider type**: same values; DuckDB's type is a wider integer (`BIGINT` for
-  `sequence`'s and `posexplode`'s `INT`) or a `DECIMAL` of the same scale and larger precision. A
-  table created from it keeps the values; its column type is wider. (A sum of integers and
-  `count_if`, `HUGEINT` in DuckDB, are narrowed to Spark's `BIGINT`: a wider value flowing into
-  arithmetic would not overflow where Spark's does, `sum(k) * 10^14`.)
+- **identical values, wider type**: same values; DuckDB's type is a `DECIMAL` of the same scale and
+  larger precision. A table created from it keeps the values; its column type is wider. (Integers
+  have Spark's types: a sum of integers and `count_if`, `HUGEINT` in DuckDB, are `BIGINT`;
+  `sequence`'s elements and `posexplode`'s position `INT` where Spark's are. A wider integer flowing
+  into arithmetic did not overflow where Spark's does: `sum(k) * 10^14`, `p * 2000000000`.)
 - **differs-with-tolerance**: DOUBLE results within a relative {FLOAT_TOLERANCE:g}, or `-0.0` for `0.0`.
 - **non-deterministic, close**: `current_timestamp()` and friends: same type, both within
   {NOW_TOLERANCE_SECONDS} s of the test's clock.

@@ -59,6 +59,7 @@ from airflow_idu.engines.duckdb.spark_compat.number_format import number_format
 from airflow_idu.engines.duckdb.spark_compat.order_positions import name_having_aliases, name_order_positions
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
 from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
+from airflow_idu.engines.duckdb.spark_compat.posexplode_positions import posexplode_positions
 from airflow_idu.engines.duckdb.spark_compat.qualify_aliases import name_qualify_aliases
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
@@ -156,6 +157,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     guard_nested_orders,  # the orderings marked first: refused when run on a NULL inside a nested value
     place_struct_name_checks,  # the checks marked above, around the guarded operands
     hoist_lambda_aggregates,  # it moves the aggregates the rewrites above produced
+    posexplode_positions,  # posexplode written as DuckDB's constructs, the position Spark's INT
     partition_aggregates,  # last: whole-partition window aggregates as a GROUP BY joined back (speed)
 )
 

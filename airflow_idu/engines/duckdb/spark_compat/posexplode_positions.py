@@ -1,0 +1,105 @@
+"""``posexplode``'s position is Spark's ``INT``.
+
+sqlglot writes the position as DuckDB's ``GENERATE_SUBSCRIPTS(a, 1) - 1`` or ``WITH ORDINALITY``
+column, both ``BIGINT``: the values are the same, but arithmetic on them then overflowed where Spark's
+``INT`` does not (``p * 2000000000`` gave values where Spark raises ``ARITHMETIC_OVERFLOW``). The three
+forms Spark has are written here as those DuckDB constructs, with the position cast to ``INT``: in the
+select list (``posexplode(a) AS (p, v)``), as a table (``FROM posexplode(a) AS x(p, v)``) and as
+``LATERAL VIEW posexplode(a) t AS p, v`` (every ``LATERAL VIEW`` of that select is then written as
+the join sqlglot would print, in order, since a later one may read an earlier one's columns).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+__all__ = ["posexplode_positions"]
+
+_DEFAULT_NAMES = ("pos", "col")  # Spark's names when the query gives none
+
+
+def _names(given: list[exp.Expr]) -> tuple[exp.Identifier, exp.Identifier] | None:
+    names = [exp.to_identifier(n.name) for n in given] or [exp.to_identifier(n) for n in _DEFAULT_NAMES]
+    return (names[0], names[1]) if len(names) == 2 else None  # a map's three columns: left to sqlglot
+
+
+def _items(array: exp.Expr, position: exp.Identifier, value: exp.Identifier) -> list[exp.Expr]:
+    subscripts = exp.Anonymous(this="GENERATE_SUBSCRIPTS", expressions=[array.copy(), exp.Literal.number(1)])
+    index = exp.cast(exp.Sub(this=subscripts, expression=exp.Literal.number(1)), exp.DataType.build("INT"))
+    return [exp.alias_(index, position), exp.alias_(exp.Unnest(expressions=[array.copy()]), value)]
+
+
+def _select_items(select: exp.Select) -> None:
+    items: list[exp.Expr] = []
+    changed = False
+    for item in select.expressions:
+        explode = item.this if isinstance(item, exp.Aliases) else item
+        names = _names(item.expressions if isinstance(item, exp.Aliases) else [])
+        if isinstance(explode, exp.Posexplode) and not isinstance(explode, exp.PosexplodeOuter) and names:
+            items.extend(_items(explode.this, *names))
+            changed = True
+        else:
+            items.append(item)
+    if changed:
+        select.set("expressions", items)
+
+
+def _table(table: exp.Table) -> None:
+    explode = table.this
+    alias = table.args.get("alias")
+    names = _names(list(alias.columns) if alias else [])
+    if not isinstance(explode, exp.Posexplode) or isinstance(explode, exp.PosexplodeOuter) or not names:
+        return
+    name = alias.this.copy() if alias and alias.this else None
+    subquery = exp.Subquery(
+        this=exp.Select(expressions=_items(explode.this, *names)),
+        alias=exp.TableAlias(this=name) if name else None,
+    )
+    table.replace(subquery)
+
+
+def _lateral_join(lateral: exp.Lateral) -> exp.Join:
+    """The join sqlglot prints for a ``LATERAL VIEW`` of explode or posexplode, the position an INT."""
+    explode, alias = lateral.this, lateral.args["alias"]
+    if not isinstance(explode, exp.Posexplode):  # exp.Posexplode is an exp.Explode
+        return exp.Join(this=exp.Unnest(expressions=[explode.this.copy()], alias=alias.copy()), kind="CROSS")
+    position, value = alias.columns[0], alias.columns[1]
+    ordinality = exp.Column(this=position.copy())
+    index = exp.cast(exp.Sub(this=ordinality, expression=exp.Literal.number(1)), exp.DataType.build("INT"))
+    subquery = exp.select(exp.alias_(index, position.copy()), exp.Column(this=value.copy())).from_(
+        exp.Unnest(
+            expressions=[explode.this.copy()],
+            offset=True,
+            alias=exp.TableAlias(this=alias.this.copy(), columns=[value.copy(), position.copy()]),
+        )
+    )
+    return exp.Join(this=exp.Lateral(this=subquery.subquery()), kind="CROSS")
+
+
+def _convertible(lateral: exp.Expr) -> bool:
+    explode, alias = lateral.this, lateral.args.get("alias")
+    if lateral.args.get("outer") or not isinstance(alias, exp.TableAlias):
+        return False
+    if isinstance(explode, exp.Posexplode) and not isinstance(explode, exp.PosexplodeOuter):
+        return len(alias.columns) == 2
+    return type(explode) is exp.Explode
+
+
+def _laterals(select: exp.Select) -> None:
+    laterals = select.args.get("laterals") or []
+    if not any(isinstance(v.this, exp.Posexplode) for v in laterals):
+        return
+    if not all(isinstance(v, exp.Lateral) and _convertible(v) for v in laterals):
+        return  # another LATERAL VIEW beside it: left to sqlglot (allowed.py refuses what it cannot run)
+    joins = [*(select.args.get("joins") or []), *(_lateral_join(v) for v in laterals)]
+    select.set("laterals", None)
+    select.set("joins", joins)
+
+
+def posexplode_positions(tree: exp.Expr) -> exp.Expr:
+    for select in list(tree.find_all(exp.Select)):
+        _select_items(select)
+        _laterals(select)
+    for table in list(tree.find_all(exp.Table)):
+        _table(table)
+    return tree
