@@ -483,6 +483,37 @@ _QUERIES = _cases(
             "qualify",
             "SELECT g, id FROM fid_in QUALIFY row_number() OVER (PARTITION BY g ORDER BY id DESC) = 1",
         ),
+        # decimal arithmetic above precision 38: Spark rounds to a smaller scale (refused when run)
+        ("decimal-wide-plus-int", "SELECT CAST(1.0000000001 AS DECIMAL(38,10)) + 1 AS h"),
+        (
+            "decimal-wide-plus-wide",
+            "SELECT CAST(1.0000000001 AS DECIMAL(38,10)) + CAST(1.5 AS DECIMAL(38,2)) AS h",
+        ),
+        ("decimal-wide-minus-bigint", "SELECT CAST(1.0000000001 AS DECIMAL(38,10)) - CAST(1 AS BIGINT) AS h"),
+        (
+            "decimal-times-loses-scale",
+            "SELECT CAST(1.0000000001 AS DECIMAL(20,10)) * CAST(1.0000000001 AS DECIMAL(20,10)) AS h",
+        ),
+        (
+            "decimal-sum-plus",
+            "SELECT sum(CAST(dec AS DECIMAL(38,10))) + CAST(1.5 AS DECIMAL(38,2)) AS h FROM fid_in",
+        ),
+        (
+            "decimal-in-where",
+            "SELECT id FROM fid_in WHERE CAST(dec AS DECIMAL(38,18)) + 1 > 2",
+        ),
+        (
+            "decimal-group-key",
+            "SELECT count(*) AS c FROM fid_in GROUP BY CAST(dec AS DECIMAL(38,18)) + 1",
+        ),
+        # and where Spark keeps every decimal
+        ("decimal-group-key-in-a-tree", "SELECT (k + 1) * 2 AS h, count(*) AS c FROM fid_in GROUP BY k + 1"),
+        (
+            "decimal-times-keeps-scale",
+            "SELECT CAST(1.01 AS DECIMAL(36,2)) * CAST(1.001 AS DECIMAL(10,3)) AS h",
+        ),
+        ("decimal-wide-scale-2-plus", "SELECT CAST(dec AS DECIMAL(38,2)) + 1 AS h FROM fid_in"),
+        ("decimal-narrow-chain", "SELECT id, (dec + 1) * 3 - 2 AS h FROM fid_in"),
         # Spark's sum of integers and count_if are BIGINT: their overflow and bits flow on as BIGINT's
         ("sum-times-overflow", "SELECT g, sum(k) * 100000000000000 AS h FROM fid_in GROUP BY g"),
         ("sum-plus", "SELECT g, sum(i) + 9223372036854775000 AS h FROM fid_in GROUP BY g"),

@@ -186,7 +186,19 @@ DuckDB read the source column (another result, silently) or refused the alias of
 window ("expression has side effects"). The window expression is written in the name's place (DuckDB
 computes the two copies once); a name that is also a column the select list reads (Spark:
 `AMBIGUOUS_REFERENCE`) or an alias beside `*` (ambiguous only if the source has that column, which the
-translator cannot see) is refused, naming the fix. **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
+translator cannot see) is refused, naming the fix.
+
+**Decimal arithmetic above precision 38** (`spark_compat/decimal_scales.py`; tests/engines/test_decimal_scales.py,
+the `decimal-*` rows below): where `a + b`, `a - b` or `a * b` on DECIMALs would exceed 38 digits,
+Spark keeps the integer digits and cuts the scale (to no less than 6), rounding the value; DuckDB
+kept every decimal: `CAST(x AS DECIMAL(38,10)) + 1` gave 10 decimals where Spark gives 9, silently,
+and a comparison or `GROUP BY` on such a sum could keep other rows. Each arithmetic tree whose DuckDB
+type is `DECIMAL(38, s)` with `s > 6` (every case where Spark rounds, and those at exactly 38 digits,
+where it does not) is refused when run, naming the fix (a narrower DECIMAL or DOUBLE). The check reads
+`typeof` of the tree, which DuckDB folds when it binds: no cost per row. **Integer types**: a sum of
+integers and `count_if` are `BIGINT` as in Spark (DuckDB's `HUGEINT` did not overflow where Spark's
+`BIGINT` does: `sum(k) * 10^14` gave values where Spark raises), `sequence`'s elements have the
+bounds' type and `posexplode`'s position is an `INT`. **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
 `DROP COLUMN` are refused, because Delta allows them only with column mapping, a table property the
 engine does not keep.
 

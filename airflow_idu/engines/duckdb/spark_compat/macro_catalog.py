@@ -13,6 +13,7 @@ from airflow_idu.engines.duckdb.spark_compat.by_ties import BY_TIES_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.counter_diff import COUNTER_DIFF_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
+from airflow_idu.engines.duckdb.spark_compat.decimal_scales import DECIMAL_SCALE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
@@ -56,6 +57,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *COERCION_MACROS,
     *UNIFY_MACROS,
     *EXACT_MACROS,
+    *DECIMAL_SCALE_MACROS,
     *FUNCTION_MACROS,
     *SCALAR_MACROS,
     *AGGREGATE_MACROS,

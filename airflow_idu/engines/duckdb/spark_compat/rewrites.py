@@ -39,6 +39,7 @@ from airflow_idu.engines.duckdb.spark_compat.counter_diff import counter_diffs
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.csv_reading import csv_reading
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
+from airflow_idu.engines.duckdb.spark_compat.decimal_scales import decimal_scales
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
@@ -156,6 +157,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     check_struct_names,  # comparisons of structs: refused when run where field names differ (folds)
     guard_nested_orders,  # the orderings marked first: refused when run on a NULL inside a nested value
     place_struct_name_checks,  # the checks marked above, around the guarded operands
+    decimal_scales,  # decimal +, -, * where Spark's precision-loss rule would round: refused when run
     hoist_lambda_aggregates,  # it moves the aggregates the rewrites above produced
     posexplode_positions,  # posexplode written as DuckDB's constructs, the position Spark's INT
     partition_aggregates,  # last: whole-partition window aggregates as a GROUP BY joined back (speed)
