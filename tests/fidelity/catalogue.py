@@ -484,6 +484,12 @@ _QUERIES = _cases(
             "SELECT g, id FROM fid_in QUALIFY row_number() OVER (PARTITION BY g ORDER BY id DESC) = 1",
         ),
         # decimal arithmetic above precision 38: Spark rounds to a smaller scale (refused when run)
+        # a BD literal or a text with an exponent: Java's BigDecimal reads it, DuckDB's cast did not
+        ("decimal-literal-exponent", "SELECT 1E-7BD AS a, 1.5E2BD AS b, 1.5BD AS c"),
+        (
+            "decimal-cast-exponent-text",
+            "SELECT CAST('2.5e1' AS DECIMAL(5,1)) AS a, CAST(' 1E-2' AS DECIMAL(4,3)) AS b",
+        ),
         ("decimal-wide-plus-int", "SELECT CAST(1.0000000001 AS DECIMAL(38,10)) + 1 AS h"),
         (
             "decimal-wide-plus-wide",

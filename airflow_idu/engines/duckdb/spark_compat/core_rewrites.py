@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 from sqlglot import exp
 
@@ -308,10 +309,27 @@ _INTEGRAL = {
 }
 
 
+def _plain_decimal_text(node: exp.Cast) -> None:
+    """``1E-7BD`` (sqlglot: ``CAST('1E-7' AS DECIMAL(7,7))``): Java's BigDecimal reads an exponent,
+    DuckDB's cast to DECIMAL does not; a literal's text is written without it."""
+    text = node.this
+    if node.to.this != exp.DataType.Type.DECIMAL or not (isinstance(text, exp.Literal) and text.is_string):
+        return
+    if "e" not in text.name.lower():
+        return
+    try:
+        value = Decimal(text.name.strip())
+    except InvalidOperation:
+        return
+    if value.is_finite():
+        node.set("this", exp.Literal.string(format(value, "f")))
+
+
 def casts(tree: exp.Expr) -> exp.Expr:
     """CAST to STRING prints DOUBLEs like Java; CAST to an integer truncates like Spark."""
 
     def build(node: exp.Cast) -> exp.Expr:
+        _plain_decimal_text(node)
         if isinstance(node, exp.TryCast):
             return node
         if is_string_cast(node):
