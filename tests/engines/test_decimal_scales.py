@@ -10,17 +10,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 
 WIDE = "CAST(1.0000000001 AS DECIMAL(38,10))"
-
-
-@pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    install_macros(connection)
-    return connection
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:

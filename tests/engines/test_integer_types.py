@@ -9,17 +9,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import translate_statement
 
 ROWS = "(SELECT * FROM VALUES ('a', 1L, 1.5D, 2.25BD, array('x', 'y', 'w')), ('a', 2L, 2.5D, 1.00BD, array('z')) AS v(g, k, d, m, s))"
-
-
-@pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    install_macros(connection)
-    return connection
 
 
 def _types(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:

@@ -8,19 +8,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 ROWS = (
     "(SELECT * FROM VALUES (1, array(2, 1), 'b'), (2, array(1, 5), 'a'), (3, array(1), NULL) AS v(i, a, g))"
 )
-
-
-@pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    install_macros(connection)
-    return connection
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:

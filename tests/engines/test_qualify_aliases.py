@@ -8,18 +8,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.macros import install_macros
 from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 # k is a source column that the window aliases below shadow
 ROWS = "(SELECT * FROM VALUES (1, 'a', 5), (2, 'a', 1), (3, 'b', 7), (4, 'b', 1) AS v(id, g, k))"
-
-
-@pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    install_macros(connection)
-    return connection
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
