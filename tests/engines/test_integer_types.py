@@ -1,5 +1,5 @@
 """Integers keep Spark's types on the embedded engine (spark_compat/exact.py, functions.py,
-posexplode_positions.py): DuckDB's sum of integers and count_if are HUGEINT, its sequence elements and
+explode_forms.py): DuckDB's sum of integers and count_if are HUGEINT, its sequence elements and
 posexplode positions BIGINT, and arithmetic on a wider integer does not overflow where Spark's does.
 Spark's values for these forms: tests/fidelity/catalogue.py (sum-*, count-if-times, sequence-*,
 *posexplode*)."""

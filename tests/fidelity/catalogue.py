@@ -581,6 +581,17 @@ _QUERIES = _cases(
         ("inline", "SELECT inline(array(struct(1, 'a'), struct(2, 'b')))"),
         ("lateral-view", "SELECT id, v FROM fid_in LATERAL VIEW explode(arr) t AS v"),
         ("lateral-view-outer", "SELECT id, v FROM fid_in LATERAL VIEW OUTER explode(arr) t AS v"),
+        # OUTER: a NULL or empty array keeps a row of NULLs
+        (
+            "lateral-view-outer-posexplode",
+            "SELECT id, p, v FROM fid_in LATERAL VIEW OUTER posexplode(sarr) t AS p, v",
+        ),
+        (
+            "lateral-view-outer-then-explode",
+            "SELECT id, v, w FROM fid_in LATERAL VIEW OUTER explode(arr) t1 AS v LATERAL VIEW explode(sarr) t2 AS w",
+        ),
+        ("explode-outer-unaliased", "SELECT id, explode_outer(sarr) FROM fid_in"),
+        ("explode-outer-empty-literal", "SELECT explode_outer(array()) AS v"),
         # posexplode's position is an INT: its overflow flows on as Spark's
         ("lateral-view-posexplode", "SELECT id, p, v FROM fid_in LATERAL VIEW posexplode(sarr) t AS p, v"),
         (

@@ -198,7 +198,9 @@ where it does not) is refused when run, naming the fix (a narrower DECIMAL or DO
 `typeof` of the tree, which DuckDB folds when it binds: no cost per row. **Integer types**: a sum of
 integers and `count_if` are `BIGINT` as in Spark (DuckDB's `HUGEINT` did not overflow where Spark's
 `BIGINT` does: `sum(k) * 10^14` gave values where Spark raises), `sequence`'s elements have the
-bounds' type and `posexplode`'s position is an `INT`. **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
+bounds' type and `posexplode`'s position is an `INT`. **`explode_outer`** and **`LATERAL VIEW OUTER
+explode/posexplode`** of an array run (they were refused): a NULL or empty array keeps one row of
+NULLs, as in Spark (`spark_compat/explode_forms.py`). **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
 `DROP COLUMN` are refused, because Delta allows them only with column mapping, a table property the
 engine does not keep.
 

@@ -78,7 +78,7 @@ _FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     _E.LogicalAnd, _E.First, _E.Last, _E.RowNumber, _E.Rank, _E.DenseRank, _E.Lag,
     _E.Lead, _E.FirstValue, _E.LastValue, _E.Ntile, _E.PercentRank,
     # semantics
-    _E.Nvl2, _E.Greatest, _E.Least, _E.Abs, _E.Round, _E.Pow, _E.Sqrt, _E.Explode, _E.Posexplode, _E.ExplodeOuter,
+    _E.Nvl2, _E.Greatest, _E.Least, _E.Abs, _E.Round, _E.Pow, _E.Sqrt, _E.Explode, _E.Posexplode, _E.ExplodeOuter, _E._ExplodeOuter,
     _E.Grouping, _E.GroupingSets, _E.Rollup, _E.Cube,
 })  # fmt: skip
 
@@ -209,7 +209,9 @@ def _aliases(node: exp.Expr) -> str | None:
 
 
 def _lateral(node: exp.Expr) -> str | None:
-    return "LATERAL VIEW OUTER" if node.args.get("outer") else None
+    # explode_forms.py writes OUTER explode and posexplode (of an array) as Spark runs them
+    outer_ok = type(node.this) in (exp.Explode, exp.Posexplode)
+    return "LATERAL VIEW OUTER of this function" if node.args.get("outer") and not outer_ok else None
 
 
 def _unordered_first_last(node: exp.Expr) -> str | None:

@@ -41,6 +41,7 @@ from airflow_idu.engines.duckdb.spark_compat.csv_reading import csv_reading
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_functions
 from airflow_idu.engines.duckdb.spark_compat.decimal_scales import decimal_scales
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
+from airflow_idu.engines.duckdb.spark_compat.explode_forms import explode_forms
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.geospatial import geospatial
@@ -60,7 +61,6 @@ from airflow_idu.engines.duckdb.spark_compat.number_format import number_format
 from airflow_idu.engines.duckdb.spark_compat.order_positions import name_having_aliases, name_order_positions
 from airflow_idu.engines.duckdb.spark_compat.ordered_aggregates import ordered_aggregates
 from airflow_idu.engines.duckdb.spark_compat.partition_aggregates import partition_aggregates
-from airflow_idu.engines.duckdb.spark_compat.posexplode_positions import posexplode_positions
 from airflow_idu.engines.duckdb.spark_compat.qualify_aliases import name_qualify_aliases
 from airflow_idu.engines.duckdb.spark_compat.regexp_functions import guard_java_patterns, regexp_functions
 from airflow_idu.engines.duckdb.spark_compat.scalars import scalar_functions
@@ -159,7 +159,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     place_struct_name_checks,  # the checks marked above, around the guarded operands
     decimal_scales,  # decimal +, -, * where Spark's precision-loss rule would round: refused when run
     hoist_lambda_aggregates,  # it moves the aggregates the rewrites above produced
-    posexplode_positions,  # posexplode written as DuckDB's constructs, the position Spark's INT
+    explode_forms,  # posexplode written as DuckDB's constructs (the position Spark's INT); OUTER forms
     partition_aggregates,  # last: whole-partition window aggregates as a GROUP BY joined back (speed)
 )
 

@@ -1,4 +1,4 @@
-"""``posexplode``'s position is Spark's ``INT``.
+"""``posexplode``'s position as Spark's ``INT``, and the ``OUTER`` forms of explode.
 
 sqlglot writes the position as DuckDB's ``GENERATE_SUBSCRIPTS(a, 1) - 1`` or ``WITH ORDINALITY``
 column, both ``BIGINT``: the values are the same, but arithmetic on them then overflowed where Spark's
@@ -7,13 +7,17 @@ forms Spark has are written here as those DuckDB constructs, with the position c
 select list (``posexplode(a) AS (p, v)``), as a table (``FROM posexplode(a) AS x(p, v)``) and as
 ``LATERAL VIEW posexplode(a) t AS p, v`` (every ``LATERAL VIEW`` of that select is then written as
 the join sqlglot would print, in order, since a later one may read an earlier one's columns).
+
+``explode_outer(a)`` and ``LATERAL VIEW OUTER explode/posexplode(a)`` keep a row of NULLs for a NULL
+or empty array, where ``UNNEST`` keeps none: the array unnested is ``coalesce(nullif(a, []), [NULL])``
+(one NULL element for those rows), and the position of that element is NULL, as Spark's.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["posexplode_positions"]
+__all__ = ["explode_forms"]
 
 _DEFAULT_NAMES = ("pos", "col")  # Spark's names when the query gives none
 
@@ -21,6 +25,21 @@ _DEFAULT_NAMES = ("pos", "col")  # Spark's names when the query gives none
 def _names(given: list[exp.Expr]) -> tuple[exp.Identifier, exp.Identifier] | None:
     names = [exp.to_identifier(n.name) for n in given] or [exp.to_identifier(n) for n in _DEFAULT_NAMES]
     return (names[0], names[1]) if len(names) == 2 else None  # a map's three columns: left to sqlglot
+
+
+def _outer_array(array: exp.Expr) -> exp.Expr:
+    """The array an OUTER explode unnests: one NULL element where ``array`` is NULL or empty."""
+    kept = exp.Nullif(this=array.copy(), expression=exp.Array(expressions=[]))
+    return exp.Coalesce(this=kept, expressions=[exp.Array(expressions=[exp.null()])])
+
+
+def _outer_select_items(select: exp.Select) -> None:
+    for node in select.expressions:
+        explode = node.this if isinstance(node, exp.Alias) else node
+        if isinstance(explode, exp.ExplodeOuter) and not isinstance(explode, exp.Posexplode):
+            unnested = exp.Explode(this=_outer_array(explode.this))
+            # Spark names an unaliased generator's column col
+            explode.replace(unnested if explode is not node else exp.alias_(unnested, "col"))
 
 
 def _items(array: exp.Expr, position: exp.Identifier, value: exp.Identifier) -> list[exp.Expr]:
@@ -59,16 +78,23 @@ def _table(table: exp.Table) -> None:
 
 
 def _lateral_join(lateral: exp.Lateral) -> exp.Join:
-    """The join sqlglot prints for a ``LATERAL VIEW`` of explode or posexplode, the position an INT."""
-    explode, alias = lateral.this, lateral.args["alias"]
+    """The join sqlglot prints for a ``LATERAL VIEW`` of explode or posexplode, the position an INT,
+    an OUTER view's NULL or empty array a row of NULLs."""
+    explode, alias, outer = lateral.this, lateral.args["alias"], bool(lateral.args.get("outer"))
+    array = _outer_array(explode.this) if outer else explode.this.copy()
     if not isinstance(explode, exp.Posexplode):  # exp.Posexplode is an exp.Explode
-        return exp.Join(this=exp.Unnest(expressions=[explode.this.copy()], alias=alias.copy()), kind="CROSS")
+        return exp.Join(this=exp.Unnest(expressions=[array], alias=alias.copy()), kind="CROSS")
     position, value = alias.columns[0], alias.columns[1]
     ordinality = exp.Column(this=position.copy())
-    index = exp.cast(exp.Sub(this=ordinality, expression=exp.Literal.number(1)), exp.DataType.build("INT"))
+    index: exp.Expr = exp.cast(
+        exp.Sub(this=ordinality, expression=exp.Literal.number(1)), exp.DataType.build("INT")
+    )
+    if outer:  # the NULL element standing for a NULL or empty array has no position
+        empty = exp.Nullif(this=explode.this.copy(), expression=exp.Array(expressions=[])).is_(exp.null())
+        index = exp.Case(ifs=[exp.If(this=empty, true=exp.null())], default=index)
     subquery = exp.select(exp.alias_(index, position.copy()), exp.Column(this=value.copy())).from_(
         exp.Unnest(
-            expressions=[explode.this.copy()],
+            expressions=[array],
             offset=True,
             alias=exp.TableAlias(this=alias.this.copy(), columns=[value.copy(), position.copy()]),
         )
@@ -78,16 +104,16 @@ def _lateral_join(lateral: exp.Lateral) -> exp.Join:
 
 def _convertible(lateral: exp.Expr) -> bool:
     explode, alias = lateral.this, lateral.args.get("alias")
-    if lateral.args.get("outer") or not isinstance(alias, exp.TableAlias):
+    if not isinstance(alias, exp.TableAlias) or isinstance(explode, exp.ExplodeOuter | exp.PosexplodeOuter):
         return False
-    if isinstance(explode, exp.Posexplode) and not isinstance(explode, exp.PosexplodeOuter):
+    if isinstance(explode, exp.Posexplode):
         return len(alias.columns) == 2
     return type(explode) is exp.Explode
 
 
 def _laterals(select: exp.Select) -> None:
     laterals = select.args.get("laterals") or []
-    if not any(isinstance(v.this, exp.Posexplode) for v in laterals):
+    if not any(isinstance(v.this, exp.Posexplode) or v.args.get("outer") for v in laterals):
         return
     if not all(isinstance(v, exp.Lateral) and _convertible(v) for v in laterals):
         return  # another LATERAL VIEW beside it: left to sqlglot (allowed.py refuses what it cannot run)
@@ -96,8 +122,9 @@ def _laterals(select: exp.Select) -> None:
     select.set("joins", joins)
 
 
-def posexplode_positions(tree: exp.Expr) -> exp.Expr:
+def explode_forms(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
+        _outer_select_items(select)
         _select_items(select)
         _laterals(select)
     for table in list(tree.find_all(exp.Table)):
