@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from airflow_idu.engines.duckdb.translate import translate_statement
+from airflow_idu.engines.duckdb.translate import TranslationError, translate_statement
 
 ROWS = "(SELECT * FROM VALUES (1, array('x', 'y')), (2, array()), (3, NULL) AS v(id, a))"
 
@@ -27,6 +27,11 @@ OUTER = [
         [(1, 0, "x"), (1, 1, "y"), (2, None, None), (3, None, None)],
         id="lateral-view-posexplode",
     ),
+    pytest.param(
+        f"SELECT id, v FROM {ROWS} LATERAL VIEW explode_outer(a) t AS v",
+        [(1, "x"), (1, "y"), (2, None), (3, None)],
+        id="lateral-view-explode-outer",
+    ),
     # without OUTER those rows are dropped, as Spark drops them
     pytest.param(
         f"SELECT id, v FROM {ROWS} LATERAL VIEW explode(a) t AS v", [(1, "x"), (1, "y")], id="inner"
@@ -45,3 +50,19 @@ def test_outer_keeps_a_row_for_a_null_or_empty_array(
 def test_an_unaliased_outer_explode_is_named_col(con: duckdb.DuckDBPyConnection) -> None:
     cursor = con.execute(translate_statement(f"SELECT explode_outer(a) FROM {ROWS}").statements[-1])
     assert [d[0] for d in cursor.description or []] == ["col"]
+
+
+REFUSED = [
+    pytest.param("SELECT id, v FROM t LATERAL VIEW OUTER explode(m) x AS k, v", id="outer-map"),
+    pytest.param(
+        "SELECT id, v FROM t LATERAL VIEW OUTER explode(a) x AS v LATERAL VIEW posexplode(m) y AS p, k, w",
+        id="outer-beside-a-map-posexplode",
+    ),
+]
+
+
+@pytest.mark.parametrize("sql", REFUSED)
+def test_an_outer_view_the_engine_cannot_write_as_a_join_is_refused(sql: str) -> None:
+    """sqlglot's own join would drop the NULL rows: refused, not run."""
+    with pytest.raises(TranslationError, match="LATERAL VIEW OUTER"):
+        translate_statement(sql)

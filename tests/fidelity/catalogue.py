@@ -591,6 +591,7 @@ _QUERIES = _cases(
             "SELECT id, v, w FROM fid_in LATERAL VIEW OUTER explode(arr) t1 AS v LATERAL VIEW explode(sarr) t2 AS w",
         ),
         ("explode-outer-unaliased", "SELECT id, explode_outer(sarr) FROM fid_in"),
+        ("lateral-view-explode-outer", "SELECT id, v FROM fid_in LATERAL VIEW explode_outer(arr) t AS v"),
         ("explode-outer-empty-literal", "SELECT explode_outer(array()) AS v"),
         # posexplode's position is an INT: its overflow flows on as Spark's
         ("lateral-view-posexplode", "SELECT id, p, v FROM fid_in LATERAL VIEW posexplode(sarr) t AS p, v"),

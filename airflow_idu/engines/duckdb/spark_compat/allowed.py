@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import functions, library, time_type, unify
 from airflow_idu.engines.duckdb.spark_compat.core_rewrites import unsupported_format
+from airflow_idu.engines.duckdb.spark_compat.explode_forms import lateral_refusal
 from airflow_idu.engines.duckdb.spark_compat.families import FAMILIES
 from airflow_idu.engines.duckdb.spark_compat.order_positions import having_refusal, unnamed_position
 from airflow_idu.engines.duckdb.spark_compat.qualify_aliases import qualify_refusal
@@ -208,12 +209,6 @@ def _aliases(node: exp.Expr) -> str | None:
     return None if isinstance(node.this, exp.Posexplode) else "a multi-column alias (explode of a map)"
 
 
-def _lateral(node: exp.Expr) -> str | None:
-    # explode_forms.py writes OUTER explode and posexplode (of an array) as Spark runs them
-    outer_ok = type(node.this) in (exp.Explode, exp.Posexplode)
-    return "LATERAL VIEW OUTER of this function" if node.args.get("outer") and not outer_ok else None
-
-
 def _unordered_first_last(node: exp.Expr) -> str | None:
     parent = node.parent
     while isinstance(parent, exp.IgnoreNulls | exp.RespectNulls):
@@ -346,7 +341,7 @@ _CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
     exp.Reduce: _lambda_function,
     exp.Bracket: _bracket,
     exp.Aliases: _aliases,
-    exp.Lateral: _lateral,
+    exp.Lateral: lateral_refusal,
     exp.First: _unordered_first_last,
     exp.Last: _unordered_first_last,
     exp.Avg: _avg,

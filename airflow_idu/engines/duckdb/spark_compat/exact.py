@@ -32,7 +32,9 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
 
-__all__ = ["EXACT_MACROS", "exact_values"]
+__all__ = ["EXACT_MACROS", "MUL", "exact_values"]
+
+MUL = "idu_mul"  # Spark's a * b (decimal_scales.py checks its result's scale)
 
 _REFUSED = "error('[IDU_REFUSED] {what}')"
 _INTS = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT')"
@@ -87,7 +89,7 @@ def _unix_to_str(node: exp.Expr) -> exp.Expr:
 
 _BY_TYPE: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
     exp.Mod: lambda n: _call("idu_mod", *_args(n)),
-    exp.Mul: lambda n: _call("idu_mul", *_args(n)),
+    exp.Mul: lambda n: _call(MUL, *_args(n)),
     exp.Pow: lambda n: _call("idu_pow", *_args(n)),
     exp.Unhex: lambda n: _unhex(n.this.copy()),
     exp.AddMonths: lambda n: _call("idu_date_in_range", n.copy()),
@@ -148,7 +150,7 @@ EXACT_MACROS: tuple[str, ...] = (
         "CASE WHEN b = 0 THEN error('[DIVIDE_BY_ZERO] Division by zero') ELSE a % b END",
     ),
     _macro(
-        "idu_mul(a, b)",
+        f"{MUL}(a, b)",
         "CASE WHEN typeof(a) LIKE 'DECIMAL%' AND typeof(b) LIKE 'DECIMAL%' AND a IS NOT NULL AND b IS NOT NULL "
         "AND try(list_transform([a], lambda v: v * b)[1]) IS NULL THEN "
         + _REFUSED.format(what="DECIMAL * DECIMAL beyond 18 digits (DuckDB multiplies in 64 bits)")

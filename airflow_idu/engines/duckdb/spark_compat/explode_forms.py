@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["explode_forms"]
+__all__ = ["explode_forms", "lateral_refusal"]
 
 _DEFAULT_NAMES = ("pos", "col")  # Spark's names when the query gives none
 
@@ -80,7 +80,7 @@ def _table(table: exp.Table) -> None:
 def _lateral_join(lateral: exp.Lateral) -> exp.Join:
     """The join sqlglot prints for a ``LATERAL VIEW`` of explode or posexplode, the position an INT,
     an OUTER view's NULL or empty array a row of NULLs."""
-    explode, alias, outer = lateral.this, lateral.args["alias"], bool(lateral.args.get("outer"))
+    explode, alias, outer = lateral.this, lateral.args["alias"], _is_outer(lateral)
     array = _outer_array(explode.this) if outer else explode.this.copy()
     if not isinstance(explode, exp.Posexplode):  # exp.Posexplode is an exp.Explode
         return exp.Join(this=exp.Unnest(expressions=[array], alias=alias.copy()), kind="CROSS")
@@ -102,21 +102,45 @@ def _lateral_join(lateral: exp.Lateral) -> exp.Join:
     return exp.Join(this=exp.Lateral(this=subquery.subquery()), kind="CROSS")
 
 
+def _is_outer(lateral: exp.Expr) -> bool:
+    """``LATERAL VIEW OUTER f(a)`` or ``LATERAL VIEW explode_outer(a)``: a NULL or empty array keeps
+    a row."""
+    return bool(lateral.args.get("outer")) or isinstance(lateral.this, exp.ExplodeOuter)
+
+
 def _convertible(lateral: exp.Expr) -> bool:
+    """An explode of an array (one column) or a posexplode of one (two), OUTER or not: the forms
+    ``_lateral_join`` writes."""
     explode, alias = lateral.this, lateral.args.get("alias")
-    if not isinstance(alias, exp.TableAlias) or isinstance(explode, exp.ExplodeOuter | exp.PosexplodeOuter):
+    if not isinstance(lateral, exp.Lateral) or not isinstance(alias, exp.TableAlias):
         return False
-    if isinstance(explode, exp.Posexplode):
+    if type(explode) is exp.Posexplode:
         return len(alias.columns) == 2
-    return type(explode) is exp.Explode
+    return type(explode) in (exp.Explode, exp._ExplodeOuter) and len(alias.columns) == 1
+
+
+def _needs_join(laterals: list[exp.Expr]) -> bool:
+    """sqlglot's own join would drop the NULL rows of an OUTER view or type a position BIGINT."""
+    return any(isinstance(v.this, exp.Posexplode) or _is_outer(v) for v in laterals)
+
+
+def lateral_refusal(lateral: exp.Expr) -> str | None:
+    """Why an OUTER ``LATERAL VIEW`` cannot run as Spark runs it (sqlglot's join would drop its NULL
+    rows), or None; allowed.py's check."""
+    select = lateral.parent
+    laterals = (select.args.get("laterals") or []) if isinstance(select, exp.Select) else [lateral]
+    if not _is_outer(lateral) or all(_convertible(v) for v in laterals):
+        return None
+    return (
+        "LATERAL VIEW OUTER (or explode_outer) of a map, or beside a LATERAL VIEW that the engine "
+        "cannot write as a join"
+    )
 
 
 def _laterals(select: exp.Select) -> None:
     laterals = select.args.get("laterals") or []
-    if not any(isinstance(v.this, exp.Posexplode) or v.args.get("outer") for v in laterals):
-        return
-    if not all(isinstance(v, exp.Lateral) and _convertible(v) for v in laterals):
-        return  # another LATERAL VIEW beside it: left to sqlglot (allowed.py refuses what it cannot run)
+    if not _needs_join(laterals) or not all(_convertible(v) for v in laterals):
+        return  # another LATERAL VIEW beside it: left to sqlglot (lateral_refusal refuses an OUTER one)
     joins = [*(select.args.get("joins") or []), *(_lateral_join(v) for v in laterals)]
     select.set("laterals", None)
     select.set("joins", joins)
