@@ -62,9 +62,10 @@ def _cast(node: exp.Expr, to: exp.DataType) -> exp.Cast:
 def _replace_all(
     tree: exp.Expr, kinds: type[exp.Expr] | tuple[type[exp.Expr], ...], build: Callable
 ) -> exp.Expr:
-    """Replace every node of ``kinds`` (found before any change) by ``build(node)``."""
+    """Replace every node of ``kinds`` (found before any change) by ``build(node)``, innermost first:
+    an outer node's builder copies its arguments, so they must be rewritten already."""
     wanted = kinds if isinstance(kinds, tuple) else (kinds,)
-    return replace_each(tree, list(tree.find_all(*wanted)), build)
+    return replace_each(tree, reversed(list(tree.find_all(*wanted))), build)
 
 
 _FIELD_PATTERN = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}",

@@ -104,7 +104,7 @@ def _sha2_check(node: exp.Expr) -> str | None:
 
 
 def _anonymous_rewrite(tree: exp.Expr) -> exp.Expr:
-    for node in list(tree.find_all(exp.Anonymous)):
+    for node in reversed(list(tree.find_all(exp.Anonymous))):  # innermost first: a build copies its arguments
         build = ANONYMOUS.get(node.name.lower())
         if build is not None:
             new = build([a.copy() for a in node.expressions])
@@ -116,7 +116,7 @@ def _anonymous_rewrite(tree: exp.Expr) -> exp.Expr:
 
 def _sha2_rewrite(tree: exp.Expr) -> exp.Expr:
     """sha2 other than 256 bits (DuckDB has only SHA-256): Python's hashlib on the same bytes."""
-    for node in list(tree.find_all(exp.SHA2)):
+    for node in reversed(list(tree.find_all(exp.SHA2))):  # innermost first
         bits = _literal_int(node.args.get("length"))
         if bits is None or bits == 256:
             continue

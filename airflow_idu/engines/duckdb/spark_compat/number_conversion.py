@@ -164,7 +164,9 @@ def number_conversion(tree: exp.Expr) -> exp.Expr:
     tree = rewrite_calls(
         tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]
     )
-    return replace_each(tree, list(tree.find_all(exp.Upper, exp.Cast)), _around_conv)
+    return replace_each(
+        tree, reversed(list(tree.find_all(exp.Upper, exp.Cast))), _around_conv
+    )  # innermost first
 
 
 def register_conv(con: duckdb.DuckDBPyConnection) -> None:

@@ -23,7 +23,7 @@ def text_substrings(tree: exp.Expr) -> exp.Expr:
                 for a in (start, length)]  # fmt: skip
         return _call("idu_substr", node.this.copy(), *(a.copy() for a in args))
 
-    return replace_each(tree, list(tree.find_all(exp.Substring)), build)
+    return replace_each(tree, reversed(list(tree.find_all(exp.Substring))), build)  # innermost first
 
 
 def _int_literal(node: exp.Expr, minimum: int) -> bool:
