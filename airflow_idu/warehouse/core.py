@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.float_columns import FloatColumns
 from airflow_idu.engines.duckdb.spark_compat.library import register_functions
 from airflow_idu.engines.duckdb.translate import COMPAT_MACROS
 from airflow_idu.warehouse.errors import WarehouseError, to_warehouse_error
@@ -110,6 +111,7 @@ class Warehouse:
             self._db.execute(macro)
         register_functions(self._db)
         self._lock = threading.Lock()
+        self._float_columns = FloatColumns()  # whether the database holds one (the FLOAT widening)
         self._sessions: dict[str, _Session] = {}
         self._statements: dict[str, Statement] = {}
         self.history: list[HistoryEntry] = []
@@ -258,7 +260,9 @@ class Warehouse:
                 self.latency.before_statement()
                 if statement._cancel.is_set():
                     raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
-                statement.result = execute_statement(cursor, self._sql_to_run(statement.sql))
+                statement.result = execute_statement(
+                    cursor, self._sql_to_run(statement.sql), self._float_columns
+                )
                 statement.state = StatementState.SUCCEEDED
             except Exception as err:  # every failure becomes the statement's Databricks-shaped error
                 self._fail(statement, err)

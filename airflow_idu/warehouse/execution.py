@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from airflow_idu.engines.duckdb.float_columns import FloatColumns
 from airflow_idu.engines.duckdb.merge import rollback
 from airflow_idu.engines.duckdb.store_assignment import check_writes
 from airflow_idu.engines.duckdb.translate import translate_statement
@@ -36,8 +37,12 @@ def use_namespace(cursor: duckdb.DuckDBPyConnection, catalog: str | None, schema
                 cursor.execute(sql)
 
 
-def execute_statement(cursor: duckdb.DuckDBPyConnection, sql: str) -> StatementResult:
-    translation = translate_statement(sql.strip().rstrip(";"))
+def execute_statement(
+    cursor: duckdb.DuckDBPyConnection, sql: str, float_columns: FloatColumns
+) -> StatementResult:
+    """``float_columns``: the warehouse's one answer for its database (float_columns.py)."""
+    translation = translate_statement(sql.strip().rstrip(";"), float_values=float_columns(cursor))
+    float_columns.after(translation)
     *setup, last = translation.statements or ("",)
     check_writes(cursor, translation.writes)
     try:

@@ -163,6 +163,39 @@ _NESTED = [
     ("nested-sha2-512-384", "sha2(sha2(s, 512), 384)"),
 ]
 
+# a FLOAT beside an integer or a DECIMAL: Spark (ANSI) computes in DOUBLE, DuckDB in FLOAT
+# (spark_compat/float_widening.py); beside a FLOAT, a DOUBLE or a string, as written
+_FLOATS = [
+    ("float-plus-int", "f + 1"),
+    ("float-times-int", "f * 2"),
+    ("float-minus-decimal", "f - 0.1"),
+    ("float-plus-bigint-literal", "f + 1L"),
+    ("float-mod-int", "f % 2"),
+    ("float-equals-decimal", "f = 0.1"),
+    ("float-greater-decimal", "f > 0.001"),
+    ("float-between-decimals", "f BETWEEN 0.001 AND 0.1"),
+    ("int-between-float-bounds", "i BETWEEN f AND 10"),
+    ("float-plus-float", "f + f"),
+    ("float-sum-times-int", "(f + f) * 2"),
+    ("float-plus-double", "f + d"),
+    ("float-equals-string", "f = '0.1'"),
+    ("float-plus-string", "f + '1'"),
+    ("float-log10-plus-int", "log10(abs(f) + 1)"),
+    ("cast-float-plus-int", "CAST(d AS FLOAT) + 1"),
+    ("float-plus-bigint-column", "f + k"),
+    ("float-equals-int-column", "f = i"),
+    ("float-times-decimal-column", "f * dec"),
+    ("float-sum-equals-decimal", "f + f = 0.2"),
+    ("float-equals-double", "f = d"),
+]
+_FLOAT_QUERIES = [
+    ("float-filter-decimal", "SELECT id FROM fid_in WHERE f > 0.001 ORDER BY id"),
+    ("float-join-float", "SELECT count(*) AS c FROM fid_in a JOIN fid_in b ON a.f = b.f"),
+    ("float-join-int", "SELECT count(*) AS c FROM fid_in a JOIN fid_in b ON a.f = b.i"),
+    ("float-group-by-sum", "SELECT count(*) AS c FROM fid_in GROUP BY f + k ORDER BY c"),
+    ("float-group-by-widened", "SELECT f * 2 AS x, count(*) AS c FROM fid_in GROUP BY f * 2 ORDER BY x"),
+]
+
 _AGGREGATES = [
     ("sort-distinct-collect", "array_sort(array_distinct(collect_list(k)))"),
     ("histogram-counts", "transform(array_sort(array_distinct(collect_list(i))), v -> "
@@ -185,5 +218,7 @@ _AGGREGATES = [
 
 COMPOSITIONS: tuple[Case, ...] = tuple(
     [Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR) for i, sql in _BINARY + _NUMERIC + _ARRAYS + _NESTED]
+    + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR) for i, sql in _FLOATS]
     + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.AGG) for i, sql in _AGGREGATES]
+    + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.QUERY) for i, sql in _FLOAT_QUERIES]
 )

@@ -206,7 +206,8 @@ def _translate(sql: str) -> tuple[list[str], str | None]:
     statements: list[str] = []
     try:
         for statement in split_statements(sql):
-            statements.extend(translate_statement(statement).statements)
+            # the inputs hold a FLOAT column (f), as a user's database may
+            statements.extend(translate_statement(statement, float_values=True).statements)
     except TranslationError as exc:
         return [], str(exc)
     return statements, None

@@ -198,7 +198,21 @@ where it does not) is refused when run, naming the fix (a narrower DECIMAL or DO
 `typeof` of the tree, which DuckDB folds when it binds: no cost per row. **Integer types**: a sum of
 integers and `count_if` are `BIGINT` as in Spark (DuckDB's `HUGEINT` did not overflow where Spark's
 `BIGINT` does: `sum(k) * 10^14` gave values where Spark raises), `sequence`'s elements have the
-bounds' type and `posexplode`'s position is an `INT`. **`explode_outer`** and **`LATERAL VIEW OUTER
+bounds' type and `posexplode`'s position is an `INT`. **A FLOAT beside an integer or a DECIMAL**
+(`spark_compat/float_widening.py`; tests/engines/test_float_widening.py, the `float-*` rows below):
+Spark (ANSI) computes `FLOAT + INT`, `FLOAT * DECIMAL` and their comparisons in DOUBLE, DuckDB kept
+FLOAT: with `f` the FLOAT 0.1, `f + 1` was 1.100000023841858 where Spark gives 1.1000000014901161,
+and `f = 0.1` was true where Spark's is false, silently. A comparison now casts its FLOAT operands to
+DOUBLE (exact for a FLOAT beside a FLOAT, and Spark's rule beside anything else); arithmetic does
+where an operand is a literal (a number or a string) or a CAST to another type, as in Spark; arithmetic
+of a FLOAT with a column of an integer or DECIMAL type (`f + k`), whose types only the run knows, is
+refused when run, naming the fix (a CAST on one side); `f + f` and `f + d` run as written.
+The engine applies this where its database holds a FLOAT column or the statement names the type
+(`engines/duckdb/float_columns.py`); the checks fold when DuckDB binds. **Calls nested in calls of
+the same kind** (the `nested-*` rows): each rewrite used to go outermost first and copy the inner call
+before rewriting it, so `array_distinct(array_distinct(a))`, `CAST(CAST(x AS BIGINT) + ... AS
+STRING)`, `k / 0 / 2` or `hash(hash(s))` ran their inner call as DuckDB's own, silently; every level
+is now rewritten. **`explode_outer`** and **`LATERAL VIEW OUTER
 explode/posexplode`** of an array run (they were refused): a NULL or empty array keeps one row of
 NULLs, as in Spark (`spark_compat/explode_forms.py`). **`ALTER TABLE`**: `ADD COLUMNS (...)` runs as one `ADD COLUMN` each; `RENAME COLUMN` and
 `DROP COLUMN` are refused, because Delta allows them only with column mapping, a table property the

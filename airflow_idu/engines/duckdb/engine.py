@@ -16,6 +16,7 @@ from airflow_idu.engines.base import (
     fetch_rows,
     run_statements,
 )
+from airflow_idu.engines.duckdb.float_columns import FloatColumns
 
 if TYPE_CHECKING:
     import duckdb
@@ -53,6 +54,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
         self._lock_timeout = lock_timeout
         # A DuckDB file is one catalog: schema s of two catalogs would be the same tables.
         self._catalog_of_schema: dict[str, str] = {schema: catalog} if catalog and schema else {}
+        self._float_columns = FloatColumns()  # whether the database holds one (the FLOAT widening)
 
     @staticmethod
     def is_transient(error: BaseException) -> bool:
@@ -116,7 +118,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
         """Every statement and query goes through here, so each one is checked for catalogs."""
         from airflow_idu.engines.duckdb.translate import translate_statement
 
-        translation = translate_statement(statement)
+        translation = translate_statement(statement, float_values=self._float_columns(self.connection))
         self._check_catalogs(translation.catalog_schemas)
         return translation
 
@@ -131,6 +133,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
 
             check_writes(self.connection, translation.writes)
         rows: int | None = None
+        self._float_columns.after(translation)
         try:
             for duck_sql in translation.statements:
                 result = _run(self.connection, duck_sql)
@@ -168,6 +171,7 @@ class DuckDBEngine(CatalogSchemaFromTask):
         return rows[0][0] if rows else None
 
     def close(self) -> None:
+        self._float_columns.forget()
         if "connection" in self.__dict__:
             self.__dict__.pop("connection").close()
 

@@ -62,24 +62,38 @@ class Translation:
     writes: tuple[WriteShape, ...] = ()
 
     @property
+    def may_add_floats(self) -> bool:
+        """A statement may create a FLOAT column: it is not a query or DML, and it names FLOAT or reads
+        a file (a table it creates from the database's own tables holds no FLOAT unless they do)."""
+        return any(not _DATA_ONLY.match(s) and _FLOATISH.search(s) for s in self.statements)
+
+    @property
     def transaction(self) -> bool:
         """The statements run in one transaction: whoever runs them rolls it back if one fails."""
         return bool(self.statements) and self.statements[0] == TRANSACTION_START
 
 
+_DATA_ONLY = re.compile(
+    r"\s*(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|BEGIN|COMMIT|ROLLBACK|USE|SET|CHECKPOINT)\b", re.IGNORECASE
+)
+_FLOATISH = re.compile(r"FLOAT|\bread_\w+\s*\(", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"(OPTIMIZE|VACUUM|ANALYZE\s+TABLE)\b", re.IGNORECASE)
 _SET_TIME_ZONE = re.compile(r"SET\s+TIME\s+ZONE\s+(?:'([^']*)'|(\S+))$", re.IGNORECASE)
 _UTC = frozenset({"utc", "etc/utc", "z", "+00:00", "gmt"})
 
 
-def translate_statement(statement: str) -> Translation:
+def translate_statement(statement: str, *, float_values: bool = False) -> Translation:
     """Translate one Databricks statement (without the trailing ``;``). Cached, because the
-    unify loop runs the same text many times; per setting of the Spark being mirrored."""
-    return _translate(statement, time_type_enabled())
+    unify loop runs the same text many times; per setting of the Spark being mirrored.
+
+    ``float_values``: the database the statement runs on has a FLOAT column (float_columns.py),
+    so arithmetic and comparisons get Spark's widening of a FLOAT beside an integer or a DECIMAL
+    (spark_compat/float_widening.py). Whoever runs the statement knows; the text alone does not."""
+    return _translate(statement, time_type_enabled(), float_values)
 
 
 @functools.lru_cache(maxsize=4096)
-def _translate(statement: str, _time_type: bool) -> Translation:
+def _translate(statement: str, _time_type: bool, float_values: bool) -> Translation:
     blanked = blank_comments(statement)
     code = blanked.strip().rstrip(";").strip()
     if not code:
@@ -99,7 +113,7 @@ def _translate(statement: str, _time_type: bool) -> Translation:
     zone = _SET_TIME_ZONE.fullmatch(code)
     if zone:
         return _set_time_zone(statement, zone.group(1) or zone.group(2))
-    statements, catalog_schemas, writes = _to_duckdb(statement, blanked.rstrip().rstrip(";"))
+    statements, catalog_schemas, writes = _to_duckdb(statement, blanked.rstrip().rstrip(";"), float_values)
     return Translation(statements=statements, catalog_schemas=catalog_schemas, writes=writes)
 
 
@@ -116,7 +130,7 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
 
 
 def _to_duckdb(
-    statement: str, code: str
+    statement: str, code: str, float_values: bool
 ) -> tuple[tuple[str, ...], frozenset[tuple[str, str]], tuple[WriteShape, ...]]:
     code = repair_source(code)  # what Spark's lexer reads that sqlglot's does not: 'O''Brien', >>>, X 'hex'
     try:
@@ -141,7 +155,9 @@ def _to_duckdb(
             construct=refusal.construct,
             line=refusal.line,
         )
-    rewritten = apply_rewrites(_like_as_empty_copy(_clone_as_copy(tree))).transform(_rewrite)
+    rewritten = apply_rewrites(
+        _like_as_empty_copy(_clone_as_copy(tree)), float_values=float_values
+    ).transform(_rewrite)
     if rewritten is None:
         raise TranslationError(
             f"{_first_line(statement)}: nothing left to run after removing storage clauses"

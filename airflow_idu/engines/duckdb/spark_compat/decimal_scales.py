@@ -26,7 +26,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.exact import MUL
-from airflow_idu.engines.duckdb.spark_compat.nodes import call, macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import call, group_of, macro
 
 __all__ = ["DECIMAL_SCALE_MACROS", "decimal_scales"]
 
@@ -58,16 +58,6 @@ def _top(node: exp.Expr) -> bool:
     return parent is None or not _arithmetic(parent)
 
 
-def _group_of(node: exp.Expr) -> exp.Select | None:
-    """The select whose ``GROUP BY`` key ``node`` is (under ROLLUP, CUBE, GROUPING SETS too)."""
-    parent = node.parent
-    while isinstance(parent, exp.Paren | exp.Tuple | exp.Rollup | exp.Cube | exp.GroupingSets):
-        parent = parent.parent
-    if isinstance(parent, exp.Group) and isinstance(parent.parent, exp.Select):
-        return parent.parent
-    return None
-
-
 def _checked(node: exp.Expr, value: exp.Expr) -> exp.Anonymous:
     return call(_MACRO, call("typeof", node.copy()), value)
 
@@ -75,7 +65,7 @@ def _checked(node: exp.Expr, value: exp.Expr) -> exp.Anonymous:
 def decimal_scales(tree: exp.Expr) -> exp.Expr:
     tops = [n for n in tree.find_all(exp.Add, exp.Sub, exp.Anonymous) if _arithmetic(n) and _top(n)]
     for node in tops:
-        select = _group_of(node)
+        select = group_of(node)
         if select is not None:
             # a key stays as written, so that the select list's copies of it (checked where they are
             # trees of their own, or inside larger ones) still match it; its check runs in WHERE

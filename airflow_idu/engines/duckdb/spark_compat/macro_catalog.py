@@ -15,6 +15,7 @@ from airflow_idu.engines.duckdb.spark_compat.counter_diff import COUNTER_DIFF_MA
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.decimal_scales import DECIMAL_SCALE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
+from airflow_idu.engines.duckdb.spark_compat.float_widening import FLOAT_WIDENING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.format_string import FORMAT_STRING_MACROS
 from airflow_idu.engines.duckdb.spark_compat.functions import FUNCTION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.geospatial import GEO_MACROS
@@ -58,6 +59,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *UNIFY_MACROS,
     *EXACT_MACROS,
     *DECIMAL_SCALE_MACROS,
+    *FLOAT_WIDENING_MACROS,
     *FUNCTION_MACROS,
     *SCALAR_MACROS,
     *AGGREGATE_MACROS,

@@ -6,7 +6,17 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlglot import exp
 
-__all__ = ["INTEGER_CASTS", "call", "is_string_cast", "let", "macro", "replace_each", "rewrite_calls"]
+__all__ = [
+    "INTEGER_CASTS",
+    "call",
+    "group_of",
+    "is_string_cast",
+    "let",
+    "macro",
+    "replace_each",
+    "rewrite_calls",
+    "type_of",
+]
 
 # DuckDB integer type -> the macro of Spark's CAST to it (spark_compat/macros.py; ``<macro>_plain``
 # for a plain argument, plain_args.py)
@@ -41,6 +51,16 @@ def let(value: str, name: str, body: str) -> str:
     then grows into a tree that takes seconds to plan. A one-element lambda binds it.
     """
     return f"list_transform([{value}], lambda {name}: {body})[1]"
+
+
+def group_of(node: exp.Expr) -> exp.Select | None:
+    """The select whose ``GROUP BY`` key ``node`` is (under ROLLUP, CUBE, GROUPING SETS too)."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren | exp.Tuple | exp.Rollup | exp.Cube | exp.GroupingSets):
+        parent = parent.parent
+    if isinstance(parent, exp.Group) and isinstance(parent.parent, exp.Select):
+        return parent.parent
+    return None
 
 
 def macro(signature: str, body: str) -> str:
@@ -85,3 +105,28 @@ def rewrite_calls(
         return by_type[type(node)](arguments(node))
 
     return replace_each(tree, reversed(nodes), build)
+
+
+def type_of(operand: exp.Expr) -> exp.Expr:
+    """``typeof(operand)``, on a copy without the marks of later guards: a type needs none. Every
+    predicate inside (a CASE's conditions, a subquery's WHERE, a nested comparison) is a typed NULL
+    in the copy: a predicate is BOOLEAN whatever it compares. Copied whole, every comparison nested
+    in an operand was copied again with each enclosing one (text, translation and binding grew with
+    the square of the nesting); the predicates are set aside while the rest is copied, so the copy
+    costs only what the type reads."""
+    outermost = [
+        n
+        for n in operand.walk(prune=lambda n: isinstance(n, exp.Predicate) and n is not operand)
+        if isinstance(n, exp.Predicate) and n is not operand
+    ]
+    stand_ins = [exp.cast(exp.null(), exp.DataType.build("BOOLEAN")) for _ in outermost]
+    for predicate, stand_in in zip(outermost, stand_ins, strict=True):
+        predicate.replace(stand_in)
+    try:
+        copy = operand.copy()
+    finally:  # the statement's own tree keeps its predicates whatever happens
+        for predicate, stand_in in zip(outermost, stand_ins, strict=True):
+            stand_in.replace(predicate)
+    for node in copy.walk():
+        node._meta = None
+    return call("typeof", copy)

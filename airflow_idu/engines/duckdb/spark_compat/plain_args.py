@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.float_widening import WIDEN
 from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS
 
 __all__ = ["is_plain", "plain_call"]
 
 # macros the rewrites put around an argument that are identity casts once DuckDB folds typeof()
-_TEXT_CASTS = frozenset({"idu_text", "idu_substr_text", "idu_substr_text_plain", "idu_cast_string_plain"})
+_TEXT_CASTS = frozenset(
+    {"idu_text", "idu_substr_text", "idu_substr_text_plain", "idu_cast_string_plain", WIDEN}
+)
 # CAST(<literal> AS BIGINT/INT/...): a constant (core_rewrites.casts)
 _INTEGRAL_CASTS = frozenset(f"{macro}_plain" for macro in INTEGER_CASTS.values())
 

@@ -42,6 +42,7 @@ from airflow_idu.engines.duckdb.spark_compat.datetime_functions import datetime_
 from airflow_idu.engines.duckdb.spark_compat.decimal_scales import decimal_scales
 from airflow_idu.engines.duckdb.spark_compat.exact import exact_values
 from airflow_idu.engines.duckdb.spark_compat.explode_forms import explode_forms
+from airflow_idu.engines.duckdb.spark_compat.float_widening import float_widening, writes_floats
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
 from airflow_idu.engines.duckdb.spark_compat.geospatial import geospatial
@@ -133,6 +134,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     string_similarity,  # jaro_winkler_similarity (a Python function)
     coerce_arguments,  # Spark's implicit casts into string/date-time functions, on the statement as written
     guard_java_patterns,  # rows where Java and RE2 read rlike/regexp_extract/replace/split's pattern differently
+    float_widening,  # a FLOAT beside an integer or DECIMAL: DOUBLE as in Spark, or refused when run
     exact_values,  # zero divisors, overflow, casts and array edges, on Spark's own nodes
     spark_functions,  # initcap, split_part, floor/ceil, array_union/except, sequence, try_cast...
     casts,  # first: it must see only the statement's own CASTs, not the ones the rewrites add
@@ -164,7 +166,12 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
 )
 
 
-def apply(tree: exp.Expr) -> exp.Expr:
+def apply(tree: exp.Expr, *, float_values: bool = False) -> exp.Expr:
+    """Every rewrite in order. ``float_values``: a FLOAT may reach the statement (a column of the
+    database, or its own syntax); without one, float_widening would only add checks that fold away."""
+    floats = float_values or writes_floats(tree)
     for rewrite in REWRITES:
+        if rewrite is float_widening and not floats:
+            continue
         tree = rewrite(tree)
     return tree

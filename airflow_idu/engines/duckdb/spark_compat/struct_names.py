@@ -25,7 +25,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
-from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, type_of
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
@@ -80,37 +80,12 @@ def _checked(comparison: exp.Expr) -> bool:
     return comparison.find_ancestor(*_NOT_COMPARING) is None
 
 
-def _type_of(operand: exp.Expr) -> exp.Expr:
-    """``typeof(operand)``, on a copy without the marks of later guards: a type needs none. Every
-    predicate inside (a CASE's conditions, a subquery's WHERE, a nested comparison) is a typed NULL
-    in the copy: a predicate is BOOLEAN whatever it compares. Copied whole, every comparison nested
-    in an operand was copied again with each enclosing one (text, translation and binding grew with
-    the square of the nesting); the predicates are set aside while the rest is copied, so the copy
-    costs only what the type reads."""
-    outermost = [
-        n
-        for n in operand.walk(prune=lambda n: isinstance(n, exp.Predicate) and n is not operand)
-        if isinstance(n, exp.Predicate) and n is not operand
-    ]
-    stand_ins = [exp.cast(exp.null(), exp.DataType.build("BOOLEAN")) for _ in outermost]
-    for predicate, stand_in in zip(outermost, stand_ins, strict=True):
-        predicate.replace(stand_in)
-    try:
-        copy = operand.copy()
-    finally:  # the statement's own tree keeps its predicates whatever happens
-        for predicate, stand_in in zip(outermost, stand_ins, strict=True):
-            stand_in.replace(predicate)
-    for node in copy.walk():
-        node._meta = None
-    return _call("typeof", copy)
-
-
 def check_struct_names(tree: exp.Expr) -> exp.Expr:
     """Mark each comparison to check with its check, built from the operands as written."""
     for comparison in [c for c in tree.find_all(*_COMPARING) if _checked(c)]:
         left, right = comparison.this, comparison.expression
         comparison.meta[_CHECK] = _call(
-            "idu_same_fields", *(_type_of(o) for o in (left, left, left, right, right, right))
+            "idu_same_fields", *(type_of(o) for o in (left, left, left, right, right, right))
         )
     return tree
 
