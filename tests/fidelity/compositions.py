@@ -130,6 +130,10 @@ _ARRAYS = [
     ("transform-cast-string", "transform(arr, x -> cast(x as string))"),
     ("slice-by-column", "slice(arr, if(k = 0, 1, k), 2)"),
     ("array-join-nulls", "array_join(sarr, '-')"),
+    ("reverse-sort-array", "reverse(sort_array(arr))"),
+    ("reverse-array-intersect", "reverse(array_intersect(arr, array(1L, 2L, 3L)))"),
+    ("element-at-reverse-split", "element_at(reverse(split(s, ',')), 1)"),
+    ("reverse-collect-free-array", "reverse(array_compact(arr))"),
     ("array-join-null-replacement", "array_join(sarr, '-', '?')"),
     ("array-remove-widened", "array_remove(arr, cast(k as int))"),
     ("try-element-at-column", "try_element_at(arr, cast(if(k = 0, 1, k) as int))"),
@@ -196,6 +200,46 @@ _FLOAT_QUERIES = [
     ("float-group-by-widened", "SELECT f * 2 AS x, count(*) AS c FROM fid_in GROUP BY f * 2 ORDER BY x"),
 ]
 
+# text read as a DATE or TIMESTAMP by Spark's grammar (spark_compat/datetime_casts.py), not DuckDB's
+_TEXT_DATETIMES = [
+    ("cast-date-slashes", "CAST('2024/03/05' AS DATE)"),
+    ("try-cast-date-slashes", "try_cast('2024/03/05' AS DATE)"),
+    ("try-cast-date-year", "try_cast('2024' AS DATE)"),
+    ("to-date-year-month", "to_date('2024-3')"),
+    ("to-date-t-suffix", "to_date('2024-03-05T10')"),
+    ("to-date-trailing-text", "to_date('2024-03-05 garbage')"),
+    ("try-cast-date-spaces", "try_cast('2024 03 05' AS DATE)"),
+    ("try-cast-date-three-digit-year", "try_cast('024-03-05' AS DATE)"),
+    ("date-plus-sign", "date('+2024-03-05')"),
+    ("cast-timestamp-offset", "CAST('2024-03-05T12:34:56+01:00' AS TIMESTAMP)"),
+    ("to-timestamp-negative-offset", "to_timestamp('2024-03-05 12:34:56.123-08')"),
+    ("try-cast-timestamp-hour-24", "try_cast('2024-03-05 24:00:00' AS TIMESTAMP)"),
+    ("cast-timestamp-hour-24", "CAST('2024-03-05 24:00:00' AS TIMESTAMP)"),
+    ("cast-timestamp-hour-only", "CAST('2024-03-05 12' AS TIMESTAMP)"),
+    ("try-cast-timestamp-slashes", "try_cast('2024/03/05 12:34:56' AS TIMESTAMP)"),
+    ("timestamp-year-only", "timestamp('2024')"),
+    ("try-cast-timestamp-region", "try_cast('2024-03-05 12:34:56America/New_York' AS TIMESTAMP)"),
+    ("hour-of-hour-24", "hour('2024-03-05 24:00:00')"),
+    ("try-cast-ds-date", "try_cast(ds AS DATE)"),
+    ("cast-ds-timestamp", "CAST(ds AS TIMESTAMP)"),
+    ("try-cast-s-timestamp", "try_cast(s AS TIMESTAMP)"),
+    ("try-cast-s2-date", "try_cast(s2 AS DATE)"),
+    ("try-to-timestamp-offset", "try_to_timestamp('2024-03-05T12:34:56+01:00')"),
+]
+# a DOUBLE cast to DECIMAL: Spark rounds the digits Java prints, not the binary value
+_DOUBLE_DECIMALS = [
+    ("cast-double-decimal-scale-15", "CAST(CAST(70.46 AS DOUBLE) AS DECIMAL(38,15))"),
+    ("cast-double-decimal-tie", "CAST(CAST(80.95485 AS DOUBLE) AS DECIMAL(10,4))"),
+    ("cast-double-decimal-scale-12", "CAST(CAST(629.0937019490304 AS DOUBLE) AS DECIMAL(38,12))"),
+    ("cast-double-column-decimal", "CAST(d / 7 AS DECIMAL(38,18))"),
+    ("try-cast-double-column-decimal", "try_cast(d AS DECIMAL(38,15))"),
+    ("cast-float-column-decimal", "CAST(f AS DECIMAL(20,15))"),
+    ("cast-double-big-decimal", "CAST(CAST(1.116521461317394e18 AS DOUBLE) AS DECIMAL(38,0))"),
+    ("cast-bigint-decimal", "CAST(k AS DECIMAL(20,2))"),
+    ("cast-decimal-decimal", "CAST(dec AS DECIMAL(10,1))"),
+    ("cast-nan-decimal", "CAST(CAST('NaN' AS DOUBLE) AS DECIMAL(10,2))"),
+]
+
 _AGGREGATES = [
     ("sort-distinct-collect", "array_sort(array_distinct(collect_list(k)))"),
     ("histogram-counts", "transform(array_sort(array_distinct(collect_list(i))), v -> "
@@ -217,7 +261,10 @@ _AGGREGATES = [
 ]  # fmt: skip
 
 COMPOSITIONS: tuple[Case, ...] = tuple(
-    [Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR) for i, sql in _BINARY + _NUMERIC + _ARRAYS + _NESTED]
+    [
+        Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR)
+        for i, sql in _BINARY + _NUMERIC + _ARRAYS + _NESTED + _TEXT_DATETIMES + _DOUBLE_DECIMALS
+    ]
     + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR) for i, sql in _FLOATS]
     + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.AGG) for i, sql in _AGGREGATES]
     + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.QUERY) for i, sql in _FLOAT_QUERIES]

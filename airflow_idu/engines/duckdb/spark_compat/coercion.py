@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.datetime_casts import ISO_TIMESTAMP
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -119,9 +120,29 @@ def _concat_ws(node: exp.Expr) -> exp.Expr:
     return node
 
 
+# Spark functions whose result is an array whatever their arguments (reverse of one is the array reversed)
+_ARRAY_RESULT: tuple[type[exp.Expr], ...] = (
+    exp.Array, exp.ArrayDistinct, exp.ArrayIntersect, exp.ArrayExcept, exp.ArraySort, exp.RegexpSplit,
+    exp.ArraySlice, exp.Transform, exp.ArrayFilter, exp.Flatten, exp.GenerateSeries, exp.ArrayAgg,
+    exp.ArrayUniqueAgg, exp.ArrayCompact, exp.ArrayRemove, exp.ArrayAppend, exp.ArrayPrepend, exp.MapKeys,
+)  # fmt: skip
+_ARRAY_CALLS = frozenset({"array_union", "map_values", "array_repeat"})
+
+
+def _is_array(node: exp.Expr) -> bool:
+    """``node``'s Spark value is an array, from the expression alone."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Reverse):
+        return _is_array(node.this)
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() in _ARRAY_CALLS
+    return isinstance(node, _ARRAY_RESULT)
+
+
 def _keeps_binary(node: exp.Expr) -> exp.Expr:
     """reverse/right of text; of a BINARY (Spark keeps bytes) or of an array column: refused."""
-    if isinstance(node, exp.Reverse) and isinstance(node.this, exp.Array):
+    if isinstance(node, exp.Reverse) and _is_array(node.this):
         return _call("array_reverse", node.this.copy())
     if isinstance(node, exp.Right):
         return _right(node)
@@ -203,8 +224,6 @@ def coerce_arguments(tree: exp.Expr) -> exp.Expr:
     return replace_each(tree, reversed(nodes), _build)
 
 
-_ISO_TIMESTAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?"
-
 COERCION_MACROS: tuple[str, ...] = (
     # a value Spark casts to STRING: a BINARY's UTF-8 text, a DOUBLE as Java prints it
     _macro(
@@ -245,7 +264,7 @@ COERCION_MACROS: tuple[str, ...] = (
     ),
     _macro(
         "idu_parse_ts(s)",
-        f"CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '{_ISO_TIMESTAMP}') THEN CAST(s AS TIMESTAMP) "
+        f"CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '{ISO_TIMESTAMP}') THEN CAST(s AS TIMESTAMP) "
         "ELSE "
         + _REFUSED.format(what="a STRING read as a TIMESTAMP that is not yyyy-MM-dd[ HH:mm[:ss[.SSSSSS]]]")
         + " END",

@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.datetime_casts import cast_to_date, try_cast_datetime
 from airflow_idu.engines.duckdb.spark_compat.hex_text import is_even_hex
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -67,6 +68,8 @@ def _cast(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.TryCast) or not isinstance(node, exp.Cast):
         return node
     to = node.to.this
+    if to is exp.DataType.Type.DATE:
+        return cast_to_date(node.this.copy())
     name = {
         exp.DataType.Type.DOUBLE: "idu_to_double",
         exp.DataType.Type.FLOAT: "idu_to_float",
@@ -96,6 +99,8 @@ _BY_TYPE: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
     exp.ArrayToString: _array_join,
     exp.ArraySlice: _slice,
     exp.Cast: _cast,
+    exp.TryCast: try_cast_datetime,
+    exp.TsOrDsToDate: lambda n: cast_to_date(n.this.copy()) if n.args.get("format") is None else n,
     exp.UnixToStr: _unix_to_str,
 }
 
@@ -243,6 +248,7 @@ EXACT_MACROS: tuple[str, ...] = (
         + " ELSE CAST(to_timestamp(TRY_CAST(x AS BIGINT)) AS TIMESTAMP) END "
         "WHEN typeof(x) IN ('DOUBLE', 'FLOAT') OR typeof(x) LIKE 'DECIMAL%' THEN "
         + _REFUSED.format(what="CAST of a fractional number to TIMESTAMP")
-        + " ELSE CAST(x AS TIMESTAMP) END",
+        + " WHEN typeof(x) = 'VARCHAR' THEN idu_text_to_timestamp(CAST(x AS VARCHAR)) "
+        "ELSE CAST(x AS TIMESTAMP) END",
     ),
 )

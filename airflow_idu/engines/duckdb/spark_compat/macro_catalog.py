@@ -12,6 +12,7 @@ from airflow_idu.engines.duckdb.spark_compat.binding import bind_parameters_once
 from airflow_idu.engines.duckdb.spark_compat.by_ties import BY_TIES_MACROS
 from airflow_idu.engines.duckdb.spark_compat.coercion import COERCION_MACROS
 from airflow_idu.engines.duckdb.spark_compat.counter_diff import COUNTER_DIFF_MACROS
+from airflow_idu.engines.duckdb.spark_compat.datetime_casts import DATETIME_CAST_MACROS
 from airflow_idu.engines.duckdb.spark_compat.datetime_functions import DATETIME_MACROS
 from airflow_idu.engines.duckdb.spark_compat.decimal_scales import DECIMAL_SCALE_MACROS
 from airflow_idu.engines.duckdb.spark_compat.exact import EXACT_MACROS
@@ -59,6 +60,7 @@ UNBOUND_MACROS: tuple[str, ...] = (
     *UNIFY_MACROS,
     *EXACT_MACROS,
     *DECIMAL_SCALE_MACROS,
+    *DATETIME_CAST_MACROS,
     *FLOAT_WIDENING_MACROS,
     *FUNCTION_MACROS,
     *SCALAR_MACROS,

@@ -272,6 +272,21 @@ _SPARK: tuple[str, ...] = (
         "CASE WHEN typeof(arg) IN ('VARCHAR', 'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT') "
         "THEN CAST(arg AS VARCHAR) ELSE idu_cast_string(arg) END",
     ),
+    # what CAST(x AS DECIMAL) reads (core_rewrites._decimal_digits): a FLOAT as its DOUBLE, a DOUBLE as
+    # its shortest text, Java's digits below 1e15 (NaN and infinity: NULL, as on Spark, ANSI or not);
+    # from 1e15 Java prints 17 digits where the shortest has 16 (256 of 3,000 values from 1e15
+    # to 1e37 differed), refused; any other type as it is (replace_type decides when bound)
+    *(
+        _macro(
+            f"idu_decimal_source{plain}(x)",
+            "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') AND NOT isfinite(TRY_CAST(x AS DOUBLE)) THEN NULL "
+            "WHEN typeof(x) IN ('DOUBLE', 'FLOAT') AND abs(TRY_CAST(x AS DOUBLE)) >= 1e15 THEN error('[IDU_REFUSED] CAST of a DOUBLE of 1e15 or "
+            "more to DECIMAL: Spark rounds the 17 digits Java prints for it, which the engine does not "
+            "reproduce; CAST it to BIGINT or round it first') ELSE replace_type(replace_type(x, "
+            "CAST(NULL AS FLOAT), CAST(NULL AS DOUBLE)), CAST(NULL AS DOUBLE), CAST(NULL AS VARCHAR)) END",
+        )
+        for plain in ("", "_plain")
+    ),
 )
 
 # This module's own macros; macro_catalog.py gathers them with every family's.

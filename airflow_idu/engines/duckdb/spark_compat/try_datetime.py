@@ -109,11 +109,11 @@ def try_datetime(tree: exp.Expr) -> exp.Expr:
     )
 
 
-def _by_type(kind: str, text_udf: str) -> str:
+def _by_type(kind: str, text_macro: str) -> str:
     return _macro(
         f"idu_try_to_{kind}(x)",
-        f"CASE WHEN typeof(x) = 'VARCHAR' THEN {text_udf}(CAST(x AS VARCHAR)) "
-        f"WHEN typeof(x) = 'BLOB' THEN {text_udf}(idu_utf8_lossy(CAST(x AS BLOB))) "
+        f"CASE WHEN typeof(x) = 'VARCHAR' THEN {text_macro}(CAST(x AS VARCHAR)) "
+        f"WHEN typeof(x) = 'BLOB' THEN {text_macro}(idu_utf8_lossy(CAST(x AS BLOB))) "
         f"WHEN typeof(x) IN ('DATE', 'TIMESTAMP') THEN CAST(x AS {kind.upper()}) "
         f"WHEN x IS NULL THEN CAST(NULL AS {kind.upper()}) ELSE error('[IDU_REFUSED] try_to_{kind} of a value that "
         "is not a STRING, BINARY, DATE or TIMESTAMP') END",
@@ -121,8 +121,9 @@ def _by_type(kind: str, text_udf: str) -> str:
 
 
 TRY_DATETIME_MACROS: tuple[str, ...] = (
-    _by_type("date", "idu_spark_date"),
-    _by_type("timestamp", "idu_spark_timestamp"),
+    # the text through datetime_casts.py: DuckDB's cast for plain ISO text, Spark's grammar for the rest
+    _by_type("date", "idu_text_try_date"),
+    _by_type("timestamp", "idu_text_try_timestamp"),
     _macro(
         "idu_try_strptime(x, fmt, pattern)",
         "CASE WHEN typeof(x) IN ('DATE', 'TIMESTAMP') THEN CAST(x AS TIMESTAMP) ELSE list_transform("
