@@ -42,6 +42,10 @@ VALUES = [
     pytest.param("try_cast('2024/03/05 12:34:56' AS TIMESTAMP)", None, id="timestamp-slashes"),
     pytest.param("try_cast(CAST(NULL AS STRING) AS TIMESTAMP)", None, id="timestamp-null"),
     pytest.param("CAST(TIMESTAMP'2024-03-05 12:34:56' AS DATE)", "2024-03-05", id="date-of-timestamp"),
+    # the date functions read a STRING argument the same way
+    pytest.param("datediff('2024-03-05 garbage', '2024-03-01')", "4", id="datediff-text"),
+    pytest.param("add_months('2024-3', 1)", "2024-04-01", id="add-months-text"),
+    pytest.param("date_add(TIMESTAMP'2024-03-05 23:00:00', 1)", "2024-03-06", id="date-add-timestamp"),
 ]
 
 
@@ -56,6 +60,7 @@ ERRORS = [
         "CAST('2024-03-05 24:00:00' AS TIMESTAMP)", r"\[CAST_INVALID_INPUT\]", id="timestamp-hour-24"
     ),
     pytest.param("hour('2024-03-05 24:00:00')", r"\[IDU_REFUSED\]", id="hour-of-hour-24"),
+    pytest.param("date_add('2024/03/05', 1)", r"\[CAST_INVALID_INPUT\]", id="date-add-slashes"),
     pytest.param(
         "try_cast('12:34:56' AS TIMESTAMP)", r"\[IDU_REFUSED\] a time without a date", id="time-only"
     ),

@@ -225,6 +225,13 @@ _TEXT_DATETIMES = [
     ("try-cast-s-timestamp", "try_cast(s AS TIMESTAMP)"),
     ("try-cast-s2-date", "try_cast(s2 AS DATE)"),
     ("try-to-timestamp-offset", "try_to_timestamp('2024-03-05T12:34:56+01:00')"),
+    ("date-add-text-slashes", "date_add('2024/03/05', 1)"),
+    ("datediff-text-trailing", "datediff('2024-03-05 garbage', '2024-03-01')"),
+    ("add-months-text-year-month", "add_months('2024-3', 1)"),
+    ("next-day-text-t-suffix", "next_day('2024-03-05T10', 'MO')"),
+    ("date-add-ds", "date_add(ds, 1)"),
+    ("datediff-dt-ds", "datediff(dt, ds)"),
+    ("year-text-slashes", "year('2024/03/05')"),
 ]
 # a DOUBLE cast to DECIMAL: Spark rounds the digits Java prints, not the binary value
 _DOUBLE_DECIMALS = [

@@ -218,7 +218,9 @@ these went to DuckDB's own cast, which read `2024/03/05` and `2024 03 05` as dat
 24:00:00` as the next day and kept the wall time of `2024-03-05T12:34:56+01:00` (Spark: 11:34:56
 UTC), and read no value from `2024`, `2024-03-05T10` or `2024-03-05 12`, which Spark reads. Plain
 ISO text still takes DuckDB's cast; any other text is read by Spark's grammar (the function behind
-`try_to_date`), refused when run where its value needs a region's time zone or today's date.
+`try_to_date`), refused when run where its value needs a region's time zone or today's date. The
+date functions that read a STRING as a DATE (`date_add`, `date_sub`, `datediff`, `add_months`,
+`next_day`, `year`, `month` and the other fields) read it the same way.
 **A DOUBLE cast to DECIMAL** (`spark_compat/core_rewrites.py` `_decimal_digits`, the `cast-double-*`
 rows): Spark rounds the digits Java prints for the value (`BigDecimal(Double.toString(d))`), DuckDB
 rounded the binary value: `CAST(CAST(70.46 AS DOUBLE) AS DECIMAL(38,15))` gave 70.459999999999992

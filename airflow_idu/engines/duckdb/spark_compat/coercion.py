@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from airflow_idu.engines.duckdb.spark_compat.datetime_casts import ISO_TIMESTAMP
+from airflow_idu.engines.duckdb.spark_compat.datetime_casts import ISO_TIMESTAMP, cast_to_date
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -189,6 +189,23 @@ def _timestamp_arg(node: exp.Expr) -> exp.Expr:
     return node
 
 
+# date functions Spark applies to a STRING by casting it to DATE (its grammar: datetime_casts.py)
+_DATE_ARGS: dict[type[exp.Expr], tuple[str, ...]] = {
+    exp.TsOrDsAdd: ("this",),
+    exp.DateDiff: ("this", "expression"),
+    exp.AddMonths: ("this",),
+    exp.NextDay: ("this",),
+}
+
+
+def _date_args(node: exp.Expr) -> exp.Expr:
+    for key in _DATE_ARGS[type(node)]:
+        arg = node.args.get(key)
+        if arg is not None and static_kind(arg) is not Kind.OTHER:
+            node.set(key, cast_to_date(arg.copy()))
+    return node
+
+
 def _rank(node: exp.Expr) -> exp.Expr:
     """rank(x)/dense_rank(x)/percent_rank(x): Spark ignores the arguments (the window's ORDER BY ranks)."""
     node.set("expressions", [])
@@ -209,12 +226,14 @@ def _build(node: exp.Expr) -> exp.Expr:
         return _left(node)
     if kind in (exp.Rank, exp.DenseRank, exp.PercentRank):
         return _rank(node)
+    if kind in _DATE_ARGS:
+        return _date_args(node)
     return _timestamp_arg(node)
 
 
 _ALL: tuple[type[exp.Expr], ...] = (
     *_TEXT_ARGS, exp.Pad, exp.ConcatWs, *_KEEPS_BINARY, exp.Left, exp.Rank, exp.DenseRank, exp.PercentRank,
-    *_TIMESTAMP_ARGS,
+    *_TIMESTAMP_ARGS, *_DATE_ARGS,
 )  # fmt: skip
 
 
