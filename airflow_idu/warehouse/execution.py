@@ -10,8 +10,8 @@ import duckdb
 
 from airflow_idu.engines.duckdb.float_columns import FloatColumns
 from airflow_idu.engines.duckdb.merge import rollback
-from airflow_idu.engines.duckdb.store_assignment import check_writes
 from airflow_idu.engines.duckdb.translate import translate_statement
+from airflow_idu.engines.duckdb.type_checks import check_types
 from airflow_idu.warehouse.types import databricks_type
 
 __all__ = ["StatementResult", "execute_statement", "use_namespace"]
@@ -44,7 +44,7 @@ def execute_statement(
     translation = translate_statement(sql.strip().rstrip(";"), float_values=float_columns(cursor))
     float_columns.after(translation)
     *setup, last = translation.statements or ("",)
-    check_writes(cursor, translation.writes)
+    check_types(cursor, translation)
     try:
         for duck_sql in setup:
             cursor.execute(duck_sql)

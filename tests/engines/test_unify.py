@@ -122,7 +122,36 @@ REFUSED_WHEN_RUN = [
     ("boolean-int", "SELECT coalesce(b, k) FROM t", "BOOLEAN, INTEGER"),
     ("string-in-ints", "SELECT s IN (1, 2) FROM t", "VARCHAR, INTEGER"),
     ("float-in-decimal", "SELECT f IN (0.1) FROM t", "FLOAT, DECIMAL(1,1)"),
+    # sum(m) is DECIMAL(15,2) on Spark, DECIMAL(38,2) on DuckDB: DuckDB's common type with 0.005 drops a decimal
+    ("sum-beside-finer", "SELECT array(sum(m), 0.005) FROM t", "a computed DECIMAL"),
+    (
+        "sum-in-case-beside-finer",
+        "SELECT CASE WHEN count(*) > 0 THEN sum(m) ELSE 0.001 END FROM t",
+        "a computed",
+    ),
+    (
+        "two-sums",
+        "SELECT coalesce(sum(m), sum(CAST(k AS DECIMAL(10,0)))) FROM t",
+        "DECIMAL(38,2), DECIMAL(38,0)",
+    ),
 ]
+
+# a computed DECIMAL whose DuckDB type keeps the other's scale, or a function of a column's own type
+KEPT = [
+    ("sum-beside-coarser", "SELECT coalesce(sum(m), 0.5) FROM t", Decimal("1.25")),
+    ("sum-in-finer", "SELECT sum(m) IN (0.005, 1.25) FROM t", True),
+    ("max-beside-finer", "SELECT array(max(m), 0.005) FROM t", [Decimal("1.250"), Decimal("0.005")]),
+    (
+        "window-max-beside-finer",
+        "SELECT array(max(m) OVER (), 0.005) FROM t",
+        [Decimal("1.250"), Decimal("0.005")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "value"), [c[1:] for c in KEPT], ids=[c[0] for c in KEPT])
+def test_computed_decimal_kept(con: duckdb.DuckDBPyConnection, sql: str, value: Any) -> None:
+    assert con.execute(translate_statement(sql).statements[-1]).fetchall() == [(value,)]
 
 
 @pytest.mark.parametrize(

@@ -265,7 +265,36 @@ _AGGREGATES = [
     ("avg-bigint", "avg(k * 3)"),
     ("sum-bigint-product", "sum(k * 3)"),
     ("collect-list-lower-binary", "array_sort(collect_list(lower(cast(g as binary))))"),
+    # a computed DECIMAL beside a finer one: sum(dec) is DECIMAL(20,2) on Spark, DECIMAL(38,2) on DuckDB
+    ("sum-decimal-array-finer", "array(sum(dec), 0.005)"),
+    ("sum-decimal-case-finer", "CASE WHEN count(*) > 0 THEN sum(dec) ELSE 0.001 END"),
+    ("sum-decimal-greatest-finer", "greatest(sum(CAST(k AS DECIMAL(10,0))), 0.5)"),
+    ("sum-decimal-coalesce-coarser", "coalesce(sum(dec), 0.5)"),
+    ("sum-decimal-in-finer", "sum(dec) IN (10.01, 0.005)"),
+    ("max-decimal-array-finer", "array(max(dec), 0.005)"),
 ]  # fmt: skip
+
+# set operations: Spark casts each column of the branches to their wider common type
+_SET_QUERIES = [
+    ("union-bigint-string", "SELECT k AS c FROM fid_in UNION ALL SELECT '7'"),
+    ("union-float-int", "SELECT f AS c FROM fid_in UNION ALL SELECT 1"),
+    ("union-date-string", "SELECT dt AS c FROM fid_in UNION ALL SELECT '2024-01-01'"),
+    ("union-boolean-int", "SELECT b AS c FROM fid_in UNION ALL SELECT 1"),
+    ("union-string-int", "SELECT s AS c FROM fid_in UNION ALL SELECT 1"),
+    ("union-sum-decimal-finer", "SELECT sum(dec) AS c FROM fid_in UNION ALL SELECT 0.005"),
+    ("union-bigint-decimal", "SELECT k AS c FROM fid_in UNION ALL SELECT dec FROM fid_in"),
+    ("union-date-timestamp", "SELECT dt AS c FROM fid_in UNION ALL SELECT ts FROM fid_in"),
+    (
+        "union-three-branches",
+        "SELECT k, s FROM fid_in UNION ALL SELECT i, g FROM fid_in UNION ALL SELECT 1, 'y'",
+    ),
+    ("union-distinct-strings", "SELECT g AS c FROM fid_in UNION SELECT s FROM fid_in"),
+    ("union-cte", "WITH a AS (SELECT k FROM fid_in) SELECT k FROM a UNION SELECT i FROM fid_in"),
+    ("union-int-decimal-literal", "SELECT i AS c FROM fid_in UNION ALL SELECT 2.5"),
+    ("intersect-int-decimal", "SELECT i AS c FROM fid_in INTERSECT SELECT 3.0"),
+    ("except-int-double", "SELECT i AS c FROM fid_in EXCEPT SELECT 3.5D"),
+    ("union-in-subquery", "SELECT id FROM fid_in WHERE k IN (SELECT i FROM fid_in UNION SELECT 7)"),
+]
 
 COMPOSITIONS: tuple[Case, ...] = tuple(
     [
@@ -274,5 +303,5 @@ COMPOSITIONS: tuple[Case, ...] = tuple(
     ]
     + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.SCALAR) for i, sql in _FLOATS]
     + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.AGG) for i, sql in _AGGREGATES]
-    + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.QUERY) for i, sql in _FLOAT_QUERIES]
+    + [Case(id=i, group=_GROUP, sql=sql, kind=Kind.QUERY) for i, sql in _FLOAT_QUERIES + _SET_QUERIES]
 )

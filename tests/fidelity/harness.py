@@ -17,8 +17,13 @@ import duckdb
 
 from airflow_idu.engines.duckdb.merge import rollback
 from airflow_idu.engines.duckdb.spark_compat.library import register_functions
-from airflow_idu.engines.duckdb.store_assignment import WriteShape, check_writes
-from airflow_idu.engines.duckdb.translate import COMPAT_MACROS, TranslationError, translate_statement
+from airflow_idu.engines.duckdb.translate import (
+    COMPAT_MACROS,
+    Translation,
+    TranslationError,
+    translate_statement,
+)
+from airflow_idu.engines.duckdb.type_checks import check_types
 from airflow_idu.plan import split_statements
 from tests.fidelity.catalogue import CASES, Case, Kind
 from tests.fidelity.compositions import COMPOSITIONS
@@ -48,10 +53,10 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class WriteChecks:
-    """The engine's type check of a write (engines/duckdb/store_assignment.py), run in its place."""
+class TypeChecks:
+    """The engine's type checks of the next statement (engines/duckdb/type_checks.py), run in its place."""
 
-    shapes: tuple[WriteShape, ...]
+    translation: Translation
 
 
 class Status(StrEnum):
@@ -139,13 +144,13 @@ def run_spark(spark: Any, sql: str) -> Result:
     )
 
 
-def run_duckdb(con: duckdb.DuckDBPyConnection, statements: Sequence[str | WriteChecks]) -> Result:
-    """Run translated statements; a ``WriteChecks`` runs the engine's type check of the next write."""
+def run_duckdb(con: duckdb.DuckDBPyConnection, statements: Sequence[str | TypeChecks]) -> Result:
+    """Run translated statements; a ``TypeChecks`` runs the engine's type checks of the next statement."""
     try:
         *setup, last = statements
         for sql in setup:
-            if isinstance(sql, WriteChecks):
-                check_writes(con, sql.shapes)
+            if isinstance(sql, TypeChecks):
+                check_types(con, sql.translation)
             else:
                 con.execute(sql)
         assert isinstance(last, str), "a script ends with its query"
@@ -202,15 +207,22 @@ def _bisect(
     return {**_bisect(run, kind, cases[:half]), **_bisect(run, kind, cases[half:])}
 
 
-def _translate(sql: str) -> tuple[list[str], str | None]:
-    statements: list[str] = []
+def _translate(sql: str) -> tuple[list[str | TypeChecks], str | None]:
+    statements: list[str | TypeChecks] = []
     try:
         for statement in split_statements(sql):
             # the inputs hold a FLOAT column (f), as a user's database may
-            statements.extend(translate_statement(statement, float_values=True).statements)
+            translation = translate_statement(statement, float_values=True)
+            if translation.writes or translation.set_operations:
+                statements.append(TypeChecks(translation))
+            statements.extend(translation.statements)
     except TranslationError as exc:
         return [], str(exc)
     return statements, None
+
+
+def _text(statements: Sequence[str | TypeChecks]) -> str:
+    return " ".join(s for s in statements if isinstance(s, str))
 
 
 # -- the evaluation -------------------------------------------------------------------
@@ -240,7 +252,7 @@ def evaluate(
             spark.conf.set("spark.sql.ansi.enabled", "true")
         mine = _bisect(lambda sql: run_duckdb(con, _translate(sql)[0]), kind, accepted)
         for i, case in accepted:
-            translated = " ".join(_translate(wide_sql(kind, [(i, case)]))[0])
+            translated = _text(_translate(wide_sql(kind, [(i, case)]))[0])
             outcomes[case.id] = _compare_column(case, on[i], mine[i], off[i], translated)
     for i, case in indexed:
         if case.kind in (Kind.QUERY, Kind.ERROR):
@@ -376,22 +388,19 @@ def _one_query(spark: Any, con: duckdb.DuckDBPyConnection, case: Case) -> Outcom
             off = run_spark(spark, sql)
         finally:
             spark.conf.set("spark.sql.ansi.enabled", "true")
-    return _compare_results(case, on, run_duckdb(con, duck), " ".join(duck), off)
+    return _compare_results(case, on, run_duckdb(con, duck), _text(duck), off)
 
 
 def _one_script(spark: Any, con: duckdb.DuckDBPyConnection, case: Case, n: int) -> Outcome:
     statements = split_statements(case.sql)
-    duck: list[str] = [f'CREATE SCHEMA "fid_s{n}"', f'USE "fid_s{n}"']
-    checked: list[str | WriteChecks] = []
+    duck: list[str | TypeChecks] = [f'CREATE SCHEMA "fid_s{n}"', f'USE "fid_s{n}"']
     for statement in statements:
         translated, refusal = _translate(statement)
         if refusal:
             con.execute("USE main")
             return Outcome(case=case, status=Status.REFUSED, detail=refusal)
         duck.extend(translated)
-        writes = translate_statement(statement).writes
-        checked.extend([WriteChecks(writes), *translated] if writes else translated)
-    mine = run_duckdb(con, [*duck[:2], *checked])
+    mine = run_duckdb(con, duck)
     con.execute("USE main")
     spark.sql(f"CREATE DATABASE IF NOT EXISTS fid_s{n}")
     spark.sql(f"USE fid_s{n}")
@@ -406,7 +415,7 @@ def _one_script(spark: Any, con: duckdb.DuckDBPyConnection, case: Case, n: int) 
             on = Result(error=_short(exc))
     finally:
         spark.sql("USE default")
-    how = " ; ".join(s for s in duck[2:])
+    how = " ; ".join(s for s in duck[2:] if isinstance(s, str))
     return _compare_results(case, on, mine, how if len(how) < 400 else how[:397] + "...")
 
 

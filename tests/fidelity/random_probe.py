@@ -380,3 +380,26 @@ def agg_cases(seed: int, n: int, depth: int) -> list[str]:
 def window_cases(seed: int, n: int, depth: int) -> list[str]:
     rng = random.Random(seed)
     return [_fill(rng, *rng.choice(WIN_F), depth) for _ in range(n)]
+
+
+SET_OPS = ["UNION ALL", "UNION", "INTERSECT", "EXCEPT", "UNION ALL"]
+
+
+def set_cases(seed: int, n: int, depth: int) -> list[str]:
+    """Two branches of a set operation, of one type or of two (Spark casts both to their wider type);
+    a branch is sometimes an aggregate (a computed DECIMAL's precision differs on DuckDB)."""
+    rng = random.Random(seed)
+    types = [t for t in F if F[t]]
+    out = []
+    for _ in range(n):
+        a = rng.choice(types)
+        b = rng.choice(types) if rng.random() < 0.6 else a
+        branches = []
+        for t in (a, b):
+            if rng.random() < 0.25:
+                tpl, args = rng.choice(AGG_F)
+                branches.append(f"{_fill(rng, tpl, args, depth - 1)} AS c FROM fid_in")
+            else:
+                branches.append(f"{_expr(rng, t, depth)} AS c FROM fid_in")
+        out.append(f"SELECT {branches[0]} {rng.choice(SET_OPS)} SELECT {branches[1]}")
+    return out

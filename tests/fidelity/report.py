@@ -84,8 +84,20 @@ column `f`. What the translation needs to know, and where it gets it:
   naming the construct and line. Where a column is involved, DuckDB's join stands where it equals
   Spark's, and a `typeof` guard refuses when run where it does not: a STRING literal with a column
   that is not STRING, FLOAT with integers or DECIMALs, BOOLEAN with another type, BIGINT with a
-  DECIMAL (Spark counts 20 digits, DuckDB 19). Two columns DuckDB cannot join at all (a STRING
-  column and a number) are reported by the engine as refused rather than as DuckDB's binder error.
+  DECIMAL (Spark counts 20 digits, DuckDB 19), and a computed DECIMAL (`sum(dec)`: DECIMAL(20,2) on
+  Spark, DECIMAL(38,2) on DuckDB) whose integer digits with a finer argument's scale pass 38, where
+  DuckDB's join drops decimals Spark keeps (`array(sum(dec), 0.005)` gave 0.01). Two columns DuckDB
+  cannot join at all (a STRING column and a number) are reported by the engine as refused rather
+  than as DuckDB's binder error.
+- **Set operations** (`engines/duckdb/set_operations.py`; tests/engines/test_set_operations.py, the
+  `union-*` rows below): Spark casts each column of `UNION`/`INTERSECT`/`EXCEPT` to its branches'
+  wider common type (a STRING beside a BIGINT is BIGINT, beside a DATE a DATE; a FLOAT beside an
+  integer DOUBLE; a BOOLEAN beside a number fails), where DuckDB gave VARCHAR or FLOAT, silently.
+  Before the statement runs, the engine binds (never runs) each branch of each chain without its
+  filters and join conditions, and fails where Spark's common type is not DuckDB's: with Spark's
+  `INCOMPATIBLE_COLUMN_TYPE` where Spark has none, else refused naming the CAST; a computed DECIMAL
+  whose scale DuckDB's join drops is refused as above. Branches of literals and CASTs of one type
+  are not bound; a branch that reads an outer query's columns in its select list is refused.
 - **Values at the edges** (`spark_compat/exact.py`, `functions.py`): `%` and `div` by zero raise,
   `sum` of integers raises on BIGINT overflow (and is refused where Spark's outcome depends on row
   order), `avg` of integers is refused past 2^53, `dec * dec` beyond 18 digits and `pow` with a

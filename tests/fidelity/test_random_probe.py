@@ -16,7 +16,7 @@ import pytest
 
 from tests.fidelity.catalogue import Case, Kind
 from tests.fidelity.harness import Status, evaluate, load_duckdb
-from tests.fidelity.random_probe import agg_cases, scalar_cases, window_cases
+from tests.fidelity.random_probe import agg_cases, scalar_cases, set_cases, window_cases
 
 pytestmark = [pytest.mark.spark, pytest.mark.beyond_test]
 
@@ -25,6 +25,7 @@ _KINDS: dict[str, tuple[Kind, Callable[[int, int, int], list[str]], int, int]] =
     "scalar": (Kind.SCALAR, scalar_cases, 300, 3),
     "agg": (Kind.AGG, agg_cases, 150, 2),
     "window": (Kind.WINDOW, window_cases, 150, 2),
+    "set": (Kind.QUERY, set_cases, 120, 2),  # one query per case: fewer
 }
 
 

@@ -128,10 +128,9 @@ class DuckDBEngine(CatalogSchemaFromTask):
         translation = self._translate(statement)
         if not translation.statements:
             return None, None, translation.note or "no-op on DuckDB"
-        if translation.writes:
-            from airflow_idu.engines.duckdb.store_assignment import check_writes
+        from airflow_idu.engines.duckdb.type_checks import check_types
 
-            check_writes(self.connection, translation.writes)
+        check_types(self.connection, translation)
         rows: int | None = None
         self._float_columns.after(translation)
         try:

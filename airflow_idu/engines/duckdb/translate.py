@@ -28,6 +28,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from airflow_idu.engines.duckdb.merge import TRANSACTION_START, merge_statements, merge_writes
+from airflow_idu.engines.duckdb.set_operations import SetShape, set_shapes
 from airflow_idu.engines.duckdb.spark_compat import COMPAT_MACROS, apply_rewrites, find_refusal, repair_parse
 from airflow_idu.engines.duckdb.spark_compat.source_text import repair_source
 from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
@@ -60,6 +61,8 @@ class Translation:
     note: str | None = None  # logged by the engine, e.g. why a statement was skipped
     # what INSERT, UPDATE and MERGE store: checked against the columns' types first (store_assignment.py)
     writes: tuple[WriteShape, ...] = ()
+    # every UNION/INTERSECT/EXCEPT: its branches' column types are checked against Spark's first
+    set_operations: tuple[SetShape, ...] = ()
 
     @property
     def may_add_floats(self) -> bool:
@@ -113,8 +116,12 @@ def _translate(statement: str, _time_type: bool, float_values: bool) -> Translat
     zone = _SET_TIME_ZONE.fullmatch(code)
     if zone:
         return _set_time_zone(statement, zone.group(1) or zone.group(2))
-    statements, catalog_schemas, writes = _to_duckdb(statement, blanked.rstrip().rstrip(";"), float_values)
-    return Translation(statements=statements, catalog_schemas=catalog_schemas, writes=writes)
+    statements, catalog_schemas, writes, sets = _to_duckdb(
+        statement, blanked.rstrip().rstrip(";"), float_values
+    )
+    return Translation(
+        statements=statements, catalog_schemas=catalog_schemas, writes=writes, set_operations=sets
+    )
 
 
 def _set_time_zone(statement: str, zone: str) -> Translation:
@@ -131,7 +138,7 @@ def _set_time_zone(statement: str, zone: str) -> Translation:
 
 def _to_duckdb(
     statement: str, code: str, float_values: bool
-) -> tuple[tuple[str, ...], frozenset[tuple[str, str]], tuple[WriteShape, ...]]:
+) -> tuple[tuple[str, ...], frozenset[tuple[str, str]], tuple[WriteShape, ...], tuple[SetShape, ...]]:
     code = repair_source(code)  # what Spark's lexer reads that sqlglot's does not: 'O''Brien', >>>, X 'hex'
     try:
         parsed = sqlglot.parse(code, read="databricks", error_level=ErrorLevel.RAISE)
@@ -165,15 +172,16 @@ def _to_duckdb(
     try:
         # Properties were removed above; anything else sqlglot cannot express in DuckDB fails here.
         sql = rewritten.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        sets = set_shapes(rewritten)
         if isinstance(rewritten, exp.Merge):
-            return merge_statements(rewritten), catalog_schemas, merge_writes(rewritten)
+            return merge_statements(rewritten), catalog_schemas, merge_writes(rewritten), sets
         added = _add_columns(rewritten)
         if added is not None:
-            return added, catalog_schemas, ()
+            return added, catalog_schemas, (), sets
         writes = _write_shapes(rewritten)
         if isinstance(rewritten, exp.Insert) and rewritten.args.get("overwrite"):
-            return _insert_overwrite(rewritten), catalog_schemas, writes
-        return (sql,), catalog_schemas, writes
+            return _insert_overwrite(rewritten), catalog_schemas, writes, sets
+        return (sql,), catalog_schemas, writes, sets
     except SqlglotError as exc:
         raise TranslationError(f"{_first_line(statement)}: not translatable to DuckDB: {exc}") from exc
 

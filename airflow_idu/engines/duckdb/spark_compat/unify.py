@@ -10,9 +10,13 @@ true)``). Where an argument's type is known only when run (a column), DuckDB's o
 stands where it equals Spark's, and a guard (folded by DuckDB's binder from ``typeof``) refuses
 when run where it does not: a STRING literal with a value not STRING (Spark casts the string),
 FLOAT with integers or DECIMALs (Spark: DOUBLE), BOOLEAN or BINARY with another type, BIGINT with a
-DECIMAL (Spark counts 20 digits, DuckDB 19), DECIMALs wider together than 38 digits (DuckDB drops
-the scale, Spark keeps it). ``array_union``/``array_except``/``array_intersect`` take Spark's
-tightest common element type only; any other mix of literal arrays is refused.
+DECIMAL (Spark counts 20 digits, DuckDB 19), and a computed DECIMAL (a sum, arithmetic, a function:
+DuckDB's precision is not Spark's, ``sum`` of a ``DECIMAL(p,s)`` is ``DECIMAL(38,s)`` where Spark
+has ``p + 10``) whose integer digits with the construct's largest scale pass 38, where DuckDB keeps
+the integer digits and drops decimals that Spark, counting fewer digits, keeps (``array(sum(dec),
+0.005)`` gave 0.01 for 0.005). Past 38 digits both drop the scale alike for columns, literals and
+CASTs, whose DuckDB type is Spark's. ``array_union``/``array_except``/``array_intersect`` take
+Spark's tightest common element type only; any other mix of literal arrays is refused.
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.unify_types import spark_type, wider_all
 
 __all__ = [
-    "ANONYMOUS", "CHECKS", "FUNCTIONS", "SET_FUNCTIONS", "UNIFY_MACROS", "binder_refusal", "set_check", "unify_types",
+    "ANONYMOUS",
+    "CHECKS",
+    "FUNCTIONS",
+    "SET_FUNCTIONS",
+    "UNIFY_MACROS",
+    "binder_refusal",
+    "computed",
+    "set_check",
+    "unify_types",
 ]  # fmt: skip
 
 SET_FUNCTIONS = frozenset({"array_union", "array_except", "array_intersect"})
@@ -174,13 +186,33 @@ def _unify(node: exp.Expr) -> exp.Expr:
         for s, t in zip(slots, types, strict=True)
     ]
     typed = exp.Boolean(this=not isinstance(node, exp.In))  # IN compares: BIGINT/DECIMAL widths do not matter
+    # IN compares exactly on DuckDB, whatever the common type's scale: no computed check there
+    computed_types = exp.Array(
+        expressions=[_call("typeof", _get(s).copy()) for s in unknown if typed.this and computed(_get(s))]
+    )
+    types_sql = exp.Array(expressions=names)
     if lazy:
-        return _call("idu_unify_guard", node.copy(), exp.Array(expressions=names), typed, what)
+        return _call("idu_unify_guard", node.copy(), types_sql, computed_types, typed, what)
     _put(
-        unknown[0],
-        _call("idu_unify_guard", _get(unknown[0]).copy(), exp.Array(expressions=names), typed, what),
+        unknown[0], _call("idu_unify_guard", _get(unknown[0]).copy(), types_sql, computed_types, typed, what)
     )
     return node
+
+
+# functions whose result has their argument's type on both engines
+_SAME_TYPE = (
+    exp.Paren, exp.Neg, exp.Abs, exp.Window, exp.Max, exp.Min, exp.First, exp.Last, exp.AnyValue,
+    exp.FirstValue, exp.LastValue, exp.NthValue, exp.Lag, exp.Lead,
+)  # fmt: skip
+
+
+def computed(node: exp.Expr) -> bool:
+    """Whether DuckDB's type of this value may not be Spark's: anything but a column, a literal or a
+    CAST (and those through functions of their argument's type) is computed by a function whose
+    DECIMAL precision DuckDB chooses by its own rule."""
+    while isinstance(node, _SAME_TYPE):
+        node = node.this
+    return not isinstance(node, exp.Column | exp.Literal | exp.Cast | exp.Null)
 
 
 def duck_agrees(types: list[str]) -> bool:
@@ -232,6 +264,7 @@ FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {}
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {kind: _check for kind in _NAMES}
 
+_DECIMAL_RE = r"DECIMAL\((\d+),(\d+)\)"
 _REFUSED = "error('[IDU_REFUSED] ' || what || ' ({why}); CAST the arguments to one type')"
 
 UNIFY_MACROS: tuple[str, ...] = (
@@ -271,13 +304,29 @@ UNIFY_MACROS: tuple[str, ...] = (
         "OR len(list_distinct(list_transform(list_filter(u, lambda t: t LIKE '%STRUCT(%'), "
         f"lambda t: {field_names_sql('t')}))) > 1))[1]",
     ),
+    # the largest integer digits (precision less scale), and the largest scale, of these DuckDB types' DECIMALs
     _macro(
-        "idu_unify_guard(x, ts, typed, what)",
+        "idu_unify_whole(ts)",
+        rf"list_max(list_transform(ts, lambda t: TRY_CAST(regexp_extract(t, '{_DECIMAL_RE}', 1) AS INTEGER) "
+        rf"- TRY_CAST(regexp_extract(t, '{_DECIMAL_RE}', 2) AS INTEGER)))",
+    ),
+    _macro(
+        "idu_unify_scale(ts)",
+        rf"list_max(list_transform(ts, lambda t: TRY_CAST(regexp_extract(t, '{_DECIMAL_RE}', 2) AS INTEGER)))",
+    ),
+    _macro(
+        "idu_unify_guard(x, ts, cs, typed, what)",
         "CASE WHEN idu_unify_differs(ts, typed) THEN "
         + _REFUSED.format(
             why="' || array_to_string(list_filter(ts, lambda t: t <> '\"NULL\"'), ', ') || ': Spark''s "
             "common type differs from DuckDB''s"
         )
+        + " WHEN idu_unify_whole(cs) + idu_unify_scale(ts) > 38 THEN "
+        + _REFUSED.format(
+            why="' || array_to_string(list_filter(ts, lambda t: t <> '\"NULL\"'), ', ') || ': a computed "
+            "DECIMAL (a sum, arithmetic, a function) has more integer digits on DuckDB than on Spark, and "
+            "DuckDB''s common type drops decimals Spark keeps"
+        ).replace("CAST the arguments to one type", "CAST the computed value to the DECIMAL Spark gives it")
         + " ELSE x END",
     ),
 )
