@@ -33,6 +33,7 @@ class RawResult:
     connect_seconds: float = 0.0
     translate_seconds: float = 0.0
     execute_seconds: float = 0.0
+    check_seconds: float = 0.0  # binding the checks of writes and set operations (type_checks.py)
     files: dict[str, float] = field(default_factory=dict)
     iterations: list[Iteration] = field(default_factory=list)
     total_seconds: float = 0.0
@@ -91,6 +92,7 @@ class RawRunner:
 
     def script(self, sql: str) -> Any:
         from airflow_idu.engines.duckdb.translate import translate_statement
+        from airflow_idu.engines.duckdb.type_checks import check_types
         from airflow_idu.plan import split_statements
 
         result = None
@@ -98,10 +100,13 @@ class RawRunner:
             t0 = time.perf_counter()
             translation = translate_statement(statement)
             t1 = time.perf_counter()
+            check_types(self.con, translation)  # the engine's type checks before a statement
+            t2 = time.perf_counter()
             for duck_sql in translation.statements:
                 result = self.con.execute(duck_sql)
             self.result.translate_seconds += t1 - t0
-            self.result.execute_seconds += time.perf_counter() - t1
+            self.result.check_seconds += t2 - t1
+            self.result.execute_seconds += time.perf_counter() - t2
         return result
 
     def _loop(self, loop: Any, max_iterations: int) -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from airflow_idu.engines import StatementError
 from airflow_idu.engines.duckdb import DuckDBEngine
-from airflow_idu.engines.duckdb.set_operations import set_shapes, spark_name
+from airflow_idu.engines.duckdb.set_operations import set_shapes
+from airflow_idu.engines.duckdb.set_types import spark_name
 from airflow_idu.engines.duckdb.translate import translate_statement
 
 
@@ -45,6 +46,10 @@ RUNS: list[tuple[str, str, list[tuple[Any, ...]]]] = [
     ("correlated-literals", "SELECT s FROM t o WHERE EXISTS (SELECT 1 FROM t WHERE t.k = o.k UNION ALL SELECT 2)",
      [("x",)]),
     # the check binds each branch without its filters: a correlated WHERE does not stop it
+    ("recursive-cte", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+     "SELECT n FROM r UNION ALL SELECT k FROM t", [(1,), (2,), (3,), (7,)]),
+    ("cte-read-by-every-input", "WITH c AS (SELECT k, s FROM t) SELECT k FROM c UNION ALL SELECT k FROM c "
+     "UNION ALL SELECT i FROM t", [(7,), (7,), (3,)]),
     ("correlated-filter", "SELECT s FROM t o WHERE EXISTS (SELECT k FROM t WHERE t.k = o.k UNION SELECT i FROM t)",
      [("x",)]),
 ]  # fmt: skip
@@ -62,6 +67,9 @@ REFUSED = [
     ("boolean-int", "SELECT b FROM t UNION ALL SELECT 1", r"\[INCOMPATIBLE_COLUMN_TYPE\] UNION can only be performed"),
     ("second-column", "SELECT s, k FROM t INTERSECT SELECT s, s FROM t", r"INTERSECT column 2 \(k\)"),
     ("chain", "SELECT k FROM t UNION ALL SELECT i FROM t UNION ALL SELECT s FROM t", "of BIGINT, INT, STRING is BIGINT"),
+    ("through-a-cte", "WITH c AS (SELECT s AS v FROM t) SELECT k FROM t UNION ALL SELECT v FROM c", "BIGINT, STRING"),
+    ("recursive-cte", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+     "SELECT n FROM r UNION ALL SELECT s FROM t", "INT, STRING is BIGINT"),
     ("nested-branch", "SELECT * FROM (SELECT k FROM t UNION ALL SELECT f FROM t) u", "BIGINT, FLOAT is DOUBLE"),
     ("sum-beside-finer", "SELECT sum(m) FROM t UNION ALL SELECT 0.005", "drops decimals of DECIMAL"),
     ("by-name", "SELECT k FROM t UNION ALL BY NAME SELECT s AS k FROM t", "BIGINT, STRING is BIGINT"),
@@ -94,13 +102,17 @@ def test_spark_names_of_duckdb_types(duck: str, spark: str | None) -> None:
     assert spark_name(duck) == spark
 
 
-def test_shapes_carry_the_ctes_their_branches_read() -> None:
+def test_shapes_carry_the_ctes_their_inputs_read() -> None:
+    """Only the CTEs read (b is not), through one another (c reads a), each once."""
     from sqlglot import parse_one
 
-    sql = "WITH a AS (SELECT 1 AS x), b AS (SELECT 2 AS y) SELECT x FROM a UNION ALL SELECT k FROM t"
+    sql = (
+        "WITH a AS (SELECT 1 AS x), b AS (SELECT 2 AS y), c AS (SELECT x FROM a) "
+        "SELECT x FROM c UNION ALL SELECT k FROM t UNION ALL SELECT x FROM a"
+    )
     (shape,) = set_shapes(parse_one(sql, read="duckdb"))
-    assert shape.branches[0].startswith("WITH a AS") and "b AS" not in shape.branches[0]
-    assert not shape.branches[1].startswith("WITH")
+    assert [q.reads for q in shape.branches] == [("c#2",), (), ("a#0",)]
+    assert sorted(c.name for c in shape.ctes) == ["a", "c"]
     assert shape.computed == (False,)
 
 
@@ -118,4 +130,5 @@ def test_filters_and_join_conditions_are_not_bound() -> None:
 
     sql = "SELECT a.k FROM t a JOIN t b ON a.k = b.k WHERE a.k > 1 UNION ALL SELECT i FROM t ORDER BY 1 LIMIT 3"
     (shape,) = set_shapes(parse_one(sql, read="duckdb"))
-    assert "WHERE" not in shape.branches[0] and "ON TRUE" in shape.branches[0]
+    assert "WHERE" not in shape.branches[0].sql and "ON TRUE" in shape.branches[0].sql
+    assert "LIMIT" not in shape.branches[1].sql

@@ -15,7 +15,7 @@ __all__ = ["check_types"]
 def check_types(connection: Any, translation: Translation) -> None:
     """Raise ``duckdb.InvalidInputException`` where the statement would not give Spark's types."""
     if translation.set_operations:
-        from airflow_idu.engines.duckdb.set_operations import check_set_operations
+        from airflow_idu.engines.duckdb.set_types import check_set_operations
 
         check_set_operations(connection, translation.set_operations)
     if translation.writes:

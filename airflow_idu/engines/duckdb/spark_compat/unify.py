@@ -187,15 +187,17 @@ def _unify(node: exp.Expr) -> exp.Expr:
     ]
     typed = exp.Boolean(this=not isinstance(node, exp.In))  # IN compares: BIGINT/DECIMAL widths do not matter
     # IN compares exactly on DuckDB, whatever the common type's scale: no computed check there
-    computed_types = exp.Array(
-        expressions=[_call("typeof", _get(s).copy()) for s in unknown if typed.this and computed(_get(s))]
+    computed_types = [_call("typeof", _get(s).copy()) for s in unknown if typed.this and computed(_get(s))]
+    # the computed DECIMALs' check only where there are some: a macro's text costs DuckDB's binder
+    guard, extra = (
+        ("idu_unify_guard_decimal", [exp.Array(expressions=computed_types)])
+        if computed_types
+        else ("idu_unify_guard", [])
     )
     types_sql = exp.Array(expressions=names)
     if lazy:
-        return _call("idu_unify_guard", node.copy(), types_sql, computed_types, typed, what)
-    _put(
-        unknown[0], _call("idu_unify_guard", _get(unknown[0]).copy(), types_sql, computed_types, typed, what)
-    )
+        return _call(guard, node.copy(), types_sql, *extra, typed, what)
+    _put(unknown[0], _call(guard, _get(unknown[0]).copy(), types_sql, *extra, typed, what))
     return node
 
 
@@ -206,12 +208,17 @@ _SAME_TYPE = (
 )  # fmt: skip
 
 
+_SAME_TYPE_MACROS = frozenset({"idu_widen_float"})  # a FLOAT as DOUBLE; any other type as it is
+
+
 def computed(node: exp.Expr) -> bool:
     """Whether DuckDB's type of this value may not be Spark's: anything but a column, a literal or a
     CAST (and those through functions of their argument's type) is computed by a function whose
     DECIMAL precision DuckDB chooses by its own rule."""
-    while isinstance(node, _SAME_TYPE):
-        node = node.this
+    while isinstance(node, _SAME_TYPE) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in _SAME_TYPE_MACROS
+    ):
+        node = node.this if not isinstance(node, exp.Anonymous) else node.expressions[0]
     return not isinstance(node, exp.Column | exp.Literal | exp.Cast | exp.Null)
 
 
@@ -267,6 +274,11 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {kind: _check f
 _DECIMAL_RE = r"DECIMAL\((\d+),(\d+)\)"
 _REFUSED = "error('[IDU_REFUSED] ' || what || ' ({why}); CAST the arguments to one type')"
 
+_DIFFERS = _REFUSED.format(
+    why="' || array_to_string(list_filter(ts, lambda t: t <> '\"NULL\"'), ', ') || ': Spark''s common type "
+    "differs from DuckDB''s"
+)
+
 UNIFY_MACROS: tuple[str, ...] = (
     # a value of a construct with a STRING literal: Spark casts the STRING to a non-STRING's type
     _macro(
@@ -315,12 +327,13 @@ UNIFY_MACROS: tuple[str, ...] = (
         rf"list_max(list_transform(ts, lambda t: TRY_CAST(regexp_extract(t, '{_DECIMAL_RE}', 2) AS INTEGER)))",
     ),
     _macro(
-        "idu_unify_guard(x, ts, cs, typed, what)",
+        "idu_unify_guard(x, ts, typed, what)",
+        "CASE WHEN idu_unify_differs(ts, typed) THEN " + _DIFFERS + " ELSE x END",
+    ),
+    _macro(
+        "idu_unify_guard_decimal(x, ts, cs, typed, what)",
         "CASE WHEN idu_unify_differs(ts, typed) THEN "
-        + _REFUSED.format(
-            why="' || array_to_string(list_filter(ts, lambda t: t <> '\"NULL\"'), ', ') || ': Spark''s "
-            "common type differs from DuckDB''s"
-        )
+        + _DIFFERS
         + " WHEN idu_unify_whole(cs) + idu_unify_scale(ts) > 38 THEN "
         + _REFUSED.format(
             why="' || array_to_string(list_filter(ts, lambda t: t <> '\"NULL\"'), ', ') || ': a computed "
