@@ -127,7 +127,10 @@ def render(results: list[tuple[int, int, list[Pair], float]]) -> tuple[str, dict
     for people, records, pairs, connect in results:
         ratio = median(p.ratio for p in pairs)
         raw_wall, af_wall = median(p.raw_wall for p in pairs), median(p.airflow_wall for p in pairs)
-        raw_sql = median(p.raw["translate_seconds"] + p.raw.get("check_seconds", 0) + p.raw["execute_seconds"] for p in pairs)
+        raw_sql = median(
+            p.raw["translate_seconds"] + p.raw.get("check_seconds", 0) + p.raw["execute_seconds"]
+            for p in pairs
+        )
         raw_conv = median(sum(i["convergence_seconds"] for i in p.raw["iterations"]) for p in pairs)
         raw_proc = median(p.raw_wall - p.raw["total_seconds"] for p in pairs)
         b = {k: median(p.breakdown[k] for p in pairs) for k in pairs[0].breakdown}

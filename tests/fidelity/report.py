@@ -94,8 +94,8 @@ column `f`. What the translation needs to know, and where it gets it:
   wider common type (a STRING beside a BIGINT is BIGINT, beside a DATE a DATE; a FLOAT beside an
   integer DOUBLE; a BOOLEAN beside a number fails), where DuckDB gave VARCHAR or FLOAT, silently.
   Before the statement runs, the engine binds (never runs) each branch of each chain without its
-  filters and join conditions, and fails where Spark's common type is not DuckDB's: with Spark's
-  `INCOMPATIBLE_COLUMN_TYPE` where Spark has none, else refused naming the CAST; a computed DECIMAL
+  filters and join conditions, and refuses where Spark's common type is not DuckDB's, naming the CAST
+  (or Spark's `INCOMPATIBLE_COLUMN_TYPE`, where Spark has none); a computed DECIMAL
   whose scale DuckDB's join drops is refused as above. Branches of literals and CASTs of one type
   are not bound; a branch that reads an outer query's columns in its select list is refused.
 - **Values at the edges** (`spark_compat/exact.py`, `functions.py`): `%` and `div` by zero raise,

@@ -1,8 +1,8 @@
 """The engine's check of set operations (set_operations.py): their inputs' column types bound
 (never run) before the statement, and Spark's common type of each column compared with DuckDB's.
 
-Where they differ it fails, with Spark's ``INCOMPATIBLE_COLUMN_TYPE`` where Spark has no common
-type, else with ``[IDU_REFUSED]`` naming the CAST that makes both agree. A DECIMAL of the same scale
+Where they differ it refuses (``[IDU_REFUSED]``), naming the CAST that makes both agree, or
+Spark's ``INCOMPATIBLE_COLUMN_TYPE`` where Spark has no common type. A DECIMAL of the same scale
 and another precision passes (the same values). A computed DECIMAL (a sum, arithmetic) may count
 more integer digits on DuckDB than on Spark (``sum`` of ``DECIMAL(10,2)``: 38 against 20), so where
 DuckDB's common type dropped decimals that an input has, beside such a value, it is refused.
@@ -88,9 +88,14 @@ def column_problem(shape: SetShape, number: int, name: str, types: list[str], re
     spark = wider_all(names, strings=True)
     spark_listed = ", ".join(dict.fromkeys(str(n) for n in names))
     if spark is None:
+        # Spark fails the query (INCOMPATIBLE_COLUMN_TYPE) for the types Spark gives these inputs;
+        # refused rather than failed with Spark's error, since an input DuckDB types its own way (one
+        # the translation refuses when run, such as a text-only function of an array) may be typed
+        # otherwise on Spark
         return (
-            f"[INCOMPATIBLE_COLUMN_TYPE] {shape.operation} can only be performed on tables with compatible "
-            f"column types: {where} is {spark_listed} in its branches"
+            f"[IDU_REFUSED] {where} is {spark_listed} in its branches: types Spark has no common type for "
+            f"(it fails the query: INCOMPATIBLE_COLUMN_TYPE, {shape.operation} can only be performed on "
+            "tables with compatible column types); CAST every branch's column to one type"
         )
     duck = spark_name(result)
     if duck is None or not _same_values(spark, duck):
