@@ -66,6 +66,7 @@ REFUSED = [
     ("date-string", "SELECT dt FROM t UNION ALL SELECT '2024-01-01'", "DATE, STRING is DATE"),
     ("boolean-int", "SELECT b FROM t UNION ALL SELECT 1", r"\[IDU_REFUSED\] UNION column 1 \(b\) is BOOLEAN, INT in its branches"),
     ("second-column", "SELECT s, k FROM t INTERSECT SELECT s, s FROM t", r"INTERSECT column 2 \(k\)"),
+    ("string-binary", "SELECT s FROM t UNION ALL SELECT CAST('a' AS BINARY)", "Spark casts the STRING of STRING, BINARY"),
     ("chain", "SELECT k FROM t UNION ALL SELECT i FROM t UNION ALL SELECT s FROM t", "of BIGINT, INT, STRING is BIGINT"),
     ("through-a-cte", "WITH c AS (SELECT s AS v FROM t) SELECT k FROM t UNION ALL SELECT v FROM c", "BIGINT, STRING"),
     ("recursive-cte", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) "

@@ -104,6 +104,13 @@ def column_problem(shape: SetShape, number: int, name: str, types: list[str], re
             f"to it, failing where a value does not convert), DuckDB's is {duck or result}; CAST every "
             f"branch's column to {spark}"
         )
+    if any("STRING" in n for n in names if n) and "STRING" not in spark:
+        # a STRING cast to BINARY: Spark takes its UTF-8 bytes, DuckDB reads escapes (\\xAA) and
+        # fails on other characters
+        return (
+            f"[IDU_REFUSED] {where}: Spark casts the STRING of {spark_listed} to {spark} by its own rule "
+            f"(UTF-8 bytes), DuckDB by another; CAST every branch's column to {spark} explicitly"
+        )
     scales = [s for s in (_scale(t) for t in types) if s is not None]
     kept = _scale(result)
     computed = number <= len(shape.computed) and shape.computed[number - 1]
