@@ -294,6 +294,22 @@ _SET_QUERIES = [
     ("intersect-int-decimal", "SELECT i AS c FROM fid_in INTERSECT SELECT 3.0"),
     ("except-int-double", "SELECT i AS c FROM fid_in EXCEPT SELECT 3.5D"),
     ("union-in-subquery", "SELECT id FROM fid_in WHERE k IN (SELECT i FROM fid_in UNION SELECT 7)"),
+    # an inline table's columns: the rows' wider common type, a STRING not promoted
+    ("values-int-decimal", "SELECT * FROM VALUES (1), (2.5) AS v(c)"),
+    ("values-float-int", "SELECT * FROM VALUES (CAST(0.1 AS FLOAT)), (1) AS v(c)"),
+    ("values-bigint-decimal", "SELECT * FROM VALUES (1L), (2.5) AS v(c)"),
+    ("values-float-bigint", "SELECT * FROM VALUES (1L), (CAST(0.5 AS FLOAT)) AS v(c)"),
+    ("values-float-decimal", "SELECT * FROM VALUES (CAST(0.1 AS FLOAT)), (2.5) AS v(c)"),
+    ("values-arrays", "SELECT * FROM VALUES (array(1)), (array(2.5)) AS v(c)"),
+    ("values-int-string", "SELECT * FROM VALUES (1), ('7') AS v(c)"),
+    ("values-boolean-int", "SELECT * FROM VALUES (true), (1) AS v(c)"),
+    ("values-date-string", "SELECT * FROM VALUES (DATE '2020-01-01'), ('2020-01-02') AS v(c)"),
+    (
+        "values-date-timestamp",
+        "SELECT * FROM VALUES (DATE '2020-01-01'), (TIMESTAMP '2020-01-02 03:04:05') AS v(c)",
+    ),
+    ("values-two-columns", "SELECT * FROM VALUES (1, 'a'), (2.5, 'b') AS v(x, y)"),
+    ("values-expression-string", "SELECT * FROM VALUES ('7'), (1 + 1) AS v(c)"),
 ]
 
 COMPOSITIONS: tuple[Case, ...] = tuple(

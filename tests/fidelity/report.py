@@ -98,6 +98,12 @@ column `f`. What the translation needs to know, and where it gets it:
   (or Spark's `INCOMPATIBLE_COLUMN_TYPE`, where Spark has none); a computed DECIMAL
   whose scale DuckDB's join drops is refused as above. Branches of literals and CASTs of one type
   are not bound; a branch that reads an outer query's columns in its select list is refused.
+- **Inline tables** (`spark_compat/values_types.py`; tests/engines/test_values_types.py, the
+  `values-*` rows below): a `VALUES` list's column is its rows' wider common type without promoting a
+  STRING, by Spark's non-ANSI widening even under ANSI (a FLOAT beside integers stays FLOAT); where
+  every value's type is known from the text the casts are written in, and a column Spark has no type
+  for (an INT with a STRING, a BOOLEAN with a number, a DATE with a STRING, which DuckDB ran) is
+  refused naming its line, as is a STRING beside a value whose type is known only when run.
 - **Values at the edges** (`spark_compat/exact.py`, `functions.py`): `%` and `div` by zero raise,
   `sum` of integers raises on BIGINT overflow (and is refused where Spark's outcome depends on row
   order), `avg` of integers is refused past 2^53, `dec * dec` beyond 18 digits and `pow` with a

@@ -49,6 +49,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
     type_names,
     unify,
     url_parsing,
+    values_types,
     variant,
     vector_functions,
     window_ties,
@@ -67,5 +68,5 @@ FAMILIES: tuple[ModuleType, ...] = (
     theta_functions, tuple_functions,
     *SKETCH_MODULES,
     xpath_functions, schema_inference, json_reading, csv_reading, struct_writing, variant, json_tuple,
-    geospatial, window_ties, unify, by_ties,
+    geospatial, window_ties, unify, values_types, by_ties,
 )  # fmt: skip

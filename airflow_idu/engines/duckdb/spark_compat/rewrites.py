@@ -80,6 +80,7 @@ from airflow_idu.engines.duckdb.spark_compat.try_datetime import try_datetime
 from airflow_idu.engines.duckdb.spark_compat.tuple_functions import sketch_functions
 from airflow_idu.engines.duckdb.spark_compat.type_names import type_names
 from airflow_idu.engines.duckdb.spark_compat.unify import unify_types
+from airflow_idu.engines.duckdb.spark_compat.values_types import values_types
 from airflow_idu.engines.duckdb.spark_compat.variant import variants
 from airflow_idu.engines.duckdb.spark_compat.vector_functions import vectors
 from airflow_idu.engines.duckdb.spark_compat.window_ties import window_ties
@@ -99,6 +100,7 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     # written (unify reads the guard's error(...) branch as typeless)
     by_ties,
     unify_types,  # Spark's casts into array/map/coalesce/if/CASE/greatest/IN, before rewrites hide their types
+    values_types,  # and into the rows of a VALUES list
     time_buckets,  # time_bucket: before the rewrites of its INTERVAL literal
     scalar_functions,  # Spark built-ins spelled as constructs the rewrites below give Spark's semantics
     datetime_functions,  # extract/date_part, make_date, timestamp_seconds..., trunc
