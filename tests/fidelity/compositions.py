@@ -310,6 +310,13 @@ _SET_QUERIES = [
     ),
     ("values-two-columns", "SELECT * FROM VALUES (1, 'a'), (2.5, 'b') AS v(x, y)"),
     ("values-expression-string", "SELECT * FROM VALUES ('7'), (1 + 1) AS v(c)"),
+    # comparisons of columns of two types
+    ("cmp-boolean-int", "SELECT id FROM fid_in WHERE b = i"),
+    ("cmp-binary-string", "SELECT id FROM fid_in WHERE bin = s"),
+    ("cmp-bigint-string", "SELECT id FROM fid_in WHERE k = s"),
+    ("cmp-date-string", "SELECT id FROM fid_in WHERE dt = ds"),
+    ("cmp-decimal-double", "SELECT id FROM fid_in WHERE dec = d"),
+    ("cmp-date-timestamp", "SELECT id FROM fid_in WHERE dt = ts"),
 ]
 
 COMPOSITIONS: tuple[Case, ...] = tuple(

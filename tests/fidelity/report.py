@@ -153,7 +153,9 @@ operand (`CASE WHEN idu_same_fields(typeof(x), typeof(y)) THEN y END`); both typ
 DuckDB binds, so where the names agree it folds to `y` before planning: hash joins and scan filters
 are unchanged (the test reads the plans). It costs planning time only, about 1 ms per checked
 comparison whatever the data size (0.4 s over the 410 comparisons of our generator's example
-directory).
+directory). The same check refuses a BOOLEAN compared with a number (Spark fails the query, DuckDB
+compared `true` with 1) and a BINARY with a STRING (Spark compares the STRING's UTF-8 bytes, DuckDB's
+cast reads `\xAA` escapes): the `cmp-*` rows below.
 
 **`MERGE INTO`** (`engines/duckdb/merge.py`; tests/engines/test_merge.py, the `merge-*` rows below):
 Delta refuses a `MERGE` in which one target row meets several source rows under the `ON` condition

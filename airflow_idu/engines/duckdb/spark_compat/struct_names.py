@@ -1,8 +1,11 @@
-"""Comparisons of structs whose field names differ: refused when run.
+"""Comparisons of structs whose field names differ, of a BOOLEAN with a number and of a BINARY
+with a STRING: refused when run.
 
 Spark compares two structs field by field in order, whatever their field names
 (``named_struct('a', 1) = named_struct('b', 1)`` is true); DuckDB matches fields by name (false),
-so such a comparison would give a different answer silently.
+so such a comparison would give a different answer silently. Spark fails a comparison of a
+BOOLEAN with a number (DuckDB compares ``true`` with 1), and compares a STRING with a BINARY by its
+UTF-8 bytes (DuckDB's cast reads ``\\xAA`` escapes and fails on other characters).
 
 Each ``=``, ``<>``, ``<=>``, ``<``, ``<=``, ``>``, ``>=`` whose operands may both be structs (not a
 literal, an arithmetic or logical operator, or a cast to a type without a struct) becomes
@@ -46,13 +49,23 @@ _NOT_COMPARING = (
 
 # Each parameter is named once, so spark_compat/binding.py leaves the arguments in place and the
 # typeof calls fold when DuckDB binds (the same type comes three times for that reason).
+_NUMBER = r"'^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL)'"
+
 STRUCT_NAMES_MACROS: tuple[str, ...] = (
     _macro(
-        "idu_same_fields(l1, l2, l3, r1, r2, r3)",
+        "idu_same_fields(l1, l2, l3, r1, r2, r3, l4, l5, l6, r4, r5, r6)",
         f"CASE WHEN l1 LIKE '%STRUCT(%' AND r1 LIKE '%STRUCT(%' AND {field_names_sql('l2')} <> "
         f"{field_names_sql('r2')} THEN error('[IDU_REFUSED] comparing structs whose field names differ (' || "
         "l3 || ' with ' || r3 || '): Spark compares them field by field in order, whatever the names, DuckDB "
-        "by name; give both the same names') ELSE true END",
+        "by name; give both the same names') "
+        # a BOOLEAN with a number: Spark fails the query (DATATYPE_MISMATCH), DuckDB compares 1 and true
+        f"WHEN (l4 = 'BOOLEAN' AND regexp_matches(r4, {_NUMBER})) OR (r5 = 'BOOLEAN' AND regexp_matches(l5, {_NUMBER})) "
+        "THEN error('[IDU_REFUSED] comparing a BOOLEAN with a number: Spark fails the query "
+        "(DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES), DuckDB compares them; CAST one operand') "
+        # a BINARY with a STRING: Spark compares the STRING's UTF-8 bytes, DuckDB's cast reads escapes
+        "WHEN l6 || '|' || r6 IN ('BLOB|VARCHAR', 'VARCHAR|BLOB') THEN error('[IDU_REFUSED] comparing a BINARY "
+        "with a STRING: Spark casts the STRING to its UTF-8 bytes, DuckDB reads escapes (\\xAA) and fails on "
+        "other characters; CAST the STRING to BINARY') ELSE true END",
     ),
 )
 
@@ -85,7 +98,7 @@ def check_struct_names(tree: exp.Expr) -> exp.Expr:
     for comparison in [c for c in tree.find_all(*_COMPARING) if _checked(c)]:
         left, right = comparison.this, comparison.expression
         comparison.meta[_CHECK] = _call(
-            "idu_same_fields", *(type_of(o) for o in (left, left, left, right, right, right))
+            "idu_same_fields", *(type_of(o) for o in (left, left, left, right, right, right) * 2)
         )
     return tree
 
