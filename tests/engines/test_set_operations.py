@@ -45,6 +45,9 @@ RUNS: list[tuple[str, str, list[tuple[Any, ...]]]] = [
     ("except-double", "SELECT i FROM t EXCEPT SELECT 3.5D", [(3.0,)]),
     ("correlated-literals", "SELECT s FROM t o WHERE EXISTS (SELECT 1 FROM t WHERE t.k = o.k UNION ALL SELECT 2)",
      [("x",)]),
+    # a NULL or an array of NULLs beside structs (the published generator's id arrays)
+    ("null-array-beside-structs", "SELECT array(named_struct('id', s, 'ns', i)) AS a FROM t UNION ALL SELECT array()",
+     [([{"id": "x", "ns": 3}],), ([],)]),
     # the check binds each branch without its filters: a correlated WHERE does not stop it
     ("recursive-cte", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
      "SELECT n FROM r UNION ALL SELECT k FROM t", [(1,), (2,), (3,), (7,)]),

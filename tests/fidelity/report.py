@@ -155,7 +155,7 @@ are unchanged (the test reads the plans). It costs planning time only, about 1 m
 comparison whatever the data size (0.4 s over the 410 comparisons of our generator's example
 directory). The same check refuses a BOOLEAN compared with a number (Spark fails the query, DuckDB
 compared `true` with 1) and a BINARY with a STRING (Spark compares the STRING's UTF-8 bytes, DuckDB's
-cast reads `\xAA` escapes): the `cmp-*` rows below.
+cast reads `\xaa` escapes): the `cmp-*` rows below.
 
 **`MERGE INTO`** (`engines/duckdb/merge.py`; tests/engines/test_merge.py, the `merge-*` rows below):
 Delta refuses a `MERGE` in which one target row meets several source rows under the `ON` condition

@@ -26,6 +26,7 @@ _SCALARS = {
 _DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
 _Columns = list[tuple[str, str]]
 _NULL = '"NULL"'  # DuckDB's name of the type of a bare NULL
+_NULL_ONLY = re.compile(r'"NULL"(\[\])*')
 
 
 def spark_name(duck: str) -> str | None:
@@ -76,7 +77,8 @@ def _duck_common(connection: Any, columns: list[list[str]]) -> list[str]:
 def column_problem(shape: SetShape, number: int, name: str, types: list[str], result: str) -> str | None:
     """The error for one column whose Spark type is not DuckDB's, else None."""
     where = f"{shape.operation} column {number} ({name})"
-    if len(set(types)) == 1:
+    # a NULL (or an array of NULLs: array(), array(NULL)) takes the other inputs' type on both engines
+    if len({t for t in types if not _NULL_ONLY.fullmatch(t)}) <= 1:
         return None
     names = [spark_name(t) for t in types]
     listed = ", ".join(dict.fromkeys(t for t in types))
