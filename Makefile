@@ -59,7 +59,7 @@ wheel-check:
 		|| (tail -n 60 $(CHECK)/dags-test.log; echo "wheel-check: the example DAG did not succeed"; exit 1)
 	@echo "wheel-check: the installed wheel ran idu_example: success (log: .wheel-check/dags-test.log)"
 
-# Two pytest processes side by side on the machine's 2 cores: the DAG-run suites (tests/faults and most of tests/e2e:
+# Two pytest processes side by side on the machine's 2 cores: the DAG-run suites (marker dagruns, tests/conftest.py:
 # one Airflow run after another, about one core) beside all the others (Spark, browser, units). Each
 # process has its own Airflow home, Spark session and local warehouse (tests/conftest.py); together they
 # run exactly the tests of `-m "not beyond_test"`, with the same assertions. The second one's output
@@ -71,7 +71,7 @@ test: install
 	( $(BIN)/python -m pytest -q -p no:cacheprovider -m "$(TEST_MARKS) and dagruns" > .test-logs/dagruns.log 2>&1; \
 	  echo $$? > .test-logs/dagruns.rc ) & runs=$$!; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "$(TEST_MARKS) and not dagruns"; others=$$?; \
-	wait $$runs; echo "--- the DAG-run suites (marker dagruns: tests/faults, most of tests/e2e), run beside the above ---"; \
+	wait $$runs; echo "--- the DAG-run suites (marker dagruns: tests/faults, most of tests/e2e, DAG runs of tests/runstate and tests/health), run beside the above ---"; \
 	cat .test-logs/dagruns.log; runs_rc=$$(cat .test-logs/dagruns.rc); \
 	echo "make test: other suites exit $$others, DAG-run suites exit $$runs_rc"; \
 	test $$others -eq 0 -a $$runs_rc -eq 0
