@@ -21,6 +21,8 @@ Which parameters are bound:
   checked macro does, so ``a * (b * c)`` could not run; around a lambda parameter it is fine;
 * aggregate macros: none. Their parameters are per-row expressions inside an aggregate, which a
   lambda cannot hold, and aggregates do not nest.
+* macros with typed parameters (overloads, nodes.typed_macro): none; DuckDB picks one by the
+  arguments' types, and a lambda around them would hide those types.
 * ``*_plain`` macros: none. The translator calls them only with a plain argument
   (:mod:`.plain_args`: a column, a literal, substr/sha2 of those), whose copies DuckDB computes once
   as a common subexpression; a column of a one-row table (a mask joined to every row) even stays
@@ -67,6 +69,8 @@ def repeated_parameters(definition: str) -> tuple[str, ...]:
         return ()
     if match.group(1).lower().endswith("_plain"):
         return ()
+    if any(len(p.split()) > 1 for p in params.split(",")):
+        return ()  # typed parameters: an overload set (nodes.typed_macro), dispatched by type when bound
     names = [p.strip().split()[0] for p in params.split(",") if p.strip()]
     if _TRY.search(code):
         return tuple(names)

@@ -24,14 +24,14 @@ import re
 
 from sqlglot import exp
 
-__all__ = ["hoist_lambda_aggregates"]
+__all__ = ["aggregate_macros", "hoist_lambda_aggregates"]
 
 _PARAMETER = "idu_agg"
 _MACRO = re.compile(r"CREATE OR REPLACE MACRO\s+(\w+)\s*\(", re.I)
 
 
 @functools.cache
-def _aggregate_macros() -> frozenset[str]:
+def aggregate_macros() -> frozenset[str]:
     """Names of the compatibility macros that aggregate (their calls are aggregates too)."""
     from airflow_idu.engines.duckdb.spark_compat.binding import is_aggregate_macro
     from airflow_idu.engines.duckdb.spark_compat.macro_catalog import UNBOUND_MACROS
@@ -43,7 +43,7 @@ def _aggregate_macros() -> frozenset[str]:
 def _is_aggregate(node: exp.Expr) -> bool:
     if isinstance(node, exp.AggFunc):
         return True
-    return isinstance(node, exp.Anonymous) and node.name.lower() in _aggregate_macros()
+    return isinstance(node, exp.Anonymous) and node.name.lower() in aggregate_macros()
 
 
 def _unit(aggregate: exp.Expr) -> exp.Expr:

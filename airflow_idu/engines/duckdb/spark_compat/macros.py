@@ -10,7 +10,7 @@ Spark's error class in the message, so a run never carries on with a different v
 from __future__ import annotations
 
 from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_MACROS
-from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS
+from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, typed_macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import let as _let
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
@@ -116,9 +116,11 @@ _SPARK: tuple[str, ...] = (
     # take its plain CAST, a plain CAST, decided by the argument's type when bound. DuckDB folds the
     # CASE then, so a filter on CAST(time AS BIGINT) of a BIGINT column reaches the scan (zone maps)
     # and costs nothing per row, where idu_to_<t>'s bound argument stays in the plan.
+    # An integer or a STRING picks its overload without binding the other branches (nodes.typed_macro).
     *(
-        _macro(
-            f"{macro}_plain(arg)",
+        typed_macro(
+            f"{macro}_plain",
+            {**{t: f"CAST(arg AS {name})" for t in INTEGER_CASTS}, "VARCHAR": f"{macro}(arg)"},
             "CASE WHEN typeof(arg) NOT IN ('DOUBLE', 'FLOAT', 'TIMESTAMP', 'VARCHAR') "
             f"AND typeof(arg) NOT LIKE 'DECIMAL%' THEN CAST(arg AS {name}) ELSE {macro}(arg) END",
         )
@@ -267,8 +269,10 @@ _SPARK: tuple[str, ...] = (
     # The same cast of a plain argument (plain_args.py): text or an integer is DuckDB's own CAST, decided
     # by the argument's type when bound, so a string column costs nothing per row (idu_cast_string's
     # bound argument stays in the plan: about 0.1 s per million rows and use)
-    _macro(
-        "idu_cast_string_plain(arg)",
+    # (an overload per type: nodes.typed_macro; the enrich statements bind it about 30 times each)
+    typed_macro(
+        "idu_cast_string_plain",
+        {t: "CAST(arg AS VARCHAR)" for t in ("VARCHAR", *INTEGER_CASTS)},
         "CASE WHEN typeof(arg) IN ('VARCHAR', 'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT') "
         "THEN CAST(arg AS VARCHAR) ELSE idu_cast_string(arg) END",
     ),
