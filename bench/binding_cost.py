@@ -26,6 +26,11 @@ _EXPRESSIONS = (
         "comparison check of two STRINGs",
         "CASE WHEN {u}idu_same_fields(s.email_std, s.customer_id) THEN 1 END",
     ),
+    (
+        "unify guard of a coalesce of two STRINGs",
+        "{u}idu_unify_same2(coalesce(s.email_std, s.customer_id), s.email_std, s.customer_id, "
+        "[typeof(s.email_std), typeof(s.customer_id)], true, 'coalesce')",
+    ),
 )
 
 

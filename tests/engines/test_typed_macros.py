@@ -72,10 +72,14 @@ ONE = sorted(n for n, (params, _) in TYPED_FALLBACKS.items() if len(params) == 1
 TWO = sorted(n for n, (params, _) in TYPED_FALLBACKS.items() if len(params) == 2)
 
 
+GUARDS = sorted(n for n in TYPED_FALLBACKS if n.startswith("idu_unify_same"))
+
+
 def test_the_typed_macros_are_known() -> None:
     assert {"idu_cast_string_plain", "idu_to_bigint_plain"} <= set(ONE)
     assert TWO == ["idu_same_fields"]
-    assert set(ONE) | set(TWO) == set(TYPED_FALLBACKS)
+    assert GUARDS == ["idu_unify_same2", "idu_unify_same3"]
+    assert set(ONE) | set(TWO) | set(GUARDS) == set(TYPED_FALLBACKS)
 
 
 @pytest.mark.parametrize("name", ONE)
@@ -140,3 +144,33 @@ def test_the_refused_pairs_are_refused(con: duckdb.DuckDBPyConnection) -> None:
     ):
         kind, found = _outcome(con, f"SELECT idu_same_fields({left}, {right})")
         assert kind == "error" and "[IDU_REFUSED]" in str(found), (left, right)
+
+
+def _guard(name: str, operands: tuple[str, ...], typed: str) -> str:
+    types = ", ".join(f"typeof({o})" for o in operands)
+    return f"SELECT {name}(coalesce({', '.join(operands)}), {', '.join(operands)}, [{types}], {typed}, 'w')"
+
+
+@pytest.mark.parametrize("typed", ["true", "false"])
+@pytest.mark.parametrize("left", _OPERANDS)
+def test_the_unify_guard_of_two_gets_the_untyped_result(
+    con: duckdb.DuckDBPyConnection, left: str, typed: str
+) -> None:
+    """The guard of a construct of two operands (coalesce here: its value is the construct's)."""
+    for right in _OPERANDS:
+        typed_form = _outcome(con, _guard("idu_unify_same2", (left, right), typed))
+        untyped = _outcome(con, _guard("untyped_idu_unify_same2", (left, right), typed))
+        assert typed_form == untyped, right
+
+
+_COLUMNS_ONLY = _OPERANDS[: len(COLUMNS)]
+
+
+@pytest.mark.parametrize("first", _COLUMNS_ONLY)
+def test_the_unify_guard_of_three_gets_the_untyped_result(con: duckdb.DuckDBPyConnection, first: str) -> None:
+    for second in _COLUMNS_ONLY:
+        for third in ("1", "NULL", _COLUMNS_ONLY[3], _COLUMNS_ONLY[13], _COLUMNS_ONLY[9]):
+            operands = (first, second, third)
+            assert _outcome(con, _guard("idu_unify_same3", operands, "true")) == _outcome(
+                con, _guard("untyped_idu_unify_same3", operands, "true")
+            ), operands

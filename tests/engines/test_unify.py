@@ -120,6 +120,9 @@ REFUSED_WHEN_RUN = [
     ("bigint-decimal", "SELECT least(l, m) FROM t", "BIGINT, DECIMAL(5,2)"),
     ("bigint-literal-decimal", "SELECT ifnull(l, 1.5) FROM t", "BIGINT, DECIMAL(2,1)"),
     ("boolean-int", "SELECT coalesce(b, k) FROM t", "BOOLEAN, INTEGER"),
+    # three operands (the typed front of three), and aggregates (whose type the front cannot see)
+    ("three-float-int", "SELECT coalesce(f, f, k) FROM t", "FLOAT, FLOAT, INTEGER"),
+    ("aggregates-boolean-int", "SELECT coalesce(max(b), max(k)) FROM t", "BOOLEAN, INTEGER"),
     ("string-in-ints", "SELECT s IN (1, 2) FROM t", "VARCHAR, INTEGER"),
     ("float-in-decimal", "SELECT f IN (0.1) FROM t", "FLOAT, DECIMAL(1,1)"),
     # sum(m) is DECIMAL(15,2) on Spark, DECIMAL(38,2) on DuckDB: DuckDB's common type with 0.005 drops a decimal
@@ -229,3 +232,23 @@ def test_no_cast_or_guard_where_duckdb_joins_as_spark(sql: str) -> None:
     """Literals stay as written for the rewrites that read them (percentile_approx's array of fractions)."""
     [duck] = translate_statement(sql).statements
     assert "IDU_UNIFY" not in duck and "CAST(" not in duck.replace("CAST(NULL", "")
+
+
+# (id, Spark SQL, the guard it gets): two or three operands typed when bound take the typed front
+# (nodes.typed_macro: one type binds only the value); an aggregate or four operands the general guard
+GUARD_FORMS = [
+    ("two-columns", "SELECT coalesce(k, l) FROM t", "IDU_UNIFY_SAME2("),
+    ("three-columns", "SELECT greatest(k, l, k) FROM t", "IDU_UNIFY_SAME3("),
+    ("four-columns", "SELECT coalesce(k, l, k, l) FROM t", "IDU_UNIFY_GUARD("),
+    ("aggregates", "SELECT coalesce(max(k), max(l)) FROM t", "IDU_UNIFY_GUARD("),
+    ("window", "SELECT coalesce(lag(k) OVER (ORDER BY k), l) FROM t", "IDU_UNIFY_GUARD_DECIMAL("),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sql", "form"), [c[1:] for c in GUARD_FORMS], ids=[c[0] for c in GUARD_FORMS])
+def test_the_guard_form_follows_what_is_typed_when_bound(
+    con: duckdb.DuckDBPyConnection, sql: str, form: str
+) -> None:
+    translated = translate_statement(sql).statements[-1]
+    assert form in translated
+    con.execute(translated).fetchall()  # INTEGER with BIGINT: DuckDB joins them as Spark does

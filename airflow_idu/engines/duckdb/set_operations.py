@@ -30,6 +30,8 @@ _NOT_TYPES = ("where", "having", "qualify", "order", "limit", "offset")
 # decimal_scales.py)
 _PASS_THROUGH = {
     "idu_unify_guard": 0,
+    "idu_unify_same2": 0,
+    "idu_unify_same3": 0,
     "idu_unify_guard_decimal": 0,
     "idu_unify_texts": 0,
     "idu_decimal_scale": 1,

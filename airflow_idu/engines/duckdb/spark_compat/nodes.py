@@ -19,6 +19,7 @@ __all__ = [
     "type_of",
     "type_stand_in",
     "typed_macro",
+    "typed_when_bound",
 ]
 
 # DuckDB integer type -> the macro of Spark's CAST to it (spark_compat/macros.py; ``<macro>_plain``
@@ -95,7 +96,7 @@ def typed_macro(
 
     def signature(types: str | tuple[str, ...]) -> str:
         typed = (types,) if isinstance(types, str) else types
-        return ", ".join(f"{p} {t}" for p, t in zip(params, typed, strict=True))
+        return ", ".join(f"{p} {t}".strip() for p, t in zip(params, typed, strict=True))  # "": untyped
 
     overloads = [f"({signature(types)}) AS {body}" for types, body in cases.items()]
     return f"CREATE OR REPLACE MACRO {name}" + ", ".join([*overloads, f"({', '.join(params)}) AS {fallback}"])
@@ -169,3 +170,24 @@ def type_stand_in(operand: exp.Expr) -> exp.Expr:
     for node in copy.walk():
         node._meta = None
     return copy
+
+
+def typed_when_bound(operand: exp.Expr) -> bool:
+    """Whether DuckDB knows ``operand``'s type when it picks a macro overload (typed_macro): not for an
+    aggregate, a window or an unnest (outside a subquery), whose type it leaves open then (two such
+    operands are ambiguous; one is taken for another operand's type, so ``max(flag) = n`` would pass a
+    typed overload unchecked), nor for a function the translation does not know to be scalar (a
+    DuckDB aggregate it does not model)."""
+    from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import aggregate_macros
+
+    scopes = (exp.Subquery, exp.Select)  # a scalar subquery's column is typed whatever it aggregates
+    for node in operand.walk(prune=lambda n: isinstance(n, scopes)):
+        if isinstance(node, scopes):
+            continue
+        if isinstance(node, exp.AggFunc | exp.Window | exp.Unnest | exp.Explode):
+            return False
+        if isinstance(node, exp.Anonymous) and (
+            not node.name.lower().startswith("idu_") or node.name.lower() in aggregate_macros()
+        ):
+            return False
+    return True

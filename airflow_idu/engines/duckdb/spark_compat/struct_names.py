@@ -29,7 +29,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
-from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, type_of, type_stand_in, typed_macro
+from airflow_idu.engines.duckdb.spark_compat.nodes import (
+    INTEGER_CASTS,
+    type_of,
+    type_stand_in,
+    typed_macro,
+    typed_when_bound,
+)
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 
@@ -103,31 +109,9 @@ def _checked(comparison: exp.Expr) -> bool:
     return comparison.find_ancestor(*_NOT_COMPARING) is None
 
 
-def _typed_when_bound(operand: exp.Expr) -> bool:
-    """Whether DuckDB knows ``operand``'s type when it picks a macro overload: not for an aggregate, a
-    window or an unnest (outside a subquery), whose type it leaves open then (two such operands are
-    ambiguous; one is taken for the other operand's type, so ``max(flag) = n`` would pass unchecked),
-    nor for a function the translation does not know to be scalar (a DuckDB aggregate it does not model)."""
-    scopes = (exp.Subquery, exp.Select)  # a scalar subquery's column is typed whatever it aggregates
-    for node in operand.walk(prune=lambda n: isinstance(n, scopes)):
-        if isinstance(node, scopes):
-            continue
-        if isinstance(node, exp.AggFunc | exp.Window | exp.Unnest | exp.Explode):
-            return False
-        if isinstance(node, exp.Anonymous) and not _known_scalar(node.name):
-            return False
-    return True
-
-
-def _known_scalar(name: str) -> bool:
-    from airflow_idu.engines.duckdb.spark_compat.lambda_aggregates import aggregate_macros
-
-    return name.lower().startswith("idu_") and name.lower() not in aggregate_macros()
-
-
 def _check(left: exp.Expr, right: exp.Expr) -> exp.Expr:
     """The typed front where both operands' types are known when bound, else the general check."""
-    if _typed_when_bound(left) and _typed_when_bound(right):
+    if typed_when_bound(left) and typed_when_bound(right):
         return _call("idu_same_fields", type_stand_in(left), type_stand_in(right))
     return _call("idu_same_fields_of", *(type_of(o) for o in (left, left, left, right, right, right) * 2))
 
