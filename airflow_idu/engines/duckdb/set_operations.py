@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.nodes import PASS_THROUGH_GUARDS
 from airflow_idu.engines.duckdb.spark_compat.unify import computed
 from airflow_idu.engines.duckdb.spark_compat.unify_types import spark_type
 
@@ -25,17 +26,6 @@ __all__ = ["Cte", "Query", "SetShape", "set_shapes"]
 
 _NAMES = {exp.Union: "UNION", exp.Intersect: "INTERSECT", exp.Except: "EXCEPT"}
 _NOT_TYPES = ("where", "having", "qualify", "order", "limit", "offset")
-# the translation's guards that give their value (the argument at this index) or fail: the same type
-# as the value, and binding their checks costs more than all the rest (spark_compat/unify.py,
-# decimal_scales.py)
-_PASS_THROUGH = {
-    "idu_unify_guard": 0,
-    "idu_unify_same2": 0,
-    "idu_unify_same3": 0,
-    "idu_unify_guard_decimal": 0,
-    "idu_unify_texts": 0,
-    "idu_decimal_scale": 1,
-}
 
 
 @dataclass(frozen=True)
@@ -171,7 +161,7 @@ def _types_only(node: exp.Expr) -> str:
         if join.args.get("on") is not None:
             join.set("on", exp.true())
     for call in list(copy.find_all(exp.Anonymous)):
-        index = _PASS_THROUGH.get(call.name.lower())
+        index = PASS_THROUGH_GUARDS.get(call.name.lower())
         if index is not None:
             call.replace(call.expressions[index])
     return copy.sql(dialect="duckdb")

@@ -8,6 +8,7 @@ from sqlglot import exp
 
 __all__ = [
     "INTEGER_CASTS",
+    "PASS_THROUGH_GUARDS",
     "TYPED_FALLBACKS",
     "call",
     "group_of",
@@ -70,6 +71,18 @@ def group_of(node: exp.Expr) -> exp.Select | None:
 def macro(signature: str, body: str) -> str:
     return f"CREATE OR REPLACE MACRO {signature} AS {body}"
 
+
+# the translation's guards that give their value (the argument at this index) or fail: the same type as
+# the value, and binding their checks costs more than all the rest (spark_compat/unify.py,
+# decimal_scales.py). A copy made for a type leaves them out (type_stand_in, set_operations.py).
+PASS_THROUGH_GUARDS = {
+    "idu_unify_guard": 0,
+    "idu_unify_same2": 0,
+    "idu_unify_same3": 0,
+    "idu_unify_guard_decimal": 0,
+    "idu_unify_texts": 0,
+    "idu_decimal_scale": 1,
+}
 
 # macro name -> its parameters and the body its untyped overload runs (typed_macro): tests compare each
 # typed overload with it
@@ -169,6 +182,14 @@ def type_stand_in(operand: exp.Expr) -> exp.Expr:
             stand_in.replace(predicate)
     for node in copy.walk():
         node._meta = None
+    # a guard has its value's type: without it, an operand holding guarded operands (each holding its
+    # own copies) doubled the text with every level of nesting (coalesce in coalesce)
+    for guard in [c for c in copy.find_all(exp.Anonymous) if c.name.lower() in PASS_THROUGH_GUARDS]:
+        value = guard.expressions[PASS_THROUGH_GUARDS[guard.name.lower()]]
+        if guard is copy:
+            copy = value
+        else:
+            guard.replace(value)
     return copy
 
 

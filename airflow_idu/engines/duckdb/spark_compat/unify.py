@@ -30,6 +30,7 @@ from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import (
     replace_each,
+    type_of,
     type_stand_in,
     typed_macro,
     typed_when_bound,
@@ -183,17 +184,17 @@ def _unify(node: exp.Expr) -> exp.Expr:
     # result's: there the check guards the whole construct, so every row runs it
     lazy = isinstance(node, _LAZY)
     if "STRING" in types:  # Spark casts the STRING to the other's type: only other STRINGs keep DuckDB's
-        kinds = exp.Array(expressions=[_call("typeof", _get(s).copy()) for s in unknown])
+        kinds = exp.Array(expressions=[type_of(_get(s)) for s in unknown])
         for slot in unknown:
             _put(slot, _call("idu_unify_text", _get(slot).copy(), what.copy()))
         return _call("idu_unify_texts", node.copy(), kinds, what.copy()) if lazy else node
     names = [
-        _call("typeof", _get(s).copy()) if t is None else exp.Literal.string(_duck(t))
+        type_of(_get(s)) if t is None else exp.Literal.string(_duck(t))
         for s, t in zip(slots, types, strict=True)
     ]
     typed = exp.Boolean(this=not isinstance(node, exp.In))  # IN compares: BIGINT/DECIMAL widths do not matter
     # IN compares exactly on DuckDB, whatever the common type's scale: no computed check there
-    computed_types = [_call("typeof", _get(s).copy()) for s in unknown if typed.this and computed(_get(s))]
+    computed_types = [type_of(_get(s)) for s in unknown if typed.this and computed(_get(s))]
     # the computed DECIMALs' check only where there are some: a macro's text costs DuckDB's binder
     guard, extra = (
         ("idu_unify_guard_decimal", [exp.Array(expressions=computed_types)])
@@ -202,13 +203,10 @@ def _unify(node: exp.Expr) -> exp.Expr:
     )
     types_sql = exp.Array(expressions=names)
     operands: list[exp.Expr] = []
-    if not extra and len(unknown) == len(slots) and len(unknown) in _SAME_ARITIES:
-        operands = [_get(s) for s in unknown]
-        if all(typed_when_bound(o) for o in operands):
-            # a typed front: operands of one type pick an overload that is just the value (typed_macro)
-            guard, operands = f"idu_unify_same{len(operands)}", [type_stand_in(o) for o in operands]
-        else:
-            operands = []
+    values = [_get(s) for s in unknown]
+    if not extra and len(values) == len(slots) in _SAME_ARITIES and all(map(typed_when_bound, values)):
+        # a typed front: operands of one type pick an overload that is just the value (typed_macro)
+        guard, operands = f"idu_unify_same{len(values)}", [type_stand_in(v) for v in values]
     if lazy:
         return _call(guard, node.copy(), *operands, types_sql, *extra, typed, what)
     _put(unknown[0], _call(guard, _get(unknown[0]).copy(), *operands, types_sql, *extra, typed, what))
