@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,16 @@ EXAMPLE_SQL = EXAMPLE_DIR / "sql"
 EXAMPLE_YML = EXAMPLE_DIR / "unify.yml"
 
 _HOME = Path(tempfile.mkdtemp(prefix="idu-airflow-home-"))
+_SESSION_PID = os.getpid()
+
+
+def _remove_home() -> None:
+    # a forked child (an executor's worker) inherits this handler: only the session's own process removes
+    if os.getpid() == _SESSION_PID:
+        shutil.rmtree(_HOME, ignore_errors=True)
+
+
+atexit.register(_remove_home)  # 8 MB a session (metadata DB, logs, DAG files), else left in /tmp
 # dag.test() only runs DAGs that its bundle (the dags folder) contains, so tests write DAG files here.
 DAGS_DIR = _HOME / "dags"
 DAGS_DIR.mkdir()
