@@ -21,6 +21,7 @@ from airflow_idu.generate.sql_graph import (
     one_leader_per_follower,
 )
 from airflow_idu.generate.sql_incremental_outputs import move_pairs_sql
+from airflow_idu.generate.sql_window import window_rows
 from airflow_idu.generate.sqltext import GRAPH_COLUMNS, Target, col, create_table_as, header, table_names
 from airflow_idu.plan.contract import TableNames
 from airflow_idu.plan.incremental import IncrementalSource, IncrementalSpec
@@ -59,12 +60,7 @@ def _delta_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig)
     window = target.table(names.run_window)
 
     def windowed(index: int, table: TableSpec) -> str:
-        time = col(settings.time_column_of(table), "s")
-        # a subquery, so the window's columns never shadow the source's
-        return (
-            f"(\n    SELECT s.* FROM {target.source(table)} s\n    JOIN {window} w ON w.source_table_id = {index}\n"
-            f"    WHERE w.since IS NULL OR CAST({time} AS BIGINT) > w.since\n  ) s"
-        )
+        return window_rows(target.source(table), col(settings.time_column_of(table), "s"), window, index)
 
     ctes = link_ctes(config, target, windowed)
     on = " AND ".join(f"e.{k} = r.{k}" for k in _KEY)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, MasterTableSpec, TableSpec, UnifyConfig
 from airflow_idu.generate.sql_outputs import enrich_columns_query, enrich_query, master_query
+from airflow_idu.generate.sql_window import window_predicate, window_rows
 from airflow_idu.generate.sqltext import (
     Target,
     col,
@@ -63,22 +64,6 @@ def move_pairs_sql(tables: TableNames) -> str:
     )
 
 
-def _in_window(
-    config: UnifyConfig,
-    target: Target,
-    settings: IncrementalConfig,
-    index: int,
-    table: TableSpec,
-    alias: str | None,
-) -> str:
-    """Every row on a full refresh, else the rows of the source table (or of its enriched copy: the
-    same columns) in this run's window; the same condition chooses the rows deleted and inserted."""
-    window = target.table(table_names(config).run_window)
-    time = col(settings.time_column_of(table), alias)
-    since = f"(SELECT MAX(since) FROM {window} WHERE source_table_id = {index})"
-    return f"{_full(target, config)}\n  OR CAST({time} AS BIGINT) > {since}"
-
-
 def enrich_incremental(
     config: UnifyConfig, target: Target, settings: IncrementalConfig, index: int, table: TableSpec
 ) -> str:
@@ -90,14 +75,16 @@ def enrich_incremental(
         f"Incremental: source table {table.table} with its canonical id; the rows in this run's window\n"
         "-- are enriched again, older rows get the new id where their component's id moved."
     )
-    window = _in_window(config, target, settings, index, table, None)
+    window, time = target.table(table_names(config).run_window), settings.time_column_of(table)
+    # the same rows: the enriched copy has the source's columns
+    rows = window_rows(target.source(table), col(time, "s"), window, index)
     return (
         header(target, config, purpose)
         + "\n"
         + _create_empty(target, f"enriched_{table.table}", enrich_columns_query(config, target, table))
-        + f"\nDELETE FROM {name}\nWHERE {window};\n"
+        + f"\nDELETE FROM {name}\nWHERE {window_predicate(col(time), window, index)};\n"
         + f"\nINSERT INTO {name}\n"
-        + enrich_query(config, target, table, rows=_in_window(config, target, settings, index, table, "s"))
+        + enrich_query(config, target, table, rows=rows)
         + ";\n"
         + f"\nMERGE INTO {name} e\nUSING {target.table(table_names(config).move_pairs)} m\nON e.{p} = m.old_id\n"
         + f"WHEN MATCHED THEN UPDATE SET {p} = m.new_id;\n"
@@ -111,12 +98,17 @@ def _changed_ids(config: UnifyConfig, target: Target, settings: IncrementalConfi
     them. On a full refresh: every id of the lookup."""
     p = config.canonical_id.name
     window = target.table(table_names(config).run_window)
-    # every table, not only the master's sources: a new component needs its row (NULL attributes too)
-    # the window joined (one row), not a scalar subquery per row: the engine computes it once
+    # every table, not only the master's sources: a new component needs its row (NULL attributes too);
+    # none on a full refresh, which computes every id of the lookup
     windowed = [
-        f"SELECT e.{p} AS canonical_id FROM {target.table(f'enriched_{t.table}')} e\n"
-        f"  JOIN (SELECT MAX(since) AS since FROM {window} WHERE source_table_id = {index}) w\n"
-        f"    ON CAST({col(settings.time_column_of(t), 'e')} AS BIGINT) > w.since"
+        f"SELECT s.{p} AS canonical_id FROM "
+        + window_rows(
+            target.table(f"enriched_{t.table}"),
+            col(settings.time_column_of(t), "s"),
+            window,
+            index,
+            incremental_only=True,
+        )
         for index, t in enumerate(config.tables, start=1)
     ]
     pairs = target.table(table_names(config).move_pairs)

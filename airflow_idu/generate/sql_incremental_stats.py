@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from airflow_idu.generate.config import IncrementalConfig, UnifyConfig
 from airflow_idu.generate.sql_graph import result_stats_tail, source_key_stats
+from airflow_idu.generate.sql_window import window_rows
 from airflow_idu.generate.sqltext import (
     MergedColumn,
     Target,
@@ -56,8 +57,8 @@ def _one_column_per_key(config: UnifyConfig) -> bool:
 
 def _start(target: Target, config: UnifyConfig, index: int) -> str:
     """One row: the first second of the hours this run counts again for source table ``index``
-    (NULL: every row, on a full refresh or for a table without a watermark). Joined rather than
-    compared per row with a scalar subquery, so the engine computes it once."""
+    (NULL: every row, on a full refresh or for a table without a watermark); the counts of those
+    hours are deleted."""
     window = target.table(table_names(config).run_window)
     return (
         f"SELECT FLOOR(MAX(since) / {BUCKET_SECONDS}) * {BUCKET_SECONDS} AS start FROM {window}"
@@ -75,6 +76,8 @@ def _count_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig)
         for i in indexes
     )
     ctes, inserts = [], []
+    # the hours from the one holding since: the rows of the hours counted again
+    window, hour = target.table(names.run_window), f"FLOOR(since / {BUCKET_SECONDS}) * {BUCKET_SECONDS}"
     for index, table in enumerate(config.tables, start=1):
         columns = merged_columns(config, table)
         if not columns:
@@ -90,8 +93,8 @@ def _count_sql(config: UnifyConfig, target: Target, settings: IncrementalConfig)
         # one scan per table (each column's counts side by side), turned into a row per column below
         ctes.append(
             f"t{index}_counts AS (\n  SELECT {bucket} AS bucket, COUNT(*) AS total_rows{tallies}\n"
-            f"  FROM {target.source(table)} s\n  JOIN ({_start(target, config, index)}) b\n"
-            f"    ON b.start IS NULL OR CAST({time} AS BIGINT) >= b.start\n  GROUP BY {bucket}\n)"
+            f"  FROM {window_rows(target.source(table), time, window, index, since=hour, inclusive=True)}\n"
+            f"  GROUP BY {bucket}\n)"
         )
         which = "\n    UNION ALL ".join(
             f"SELECT {k} AS k, {string_literal(c.column)} AS column_name"

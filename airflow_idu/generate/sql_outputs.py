@@ -33,21 +33,17 @@ __all__ = [
 
 def enrich_query(config: UnifyConfig, target: Target, table: TableSpec, *, rows: str | None = None) -> str:
     """Every row of the source table (alias ``s``) with the canonical id of its best (first valid) key;
-    only the rows that pass ``rows`` (a condition on ``s``), if given."""
+    or the rows of ``rows``, a FROM item over the source's columns aliased ``s`` (chosen before the
+    join, so the lookup is probed by those rows only)."""
     p = config.canonical_id.name
     best_id, best_ns = best_key_sql(merged_columns(config, table), alias="s")
     fallback = canonical_id_sql(best_id, best_ns, len(config.canonical_id.merge_by_keys))
-    # filtered before the join, so the lookup is probed by the chosen rows only
-    source = (
-        target.source(table)
-        if rows is None
-        else f"(\n  SELECT * FROM {target.source(table)} s\n  WHERE {rows}\n)"
-    )
+    source = f"{target.source(table)} s" if rows is None else rows
     return (
         f"SELECT s.*,\n"
         f"  -- a key not in the lookup yet (new rows) gets the id it would lead\n"
         f"  COALESCE(l.canonical_id, {fallback}) AS {p}\n"
-        f"FROM {source} s\n"
+        f"FROM {source}\n"
         f"LEFT JOIN {target.table(table_names(config).lookup)} l\n"
         f"  ON l.id = {best_id}\n  AND l.id_key_type = {best_ns}"
     )

@@ -107,3 +107,29 @@ def test_every_daily_run_equals_a_full_rebuild(tmp_path, dirs, case, monkeypatch
             )
         else:
             assert found == {}, (day, found)
+
+
+def test_a_table_empty_at_the_last_commit_is_read_whole_by_the_next_run(
+    tmp_path, dirs, case, monkeypatch
+) -> None:
+    """A source table with no rows at the last commit has no watermark (``since`` is NULL): the next
+    run reads every row of it, in every file. The extract did; the enrich files and the master read
+    none of them, so its enriched rows (and their master rows) were missing until a full refresh."""
+    inc, full = dirs
+    with duckdb.connect(str(case.database)) as con:
+        con.execute("UPDATE src.support_tickets SET day = 2 WHERE day < 2")
+    case.deliver(1)
+    with driver.engine_on(case.database, monkeypatch) as engine:
+        driver.run_incremental(engine, inc, "day1")
+    assert (
+        dict((t.split(".")[-1], w) for t, w, *_ in driver.watermarks(case.database))["support_tickets"]
+        is None
+    )
+    graph = case.deliver(2)
+    with driver.engine_on(case.database, monkeypatch) as engine:
+        window = driver.run_incremental(engine, inc, "day2")
+    assert window.reason is RefreshReason.INCREMENTAL
+    assert [r.since is None for r in window.rows] == [False, False, False, True]
+    driver.rebuild(case.database, tmp_path / "ref.duckdb", full)
+    assert driver.differences(case.database, tmp_path / "ref.duckdb") == {}
+    _check_lookup(case, graph)

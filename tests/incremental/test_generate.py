@@ -54,7 +54,7 @@ def test_the_marker_names_every_source_and_its_window(doc, flag, lookback, time_
     assert marker["sources"][0]["table"] == "c.customer_db.customer_profiles"
     # the window column filters; `time` still dates the links, as in a full rebuild
     extract = files["02_extract_merge.sql"]
-    assert f"CAST(s.`{time_columns[0]}` AS BIGINT) > w.since" in extract
+    assert f"CAST(s.`{time_columns[0]}` AS BIGINT) > w.bound" in extract
     assert "CAST(`time` AS BIGINT) AS seen_at" in extract
 
 
