@@ -77,6 +77,8 @@ MARKS_BY_PATH: tuple[tuple[str, str], ...] = (
     ("tests/health/test_explain.py::test_explain_returns_valid_shortest_chains", "slow"),
     # The 1000-link chains (~5 s each); the 10- and 100-link chains stay in the unit selection.
     ("tests/generate/test_loop.py::test_chain_converges_in_log_iterations[L1000-", "slow"),
+    # Two incremental runs and a rebuild (~15 s): a table empty at the last commit is read whole.
+    ("tests/incremental/test_exactness.py::test_a_table_empty_at_the_last_commit", "slow"),
     # Persistent ids over ten daily deliveries, and the crash-safety steps (the example unified per day).
     ("tests/runstate/test_persistent_ids.py", "slow"),
     ("tests/runstate/test_crash_safety.py", "slow"),
