@@ -185,31 +185,35 @@ ids AS (
   SELECT DISTINCT follower_id, follower_ns FROM {delta} CROSS JOIN mode WHERE mode.full = 0
 ),
 totals AS (
-  -- this run's identifiers: their totals over their previous row and this run's links
+  -- this run's identifiers: their totals over their previous row and this run's links, and their
+  -- previous leader (the graph has one row per follower, so both columns come from that row)
   SELECT follower_id, follower_ns,
     MIN(follower_first_seen_at) AS follower_first_seen_at,
     MAX(follower_last_seen_at) AS follower_last_seen_at,
     array_sort(array_distinct(flatten(collect_list(follower_source_table_ids)))) AS follower_source_table_ids,
-    MAX(follower_last_processed_at) AS follower_last_processed_at
+    MAX(follower_last_processed_at) AS follower_last_processed_at,
+    MAX(previous_leader_id) AS previous_leader_id,
+    MAX(previous_leader_ns) AS previous_leader_ns
   FROM (
     SELECT d.follower_id, d.follower_ns, d.follower_first_seen_at, d.follower_last_seen_at,
-      d.follower_source_table_ids, d.follower_last_processed_at
+      d.follower_source_table_ids, d.follower_last_processed_at,
+      CAST(NULL AS STRING) AS previous_leader_id, CAST(NULL AS BIGINT) AS previous_leader_ns
     FROM {delta} d CROSS JOIN mode WHERE mode.full = 0
     UNION ALL
     SELECT g.follower_id, g.follower_ns, g.follower_first_seen_at, g.follower_last_seen_at,
-      g.follower_source_table_ids, g.follower_last_processed_at
+      g.follower_source_table_ids, g.follower_last_processed_at, g.leader_id, g.leader_ns
     FROM {graph} g JOIN ids i ON {on.format(a="i", b="g")}
   ) AS rows_of_identifiers
   GROUP BY follower_id, follower_ns
 )
 SELECT t.follower_id, t.follower_ns,
-  COALESCE(m.leader_id, g.leader_id, t.follower_id) AS leader_id,
-  COALESCE(m.leader_ns, g.leader_ns, t.follower_ns) AS leader_ns,
+  COALESCE(m.leader_id, t.previous_leader_id, t.follower_id) AS leader_id,
+  COALESCE(m.leader_ns, t.previous_leader_ns, t.follower_ns) AS leader_ns,
   t.follower_first_seen_at, t.follower_last_seen_at, t.follower_source_table_ids, t.follower_last_processed_at
 FROM totals t
-LEFT JOIN {graph} g ON {on.format(a="g", b="t")}
 LEFT JOIN moved m
-  ON m.follower_id = COALESCE(g.leader_id, t.follower_id) AND m.follower_ns = COALESCE(g.leader_ns, t.follower_ns)
+  ON m.follower_id = COALESCE(t.previous_leader_id, t.follower_id)
+  AND m.follower_ns = COALESCE(t.previous_leader_ns, t.follower_ns)
 UNION ALL
 -- the other members of a previous component whose leader moved: the new leader, the same totals
 SELECT {_columns("g").replace("g.leader_id, g.leader_ns", "m.leader_id, m.leader_ns")}

@@ -55,6 +55,7 @@ _UPDATED = "__idu_merge_updated"
 _INSERTED = "__idu_merge_inserted"
 _COUNT = "__idu_merge_count"
 _ROWID = "__idu_rowid"
+_SOURCE_ROW = "__idu_source_row"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,16 +171,25 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     using = merge.args["using"]
     source_ref = using.alias_or_name
     statements = [TRANSACTION_START]
-    if isinstance(using, exp.Table) or insert is None:
+    # With an INSERT clause and a named source, the source is numbered once, so the rows to insert
+    # are those the join to the target did not number: one pass over the target, not two (the commit's
+    # merge into the stored links: 0.7 s of 1.7 s at 12M records). Without an alias a column may be
+    # qualified by the source table's own name, which the numbered copy does not have.
+    numbered = insert is not None and bool(using.alias)
+    if insert is None or (isinstance(using, exp.Table) and not numbered):
         source_from = using.sql(dialect="duckdb")  # read once, or a stored table read twice
     else:
-        statements.append(f"CREATE OR REPLACE TEMP TABLE {_SOURCE} AS {using.this.sql(dialect='duckdb')}")
+        query = using.this.sql(dialect="duckdb") if not isinstance(using, exp.Table) else _bare(using)
+        number = f", row_number() OVER () AS {_SOURCE_ROW}" if numbered else ""
+        statements.append(f"CREATE OR REPLACE TEMP TABLE {_SOURCE} AS SELECT *{number} FROM ({query})")
         source_from = f"{_SOURCE} AS {exp.to_identifier(source_ref).sql(dialect='duckdb')}"
     replaced = ", ".join(
         f"{a.expression.sql(dialect='duckdb')} AS {a.this.this.sql(dialect='duckdb')}" for a in assignments
     )
+    ref = exp.to_identifier(source_ref).sql(dialect="duckdb")
+    source_row = f"{ref}.{_SOURCE_ROW} AS {_SOURCE_ROW}, " if numbered else ""
     statements.append(
-        f"CREATE OR REPLACE TEMP TABLE {_UPDATED} AS SELECT {parts.target_ref}.rowid AS {_ROWID}, "
+        f"CREATE OR REPLACE TEMP TABLE {_UPDATED} AS SELECT {parts.target_ref}.rowid AS {_ROWID}, {source_row}"
         f"{parts.target_ref}.* REPLACE ({replaced}) FROM {parts.target_from} JOIN {source_from} ON {parts.on}"
     )
     statements.append(_raise_when(parts, f"(SELECT count(*) > count(DISTINCT {_ROWID}) FROM {_UPDATED})"))
@@ -187,14 +197,20 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     if insert is not None:
         columns = ", ".join(c.sql(dialect="duckdb") for c in insert.this.expressions)
         values = ", ".join(v.sql(dialect="duckdb") for v in insert.expression.expressions)
+        unmatched = (
+            f"SELECT 1 FROM {_UPDATED} AS __idu_u WHERE __idu_u.{_SOURCE_ROW} = {ref}.{_SOURCE_ROW}"
+            if numbered
+            else f"SELECT 1 FROM {parts.target_from} WHERE {parts.on}"
+        )
         statements.append(
             f"CREATE OR REPLACE TEMP TABLE {_INSERTED} AS SELECT {values} FROM {source_from} "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {parts.target_from} WHERE {parts.on})"
+            f"WHERE NOT EXISTS ({unmatched})"
         )
         counted.append(f"(SELECT count(*) FROM {_INSERTED})")
+    hidden = f"{_ROWID}, {_SOURCE_ROW}" if numbered else _ROWID
     statements += [
         f"DELETE FROM {parts.target} WHERE rowid IN (SELECT {_ROWID} FROM {_UPDATED})",
-        f"INSERT INTO {parts.target} SELECT * EXCLUDE ({_ROWID}) FROM {_UPDATED}",
+        f"INSERT INTO {parts.target} SELECT * EXCLUDE ({hidden}) FROM {_UPDATED}",
     ]
     if insert is not None:
         statements.append(f"INSERT INTO {parts.target} ({columns}) SELECT * FROM {_INSERTED}")
@@ -203,6 +219,13 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     statements += [f"DROP TABLE IF EXISTS {t}" for t in (_UPDATED, _INSERTED, _SOURCE)]
     statements += ["COMMIT", f'SELECT "Count" FROM {_COUNT}']
     return tuple(statements)
+
+
+def _bare(table: exp.Table) -> str:
+    """``SELECT * FROM`` the table, without its alias (the copy takes the alias)."""
+    bare = table.copy()
+    bare.set("alias", None)
+    return f"SELECT * FROM {bare.sql(dialect='duckdb')}"
 
 
 def merge_writes(merge: exp.Merge) -> tuple[WriteShape, ...]:
