@@ -76,12 +76,12 @@ def enrich_incremental(
         "-- are enriched again, older rows get the new id where their component's id moved."
     )
     window, time = target.table(table_names(config).run_window), settings.time_column_of(table)
-    # the same rows: the enriched copy has the source's columns
     rows = window_rows(target.source(table), col(time, "s"), window, index)
     return (
         header(target, config, purpose)
         + "\n"
         + _create_empty(target, f"enriched_{table.table}", enrich_columns_query(config, target, table))
+        # the same rows of the enriched copy (it has the source's columns) are deleted first
         + f"\nDELETE FROM {name}\nWHERE {window_predicate(col(time), window, index)};\n"
         + f"\nINSERT INTO {name}\n"
         + enrich_query(config, target, table, rows=rows)

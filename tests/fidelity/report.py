@@ -167,7 +167,9 @@ and keeps the last: the engine checks first and raises Delta's error (a target t
 named `rowid`, which hides DuckDB's row identity, is refused). The form generated directories use,
 an unconditional `UPDATE SET` with an optional unconditional `INSERT (...) VALUES (...)`, runs as a
 delete and insert of the matched rows in one transaction, with the values the update gives (DuckDB
-updates rows scattered over a large table slowly); a lone unconditional `DELETE` runs as
+updates rows scattered over a large table slowly); with an `INSERT` clause and a source that has an
+alias, the source is copied with a row number and the rows inserted are the ones the update's join
+did not meet, so the target is read once; a lone unconditional `DELETE` runs as
 `DELETE ... USING`, which counts a row once, as Delta does. Local Spark has no Delta: the Spark side
 of these rows spells each `MERGE` as the full rewrite of the target that Delta's semantics give
 (`tests/fidelity/spark_dml.py`).
