@@ -169,24 +169,18 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
         return None  # INSERT *
 
     using = merge.args["using"]
-    source_ref = using.alias_or_name
-    statements = [TRANSACTION_START]
     # With an INSERT clause and a named source, the source is numbered once, so the rows to insert
     # are those the join to the target did not number: one pass over the target, not two (the commit's
     # merge into the stored links: 0.7 s of 1.7 s at 12M records). Without an alias a column may be
     # qualified by the source table's own name, which the numbered copy does not have.
     numbered = insert is not None and bool(using.alias)
-    if insert is None or (isinstance(using, exp.Table) and not numbered):
-        source_from = using.sql(dialect="duckdb")  # read once, or a stored table read twice
-    else:
-        query = using.this.sql(dialect="duckdb") if not isinstance(using, exp.Table) else _bare(using)
-        number = f", row_number() OVER () AS {_SOURCE_ROW}" if numbered else ""
-        statements.append(f"CREATE OR REPLACE TEMP TABLE {_SOURCE} AS SELECT *{number} FROM ({query})")
-        source_from = f"{_SOURCE} AS {exp.to_identifier(source_ref).sql(dialect='duckdb')}"
+    statements = [TRANSACTION_START, *_copy_source(using, insert is not None, numbered=numbered)]
+    copied = len(statements) > 1
+    ref = exp.to_identifier(using.alias_or_name).sql(dialect="duckdb")
+    source_from = f"{_SOURCE} AS {ref}" if copied else using.sql(dialect="duckdb")
     replaced = ", ".join(
         f"{a.expression.sql(dialect='duckdb')} AS {a.this.this.sql(dialect='duckdb')}" for a in assignments
     )
-    ref = exp.to_identifier(source_ref).sql(dialect="duckdb")
     source_row = f"{ref}.{_SOURCE_ROW} AS {_SOURCE_ROW}, " if numbered else ""
     statements.append(
         f"CREATE OR REPLACE TEMP TABLE {_UPDATED} AS SELECT {parts.target_ref}.rowid AS {_ROWID}, {source_row}"
@@ -195,17 +189,13 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     statements.append(_raise_when(parts, f"(SELECT count(*) > count(DISTINCT {_ROWID}) FROM {_UPDATED})"))
     counted = [f"(SELECT count(*) FROM {_UPDATED})"]
     if insert is not None:
-        columns = ", ".join(c.sql(dialect="duckdb") for c in insert.this.expressions)
-        values = ", ".join(v.sql(dialect="duckdb") for v in insert.expression.expressions)
+        # a numbered source row the update's join did not meet, else one no target row meets
         unmatched = (
             f"SELECT 1 FROM {_UPDATED} AS __idu_u WHERE __idu_u.{_SOURCE_ROW} = {ref}.{_SOURCE_ROW}"
             if numbered
             else f"SELECT 1 FROM {parts.target_from} WHERE {parts.on}"
         )
-        statements.append(
-            f"CREATE OR REPLACE TEMP TABLE {_INSERTED} AS SELECT {values} FROM {source_from} "
-            f"WHERE NOT EXISTS ({unmatched})"
-        )
+        statements.append(_inserted(insert, source_from, unmatched))
         counted.append(f"(SELECT count(*) FROM {_INSERTED})")
     hidden = f"{_ROWID}, {_SOURCE_ROW}" if numbered else _ROWID
     statements += [
@@ -213,6 +203,7 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
         f"INSERT INTO {parts.target} SELECT * EXCLUDE ({hidden}) FROM {_UPDATED}",
     ]
     if insert is not None:
+        columns = ", ".join(c.sql(dialect="duckdb") for c in insert.this.expressions)
         statements.append(f"INSERT INTO {parts.target} ({columns}) SELECT * FROM {_INSERTED}")
     # The affected rows outlive the work tables, so that the last statement can answer them.
     statements.append(f'CREATE OR REPLACE TEMP TABLE {_COUNT} AS SELECT {" + ".join(counted)} AS "Count"')
@@ -221,11 +212,29 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     return tuple(statements)
 
 
-def _bare(table: exp.Table) -> str:
-    """``SELECT * FROM`` the table, without its alias (the copy takes the alias)."""
-    bare = table.copy()
-    bare.set("alias", None)
-    return f"SELECT * FROM {bare.sql(dialect='duckdb')}"
+def _inserted(insert: exp.Insert, source_from: str, unmatched: str) -> str:
+    """The work table of the rows the ``INSERT`` clause adds: its values for the unmatched source rows."""
+    values = ", ".join(v.sql(dialect="duckdb") for v in insert.expression.expressions)
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {_INSERTED} AS SELECT {values} FROM {source_from} "
+        f"WHERE NOT EXISTS ({unmatched})"
+    )
+
+
+def _copy_source(using: exp.Expression, inserts: bool, *, numbered: bool) -> list[str]:
+    """The statement copying the source to a temporary table, if any: a query read twice (by the
+    update's join and for the rows to insert) is computed once, and a numbered copy is made when the
+    rows to insert are found by number. A stored table read as it is, or read once, is not copied."""
+    if not inserts or (isinstance(using, exp.Table) and not numbered):
+        return []
+    if isinstance(using, exp.Table):
+        bare = using.copy()
+        bare.set("alias", None)  # the copy takes the alias
+        query = f"SELECT * FROM {bare.sql(dialect='duckdb')}"
+    else:
+        query = using.this.sql(dialect="duckdb")
+    number = f", row_number() OVER () AS {_SOURCE_ROW}" if numbered else ""
+    return [f"CREATE OR REPLACE TEMP TABLE {_SOURCE} AS SELECT *{number} FROM ({query})"]
 
 
 def merge_writes(merge: exp.Merge) -> tuple[WriteShape, ...]:
