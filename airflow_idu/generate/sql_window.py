@@ -16,15 +16,15 @@ second reads what the first cannot, rows whose time is NULL or that smallest val
 
 from __future__ import annotations
 
-__all__ = ["FLOOR", "window_predicate", "window_rows"]
+__all__ = ["SMALLEST_BIGINT", "window_predicate", "window_rows"]
 
 # below every CAST(time AS BIGINT) but one, which the second branch reads
-FLOOR = "CAST(-9223372036854775808 AS BIGINT)"
+SMALLEST_BIGINT = "CAST(-9223372036854775808 AS BIGINT)"
 
 
 def _bound(since: str) -> str:
     """The window's lower bound from column ``since`` (an expression over it, e.g. its hour)."""
-    return f"COALESCE({since}, {FLOOR})"
+    return f"COALESCE({since}, {SMALLEST_BIGINT})"
 
 
 def window_rows(
@@ -51,7 +51,7 @@ def window_rows(
         "  UNION ALL\n"
         f"  SELECT s.* FROM {source} s\n"
         f"  JOIN (SELECT source_table_id FROM {window} WHERE source_table_id = {index} AND since IS NULL{full}) w\n"
-        f"    ON {value} IS NULL OR NOT ({value} {op} {FLOOR})\n"
+        f"    ON {value} IS NULL OR NOT ({value} {op} {SMALLEST_BIGINT})\n"
         ") s"
     )
 
@@ -62,4 +62,4 @@ def window_predicate(time: str, window: str, index: int) -> str:
     value = f"CAST({time} AS BIGINT)"
     bound = f"(SELECT MAX({_bound('since')}) FROM {window} WHERE source_table_id = {index})"
     unbounded = f"(SELECT MAX(CASE WHEN since IS NULL THEN 1 ELSE 0 END) FROM {window} WHERE source_table_id = {index})"
-    return f"{value} > {bound}\n  OR ({value} IS NULL OR {value} = {FLOOR}) AND {unbounded} = 1"
+    return f"{value} > {bound}\n  OR ({value} IS NULL OR {value} = {SMALLEST_BIGINT}) AND {unbounded} = 1"
