@@ -174,10 +174,10 @@ def _update_insert(merge: exp.Merge, parts: _Parts, whens: list[exp.When]) -> tu
     # merge into the stored links: 0.7 s of 1.7 s at 12M records). Without an alias a column may be
     # qualified by the source table's own name, which the numbered copy does not have.
     numbered = insert is not None and bool(using.alias)
-    statements = [TRANSACTION_START, *_copy_source(using, insert is not None, numbered=numbered)]
-    copied = len(statements) > 1
+    copy = _copy_source(using, insert is not None, numbered=numbered)
+    statements = [TRANSACTION_START, *copy]
     ref = exp.to_identifier(using.alias_or_name).sql(dialect="duckdb")
-    source_from = f"{_SOURCE} AS {ref}" if copied else using.sql(dialect="duckdb")
+    source_from = f"{_SOURCE} AS {ref}" if copy else using.sql(dialect="duckdb")
     replaced = ", ".join(
         f"{a.expression.sql(dialect='duckdb')} AS {a.this.this.sql(dialect='duckdb')}" for a in assignments
     )

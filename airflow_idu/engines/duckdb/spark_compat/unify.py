@@ -204,7 +204,13 @@ def _unify(node: exp.Expr) -> exp.Expr:
     types_sql = exp.Array(expressions=names)
     operands: list[exp.Expr] = []
     values = [_get(s) for s in unknown]
-    if not extra and len(values) == len(slots) in _SAME_ARITIES and all(map(typed_when_bound, values)):
+    every_operand_unknown = len(values) == len(slots)
+    if (
+        not extra
+        and every_operand_unknown
+        and len(values) in _SAME_ARITIES
+        and all(map(typed_when_bound, values))
+    ):
         # a typed front: operands of one type pick an overload that is just the value (typed_macro)
         guard, operands = f"idu_unify_same{len(values)}", [type_stand_in(v) for v in values]
     if lazy:
