@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,10 +120,13 @@ def shared_warehouse() -> LocalWarehouse:
         create_demo_data(database, **DEMO)  # type: ignore[arg-type]
         server = WarehouseServer(warehouse, auth=Auth(token=TOKEN)).start()
         _SHARED.append(LocalWarehouse(warehouse=warehouse, server=server, database=database))
+        owner = os.getpid()
 
         def stop() -> None:
             server.stop()
             warehouse.close()
+            if os.getpid() == owner:  # a forked child must not remove its parent's warehouse
+                shutil.rmtree(database.parent, ignore_errors=True)  # ~100 MB a session, else left in /tmp
 
         atexit.register(stop)
     return _SHARED[0]
