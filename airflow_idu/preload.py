@@ -65,6 +65,7 @@ TASK_MODULES: dict[ModuleSet, tuple[str, ...]] = {
         "airflow_idu.engines.duckdb",
         "airflow_idu.engines.duckdb.macros",
         "airflow_idu.engines.duckdb.translate",
+        "airflow_idu.engines.duckdb.translation_cache",
         "sqlglot.dialects.duckdb",  # sqlglot loads a dialect when first used
         "sqlglot.dialects.databricks",
     ),

@@ -11,6 +11,7 @@ import duckdb
 from airflow_idu.engines.duckdb.float_columns import FloatColumns
 from airflow_idu.engines.duckdb.merge import rollback
 from airflow_idu.engines.duckdb.translate import translate_statement
+from airflow_idu.engines.duckdb.translation_cache import cached_translation
 from airflow_idu.engines.duckdb.type_checks import check_types
 from airflow_idu.warehouse.types import databricks_type
 
@@ -41,7 +42,7 @@ def execute_statement(
     cursor: duckdb.DuckDBPyConnection, sql: str, float_columns: FloatColumns
 ) -> StatementResult:
     """``float_columns``: the warehouse's one answer for its database (float_columns.py)."""
-    translation = translate_statement(sql.strip().rstrip(";"), float_values=float_columns(cursor))
+    translation = cached_translation(sql.strip().rstrip(";"), float_values=float_columns(cursor))
     float_columns.after(translation)
     *setup, last = translation.statements or ("",)
     check_types(cursor, translation)

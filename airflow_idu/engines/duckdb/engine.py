@@ -116,9 +116,9 @@ class DuckDBEngine(CatalogSchemaFromTask):
 
     def _translate(self, statement: str) -> Translation:
         """Every statement and query goes through here, so each one is checked for catalogs."""
-        from airflow_idu.engines.duckdb.translate import translate_statement
+        from airflow_idu.engines.duckdb.translation_cache import cached_translation
 
-        translation = translate_statement(statement, float_values=self._float_columns(self.connection))
+        translation = cached_translation(statement, float_values=self._float_columns(self.connection))
         self._check_catalogs(translation.catalog_schemas)
         return translation
 
