@@ -44,7 +44,7 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["IDU_EXAMPLE_SQL_DIR"] = str(EXAMPLE_SQL)  # example DAG files are copied into DAGS_DIR
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 # the session's own translation cache: never a developer's ~/.cache, and removed with the home
-os.environ["IDU_TRANSLATION_CACHE"] = str(_HOME / "translations")
+os.environ.setdefault("IDU_TRANSLATION_CACHE", str(_HOME / "translations"))
 
 
 # What a test needs decides its markers, by where it lives, which fixture it takes or which harness its

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,24 +165,40 @@ def test_the_code_digest_changes_with_the_translating_code(tmp_path: Path) -> No
     package = Path(cache.__file__).resolve().parents[2]
     for root in ("engines", "plan"):
         shutil.copytree(package / root, tmp_path / root, ignore=shutil.ignore_patterns("__pycache__"))
-    before = cache.code_digest(tmp_path, "30.30.0")
-    assert before == cache.code_digest(package, "30.30.0")
-    assert cache.code_digest(tmp_path, "30.31.0") != before
+    before = cache.code_digest(tmp_path, "sqlglot 30.30.0")
+    assert before == cache.code_digest(package, "sqlglot 30.30.0")
+    assert cache.code_digest(tmp_path, "sqlglot 30.31.0") != before
     spark_compat = tmp_path / "engines" / "duckdb" / "spark_compat" / "unify.py"
     spark_compat.write_text(spark_compat.read_text() + "\n# a change\n")
-    assert cache.code_digest(tmp_path, "30.30.0") != before
+    assert cache.code_digest(tmp_path, "sqlglot 30.30.0") != before
 
 
-def test_another_versions_old_entries_are_removed_on_first_write(directory: Path) -> None:
-    import os
-
+def test_pruning_removes_what_no_run_reads_and_keeps_what_runs_read(directory: Path) -> None:
+    """Entries of run-specific statements are never read again: without pruning they would pile up."""
+    month_ago = time.time() - 31 * 24 * 3600
+    cache.cached_translation("SELECT 4 AS kept")  # the first write prunes (no marker yet): nothing old
+    (kept,) = directory.glob("*.json")
+    os.utime(kept, (month_ago, month_ago))
     old, recent = directory.parent / "old-version", directory.parent / "recent-version"
     for other in (old, recent):
         other.mkdir(parents=True)
         (other / "x.json").write_text("{}")
-    os.utime(old, (0, 0))
-    cache.cached_translation("SELECT 3 AS d")
-    assert not old.exists() and recent.exists() and directory.is_dir()
+    os.utime(old, (month_ago, month_ago))
+    unused = directory / ("0" * 64 + ".json")
+    unused.write_text("{}")
+    os.utime(unused, (month_ago, month_ago))
+
+    cache.forget_process_memory()
+    cache.cached_translation("SELECT 4 AS kept")  # read: touched
+    os.utime(directory / ".pruned", (month_ago, month_ago))  # a day has passed since the last pruning
+    cache.cached_translation("SELECT 5 AS written")  # a write prunes
+    assert kept.exists() and recent.exists()
+    assert not unused.exists() and not old.exists()
+
+    unused.write_text("{}")
+    os.utime(unused, (month_ago, month_ago))
+    cache.cached_translation("SELECT 6 AS again")  # pruned less than a day ago: not again
+    assert unused.exists()
 
 
 def test_the_engine_translates_through_the_cache(

@@ -3,10 +3,11 @@
 Translating is a pure function of the statement's text, the TIME-type setting and whether the
 database has a FLOAT column (translate.py caches it per process for that reason). An Airflow task
 runs in a fresh process, so without this every run of a directory translated each statement again:
-at 1.2M records that was 5-7 s per run on this machine, more than an incremental run's engine work
-(docs/benchmarks.md, section 14). Entries are keyed by those inputs and by a digest of the code that
-translates (the engines and plan packages' sources and sqlglot's version), so a changed translator
-never reads an old entry. A refusal is never stored: it is raised again, naming its construct.
+4-6 s per run of the example directories on this machine, more than an incremental run's engine
+work at 1.2M records (docs/benchmarks.md, section 17). Entries are keyed by those inputs and by a
+digest of the code that translates (the engines and plan packages' sources, sqlglot's and DuckDB's
+versions), so a changed translator never reads an old entry. A refusal is never stored: it is
+raised again, naming its construct.
 
 ``IDU_TRANSLATION_CACHE`` names the directory (default ``$XDG_CACHE_HOME/airflow-idu/translations``,
 else ``~/.cache/...``); ``off`` switches the cache off. A cache that cannot be read or written is
@@ -15,6 +16,7 @@ skipped with one warning: it never fails a run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -37,7 +39,10 @@ log = logging.getLogger(__name__)
 
 CACHE_ENV = "IDU_TRANSLATION_CACHE"
 _FORMAT = 1  # bumped when the encoding below changes
-_STALE_SECONDS = 7 * 24 * 3600  # another code version's entries, unused this long, are removed
+_DAY = 24 * 3600
+_UNUSED_ENTRY = 30 * _DAY  # an entry no run read for this long is removed (run-specific statements)
+_OTHER_VERSION = 7 * _DAY  # another code version's directory, unchanged this long, is removed
+_PRUNED = ".pruned"  # its time: when the directory was last pruned (at most once a day)
 _CODE_ROOTS = ("engines", "plan")  # the packages whose sources decide a translation
 _broken: list[str] = []  # the cache's first failure in this process: it is not tried again after it
 
@@ -91,14 +96,17 @@ def _directory() -> Path | None:
 
 @functools.cache
 def _code_digest() -> str:
+    import duckdb
     import sqlglot
 
-    return code_digest(Path(__file__).resolve().parents[2], sqlglot.__version__)
+    versions = f"sqlglot {sqlglot.__version__}, duckdb {duckdb.__version__}"
+    return code_digest(Path(__file__).resolve().parents[2], versions)
 
 
-def code_digest(package: Path, sqlglot_version: str) -> str:
-    """What decides a translation besides its inputs: the translating code, and sqlglot's version."""
-    digest = hashlib.sha256(f"{_FORMAT}\0{sqlglot_version}".encode())
+def code_digest(package: Path, versions: str) -> str:
+    """What decides a translation besides its inputs: the translating code, and the versions of the
+    libraries it calls (sqlglot's, and DuckDB's for the few constants it evaluates)."""
+    digest = hashlib.sha256(f"{_FORMAT}\0{versions}".encode())
     for root in _CODE_ROOTS:
         for source in sorted((package / root).rglob("*.py")):
             digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
@@ -122,18 +130,19 @@ def _read(path: Path) -> Translation | None:
         _give_up("read", path, err)
         return None
     try:
-        return decode(json.loads(text))
+        translation = decode(json.loads(text))
     except (ValueError, KeyError, TypeError) as err:  # a torn or foreign file: translated again, rewritten
         log.info("Translation cache: %s unreadable (%s); translating again", path.name, err)
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # read: kept by the pruning below
+    return translation
 
 
 def _write(directory: Path, path: Path, translation: Translation) -> None:
     tmp: str | None = None
     try:
-        if not directory.is_dir():
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _remove_stale_siblings(directory)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         # written whole, then renamed: a reader in another process sees no file or the whole file
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -143,13 +152,25 @@ def _write(directory: Path, path: Path, translation: Translation) -> None:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         _give_up("write", directory, err)
+        return
+    with contextlib.suppress(OSError):  # another process pruning at the same time: either one's is enough
+        _prune(directory)
 
 
-def _remove_stale_siblings(directory: Path) -> None:
-    """Entries of other code versions, untouched for a week (an upgrade's leftovers)."""
-    cutoff = time.time() - _STALE_SECONDS
+def _prune(directory: Path) -> None:
+    """At most once a day: entries no run read for 30 days (statements carrying a run's own values
+    are never read again), files of writes that died half-way, other code versions left a week."""
+    marker, now = directory / _PRUNED, time.time()
+    if marker.exists() and marker.stat().st_mtime > now - _DAY:
+        return
+    marker.touch()
+    for entry in directory.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # removed by another process meanwhile
+            age = now - entry.stat().st_mtime
+            if (entry.suffix == ".json" and age > _UNUSED_ENTRY) or (entry.suffix == ".tmp" and age > _DAY):
+                entry.unlink(missing_ok=True)
     for sibling in directory.parent.iterdir():
-        if sibling != directory and sibling.is_dir() and sibling.stat().st_mtime < cutoff:
+        if sibling != directory and sibling.is_dir() and now - sibling.stat().st_mtime > _OTHER_VERSION:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
