@@ -62,7 +62,7 @@ def test_every_translation_of_the_directories_and_catalogue_reads_back_equal() -
         kinds["writes"] += bool(translation.writes)
         kinds["set_operations"] += bool(translation.set_operations)
         kinds["note"] += translation.note is not None
-    assert seen > 300
+    assert seen > 350
     assert all(count > 10 for count in kinds.values()), kinds  # every part of a translation was exercised
 
 

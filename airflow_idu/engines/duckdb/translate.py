@@ -36,7 +36,7 @@ from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape, c
 from airflow_idu.plan.contract import UseKind, parse_use
 from airflow_idu.plan.statements import blank_comments
 
-__all__ = ["COMPAT_MACROS", "Translation", "TranslationError", "translate_statement"]
+__all__ = ["COMPAT_MACROS", "Translation", "TranslationError", "forget_translations", "translate_statement"]
 
 
 class TranslationError(ValueError):
@@ -93,6 +93,11 @@ def translate_statement(statement: str, *, float_values: bool = False) -> Transl
     so arithmetic and comparisons get Spark's widening of a FLOAT beside an integer or a DECIMAL
     (spark_compat/float_widening.py). Whoever runs the statement knows; the text alone does not."""
     return _translate(statement, time_type_enabled(), float_values)
+
+
+def forget_translations() -> None:
+    """Empty this process's cache of translations (translation_cache.py: as a new process starts)."""
+    _translate.cache_clear()
 
 
 @functools.lru_cache(maxsize=4096)

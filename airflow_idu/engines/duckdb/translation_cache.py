@@ -31,7 +31,7 @@ from typing import Any
 from airflow_idu.engines.duckdb.set_operations import Cte, Query, SetShape
 from airflow_idu.engines.duckdb.spark_compat.time_type import enabled as time_type_enabled
 from airflow_idu.engines.duckdb.store_assignment import WriteKind, WriteShape
-from airflow_idu.engines.duckdb.translate import Translation, translate_statement
+from airflow_idu.engines.duckdb.translate import Translation, forget_translations, translate_statement
 
 __all__ = ["CACHE_ENV", "cached_translation", "code_digest", "decode", "encode", "forget_process_memory"]
 
@@ -58,10 +58,8 @@ def cached_translation(statement: str, *, float_values: bool = False) -> Transla
 
 def forget_process_memory() -> None:
     """Forget what this process translated or read, as a new task process starts (benchmarks)."""
-    from airflow_idu.engines.duckdb.translate import _translate  # translate_statement's own memory
-
     _remembered.cache_clear()
-    _translate.cache_clear()
+    forget_translations()
 
 
 @functools.lru_cache(maxsize=4096)
