@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,12 @@ def test_translation_cost_helper_runs(capsys: pytest.CaptureFixture[str]) -> Non
 
     translation.main(["--iterations", "6", "--repeat", "1"])
     out = capsys.readouterr().out
-    # Every statement of the example directory plus iterations 4..6 (derived) was translated.
-    count = int(out.split()[0])
-    assert count >= 60 and "statements translated: median" in out
+    # Every statement of the example directory plus iterations 4..6 (derived), translated and read back.
+    match = re.fullmatch(
+        r"(\d+) statements, medians over 1 fresh processes each: translated (\d+) ms, "
+        r"from the translation cache (\d+) ms\n",
+        out,
+    )
+    assert match, out
+    count, translated, cached = (int(g) for g in match.groups())
+    assert count >= 60 and translated > 0 and cached < translated
