@@ -115,8 +115,9 @@ def _changed_ids(config: UnifyConfig, target: Target, settings: IncrementalConfi
     computed = "\nUNION\n".join([*windowed, f"SELECT new_id FROM {pairs}"])
     full, lookup = _full(target, config), target.table(table_names(config).lookup)
     return (
+        # the windowed reads are empty on a full refresh, and so is <p>_move_pairs
         f"SELECT canonical_id, TRUE AS in_use FROM (\n{computed}\n) AS changed\n"
-        f"WHERE canonical_id IS NOT NULL AND NOT {full}\n"
+        "WHERE canonical_id IS NOT NULL\n"
         f"UNION\nSELECT old_id AS canonical_id, FALSE AS in_use FROM {pairs}\n"
         f"UNION\nSELECT canonical_id, TRUE AS in_use FROM {lookup} WHERE {full}"
     )

@@ -27,6 +27,12 @@ def _bound(since: str) -> str:
     return f"COALESCE({since}, {SMALLEST_BIGINT})"
 
 
+def _unbounded_rows(value: str, op: str) -> str:
+    """The rows the first branch cannot compare: a NULL time, or the smallest BIGINT itself (read
+    only when ``since`` is NULL). One spelling, for the branch and for the DELETE's condition."""
+    return f"{value} IS NULL OR NOT ({value} {op} {SMALLEST_BIGINT})"
+
+
 def window_rows(
     source: str,
     time: str,
@@ -51,7 +57,7 @@ def window_rows(
         "  UNION ALL\n"
         f"  SELECT s.* FROM {source} s\n"
         f"  JOIN (SELECT source_table_id FROM {window} WHERE source_table_id = {index} AND since IS NULL{full}) w\n"
-        f"    ON {value} IS NULL OR NOT ({value} {op} {SMALLEST_BIGINT})\n"
+        f"    ON {_unbounded_rows(value, op)}\n"
         ") s"
     )
 
@@ -62,4 +68,4 @@ def window_predicate(time: str, window: str, index: int) -> str:
     value = f"CAST({time} AS BIGINT)"
     bound = f"(SELECT MAX({_bound('since')}) FROM {window} WHERE source_table_id = {index})"
     unbounded = f"(SELECT MAX(CASE WHEN since IS NULL THEN 1 ELSE 0 END) FROM {window} WHERE source_table_id = {index})"
-    return f"{value} > {bound}\n  OR ({value} IS NULL OR {value} = {SMALLEST_BIGINT}) AND {unbounded} = 1"
+    return f"{value} > {bound}\n  OR ({_unbounded_rows(value, '>')}) AND {unbounded} = 1"
