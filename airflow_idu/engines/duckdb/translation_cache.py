@@ -38,7 +38,6 @@ __all__ = ["CACHE_ENV", "cached_translation", "code_digest", "decode", "encode",
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "IDU_TRANSLATION_CACHE"
-_FORMAT = 1  # bumped when the encoding below changes
 _DAY = 24 * 3600
 _UNUSED_ENTRY = 30 * _DAY  # an entry no run read for this long is removed (run-specific statements)
 _OTHER_VERSION = 7 * _DAY  # another code version's directory, unchanged this long, is removed
@@ -75,7 +74,7 @@ def _remembered(statement: str, time_type: bool, float_values: bool, directory: 
 
 
 def _key(statement: str, time_type: bool, float_values: bool) -> str:
-    text = f"{_FORMAT}\0{int(time_type)}\0{int(float_values)}\0{statement}"
+    text = f"{int(time_type)}\0{int(float_values)}\0{statement}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -103,8 +102,9 @@ def _code_digest() -> str:
 
 def code_digest(package: Path, versions: str) -> str:
     """What decides a translation besides its inputs: the translating code, and the versions of the
-    libraries it calls (sqlglot's, and DuckDB's for the few constants it evaluates)."""
-    digest = hashlib.sha256(f"{_FORMAT}\0{versions}".encode())
+    libraries it calls (sqlglot's, and DuckDB's for the few constants it evaluates). This module is
+    among the sources hashed, so a change of the encoding below is a new digest too."""
+    digest = hashlib.sha256(versions.encode())
     for root in _CODE_ROOTS:
         for source in sorted((package / root).rglob("*.py")):
             digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
