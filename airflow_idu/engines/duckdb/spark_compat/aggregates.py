@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -97,6 +98,7 @@ def _build(node: exp.Expr) -> exp.Expr:
     return _BUILD[type(node)](node)
 
 
+@gated(types=_BUILD, names=ANONYMOUS)
 def aggregates(tree: exp.Expr) -> exp.Expr:
     nodes = [
         n for n in tree.find_all(exp.Anonymous, *_BUILD)

@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -198,6 +199,7 @@ _BUILD: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
 }
 
 
+@gated(types=_BUILD)
 def approximate(tree: exp.Expr) -> exp.Expr:
     """Rewrite percentile_approx and approx_count_distinct into the macros below."""
     nodes = [n for n in tree.find_all(*_BUILD) if type(n) in _BUILD]

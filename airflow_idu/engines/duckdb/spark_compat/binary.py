@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.hex_text import max_bytes
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -141,6 +142,7 @@ def _arguments(node: exp.Expr) -> list[exp.Expr]:
     return [node.this]
 
 
+@gated(types=_BY_KIND, names=("idu_text",))
 def binary_types(tree: exp.Expr) -> exp.Expr:
     """Rewrite the type-dependent functions of ``tree``, innermost first."""
     nodes = [n for n in tree.find_all(*_BY_KIND) if type(n) in _BY_KIND]

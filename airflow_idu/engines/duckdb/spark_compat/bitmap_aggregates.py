@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -88,6 +89,7 @@ def _build(node: exp.Expr) -> exp.Expr:
     )
 
 
+@gated(types=_NAMES, names=(_AND,))
 def bitmap_aggregates(tree: exp.Expr) -> exp.Expr:
     """Rewrite the three bitmap aggregates into the macro below and the Python merge."""
     nodes = [

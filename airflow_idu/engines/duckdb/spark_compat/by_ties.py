@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call, macro
 
 __all__ = ["ANONYMOUS", "BY_TIES_MACROS", "CHECKS", "FUNCTIONS", "anonymous_check", "by_ties"]
@@ -164,6 +165,7 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=differ, true=error)], default=aggregate(value.copy(), up.copy()))
 
 
+@gated(types=(exp.ArgMax, exp.ArgMin))
 def by_ties(tree: exp.Expr) -> exp.Expr:
     """Rewrite every max_by/min_by with Spark's NULLs, guarded where tied rows may differ in v."""
     for node in list(tree.find_all(exp.ArgMax, exp.ArgMin)):

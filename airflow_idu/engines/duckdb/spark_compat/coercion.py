@@ -20,6 +20,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.datetime_casts import ISO_TIMESTAMP, cast_to_date
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -237,6 +238,7 @@ _ALL: tuple[type[exp.Expr], ...] = (
 )  # fmt: skip
 
 
+@gated(types=_ALL)
 def coerce_arguments(tree: exp.Expr) -> exp.Expr:
     """Spark's implicit casts of the arguments of string and date-time functions (innermost first)."""
     nodes = [n for n in tree.find_all(*_ALL) if type(n) in _ALL]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "anonymous_check", "collations"]
@@ -49,6 +50,7 @@ def _ancestors(node: exp.Expr) -> list[exp.Expr]:
     return out
 
 
+@gated(types=(exp.Collate,))
 def collations(tree: exp.Expr) -> exp.Expr:
     """collate(s, 'UTF8_BINARY'): the string itself (the check refused every other collation)."""
     return replace_each(

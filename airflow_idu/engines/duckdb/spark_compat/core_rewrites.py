@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import INTEGER_CASTS, is_string_cast, replace_each
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.plain_args import plain_call
@@ -89,6 +90,7 @@ def unsupported_format(fmt: str) -> bool:
 # -- the rewrites -----------------------------------------------------------------
 
 
+@gated(types=(exp.DataType, exp.CurrentTimestamp))
 def timestamps(tree: exp.Expr) -> exp.Expr:
     """Spark TIMESTAMP (session time zone UTC) is DuckDB TIMESTAMP; ``current_timestamp`` too."""
     for dtype in list(tree.find_all(exp.DataType)):
@@ -97,6 +99,7 @@ def timestamps(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.CurrentTimestamp, lambda n: _cast(n.copy(), _TIMESTAMP))
 
 
+@gated(types=(exp.StrToUnix, exp.StrToTime, exp.TsOrDsToDate))
 def unix_timestamp(tree: exp.Expr) -> exp.Expr:
     def build(node: exp.StrToUnix) -> exp.Expr:
         value = node.this.copy() if node.this is not None else _cast(exp.CurrentTimestamp(), _TIMESTAMP)
@@ -112,6 +115,18 @@ def unix_timestamp(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, (exp.StrToTime, exp.TsOrDsToDate), parse)
 
 
+@gated(
+    types=(
+        *_SPARK_INT_RESULT,
+        exp.ArrayPosition,
+        exp.DayOfWeek,
+        exp.TsOrDsAdd,
+        exp.AddMonths,
+        exp.ArraySize,
+        exp.Window,
+    ),
+    names=("cardinality",),
+)
 def result_types(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, _SPARK_INT_RESULT, lambda n: _cast(n.copy(), _INT))
     tree = _replace_all(tree, exp.ArrayPosition, lambda n: _call("idu_array_position", n.this.copy(),
@@ -137,6 +152,7 @@ def result_types(tree: exp.Expr) -> exp.Expr:
     )
 
 
+@gated(types=(exp.Substring,))
 def substring_types(tree: exp.Expr) -> exp.Expr:
     """Spark reads position 0 as 1."""
     for node in list(tree.find_all(exp.Substring)):
@@ -154,6 +170,7 @@ def substring_types(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+@gated(names=("range",))
 def range_table(tree: exp.Expr) -> exp.Expr:
     """Spark's table function range(...) names its column ``id``; DuckDB's names it ``range``."""
 
@@ -170,6 +187,7 @@ def range_table(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.Table, build)
 
 
+@gated(types=(exp.RegexpReplace,))
 def regexp_replacement(tree: exp.Expr) -> exp.Expr:
     """Java's ``$1`` group references are RE2's ``\\1``."""
     for node in tree.find_all(exp.RegexpReplace):
@@ -179,6 +197,7 @@ def regexp_replacement(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+@gated(types=(exp.Upper, exp.Lower))
 def case_mapping(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.Upper, lambda n: _call("idu_upper", n.this.copy()))
     return _replace_all(tree, exp.Lower, lambda n: _call("idu_lower", n.this.copy()))
@@ -191,6 +210,7 @@ _RENAMED: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
 }
 
 
+@gated(names=_RENAMED)
 def renamed_functions(tree: exp.Expr) -> exp.Expr:
     """Spark functions sqlglot does not model, spelled as DuckDB functions."""
     return _replace_all(
@@ -202,6 +222,19 @@ def renamed_functions(tree: exp.Expr) -> exp.Expr:
     )
 
 
+@gated(
+    types=(
+        exp.ArrayContains,
+        exp.ArrayDistinct,
+        exp.ArrayIntersect,
+        exp.FromBase64,
+        exp.Avg,
+        exp.Flatten,
+        exp.ArrayRemove,
+        exp.ArraySort,
+        exp.Bracket,
+    )
+)
 def arrays(tree: exp.Expr) -> exp.Expr:
     # plain arguments (a column and a literal, say) are copied, not bound per row (plain_args.py)
     tree = _replace_all(
@@ -222,6 +255,7 @@ def arrays(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.Bracket, _bracket)
 
 
+@gated(types=(exp.ArrayAgg, exp.ArrayUniqueAgg))
 def empty_collections(tree: exp.Expr) -> exp.Expr:
     """collect_list/collect_set of a group with no non-NULL value: Spark's [], DuckDB's NULL."""
     for agg in list(tree.find_all(exp.ArrayAgg, exp.ArrayUniqueAgg)):
@@ -268,6 +302,7 @@ def _bracket(node: exp.Bracket) -> exp.Expr:
     return _call("idu_subscript", node.this.copy(), index.copy())
 
 
+@gated(types=(exp.Transform, exp.ArrayFilter, exp.Exists), names=("forall",))
 def lambdas(tree: exp.Expr) -> exp.Expr:
     """Spark's lambda index is 0-based, DuckDB's 1-based; exists/forall keep three-valued logic."""
     for node in tree.find_all(exp.Transform, exp.ArrayFilter):
@@ -297,6 +332,7 @@ def lambdas(tree: exp.Expr) -> exp.Expr:
     )
 
 
+@gated(types=(exp.Div, exp.IntDiv))
 def arithmetic(tree: exp.Expr) -> exp.Expr:
     tree = _replace_all(tree, exp.Div, lambda n: _call("idu_divide", n.this.copy(), n.expression.copy()))
     return _replace_all(tree, exp.IntDiv, lambda n: _call("idu_int_div", n.this.copy(), n.expression.copy()))
@@ -336,6 +372,7 @@ def _decimal_digits(node: exp.Cast) -> None:
         node.set("this", plain_call("idu_decimal_source", node.this))
 
 
+@gated(types=(exp.Cast,))
 def casts(tree: exp.Expr) -> exp.Expr:
     """CAST to STRING prints DOUBLEs like Java; CAST to an integer truncates like Spark."""
 

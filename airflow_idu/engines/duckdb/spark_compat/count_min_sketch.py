@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.fdlibm_hyperbolic import log1p
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.hashing import blob_bytes, murmur3_bytes
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -120,6 +121,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return found if isinstance(found, str) else None
 
 
+@gated(names=(_NAME,))
 def count_min_sketch(tree: exp.Expr) -> exp.Expr:
     """Rewrite count_min_sketch into the Python function over the values' counts."""
     nodes = [n for n in tree.find_all(exp.Anonymous) if n.name.lower() == _NAME]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -99,6 +100,7 @@ def _build(window: exp.Expr) -> exp.Expr:
     return exp.Paren(this=exp.Case(ifs=ifs, default=exp.Sub(this=c.copy(), expression=prev("c"))))
 
 
+@gated(names=(_NAME,))
 def counter_diffs(tree: exp.Expr) -> exp.Expr:
     """counter_diff(...) OVER (...): the previous pair by ``last_value``, the row's value by a macro."""
     nodes = [

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -166,6 +167,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(types=_BUILD, names=ANONYMOUS)
 def crypto_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first) to their Python functions."""
     return rewrite_calls(

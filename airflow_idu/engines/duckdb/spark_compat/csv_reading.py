@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.json_reading import Unsupported, parse_schema, read_back
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text as _text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
@@ -146,6 +147,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
+@gated(names=ANONYMOUS)
 def csv_reading(tree: exp.Expr) -> exp.Expr:
     """Rewrite from_csv into its Python function and DuckDB's json_transform."""
     return rewrite_calls(

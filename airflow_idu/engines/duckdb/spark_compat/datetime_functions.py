@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -136,6 +137,7 @@ ANONYMOUS: dict[str, Callable[[list[exp.Expr]], exp.Expr]] = {
 }
 
 
+@gated(types=(exp.Extract, exp.DateTrunc, exp.MonthsBetween), names=ANONYMOUS)
 def datetime_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
     nodes = [

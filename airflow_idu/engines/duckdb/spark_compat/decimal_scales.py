@@ -26,6 +26,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.exact import MUL
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call, group_of, macro
 
 __all__ = ["DECIMAL_SCALE_MACROS", "decimal_scales"]
@@ -62,6 +63,7 @@ def _checked(node: exp.Expr, value: exp.Expr) -> exp.Anonymous:
     return call(_MACRO, call("typeof", node.copy()), value)
 
 
+@gated(types=(exp.Add, exp.Sub), names=(MUL,))
 def decimal_scales(tree: exp.Expr) -> exp.Expr:
     tops = [n for n in tree.find_all(exp.Add, exp.Sub, exp.Anonymous) if _arithmetic(n) and _top(n)]
     for node in tops:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.datetime_casts import cast_to_date, try_cast_datetime
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.hex_text import is_even_hex
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -128,6 +129,7 @@ def _as_bigint(aggregate: exp.Expr) -> None:
     narrowed.set("expressions", [outer])
 
 
+@gated(types=(*_BY_TYPE, exp.Sum, exp.CountIf))
 def exact_values(tree: exp.Expr) -> exp.Expr:
     """Rewrite the constructs above (run before the other rewrites: it sees Spark's own nodes)."""
     nodes = [n for n in tree.find_all(*_BY_TYPE, exp.Sum) if type(n) in (*_BY_TYPE, exp.Sum)]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
+
 __all__ = ["explode_forms", "lateral_refusal"]
 
 _DEFAULT_NAMES = ("pos", "col")  # Spark's names when the query gives none
@@ -146,6 +148,7 @@ def _laterals(select: exp.Select) -> None:
     select.set("joins", joins)
 
 
+@gated(types=(exp.ExplodeOuter, exp.Posexplode, exp.Lateral))
 def explode_forms(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
         _outer_select_items(select)

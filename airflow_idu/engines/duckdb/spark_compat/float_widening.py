@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call, group_of, macro, type_of
 from airflow_idu.engines.duckdb.spark_compat.types import Kind, static_kind
 
@@ -143,6 +144,7 @@ def writes_floats(tree: exp.Expr) -> bool:
     return any(t.this is _T.FLOAT for t in tree.find_all(exp.DataType))
 
 
+@gated(types=(*_ARITHMETIC, *_COMPARISONS))
 def float_widening(tree: exp.Expr) -> exp.Expr:
     known: set[int] = set()  # arithmetic whose result is certainly not FLOAT
     unknown: set[int] = set()  # operations none of whose operands' types are known

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -82,6 +83,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return _check(list(node.expressions))
 
 
+@gated(types=(exp.Format,), names=ANONYMOUS)
 def format_strings(tree: exp.Expr) -> exp.Expr:
     """Rewrite format_string and printf (innermost first), before the other rewrites see them."""
 

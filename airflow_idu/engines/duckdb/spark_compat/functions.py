@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -131,6 +132,7 @@ _BUILD: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
 }
 
 
+@gated(types=_BUILD)
 def spark_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above to their macros (innermost first)."""
     nodes = [n for n in tree.find_all(*_BUILD) if type(n) in _BUILD]

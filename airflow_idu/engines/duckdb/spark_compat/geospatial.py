@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -147,6 +148,7 @@ def _build(node: exp.Expr) -> exp.Expr:
     return _call("idu_wkb_srid", wkb, exp.Literal.number(srid))
 
 
+@gated(names=("st_asbinary", "st_srid"))
 def geospatial(tree: exp.Expr) -> exp.Expr:
     """Rewrite each outermost st_asbinary/st_srid call (its argument chain read when translated)."""
     nodes = [

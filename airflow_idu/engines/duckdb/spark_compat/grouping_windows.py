@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["ANONYMOUS", "CHECKS", "FUNCTIONS", "anonymous_check", "grouping_windows"]
@@ -83,6 +84,7 @@ def _build(node: exp.Expr) -> exp.Expr:
     return exp.Cast(this=exp.GroupingId(expressions=columns), to=exp.DataType.build("BIGINT"))
 
 
+@gated(types=(exp.Grouping, exp.GroupingId))
 def grouping_windows(tree: exp.Expr) -> exp.Expr:
     """grouping()/grouping_id() with Spark's types and arguments."""
     return replace_each(tree, list(tree.find_all(exp.Grouping, exp.GroupingId)), _build)

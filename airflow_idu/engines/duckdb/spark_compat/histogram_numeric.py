@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -54,6 +55,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(names=(_NAME,))
 def histogram_numeric(tree: exp.Expr) -> exp.Expr:
     """Rewrite histogram_numeric into the macro below."""
     nodes = [n for n in tree.find_all(exp.Anonymous) if n.name.lower() == _NAME]

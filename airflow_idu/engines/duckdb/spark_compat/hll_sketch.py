@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -142,6 +143,7 @@ def _estimate(node: exp.Expr) -> exp.Expr:
     )
 
 
+@gated(names=(_ESTIMATE,))
 def hll_sketch(tree: exp.Expr) -> exp.Expr:
     """Rewrite hll_sketch_estimate(hll_sketch_agg(...)) into the macro below."""
     nodes = [n for n in tree.find_all(exp.Anonymous) if n.name.lower() == _ESTIMATE]

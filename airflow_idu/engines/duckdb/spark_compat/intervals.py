@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -41,6 +42,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None if len(node.expressions) <= 4 else f"make_dt_interval with {len(node.expressions)} arguments"
 
 
+@gated(names=ANONYMOUS)
 def intervals(tree: exp.Expr) -> exp.Expr:
     """Rewrite make_dt_interval (innermost first), before the other rewrites see it."""
     return rewrite_calls(

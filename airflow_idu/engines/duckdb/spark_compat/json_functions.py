@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.json_path import json_path
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
@@ -109,6 +110,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     )
 
 
+@gated(types=_BUILD, names=ANONYMOUS, like=(json_path, url_parsing))
 def json_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above, get_json_object and to_json (:mod:`.json_path`) and parse_url
     (:mod:`.url_parsing`), innermost first, before the other rewrites see them."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -218,6 +219,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(types=(exp.JSONExtractScalar, exp.JSONFormat))
 def json_path(tree: exp.Expr) -> exp.Expr:
     """Rewrite get_json_object (innermost first), before the other rewrites see it."""
     return rewrite_calls(

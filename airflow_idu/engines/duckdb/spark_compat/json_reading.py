@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text as _text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -354,6 +355,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(types=(exp.FromJson,))
 def json_reading(tree: exp.Expr) -> exp.Expr:
     """Rewrite from_json into its Python function and DuckDB's json_transform."""
     return rewrite_calls(tree, by_type={exp.FromJson: _build}, by_name={},

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.json_path import (
     _DECODER,
     _Fraction,
@@ -159,6 +160,7 @@ def _columns(node: exp.Anonymous, names: list[str]) -> list[exp.Expr]:
     ]
 
 
+@gated(names=("json_tuple",))
 def json_tuple(tree: exp.Expr) -> exp.Expr:
     """Replace each json_tuple item of a SELECT list by its columns (one Python call per field)."""
     for node in list(tree.find_all(exp.Anonymous)):

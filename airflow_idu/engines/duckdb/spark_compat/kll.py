@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.approximate import _number
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -239,6 +240,7 @@ FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 
 
+@gated(names=ANONYMOUS)
 def kll(tree: exp.Expr) -> exp.Expr:
     """Rewrite the KLL functions (innermost first: a consumer sees its sketch already rewritten)."""
     return rewrite_calls(

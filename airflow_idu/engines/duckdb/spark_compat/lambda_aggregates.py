@@ -24,6 +24,8 @@ import re
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
+
 __all__ = ["aggregate_macros", "hoist_lambda_aggregates"]
 
 _PARAMETER = "idu_agg"
@@ -151,6 +153,7 @@ def _hoist_at(tree: exp.Expr, call: exp.Expr) -> exp.Expr:
     return tree
 
 
+@gated(types=(exp.Lambda,))
 def hoist_lambda_aggregates(tree: exp.Expr) -> exp.Expr:
     """``tree`` with every aggregate of the group that sits in a lambda computed outside it."""
     if tree.find(exp.Lambda) is None:  # most statements: nothing to walk

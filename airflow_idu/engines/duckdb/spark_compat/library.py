@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.crypto_functions import register_crypto_functions
 from airflow_idu.engines.duckdb.spark_compat.csv_reading import register_csv_reading
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.geo_wkb import register_geo
 from airflow_idu.engines.duckdb.spark_compat.hashing import register_hashes
 from airflow_idu.engines.duckdb.spark_compat.json_functions import register_json_functions
@@ -103,6 +104,7 @@ def _sha2_check(node: exp.Expr) -> str | None:
     return None
 
 
+@gated(names=ANONYMOUS)
 def _anonymous_rewrite(tree: exp.Expr) -> exp.Expr:
     for node in reversed(list(tree.find_all(exp.Anonymous))):  # innermost first: a build copies its arguments
         build = ANONYMOUS.get(node.name.lower())
@@ -114,6 +116,7 @@ def _anonymous_rewrite(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+@gated(types=(exp.SHA2,))
 def _sha2_rewrite(tree: exp.Expr) -> exp.Expr:
     """sha2 other than 256 bits (DuckDB has only SHA-256): Python's hashlib on the same bytes."""
     for node in reversed(list(tree.find_all(exp.SHA2))):  # innermost first

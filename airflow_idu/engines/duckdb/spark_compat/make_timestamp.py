@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -82,6 +83,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(CHECKS)
 
 
+@gated(types=(exp.TimestampFromParts,), names=ANONYMOUS)
 def make_timestamps(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -252,6 +253,7 @@ def _as_call(node: exp.Expr) -> tuple[str, list[exp.Expr]]:
     return node.name.lower(), [a.copy() for a in node.expressions]
 
 
+@gated(types=FUNCTIONS, names=_BUILD)
 def map_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above, innermost first, each lambda with a variable of its own."""
     fresh = (f"idu_m{n}" for n in itertools.count())

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -160,6 +161,7 @@ def _arguments(node: exp.Expr) -> list[exp.Expr]:
     return [node.this.copy()]
 
 
+@gated(types=_BUILD, names=ANONYMOUS, like=(strict_math,))
 def more_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them; and the
     fdlibm math functions (spark_compat/strict_math.py)."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nested_shape import Shape, Shapes, field_of, maybe_nested
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -202,6 +203,7 @@ _ORDERING = (*_COMPARISONS, exp.Between, exp.Min, exp.Max, exp.Greatest, exp.Lea
 _ELEMENT_ORDERING = (exp.ArrayMax, exp.ArrayMin, exp.ArraySort)  # they order the elements of their operand
 
 
+@gated(types=_ORDERING)
 def tag_nested_orders(tree: exp.Expr) -> exp.Expr:
     """Mark each operand, as written, that orders a value that may be nested."""
     for node in tree.find_all(*_ORDERING):
@@ -233,6 +235,7 @@ def _retag_replaced(tree: exp.Expr) -> None:
                 operand.meta[_TAG] = (what, isinstance(node, _ELEMENT_ORDERING))
 
 
+@gated(meta=(_TAG, _SLOTS))
 def guard_nested_orders(tree: exp.Expr) -> exp.Expr:
     """Wrap each marked operand in its run-time guard."""
     _retag_replaced(tree)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat.conv_macros import CONV_BASES
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import is_string_cast, replace_each, rewrite_calls
@@ -159,6 +160,7 @@ def _around_conv(node: exp.Expr) -> exp.Expr:
     return node
 
 
+@gated(names=(*ANONYMOUS, *_TEXT_CONVS, *_TO_BIGINT))
 def number_conversion(tree: exp.Expr) -> exp.Expr:
     """Rewrite conv (innermost first), before the other rewrites see it; then the calls around it."""
     tree = rewrite_calls(

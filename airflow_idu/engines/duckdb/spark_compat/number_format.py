@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -64,6 +65,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(names=ANONYMOUS, like=(number_to_char,))
 def number_format(tree: exp.Expr) -> exp.Expr:
     """Rewrite format_number and to_char/to_varchar (:mod:`.number_to_char`), innermost first, before the
     other rewrites see them."""

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -73,6 +74,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return _check(list(node.expressions))
 
 
+@gated(types=(exp.ToChar, exp.ToNumber), names=ANONYMOUS)
 def number_to_char(tree: exp.Expr) -> exp.Expr:
     """Rewrite to_char and to_varchar (innermost first), before the other rewrites see them."""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.select_aliases import (
     NONDETERMINISTIC,
     alias_reads,
@@ -149,6 +150,7 @@ def unnamed_position(order: exp.Expr) -> str | None:
     )
 
 
+@gated(types=(exp.Order,))
 def name_order_positions(tree: exp.Expr) -> exp.Expr:
     for order in list(tree.find_all(exp.Order)):
         keys = _keys(order)
@@ -167,6 +169,7 @@ def having_refusal(having: exp.Expr) -> str | None:
     return nondeterministic_refusal(_having_reads(select), "HAVING")
 
 
+@gated(types=(exp.Having,))
 def name_having_aliases(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
         write_in_place(_having_reads(select))

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -151,6 +152,7 @@ _BUILD: dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]] = {
 }
 
 
+@gated(types=_BUILD)
 def ordered_aggregates(tree: exp.Expr) -> exp.Expr:
     """Rewrite the aggregates above (innermost first), before the other rewrites see them."""
     nodes = [

@@ -27,6 +27,7 @@ import itertools
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.window_ties import whole_partition
 
 __all__ = ["partition_aggregates"]
@@ -40,6 +41,7 @@ _UNSUPPORTED_CLAUSES = ("joins", "laterals", "group", "having", "qualify", "wind
 _NONDETERMINISTIC = (exp.Rand, exp.Randn, exp.Uuid)
 
 
+@gated(types=(exp.Window,))
 def partition_aggregates(tree: exp.Expr) -> exp.Expr:
     names = itertools.count(1)
     # innermost first: a rewritten inner query moves as one node into its parent's CTE

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.select_aliases import (
     Reads,
     alias_reads,
@@ -73,6 +74,7 @@ def qualify_refusal(qualify: exp.Expr) -> str | None:
     return nondeterministic_refusal(reads, "QUALIFY")
 
 
+@gated(types=(exp.Qualify,))
 def name_qualify_aliases(tree: exp.Expr) -> exp.Expr:
     for select in list(tree.find_all(exp.Select)):
         write_in_place(_window_reads(select))

@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -209,6 +210,7 @@ def find_core(pattern: str) -> str:
     return core or pattern
 
 
+@gated(types=_JAVA_PATTERNS)
 def guard_java_patterns(tree: exp.Expr) -> exp.Expr:
     """rlike, regexp_extract, regexp_replace and split (accepted by :mod:`.allowed`'s own check):
     the rows where Java and RE2 read their literal pattern differently refused when run. After the
@@ -223,6 +225,7 @@ def guard_java_patterns(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+@gated(types=_CALLS)
 def regexp_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the four functions (innermost first)."""
     return replace_each(tree, reversed(list(tree.find_all(*_CALLS))), _build)

@@ -45,6 +45,7 @@ from airflow_idu.engines.duckdb.spark_compat.explode_forms import explode_forms
 from airflow_idu.engines.duckdb.spark_compat.float_widening import float_widening, writes_floats
 from airflow_idu.engines.duckdb.spark_compat.format_string import format_strings
 from airflow_idu.engines.duckdb.spark_compat.functions import spark_functions
+from airflow_idu.engines.duckdb.spark_compat.gates import Census, trigger_of
 from airflow_idu.engines.duckdb.spark_compat.geospatial import geospatial
 from airflow_idu.engines.duckdb.spark_compat.grouping_windows import grouping_windows
 from airflow_idu.engines.duckdb.spark_compat.intervals import intervals
@@ -168,12 +169,21 @@ REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
 )
 
 
-def apply(tree: exp.Expr, *, float_values: bool = False) -> exp.Expr:
+def apply(tree: exp.Expr, *, float_values: bool = False, gates: bool = True) -> exp.Expr:
     """Every rewrite in order. ``float_values``: a FLOAT may reach the statement (a column of the
-    database, or its own syntax); without one, float_widening would only add checks that fold away."""
+    database, or its own syntax); without one, float_widening would only add checks that fold away.
+    ``gates``: skip a rewrite whose declared trigger the tree does not hold (gates.py); ``False`` runs
+    every one (the tests compare the two)."""
     floats = float_values or writes_floats(tree)
+    census: Census | None = None  # of the tree as it is now; None once a rewrite ran
     for rewrite in REWRITES:
         if rewrite is float_widening and not floats:
             continue
+        trigger = trigger_of(rewrite) if gates else None
+        if trigger is not None:
+            census = census or Census(tree)
+            if not census.holds(trigger):
+                continue
         tree = rewrite(tree)
+        census = None
     return tree

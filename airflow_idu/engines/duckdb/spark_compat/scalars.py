@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.scalar_macros import DAYS, SCALAR_MACROS
@@ -257,6 +258,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(types=_BUILD, names=ANONYMOUS)
 def scalar_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
     return rewrite_calls(tree, by_type=_BUILD, by_name=ANONYMOUS, arguments=_arguments)

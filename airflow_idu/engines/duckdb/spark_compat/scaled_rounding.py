@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -104,6 +105,7 @@ def _build(node: exp.Expr) -> exp.Expr:
     return _call("idu_scaled_round", value, exp.Literal.number(scale), up)
 
 
+@gated(types=(exp.Floor, exp.Ceil))
 def scaled_rounding(tree: exp.Expr) -> exp.Expr:
     """Rewrite floor/ceil with a scale (innermost first), before functions.py's floor/ceil."""
     nodes = list(tree.find_all(exp.Floor, exp.Ceil))

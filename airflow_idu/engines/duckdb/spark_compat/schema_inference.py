@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
 from airflow_idu.engines.duckdb.spark_compat.xml_document import parse_document
 
@@ -264,6 +265,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
+@gated(names=ANONYMOUS)
 def schema_inference(tree: exp.Expr) -> exp.Expr:
     """Fold schema_of_json and schema_of_csv of a literal to their schema's text."""
     return rewrite_calls(tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: list(n.expressions))

@@ -18,6 +18,7 @@ from airflow_idu.engines.duckdb.spark_compat import (
 )
 from airflow_idu.engines.duckdb.spark_compat.bitmap_aggregates import register_bitmap_merge
 from airflow_idu.engines.duckdb.spark_compat.count_min_sketch import register_count_min_sketch
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.hll_coupons import register_hll_coupons
 from airflow_idu.engines.duckdb.spark_compat.hll_stored import register_hll_stored
 
@@ -44,6 +45,7 @@ _REWRITES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
 )
 
 
+@gated(like=_REWRITES)
 def sketches(tree: exp.Expr) -> exp.Expr:
     """Rewrite the sketch functions into their macros and Python functions."""
     for rewrite in _REWRITES:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import fdlibm, fdlibm_hyperbolic, fdlibm_log, fdlibm_trig
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -162,6 +163,7 @@ def _arguments(node: exp.Expr) -> list[exp.Expr]:
     return [a.copy() for a in (node.this, node.args.get("expression")) if isinstance(a, exp.Expr)]
 
 
+@gated(types=_BY_TYPE, names=ANONYMOUS)
 def strict_math(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first) into their fdlibm Python functions."""
     return rewrite_calls(tree, by_type=_BY_TYPE, by_name=ANONYMOUS, arguments=_arguments)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -86,6 +87,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None if len(node.expressions) == 2 else "jaro_winkler_similarity with other than two arguments"
 
 
+@gated(names=ANONYMOUS)
 def string_similarity(tree: exp.Expr) -> exp.Expr:
     return rewrite_calls(
         tree, by_type={}, by_name=ANONYMOUS, arguments=lambda n: [a.copy() for a in n.expressions]

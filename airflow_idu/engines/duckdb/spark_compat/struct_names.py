@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
 from airflow_idu.engines.duckdb.spark_compat.nodes import (
     INTEGER_CASTS,
@@ -116,6 +117,7 @@ def _check(left: exp.Expr, right: exp.Expr) -> exp.Expr:
     return _call("idu_same_fields_of", *(type_of(o) for o in (left, left, left, right, right, right) * 2))
 
 
+@gated(types=_COMPARING)
 def check_struct_names(tree: exp.Expr) -> exp.Expr:
     """Mark each comparison to check with its check, built from the operands as written."""
     for comparison in [c for c in tree.find_all(*_COMPARING) if _checked(c)]:
@@ -123,6 +125,7 @@ def check_struct_names(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+@gated(meta=(_CHECK,))
 def place_struct_name_checks(tree: exp.Expr) -> exp.Expr:
     """Put each marked check in its comparison's right operand, around what the guards made of it
     (after the nested-order guard: the guard then reads the operand, not a copy of the check)."""

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -88,6 +89,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
+@gated(names=ANONYMOUS)
 def struct_writing(tree: exp.Expr) -> exp.Expr:
     """Rewrite to_csv and to_xml of written structs into their fields' formatting."""
     return rewrite_calls(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 
 __all__ = ["text_substrings"]
 
 
+@gated(types=(exp.Substring,))
 def text_substrings(tree: exp.Expr) -> exp.Expr:
     """substr of text (binary ones are already idu_binary_substr): Spark's clamping, exactly."""
 

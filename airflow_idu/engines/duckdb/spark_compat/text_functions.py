@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -115,6 +116,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 
 
+@gated(types=_BUILD, names=ANONYMOUS)
 def text_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
     return rewrite_calls(

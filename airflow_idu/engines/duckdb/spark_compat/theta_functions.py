@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import theta_sketch as ts
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.hashing import blob_bytes
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -227,6 +228,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
+@gated(names=ANONYMOUS)
 def theta_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the theta sketch functions into the macros and Python functions below."""
     return rewrite_calls(

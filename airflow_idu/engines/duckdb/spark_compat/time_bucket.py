@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -71,6 +72,7 @@ FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 
 
+@gated(names=ANONYMOUS)
 def time_buckets(tree: exp.Expr) -> exp.Expr:
     """time_bucket(size, ts[, origin]) -> the macro over microseconds since the epoch."""
     return rewrite_calls(

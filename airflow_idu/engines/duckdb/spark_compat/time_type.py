@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each, rewrite_calls
@@ -202,6 +203,7 @@ def _cast(node: exp.Expr) -> exp.Expr:
     return _call("idu_cast_time", node.this.copy(), exp.Boolean(this=isinstance(node, exp.TryCast)))
 
 
+@gated(types=(exp.Cast,), names=ANONYMOUS)
 def times(tree: exp.Expr) -> exp.Expr:
     """Rewrite the TIME functions and casts to TIME (innermost first), before the other rewrites."""
     tree = rewrite_calls(

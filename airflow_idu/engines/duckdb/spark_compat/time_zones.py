@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -136,6 +137,7 @@ _BUILD: dict[type[exp.Expr], Callable[[list[exp.Expr]], exp.Expr]] = {
 }
 
 
+@gated(types=_BUILD)
 def time_zones(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
     return rewrite_calls(tree, by_type=_BUILD, by_name={}, arguments=_arguments)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
@@ -115,6 +116,7 @@ def _build(node: exp.Expr) -> exp.Expr:
     return _call("idu_approx_top_k", value.copy(), *args)
 
 
+@gated(types=(exp.ApproxTopK, exp.ApproxTopKEstimate))
 def top_k(tree: exp.Expr) -> exp.Expr:
     """Rewrite approx_top_k and approx_top_k_estimate(approx_top_k_accumulate(...)) into the macro below."""
     nodes = [n for n in tree.find_all(exp.ApproxTopK, exp.ApproxTopKEstimate)]

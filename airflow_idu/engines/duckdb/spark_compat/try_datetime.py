@@ -26,6 +26,7 @@ from airflow_idu.engines.duckdb.spark_compat.datetime_parsing import (
     spark_string_to_timestamp,
     utf8_lossy,
 )
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -102,6 +103,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return None
 
 
+@gated(names=ANONYMOUS)
 def try_datetime(tree: exp.Expr) -> exp.Expr:
     """Rewrite the functions above (innermost first), before the other rewrites see them."""
     return rewrite_calls(

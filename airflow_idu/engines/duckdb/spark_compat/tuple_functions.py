@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from airflow_idu.engines.duckdb.spark_compat import theta_sketch as ts
 from airflow_idu.engines.duckdb.spark_compat import tuple_sketch as tp
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -239,6 +240,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {}
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset()
 
 
+@gated(names=ANONYMOUS)
 def tuple_functions(tree: exp.Expr) -> exp.Expr:
     """Rewrite the tuple sketch functions into the Python functions above (innermost first)."""
     return rewrite_calls(
@@ -246,6 +248,7 @@ def tuple_functions(tree: exp.Expr) -> exp.Expr:
     )
 
 
+@gated(like=(theta_functions, tuple_functions))
 def sketch_functions(tree: exp.Expr) -> exp.Expr:
     """The theta, then the tuple sketch functions (one entry of rewrites.REWRITES)."""
     return tuple_functions(theta_functions(tree))

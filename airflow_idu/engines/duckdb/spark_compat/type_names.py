@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 from sqlglot.expressions import DType
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import replace_each
 from airflow_idu.engines.duckdb.spark_compat.python_functions import register_udf
@@ -163,6 +164,7 @@ def _struct_name(node: exp.Struct) -> str | None:
     return "struct<" + ",".join(fields) + ">"
 
 
+@gated(types=(exp.Typeof,))
 def type_names(tree: exp.Expr) -> exp.Expr:
     """typeof(x): the name as a literal where the statement establishes it, else DuckDB's type named
     as Spark's when run (before the other rewrites, which change the nodes the names come from)."""

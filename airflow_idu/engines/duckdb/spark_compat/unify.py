@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nested_shape import field_names_sql
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
@@ -262,6 +263,7 @@ def _may_differ(unknown: list[_Slot], known: set[str | None]) -> bool:
     return bool(known) or len({_get(s).sql() for s in unknown}) > 1
 
 
+@gated(types=_NAMES)
 def unify_types(tree: exp.Expr) -> exp.Expr:
     """Spark's casts into constructors and branches (innermost first), run-time guards where not known."""
     nodes = [n for n in tree.find_all(*_NAMES) if type(n) in _NAMES]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.more_functions import text
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -121,6 +122,7 @@ CHECKS: dict[type[exp.Expr], Callable[[exp.Expr], str | None]] = {exp.ParseUrl: 
 FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(CHECKS)
 
 
+@gated(types=(exp.ParseUrl,), names=ANONYMOUS)
 def url_parsing(tree: exp.Expr) -> exp.Expr:
     """Rewrite parse_url and try_parse_url (innermost first), before the other rewrites see them."""
     return rewrite_calls(

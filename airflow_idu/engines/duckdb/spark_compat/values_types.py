@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.unify import duck_agrees
 from airflow_idu.engines.duckdb.spark_compat.unify_types import spark_type, wider_all
 
@@ -89,6 +90,7 @@ def _typed(node: exp.Expr) -> exp.Expr:
     return node
 
 
+@gated(types=(exp.Values,))
 def values_types(tree: exp.Expr) -> exp.Expr:
     """Spark's casts into the rows of every ``VALUES`` list whose DuckDB join would differ."""
     for node in list(tree.find_all(exp.Values)):

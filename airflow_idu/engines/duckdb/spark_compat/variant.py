@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -272,6 +273,7 @@ def _arguments(node: exp.Expr) -> list[exp.Expr]:
     return [node.this.copy()]
 
 
+@gated(types=_BY_TYPE, names=ANONYMOUS)
 def variants(tree: exp.Expr) -> exp.Expr:
     """Rewrite the VARIANT functions (innermost first) into their Python functions."""
     return rewrite_calls(tree, by_type=_BY_TYPE, by_name=ANONYMOUS, arguments=_arguments)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call as _call
 from airflow_idu.engines.duckdb.spark_compat.nodes import macro as _macro
 from airflow_idu.engines.duckdb.spark_compat.nodes import rewrite_calls
@@ -216,6 +217,7 @@ def anonymous_check(node: exp.Anonymous) -> str | None:
     return f"{name} with {count} arguments"
 
 
+@gated(names=ANONYMOUS)
 def vectors(tree: exp.Expr) -> exp.Expr:
     """Rewrite the vector functions (innermost first) into their Python functions."""
     return rewrite_calls(

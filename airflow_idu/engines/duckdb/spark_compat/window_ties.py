@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from airflow_idu.engines.duckdb.spark_compat.gates import gated
 from airflow_idu.engines.duckdb.spark_compat.nodes import call
 
 __all__ = [
@@ -361,6 +362,7 @@ def _guard(window: exp.Window, select: exp.Select, found: list[exp.Expr], unique
     )
 
 
+@gated(types=(exp.Window,))
 def window_ties(tree: exp.Expr) -> exp.Expr:
     """Guard every window whose result depends on the order of peers the SELECT can expose."""
     for select in list(tree.find_all(exp.Select)):
