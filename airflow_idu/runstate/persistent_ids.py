@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from airflow_idu.generate.sqltext import canonical_id_sql
 from airflow_idu.plan.contract import TableNames
 
 __all__ = [
@@ -108,6 +107,10 @@ def default_ids_sql(tables: TableNames, key_count: int) -> str:
     not touch still hold the persistent ids the last stage wrote, which may equal a touched
     cluster's canonical id. Staging reads clusters from this instead, so they are told apart as in a
     lookup computed in full."""
+    # here, not at the top: the factory imports this module for PersistentIdMode when a DAG file is
+    # parsed, and the generator's modules cost about 9 ms to import there (bench.parse)
+    from airflow_idu.generate.sqltext import canonical_id_sql
+
     cid = canonical_id_sql("g.leader_id", "g.leader_ns", key_count)
     return (
         f"(SELECT {cid} AS canonical_id, l.id, l.id_key_type, l.id_first_seen_at FROM {tables.lookup} l "
