@@ -54,3 +54,43 @@ def test_bad_directory_is_a_clear_import_error(tmp_path: Path, make, message: st
     errors = _dagbag(dags).import_errors
     assert len(errors) == 1
     assert message in next(iter(errors.values()))
+
+
+_PARSE_IMPORTS = """
+import json, runpy, sys
+import airflow.sdk
+before = set(sys.modules)
+for path in sys.argv[1:]:
+    runpy.run_path(path)
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_parsing_the_shipped_dags_imports_no_translator_generator_or_driver(tmp_path: Path) -> None:
+    """Heavy imports belong inside ``execute``: a DAG file's parse (every few seconds in the DAG
+    processor) loads neither the SQL generator nor the translator nor a database driver."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    paths = [str(p) for p in sorted((REPO / "dags").glob("idu_*.py"))]
+    done = subprocess.run(
+        [sys.executable, "-c", _PARSE_IMPORTS, *paths],
+        env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    new = json.loads(done.stdout.strip().splitlines()[-1])
+    assert any(m == "airflow_idu.factory" for m in new)  # the parse did build the factory's DAGs
+    heavy = (
+        "airflow_idu.generate",
+        "airflow_idu.engines.duckdb",
+        "sqlglot",
+        "duckdb",
+        "databricks.sql",
+        "pyspark",
+    )
+    assert [m for m in new if m.startswith(heavy)] == []
