@@ -164,7 +164,7 @@ def _types_only(node: exp.Expr) -> str:
         index = PASS_THROUGH_GUARDS.get(call.name.lower())
         if index is not None:
             call.replace(call.expressions[index])
-    return copy.sql(dialect="duckdb")
+    return copy.sql(dialect="duckdb", copy=False)  # the copy above is this function's: printed as is
 
 
 def _computed(node: exp.Expr) -> list[bool]:
