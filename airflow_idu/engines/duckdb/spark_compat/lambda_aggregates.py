@@ -155,9 +155,8 @@ def _hoist_at(tree: exp.Expr, call: exp.Expr) -> exp.Expr:
 
 @gated(types=(exp.Lambda,))
 def hoist_lambda_aggregates(tree: exp.Expr) -> exp.Expr:
-    """``tree`` with every aggregate of the group that sits in a lambda computed outside it."""
-    if tree.find(exp.Lambda) is None:  # most statements: nothing to walk
-        return tree
+    """``tree`` with every aggregate of the group that sits in a lambda computed outside it (a
+    statement without a lambda never gets here: the gate above skips it)."""
     for call in _calls(tree):  # disjoint subtrees, so one pass hoists them all
         tree = _hoist_at(tree, call)
     return tree
