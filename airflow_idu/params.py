@@ -15,7 +15,16 @@ from airflow.sdk.definitions._internal.types import is_arg_set
 from airflow.sdk.definitions.param import ParamsDict
 from airflow.sdk.exceptions import ParamValidationError
 
-__all__ = ["HEALTH_PARAMS", "check_defaults", "unification_params", "validated_params"]
+from airflow_idu.plan.contract import FULL_REFRESH_PARAM
+
+__all__ = [
+    "HEALTH_PARAMS",
+    "check_defaults",
+    "full_refresh_param",
+    "unification_params",
+    "validated_params",
+    "warm_validators",
+]
 
 # The identity-health gate's limits, in the order the form shows them.
 HEALTH_PARAMS = ("max_cluster_size", "max_cluster_growth", "max_id_churn")
@@ -109,6 +118,18 @@ def _health_params(
     }
 
 
+def full_refresh_param() -> Param:
+    """The trigger form's ``full_refresh``, which only an incremental-capable directory's DAG has."""
+    return Param(
+        False,
+        type="boolean",
+        title="Full refresh",
+        description="Read every source row and rebuild the graph, instead of only rows newer than the "
+        "watermarks minus the look-back. Needed after deleted or corrected source rows; automatic "
+        "on the first run and when the SQL directory changed.",
+    )
+
+
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Any:
     """A validator per distinct schema, the schema itself checked once. ``jsonschema.validate`` (what
@@ -142,6 +163,20 @@ def check_defaults(params: ParamsDict) -> None:
         error = best_match(_validator(schema_json).iter_errors(param.value))
         if error is not None:
             raise ParamValidationError(f"Invalid input for param {name}: {error}")
+
+
+def warm_validators() -> int:
+    """Build the validator of every schema of the trigger form, in the process that forks the task
+    processes (``airflow_idu.preload``): each task process parses its DAG file, and checking the
+    schemas against the meta-schema is most of that parse's first call (15-25 ms). A schema does not
+    hold its param's default, so any valid values build the validators a DAG's own params look up.
+    Returns how many validators the process holds."""
+    form = {
+        **unification_params(max_iterations=1, optimize=False),
+        FULL_REFRESH_PARAM: full_refresh_param(),
+    }
+    check_defaults(ParamsDict(form))
+    return _validator.cache_info().currsize
 
 
 def validated_params(dag_id: str, params: Mapping[str, Any]) -> ParamsDict:

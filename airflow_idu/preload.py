@@ -89,6 +89,7 @@ def preload(sets: tuple[ModuleSet, ...] = tuple(ModuleSet)) -> list[str]:
         imported.append(name)
     if ModuleSet.DAGS in sets:
         _discover_asset_handlers()
+        _warm_param_validators()
     log.info(
         "airflow-idu preload: %d task modules imported in %.2f s",
         len(imported),
@@ -106,6 +107,17 @@ def _discover_asset_handlers() -> None:
         ProvidersManagerTaskRuntime().asset_uri_handlers  # noqa: B018 - the lookup fills its cache
     except Exception:  # an SDK without it: each task process discovers them itself
         log.warning("airflow-idu preload: asset URI handlers not discovered", exc_info=True)
+
+
+def _warm_param_validators() -> None:
+    """The trigger form's schema validators, which every task process's parse of a factory DAG file
+    looks up: built once here (``airflow_idu.params.warm_validators``)."""
+    try:
+        from airflow_idu.params import warm_validators
+
+        warm_validators()
+    except Exception:  # never stop the scheduler: each task process builds them itself
+        log.warning("airflow-idu preload: trigger-form validators not built", exc_info=True)
 
 
 def _configured_sets(value: str) -> tuple[ModuleSet, ...]:

@@ -83,6 +83,7 @@ def run_one(
         "client": client, "sql_dir": str(sql_dir), "db": str(db), "statement_ms": statement_ms,
         "fetch_ms": args.fetch_ms, "sleep": args.sleep, "dag_id": f"idu_wh_{tag}", "result": str(work / f"{tag}.json"),
         "preload": args.preload == "on", "idle_sleep": args.scheduler_idle_sleep,
+        "ca_directory": args.ca == "directory",
     }  # fmt: skip
     spec_file = work / f"{tag}.spec.json"
     spec_file.write_text(json.dumps(spec))
@@ -189,6 +190,13 @@ def main(argv: list[str] | None = None) -> None:
         choices=("on", "off"),
         default="on",
         help="sched runs: warm task processes (airflow_idu.preload, as docker-compose.yaml deploys) or cold",
+    )
+    parser.add_argument(
+        "--ca",
+        choices=("directory", "bundle"),
+        default="directory",
+        help="sched runs: TLS contexts find CAs in the hashed CA directory (no bundle file, as "
+        "docker-compose.yaml deploys) or parse the system's CA bundle file on every connect",
     )
     parser.add_argument(
         "--scheduler-idle-sleep",

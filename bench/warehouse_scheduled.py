@@ -72,7 +72,8 @@ def run_scheduled(spec: dict[str, Any], connection: dict[str, Any], floor_source
         warmup: WARMUP_SOURCE.format(dag_id=warmup),
     }
     stack = Stack.prepare(home, dag_files, conn=connection, preload=spec.get("preload", True),
-                          idle_sleep=spec.get("idle_sleep", SCHEDULER_IDLE_SLEEP))  # fmt: skip
+                          idle_sleep=spec.get("idle_sleep", SCHEDULER_IDLE_SLEEP),
+                          ca_directory=spec.get("ca_directory", True))  # fmt: skip
     stack.start()
     try:
         time.sleep(5)  # let the scheduler settle after start-up

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.scheduler.stack import SCHEDULER_IDLE_SLEEP
+from tests.scheduler.stack import CA_BUNDLE_SETTING, SCHEDULER_IDLE_SLEEP
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO / "Dockerfile"
@@ -170,6 +170,8 @@ def test_compose_airflow_settings(compose):
         )
         # the scheduler loop the tests' and benchmarks' stack runs with (tests/scheduler/stack.py)
         assert env["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == SCHEDULER_IDLE_SLEEP
+        # and its TLS contexts (tests/warehouse/test_ca_directory.py)
+        assert env[CA_BUNDLE_SETTING[0]] == CA_BUNDLE_SETTING[1]
     init = _command(compose["services"]["airflow-init"])
     assert "airflow db migrate" in init
     assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in init

@@ -89,17 +89,19 @@ def test_an_unknown_engine_names_the_setting_and_the_choices() -> None:
 PARSE = """
 import json, runpy, sys
 import airflow.sdk
+from airflow_idu.params import _validator
 from airflow_idu.preload import ModuleSet, preload
 preload((ModuleSet.DAGS,))
-before = set(sys.modules)
+before, built = set(sys.modules), _validator.cache_info().misses
 dag = runpy.run_path({path!r})["dag"]
-print(json.dumps({{"tasks": len(dag.tasks), "new": sorted(set(sys.modules) - before)}}))
+print(json.dumps({{"tasks": len(dag.tasks), "new": sorted(set(sys.modules) - before),
+                  "preloaded_validators": built, "validators_built": _validator.cache_info().misses - built}}))
 """
 
 
 def test_parsing_a_factory_dag_imports_nothing_after_the_preload(tmp_path: Path) -> None:
-    """A task process parses its DAG file first: our modules, the timetable and asset definitions
-    and the providers' asset handlers are there already."""
+    """A task process parses its DAG file first: our modules, the timetable and asset definitions,
+    the providers' asset handlers and the trigger form's validators are there already."""
     path = str(Path(__file__).parents[1] / "dags" / "idu_databricks.py")
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
     done = subprocess.run(
@@ -109,6 +111,9 @@ def test_parsing_a_factory_dag_imports_nothing_after_the_preload(tmp_path: Path)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["tasks"] > 10
     assert [m for m in result["new"] if m.startswith(("airflow", "croniter"))] == []
+    # the trigger form's schemas were checked once, before the fork: the parse builds no validator
+    assert result["preloaded_validators"] >= 7
+    assert result["validators_built"] == 0
 
 
 def test_a_duckdb_task_imports_nothing_after_the_preload(tmp_path: Path) -> None:

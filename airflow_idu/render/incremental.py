@@ -14,6 +14,7 @@ from typing import Any
 from airflow.sdk import Param, TaskGroup
 
 from airflow_idu.operators.incremental import IncrementalPrepareOperator
+from airflow_idu.params import full_refresh_param
 from airflow_idu.plan import Plan
 from airflow_idu.plan.contract import (
     FULL_REFRESH_PARAM,
@@ -35,16 +36,7 @@ def incremental_params(plan: Plan) -> dict[str, Param]:
     """The trigger form's ``full_refresh``, for an incremental-capable directory only."""
     if plan.incremental is None:
         return {}
-    return {
-        FULL_REFRESH_PARAM: Param(
-            False,
-            type="boolean",
-            title="Full refresh",
-            description="Read every source row and rebuild the graph, instead of only rows newer than the "
-            "watermarks minus the look-back. Needed after deleted or corrected source rows; automatic "
-            "on the first run and when the SQL directory changed.",
-        )
-    }
+    return {FULL_REFRESH_PARAM: full_refresh_param()}
 
 
 def render_incremental_prepare(plan: Plan, common: Mapping[str, Any]) -> TaskGroup:

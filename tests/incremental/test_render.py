@@ -57,3 +57,17 @@ def test_inside_an_existing_dag_the_tasks_are_prefixed(sql_dir: Path) -> None:
     assert prepare.upstream_task_ids == {f"idu.{LEASE_ACQUIRE_TASK_ID}"}
     assert f"idu.{INCREMENTAL_COMMIT_TASK_ID}" in dag.get_task(f"idu.{REPORT_TASK_ID}").upstream_task_ids
     assert dag.get_task(f"idu.{REPORT_TASK_ID}").incremental_task_id == f"idu.{INCREMENTAL_PREPARE_TASK}"
+
+
+def test_the_preloaded_validators_cover_every_param_of_an_incremental_dag(sql_dir: Path) -> None:
+    """``warm_validators`` (the scheduler's preload) builds the validator of every schema a factory
+    DAG checks, ``full_refresh`` included, so a task process's parse builds none (tests/test_preload.py
+    checks the shipped DAG file across the fork)."""
+    from airflow_idu.params import _validator, warm_validators
+
+    _validator.cache_clear()
+    warmed = warm_validators()
+    dag = create_unification_dag("idu_inc_warm", sql_dir, max_iterations=7, max_cluster_size=50)
+    assert FULL_REFRESH_PARAM in dag.params
+    assert warmed == len(dag.params)  # one schema per param: none shared, none left out
+    assert _validator.cache_info().misses == warmed

@@ -26,6 +26,10 @@ TERMINAL = ("success", "failed")
 # (tests/test_deploy_files.py checks they agree). Airflow 3 has no mini scheduler: a task's successor
 # is queued by the scheduler's next loop, so Airflow's default (1 s) adds up to 1 s per chained task.
 SCHEDULER_IDLE_SLEEP = "0.25"
+# No CA bundle file, as docker-compose.yaml deploys: a TLS context then costs no parse of the system's
+# bundle (the Databricks connector builds one per connect) and OpenSSL looks a server's CA up in the
+# hashed CA directory during the handshake (tests/warehouse/test_ca_directory.py).
+CA_BUNDLE_SETTING = ("SSL_CERT_FILE", "")
 
 
 def stack_env(
@@ -35,10 +39,12 @@ def stack_env(
     *,
     preload: bool = True,
     idle_sleep: str = SCHEDULER_IDLE_SLEEP,
+    ca_directory: bool = True,
 ) -> dict[str, str]:
     """The stack's environment; ``preload``: warm task processes as docker-compose.yaml deploys them
     (plugins loaded at start, airflow_idu.preload's modules imported before the scheduler forks);
-    ``idle_sleep``: the scheduler loop's idle sleep in seconds (Airflow's default is "1")."""
+    ``idle_sleep``: the scheduler loop's idle sleep in seconds (Airflow's default is "1");
+    ``ca_directory``: TLS contexts without the CA bundle file, as docker-compose.yaml deploys them."""
     outer = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
     env = airflow_env(
         home=home, dags=home / "dags", port=port, path=[*repo_path(), *outer], drop=("AIRFLOW",)
@@ -57,8 +63,13 @@ def stack_env(
     )
     if preload:
         env.update(
-            {"AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False", "AIRFLOW__IDU__PRELOAD_TASK_MODULES": "True"}
+            {
+                "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+                "AIRFLOW__IDU__PRELOAD_TASK_MODULES": "True",
+            }
         )
+    if ca_directory:
+        env[CA_BUNDLE_SETTING[0]] = CA_BUNDLE_SETTING[1]
     return env
 
 
@@ -79,13 +90,14 @@ class Stack(AirflowProcesses):
         *,
         preload: bool = True,
         idle_sleep: str = SCHEDULER_IDLE_SLEEP,
+        ca_directory: bool = True,
     ) -> Stack:
         """Write the DAG files and migrate the DB (no process left running)."""
         (home / "dags").mkdir(parents=True, exist_ok=True)
         for name, source in dag_files.items():
             (home / "dags" / f"{name}.py").write_text(source, encoding="utf-8")
         port = free_port()
-        env = stack_env(home, port, conn, preload=preload, idle_sleep=idle_sleep)
+        env = stack_env(home, port, conn, preload=preload, idle_sleep=idle_sleep, ca_directory=ca_directory)
         stack = cls(logs_dir=home, port=port, home=home, env=env)
         stack.cli("db", "migrate")
         return stack
