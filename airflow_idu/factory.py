@@ -16,6 +16,7 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, TaskGroup
+from airflow.sdk.definitions.param import ParamsDict
 
 from airflow_idu.lease.model import LeaseSettings
 from airflow_idu.operators.base import DEFAULT_CONN_ID
@@ -96,17 +97,39 @@ def create_unification_dag(
     dag_kwargs.setdefault("catchup", False)
     dag_kwargs.setdefault("tags", ["airflow-idu", plan.canonical_id])
     dag_kwargs.setdefault("doc_md", _doc(plan))
-    dag_kwargs["default_args"] = {**DEFAULT_ARGS, **(dag_kwargs.get("default_args") or {})}
+    default_args = {**DEFAULT_ARGS, **(dag_kwargs.get("default_args") or {})}
+    # Airflow merges default_args' params into the DAG's (theirs win) when it builds the DAG; the
+    # DAG gets its params after its tasks here, so they are merged before the check instead.
+    default_params = default_args.pop("params", None) or {}
+    dag_kwargs["default_args"] = default_args
     dag_params = validated_params(
-        dag_id, {**settings.params(), **incremental_params(plan), **(dag_kwargs.pop("params", {}) or {})}
+        dag_id,
+        {
+            **settings.params(),
+            **incremental_params(plan),
+            **(dag_kwargs.pop("params", {}) or {}),
+            **default_params,
+        },
     )
     with DAG(dag_id, schedule=schedule, start_date=start_date, **dag_kwargs) as dag:
         render_plan(render_context(plan, settings, ParamTemplates.of_dag(), within=dag.task_group))
-    # Params are attached once the tasks exist: Airflow deep-copies the DAG's params into
-    # every operator at each __init__ level (over half of the parse time at 200 files),
-    # and tasks read them from the DAG at run time anyway (process_params merges dag.params).
-    dag.params = dag_params
+    _attach_params(dag, dag_params)
     return dag
+
+
+def _attach_params(dag: DAG, params: ParamsDict) -> None:
+    """``dag.params = params``, once the tasks exist, without Airflow's check on assignment.
+
+    Once the tasks exist: Airflow deep-copies the DAG's params into every operator at each
+    ``__init__`` level (over half of the parse time at 200 files), and tasks read them from the DAG
+    at run time anyway (``process_params`` merges ``dag.params``). Without the check: on assignment
+    a scheduled DAG runs ``ParamsDict.validate``, whose ``jsonschema.validate`` checks every schema
+    against the meta-schema first (6-13 ms, about 40% of a warm task process's parse of the DAG
+    file), and ``validated_params`` has just given the same verdicts with cached validators
+    (tests/render/test_settings.py compares them). The attribute is then set as Airflow's own
+    converter sets it; the converter's merge of ``default_args["params"]`` is done above.
+    """
+    object.__setattr__(dag, "params", params)
 
 
 def unification_task_group(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Param
+from airflow.sdk.definitions.param import ParamsDict
 
 from airflow_idu import create_unification_dag, unification_task_group
 from airflow_idu.plan import PlanError
-from airflow_idu.sensors.unify_loop import UnifyLoopSensor
+from airflow_idu.sensors.unify_loop import DEFAULT_MAX_ITERATIONS, UnifyLoopSensor
 from tests.sqldir import contract_dir
 
 
@@ -119,8 +122,6 @@ def test_defaults_fit_how_users_run_it(sql_dir: Path) -> None:
     ids=["default", "one", "zero", "negative", "not_a_number"],
 )
 def test_trigger_param_max_iterations_is_validated(sql_dir: Path, value: object, valid: bool) -> None:
-    from airflow.sdk.definitions.param import ParamsDict
-
     params = create_unification_dag("t", sql_dir).params
     if valid:
         ParamsDict({**params, "max_iterations": value}).validate()  # type: ignore[arg-type]
@@ -152,6 +153,43 @@ def test_dag_kwargs_pass_through(sql_dir: Path) -> None:
         tags=["x"],
     )
     assert (dag.max_active_runs == 2 and dag.tags == {"x"}) or dag.tags == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "expected"),
+    [
+        ("params", Param(3, type="integer"), 3),
+        ("default_args", Param(4, type="integer"), 4),
+        ("default_args", "plain", "plain"),
+    ],
+    ids=["params", "default-args-param", "default-args-value"],
+)
+def test_a_dags_own_params_join_the_form_as_airflow_merges_them(
+    sql_dir: Path, where: str, value: object, expected: object
+) -> None:
+    """``params=`` and ``default_args={"params": ...}`` reach the DAG as Airflow's DAG merges them
+    (the second were dropped when the form was attached after the tasks), and the DAG's params equal
+    what Airflow's own assignment gives."""
+    kwargs: dict[str, Any] = {"params": {"extra": value}} if where == "params" else {}
+    if where == "default_args":
+        kwargs["default_args"] = {"params": {"extra": value}, "retries": 5}
+    dag = create_unification_dag("t_own", sql_dir, schedule="@daily", **kwargs)
+    assert dag.params["extra"] == expected
+    assert dag.params["max_iterations"] == DEFAULT_MAX_ITERATIONS
+    assert "params" not in dag.default_args
+    with DAG("t_airflow", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC")) as reference:
+        pass
+    reference.params = copy.deepcopy(dag.params)  # Airflow's assignment: its converter and its check
+    assert isinstance(dag.params, ParamsDict)
+    assert dag.params.dump() == reference.params.dump()
+    assert {k: p.schema for k, p in dag.params.items()} == {k: p.schema for k, p in reference.params.items()}
+
+
+def test_a_bad_default_in_default_args_fails_the_import(sql_dir: Path) -> None:
+    with pytest.raises(ValueError, match=r"Invalid input for param extra: 'x' is not of type 'integer'"):
+        create_unification_dag(
+            "t_bad", sql_dir, default_args={"params": {"extra": Param("x", type="integer")}}
+        )
 
 
 def test_embedded_task_group(sql_dir: Path) -> None:
