@@ -29,6 +29,9 @@ class DatabricksQueryHistoryLink(BaseOperatorLink):
     """Shown on tasks that ran on Databricks; empty for the embedded DuckDB engine."""
 
     name = "Databricks query history"
+    # The task runner stores the link under this key right after execute: the key the report tab and
+    # `airflow-idu summary` read, so a task pushes its link once, not once more under `_link_<class>`.
+    xcom_key = QUERY_HISTORY_XCOM_KEY
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
         # The task runner asks right after execute, with the operator that ran: its own record saves

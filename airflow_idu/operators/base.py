@@ -26,7 +26,7 @@ from airflow_idu.engines.base import (
     StatementStats,
     is_transient,
 )
-from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, DatabricksQueryHistoryLink
 from airflow_idu.plan.contract import TableNames
 from airflow_idu.runstatus import FAILURE_XCOM_KEY, failure_record
 
@@ -129,10 +129,12 @@ class IduBaseOperator(BaseOperator):
         return verdict.exception(err.report(verdict))
 
     def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
-        """Record where the task's statements can be inspected (the extra link of tasks that declare it)."""
+        """Record where the task's statements can be inspected. A task that declares the extra link
+        has the task runner store it (under the same XCom key); any other pushes it here."""
         url = self.engine.query_history_url(stats)
         self.query_history_link = url or ""
-        if url:  # only Databricks has a query history; the UI page reads a missing key as "no link"
+        declared = any(isinstance(link, DatabricksQueryHistoryLink) for link in self.operator_extra_links)
+        if url and not declared:  # only Databricks has a query history; no key reads as "no link"
             context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

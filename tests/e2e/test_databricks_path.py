@@ -21,7 +21,7 @@ import pendulum
 import pytest
 
 from airflow_idu.demo.data import create_demo_data
-from airflow_idu.links import DatabricksQueryHistoryLink
+from airflow_idu.links import QUERY_HISTORY_XCOM_KEY
 from airflow_idu.plan import first_line, read_plan, split_statements
 from airflow_idu.warehouse.core import StatementState
 from airflow_idu.warehouse.faults import FaultKind, FaultRule
@@ -158,11 +158,14 @@ def test_example_runs_on_the_local_warehouse_like_duckdb_direct(
         merge_by_keys=["email", "customer_id", "phone_number"],
     )
 
-    # The extra link opens the warehouse's history at the task's first statement id.
-    link = result.xcom("canonicalize.05_canonicalize", key=DatabricksQueryHistoryLink().xcom_key)
+    # The extra link opens the warehouse's history at the task's first statement id. The task runner
+    # stores it once, under the key the report tab reads (docs/ui.md), for files and the loop alike.
     ids = {h.statement_id for h in dbx.warehouse.history[mark:]}
-    assert link.startswith(f"http://127.0.0.1:{dbx.server.port}/sql/history?queryId=")
-    assert link.rsplit("=", 1)[1] in ids
+    for task_id in ("canonicalize.05_canonicalize", "loop.unify_loop"):
+        link = result.xcom(task_id, key=QUERY_HISTORY_XCOM_KEY)
+        assert link.startswith(f"http://127.0.0.1:{dbx.server.port}/sql/history?queryId="), task_id
+        assert link.rsplit("=", 1)[1] in ids
+        assert result.xcom(task_id, key="_link_DatabricksQueryHistoryLink") is None
 
     captured = capfd.readouterr()
     console = captured.out + captured.err + caplog.text

@@ -19,6 +19,10 @@ class _Probe(IduBaseOperator):
         raise AssertionError("not run")
 
 
+class _Linked(_Probe):
+    operator_extra_links = (DatabricksQueryHistoryLink(),)
+
+
 class _Engine:
     def __init__(self, url: str | None) -> None:
         self.url = url
@@ -36,26 +40,37 @@ class _Ti:
 
 
 @pytest.mark.parametrize(
-    ("engine_url", "link", "pushed"),
+    ("operator", "engine_url", "link", "pushed"),
     [
-        pytest.param(URL, URL, {QUERY_HISTORY_XCOM_KEY: URL}, id="databricks-link-and-xcom"),
-        pytest.param(None, "", {}, id="duckdb-no-link-no-xcom"),
+        # the task runner stores a declared link's value under its xcom_key, the same key: one push
+        pytest.param(_Linked, URL, URL, {}, id="databricks-declared-link-pushed-by-the-task-runner"),
+        pytest.param(_Probe, URL, URL, {QUERY_HISTORY_XCOM_KEY: URL}, id="databricks-no-declared-link"),
+        pytest.param(_Linked, None, "", {}, id="duckdb-no-link-no-xcom"),
     ],
 )
 def test_the_link_answers_from_the_operator_that_ran(
-    monkeypatch: pytest.MonkeyPatch, engine_url: str | None, link: str, pushed: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch,
+    operator: type[_Probe],
+    engine_url: str | None,
+    link: str,
+    pushed: dict[str, Any],
 ) -> None:
     def no_round_trip(**_: Any) -> list[Any]:
         raise AssertionError("the link read XCom back although the operator knew its link")
 
     monkeypatch.setattr("airflow_idu.links.BaseXCom.get_all", no_round_trip)
-    op = _Probe(task_id="probe")
+    op = operator(task_id="probe")
     op.__dict__["engine"] = _Engine(engine_url)
     ti = _Ti()
     op.push_query_history({"ti": ti}, [])
     assert DatabricksQueryHistoryLink().get_link(op, ti_key=KEY) == link  # type: ignore[arg-type]
     # the UI page still reads the XCom key (docs/ui.md)
     assert ti.pushed == pushed
+
+
+def test_the_link_is_stored_under_the_key_the_report_reads() -> None:
+    # Airflow serializes {name: xcom_key}; the UI's link and the report tab read the same XCom
+    assert DatabricksQueryHistoryLink().xcom_key == QUERY_HISTORY_XCOM_KEY
 
 
 @pytest.mark.parametrize(
