@@ -32,9 +32,14 @@ def open_engine(
     """Choose the engine from the connection's type. Called at execute time, never at parse time."""
     from airflow.sdk import BaseHook
 
-    conn_type = BaseHook.get_connection(conn_id).conn_type or ""
-    cls = engine_class(conn_type, conn_id=conn_id)
+    connection = BaseHook.get_connection(conn_id)
+    cls = engine_class(connection.conn_type or "", conn_id=conn_id)
     engine: Engine = cls.from_task(
-        conn_id, catalog=catalog, schema=schema, http_path=http_path, hook_params=hook_params
+        conn_id,
+        catalog=catalog,
+        schema=schema,
+        http_path=http_path,
+        hook_params=hook_params,
+        connection=connection,
     )
     return engine

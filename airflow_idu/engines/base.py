@@ -200,6 +200,7 @@ class CatalogSchemaFromTask:
         schema: str | None = None,
         http_path: str | None = None,
         hook_params: dict[str, Any] | None = None,
+        connection: Any = None,
     ) -> Any:
         return cls(conn_id, catalog=catalog, schema=schema)  # type: ignore[call-arg]
 
@@ -235,8 +236,11 @@ class Engine(Protocol):
         schema: str | None,
         http_path: str | None,
         hook_params: dict[str, Any] | None,
+        connection: Any = None,
     ) -> Engine:
-        """Build the engine from a task's arguments (each engine takes what applies to it)."""
+        """Build the engine from a task's arguments (each engine takes what applies to it).
+        ``connection``: the Airflow connection ``conn_id`` names, when the caller already looked it up
+        (an engine whose hook can take it saves a second lookup: an API round trip in a task)."""
         ...
 
     @staticmethod

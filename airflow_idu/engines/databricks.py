@@ -20,6 +20,7 @@ from airflow_idu.plan.contract import parse_use
 
 if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks_sql import DatabricksSqlHook
+    from airflow.sdk import Connection
 
 __all__ = ["DatabricksAuthError", "DatabricksEngine", "is_transient_databricks_error"]
 
@@ -53,8 +54,10 @@ class DatabricksEngine:
         schema: str | None = None,
         http_path: str | None = None,
         hook_params: dict[str, Any] | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self.conn_id = conn_id
+        self._airflow_connection = connection
         self.catalog = catalog
         self.schema = schema
         self.http_path = http_path
@@ -74,8 +77,16 @@ class DatabricksEngine:
         schema: str | None = None,
         http_path: str | None = None,
         hook_params: dict[str, Any] | None = None,
+        connection: Connection | None = None,
     ) -> DatabricksEngine:
-        return cls(conn_id, catalog=catalog, schema=schema, http_path=http_path, hook_params=hook_params)
+        return cls(
+            conn_id,
+            catalog=catalog,
+            schema=schema,
+            http_path=http_path,
+            hook_params=hook_params,
+            connection=connection,
+        )
 
     @staticmethod
     def is_transient(error: BaseException) -> bool:
@@ -101,7 +112,12 @@ class DatabricksEngine:
             value = getattr(self, key)
             if value:
                 params.setdefault(key, value)
-        return DatabricksSqlHook(databricks_conn_id=self.conn_id, **params)
+        hook = DatabricksSqlHook(databricks_conn_id=self.conn_id, **params)
+        if self._airflow_connection is not None and self._airflow_connection.conn_id == self.conn_id:
+            # The connection open_engine looked up to choose this engine: the hook's cached lookup gets
+            # it (as the provider's own async path fills it) instead of asking the API server again.
+            hook.__dict__["databricks_conn"] = self._airflow_connection
+        return hook
 
     @property
     def host(self) -> str:

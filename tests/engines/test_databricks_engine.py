@@ -77,6 +77,27 @@ def test_one_session_redundant_use_skipped_rows_and_query_ids(dbx: LocalWarehous
     assert url == f"http://127.0.0.1:{dbx.server.port}/sql/history?queryId={stats[2].query_id}"
 
 
+def test_a_task_looks_its_connection_up_once(dbx: LocalWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """open_engine reads the connection to choose the engine; the provider's hook then gets that
+    connection instead of looking it up again (in a task, each lookup of a connection stored in
+    Airflow's database is a round trip to the API server)."""
+    from airflow.sdk.definitions.connection import Connection
+
+    looked_up: list[str] = []
+    lookup = Connection.get.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Connection], conn_id: str) -> Any:
+        looked_up.append(conn_id)
+        return lookup(cls, conn_id)
+
+    monkeypatch.setattr(Connection, "get", classmethod(counted))
+    engine = open_engine("idu_dbx", catalog="cat", schema="sch")
+    stats = engine.run_script("SELECT 1", label="f.sql")
+    assert engine.query_history_url(stats)  # reads the hook's connection (host, scheme, port)
+    engine.close()
+    assert looked_up == ["idu_dbx"]
+
+
 def test_sql_error_is_permanent_and_carries_the_databricks_error_class(dbx: LocalWarehouse) -> None:
     engine = open_engine("idu_dbx", catalog="cat", schema="sch")
     try:
