@@ -69,24 +69,9 @@ class DatabricksEngine:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_task(
-        cls,
-        conn_id: str,
-        *,
-        catalog: str | None = None,
-        schema: str | None = None,
-        http_path: str | None = None,
-        hook_params: dict[str, Any] | None = None,
-        connection: Connection | None = None,
-    ) -> DatabricksEngine:
-        return cls(
-            conn_id,
-            catalog=catalog,
-            schema=schema,
-            http_path=http_path,
-            hook_params=hook_params,
-            connection=connection,
-        )
+    def from_task(cls, conn_id: str, **settings: Any) -> DatabricksEngine:
+        """Every setting a task passes (``Engine.from_task``) is a Databricks one."""
+        return cls(conn_id, **settings)
 
     @staticmethod
     def is_transient(error: BaseException) -> bool:
