@@ -26,7 +26,6 @@ from airflow_idu.engines.base import (
     StatementStats,
     is_transient,
 )
-from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, DatabricksQueryHistoryLink
 from airflow_idu.plan.contract import TableNames
 from airflow_idu.runstatus import FAILURE_XCOM_KEY, failure_record
 
@@ -69,7 +68,7 @@ class IduBaseOperator(BaseOperator):
     template_fields: Sequence[str] = ("conn_id", "catalog", "schema", "http_path")
     ui_color = "#e8f1fb"
     # The query-history link of the statements this process ran ("" when the engine has none);
-    # None until push_query_history ran. The task runner asks the extra link for it right after
+    # None until record_query_history ran. The task runner asks the extra link for it right after
     # execute, in this process: the link answers from here, without reading the XCom back.
     query_history_link: str | None = None
 
@@ -128,14 +127,11 @@ class IduBaseOperator(BaseOperator):
             verdict = Verdict.FIX_CONNECTION
         return verdict.exception(err.report(verdict))
 
-    def push_query_history(self, context: Any, stats: list[StatementStats]) -> None:
-        """Record where the task's statements can be inspected. A task that declares the extra link
-        has the task runner store it (under the same XCom key); any other pushes it here."""
-        url = self.engine.query_history_url(stats)
-        self.query_history_link = url or ""
-        declared = any(isinstance(link, DatabricksQueryHistoryLink) for link in self.operator_extra_links)
-        if url and not declared:  # only Databricks has a query history; no key reads as "no link"
-            context["ti"].xcom_push(key=QUERY_HISTORY_XCOM_KEY, value=url)
+    def record_query_history(self, stats: list[StatementStats]) -> None:
+        """Keep where the task's statements can be inspected, for the task's extra link: the task
+        runner asks it right after execute and stores it under ``QUERY_HISTORY_XCOM_KEY``, the key
+        the report tab reads (only Databricks has a query history; no key reads as "no link")."""
+        self.query_history_link = self.engine.query_history_url(stats) or ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every ``execute`` and ``execute_complete`` (a resume after deferring) closes the engine

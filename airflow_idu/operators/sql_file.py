@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import jinja2
     from airflow.sdk import Context
 
-__all__ = ["IduSqlFileOperator", "has_template_syntax"]
+__all__ = ["IduSqlFileOperator"]
 
 
 class IduSqlFileOperator(IduBaseOperator):
@@ -68,7 +68,7 @@ class IduSqlFileOperator(IduBaseOperator):
                 # Delta file compaction of the big tables this file wrote; a logged no-op on DuckDB.
                 optimize = ";\n".join(f"OPTIMIZE {t}" for t in self.optimize_tables)
                 stats += self.engine.run_script(optimize, label=f"{path.name} optimize")
-            self.push_query_history(context, stats)
+            self.record_query_history(stats)
         except StatementError as err:
             raise self.task_error(err) from err
         finally:

@@ -196,7 +196,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
             runner = self.runner
             if runner.converged:
                 result, final = runner.finish()
-                self.push_query_history(context, [*getattr(self, "_event_stats", []), *final])
+                self.record_query_history([*getattr(self, "_event_stats", []), *final])
                 return result
             runner.check_limit()
             work = runner.work()
@@ -268,7 +268,7 @@ class UnifyLoopSensor(IduBaseOperator, BaseSensorOperator):
 
     def _finish(self, context: Context) -> PokeReturnValue:
         result, final = self.runner.finish()
-        self.push_query_history(context, [*self.runner.last_stats, *final])
+        self.record_query_history([*self.runner.last_stats, *final])
         return PokeReturnValue(is_done=True, xcom_value=result)
 
 

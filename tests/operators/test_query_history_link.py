@@ -9,18 +9,16 @@ import pytest
 
 from airflow_idu.links import QUERY_HISTORY_XCOM_KEY, DatabricksQueryHistoryLink
 from airflow_idu.operators.base import IduBaseOperator
+from airflow_idu.operators.sql_file import IduSqlFileOperator
+from airflow_idu.sensors.unify_loop import UnifyLoopSensor
 
 URL = "https://dbc.example/sql/history?queryId=q-1"
 KEY = SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1, try_number=1)
 
 
 class _Probe(IduBaseOperator):
-    def execute(self, context: Any) -> None:  # never run: the tests call push_query_history
+    def execute(self, context: Any) -> None:  # never run: the tests call record_query_history
         raise AssertionError("not run")
-
-
-class _Linked(_Probe):
-    operator_extra_links = (DatabricksQueryHistoryLink(),)
 
 
 class _Engine:
@@ -31,41 +29,28 @@ class _Engine:
         return self.url
 
 
-class _Ti:
-    def __init__(self) -> None:
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-
 @pytest.mark.parametrize(
-    ("operator", "engine_url", "link", "pushed"),
-    [
-        # the task runner stores a declared link's value under its xcom_key, the same key: one push
-        pytest.param(_Linked, URL, URL, {}, id="databricks-declared-link-pushed-by-the-task-runner"),
-        pytest.param(_Probe, URL, URL, {QUERY_HISTORY_XCOM_KEY: URL}, id="databricks-no-declared-link"),
-        pytest.param(_Linked, None, "", {}, id="duckdb-no-link-no-xcom"),
-    ],
+    ("engine_url", "link"),
+    [pytest.param(URL, URL, id="databricks"), pytest.param(None, "", id="duckdb-no-link")],
 )
 def test_the_link_answers_from_the_operator_that_ran(
-    monkeypatch: pytest.MonkeyPatch,
-    operator: type[_Probe],
-    engine_url: str | None,
-    link: str,
-    pushed: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch, engine_url: str | None, link: str
 ) -> None:
     def no_round_trip(**_: Any) -> list[Any]:
         raise AssertionError("the link read XCom back although the operator knew its link")
 
     monkeypatch.setattr("airflow_idu.links.BaseXCom.get_all", no_round_trip)
-    op = operator(task_id="probe")
+    op = _Probe(task_id="probe")
     op.__dict__["engine"] = _Engine(engine_url)
-    ti = _Ti()
-    op.push_query_history({"ti": ti}, [])
+    op.record_query_history([])
     assert DatabricksQueryHistoryLink().get_link(op, ti_key=KEY) == link  # type: ignore[arg-type]
-    # the UI page still reads the XCom key (docs/ui.md)
-    assert ti.pushed == pushed
+
+
+@pytest.mark.parametrize("operator", [IduSqlFileOperator, UnifyLoopSensor], ids=lambda c: c.__name__)
+def test_the_operators_that_record_a_link_declare_it(operator: type[IduBaseOperator]) -> None:
+    # only a declared link is stored by the task runner (under QUERY_HISTORY_XCOM_KEY, the key the
+    # report tab reads, docs/ui.md); tests/e2e/test_databricks_path.py checks the stored XCom
+    assert any(isinstance(link, DatabricksQueryHistoryLink) for link in operator.operator_extra_links)
 
 
 def test_the_link_is_stored_under_the_key_the_report_reads() -> None:
