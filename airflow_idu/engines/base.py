@@ -202,7 +202,7 @@ class CatalogSchemaFromTask:
         hook_params: dict[str, Any] | None = None,
         connection: Any = None,
     ) -> Any:
-        return cls(conn_id, catalog=catalog, schema=schema)  # type: ignore[call-arg]
+        return cls(conn_id, catalog=catalog, schema=schema, connection=connection)  # type: ignore[call-arg]
 
 
 @runtime_checkable

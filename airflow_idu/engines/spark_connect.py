@@ -26,6 +26,7 @@ from airflow_idu.engines.spark_sql import Adapted, SessionCapabilities, adapt_st
 
 if TYPE_CHECKING:
     from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+    from airflow.sdk import Connection
     from pyspark.sql.connect.session import SparkSession
 
 __all__ = ["SparkConnectEngine", "is_transient_spark_connect_error", "probe_capabilities"]
@@ -45,8 +46,16 @@ class SparkConnectEngine(CatalogSchemaFromTask):
 
     kind = EngineKind.SPARK_CONNECT
 
-    def __init__(self, conn_id: str, *, catalog: str | None = None, schema: str | None = None) -> None:
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        catalog: str | None = None,
+        schema: str | None = None,
+        connection: Connection | None = None,
+    ) -> None:
         self.conn_id = conn_id
+        self._airflow_connection = connection
         self.catalog = catalog
         self.schema = schema
         self._catalog_of_schema: dict[str, str] = {}
@@ -85,7 +94,9 @@ class SparkConnectEngine(CatalogSchemaFromTask):
         return session
 
     def _retry_seconds(self) -> float:
-        extra = self.hook.get_connection(self.conn_id).extra_dejson
+        known = self._airflow_connection
+        conn = known if known is not None and known.conn_id == self.conn_id else None
+        extra = (conn or self.hook.get_connection(self.conn_id)).extra_dejson
         return float(extra.get("retry_seconds", DEFAULT_RETRY_SECONDS))
 
     @cached_property

@@ -155,3 +155,42 @@ def test_catalogs_that_one_file_cannot_hold_apart_are_refused(
             engine.scalar("SELECT COUNT(*) FROM other_cat.sch.t", label="check")
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["file_opens", "missing_directory"])
+def test_a_task_looks_its_connection_up_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reachable: bool
+) -> None:
+    """open_engine reads the connection to choose the engine; the provider's DuckDBHook then gets
+    that connection (for the file, its extras and the error naming the file) instead of looking it
+    up again: in a task, a connection stored in Airflow's database costs a request to the API server
+    per lookup."""
+    from airflow.sdk.definitions.connection import Connection
+
+    from airflow_idu.engines import open_engine
+    from airflow_idu.engines.base import ConnectionOpenError
+
+    database = tmp_path / ("" if reachable else "missing") / "x.duckdb"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IDU_ONCE",
+        json.dumps({"conn_type": "duckdb", "host": str(database), "extra": {"lock_timeout": 7}}),
+    )
+    looked_up: list[str] = []
+    lookup = Connection.get.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Connection], conn_id: str) -> object:
+        looked_up.append(conn_id)
+        return lookup(cls, conn_id)
+
+    monkeypatch.setattr(Connection, "get", classmethod(counted))
+    engine = open_engine("idu_once", catalog="c", schema="s")
+    try:
+        assert engine.lock_timeout == 7.0  # the extras come from the same connection
+        if reachable:
+            assert engine.query("SELECT 1", label="f.sql") == [(1,)]
+        else:
+            with pytest.raises(ConnectionOpenError, match=f"the database file {database} "):
+                engine.run_script("SELECT 1", label="f.sql")
+    finally:
+        engine.close()
+    assert looked_up == ["idu_once"]

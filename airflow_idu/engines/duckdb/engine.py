@@ -21,6 +21,7 @@ from airflow_idu.engines.duckdb.float_columns import FloatColumns
 if TYPE_CHECKING:
     import duckdb
     from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
+    from airflow.sdk import Connection
 
     from airflow_idu.engines.duckdb.translate import Translation
 
@@ -49,8 +50,10 @@ class DuckDBEngine(CatalogSchemaFromTask):
         lock_timeout: float | None = None,
         catalog: str | None = None,
         schema: str | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self.conn_id = conn_id
+        self._airflow_connection = connection
         self._lock_timeout = lock_timeout
         # A DuckDB file is one catalog: schema s of two catalogs would be the same tables.
         self._catalog_of_schema: dict[str, str] = {schema: catalog} if catalog and schema else {}
@@ -67,7 +70,13 @@ class DuckDBEngine(CatalogSchemaFromTask):
     def hook(self) -> DuckDBHook:
         from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 
-        return DuckDBHook(duckdb_conn_id=self.conn_id)
+        hook = DuckDBHook(duckdb_conn_id=self.conn_id)
+        if self._airflow_connection is not None and self._airflow_connection.conn_id == self.conn_id:
+            # The connection open_engine looked up to choose this engine fills the hook's cached
+            # lookup: one request to the API server a task instead of two (a connection stored in
+            # Airflow's database).
+            hook.__dict__["airflow_connection"] = self._airflow_connection
+        return hook
 
     @cached_property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -91,7 +100,8 @@ class DuckDBEngine(CatalogSchemaFromTask):
 
     def _describe_file(self) -> str:
         try:
-            path = self.hook.get_connection(self.conn_id).host or "(no host)"
+            conn = self.hook.airflow_connection
+            path = (conn.host if conn is not None else None) or "(no host)"
         except Exception:  # the connection was read a moment ago; never hide the real error
             path = "(unknown path)"
         return f"the database file {path} (connection {self.conn_id!r})"
