@@ -187,6 +187,13 @@ def _split_cause(line: str) -> tuple[str, str]:
     return line[:cut] + " …", "… " + line[cut:].lstrip()
 
 
+def known_connection(connection: Any, conn_id: str) -> Any:
+    """``connection`` when it is the one ``conn_id`` names, else None: the connection ``open_engine``
+    looked up to choose the engine, which the engine hands to its hook instead of looking it up again
+    (in a task, each lookup of a connection stored in Airflow's database is a request to the API server)."""
+    return connection if connection is not None and getattr(connection, "conn_id", None) == conn_id else None
+
+
 class CatalogSchemaFromTask:
     """``from_task`` for engines that take only the catalog and schema (``http_path`` and
     ``hook_params`` are Databricks SQL settings the others have no use for)."""

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, run_statements
+from airflow_idu.engines.base import EngineKind, StatementStats, fetch_rows, known_connection, run_statements
 from airflow_idu.engines.databricks_errors import (
     DatabricksAuthError,
     DatabricksTokenExpired,
@@ -98,10 +98,10 @@ class DatabricksEngine:
             if value:
                 params.setdefault(key, value)
         hook = DatabricksSqlHook(databricks_conn_id=self.conn_id, **params)
-        if self._airflow_connection is not None and self._airflow_connection.conn_id == self.conn_id:
-            # The connection open_engine looked up to choose this engine: the hook's cached lookup gets
-            # it (as the provider's own async path fills it) instead of asking the API server again.
-            hook.__dict__["databricks_conn"] = self._airflow_connection
+        known = known_connection(self._airflow_connection, self.conn_id)
+        if known is not None:
+            # the hook's cached lookup, filled as the provider's own async path fills it
+            hook.__dict__["databricks_conn"] = known
         return hook
 
     @property

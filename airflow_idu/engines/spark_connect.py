@@ -20,6 +20,7 @@ from airflow_idu.engines.base import (
     StatementStats,
     error_names,
     fetch_rows,
+    known_connection,
     run_statements,
 )
 from airflow_idu.engines.spark_sql import Adapted, SessionCapabilities, adapt_statement, update_statements
@@ -94,9 +95,8 @@ class SparkConnectEngine(CatalogSchemaFromTask):
         return session
 
     def _retry_seconds(self) -> float:
-        known = self._airflow_connection
-        conn = known if known is not None and known.conn_id == self.conn_id else None
-        extra = (conn or self.hook.get_connection(self.conn_id)).extra_dejson
+        known = known_connection(self._airflow_connection, self.conn_id)
+        extra = (known or self.hook.get_connection(self.conn_id)).extra_dejson
         return float(extra.get("retry_seconds", DEFAULT_RETRY_SECONDS))
 
     @cached_property

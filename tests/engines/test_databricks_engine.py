@@ -20,6 +20,7 @@ from airflow_idu.engines.duckdb import DuckDBEngine
 from airflow_idu.engines.registry import ENGINES, UnsupportedConnectionError, engine_class
 from airflow_idu.engines.spark_connect import SparkConnectEngine
 from airflow_idu.warehouse.core import StatementState
+from tests.engines.lookups import count_connection_lookups
 from tests.warehouse.fixture import TOKEN, LocalWarehouse
 
 
@@ -81,16 +82,7 @@ def test_a_task_looks_its_connection_up_once(dbx: LocalWarehouse, monkeypatch: p
     """open_engine reads the connection to choose the engine; the provider's hook then gets that
     connection instead of looking it up again (in a task, each lookup of a connection stored in
     Airflow's database is a round trip to the API server)."""
-    from airflow.sdk.definitions.connection import Connection
-
-    looked_up: list[str] = []
-    lookup = Connection.get.__func__  # type: ignore[attr-defined]
-
-    def counted(cls: type[Connection], conn_id: str) -> Any:
-        looked_up.append(conn_id)
-        return lookup(cls, conn_id)
-
-    monkeypatch.setattr(Connection, "get", classmethod(counted))
+    looked_up = count_connection_lookups(monkeypatch)
     engine = open_engine("idu_dbx", catalog="cat", schema="sch")
     stats = engine.run_script("SELECT 1", label="f.sql")
     assert engine.query_history_url(stats)  # reads the hook's connection (host, scheme, port)

@@ -14,6 +14,7 @@ from airflow_idu.engines.base import (
     StatementStats,
     error_names,
     fetch_rows,
+    known_connection,
     run_statements,
 )
 from airflow_idu.engines.duckdb.float_columns import FloatColumns
@@ -71,11 +72,9 @@ class DuckDBEngine(CatalogSchemaFromTask):
         from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 
         hook = DuckDBHook(duckdb_conn_id=self.conn_id)
-        if self._airflow_connection is not None and self._airflow_connection.conn_id == self.conn_id:
-            # The connection open_engine looked up to choose this engine fills the hook's cached
-            # lookup: one request to the API server a task instead of two (a connection stored in
-            # Airflow's database).
-            hook.__dict__["airflow_connection"] = self._airflow_connection
+        known = known_connection(self._airflow_connection, self.conn_id)
+        if known is not None:
+            hook.__dict__["airflow_connection"] = known  # the hook's cached lookup, filled
         return hook
 
     @cached_property
