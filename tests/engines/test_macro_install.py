@@ -45,3 +45,26 @@ def test_a_failing_definition_leaves_no_partial_set(tmp_path: Path, monkeypatch:
     with duckdb.connect(database) as conn:
         assert macros.install_macros(conn) is True
         assert macros.MACROS_MARKER in _macro_names(conn)
+
+
+class _RollbackFails:
+    """A connection whose ROLLBACK fails too (a connection broken mid-install)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        if sql == "ROLLBACK":
+            raise duckdb.ConnectionException("the connection is gone")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+def test_a_failed_rollback_does_not_hide_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = macros._DEFINITIONS
+    monkeypatch.setattr(macros, "_DEFINITIONS", (*good[:3], "CREATE OR REPLACE MACRO idu_broken(x) AS +"))
+    # the definition's error comes out, not the rollback's
+    with duckdb.connect(str(tmp_path / "m.duckdb")) as conn, pytest.raises(duckdb.ParserException):
+        macros.install_macros(_RollbackFails(conn))  # type: ignore[arg-type]

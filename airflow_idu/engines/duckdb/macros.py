@@ -9,6 +9,7 @@ sets the session's time zone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,8 @@ def install_macros(conn: duckdb.DuckDBPyConnection) -> bool:
             conn.execute(macro)
         conn.execute(f"CREATE OR REPLACE MACRO {MACROS_MARKER}() AS 1")
     except BaseException:
-        conn.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # a failed rollback must not hide the cause
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
     return True
